@@ -1,0 +1,81 @@
+"""Reads the user's files into ProjectFacts. Parses, never imports or executes."""
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+
+from ganlint.core.errors import GanlintError, InputError
+from ganlint.reading.facts import ProjectFacts
+
+CONFIG_SUFFIXES = {".yaml", ".yml", ".json", ".toml"}
+PY_SUFFIXES = {".py"}
+MAX_BYTES = 5 * 1024 * 1024  # larger files are refused: no real model or config is that big
+
+
+@dataclass
+class ReadResult:
+    facts: ProjectFacts
+    errors: list[GanlintError] = field(default_factory=list)
+
+
+def read_text(path: str) -> str:
+    """The file's text, or InputError with a clear reason (missing, binary, not UTF-8, huge, empty is ok)."""
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    if size > MAX_BYTES:
+        raise InputError(f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES // 2**20} MiB limit", path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file (contains NUL bytes)", path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) from None
+    return text
+
+
+def parse_python(path: str, text: str) -> ast.Module:
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise InputError(f"syntax error: {exc.msg}", path, exc.lineno) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise InputError(f"cannot parse: {exc.__class__.__name__}", path) from None
+
+
+def read_files(files: list[str]) -> ReadResult:
+    """Read every file; an unreadable one becomes an error and the others are still read."""
+    from ganlint.reading.code import read_code
+    from ganlint.reading.config import read_config_file, read_python_settings
+
+    facts = ProjectFacts()
+    errors: list[GanlintError] = []
+    for path in files:
+        try:
+            text = read_text(path)
+            suffix = os.path.splitext(path)[1].lower()
+            if suffix in PY_SUFFIXES:
+                tree = parse_python(path, text)
+                facts.settings.extend(read_python_settings(path, tree, text))
+                facts.code.merge(read_code(path, tree, text))
+            elif suffix in CONFIG_SUFFIXES:
+                facts.settings.extend(read_config_file(path, text))
+            else:
+                continue
+        except GanlintError as exc:
+            errors.append(exc)
+            continue
+        except RecursionError:
+            errors.append(InputError("too deeply nested to analyse", path))
+            continue
+        facts.files.append(path)
+        facts.texts[path] = text
+    return ReadResult(facts, errors)
