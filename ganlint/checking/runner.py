@@ -1,12 +1,24 @@
-"""check: files -> facts -> rules -> findings."""
+"""check: files -> facts -> rules -> findings (then per-file ignores, inline suppressions, GL900).
+
+    check_paths(paths, select=None, ignore=None, exclude=None, rule_options=None, *, options=None,
+                report_unused_suppressions=None) -> CheckResult
+
+`options` (ganlint.checking.options.Options, from [tool.ganlint]) supplies the configured selection,
+per-file ignores, excludes, rule thresholds and custom rules; the keyword arguments override or extend it
+(select replaces the configured select; ignore and exclude extend theirs). A rule that raises becomes an
+error naming the rule (exit 2), the other rules still run.
+"""
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ganlint.core.errors import GanlintError
-from ganlint.core.types import Finding
-from ganlint.checking.registry import select_rules
+from ganlint.core.types import Finding, Severity
+from ganlint.checking import registry
+from ganlint.checking.options import Options, selector_matches, split_selectors
 from ganlint.reading.discovery import discover
 from ganlint.reading.facts import ProjectFacts
 from ganlint.reading.project import read_files
@@ -19,19 +31,114 @@ class CheckResult:
     facts: ProjectFacts | None = None
     files: list[str] = field(default_factory=list)
 
+    def exit_code(self, fail_on: Severity = Severity.INFO, exit_zero: bool = False) -> int:
+        """As ruff: 2 unreadable input/internal error, 1 a finding at or above `fail_on`, else 0."""
+        if self.errors:
+            return 2
+        if exit_zero:
+            return 0
+        return 1 if any(f.severity >= fail_on for f in self.findings) else 0
 
-def run_rules(facts: ProjectFacts, select=None, ignore=None, rule_options: dict[str, dict[str, Any]] | None = None):
+
+def _specificity(pattern: str) -> int:
+    p = pattern.strip()
+    if p.upper() == "ALL":
+        return 0
+    if re.fullmatch(r"GL\d{0,3}", p, re.I):
+        return len(p)
+    return 5  # a slug names one rule, like a full code
+
+
+def is_selected(code: str, slug: str, select: list[str] | None, ignore: list[str]) -> bool:
+    """Ruff's rule: the most specific matching selector wins; on a tie, ignore wins."""
+    sel = [_specificity(p) for p in (select if select is not None else ["ALL"]) if selector_matches(code, slug, p)]
+    if not sel:
+        return False
+    ign = [_specificity(p) for p in ignore if selector_matches(code, slug, p)]
+    return not ign or max(sel) > max(ign)
+
+
+def choose_rules(select: list[str] | None, ignore: list[str], custom: list | None = None) -> list:
+    rules = list(registry.all_rules()) + list(custom or [])
+    return [r for r in rules if is_selected(r.code, r.slug, select, ignore)]
+
+
+def run_rules(facts: ProjectFacts, select=None, ignore=None, rule_options: dict[str, dict[str, Any]] | None = None,
+              *, rules: list | None = None, errors: list[GanlintError] | None = None) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in select_rules(select, ignore):
+    chosen = rules if rules is not None else choose_rules(split_selectors(select) or None, split_selectors(ignore))
+    for rule in chosen:
         if rule.runtime or not rule.applies(facts):
             continue
         opts = {**rule.options, **(rule_options or {}).get(rule.code, {})}
-        findings.extend(rule.check(facts, opts))
+        try:
+            findings.extend(rule.check(facts, opts))
+        except Exception as exc:  # a bug in one rule must not hide the others' findings
+            if errors is None:
+                raise
+            errors.append(GanlintError(f"internal error in rule {rule.code}: {exc.__class__.__name__}: {exc}"))
     return sorted(findings, key=Finding.sort_key)
 
 
-def check_paths(paths: list[str], select=None, ignore=None, exclude=None, rule_options=None) -> CheckResult:
-    files, errors = discover(paths, exclude)
+def _per_file_filter(findings: list[Finding], per_file: dict[str, list[str]], root: str) -> list[Finding]:
+    if not per_file:
+        return findings
+    import pathspec
+
+    specs = [(pathspec.GitIgnoreSpec.from_lines([glob]), codes) for glob, codes in per_file.items()]
+    cache: dict[str, list[str]] = {}
+
+    def ignored_codes(path: str) -> list[str]:
+        if path not in cache:
+            apath = os.path.abspath(path)
+            rel = os.path.relpath(apath, root).replace(os.sep, "/")
+            names = [rel, os.path.basename(apath)] if not rel.startswith("../") else [apath.lstrip("/"), os.path.basename(apath)]
+            cache[path] = [c for spec, codes in specs if any(spec.match_file(n) for n in names) for c in codes]
+        return cache[path]
+
+    return [f for f in findings if not any(selector_matches(f.code, f.slug, c) for c in ignored_codes(f.location.file))]
+
+
+def check_paths(
+    paths: list[str],
+    select=None,
+    ignore=None,
+    exclude=None,
+    rule_options=None,
+    *,
+    options: Options | None = None,
+    report_unused_suppressions: bool | None = None,
+) -> CheckResult:
+    from ganlint.checking.suppress import UNUSED_CODE, UNUSED_SLUG, apply_suppressions
+
+    opts = options or Options()
+    sel = split_selectors(select) if select is not None else opts.select
+    if sel is not None:
+        sel = [*sel, *opts.extend_select]
+    elif opts.extend_select:
+        sel = ["ALL"]  # extend-select only matters with a narrower select; ALL already has everything
+    ign = [*opts.ignore, *split_selectors(ignore)]
+    thresholds: dict[str, dict[str, Any]] = {k: dict(v) for k, v in opts.rule_options.items()}
+    for code, values in (rule_options or {}).items():
+        thresholds.setdefault(code, {}).update(values)
+
+    files, errors = discover(
+        list(paths), [*opts.exclude, *(exclude or [])], root=opts.root, respect_gitignore=opts.respect_gitignore
+    )
+    errors: list[GanlintError] = list(errors)
     read = read_files(files)
-    findings = run_rules(read.facts, select, ignore, rule_options)
-    return CheckResult(findings=findings, errors=[*errors, *read.errors], facts=read.facts, files=read.facts.files)
+    errors.extend(read.errors)
+    rules = choose_rules(sel, ign, opts.custom_rules)
+    findings = run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors)
+    findings = _per_file_filter(findings, opts.per_file_ignores, opts.root)
+
+    report_unused = opts.report_unused_suppressions if report_unused_suppressions is None else report_unused_suppressions
+    report_unused = report_unused and not any(selector_matches(UNUSED_CODE, UNUSED_SLUG, p) for p in ign)
+    all_known = list(registry.all_rules()) + list(opts.custom_rules)
+    known = {r.code.lower() for r in all_known} | {r.slug for r in all_known} | {UNUSED_CODE.lower(), UNUSED_SLUG}
+    enabled = {r.code.lower() for r in rules if not r.runtime} | {r.slug for r in rules if not r.runtime}
+    findings = apply_suppressions(findings, read.facts.texts, report_unused=report_unused, enabled=enabled, known=known)
+    if report_unused:
+        findings = _per_file_filter(findings, opts.per_file_ignores, opts.root)
+    findings.sort(key=Finding.sort_key)
+    return CheckResult(findings=findings, errors=errors, facts=read.facts, files=read.facts.files)

@@ -1,5 +1,11 @@
-"""The `ganlint` command: a thin layer over the Python API. Sub-commands live in sibling modules."""
+"""The `ganlint` command: a thin layer over the Python API. Sub-commands live in sibling modules.
+
+Exit codes (as ruff): 0 nothing found, 1 findings, 2 bad usage, unreadable input or internal error.
+An unexpected exception prints one line `ganlint: internal error: ...` and exits 2, never a traceback.
+"""
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -24,5 +30,30 @@ except ImportError:  # pragma: no cover
     pass
 
 
+def internal_error(exc: BaseException) -> int:
+    """One line on stderr for an exception nobody expected; the exit code to use (2)."""
+    text = str(exc).strip().splitlines()
+    detail = f"{exc.__class__.__name__}: {text[0]}" if text else exc.__class__.__name__
+    try:
+        sys.stderr.write(f"ganlint: internal error: {detail}\n")
+        sys.stderr.flush()
+    except Exception:  # pragma: no cover - stderr closed
+        pass
+    return 2
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("ganlint: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:  # `ganlint check . | head`
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
+        sys.exit(internal_error(exc))

@@ -1,23 +1,138 @@
-"""`ganlint check PATH...` (minimal first cut; options, formats and config come next)."""
+"""`ganlint check PATH...`: read model code and configs (never run them), report, exit 0/1/2."""
 from __future__ import annotations
 
+import os
 import sys
-from typing import List
+from typing import List, Optional
 
 import typer
 
 from ganlint.cli import app
 
+FAIL_ON = ("error", "warning", "info")
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write `text` to `path` through a temporary file in the same folder and a rename."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ganlint-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        if os.path.exists(path):
+            try:
+                os.chmod(tmp, os.stat(path).st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def error_line(err) -> str:
+    """`path:line: error: message` (line left out when unknown; path too for errors about no file)."""
+    file = getattr(err, "file", None)
+    line = getattr(err, "line", None)
+    message = getattr(err, "message", None) or str(err)
+    where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+    return f"{where}error: {message}"
+
 
 @app.command()
-def check(paths: List[str] = typer.Argument(..., help="Python files, configs (YAML/JSON/TOML) or directories")) -> None:
+def check(
+    paths: Optional[List[str]] = typer.Argument(
+        None, help="Python files, configs (YAML/JSON/TOML) or directories (default: the current directory)."
+    ),
+    fmt: str = typer.Option("text", "--format", help="Output format: text, json, sarif or github."),
+    select: Optional[List[str]] = typer.Option(
+        None, "--select", help="Rules to run: codes, prefixes (GL1), slugs or ALL; repeatable, comma-separated."
+    ),
+    ignore: Optional[List[str]] = typer.Option(
+        None, "--ignore", help="Rules to skip (same forms as --select); adds to the configured ignore."
+    ),
+    fail_on: Optional[str] = typer.Option(
+        None, "--fail-on", help="Exit 1 only for findings at or above: error, warning or info (default: info)."
+    ),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when findings are reported."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to FILE (atomically)."),
+    config: Optional[str] = typer.Option(
+        None, "--config", help="A pyproject.toml to read [tool.ganlint] from (default: the nearest one)."
+    ),
+    show_fixes: bool = typer.Option(False, "--show-fixes", help="Print each finding's proposed fix."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print the number of findings per code."),
+    report_unused: bool = typer.Option(
+        False, "--report-unused-suppressions", help="Report suppression comments that suppress nothing (GL900)."
+    ),
+) -> None:
     """Read model code and configs (never run them) and report training-health problems."""
-    from ganlint.checking.runner import check_paths
+    from ganlint.report import FORMATS
 
-    result = check_paths(paths)
+    if fmt.lower() not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="'--format'")
+    if fail_on is not None and fail_on.lower() not in FAIL_ON:
+        raise typer.BadParameter(f"{fail_on!r} is not one of {', '.join(FAIL_ON)}", param_hint="'--fail-on'")
+    try:
+        code = _run(paths or ["."], fmt.lower(), select, ignore, fail_on, exit_zero, output, config,
+                    show_fixes, statistics, report_unused)
+    except (typer.Exit, SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one line, exit 2, never a traceback
+        from ganlint.core.errors import GanlintError
+
+        if isinstance(exc, GanlintError):
+            sys.stderr.write(error_line(exc) + "\n")
+            raise typer.Exit(2)
+        from ganlint.cli import internal_error
+
+        raise typer.Exit(internal_error(exc))
+    raise typer.Exit(code)
+
+
+def _run(paths, fmt, select, ignore, fail_on, exit_zero, output, config, show_fixes, statistics, report_unused) -> int:
+    from ganlint.checking import registry
+    from ganlint.checking.options import load_options, split_selectors, validate_selectors
+    from ganlint.checking.runner import check_paths
+    from ganlint.core.errors import UsageError
+    from ganlint.core.types import Severity
+    from ganlint.report import render
+
+    options = load_options(config)
+    sel = split_selectors(select) if select else None
+    ign = split_selectors(ignore)
+    known = [(r.code, r.slug) for r in [*registry.all_rules(), *options.custom_rules]]
+    known.append(("GL900", "unused-suppression"))
+    validate_selectors([*(sel or []), *ign], known, "--select/--ignore")
+    if fail_on is not None:
+        options.fail_on = Severity.parse(fail_on)
+    if output and os.path.isdir(output):
+        raise UsageError("--output names a directory", output)
+
+    result = check_paths(
+        paths, select=sel, ignore=ign, options=options,
+        report_unused_suppressions=report_unused or options.report_unused_suppressions,
+    )
     for err in result.errors:
-        print(f"error: {err}", file=sys.stderr)
-    for f in result.findings:
-        print(f"{f.location}: {f.code} [{f.slug}] {f.message}")
-    print(f"Found {len(result.findings)} problem(s) in {len(result.files)} file(s).")
-    raise typer.Exit(2 if result.errors else (1 if result.findings else 0))
+        sys.stderr.write(error_line(err) + "\n")
+    rules = None
+    if options.custom_rules:
+        rules = [*registry.all_rules(), *options.custom_rules]
+    text = render(
+        result.findings, result.errors, fmt, files=len(result.files), show_fixes=show_fixes,
+        statistics=statistics, rules=rules,
+    )
+    if output:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return result.exit_code(options.fail_on, exit_zero)

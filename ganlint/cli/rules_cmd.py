@@ -1,28 +1,66 @@
-"""`ganlint rules` and `ganlint rule CODE` (minimal first cut)."""
+"""`ganlint rules` (the catalog) and `ganlint rule CODE` (one rule's documentation)."""
 from __future__ import annotations
+
+import sys
 
 import typer
 
 from ganlint.cli import app
 
+RULES_FORMATS = ("text", "json", "markdown")
+
+
+def _catalog_docs(include_meta: bool = True) -> list[dict]:
+    from ganlint.checking import registry
+    from ganlint.checking.suppress import META_DOCS
+
+    docs = [r.docs() for r in registry.all_rules()]
+    if include_meta:
+        docs += list(META_DOCS.values())
+    return docs
+
 
 @app.command("rules")
-def list_rules() -> None:
-    """List every rule."""
-    from ganlint.checking.registry import all_rules
+def list_rules(
+    fmt: str = typer.Option("text", "--format", help="text, json or markdown (the README's table)."),
+) -> None:
+    """List every rule: code, slug, severity, static or runtime, summary."""
+    from ganlint.report import rules_doc
 
-    for r in all_rules():
-        print(f"{r.code}  {r.slug:40s} {r.severity!s:8s} {r.summary}")
+    fmt = fmt.lower()
+    if fmt not in RULES_FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(RULES_FORMATS)}", param_hint="'--format'")
+    if fmt == "markdown":
+        sys.stdout.write(rules_doc.rules_markdown(_catalog_docs(include_meta=False)))
+    elif fmt == "json":
+        sys.stdout.write(rules_doc.rules_json(_catalog_docs()))
+    else:
+        sys.stdout.write(rules_doc.rules_text(_catalog_docs()))
 
 
 @app.command("rule")
-def show_rule(code: str) -> None:
-    """Print one rule's documentation."""
-    from ganlint.checking.registry import rule_by_code
+def show_rule(
+    code: str = typer.Argument(..., help="A rule code (GL001) or slug (hidden-sigmoid)."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Print one rule's documentation: summary, why, example, fix, options, source."""
+    from ganlint.report import rules_doc
 
-    rule = rule_by_code(code)
-    if rule is None:
-        print(f"error: unknown rule {code!r}")
+    fmt = fmt.lower()
+    if fmt not in ("text", "json", "markdown"):
+        raise typer.BadParameter(f"{fmt!r} is not one of text, json", param_hint="'--format'")
+    wanted = code.strip()
+    found = None
+    for d in _catalog_docs():
+        if d["code"] == wanted.upper() or d["slug"] == wanted.lower():
+            found = d
+            break
+    if found is None:
+        sys.stderr.write(f"error: unknown rule {code!r} (see `ganlint rules`)\n")
         raise typer.Exit(2)
-    d = rule.docs()
-    print(f"{d['code']} ({d['slug']}) [{d['severity']}]\n\n{d['summary']}\n\n## Why is this bad?\n{d['why']}\n\n## Use instead\n{d['use_instead']}\n\nSource: {d['source']}")
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False, default=repr) + "\n")
+    else:
+        sys.stdout.write(rules_doc.rule_text(found))

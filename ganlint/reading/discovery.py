@@ -1,4 +1,14 @@
-"""Expands the command line's paths into files (directories searched recursively)."""
+"""Expands the command line's paths into files (directories searched recursively).
+
+- An explicit file argument is always checked, whatever its suffix or the excludes say.
+- Directories are walked recursively for `.py`, `.yaml`, `.yml`, `.json` and `.toml` files, skipping
+  DEFAULT_EXCLUDES, the `exclude` patterns of the configuration (gitignore syntax, matched against the path
+  relative to `root`, the configuration's folder) and, when `respect_gitignore` is on, every `.gitignore`
+  from the repository root down to the walked folders.
+- A missing path, or a directory in which nothing is left to check, is an InputError (exit 2).
+
+pathspec is imported only when a directory is walked: `ganlint check model.py config.yaml` stays lean.
+"""
 from __future__ import annotations
 
 import os
@@ -6,26 +16,132 @@ import os
 from ganlint.core.errors import InputError
 from ganlint.reading.project import CONFIG_SUFFIXES, PY_SUFFIXES
 
-DEFAULT_EXCLUDES = [".git", ".venv", "venv", "__pycache__", "node_modules", ".tox", "build", "dist", "*.egg-info"]
+DEFAULT_EXCLUDES = [
+    ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints", "build", "dist", "*.egg-info",
+    "site-packages", "wandb", "mlruns", "lightning_logs",
+]
+WANTED = CONFIG_SUFFIXES | PY_SUFFIXES
 
 
-def discover(paths: list[str], exclude: list[str] | None = None) -> tuple[list[str], list[InputError]]:
-    """Files to read and errors for paths that do not exist. Explicit files are always kept."""
+def _git_root(start: str) -> str | None:
+    path = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(path, ".git")):
+            return path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+
+
+class _Ignores:
+    """gitignore-style matching: the configured excludes plus .gitignore files, each relative to its base."""
+
+    def __init__(self, exclude: list[str], root: str, respect_gitignore: bool):
+        import pathspec
+
+        self._pathspec = pathspec
+        self.root = os.path.abspath(root)
+        self.specs: list[tuple[str, object]] = []  # (base dir, spec)
+        self.respect_gitignore = respect_gitignore
+        self._gitignore_seen: set[str] = set()
+        patterns = list(DEFAULT_EXCLUDES) + list(exclude or [])
+        self.specs.append(("", pathspec.GitIgnoreSpec.from_lines(patterns)))  # "" = match anywhere by name
+        self.specs.append((self.root, pathspec.GitIgnoreSpec.from_lines(list(exclude or []))))
+
+    def add_gitignores_above(self, directory: str) -> None:
+        if not self.respect_gitignore:
+            return
+        top = _git_root(directory)
+        if top is None:
+            return
+        chain = []
+        path = os.path.abspath(directory)
+        while True:
+            chain.append(path)
+            if path == top:
+                break
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+        for d in reversed(chain[1:]):  # the walked folder itself is added by the walk
+            self.add_gitignore(d)
+
+    def add_gitignore(self, directory: str) -> None:
+        if not self.respect_gitignore or directory in self._gitignore_seen:
+            return
+        self._gitignore_seen.add(directory)
+        path = os.path.join(directory, ".gitignore")
+        if not os.path.isfile(path):
+            return
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            return
+        self.specs.append((directory, self._pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        apath = os.path.abspath(path)
+        name = os.path.basename(apath)
+        for base, spec in self.specs:
+            if base == "":
+                rel = name
+            else:
+                if not (apath == base or apath.startswith(base.rstrip(os.sep) + os.sep)):
+                    continue
+                rel = os.path.relpath(apath, base)
+                if rel == ".":
+                    continue
+            rel = rel.replace(os.sep, "/") + ("/" if is_dir else "")
+            if spec.match_file(rel):  # type: ignore[attr-defined]
+                return True
+        return False
+
+
+def discover(
+    paths: list[str],
+    exclude: list[str] | None = None,
+    *,
+    root: str | None = None,
+    respect_gitignore: bool = True,
+) -> tuple[list[str], list[InputError]]:
+    """Files to read, and errors for paths that do not exist or hold nothing to check."""
     files: list[str] = []
     errors: list[InputError] = []
-    wanted = CONFIG_SUFFIXES | PY_SUFFIXES
-    skip = set(DEFAULT_EXCLUDES + list(exclude or []))
+    ignores: _Ignores | None = None
     for path in paths:
         if os.path.isfile(path):
             files.append(path)
         elif os.path.isdir(path):
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in skip and not d.endswith(".egg-info"))
+            if ignores is None:
+                ignores = _Ignores(list(exclude or []), root or os.getcwd(), respect_gitignore)
+            ignores.add_gitignores_above(path)
+            found = 0
+            for current, dirs, names in os.walk(path):
+                ignores.add_gitignore(os.path.abspath(current))
+                dirs[:] = sorted(d for d in dirs if not ignores.ignored(os.path.join(current, d), True))
                 for name in sorted(names):
-                    if os.path.splitext(name)[1].lower() in wanted:
-                        files.append(os.path.join(root, name))
+                    if os.path.splitext(name)[1].lower() not in WANTED:
+                        continue
+                    full = os.path.join(current, name)
+                    if ignores.ignored(full, False) or not os.path.isfile(full):
+                        continue
+                    files.append(full)
+                    found += 1
+            if not found:
+                errors.append(InputError("no Python, YAML, JSON or TOML files to check in this directory", path))
+        elif os.path.lexists(path):
+            errors.append(InputError("not a regular file or directory", path))
         else:
             errors.append(InputError("no such file or directory", path))
     seen: set[str] = set()
-    unique = [f for f in files if not (f in seen or seen.add(f))]
+    unique = []
+    for f in files:
+        key = os.path.normpath(os.path.abspath(f))
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
     return unique, errors
