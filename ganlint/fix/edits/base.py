@@ -1,0 +1,76 @@
+"""The interface every config document implements, and the errors the engine raises."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ganlint.core.errors import GanlintError
+
+
+class EditError(GanlintError):
+    """An edit that cannot be applied (missing key, unparsable file, conflicting edits)."""
+
+
+@dataclass
+class Entry:
+    key: str  # dotted for nested trees
+    value: Any
+    line: int  # 1-based
+    raw: str | None = None  # the value's source text
+
+
+class ConfigDoc:
+    """A parsed config file that can be edited and written back as the user wrote it."""
+
+    style = "?"
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+
+    # -- to implement ---------------------------------------------------------------------
+    def entries(self) -> list[Entry]:
+        raise NotImplementedError
+
+    def set(self, key: str, value: Any) -> bool:
+        raise NotImplementedError
+
+    def remove(self, key: str) -> bool:
+        raise NotImplementedError
+
+    def rename(self, key: str, new_key: str) -> bool:
+        raise NotImplementedError
+
+    def add(self, key: str, value: Any, near: str | None = None) -> bool:
+        raise NotImplementedError
+
+    def dump(self) -> str:
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------
+    def resolve(self, target: str, *, required: bool = True) -> str | None:
+        """The document's own key for `target`: exact, else a unique match on the last part(s)."""
+        keys = [e.key for e in self.entries()]
+        if target in keys:
+            return target
+        leaf = target.rsplit(".", 1)[-1]
+        hits = [k for k in keys if k.rsplit(".", 1)[-1] == leaf]
+        # a dotted target naming the container ("config.vae_lr") matches the bare key "vae_lr"
+        if len(hits) == 1:
+            return hits[0]
+        tails = [k for k in hits if target.endswith("." + k) or k.endswith("." + target)]
+        if len(tails) == 1:
+            return tails[0]
+        if required:
+            where = "ambiguous" if hits else "not found"
+            raise EditError(f"setting {target!r} {where}", self.path)
+        return None
+
+    def get(self, key: str) -> Entry | None:
+        k = self.resolve(key, required=False)
+        if k is None:
+            return None
+        for e in self.entries():
+            if e.key == k:
+                return e
+        return None

@@ -1,0 +1,209 @@
+"""YAML round-trip through ruamel.yaml: comments, order, quoting, flow lists and value style kept."""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ganlint.fix.edits.base import ConfigDoc, EditError, Entry
+from ganlint.fix.edits.values import coerce_like, render_list, render_number
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    y = YAML()
+    y.preserve_quotes = True
+    y.width = 4096
+    return y
+
+
+class YamlDoc(ConfigDoc):
+    style = "yaml"
+
+    def __init__(self, path: str, text: str):
+        super().__init__(path, text)
+        from ruamel.yaml.error import YAMLError
+
+        y = _yaml()
+        try:
+            self.data = y.load(text)
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            raise EditError(f"YAML error: {getattr(exc, 'problem', None) or exc}", path, mark.line + 1 if mark else None) from None
+        if self.data is None:
+            from ruamel.yaml.comments import CommentedMap
+
+            self.data = CommentedMap()
+        self._lines = text.splitlines()
+
+    # -- walking --------------------------------------------------------------------------
+    def _walk(self, node, prefix=""):
+        from ruamel.yaml.comments import CommentedMap
+
+        if not isinstance(node, CommentedMap):
+            return
+        for k in node:
+            key = f"{prefix}{k}"
+            v = node[k]
+            try:
+                line = node.lc.key(k)[0] + 1
+                vl, vc = node.lc.value(k)
+                raw = self._lines[vl][vc:].split(" #")[0].strip() if vl < len(self._lines) else None
+            except Exception:  # noqa: BLE001 - positions are best effort
+                line, raw = 0, None
+            if isinstance(v, CommentedMap):
+                yield from self._walk(v, key + ".")
+            else:
+                yield Entry(key, _plain(v), line, raw)
+
+    def entries(self) -> list[Entry]:
+        return list(self._walk(self.data))
+
+    def _parent(self, key: str, create: bool = False):
+        from ruamel.yaml.comments import CommentedMap
+
+        parts = key.split(".")
+        node = self.data
+        for p in parts[:-1]:
+            if p not in node:
+                if not create:
+                    raise EditError(f"setting {key!r} not found", self.path)
+                node[p] = CommentedMap()
+            node = node[p]
+            if not isinstance(node, CommentedMap):
+                raise EditError(f"{p!r} is not a mapping", self.path)
+        return node, parts[-1]
+
+    # -- edits ----------------------------------------------------------------------------
+    def _scalar(self, value: Any, old: Any = None):
+        from ruamel.yaml.comments import CommentedSeq
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+        value = coerce_like(value, old)
+        if isinstance(value, str):
+            if isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)):
+                return type(old)(value)
+            return value
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, (int, float)):
+            raw = getattr(old, "_ganlint_raw", None)
+            text = render_number(value, raw if raw is not None else _raw_of(old))
+            return _yaml().load(f"v: {text}\n")["v"]
+        if isinstance(value, (list, tuple)):
+            text = render_list(list(value), None)
+            seq = _yaml().load(f"v: {text}\n")["v"]
+            if isinstance(old, CommentedSeq) and not old.fa.flow_style():
+                seq.fa.set_block_style()
+            return seq
+        return value
+
+    def set(self, key: str, value: Any) -> bool:
+        key = self.resolve(key)
+        parent, leaf = self._parent(key)
+        old = parent[leaf]
+        if _plain(old) == _plain(coerce_like(value, old)) and type(_plain(old)) is type(_plain(coerce_like(value, old))):
+            return False
+        new = self._scalar(value, old)
+        if isinstance(old, (int, float)) and not isinstance(old, bool):
+            raw = self._raw(key)
+            if raw is not None:
+                new = _yaml().load(f"v: {render_number(value, raw)}\n")["v"]
+        parent[leaf] = new
+        return True
+
+    def _raw(self, key: str) -> str | None:
+        for e in self.entries():
+            if e.key == key:
+                return e.raw
+        return None
+
+    def remove(self, key: str) -> bool:
+        k = self.resolve(key, required=False)
+        if k is None:
+            return False
+        parent, leaf = self._parent(k)
+        # keep a comment that trails the removed key by moving it to the previous key
+        del parent[leaf]
+        return True
+
+    def rename(self, key: str, new_key: str) -> bool:
+        k = self.resolve(key, required=False)
+        if k is None:
+            return False
+        parent, leaf = self._parent(k)
+        new_leaf = new_key.rsplit(".", 1)[-1]
+        if new_leaf == leaf:
+            return False
+        if new_leaf in parent:
+            raise EditError(f"cannot rename {key!r}: {new_leaf!r} exists", self.path)
+        pos = list(parent.keys()).index(leaf)
+        value = parent[leaf]
+        comment = parent.ca.items.pop(leaf, None)
+        del parent[leaf]
+        parent.insert(pos, new_leaf, value)
+        if comment is not None:
+            parent.ca.items[new_leaf] = comment
+        return True
+
+    def add(self, key: str, value: Any, near: str | None = None) -> bool:
+        if self.resolve(key, required=False) is not None:
+            return self.set(key, value)
+        near_key = self.resolve(near, required=False) if near else None
+        if near_key is not None and "." not in key:
+            key = near_key.rsplit(".", 1)[0] + "." + key if "." in near_key else key
+        parent, leaf = self._parent(key, create=True)
+        keys = list(parent.keys())
+        pos = len(keys)
+        if near_key is not None and near_key.rsplit(".", 1)[-1] in keys:
+            nleaf = near_key.rsplit(".", 1)[-1]
+            pos = keys.index(nleaf) + 1
+            # a blank line / comment after `near` belongs after the new key
+            comment = parent.ca.items.pop(nleaf, None)
+            parent.insert(pos, leaf, self._scalar(value))
+            if comment is not None:
+                parent.ca.items[leaf] = comment
+            return True
+        parent.insert(pos, leaf, self._scalar(value))
+        return True
+
+    def dump(self) -> str:
+        out = io.StringIO()
+        _yaml().dump(self.data, out)
+        text = out.getvalue()
+        if self.text and not self.text.endswith("\n") and text.endswith("\n"):
+            text = text[:-1]
+        return text
+
+
+def _raw_of(value: Any) -> str | None:
+    if isinstance(value, float):
+        try:
+            from ruamel.yaml.scalarfloat import ScalarFloat
+
+            if isinstance(value, ScalarFloat) and value._exp:  # noqa: SLF001
+                return "1e-1"
+        except Exception:  # noqa: BLE001
+            pass
+        return repr(float(value))
+    if isinstance(value, int):
+        return str(int(value))
+    return None
+
+
+def _plain(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, CommentedMap):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, CommentedSeq):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
