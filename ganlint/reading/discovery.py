@@ -126,7 +126,7 @@ def discover(
                 for name in sorted(names):
                     if os.path.splitext(name)[1].lower() not in WANTED:
                         continue
-                    full = os.path.join(current, name)
+                    full = os.path.normpath(os.path.join(current, name))
                     if ignores.ignored(full, False) or not os.path.isfile(full):
                         continue
                     files.append(full)
