@@ -1,0 +1,388 @@
+"""Python source -> Settings, from the syntax tree only (never imported, never run).
+
+What counts as a setting (literal values only; anything computed is skipped):
+
+- ``py-dict``: ``config['vae_lr'] = 5e-4``, ``cfg['opt']['lr'] = 1e-4`` (nested -> ``opt.lr``),
+  ``config = {'lr': 1e-3}`` / ``dict(lr=...)`` / ``EasyDict(...)`` / ``SimpleNamespace(...)`` assigned to a
+  name, ``config.update({...})`` / ``config.update(lr=...)``. Subscript and update forms need a config-like
+  container (``config``, ``cfg``, ``args``, ``hparams``, ``opt``, ``params``, ``self.args`` ...) or a name that
+  was bound to a dict literal at module level; dict literals need a config-like name inside functions
+  (any name at module level). A generic container name is dropped from the key (``config['lr']`` -> ``lr``);
+  a specific one is kept (``gen_cfg = {'lr': ..}`` -> ``gen_cfg.lr``, role generator).
+- ``py-attr``: ``args.lr = 1e-3`` (config-like base, anywhere), class attributes and ``self.x = ...`` in
+  methods of config-like classes (``class TrainConfig:``; never in ``nn.Module`` subclasses).
+- ``py-const``: module-level ``LAMBDA = .1``, ``CRITIC_ITERS = 5``, ``lr: float = 2e-4``,
+  ``BETA1, BETA2 = 0.5, 0.9`` (also inside module-level ``if``/``try``/``with`` blocks).
+- ``argparse``: ``add_argument('--lr', type=float, default=2e-4)`` (key from ``dest`` or the long flag,
+  dashes -> underscores; string defaults converted by ``type=float/int``), ``set_defaults(lr=...)``,
+  ``click.option('--lr', default=...)``, absl ``flags.DEFINE_float('lr', 1e-3, ...)``.
+- ``dataclass``: class-level fields of ``@dataclass`` / attrs / pydantic / NamedTuple classes, with a
+  literal default or ``field(default=...)``.
+
+Literals: numbers, strings, booleans, None, lists/tuples of literals (tuples become lists), unary
+minus, and trivial arithmetic on number literals (``1e-3 * 2``). Strings like ``"[256,256]"`` become
+lists (value_style "string-list").
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterable
+
+from ganlint.core.types import Setting
+from ganlint.reading.config.values import finish, make_setting, string_list
+from ganlint.reading.vocabulary import tokens
+
+CONFIG_TOKENS = {
+    "config", "cfg", "conf", "configs", "args", "arg", "opt", "opts", "options", "hparams", "hparam", "hp",
+    "hps", "params", "param", "hyperparams", "hyperparameters", "hyper", "settings", "flags", "configuration",
+    "kwargs", "cf", "hyp",
+}
+GENERIC_CONTAINERS = {
+    "config", "cfg", "conf", "args", "arg", "opt", "opts", "options", "hparams", "hp", "hps", "params",
+    "flags", "settings", "hyperparams", "hyperparameters", "c", "cf", "configuration", "kwargs", "hyp",
+    "default_config", "default_cfg", "base_config", "train_config", "training_config", "train_cfg",
+    "args_dict", "config_dict", "cfg_dict", "hyper_params",
+}
+DICT_FACTORIES = {"dict", "EasyDict", "edict", "SimpleNamespace", "Namespace", "ConfigDict", "AttrDict",
+                  "DotMap", "Munch", "Box"}
+DATACLASS_DECORATORS = {"dataclass", "define", "frozen", "mutable", "attrs", "s", "dataclasses"}
+DATACLASS_BASES = {"BaseModel", "BaseSettings", "NamedTuple", "TypedDict"}
+FIELD_CALLS = {"field", "Field", "ib", "attrib"}
+ABSL_DEFINES = {"DEFINE_float", "DEFINE_integer", "DEFINE_string", "DEFINE_bool", "DEFINE_boolean",
+                "DEFINE_list", "DEFINE_enum"}
+MAX_LITERAL_DEPTH = 20
+_NO = object()
+
+
+def _config_like(name: str) -> bool:
+    return bool(set(tokens(name)) & CONFIG_TOKENS)
+
+
+def _generic(name: str) -> bool:
+    return name in GENERIC_CONTAINERS or name.lower() in GENERIC_CONTAINERS
+
+
+class _Reader:
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self.out: list[Setting] = []
+        self.dict_names: set[str] = set()
+
+    # -- values -----------------------------------------------------------------------------------
+    def literal(self, node: ast.AST, depth: int = 0) -> Any:
+        """The literal value of `node`, or _NO."""
+        if depth > MAX_LITERAL_DEPTH:
+            return _NO
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, (bytes, type(Ellipsis))) or isinstance(node.value, complex):
+                return _NO
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.literal(node.operand, depth + 1)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return -v if isinstance(node.op, ast.USub) else v
+            return _NO
+        if isinstance(node, ast.BinOp):
+            a, b = self.literal(node.left, depth + 1), self.literal(node.right, depth + 1)
+            if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
+                return _NO
+            try:
+                if isinstance(node.op, ast.Add):
+                    return a + b
+                if isinstance(node.op, ast.Sub):
+                    return a - b
+                if isinstance(node.op, ast.Mult):
+                    return a * b
+                if isinstance(node.op, ast.Div):
+                    return a / b
+                if isinstance(node.op, ast.FloorDiv):
+                    return a // b
+                if isinstance(node.op, ast.Pow) and abs(b) <= 64 and abs(a) <= 1e6:
+                    return a ** b
+            except (ZeroDivisionError, OverflowError, ValueError):
+                return _NO
+            return _NO
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [self.literal(e, depth + 1) for e in node.elts]
+            if any(i is _NO for i in items):
+                return _NO
+            return items
+        return _NO
+
+    def emit(self, parts: list[Any], node: ast.AST, value: Any, style: str, context: Iterable[str] = ()) -> None:
+        if not parts or value is _NO:
+            return
+        value_style = None
+        if isinstance(value, str):
+            lst = string_list(value)
+            if lst is not None:
+                value, value_style = lst, "string-list"
+        if isinstance(value, complex):
+            return
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        col = self.column(line, getattr(node, "col_offset", 0))
+        end_col = self.column(end_line, node.end_col_offset) if getattr(node, "end_col_offset", None) is not None else None
+        raw = ast.get_source_segment(self.text, node)
+        self.out.append(
+            make_setting(parts, value, self.path, line, col, end_line, end_col, style=style, raw=raw,
+                         value_style=value_style, context=context)
+        )
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """1-based character column from ast's UTF-8 byte offset."""
+        if 1 <= line <= len(self.lines):
+            text = self.lines[line - 1]
+            if not text.isascii():
+                return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
+        return byte_offset + 1
+
+    # -- containers -------------------------------------------------------------------------------
+    def container_chain(self, node: ast.AST) -> list[str] | None:
+        """`config['a']['b']` / `self.args['a']` -> ['config', 'a', 'b'] (string keys only)."""
+        chain: list[str] = []
+        while True:
+            if isinstance(node, ast.Subscript):
+                key = node.slice
+                if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)) and not isinstance(key.value, bool):
+                    chain.append(str(key.value))
+                    node = node.value
+                    continue
+                return None
+            if isinstance(node, ast.Attribute):
+                chain.append(node.attr)
+                node = node.value
+                continue
+            if isinstance(node, ast.Name):
+                chain.append(node.id)
+                chain.reverse()
+                return chain
+            return None
+
+    def key_from_chain(self, chain: list[str], module_level: bool) -> tuple[list[str], list[str]] | None:
+        """(key parts, context) of an assignment target chain, or None when the base is not a config."""
+        if chain and chain[0] == "self":
+            chain = chain[1:]
+            if len(chain) < 2 or not _config_like(chain[0]):
+                return None
+        if len(chain) < 2:
+            return None
+        base = chain[0]
+        if not (_config_like(base) or (module_level and base in self.dict_names)):
+            return None
+        if _generic(base):
+            return chain[1:], []
+        return chain, []
+
+    def dict_literal(self, node: ast.AST, parts: list[Any], style: str, depth: int = 0) -> None:
+        if depth > MAX_LITERAL_DEPTH:
+            return
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                    self.value_tree(v, [*parts, k.value], style, depth + 1)
+        elif isinstance(node, ast.Call) and self.call_name(node) in DICT_FACTORIES:
+            for arg in node.args[:1]:
+                self.dict_literal(arg, parts, style, depth + 1)
+            for kw in node.keywords:
+                if kw.arg:
+                    self.value_tree(kw.value, [*parts, kw.arg], style, depth + 1)
+
+    def value_tree(self, node: ast.AST, parts: list[Any], style: str, depth: int) -> None:
+        if isinstance(node, ast.Dict) or (isinstance(node, ast.Call) and self.call_name(node) in DICT_FACTORIES):
+            self.dict_literal(node, parts, style, depth)
+        elif isinstance(node, (ast.List, ast.Tuple)) and any(isinstance(e, ast.Dict) for e in node.elts):
+            for i, e in enumerate(node.elts):
+                if isinstance(e, ast.Dict):
+                    self.dict_literal(e, [*parts, i], style, depth + 1)
+        else:
+            self.emit(parts, node, self.literal(node), style)
+
+    @staticmethod
+    def call_name(node: ast.Call) -> str | None:
+        f = node.func
+        if isinstance(f, ast.Name):
+            return f.id
+        if isinstance(f, ast.Attribute):
+            return f.attr
+        return None
+
+    def is_dict_value(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Dict) or (isinstance(node, ast.Call) and self.call_name(node) in DICT_FACTORIES)
+
+    # -- statements -------------------------------------------------------------------------------
+    def assignment(self, targets: list[ast.AST], value: ast.AST, module_level: bool, annotated: bool = False) -> None:
+        for target in targets:
+            if isinstance(target, ast.Name):
+                name = target.id
+                if self.is_dict_value(value):
+                    if module_level or _config_like(name):
+                        if module_level:
+                            self.dict_names.add(name)
+                        self.dict_literal(value, [] if _generic(name) else [name], "py-dict")
+                elif module_level and not (name.startswith("__") and name.endswith("__")):
+                    self.emit([name], value, self.literal(value), "py-const")
+            elif isinstance(target, (ast.Tuple, ast.List)) and module_level and isinstance(value, (ast.Tuple, ast.List)):
+                if len(target.elts) == len(value.elts):
+                    for t, v in zip(target.elts, value.elts):
+                        if isinstance(t, ast.Name):
+                            self.emit([t.id], v, self.literal(v), "py-const")
+            elif isinstance(target, (ast.Subscript, ast.Attribute)):
+                chain = self.container_chain(target)
+                if chain is None:
+                    continue
+                found = self.key_from_chain(chain, module_level)
+                if found is None:
+                    continue
+                parts, context = found
+                style = "py-dict" if isinstance(target, ast.Subscript) else "py-attr"
+                if self.is_dict_value(value):
+                    self.dict_literal(value, parts, style)
+                else:
+                    self.emit(parts, value, self.literal(value), style, context)
+
+    def call(self, node: ast.Call) -> None:
+        name = self.call_name(node)
+        if name in ("add_argument", "option"):
+            self.argparse(node, click=name == "option")
+        elif name == "set_defaults":
+            for kw in node.keywords:
+                if kw.arg:
+                    self.emit([kw.arg], kw.value, self.literal(kw.value), "argparse")
+        elif name in ABSL_DEFINES and node.args:
+            key = self.literal(node.args[0])
+            default = node.args[1] if len(node.args) > 1 else next(
+                (kw.value for kw in node.keywords if kw.arg == "default"), None)
+            if isinstance(key, str) and default is not None:
+                self.emit([key], default, self.literal(default), "argparse")
+        elif name == "update" and isinstance(node.func, ast.Attribute):
+            chain = self.container_chain(node.func.value)
+            if chain is None:
+                return
+            if chain[0] == "self":
+                chain = chain[1:]
+            if not chain or not _config_like(chain[0]) and chain[0] not in self.dict_names:
+                return
+            parts = [] if _generic(chain[0]) else [chain[0]]
+            parts += chain[1:]
+            for arg in node.args[:1]:
+                self.dict_literal(arg, parts, "py-dict")
+            for kw in node.keywords:
+                if kw.arg:
+                    self.value_tree(kw.value, [*parts, kw.arg], "py-dict", 0)
+
+    def argparse(self, node: ast.Call, click: bool) -> None:
+        flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if not flags or len(flags) != len(node.args):
+            return
+        if click and not any(f.startswith("-") for f in flags):
+            return
+        kws = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        if "default" not in kws:
+            return
+        dest = self.literal(kws["dest"]) if "dest" in kws else None
+        if not isinstance(dest, str):
+            longs = [f for f in flags if f.startswith("--")]
+            shorts = [f for f in flags if f.startswith("-") and not f.startswith("--")]
+            plain = [f for f in flags if not f.startswith("-")]
+            pick = (longs or plain or shorts)[0]
+            dest = pick.lstrip("-").replace("-", "_")
+        if not dest or not dest.replace("_", "").isalnum():
+            return
+        node_default = kws["default"]
+        value = self.literal(node_default)
+        typ = kws.get("type")
+        if isinstance(value, str) and isinstance(typ, ast.Name) and typ.id in ("float", "int"):
+            try:
+                value = float(value) if typ.id == "float" else int(value)
+            except ValueError:
+                return
+        self.emit([dest], node_default, value, "argparse")
+
+    def class_def(self, node: ast.ClassDef) -> None:
+        base_names = set()
+        for b in node.bases:
+            if isinstance(b, ast.Name):
+                base_names.add(b.id)
+            elif isinstance(b, ast.Attribute):
+                base_names.add(b.attr)
+        if base_names & {"Module", "LightningModule"}:
+            return
+        deco_names = set()
+        for d in node.decorator_list:
+            target = d.func if isinstance(d, ast.Call) else d
+            if isinstance(target, ast.Name):
+                deco_names.add(target.id)
+            elif isinstance(target, ast.Attribute):
+                deco_names.add(target.attr)
+                if isinstance(target.value, ast.Name):
+                    deco_names.add(target.value.id)
+        is_data = bool(deco_names & DATACLASS_DECORATORS) or bool(base_names & DATACLASS_BASES)
+        config_like = _config_like(node.name)
+        if not (is_data or config_like):
+            return
+        style = "dataclass" if is_data else "py-attr"
+        context = [node.name]
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                self.field(stmt.target.id, stmt.value, style, context)
+            elif isinstance(stmt, ast.Assign) and config_like:
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name) and not t.id.startswith("__"):
+                        self.field(t.id, stmt.value, style, context)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and config_like:
+                for sub in ast.walk(stmt):
+                    if isinstance(sub, (ast.Assign, ast.AnnAssign)):
+                        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                        for t in targets:
+                            if (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                                    and t.value.id == "self" and sub.value is not None):
+                                self.emit([t.attr], sub.value, self.literal(sub.value), "py-attr", context)
+
+    def field(self, name: str, value: ast.AST, style: str, context: list[str]) -> None:
+        if isinstance(value, ast.Call) and self.call_name(value) in FIELD_CALLS:
+            for kw in value.keywords:
+                if kw.arg == "default":
+                    self.emit([name], kw.value, self.literal(kw.value), style, context)
+            if value.args and self.call_name(value) == "Field":
+                self.emit([name], value.args[0], self.literal(value.args[0]), style, context)
+            return
+        self.emit([name], value, self.literal(value), style, context)
+
+    def block(self, body: list[ast.stmt], module_level: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Assign):
+                self.assignment(stmt.targets, stmt.value, module_level)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                self.assignment([stmt.target], stmt.value, module_level, annotated=True)
+            elif isinstance(stmt, ast.ClassDef):
+                self.class_def(stmt)
+                continue
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.block(stmt.body, False)
+                continue
+            if module_level and isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+                for attr in ("body", "orelse", "finalbody"):
+                    self.block(getattr(stmt, attr, []) or [], True)
+                for h in getattr(stmt, "handlers", []) or []:
+                    self.block(h.body, True)
+            elif not module_level and isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+                for attr in ("body", "orelse", "finalbody"):
+                    self.block(getattr(stmt, attr, []) or [], False)
+                for h in getattr(stmt, "handlers", []) or []:
+                    self.block(h.body, False)
+
+    def calls(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                self.call(node)
+
+
+def read_python_settings(path: str, tree: ast.Module, text: str) -> list[Setting]:
+    reader = _Reader(path, text)
+    reader.block(tree.body, True)
+    reader.calls(tree)
+    out = sorted(reader.out, key=lambda s: (s.location.line, s.location.column))
+    return finish(out)
