@@ -1,0 +1,119 @@
+"""`ganlint fix`: the staged plan of RULES.md turned into edited files (and, with --verify, proved by the probe).
+
+    from ganlint.fix import fix_files
+    result = fix_files(["fixtures/wgan_gp_000_broken"], upto=None)   # nothing written
+    result.new_texts  -> {path: fixed text};  result.applied -> [PlannedFix, ...]
+    result.write(mode="copies" | "in-place" | "dir", out_dir=None)
+
+Modules: `edits/` (the engine: config round-trip, LibCST code edits), `planner.py` (stages), `writer.py`
+(atomic output), `verify.py` (probe each stage, Optuna search), `report.py` (fix-report.json/html).
+torch is imported only by verify.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ganlint.core.errors import GanlintError, UsageError
+from ganlint.fix.planner import Plan, PlannedFix, make_plan
+
+__all__ = ["fix_files", "FixResult", "input_files", "apply_plan"]
+
+# stages applied without --verify unless --stage/--all-stages say otherwise: the documents' "only if still
+# unhealthy" stage (4) needs the probe's evidence.
+DEFAULT_MAX_STAGE = 3
+
+
+@dataclass
+class FixResult:
+    plan: Plan
+    applied: list[PlannedFix] = field(default_factory=list)
+    new_texts: dict[str, str] = field(default_factory=dict)  # changed files only
+    upto: int | None = None
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(self.new_texts)
+
+    def diff(self) -> str:
+        from ganlint.fix.writer import unified_diff
+
+        return "".join(unified_diff(os.path.relpath(p), self.plan.texts[p], t) for p, t in sorted(self.new_texts.items()))
+
+    def targets(self, mode: str = "copies", out_dir: str | None = None) -> dict[str, str]:
+        """path -> text of what `write` would write."""
+        from ganlint.fix.writer import common_root, fixed_name
+
+        if mode == "in-place":
+            return dict(self.new_texts)
+        if mode == "copies":
+            return {fixed_name(p): t for p, t in self.new_texts.items()}
+        if mode == "dir":
+            if not out_dir:
+                raise UsageError("-o needs a directory")
+            root = common_root(self.plan.files)
+            return {os.path.join(out_dir, os.path.relpath(os.path.abspath(p), root)): self.new_texts.get(p, self.plan.texts[p])
+                    for p in self.plan.files}
+        raise UsageError(f"unknown output mode {mode!r}")
+
+    def write(self, mode: str = "copies", out_dir: str | None = None) -> list[str]:
+        from ganlint.fix.writer import write_all
+
+        targets = self.targets(mode, out_dir)
+        write_all(targets)
+        return sorted(targets)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"family": self.plan.family, "upto": self.upto, "changed": self.changed,
+                "applied": [f.to_dict() for f in self.applied], "plan": self.plan.to_dict()}
+
+
+def input_files(paths: list[str] | None) -> list[str]:
+    """The files to fix: PATHs (directories expanded), else [tool.ganlint] model/config, else the model and
+    config in the current directory. `*.fixed.*` outputs of an earlier run are never inputs."""
+    from ganlint.reading.discovery import discover
+
+    if not paths:
+        paths = []
+        try:
+            from ganlint.checking.options import load_options
+
+            opts = load_options()
+            if opts.model:
+                paths.append(opts.model)
+            paths.extend(opts.config or [])
+        except GanlintError:
+            raise
+        except Exception:  # noqa: BLE001 - options module under construction
+            pass
+        if not paths:
+            cands = [n for n in sorted(os.listdir(".")) if n.endswith((".py", ".yaml", ".yml", ".json", ".toml"))
+                     and n != "pyproject.toml" and ".fixed." not in n and not n.startswith(("test_", "setup"))]
+            paths = cands
+        if not paths:
+            raise UsageError("no PATH given and no model/config found here (set [tool.ganlint] model/config)")
+    files, errors = discover(list(paths))
+    if errors:
+        raise errors[0]
+    files = [f for f in files if ".fixed." not in os.path.basename(f) and os.path.basename(f) not in ("expected.toml", "pyproject.toml")
+             and "/ganlint-probe" not in f and "fix-report" not in f]
+    if not files:
+        raise UsageError("no Python, YAML, JSON or TOML files to fix")
+    return files
+
+
+def apply_plan(plan: Plan, upto: int | None = None, only: set[int] | None = None) -> FixResult:
+    from ganlint.fix.edits import apply_edits
+
+    applied = [f for f in plan.fixes if (upto is None or f.stage <= upto) and (only is None or f.stage in only)]
+    edits = [e for f in sorted(applied, key=lambda f: (f.stage, f.code)) for e in f.edits]
+    new = apply_edits(plan.texts, edits)
+    return FixResult(plan, applied, new, upto)
+
+
+def fix_files(paths: list[str] | None, *, upto: int | None = DEFAULT_MAX_STAGE, family: str | None = None,
+              select: list[str] | None = None, ignore: list[str] | None = None, unsafe: bool = False) -> FixResult:
+    files = input_files(paths)
+    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe)
+    return apply_plan(plan, upto)
