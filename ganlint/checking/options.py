@@ -154,6 +154,9 @@ def load_options(config: str | None = None, cwd: str | None = None) -> Options:
     path = config
     if path is None:
         path = find_pyproject(cwd)
+        if path is not None:  # shown relative to the working directory when it lies below it
+            rel = os.path.relpath(path, os.getcwd())
+            path = path if rel.startswith(os.pardir) else rel
     elif not os.path.isfile(path):
         raise UsageError("configuration file not found", path)
     if path is None:
@@ -165,8 +168,9 @@ def load_options(config: str | None = None, cwd: str | None = None) -> Options:
         data = _toml_loads(text)
     except Exception as exc:  # tomllib.TOMLDecodeError: "... (at line 3, column 7)"
         m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise UsageError(f"invalid TOML: {msg}", path, int(m.group(1)) if m else None) from None
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        line = int(m.group(1)) if m else max(1, len(text.splitlines()))
+        raise UsageError(f"invalid TOML: {msg}", path, line) from None
     table = data.get("tool", {}).get("ganlint", {})
     return options_from_table(table, path, text)
 
