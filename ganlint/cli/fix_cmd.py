@@ -1,0 +1,118 @@
+"""`ganlint fix PATH...`: the staged repairs of RULES.md written as corrected configs and code."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+import typer
+
+from ganlint.cli import app
+
+
+def _split(values: Optional[List[str]]) -> list[str] | None:
+    if not values:
+        return None
+    out = [v.strip() for item in values for v in item.split(",") if v.strip()]
+    return out or None
+
+
+@app.command()
+def fix(
+    paths: Optional[List[str]] = typer.Argument(None, help="model code and configs (default: [tool.ganlint] model/config, else the ones here)"),
+    diff: bool = typer.Option(False, "--diff", help="only print a unified diff; write nothing"),
+    in_place: bool = typer.Option(False, "--in-place", "--write", help="edit the originals (atomically)"),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="write the whole fixed project into DIR"),
+    stage: Optional[int] = typer.Option(None, "--stage", min=1, max=9, help="apply stages 1..N only"),
+    all_stages: bool = typer.Option(False, "--all-stages", help="apply every stage (incl. 'only if still unhealthy')"),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="only these rule codes/prefixes (comma-separated)"),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="never these rule codes/prefixes"),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="also apply fixes marked unsafe"),
+    family: Optional[str] = typer.Option(None, "--family", help="wgan-gp | wgan | gan | vae | energy (default: inferred)"),
+    verify: bool = typer.Option(False, "--verify", help="probe the baseline and each stage; keep what measurably helps"),
+    steps: int = typer.Option(600, "--steps", min=1, help="--verify: probe steps per run"),
+    trials: int = typer.Option(6, "--trials", min=0, help="--verify: at most this many search trials (probe runs)"),
+    storage: Optional[str] = typer.Option(None, "--storage", help="--verify: Optuna storage URL (sqlite:///f.db, postgresql://...)"),
+    study_name: Optional[str] = typer.Option(None, "--study-name", help="--verify: shared study name (default from the files)"),
+    workers: int = typer.Option(0, "--workers", min=0, help="--verify: parallel probe processes (0 = cores, max 4)"),
+    data: Optional[str] = typer.Option(None, "--data", help="--verify: data file or built-in set for the probe"),
+    entry: Optional[str] = typer.Option(None, "--entry", help="--verify: module:function returning the networks"),
+    device: str = typer.Option("auto", "--device", help="--verify: cpu | cuda | auto"),
+    seed: int = typer.Option(0, "--seed", help="--verify: probe seed"),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="--verify: seconds per probe run"),
+    report_dir: str = typer.Option("fix-report", "--report-dir", help="--verify: where fix-report.json/html go"),
+) -> None:
+    """Apply the documents' staged fixes (RULES.md) to configs and code, keeping the files as written."""
+    from ganlint.core.errors import GanlintError, UsageError
+
+    try:
+        if sum(bool(x) for x in (diff, in_place, output)) > 1:
+            raise UsageError("--diff, --in-place and -o are mutually exclusive")
+        if stage is not None and all_stages:
+            raise UsageError("--stage and --all-stages are mutually exclusive")
+        if (storage or study_name) and not verify:
+            raise UsageError("--storage/--study-name need --verify")
+        code = _run(paths, diff=diff, in_place=in_place, output=output, stage=stage, all_stages=all_stages,
+                    select=_split(select), ignore=_split(ignore), unsafe=unsafe_fixes, family=family, verify=verify,
+                    steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers, data=data,
+                    entry=entry, device=device, seed=seed, time_budget=time_budget, report_dir=report_dir)
+    except GanlintError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2)
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing written", file=sys.stderr)
+        raise typer.Exit(130)
+    raise typer.Exit(code)
+
+
+def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, unsafe, family, verify, steps, trials,
+         storage, study_name, workers, data, entry, device, seed, time_budget, report_dir) -> int:
+    from ganlint.fix import DEFAULT_MAX_STAGE, apply_plan, input_files
+    from ganlint.fix.planner import STAGE_NAMES, make_plan
+
+    files = input_files(paths)
+    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe)
+    upto = stage if stage is not None else (None if (all_stages or verify) else DEFAULT_MAX_STAGE)
+    if verify:
+        from ganlint.fix.verify import VerifyOptions, verify_plan
+
+        opts = VerifyOptions(steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers,
+                             data=data, entry=entry, device=device, seed=seed, time_budget=time_budget,
+                             family=family, report_dir=report_dir, progress=not diff)
+        vres = verify_plan(plan, upto=upto, options=opts)
+        result = vres.result
+    else:
+        vres = None
+        result = apply_plan(plan, upto)
+
+    out = sys.stderr if diff else sys.stdout
+    names = STAGE_NAMES.get(plan.family or "", {})
+    if not result.applied and not plan.unsafe_skipped:
+        print("Nothing to fix." if not plan.manual else "No automatic fix applies.", file=out)
+    for st in sorted({f.stage for f in result.applied}):
+        print(f"stage {st}" + (f" ({names[st]})" if st in names else "") + ":", file=out)
+        for f in sorted((f for f in result.applied if f.stage == st), key=lambda f: f.code):
+            files_ = sorted({os.path.relpath(e.file) for e in f.edits})
+            print(f"  {f.code} {f.message}  [{f.source or 'ganlint'}] -> {', '.join(files_)}", file=out)
+    later = [f for f in plan.fixes if f not in result.applied]
+    if later and vres is None:
+        print(f"{len(later)} fix(es) of later stages not applied (use --all-stages or --verify): "
+              + ", ".join(sorted({f'{f.code}@{f.stage}' for f in later})), file=out)
+    if vres is not None:
+        for line in vres.summary_lines():
+            print(line, file=out)
+    if plan.unsafe_skipped:
+        print(f"{len(plan.unsafe_skipped)} unsafe fix(es) not applied (use --unsafe-fixes): "
+              + ", ".join(sorted({f.code for f in plan.unsafe_skipped})), file=out)
+    for f in plan.manual:
+        print(f"  manual: {f.location}: {f.code} {f.fix.message if f.fix else f.message}", file=out)
+
+    if diff:
+        sys.stdout.write(result.diff())
+        return 0
+    if not result.new_texts:
+        return 0
+    mode = "in-place" if in_place else ("dir" if output else "copies")
+    written = result.write(mode, output)
+    print("Wrote " + ", ".join(os.path.relpath(p) for p in written), file=out)
+    return 0
