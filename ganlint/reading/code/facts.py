@@ -1,17 +1,404 @@
 """CodeFacts: what the model/training code says, read from its syntax tree (never executed).
 
-PLACEHOLDER SHAPE: the code-reading work fills this in (networks, optimizers, losses, penalties, ...).
-Rules read these fields; keep them plain data.
+Plain dataclasses, each fact with the Location a rule reports at. `ganlint.reading.code.reader` fills them;
+rules only read them. Columns are 1-based; `end_column` is exclusive (SARIF style).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from ganlint.core.types import Location
+
+# -- roles from names ----------------------------------------------------------------------------
+_ROLE_TOKENS = {
+    "generator": "generator", "gen": "generator", "g": "generator", "netg": "generator",
+    "critic": "critic", "discriminator": "critic", "disc": "critic", "d": "critic", "netd": "critic",
+    "encoder": "encoder", "enc": "encoder",
+    "decoder": "decoder", "dec": "decoder",
+    "vae": "vae", "autoencoder": "vae",
+    "energy": "energy", "ebm": "energy",
+}
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def role_from_name(name: str) -> str | None:
+    """Role a class or variable name says: MLPGenerator -> generator, netD -> critic, EnergyModel -> energy.
+
+    The last token that names a role wins (VAEEncoder -> encoder)."""
+    tokens = [t.lower() for part in re.split(r"[_\W]+", name) for t in _CAMEL.findall(part)]
+    role = None
+    for tok in tokens:
+        if tok in _ROLE_TOKENS:
+            role = _ROLE_TOKENS[tok]
+    if name.lower() in ("netg", "netd"):
+        role = _ROLE_TOKENS[name.lower()]
+    return role
+
+
+# -- small value holders -------------------------------------------------------------------------
+@dataclass
+class ConfigRef:
+    """Where the code reads a config key: cfg["nn_gen"], self.args['vae_lr'], args.lr, config.model.lr."""
+
+    key: str  # trailing keys, dotted: "nn_gen", "data.std", "model.lr"
+    location: Location
+
+    @property
+    def leaf(self) -> str:
+        return self.key.rsplit(".", 1)[-1]
+
+
+@dataclass
+class Arg:
+    """An argument value: a literal, a config key, or neither (then only its source text is known)."""
+
+    src: str
+    location: Location
+    literal: Any = None
+    has_literal: bool = False
+    ref: ConfigRef | None = None
+
+
+# -- networks ------------------------------------------------------------------------------------
+@dataclass
+class Layer:
+    kind: str  # "Linear", "Sigmoid", "BatchNorm1d", "by-name" (getattr(nn, name)), "unknown"
+    location: Location
+    is_activation: bool = False
+    weighted: bool = False  # Linear/Conv/...: a layer with weights
+    width: int | None = None  # out features when literal
+    width_from_loop: str | None = None  # the __init__ parameter the loop over widths iterates
+    in_loop: bool = False
+    by_name_param: str | None = None  # getattr(nn, <param>): the __init__ parameter
+    by_name_key: str | None = None  # getattr(nn, cfg["act"]): the config key
+    by_name_default: str | None = None
+    getattr_location: Location | None = None  # the getattr(...) call
+
+
+@dataclass
+class Stack:
+    attr: str  # "model" for self.model = nn.Sequential(...)
+    kind: str  # "sequential" | "modulelist"
+    layers: list[Layer]
+    location: Location
+
+
+@dataclass
+class Activation:
+    """An activation applied in a network, with its position."""
+
+    name: str  # "Sigmoid", "Tanh", ..., or "by-name"
+    location: Location
+    network: str
+    role: str | None
+    position: str  # "hidden" | "final" | "unknown"
+    via: str  # "module" (in a stack) | "functional" | "attribute" | "by-name"
+    scaled: bool = False  # result multiplied/offset afterwards
+    scale: float | None = None  # literal multiplier applied after (None: none or unknown; see scaled)
+    offset: float | None = None
+    arg_src: str | None = None  # functional: source of the argument (for fixes)
+    call_src: str | None = None
+    by_name_param: str | None = None
+    by_name_key: str | None = None
+    getattr_location: Location | None = None
+
+
+@dataclass
+class EnergyHead:
+    """An energy network whose forward ends in a sigmoid (read by GL301, GL302)."""
+
+    network: str
+    location: Location  # the sigmoid applied in forward (or the stack's last Sigmoid)
+    bounded_sigmoid: bool  # True: the sigmoid output is used with no scale (band width <= 1)
+    scale: float | None = None  # literal scale when known (1.0 when none)
+    offset: float | None = None
+    call_src: str | None = None
+    arg_src: str | None = None
+
+
+@dataclass
+class Network:
+    name: str
+    role: str | None
+    location: Location
+    bases: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)  # __init__ parameters without self
+    stacks: list[Stack] = field(default_factory=list)
+    attr_layers: dict[str, Layer] = field(default_factory=dict)  # self.x = nn.Linear(...)
+    attr_values: dict[str, Any] = field(default_factory=dict)  # self.scale = 2.0 (literals only)
+    activations: list[Activation] = field(default_factory=list)
+    norms: list[Layer] = field(default_factory=list)  # BatchNorm*/LayerNorm/GroupNorm/InstanceNorm
+    final_sigmoid: Activation | None = None  # what forward returns is a sigmoid (or the stack ends in one)
+    is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
+
+    @property
+    def batchnorms(self) -> list[Layer]:
+        return [n for n in self.norms if n.kind.startswith("BatchNorm") or n.kind == "SyncBatchNorm"]
+
+    @property
+    def hidden_widths(self) -> list[int] | None:
+        """Literal widths of the weighted layers before the last one in the main stack, when all are known."""
+        best = None
+        for st in self.stacks:
+            w = [l for l in st.layers if l.weighted]
+            if len(w) < 2:
+                continue
+            hidden = [l.width for l in w[:-1]]
+            if any(l.in_loop for l in w) or any(h is None for h in hidden):
+                continue
+            if best is None or len(hidden) > len(best):
+                best = hidden
+        return best
+
+    @property
+    def width_params(self) -> set[str]:
+        """__init__ parameters a loop over hidden widths iterates (`for h in hidden_dims:`)."""
+        return {l.width_from_loop for st in self.stacks for l in st.layers if l.width_from_loop}
+
+
+@dataclass
+class Construction:
+    """A call that constructs a class with arguments: MLPGenerator(cfg["non_linearity"], eval(cfg["nn_gen"]))."""
+
+    cls: str
+    location: Location
+    var: str | None  # the assigned name: "gen", "self.vae"
+    positional: list[ConfigRef | None] = field(default_factory=list)
+    keywords: dict[str, ConfigRef | None] = field(default_factory=dict)
+
+    def keys_by_param(self, params: list[str]) -> dict[str, ConfigRef]:
+        out: dict[str, ConfigRef] = {}
+        for name, ref in zip(params, self.positional):
+            if ref is not None:
+                out[name] = ref
+        for name, ref in self.keywords.items():
+            if ref is not None:
+                out[name] = ref
+        return out
+
+
+# -- training ------------------------------------------------------------------------------------
+@dataclass
+class Optimizer:
+    cls: str  # Adam, AdamW, RMSprop, SGD, ...
+    location: Location
+    var: str | None
+    params_src: str | None
+    network_var: str | None  # "gen" for gen.parameters()
+    role: str | None  # role of that network when the code says
+    kwargs: dict[str, Arg] = field(default_factory=dict)
+    call_src: str = ""
+
+    @property
+    def is_adam(self) -> bool:
+        return self.cls in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax")
+
+
+@dataclass
+class LossCall:
+    kind: str  # "bce" | "bce_logits" | "saturating" | "wgan"
+    location: Location
+    src: str = ""
+    arg_src: str | None = None  # saturating: the D(G(z)) expression
+
+
+@dataclass
+class UndetachedFake:
+    """D(fake) in a discriminator loss, fake = G(z) not detached and not under no_grad."""
+
+    location: Location  # the D(fake) call
+    fake_src: str
+    fake_location: Location  # the fake argument (for the .detach() fix)
+    generated_at: Location | None = None
+
+
+@dataclass
+class GradCall:
+    """torch.autograd.grad(...)."""
+
+    location: Location
+    create_graph: bool | None  # None: not given (False by default)
+    create_graph_given: bool
+    inputs_src: str | None
+    interpolated: bool | None  # True: a*x + (1-a)*fake; False: real or fake points only; None: unknown
+    is_penalty: bool  # used as a gradient penalty (norm - 1)^2, or in a *penalty* function
+    two_sided: bool = False  # (||g|| - 1)^2 form (WGAN-GP), as opposed to R1's ||g||^2
+    function: str | None = None
+    call_src: str = ""
+
+
+@dataclass
+class WeightClip:
+    location: Location
+    value: Arg | None = None
+    stmt_location: Location | None = None
+
+
+@dataclass
+class GradClip:
+    kind: str  # "norm" | "value" | "trainer"
+    location: Location
+    max_norm: Arg | None = None
+
+
+@dataclass
+class Marker:
+    """A located fact with a kind: seeds, schedulers, warm-ups, data loads, normalisations, InfoNCE, ..."""
+
+    kind: str
+    location: Location
+    src: str = ""
+    scope: str | None = None  # "Class.method" or "function"
+    role: str | None = None
+
+
+@dataclass
+class ExpUse:
+    """exp of a log-variance: log_var.exp(), torch.exp(logvar), torch.exp(0.5 * log_var)."""
+
+    var: str
+    location: Location
+    var_location: Location  # the log-variance name inside the call (for the clamp fix)
+    clamped_inline: bool
+    src: str = ""
+    scope: str | None = None
+
+
+@dataclass
+class KLWeight:
+    """The factor multiplying the KL term in a loss."""
+
+    location: Location  # the statement
+    src: str
+    annealed: bool
+    ref: ConfigRef | None = None
+    literal: float | None = None
+    attr: str | None = None  # self.beta, a local name...
+
+
+def norm_var(name: str) -> str:
+    return name.lower().replace("_", "")
 
 
 @dataclass
 class CodeFacts:
+    networks_all: list[Network] = field(default_factory=list)  # every class read (module or not)
+    constructions: list[Construction] = field(default_factory=list)
+    config_keys: set[str] = field(default_factory=set)  # every config key the code reads
+    optimizers: list[Optimizer] = field(default_factory=list)
+    losses: list[LossCall] = field(default_factory=list)
+    undetached_fakes: list[UndetachedFake] = field(default_factory=list)
+    grad_calls: list[GradCall] = field(default_factory=list)
+    weight_clips: list[WeightClip] = field(default_factory=list)
+    grad_clips: list[GradClip] = field(default_factory=list)
+    schedulers: list[Marker] = field(default_factory=list)  # LambdaLR, ..., warm-up functions, lr scaling
+    seeds: list[Marker] = field(default_factory=list)
+    random_calls: list[Marker] = field(default_factory=list)  # in forward / circuit construction
+    data_loads: list[Marker] = field(default_factory=list)
+    normalizations: list[Marker] = field(default_factory=list)
+    kl_terms: list[Marker] = field(default_factory=list)
+    logvar_exps: list[ExpUse] = field(default_factory=list)
+    clamped_logvars: set[str] = field(default_factory=set)  # norm_var() names clamped anywhere
+    kl_weights: list[KLWeight] = field(default_factory=list)
+    kl_annealing: list[Marker] = field(default_factory=list)
+    reparameterisations: list[Marker] = field(default_factory=list)
+    infonce: list[Marker] = field(default_factory=list)
+    backward_calls: list[Marker] = field(default_factory=list)
+    optimizer_steps: list[Marker] = field(default_factory=list)
+
+    # -- derived views ----------------------------------------------------------------------------
+    @property
+    def networks(self) -> list[Network]:
+        """nn.Module subclasses, including subclasses of the user's own nn.Module subclasses."""
+        by_name = {n.name: n for n in self.networks_all}
+        memo: dict[str, bool] = {}
+
+        def is_mod(name: str, depth: int = 0) -> bool:
+            if name in memo:
+                return memo[name]
+            net = by_name.get(name)
+            ok = False
+            if net is not None and depth < 20:
+                ok = net.is_module or any(is_mod(b.rsplit(".", 1)[-1], depth + 1) for b in net.bases)
+            memo[name] = ok
+            return ok
+
+        return [n for n in self.networks_all if is_mod(n.name)]
+
+    def networks_with_role(self, *roles: str) -> list[Network]:
+        return [n for n in self.networks if n.role in roles]
+
+    def network(self, name: str) -> Network | None:
+        for n in self.networks:
+            if n.name == name:
+                return n
+        return None
+
+    @property
+    def energy_heads(self) -> list[EnergyHead]:
+        out = []
+        for net in self.networks_with_role("energy"):
+            act = net.final_sigmoid
+            if act is None:
+                continue
+            scale = act.scale
+            out.append(
+                EnergyHead(
+                    network=net.name,
+                    location=act.location,
+                    bounded_sigmoid=not act.scaled or (scale is not None and scale <= 1.0),
+                    scale=1.0 if not act.scaled else scale,
+                    offset=act.offset,
+                    call_src=act.call_src,
+                    arg_src=act.arg_src,
+                )
+            )
+        return out
+
+    @property
+    def penalties(self) -> list[GradCall]:
+        return [g for g in self.grad_calls if g.is_penalty]
+
+    def constructions_of(self, cls: str) -> list[Construction]:
+        return [c for c in self.constructions if c.cls == cls]
+
+    def role_of_var(self, var: str | None) -> str | None:
+        if not var:
+            return None
+        for c in self.constructions:
+            if c.var == var:
+                net = self.network(c.cls)
+                if net is not None and net.role:
+                    return net.role
+                r = role_from_name(c.cls)
+                if r:
+                    return r
+        return role_from_name(var.rsplit(".", 1)[-1])
+
     def families(self) -> set[str]:
-        return set()
+        fams: set[str] = set()
+        nets = self.networks
+        roles = {n.role for n in nets}
+        if self.penalties and any(g.two_sided or "critic" in roles for g in self.penalties):
+            fams.add("wgan-gp")
+        if self.weight_clips:
+            fams.add("wgan")
+        gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses)
+        if gan_losses or ("critic" in roles and "generator" in roles and not fams & {"wgan", "wgan-gp"}):
+            fams.add("gan")
+        if roles & {"vae", "encoder"} and roles & {"decoder", "vae"} or self.kl_terms or self.reparameterisations:
+            fams.add("vae")
+        if "energy" in roles or self.infonce:
+            fams.add("energy")
+        return fams
 
     def merge(self, other: "CodeFacts") -> None:
-        pass
+        for f in fields(self):
+            mine = getattr(self, f.name)
+            theirs = getattr(other, f.name)
+            if isinstance(mine, set):
+                mine |= theirs
+            else:
+                mine.extend(theirs)
