@@ -43,17 +43,49 @@ class ProjectFacts:
     # -- families -------------------------------------------------------------------------
     def families(self) -> set[str]:
         """Model families present: from the code (losses, penalties, classes) and the settings."""
-        fams = set(self.code.families())
-        canon = {s.canonical for s in self.settings if s.canonical}
-        if "gp_weight" in canon:
+        return set(self.code.families()) | self.settings_families()
+
+    def settings_families(self) -> set[str]:
+        """Families the settings alone establish (precise: a key that only hints stays silent).
+
+        - a family named by value: ``gan_mode: vanilla`` -> gan, ``loss: wgan-gp`` -> wgan-gp (vocabulary);
+        - a numeric, positive gradient-penalty weight (``grad_penalty``, ``lambda_gp``) -> wgan-gp;
+        - weight clipping (``clip_value``) together with critic updates (``n_critic``) -> wgan;
+        - critic updates named after a critic (``n_critic``, ``CRITIC_ITERS``) and no penalty -> wgan
+          (``d_steps`` alone also occurs in standard GANs: silent);
+        - a KL weight (``kl_weight``, ``beta`` in a VAE section, ``omg_vae_alpha``) or a ``vae`` role -> vae;
+        - an ``energy`` role with a temperature, an energy learning rate, or an energy scale/offset -> energy.
+        """
+        from ganlint.reading.vocabulary import family_from_value, tokens
+
+        fams: set[str] = set()
+
+        def number(v: Any) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+        canon: dict[str, list[Setting]] = {}
+        roles: set[str] = set()
+        for s in self.settings:
+            fam = family_from_value(s.key, s.value)
+            if fam:
+                fams.add(fam)
+            if s.canonical:
+                canon.setdefault(s.canonical, []).append(s)
+            if s.role:
+                roles.add(s.role)
+        if any(number(s.value) and s.value > 0 for s in canon.get("gp_weight", [])):
             fams.add("wgan-gp")
-        if "kl_weight" in canon and not fams & {"gan", "wgan", "wgan-gp"}:
+        n_critic = [s for s in canon.get("n_critic", []) if number(s.value)]
+        if n_critic and "wgan-gp" not in fams:
+            if any(number(s.value) for s in canon.get("clip_value", [])):
+                fams.add("wgan")
+            elif any("critic" in tokens(s.leaf) for s in n_critic):
+                fams.add("wgan")
+        if any(number(s.value) for s in canon.get("kl_weight", [])) or "vae" in roles:
             fams.add("vae")
-        if "temperature" in canon and "energy" in {s.role for s in self.settings} | fams:
+        energy_keys = [s for s in self.settings if s.role == "energy"]
+        if any(s.canonical in ("temperature", "learning_rate", "energy_scale", "energy_offset") for s in energy_keys):
             fams.add("energy")
-        if {"n_critic"} & canon and not fams & {"wgan", "wgan-gp"}:
-            # n_critic alone says "some WGAN"; the clip value or penalty says which.
-            fams.add("wgan-gp" if "gp_weight" in canon else ("wgan" if "clip_value" in canon else "wgan-gp"))
         return fams
 
     def is_family(self, *names: Iterable[str]) -> bool:

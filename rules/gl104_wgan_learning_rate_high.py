@@ -1,0 +1,69 @@
+"""GL104 wgan-learning-rate-high: a WGAN-GP learning rate above 2e-4 (document 000 §1.3)."""
+from __future__ import annotations
+
+from ganlint.checking.declarative import Example, SettingRangeRule
+from ganlint.core.types import Severity
+
+
+class WganLearningRateHigh(SettingRangeRule):
+    code = "GL104"
+    slug = "wgan-learning-rate-high"
+    severity = Severity.WARNING
+    summary = "A WGAN-GP learning rate (generator, critic or shared) is above 2e-4."
+    why = (
+        "WGAN-GP trains a critic that must stay close to optimal while the generator moves. With Adam at 1e-3 "
+        "both networks take steps too large for the penalised critic to track: losses oscillate, the "
+        "Wasserstein estimate stops meaning anything, and in document 000 the generator's loss ran up to 12.6 "
+        "while the samples collapsed onto a line. The reference settings use 1e-4 (or 5e-5)."
+    )
+    use_instead = "`learning_rate: 1e-4` (then `5e-5` if training still oscillates), with `n_critic: 5` and a batch of 64-128."
+    source = "000 §1.3"
+    families = ("wgan-gp",)
+    setting = "learning_rate"
+    roles = ("generator", "critic", None)
+    high = "max_lr"
+    options = {"max_lr": 2e-4, "proposed": 1e-4}
+    option_docs = {
+        "max_lr": "learning rates above this fire the rule",
+        "proposed": "the learning rate the fix writes",
+    }
+    fix_stage = 2
+    message = "WGAN-GP learning rate {key} = {value} is above {high}: the critic cannot keep up; use {proposed} (then 5e-5)"
+    fix_message = "set {key} to {proposed}"
+    bad = [
+        Example(
+            {"config.yaml": "grad_penalty: 10.0\nn_critic: 5\nlearning_rate: 0.001  # expect\nbatch_size: 64\n"},
+            "document 000's YAML",
+        ),
+        Example(
+            {
+                "train.py": (
+                    "import argparse\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--lambda_gp', type=float, default=10)\n"
+                    "parser.add_argument('--lr_g', type=float, default=1e-3)  # expect\n"
+                    "parser.add_argument('--lr_d', type=float, default=4e-4)  # expect\n"
+                    "parser.add_argument('--lr_decay', type=float, default=0.5)\n"
+                )
+            },
+            "argparse defaults, one per network",
+        ),
+        Example(
+            {
+                "config.toml": (
+                    "[loss]\ngp_weight = 10\n\n[generator]\nlr = 5e-4  # expect\n\n[critic]\nlr = 1e-4\n"
+                )
+            },
+            "TOML sections give the role",
+        ),
+    ]
+    good = [
+        Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\nlearning_rate: 0.0001\n"}, "the repaired 000"),
+        Example({"config.yaml": "lambda_gp: 10\nlr: 2.0e-4\n"}, "exactly at the bound"),
+        Example({"config.yaml": "n_critic: 5\nclip_value: 0.01\nlr: 0.001\n"}, "WGAN with weight clipping, no penalty"),
+        Example({"config.yaml": "grad_penalty: 10\nlr_g: 1e-4\nvae_lr: 1e-3\nenergy_lr: 1e-3\n"},
+                "other networks' learning rates are not the WGAN's"),
+    ]
+
+
+RULE = WganLearningRateHigh()

@@ -1,0 +1,51 @@
+"""GL106 gan-batch-small: a GAN / WGAN / WGAN-GP batch below 64 (document 000 §1.3)."""
+from __future__ import annotations
+
+from ganlint.checking.declarative import Example, SettingRangeRule
+from ganlint.core.types import Severity
+
+
+class GanBatchSmall(SettingRangeRule):
+    code = "GL106"
+    slug = "gan-batch-small"
+    severity = Severity.WARNING
+    summary = "A GAN (standard, WGAN or WGAN-GP) trains with a batch smaller than 64."
+    why = (
+        "Both players estimate their losses from one batch. With 16 samples the critic's estimate of a "
+        "multi-modal distribution is noisy (a batch may hold one mode only), its gradients jump from step to "
+        "step and, together with a high learning rate, training oscillates (document 000). 64-128 is the "
+        "usual range."
+    )
+    use_instead = "`batch_size: 64` (or 128 where memory allows)."
+    source = "000 §1.3"
+    families = ("gan", "wgan", "wgan-gp")
+    setting = "batch_size"
+    roles = ("generator", "critic", None)
+    low = "min_batch"
+    options = {"min_batch": 64, "proposed": 64}
+    option_docs = {"min_batch": "batch sizes below this fire the rule", "proposed": "the batch size the fix writes"}
+    fix_stage = 2
+    message = "GAN batch size {key} = {value} is below {low}: the critic's estimate is too noisy; use {proposed}-128"
+    bad = [
+        Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 16  # expect\n"}, "document 000"),
+        Example(
+            {
+                "train.py": (
+                    "import argparse\n"
+                    "p = argparse.ArgumentParser()\n"
+                    "p.add_argument('--gan_mode', default='vanilla')\n"
+                    "p.add_argument('-b', '--batch-size', type=int, default=32)  # expect\n"
+                )
+            },
+            "argparse with a dashed flag",
+        ),
+        Example({"conf.py": "CRITIC_ITERS = 5\nBATCH_SIZE = 8  # expect\n"}, "module constants of a WGAN script"),
+    ]
+    good = [
+        Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 64\n"}, "at the bound"),
+        Example({"config.yaml": "kl_weight: 0.01\nbatch_size: 16\n"}, "a VAE is not a GAN"),
+        Example({"config.yaml": "grad_penalty: 10.0\neval_batch: 8\n"}, "not the training batch size"),
+    ]
+
+
+RULE = GanBatchSmall()

@@ -1,0 +1,52 @@
+"""GL107 gradient-penalty-weight-unusual: the WGAN-GP penalty weight λ outside [1, 10] (000 §2.4, 001)."""
+from __future__ import annotations
+
+from ganlint.checking.declarative import Example, SettingRangeRule
+from ganlint.core.types import Severity
+
+
+class GradientPenaltyWeightUnusual(SettingRangeRule):
+    code = "GL107"
+    slug = "gradient-penalty-weight-unusual"
+    severity = Severity.WARNING
+    summary = "The gradient-penalty weight λ (`grad_penalty`, `lambda_gp`, `gp_weight`, `LAMBDA`) is outside [1, 10]."
+    why = (
+        "The penalty keeps the critic 1-Lipschitz. Far below 1 it barely constrains the critic, which then "
+        "behaves like an unconstrained discriminator; above 10 it dominates the critic's loss and "
+        "over-smooths it, so the generator gets a flat, uninformative gradient (documents 000 and 001). The "
+        "paper's λ = 10 works across many problems; lower it to 5 or 1 only if the probe sees collapse."
+    )
+    use_instead = "`lambda_gp: 10` (then 5 or 1 if the probe reports mode collapse)."
+    source = "000 §2.4, 001"
+    families = ("wgan-gp",)
+    setting = "gp_weight"
+    low = "min_weight"
+    high = "max_weight"
+    options = {"min_weight": 1.0, "max_weight": 10.0, "proposed": 10.0}
+    option_docs = {
+        "min_weight": "penalty weights below this fire the rule",
+        "max_weight": "penalty weights above this fire the rule",
+        "proposed": "the weight the fix writes",
+    }
+    fix_stage = 4
+    message = "gradient-penalty weight {key} = {value} is {direction} the usual [{low}, {high}]: the critic is {effect}; use {proposed}"
+
+    def render(self, template, setting, direction, proposed, opts):
+        effect = "barely constrained" if direction == "below" else "over-smoothed"
+        return super().render(template.replace("{effect}", effect), setting, direction, proposed, opts)
+
+    def accept(self, facts, setting, opts):
+        return setting.value > 0  # 0 switches the penalty off: another matter
+
+    bad = [
+        Example({"wgan_toy.py": "MODE = 'wgan-gp'\nLAMBDA = .1  # expect\nCRITIC_ITERS = 5\n"}, "module constants"),
+        Example({"config.yaml": "n_critic: 5\nlambda_gp: 100  # expect\n"}, "YAML"),
+    ]
+    good = [
+        Example({"config.yaml": "n_critic: 5\nlambda_gp: 10\n"}, "the paper's value"),
+        Example({"config.yaml": "n_critic: 5\ngrad_penalty: 1\n"}, "at the lower bound"),
+        Example({"smoothing.py": "LAMBDA = 0.1\nEPOCHS = 10\n"}, "a LAMBDA with no GAN around it"),
+    ]
+
+
+RULE = GradientPenaltyWeightUnusual()

@@ -1,0 +1,58 @@
+"""GL113 gan-learning-rate-high: a standard GAN's learning rate above 2e-4 (document 002 §3(3))."""
+from __future__ import annotations
+
+from ganlint.checking.declarative import Example, SettingRangeRule
+from ganlint.core.types import Severity
+
+
+class GanLearningRateHigh(SettingRangeRule):
+    code = "GL113"
+    slug = "gan-learning-rate-high"
+    severity = Severity.WARNING
+    summary = "A standard (non-Wasserstein) GAN's learning rate is above 2e-4."
+    why = (
+        "A standard GAN is a two-player game that Adam at 1e-3 drives into oscillation: the discriminator "
+        "wins quickly, its sigmoid saturates and the generator's gradient vanishes (document 002). The DCGAN "
+        "settings that made GAN training dependable are Adam with lr 2e-4 and beta1 0.5."
+    )
+    use_instead = "`lr: 2e-4` for both networks, with Adam `betas=(0.5, 0.999)`."
+    source = "002 §3(3)"
+    families = ("gan",)
+    setting = "learning_rate"
+    roles = ("generator", "critic", None)
+    high = "max_lr"
+    options = {"max_lr": 2e-4, "proposed": 2e-4}
+    option_docs = {
+        "max_lr": "learning rates above this fire the rule",
+        "proposed": "the learning rate the fix writes",
+    }
+    fix_stage = 2
+    message = "GAN learning rate {key} = {value} is above {high}: the game oscillates and D saturates; use {proposed} with Adam beta1 0.5"
+    bad = [
+        Example({"config.yaml": "gan_mode: vanilla\nbatch_size: 64\nlr: 0.001  # expect\n"}, "pix2pix-style gan_mode"),
+        Example(
+            {
+                "train.py": (
+                    "import argparse\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--gan_type', default='dcgan')\n"
+                    "parser.add_argument('--g_lr', type=float, default=1e-3)  # expect\n"
+                    "parser.add_argument('--d_lr', type=float, default=4e-3)  # expect\n"
+                )
+            },
+            "argparse, one rate per network",
+        ),
+    ]
+    good = [
+        Example({"config.yaml": "gan_mode: vanilla\nlr: 0.0002\n"}, "the DCGAN rate"),
+        Example({"config.yaml": "gan_mode: wgangp\nlr: 0.001\n"}, "a WGAN-GP is GL104's business"),
+        Example({"config.yaml": "loss: vanilla\nlambda_gp: 10\nlr: 0.001\n"}, "a penalty makes it a WGAN-GP"),
+        Example({"config.yaml": "lr: 0.001\nbatch_size: 32\n"}, "nothing says GAN"),
+    ]
+
+    def applies(self, facts):
+        fams = facts.families()
+        return "gan" in fams and not fams & {"wgan", "wgan-gp"}
+
+
+RULE = GanLearningRateHigh()

@@ -1,0 +1,51 @@
+"""GL203 vae-learning-rate-high: a VAE learning rate at or above 5e-4 (document 003 2️⃣)."""
+from __future__ import annotations
+
+from ganlint.checking.declarative import Example, SettingRangeRule
+from ganlint.core.types import Severity
+
+
+class VaeLearningRateHigh(SettingRangeRule):
+    code = "GL203"
+    slug = "vae-learning-rate-high"
+    severity = Severity.WARNING
+    summary = "A VAE trains with a learning rate at or above 5e-4."
+    why = (
+        "The KL term of a VAE reacts strongly to large steps: with Adam at 5e-4 the encoder's posterior "
+        "variance swings, the KL term oscillates and the reconstruction never settles (document 003, where "
+        "lowering `vae_lr` to 3e-4 and then 1e-4 calmed the KL curve)."
+    )
+    use_instead = "`vae_lr: 3e-4` (then 1e-4 if the KL term still oscillates)."
+    source = "003 2️⃣"
+    families = ("vae",)
+    setting = "learning_rate"
+    roles = ("vae", "encoder", "decoder", None)
+    high = "max_lr"
+    high_inclusive = True
+    options = {"max_lr": 5e-4, "proposed": 3e-4}
+    option_docs = {
+        "max_lr": "learning rates at or above this fire the rule",
+        "proposed": "the learning rate the fix writes",
+    }
+    fix_stage = 1
+    message = "VAE learning rate {key} = {value} is at or above {high}: the KL term oscillates at this step size; use {proposed} (then 1e-4)"
+    bad = [
+        Example(
+            {"config.py": "config = {}\nconfig['vae_lr'] = 5e-4  # expect\nconfig['omg_vae_alpha'] = 0.01\n"},
+            "document 003, PyMARL style",
+        ),
+        Example({"config.yaml": "vae:\n  beta: 0.01\n  lr: 0.001  # expect\n"}, "a vae section"),
+        Example(
+            {"hparams.py": "from dataclasses import dataclass\n\n@dataclass\nclass VAEConfig:\n"
+                           "    kl_weight: float = 0.01\n    lr: float = 1e-3  # expect\n"},
+            "dataclass defaults",
+        ),
+    ]
+    good = [
+        Example({"config.py": "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"}, "repaired 003"),
+        Example({"config.yaml": "grad_penalty: 10\nlr: 0.001\n"}, "not a VAE"),
+        Example({"config.yaml": "kl_weight: 0.01\nlr: 4.9e-4\nenergy_lr: 1e-3\n"}, "just below; other networks' rates"),
+    ]
+
+
+RULE = VaeLearningRateHigh()

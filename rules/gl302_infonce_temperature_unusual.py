@@ -1,0 +1,83 @@
+"""GL302 infonce-temperature-unusual: an InfoNCE temperature outside [0.1, 1.0], or 0.5 on a bounded head (004 方案3)."""
+from __future__ import annotations
+
+from ganlint.checking.declarative import Example, SettingRangeRule
+from ganlint.core.types import Edit, Fix, Severity
+
+
+class InfonceTemperatureUnusual(SettingRangeRule):
+    code = "GL302"
+    slug = "infonce-temperature-unusual"
+    severity = Severity.WARNING
+    summary = "An energy model's InfoNCE temperature τ is outside [0.1, 1.0], or 0.5 while a sigmoid bounds the energies."
+    why = (
+        "InfoNCE divides the energies by τ before the softmax over the batch. Below 0.1 the loss only sees "
+        "the hardest negative and the gradients spike; above 1.0 the logits are so flat that positives and "
+        "negatives are barely told apart. With a sigmoid-bounded energy head (energies in a band of width 1) "
+        "τ = 0.5 leaves logits within a range of 2, so the energy gap cannot grow and the loss stalls near "
+        "chance (document 004, where τ 0.3 together with a rescaled head fixed it)."
+    )
+    use_instead = "`temperature = 0.3`, and rescale a bounded head: `E = sigmoid(0.5 * raw) * 2.0 + 0.1`."
+    source = "004 方案3"
+    families = ("energy",)
+    setting = "temperature"
+    low = "min_tau"
+    high = "max_tau"
+    options = {"min_tau": 0.1, "max_tau": 1.0, "proposed": 0.3, "bounded_tau": 0.5}
+    option_docs = {
+        "min_tau": "temperatures below this fire the rule (warning)",
+        "max_tau": "temperatures above this fire the rule (warning)",
+        "proposed": "the temperature the fix writes",
+        "bounded_tau": "with a sigmoid-bounded energy head, this exact temperature fires an info finding",
+    }
+    fix_stage = 1
+    message = "InfoNCE temperature {key} = {value} is {direction} the usual [{low}, {high}]; use {proposed}"
+
+    def check(self, facts, opts):
+        out = list(super().check(facts, opts))
+        reported = {(f.location.file, f.location.line) for f in out}
+        heads = [h for h in getattr(facts.code, "energy_heads", None) or [] if getattr(h, "bounded_sigmoid", False)]
+        if not heads:
+            return out
+        tau = opts.get("bounded_tau", 0.5)
+        proposed = opts.get("proposed", 0.3)
+        for s in self.candidates(facts):
+            if isinstance(s.value, bool) or not isinstance(s.value, (int, float)) or s.value != tau:
+                continue
+            if (s.location.file, s.location.line) in reported:
+                continue
+            reported.add((s.location.file, s.location.line))
+            head = heads[0]
+            fix = Fix(
+                f"set {s.key} to {proposed} (and rescale the head, GL301)",
+                edits=[Edit("set-setting", s.location.file, target=s.key, old=s.value, new=proposed, location=s.location)],
+            )
+            out.append(
+                self.finding(
+                    f"InfoNCE temperature {s.key} = {s.value:g} with a sigmoid-bounded energy head "
+                    f"({head.network}): logits span at most 1/τ = {1 / s.value:g}, too little for the energy gap "
+                    f"to grow; use {proposed:g}",
+                    s.location,
+                    related=[head.location] if getattr(head, "location", None) else [],
+                    fix=fix,
+                    evidence={"setting": s.key, "value": s.value, "head": head.network},
+                    severity=Severity.INFO,
+                    family="energy",
+                )
+            )
+        return out
+
+    bad = [
+        Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.05  # expect\n"}, "too sharp"),
+        Example({"config.yaml": "energy:\n  lr: 1.0e-4\n  temperature: 2.0  # expect\n"}, "too flat"),
+        Example({"config.yaml": "ebm:\n  lr: 1.0e-4\n  tau: 5  # expect\n"}, "tau inside an energy section"),
+    ]
+    good = [
+        Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.3\n"}, "the repaired 004"),
+        Example({"config.yaml": "energy:\n  lr: 1.0e-4\n  temperature: 0.5\n"}, "0.5 is fine without a bounded head"),
+        Example({"config.yaml": "tau: 0.005\ngamma: 0.99\nlr: 3.0e-4\n"}, "an RL soft-update tau"),
+        Example({"config.yaml": "temperature: 0.01\nlr: 1.0e-4\n"}, "a temperature with no energy model"),
+    ]
+
+
+RULE = InfonceTemperatureUnusual()
