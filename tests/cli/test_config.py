@@ -207,3 +207,28 @@ def test_custom_rules_are_wired_when_declarative_exists(invoke, project, monkeyp
     assert r.exit_code == 1
     r = invoke("check", "--ignore", "my-batch", ".")
     assert r.exit_code == 0
+
+
+def test_real_declarative_custom_rule(invoke, tmp_path):
+    write(tmp_path, {"config.yaml": "batch_size: 512\nlr: 0.001\n"})
+    pyproject(tmp_path, """
+        [tool.ganlint.custom-rules.GL901]
+        slug = "batch-large"
+        setting = "batch_size"
+        max = 256
+        proposed = 128
+    """)
+    r = invoke("check", "--select", "GL901", "config.yaml")
+    assert [(m.group("file"), m.group("line"), m.group("code"), m.group("slug")) for m in LINE.finditer(r.stdout)] == [
+        ("config.yaml", "1", "GL901", "batch-large")]
+    assert r.exit_code == 1
+    pyproject(tmp_path, """
+        [tool.ganlint.custom-rules.GL901]
+        slug = "batch-large"
+        setting = "batch_size"
+        maximum = 256
+    """)
+    r = invoke("check", "config.yaml")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("pyproject.toml:2: error: [tool.ganlint.custom-rules.GL901]: ")
+    assert "maximum" in r.stderr
