@@ -166,6 +166,11 @@ class NetworkReader:
         )
 
     def _assign(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts):
+                    self._assign(t, v)
+            return
         if isinstance(target, ast.Name):
             t = target.id
             if isinstance(value, ast.Call):

@@ -346,7 +346,7 @@ class CodeReader:
             for m, other in ((n.left, n.right), (n.right, n.left)):
                 if not (isinstance(m, ast.BinOp) and isinstance(m.op, ast.Mult)):
                     continue
-                if not any(x.lower().startswith("mu") or "mean" in x.lower() for x in names_in(other)):
+                if not any(x.lower().startswith("mu") or x.lower() in ("mean", "z_mean", "loc", "z_mu", "m") for x in names_in(other)):
                     continue
                 if any(isinstance(c, ast.Call) and last(call_name(c)) in ("randn_like", "randn", "normal_", "normal")
                        for c in ast.walk(m)) or any("eps" in x.lower() for x in names_in(m)):

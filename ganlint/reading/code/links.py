@@ -1,0 +1,69 @@
+"""Helpers for rules that read CodeFacts: code <-> config links and code edits as data."""
+from __future__ import annotations
+
+from typing import Any
+
+from ganlint.core.types import Edit, Location, Setting
+from ganlint.reading.code.facts import ConfigRef, Construction, Network
+
+
+def segment(texts: dict[str, str], loc: Location) -> str:
+    """The source text a Location spans (1-based columns, exclusive end), '' when unknown."""
+    text = texts.get(loc.file)
+    if text is None or loc.end_column is None:
+        return ""
+    lines = text.splitlines(keepends=True)
+    end_line = loc.end_line or loc.line
+    if not (0 < loc.line <= len(lines)) or end_line > len(lines):
+        return ""
+    if loc.line == end_line:
+        return lines[loc.line - 1][loc.column - 1 : loc.end_column - 1]
+    return "".join([lines[loc.line - 1][loc.column - 1 :], *lines[loc.line : end_line - 1],
+                    lines[end_line - 1][: loc.end_column - 1]])
+
+
+def replace_code(loc: Location, old: str, new: str) -> Edit:
+    return Edit("replace-code", loc.file, old=old, new=new, location=loc)
+
+
+def insert_code(after: Location, new: str) -> Edit:
+    return Edit("insert-code", after.file, new=new, location=Location(after.file, after.line, 1))
+
+
+def add_kwarg(call_src: str, kwarg: str) -> str | None:
+    """`f(a, b=1)` + "c=2" -> `f(a, b=1, c=2)`; None when the text is not a call."""
+    text = call_src.rstrip()
+    if not text.endswith(")"):
+        return None
+    body = text[:-1].rstrip()
+    if body.endswith(","):
+        body = body[:-1].rstrip()
+    sep = "" if body.endswith("(") else ", "
+    return f"{body}{sep}{kwarg})"
+
+
+def numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def keys_feeding(facts, net: Network, param: str) -> list[tuple[ConfigRef, Construction]]:
+    """Config keys passed to `param` of `net` wherever the code constructs it."""
+    out = []
+    for c in facts.code.constructions_of(net.name):
+        ref = c.keys_by_param(net.params).get(param)
+        if ref is not None:
+            out.append((ref, c))
+    return out
+
+
+def setting_for_key(facts, key: str) -> Setting | None:
+    s = facts.setting_by_key(key)
+    if s is None and "." in key:
+        s = facts.setting_by_key(key.rsplit(".", 1)[-1])
+    return s
+
+
+def used_keys(facts) -> set[str]:
+    """Keys (full and last part) the code reads."""
+    keys = set(facts.code.config_keys)
+    return keys | {k.rsplit(".", 1)[-1] for k in keys}
