@@ -214,6 +214,8 @@ def read_toml(path: str, text: str) -> list[Setting]:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         line = int(m.group(1)) if m else getattr(exc, "lineno", None)
+        if line is None and "end of document" in msg:
+            line = max(1, len(text.rstrip().splitlines()))  # the last line with content
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg).split("\n")[0]
         raise InputError(f"invalid TOML: {msg}", path, line) from None
     except RecursionError:
