@@ -1,0 +1,109 @@
+"""GL003 unseeded-randomness-in-model: random draws inside forward or circuit construction, and no seed
+anywhere (document 000 §2.6)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.facts import ProjectFacts
+
+
+class UnseededRandomnessInModel(Rule):
+    code = "GL003"
+    slug = "unseeded-randomness-in-model"
+    severity = Severity.WARNING
+    summary = "`random.*` / `np.random.*` / `torch.rand*` is called inside `forward` or circuit construction and no seed is set anywhere."
+    why = (
+        "A network whose forward pass draws its own random numbers (document 000's quantum noise circuit "
+        "called `random.uniform(-1, 1)` each time it was built) is not a function of its inputs: the same "
+        "batch gives different outputs, gradients carry noise the optimizer cannot remove, and no run can be "
+        "reproduced. Python's `random` and NumPy's generator are not even covered by `torch.manual_seed`."
+    )
+    use_instead = (
+        "Sample the noise outside the model and pass it in (`z1, z2 = torch.rand(2)`, then `model(x, z1, z2)`), "
+        "and seed every generator once at start-up: `torch.manual_seed(0); random.seed(0); np.random.seed(0)`."
+    )
+    source = "000 §2.6"
+    options: dict[str, Any] = {}
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        code = facts.code
+        if code.seeds:
+            return
+        for rc in code.random_calls:
+            if rc.kind.startswith("torch.") and rc.role in ("vae", "encoder", "decoder"):
+                continue  # reparameterisation noise
+            yield self.finding(
+                f"`{rc.src}` draws random numbers inside {rc.scope or 'the model'} and no seed is set anywhere: "
+                "outputs are not a function of the inputs and runs cannot be reproduced; sample outside and "
+                "pass the values in, and seed once (torch.manual_seed / random.seed / np.random.seed)",
+                rc.location,
+                fix=Fix("sample the noise outside forward and pass it in; call torch.manual_seed(...) and "
+                        "random.seed(...) once at start-up", []),
+                evidence={"call": rc.kind, "scope": rc.scope},
+            )
+
+    bad = [
+        Example(
+            {
+                "noise.py": (
+                    "import random\nimport torch.nn as nn\n\n"
+                    "class QuantumNoise(nn.Module):\n"
+                    "    def build_circuit(self, n):\n"
+                    "        angles = [random.uniform(-1, 1) for _ in range(n)]  # expect\n"
+                    "        return angles\n\n"
+                    "    def forward(self, x):\n"
+                    "        return x + random.gauss(0, 1)  # expect\n"
+                ),
+            },
+            "document 000: random angles inside the circuit",
+        ),
+        Example(
+            {
+                "model.py": (
+                    "import numpy as np\nimport torch\nimport torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.fc = nn.Linear(4, 2)\n\n"
+                    "    def forward(self, x):\n"
+                    "        jitter = np.random.normal(0, 0.1)  # expect\n"
+                    "        z = torch.randn(x.size(0), 4)  # expect\n"
+                    "        return self.fc(z) + jitter\n"
+                ),
+            },
+            "NumPy and torch draws inside a generator's forward",
+        ),
+    ]
+    good = [
+        Example(
+            {
+                "noise.py": (
+                    "import random\nimport torch\nimport torch.nn as nn\n\n"
+                    "torch.manual_seed(0)\nrandom.seed(0)\n\n"
+                    "class QuantumNoise(nn.Module):\n"
+                    "    def build_circuit(self, n):\n"
+                    "        return [random.uniform(-1, 1) for _ in range(n)]\n"
+                ),
+            },
+            "seeded",
+        ),
+        Example(
+            {
+                "vae.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class VAE(nn.Module):\n"
+                    "    def forward(self, mu, log_var):\n"
+                    "        std = torch.exp(0.5 * log_var)\n"
+                    "        return mu + std * torch.randn_like(std)\n\n"
+                    "def sample(n):\n"
+                    "    return torch.randn(n, 2)\n"
+                ),
+            },
+            "reparameterisation noise in forward, and sampling outside the model",
+        ),
+    ]
+
+
+RULE = UnseededRandomnessInModel()
