@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""How fast is `ganlint check`? Two measurements, each against a baseline taken in the same run.
+
+1. Start-up: whole-process wall time of `ganlint check model.py config.yaml` on the document-000 fixture
+   (median of 15 runs, after one warm-up run that also writes the bytecode cache), next to
+   `python -c pass`. Budget: 0.25 s.
+2. Throughput: a tree of real-size training code, assembled in a temporary folder from the installed
+   packages' own training code (torch/optim, torch/nn/modules, optuna/samplers: optimizers, layers,
+   samplers — thousands of lines of real PyTorch-style code) plus this repository's fixtures. Files/s of
+   `ganlint check TREE` (median of 5 runs) against `pylint --jobs=1 TREE-files` (default checks, one run),
+   and the ratio. Target: >= 50x.
+
+    python benchmarks/check_speed.py [--runs 15] [--max-files N] [--skip-pylint]
+
+Prints a small report; exits 0 (it measures, it does not judge: the numbers are for the README/notes).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TREE_SOURCES = [("torch", "optim"), ("torch", "nn/modules"), ("optuna", "samplers")]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode cache: measure that
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def wall(cmd: list[str], cwd: Path, env: dict) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0, proc.returncode
+
+
+def median_wall(cmd: list[str], cwd: Path, env: dict, runs: int) -> tuple[float, float, int]:
+    wall(cmd, cwd, env)  # warm-up: bytecode cache, page cache
+    times, rc = [], 0
+    for _ in range(runs):
+        t, rc = wall(cmd, cwd, env)
+        times.append(t)
+    return statistics.median(times), min(times), rc
+
+
+def startup(runs: int) -> None:
+    env = _env()
+    fixture = ROOT / "fixtures" / "wgan_gp_000_broken"
+    ganlint = str(BIN / "ganlint")
+    base, base_min, _ = median_wall([sys.executable, "-c", "pass"], fixture, env, runs)
+    med, fastest, rc = median_wall([ganlint, "check", "model.py", "config.yaml"], fixture, env, runs)
+    print("== start-up: ganlint check model.py config.yaml (fixtures/wgan_gp_000_broken)")
+    print(f"   python -c pass        median {base * 1000:7.1f} ms   min {base_min * 1000:7.1f} ms")
+    print(f"   ganlint check         median {med * 1000:7.1f} ms   min {fastest * 1000:7.1f} ms   (exit {rc})")
+    print(f"   budget 250 ms: {'OK' if med < 0.25 else 'OVER'}  (ganlint's own share: {(med - base) * 1000:.1f} ms)")
+
+
+def build_tree(dest: Path, max_files: int | None) -> list[Path]:
+    files: list[Path] = []
+    for package, sub in TREE_SOURCES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            print(f"   (skipping {package}/{sub}: {package} is not installed)")
+            continue
+        src = Path(list(spec.submodule_search_locations)[0]) / sub
+        for path in sorted(src.rglob("*.py")):
+            target = dest / package / sub / path.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            files.append(target)
+    for path in sorted((ROOT / "fixtures").rglob("*")):
+        if path.suffix in (".py", ".yaml", ".json", ".toml") and path.name != "expected.toml":
+            target = dest / "fixtures" / path.relative_to(ROOT / "fixtures")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            files.append(target)
+    if max_files is not None and len(files) > max_files:
+        for extra in files[max_files:]:
+            extra.unlink()
+        files = files[:max_files]
+    return files
+
+
+def throughput(max_files: int | None, skip_pylint: bool) -> None:
+    env = _env()
+    with tempfile.TemporaryDirectory(prefix="ganlint-bench-") as tmp:
+        tree = Path(tmp) / "tree"
+        files = build_tree(tree, max_files)
+        py = [f for f in files if f.suffix == ".py"]
+        lines = sum(len(f.read_text(encoding="utf-8", errors="replace").splitlines()) for f in files)
+        print(f"== throughput: {len(files)} files ({len(py)} Python), {lines} lines")
+        print(f"   from: {', '.join(f'{p}/{s}' for p, s in TREE_SOURCES)} (installed packages) + fixtures/")
+        med, fastest, rc = median_wall([str(BIN / "ganlint"), "check", "--exit-zero", str(tree)], Path(tmp), env, 5)
+        g_rate = len(files) / med
+        print(f"   ganlint check TREE    median {med:7.3f} s   {g_rate:9.1f} files/s   {lines / med:10.0f} lines/s  (exit {rc})")
+        if skip_pylint:
+            return
+        pylint = BIN / "pylint"
+        if not pylint.exists():
+            print("   pylint is not installed (dev extra): no ratio")
+            return
+        # pylint reads the Python files (it has no idea of YAML/JSON/TOML): compare per Python file too.
+        t, rc = wall([str(pylint), "--jobs=1", "--persistent=n", "--score=n", *map(str, py)], Path(tmp), env)
+        p_rate = len(py) / t
+        print(f"   pylint --jobs=1       wall   {t:7.3f} s   {p_rate:9.1f} files/s   (Python files only, exit {rc})")
+        med_py, _, _ = median_wall([str(BIN / "ganlint"), "check", "--exit-zero", *map(str, py)], Path(tmp), env, 5)
+        g_py = len(py) / med_py
+        print(f"   ganlint, same files   median {med_py:7.3f} s   {g_py:9.1f} files/s")
+        print(f"   ratio ganlint/pylint (files/s, same Python files): {g_py / p_rate:.1f}x   (target >= 50x)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="ganlint check speed")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--max-files", type=int, default=None)
+    parser.add_argument("--skip-pylint", action="store_true")
+    parser.add_argument("--skip-startup", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
+    if not args.skip_startup:
+        startup(args.runs)
+    throughput(args.max_files, args.skip_pylint)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
