@@ -14,6 +14,7 @@ import math
 import os
 import resource
 import shutil
+import socket
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -458,6 +459,7 @@ def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions,
         for (label, texts, t), d in zip(batch, out):
             run = _run_from(d, t.params)
             t.set_user_attr("healthy", run.healthy)
+            t.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
             t.set_user_attr("metrics", {k: _clean(v) for k, v in run.metrics.items() if k in KEY_METRICS})
             study.tell(t, run.score)
             runs.append(run)

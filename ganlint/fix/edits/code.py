@@ -237,13 +237,13 @@ def non_saturating(module: cst.Module, params: dict) -> cst.Module:
     class T(cst.CSTTransformer):
         def leave_Call(self, original, updated):
             # torch.log(1 - D(G(z))).mean()  ->  -torch.log(D(G(z))).mean()
-            if isinstance(updated.func, cst.Attribute) and updated.func.attr.value in ("mean", "sum"):
-                x = saturating_arg(updated.func.value)
+            if isinstance(original.func, cst.Attribute) and original.func.attr.value in ("mean", "sum"):
+                x = saturating_arg(original.func.value)
                 if x is not None:
                     red = updated.func.attr.value
                     if logits:
                         return expr(f"torch.nn.functional.softplus(-{code(x)}).{red}()")
-                    return expr(f"(-torch.log({code(x)}).{red}())")
+                    return expr(f"-torch.log({code(x)}).{red}()")
             x = saturating_arg(updated)
             if x is not None:
                 if logits:

@@ -1,0 +1,45 @@
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+ROOT = HERE.parents[1]
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of a fixture folder in a temp dir (tests never touch fixtures/)."""
+
+    def make(name: str) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(FIXTURES / name, dest)
+        (dest / "expected.toml").unlink(missing_ok=True)
+        return dest
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server on localhost (temp cluster). Skipped only when the binaries are absent;
+    GANLINT_REQUIRE_POSTGRES=1 (set by .ci/run) turns that skip into a failure."""
+    from pg import Cluster, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("GANLINT_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found but GANLINT_REQUIRE_POSTGRES=1")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found; install postgresql to run this test")
+    cluster = Cluster(bindir)
+    try:
+        url = cluster.start()
+    except Exception as exc:  # noqa: BLE001
+        cluster.stop()
+        pytest.fail(f"could not start a PostgreSQL test cluster: {exc}")
+    yield url
+    cluster.stop()
