@@ -138,7 +138,12 @@ def apply_suppressions(
     is not "unused"); `known`: those of every rule (a code naming no rule is always reported).
     """
     by_file: dict[str, list[Directive]] = {}
-    for path, text in texts.items():
+    # Without unused-suppression reporting only files with findings need their comments parsed.
+    wanted = texts if report_unused else {f.location.file for f in findings}
+    for path in wanted:
+        text = texts.get(path)
+        if text is None:
+            continue
         ds = parse_directives(path, text)
         if ds:
             by_file[path] = ds
