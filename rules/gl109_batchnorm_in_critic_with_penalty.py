@@ -1,0 +1,122 @@
+"""GL109 batchnorm-in-critic-with-penalty: the critic uses BatchNorm while a per-sample gradient penalty
+is applied (Gulrajani et al. 2017)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.facts import ProjectFacts
+
+_GP = (
+    "def gradient_penalty(critic, real, fake):\n"
+    "    a = torch.rand(real.size(0), 1)\n"
+    "    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)\n"
+    "    g = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+)
+
+
+class BatchnormInCriticWithPenalty(Rule):
+    code = "GL109"
+    slug = "batchnorm-in-critic-with-penalty"
+    severity = Severity.WARNING
+    summary = "The critic uses BatchNorm while a per-sample gradient penalty is applied."
+    why = (
+        "The gradient penalty constrains the norm of the critic's gradient with respect to *each* input "
+        "separately. Batch normalisation makes every output depend on the whole batch, so the per-sample "
+        "gradient is no longer what the penalty assumes and the constraint is enforced on the wrong "
+        "function. The WGAN-GP paper drops batch norm from the critic for this reason."
+    )
+    use_instead = "`nn.LayerNorm(features)` (or no normalisation) in the critic; `nn.GroupNorm(1, C)` / `InstanceNorm2d(C, affine=True)` for images."
+    source = "paper"
+    families = ("wgan-gp",)
+    options: dict[str, Any] = {}
+    fix_stage = None
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        if not facts.code.penalties:
+            return
+        for net in facts.code.networks_with_role("critic"):
+            for bn in net.batchnorms:
+                old = segment(facts.texts, bn.location)
+                edits = []
+                if bn.kind == "BatchNorm1d" and old and "BatchNorm1d" in old:
+                    edits.append(replace_code(bn.location, old, old.replace("BatchNorm1d", "LayerNorm", 1)))
+                yield self.finding(
+                    f"critic `{net.name}` uses {bn.kind} while a gradient penalty is applied: the per-sample "
+                    "gradient norm the penalty constrains is mixed across the batch; use LayerNorm or no norm",
+                    bn.location,
+                    related=[g.location for g in facts.code.penalties[:1]],
+                    fix=Fix("replace BatchNorm in the critic with LayerNorm", edits),
+                    evidence={"network": net.name, "norm": bn.kind},
+                )
+
+    bad = [
+        Example(
+            {
+                "model.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(\n"
+                    "            nn.Linear(2, 128),\n"
+                    "            nn.BatchNorm1d(128),  # expect\n"
+                    "            nn.LeakyReLU(0.2),\n"
+                    "            nn.Linear(128, 1),\n"
+                    "        )\n\n" + _GP
+                ),
+            },
+            "BatchNorm1d in a WGAN-GP critic",
+        ),
+        Example(
+            {
+                "model.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self, c=64):\n"
+                    "        super().__init__()\n"
+                    "        self.conv = nn.Conv2d(3, c, 4, 2, 1)\n"
+                    "        self.bn = nn.BatchNorm2d(c)  # expect\n"
+                    "        self.out = nn.Conv2d(c, 1, 4)\n\n" + _GP
+                ),
+            },
+            "BatchNorm2d attribute in a DCGAN-style critic",
+        ),
+    ]
+    good = [
+        Example(
+            {
+                "model.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, 128), nn.LayerNorm(128), nn.LeakyReLU(0.2), nn.Linear(128, 1))\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(16, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Linear(128, 2))\n\n" + _GP
+                ),
+            },
+            "LayerNorm in the critic; BatchNorm in the generator is fine",
+        ),
+        Example(
+            {
+                "model.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2), nn.Linear(128, 1))\n"
+                ),
+                "train.py": "import torch.nn as nn\ncriterion = nn.BCEWithLogitsLoss()\n",
+            },
+            "no gradient penalty",
+        ),
+    ]
+
+
+RULE = BatchnormInCriticWithPenalty()
