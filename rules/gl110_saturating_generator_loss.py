@@ -1,0 +1,110 @@
+"""GL110 saturating-generator-loss: a standard GAN generator minimises log(1 - D(G(z))) (document 002 §2, §3(2))."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.facts import ProjectFacts
+
+_MODELS = (
+    "import torch.nn as nn\n\n"
+    "class Generator(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Linear(16, 2)\n\n"
+    "class Discriminator(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())\n"
+)
+
+
+class SaturatingGeneratorLoss(Rule):
+    code = "GL110"
+    slug = "saturating-generator-loss"
+    severity = Severity.WARNING
+    summary = "A standard GAN generator minimises the saturating loss `log(1 - D(G(z)))`."
+    why = (
+        "Early in training the discriminator rejects generated samples with confidence, D(G(z)) ≈ 0, where "
+        "log(1 - D) is flat: the generator's gradient vanishes exactly when it most needs to learn. "
+        "Minimising -log D(G(z)) has the same fixed point but steep gradients there (document 002 §3(2))."
+    )
+    use_instead = "`loss_g = -torch.log(D(G(z))).mean()`, or with logits `F.binary_cross_entropy_with_logits(D(G(z)), ones)`."
+    source = "002 §2, §3(2)"
+    families = ("gan",)
+    options: dict[str, Any] = {}
+    fix_stage = 1
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        for loss in facts.code.losses:
+            if loss.kind != "saturating":
+                continue
+            old = segment(facts.texts, loss.location)
+            edits = [replace_code(loss.location, old, f"-torch.log({loss.arg_src})")] if old and loss.arg_src else []
+            yield self.finding(
+                f"the generator minimises the saturating loss `{loss.src}`: its gradient vanishes while the "
+                f"discriminator rejects fakes; minimise -log({loss.arg_src}) instead",
+                loss.location,
+                fix=Fix("use the non-saturating loss -log D(G(z))", edits, safe=False),
+                evidence={"expression": loss.src},
+            )
+
+    bad = [
+        Example(
+            {
+                "model.py": _MODELS,
+                "train.py": (
+                    "import torch\nfrom model import Discriminator, Generator\n\n"
+                    "def step(G, D, opt_g, z):\n"
+                    "    loss_g = torch.log(1 - D(G(z))).mean()  # expect\n"
+                    "    opt_g.zero_grad()\n"
+                    "    loss_g.backward()\n"
+                    "    opt_g.step()\n"
+                ),
+            },
+            "document 002: the textbook minimax form",
+        ),
+        Example(
+            {
+                "model.py": _MODELS,
+                "train.py": (
+                    "import torch\n\n"
+                    "def g_step(netG, netD, z):\n"
+                    "    fake = netG(z)\n"
+                    "    return torch.log1p(-netD(fake)).mean()  # expect\n"
+                ),
+            },
+            "log1p(-D(fake))",
+        ),
+    ]
+    good = [
+        Example(
+            {
+                "model.py": _MODELS,
+                "train.py": (
+                    "import torch\n\n"
+                    "def step(G, D, z):\n"
+                    "    return -torch.log(D(G(z))).mean()\n"
+                ),
+            },
+            "non-saturating",
+        ),
+        Example(
+            {
+                "model.py": _MODELS,
+                "train.py": (
+                    "import torch\n\n"
+                    "def d_step(G, D, real, z):\n"
+                    "    fake = G(z).detach()\n"
+                    "    loss_d = -(torch.log(D(real)) + torch.log(1 - D(fake))).mean()\n"
+                    "    return loss_d\n"
+                ),
+            },
+            "the discriminator's own loss contains log(1 - D(G(z)))",
+        ),
+    ]
+
+
+RULE = SaturatingGeneratorLoss()
