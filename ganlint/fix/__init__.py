@@ -31,6 +31,7 @@ class FixResult:
     applied: list[PlannedFix] = field(default_factory=list)
     new_texts: dict[str, str] = field(default_factory=dict)  # changed files only
     upto: int | None = None
+    failed: list[tuple[PlannedFix, str]] = field(default_factory=list)  # fixes whose edits could not apply
 
     @property
     def changed(self) -> list[str]:
@@ -104,12 +105,25 @@ def input_files(paths: list[str] | None) -> list[str]:
 
 
 def apply_plan(plan: Plan, upto: int | None = None, only: set[int] | None = None) -> FixResult:
-    from ganlint.fix.edits import apply_edits
+    """Apply the chosen stages fix by fix (in stage order). A fix whose edits cannot be applied is left out
+    (recorded in `failed`) and the others still apply; the files themselves were parsed by the planner."""
+    from ganlint.fix.edits import EditError, apply_edits
 
-    applied = [f for f in plan.fixes if (upto is None or f.stage <= upto) and (only is None or f.stage in only)]
-    edits = [e for f in sorted(applied, key=lambda f: (f.stage, f.code)) for e in f.edits]
-    new = apply_edits(plan.texts, edits)
-    return FixResult(plan, applied, new, upto)
+    chosen = [f for f in sorted(plan.fixes, key=lambda f: (f.stage, f.code))
+              if (upto is None or f.stage <= upto) and (only is None or f.stage in only)]
+    texts = dict(plan.texts)
+    applied, failed = [], []
+    for fx in chosen:
+        try:
+            texts.update(apply_edits(texts, fx.edits))
+        except EditError as exc:
+            failed.append((fx, str(exc)))
+            continue
+        applied.append(fx)
+    new = {p: t for p, t in texts.items() if t != plan.texts[p]}
+    res = FixResult(plan, applied, new, upto)
+    res.failed = failed
+    return res
 
 
 def fix_files(paths: list[str] | None, *, upto: int | None = DEFAULT_MAX_STAGE, family: str | None = None,

@@ -606,4 +606,6 @@ def _check(files: list[str], select, ignore) -> list[Finding]:
         raise
     except Exception:  # noqa: BLE001 - rules under construction must not stop the fixer
         return []
+    if res.errors:
+        raise res.errors[0]  # unreadable input: one line with file:line, exit 2
     return [f for f in res.findings if _selected(f.code, select, ignore)]

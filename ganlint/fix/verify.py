@@ -278,6 +278,19 @@ def _texts_after(base: dict[str, str], edits: list[Edit]) -> dict[str, str]:
     return {**base, **apply_edits(base, edits)}
 
 
+def _stage_texts(plan: Plan, base: dict[str, str], stage: int) -> dict[str, str]:
+    """base + one stage's fixes, fix by fix (a fix that cannot apply is skipped, as in apply_plan)."""
+    from ganlint.fix.edits import EditError
+
+    texts = dict(base)
+    for fx in sorted((f for f in plan.fixes if f.stage == stage), key=lambda f: f.code):
+        try:
+            texts.update(apply_edits(texts, fx.edits))
+        except EditError:
+            continue
+    return texts
+
+
 def knob_space(plan: Plan, texts: dict[str, str], family: str | None) -> dict[str, dict[str, Any]]:
     """canonical -> {spec, targets: [(file, key)]} for the documents' ranges this project can set."""
     proj = Project(plan.files, texts)
@@ -359,7 +372,7 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
         chain: list[tuple[str, dict[str, str]]] = [("baseline", dict(plan.texts))]
         t = best_texts
         for s in pending[: max(0, workers - 1)]:
-            t = _texts_after(t, plan.edits(only={s}))
+            t = _stage_texts(plan, t, s)
             chain.append((f"stage {s}", t))
         out = pool.run(chain)
         baseline = best = _run_from(out[0])
@@ -381,7 +394,7 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
                 break
             chain, t = [], best_texts
             for s in pending[: max(1, workers)]:
-                t = _texts_after(t, plan.edits(only={s}))
+                t = _stage_texts(plan, t, s)
                 chain.append((f"stage {s}", t))
             out = pool.run(chain)
         # the search over the documents' ranges, on top of the kept stages
