@@ -20,7 +20,7 @@ class KlOscillation(Rule):
     use_instead = 'lr 3e-4; KL weight 0.01 with annealing; Adam betas (0.5, 0.999); grad clip 10; clamp log_var.'
     source = '003'
     families = ('vae',)
-    options = {'min_rel_std': 0.05, 'min_flip_rate': 0.4, 'windows': 20}
+    options = {'min_rel_std': 0.05, 'min_flip_rate': 0.25, 'windows': 20}
     option_docs = {'min_rel_std': 'std of the detrended windowed KL divided by its mean', 'min_flip_rate': 'share of direction changes between consecutive KL windows', 'windows': 'windows the KL series is cut into'}
     fix_stage = 1
     confirms = 'GL201, GL202, GL203, GL002'  # static rules a firing of this rule confirms (named in the finding)
