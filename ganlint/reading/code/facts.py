@@ -380,13 +380,14 @@ class CodeFacts:
     def families(self) -> set[str]:
         fams: set[str] = set()
         nets = self.networks
-        roles = {n.role for n in nets}
+        roles = {n.role for n in nets} | {role_from_name(c.cls) for c in self.constructions}
         if self.penalties and any(g.two_sided or "critic" in roles for g in self.penalties):
             fams.add("wgan-gp")
         if self.weight_clips:
             fams.add("wgan")
         gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses)
-        if gan_losses or ("critic" in roles and "generator" in roles and not fams & {"wgan", "wgan-gp"}):
+        adversarial = "critic" in roles and "generator" in roles or bool(self.undetached_fakes)
+        if gan_losses or (adversarial and not fams & {"wgan", "wgan-gp"}):
             fams.add("gan")
         if roles & {"vae", "encoder"} and roles & {"decoder", "vae"} or self.kl_terms or self.reparameterisations:
             fams.add("vae")

@@ -196,7 +196,13 @@ class CodeReader:
         if isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             value = st.value
             targets = st.targets if isinstance(st, ast.Assign) else [st.target]
-            if value is not None:
+            if value is not None and len(targets) == 1 and isinstance(targets[0], ast.Tuple) \
+                    and isinstance(value, ast.Tuple) and len(value.elts) == len(targets[0].elts):
+                for t, v in zip(targets[0].elts, value.elts):
+                    self._expr(v, target=t)
+                    self._record_assign(t, v, st)
+                    self._assign_facts(t, v, st)
+            elif value is not None:
                 self._expr(value, target=targets[0] if len(targets) == 1 else None)
                 for t in targets:
                     self._record_assign(t, value if not isinstance(st, ast.AugAssign) else st, st)

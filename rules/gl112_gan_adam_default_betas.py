@@ -1,0 +1,145 @@
+"""GL112 gan-adam-default-betas: a GAN uses Adam with beta1 = 0.9 (document 002 §3(3))."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.code.links import add_kwarg, numeric, replace_code, segment, setting_for_key
+from ganlint.reading.facts import ProjectFacts
+
+_NETS = (
+    "import torch.nn as nn\n\n"
+    "class Generator(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Linear(16, 2)\n\n"
+    "class Discriminator(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Linear(2, 1)\n"
+)
+
+
+class GanAdamDefaultBetas(Rule):
+    code = "GL112"
+    slug = "gan-adam-default-betas"
+    severity = Severity.WARNING
+    summary = "A GAN uses Adam with beta1 = 0.9 (the default, when `betas` is not passed)."
+    why = (
+        "Adam's default momentum beta1 = 0.9 averages gradients over ~10 steps. In a two-player game the "
+        "target moves every step, so heavy momentum keeps pushing in stale directions and makes the players "
+        "orbit instead of converge. DCGAN and document 002 use beta1 = 0.5; WGAN-GP uses (0.0 or 0.5, 0.9)."
+    )
+    use_instead = "`torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))`; for WGAN-GP `betas=(0.5, 0.9)` (or `(0.0, 0.9)`)."
+    source = "002 §3(3)"
+    families = ("gan", "wgan", "wgan-gp")
+    options = {"max_beta1": 0.5, "gan_betas": [0.5, 0.999], "wgan_betas": [0.5, 0.9]}
+    option_docs = {
+        "max_beta1": "beta1 above this fires the rule",
+        "gan_betas": "betas proposed for a standard GAN",
+        "wgan_betas": "betas proposed for WGAN / WGAN-GP",
+    }
+    fix_stage = 2
+
+    def _beta1(self, facts: ProjectFacts, o) -> float | None | str:
+        arg = o.kwargs.get("betas")
+        if arg is None:
+            return 0.9
+        val = arg.literal if arg.has_literal else None
+        if val is None and arg.ref is not None:
+            s = setting_for_key(facts, arg.ref.key)
+            val = s.value if s is not None else None
+        if isinstance(val, (list, tuple)) and val and numeric(val[0]):
+            return float(val[0])
+        return "unknown"
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        fams = facts.families()
+        wgan = bool(fams & {"wgan", "wgan-gp"})
+        betas = tuple(opts["wgan_betas"] if wgan else opts["gan_betas"])
+        for o in facts.code.optimizers:
+            if o.cls not in ("Adam", "AdamW"):
+                continue
+            role = o.role or facts.code.role_of_var(o.network_var)
+            if role not in (None, "generator", "critic"):
+                continue
+            b1 = self._beta1(facts, o)
+            if not isinstance(b1, float) or b1 <= float(opts["max_beta1"]):
+                continue
+            old = segment(facts.texts, o.location)
+            edits = []
+            arg = o.kwargs.get("betas")
+            if arg is None:
+                new = add_kwarg(old, f"betas={betas!r}") if old else None
+                if new:
+                    edits.append(replace_code(o.location, old, new))
+            elif arg.has_literal:
+                edits.append(replace_code(arg.location, arg.src, repr(betas)))
+            what = "without betas (beta1 = 0.9 by default)" if arg is None else f"with betas={arg.src}"
+            fam = "WGAN-GP" if "wgan-gp" in fams else "WGAN" if wgan else "GAN"
+            yield self.finding(
+                f"{o.cls} for the {role or 'GAN'} {what}: momentum 0.9 makes the two players orbit; "
+                f"use betas={betas!r} for a {fam}",
+                o.location,
+                fix=Fix(f"pass betas={betas!r}", edits),
+                evidence={"optimizer": o.cls, "beta1": b1, "role": role},
+            )
+
+    bad = [
+        Example(
+            {
+                "model.py": _NETS,
+                "train.py": (
+                    "import torch\nfrom model import Discriminator, Generator\n"
+                    "G, D = Generator(), Discriminator()\n"
+                    "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4)  # expect\n"
+                    "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.9, 0.999))  # expect\n"
+                ),
+            },
+            "document 002: Adam defaults",
+        ),
+        Example(
+            {
+                "config.yaml": "grad_penalty: 10\nn_critic: 5\nbetas: [0.9, 0.99]\n",
+                "model.py": _NETS,
+                "train.py": (
+                    "import torch\nimport yaml\nfrom model import Discriminator, Generator\n"
+                    "cfg = yaml.safe_load(open('config.yaml'))\n"
+                    "gen, critic = Generator(), Discriminator()\n"
+                    "opt_d = torch.optim.Adam(critic.parameters(), lr=1e-4,  # expect\n"
+                    "                         betas=cfg['betas'])\n"
+                ),
+            },
+            "WGAN-GP with betas from the config",
+        ),
+    ]
+    good = [
+        Example(
+            {
+                "model.py": _NETS,
+                "train.py": (
+                    "import torch\nfrom model import Discriminator, Generator\n"
+                    "G, D = Generator(), Discriminator()\n"
+                    "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
+                    "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.9))\n"
+                    "opt_x = torch.optim.Adam(D.parameters(), lr=2e-4, betas=cfg.betas)\n"
+                ),
+            },
+            "beta1 0.5 / 0.0; betas from an unknown place stay silent",
+        ),
+        Example(
+            {
+                "vae.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Encoder(nn.Module):\n    pass\n\n"
+                    "class Decoder(nn.Module):\n    pass\n\n"
+                    "opt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+                ),
+            },
+            "not a GAN",
+        ),
+    ]
+
+
+RULE = GanAdamDefaultBetas()

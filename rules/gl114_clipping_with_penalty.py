@@ -1,0 +1,100 @@
+"""GL114 clipping-with-penalty: weight clipping and a gradient penalty both applied to the critic (001, paper)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.facts import ProjectFacts
+
+_GP = (
+    "def gradient_penalty(critic, real, fake):\n"
+    "    a = torch.rand(real.size(0), 1)\n"
+    "    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)\n"
+    "    g = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
+)
+
+
+class ClippingWithPenalty(Rule):
+    code = "GL114"
+    slug = "clipping-with-penalty"
+    severity = Severity.WARNING
+    summary = "Weight clipping and a gradient penalty are both applied to the critic."
+    why = (
+        "WGAN-GP replaced weight clipping with the gradient penalty because clipping biases the critic towards "
+        "overly simple functions and makes gradients explode or vanish depending on the clip value. Keeping "
+        "both constrains the critic twice: the clip still caps its capacity, and the penalty then pushes "
+        "gradient norms to 1 on a function that may not be able to reach it."
+    )
+    use_instead = "Drop the `p.data.clamp_(-c, c)` loop and keep the gradient penalty (λ = 10)."
+    source = "001, paper"
+    families = ("wgan", "wgan-gp")
+    options: dict[str, Any] = {}
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        pens = facts.code.penalties
+        if not pens:
+            return
+        for clip in facts.code.weight_clips:
+            yield self.finding(
+                "weight clipping is applied together with a gradient penalty: the penalty replaces clipping; "
+                "remove the clipping",
+                clip.stmt_location or clip.location,
+                related=[pens[0].location],
+                fix=Fix("remove the weight clipping, keep the gradient penalty", [], safe=False),
+                evidence={"clip_value": clip.value.src if clip.value else None},
+            )
+
+    bad = [
+        Example(
+            {
+                "train.py": (
+                    "import torch\n\n" + _GP +
+                    "def critic_step(critic, opt_d, real, fake, lam):\n"
+                    "    loss = critic(fake).mean() - critic(real).mean() + lam * gradient_penalty(critic, real, fake)\n"
+                    "    opt_d.zero_grad()\n"
+                    "    loss.backward()\n"
+                    "    opt_d.step()\n"
+                    "    for p in critic.parameters():\n"
+                    "        p.data.clamp_(-0.01, 0.01)  # expect\n"
+                ),
+            },
+            "both constraints",
+        ),
+        Example(
+            {
+                "train.py": (
+                    "import torch\n\n" + _GP +
+                    "def clip(critic, c):\n"
+                    "    for name, p in critic.named_parameters():\n"
+                    "        p.data = torch.clamp(p.data, -c, c)  # expect\n"
+                ),
+            },
+            "clipping by assignment",
+        ),
+    ]
+    good = [
+        Example(
+            {"train.py": "import torch\n\n" + _GP},
+            "penalty only",
+        ),
+        Example(
+            {
+                "train.py": (
+                    "import torch\n\n"
+                    "def critic_step(critic, opt_d, real, fake):\n"
+                    "    loss = critic(fake).mean() - critic(real).mean()\n"
+                    "    loss.backward()\n"
+                    "    opt_d.step()\n"
+                    "    for p in critic.parameters():\n"
+                    "        p.data.clamp_(-0.01, 0.01)\n"
+                    "    x = torch.zeros(3).clamp_(-1, 1)\n"
+                ),
+            },
+            "the original WGAN: clipping only",
+        ),
+    ]
+
+
+RULE = ClippingWithPenalty()
