@@ -67,3 +67,35 @@ def used_keys(facts) -> set[str]:
     """Keys (full and last part) the code reads."""
     keys = set(facts.code.config_keys)
     return keys | {k.rsplit(".", 1)[-1] for k in keys}
+
+
+def kl_annealed(facts) -> bool:
+    """Annealing anywhere: an annealed weight in the code, a KL schedule function, or an anneal setting."""
+    code = facts.code
+    if facts.settings_for("kl_anneal_steps"):
+        return True
+    if any(w.annealed for w in code.kl_weights):
+        return True
+    return bool(code.kl_annealing)
+
+
+def kl_weight_sources(facts) -> list[tuple[str, Any, Location, Any]]:
+    """(kind, value, location, setting-or-weight) for each constant KL weight: settings first, literals in the loss."""
+    out = []
+    seen = set()
+    for w in facts.code.kl_weights:
+        if w.annealed:
+            continue
+        if w.ref is not None:
+            s = setting_for_key(facts, w.ref.key)
+            if s is not None and numeric(s.value) and s.location not in seen:
+                seen.add(s.location)
+                out.append(("setting", s.value, s.location, s))
+        elif w.literal is not None and w.location not in seen:
+            seen.add(w.location)
+            out.append(("literal", w.literal, w.location, w))
+    for s in facts.settings_for("kl_weight"):
+        if numeric(s.value) and s.location not in seen:
+            seen.add(s.location)
+            out.append(("setting", s.value, s.location, s))
+    return out

@@ -361,7 +361,7 @@ class CodeReader:
     # -- calls ------------------------------------------------------------------------------------
     def _call(self, n: ast.Call, target: ast.AST | None) -> None:
         name = dotted(n.func)
-        ln = last(name)
+        ln = n.func.attr if isinstance(n.func, ast.Attribute) else last(name)
         f = self.f
         fn = self.funcs[-1]
         tname = (target.id if isinstance(target, ast.Name) else dotted(target)) if target is not None else None

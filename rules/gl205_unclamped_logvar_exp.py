@@ -1,0 +1,109 @@
+"""GL205 unclamped-logvar-exp: exp of a log-variance with no clamp on it anywhere (document 003 5️⃣)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.code.facts import norm_var
+from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.facts import ProjectFacts
+
+
+class UnclampedLogvarExp(Rule):
+    code = "GL205"
+    slug = "unclamped-logvar-exp"
+    severity = Severity.WARNING
+    summary = "`log_var.exp()` / `torch.exp(logvar)` in the KL or the reparameterisation, and the log-variance is never clamped."
+    why = (
+        "The encoder's log-variance is an unconstrained linear output. A few large values make exp(log_var) "
+        "overflow or produce huge gradients through the KL term and the sampled z; the KL term then jumps "
+        "and the run may end in NaN (document 003 5️⃣)."
+    )
+    use_instead = "Clamp the log-variance where it is produced, e.g. `log_var = torch.clamp(log_var, -10, 10)`, or the variance: `torch.clamp(log_var.exp(), max=10)`."
+    source = "003 5️⃣"
+    families = ("vae",)
+    options = {"low": -10.0, "high": 10.0}
+    option_docs = {"low": "lower clamp bound the fix writes", "high": "upper clamp bound the fix writes"}
+    fix_stage = 1
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        code = facts.code
+        lo, hi = opts["low"], opts["high"]
+        for e in code.logvar_exps:
+            if e.clamped_inline or norm_var(e.var) in code.clamped_logvars:
+                continue
+            old = segment(facts.texts, e.var_location)
+            edits = [replace_code(e.var_location, old, f"{old}.clamp({lo:g}, {hi:g})")] if old == e.var else []
+            yield self.finding(
+                f"`{e.src}` exponentiates the log-variance `{e.var}`, which is never clamped: large values "
+                f"overflow and blow up the KL gradient; clamp it to [{lo:g}, {hi:g}]",
+                e.location,
+                fix=Fix(f"clamp {e.var} to [{lo:g}, {hi:g}] before exp", edits),
+                evidence={"variable": e.var, "scope": e.scope},
+            )
+
+    bad = [
+        Example(
+            {
+                "vae.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class VAE(nn.Module):\n"
+                    "    def forward(self, x):\n"
+                    "        mu, log_var = self.encoder(x)\n"
+                    "        std = torch.exp(0.5 * log_var)  # expect\n"
+                    "        return mu + std * torch.randn_like(std), mu, log_var\n\n"
+                    "def kl(mu, log_var):\n"
+                    "    return torch.mean(-0.5 * torch.sum(1 + log_var - mu ** 2 - log_var.exp(), dim=1))  # expect\n"
+                ),
+            },
+            "document 003: both exp uses",
+        ),
+        Example(
+            {
+                "vae.py": (
+                    "import torch\n\n"
+                    "def reparameterize(mu, logvar):\n"
+                    "    std = logvar.mul(0.5).exp_()  # expect\n"
+                    "    eps = torch.randn_like(std)\n"
+                    "    return mu + eps * std\n"
+                ),
+            },
+            "the in-place idiom",
+        ),
+    ]
+    good = [
+        Example(
+            {
+                "vae.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Encoder(nn.Module):\n"
+                    "    def forward(self, x):\n"
+                    "        h = self.fc(x)\n"
+                    "        return self.mu(h), torch.clamp(self.log_var(h), -10.0, 10.0)\n\n"
+                    "def kl(mu, log_var):\n"
+                    "    return torch.mean(-0.5 * torch.sum(1 + log_var - mu ** 2 - log_var.exp(), dim=1))\n\n"
+                    "def reparameterize(mu, log_var):\n"
+                    "    std = torch.exp(0.5 * log_var)\n"
+                    "    return mu + std * torch.randn_like(std)\n"
+                ),
+            },
+            "the repaired 003: clamped where produced",
+        ),
+        Example(
+            {
+                "vae.py": (
+                    "import torch\n\n"
+                    "def kl(mu, log_var):\n"
+                    "    return -0.5 * torch.sum(1 + log_var - mu ** 2 - torch.clamp(log_var.exp(), max=10))\n\n"
+                    "def reparam(mu, logvar):\n"
+                    "    std = torch.exp(0.5 * logvar.clamp(-8, 8))\n"
+                    "    return mu + std * torch.randn_like(std)\n"
+                ),
+            },
+            "clamped inline: around the exp, or its argument",
+        ),
+    ]
+
+
+RULE = UnclampedLogvarExp()
