@@ -187,7 +187,7 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     t_train = time.perf_counter()
     verdict_step, verdict_time, stable, last_codes = None, None, 0, None
     min_steps = {"vae": int(0.75 * steps), "energy": int(0.5 * steps)}.get(fam, min(600, steps))
-    check_every = probe.schedule["samples"] if fam in ("gan", "wgan", "wgan-gp") else 250
+    check_every = probe.schedule["samples"]
     tty = progress and sys.stderr.isatty()
     user_exc: UserCodeError | None = None
     probe.on_train_start()

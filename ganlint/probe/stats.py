@@ -94,7 +94,7 @@ class Reference:
         if self.low_dim:
             bw = self.bw
             f_fit, f_eval = fake[: len(fake) // 2], fake[len(fake) // 2:]
-            bwf = max(_scott(f_fit), 1e-3)
+            bwf = max(_scott(f_fit), 0.1 * bw)  # a collapsed sample would make the KDE a spike
             lp_real_at_real = _kde_logpdf(self.x_eval, self.x, bw)
             lp_fake_at_real = _kde_logpdf(self.x_eval, f_fit, bwf)
             lp_fake_at_fake = _kde_logpdf(f_eval, f_fit, bwf)
