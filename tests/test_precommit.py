@@ -1,10 +1,16 @@
 """The pre-commit hook, through the real `pre-commit` tool.
 
-A copy of this project is committed in a temporary git repository (the hook repository) and tried with
-`pre-commit try-repo` inside another temporary git repository holding a fixture: the hook must fail on
-fixtures/wgan_gp_000_broken and pass on fixtures/wgan_gp_000_healthy. The hook's environment is then
-inspected: it must not contain torch. One PRE_COMMIT_HOME per test session (a temporary folder): the hook
-environment is built once (the slow part, ~10-20 s) and shared by the two runs.
+A copy of this project is committed in a temporary git repository (the hook repository), and used from
+another temporary git repository holding a fixture:
+
+- `pre-commit try-repo HOOK_REPO ganlint --all-files` must fail on fixtures/wgan_gp_000_broken
+  (try-repo always builds its environment in a fresh temporary store: one install);
+- a `.pre-commit-config.yaml` naming the hook repository at its commit, run with `pre-commit run
+  --all-files`, must pass on fixtures/wgan_gp_000_healthy and fail on the broken one. Those runs share one
+  temporary PRE_COMMIT_HOME for the module (one more install), whose hook environment is then inspected:
+  it must not contain torch.
+
+Building a hook environment is the slow part (pip installs ganlint's base dependencies, ~10-25 s).
 """
 from __future__ import annotations
 
@@ -60,39 +66,61 @@ def hook_repo(tmp_path_factory, env) -> Path:
     return repo
 
 
-def _try(hook_repo: Path, fixture: str, tmp_path: Path, env: dict) -> subprocess.CompletedProcess:
+def _project(fixture: str, tmp_path: Path, env: dict, config: str | None = None) -> Path:
     work = tmp_path / "project"
     work.mkdir()
     for f in (ROOT / "fixtures" / fixture).iterdir():
         if f.name != "expected.toml":
             shutil.copy2(f, work / f.name)
+    if config is not None:
+        (work / ".pre-commit-config.yaml").write_text(config)
     _git(work, "init", "-q", "-b", "main", env=env)
     _git(work, "add", ".", env=env)
-    return subprocess.run(
-        [str(PRE_COMMIT), "try-repo", str(hook_repo), "ganlint", "--all-files", "--verbose"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=540, stdin=subprocess.DEVNULL,
-    )
+    return work
 
 
-def test_hook_fails_on_broken_fixture(hook_repo, tmp_path, env):
-    proc = _try(hook_repo, "wgan_gp_000_broken", tmp_path, env)
+def _pre_commit(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([str(PRE_COMMIT), *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=540, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def config(hook_repo, env) -> str:
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    return f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: ganlint\n"
+
+
+def test_try_repo_fails_on_broken_fixture(hook_repo, tmp_path, env):
+    work = _project("wgan_gp_000_broken", tmp_path, env)
+    proc = _pre_commit(["try-repo", str(hook_repo), "ganlint", "--all-files", "--verbose"], work, env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "ganlint" in out and "Failed" in out, out
+    assert "Failed" in out, out
     assert "GL001 [hidden-sigmoid]" in out, out
     assert "Traceback" not in out, out
 
 
-def test_hook_passes_on_healthy_fixture(hook_repo, tmp_path, env):
-    proc = _try(hook_repo, "wgan_gp_000_healthy", tmp_path, env)
+def test_hook_passes_on_healthy_fixture(config, tmp_path, env):
+    work = _project("wgan_gp_000_healthy", tmp_path, env, config)
+    proc = _pre_commit(["run", "--all-files", "--verbose"], work, env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
-    assert "Passed" in out, out
+    assert "ganlint" in out and "Passed" in out, out
 
 
-def test_hook_environment_has_no_torch(hook_repo, tmp_path, env):
-    proc = _try(hook_repo, "wgan_gp_000_healthy", tmp_path, env)  # makes sure the environment exists
-    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+def test_hook_fails_on_broken_fixture(config, tmp_path, env):
+    work = _project("wgan_gp_000_broken", tmp_path, env, config)
+    proc = _pre_commit(["run", "--all-files", "--verbose"], work, env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "GL104 [wgan-learning-rate-high]" in out, out
+    assert "Traceback" not in out, out
+
+
+def test_hook_environment_has_no_torch(config, tmp_path, env):
+    work = _project("wgan_gp_000_healthy", tmp_path, env, config)
+    _pre_commit(["install-hooks"], work, env)
     pythons = sorted(Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*/bin/python"))
     assert pythons, f"no hook environment under {env['PRE_COMMIT_HOME']}"
     for py in pythons:
