@@ -5,6 +5,19 @@ from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Severity
 
 
+_MODEL = (
+    "import torch.nn as nn\n\n\n"
+    "class Generator(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Sequential(nn.Linear(16, 128), nn.ReLU(), nn.Linear(128, 2))\n\n\n"
+    "class Discriminator(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Sequential(nn.Linear(2, 128), nn.LeakyReLU(0.2), nn.Linear(128, 1))\n"
+)
+
+
 class GanLearningRateHigh(SettingRangeRule):
     code = "GL113"
     slug = "gan-learning-rate-high"
@@ -42,12 +55,14 @@ class GanLearningRateHigh(SettingRangeRule):
             },
             "argparse, one rate per network",
         ),
+        Example({"model.py": _MODEL, "config.yaml": "batch_size: 64\nlr: 0.001  # expect\n"}, "the family from the code (002)"),
     ]
     good = [
         Example({"config.yaml": "gan_mode: vanilla\nlr: 0.0002\n"}, "the DCGAN rate"),
         Example({"config.yaml": "gan_mode: wgangp\nlr: 0.001\n"}, "a WGAN-GP is GL104's business"),
         Example({"config.yaml": "loss: vanilla\nlambda_gp: 10\nlr: 0.001\n"}, "a penalty makes it a WGAN-GP"),
         Example({"config.yaml": "lr: 0.001\nbatch_size: 32\n"}, "nothing says GAN"),
+        Example({"model.py": _MODEL, "config.yaml": "batch_size: 64\nlr: 0.0002\n"}, "the repaired 002"),
     ]
 
     def applies(self, facts):

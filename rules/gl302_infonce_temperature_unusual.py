@@ -5,6 +5,19 @@ from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Edit, Fix, Severity
 
 
+_HEAD = (
+    "import torch.nn as nn\n\n\n"
+    "class EnergyModel(nn.Module):\n"
+    "    def __init__(self, dim):\n"
+    "        super().__init__()\n"
+    "        self.body = nn.Sequential(nn.Linear(dim, 64), nn.ReLU())\n"
+    "        self.prediction_head = nn.Linear(64, 1)\n"
+    "        self.act = nn.Sigmoid()\n\n"
+    "    def forward(self, x):\n"
+    "        return self.act(self.prediction_head(self.body(x))){scaled}\n"
+)
+
+
 class InfonceTemperatureUnusual(SettingRangeRule):
     code = "GL302"
     slug = "infonce-temperature-unusual"
@@ -71,10 +84,18 @@ class InfonceTemperatureUnusual(SettingRangeRule):
         Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.05  # expect\n"}, "too sharp"),
         Example({"config.yaml": "energy:\n  lr: 1.0e-4\n  temperature: 2.0  # expect\n"}, "too flat"),
         Example({"config.yaml": "ebm:\n  lr: 1.0e-4\n  tau: 5  # expect\n"}, "tau inside an energy section"),
+        Example(
+            {"model.py": _HEAD.format(scaled=""), "config.toml": "[energy]\nenergy_lr = 1e-3\ntemperature = 0.5  # expect\n"},
+            "document 004: 0.5 on a sigmoid-bounded head (info)",
+        ),
     ]
     good = [
         Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.3\n"}, "the repaired 004"),
         Example({"config.yaml": "energy:\n  lr: 1.0e-4\n  temperature: 0.5\n"}, "0.5 is fine without a bounded head"),
+        Example(
+            {"model.py": _HEAD.format(scaled=" * 2.0 + 0.1"), "config.toml": "[energy]\nenergy_lr = 1e-4\ntemperature = 0.5\n"},
+            "0.5 with the rescaled head of 004's fix",
+        ),
         Example({"config.yaml": "tau: 0.005\ngamma: 0.99\nlr: 3.0e-4\n"}, "an RL soft-update tau"),
         Example({"config.yaml": "temperature: 0.01\nlr: 1.0e-4\n"}, "a temperature with no energy model"),
     ]
