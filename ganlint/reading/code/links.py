@@ -99,3 +99,13 @@ def kl_weight_sources(facts) -> list[tuple[str, Any, Location, Any]]:
             seen.add(s.location)
             out.append(("setting", s.value, s.location, s))
     return out
+
+
+def energy_optimizers(facts):
+    """Optimizers that may train the energy model: the energy network's, or any whose network is not named."""
+    out = []
+    for o in facts.code.optimizers:
+        role = o.role or facts.code.role_of_var(o.network_var)
+        if role in (None, "energy"):
+            out.append(o)
+    return out

@@ -1,0 +1,115 @@
+"""GL303 energy-grad-clip-missing: an energy model is trained without gradient-norm clipping (document 004)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.code.links import energy_optimizers, insert_code
+from ganlint.reading.facts import ProjectFacts
+
+_MODEL = (
+    "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n"
+    "class EnergyModel(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.head = nn.Linear(12, 1)\n\n"
+    "    def forward(self, h, a):\n"
+    "        return self.head(torch.cat([h, a], -1)).squeeze(-1)\n\n"
+)
+
+
+class EnergyGradClipMissing(Rule):
+    code = "GL303"
+    slug = "energy-grad-clip-missing"
+    severity = Severity.WARNING
+    summary = "An energy model is trained without gradient-norm clipping."
+    why = (
+        "Contrastive energy training produces rare, very large gradients: a single hard negative, or a "
+        "saturated head coming back to life, moves the energies of the whole batch. Without a bound on the "
+        "gradient norm these steps undo the ranking learned so far, and document 004's run oscillated until "
+        "clipping at 0.3 (raised progressively to 0.5) was added."
+    )
+    use_instead = "`torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.3)` between `loss.backward()` and `opt.step()`."
+    source = "004"
+    families = ("energy",)
+    options = {"max_norm": 0.3}
+    option_docs = {"max_norm": "the clipping norm the fix inserts"}
+    fix_stage = 1
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        code = facts.code
+        if code.grad_clips or facts.settings_for("grad_clip"):
+            return
+        opts_ = energy_optimizers(facts)
+        if not opts_:
+            return  # the training loop is not in the files read
+        o = opts_[0]
+        edits = []
+        after = [b for b in code.backward_calls if b.location.file == o.location.file and b.location.line > o.location.line]
+        if after and o.params_src:
+            edits.append(insert_code(after[0].location,
+                                     f"torch.nn.utils.clip_grad_norm_({o.params_src}, max_norm={opts['max_norm']})"))
+        yield self.finding(
+            f"the energy model is trained by {o.cls} without gradient-norm clipping: single hard negatives "
+            f"produce steps that undo the learned ranking; clip to max_norm={opts['max_norm']}",
+            o.location,
+            related=[b.location for b in after[:1]],
+            fix=Fix(f"clip_grad_norm_(..., max_norm={opts['max_norm']}) after backward()", edits),
+            evidence={"optimizer": o.cls},
+        )
+
+    bad = [
+        Example(
+            {
+                "model.py": _MODEL + (
+                    "def train(model, batches, tau=0.3):\n"
+                    "    opt = torch.optim.Adam(model.parameters(), lr=1e-4)  # expect\n"
+                    "    for h, a in batches:\n"
+                    "        E = model(h.repeat_interleave(len(h), 0), a.repeat(len(h), 1)).view(len(h), -1)\n"
+                    "        loss = F.cross_entropy(-E / tau, torch.arange(len(h)))\n"
+                    "        opt.zero_grad()\n"
+                    "        loss.backward()\n"
+                    "        opt.step()\n"
+                ),
+            },
+            "document 004's loop",
+        ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class EBM(nn.Module):\n"
+                    "    def forward(self, x):\n"
+                    "        return x.sum(-1)\n\n"
+                    "model = EBM()\n"
+                    "optimizer = torch.optim.SGD(model.parameters(), lr=0.01)  # expect\n"
+                ),
+            },
+            "an EBM with SGD",
+        ),
+    ]
+    good = [
+        Example(
+            {
+                "model.py": _MODEL + (
+                    "def train(model, batches, tau=0.3):\n"
+                    "    opt = torch.optim.Adam(model.parameters(), lr=1e-4)\n"
+                    "    for h, a in batches:\n"
+                    "        loss = F.cross_entropy(-model(h, a).view(1, -1) / tau, torch.zeros(1, dtype=torch.long))\n"
+                    "        opt.zero_grad()\n"
+                    "        loss.backward()\n"
+                    "        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.3)\n"
+                    "        opt.step()\n"
+                ),
+            },
+            "clipped",
+        ),
+        Example(
+            {"model.py": _MODEL},
+            "the model alone: the training loop is not in the files read",
+        ),
+    ]
+
+
+RULE = EnergyGradClipMissing()

@@ -1,0 +1,131 @@
+"""GL304 energy-no-warmup: an energy model trains at full learning rate from step 0 (document 004 方案4)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ganlint.checking.rule import Example, Rule
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.code.links import energy_optimizers, insert_code
+from ganlint.reading.facts import ProjectFacts
+
+_MODEL = (
+    "import torch\nimport torch.nn as nn\n\n"
+    "class EnergyModel(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.head = nn.Linear(12, 1)\n\n"
+    "    def forward(self, x):\n"
+    "        return self.head(x).squeeze(-1)\n\n"
+)
+
+
+class EnergyNoWarmup(Rule):
+    code = "GL304"
+    slug = "energy-no-warmup"
+    severity = Severity.WARNING
+    summary = "An energy model trains at its full learning rate from step 0: no scheduler, warm-up or lr scaling."
+    why = (
+        "At initialisation the energy landscape is flat and the InfoNCE gradients are at their largest and "
+        "least informative; full-size steps then push the head into saturation before the ranking has "
+        "formed. Document 004 stabilised training by starting at 0.1× the learning rate for 5k steps and "
+        "ramping to 0.5× by 15k."
+    )
+    use_instead = (
+        "`LambdaLR(opt, lambda s: 0.1 if s < 5000 else min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))`, stepped "
+        "every iteration, or any warm-up scheduler."
+    )
+    source = "004 方案4"
+    families = ("energy",)
+    options = {"warmup_steps": 5000, "ramp_end": 15000, "start_scale": 0.1, "end_scale": 0.5}
+    option_docs = {
+        "warmup_steps": "steps at start_scale",
+        "ramp_end": "step at which the ramp reaches end_scale",
+        "start_scale": "learning-rate factor during warm-up",
+        "end_scale": "learning-rate factor after the ramp",
+    }
+    fix_stage = 3
+
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        code = facts.code
+        if code.schedulers or facts.settings_for("warmup_steps"):
+            return
+        opts_ = energy_optimizers(facts)
+        if not opts_:
+            return
+        o = opts_[0]
+        w, e, a, b = opts["warmup_steps"], opts["ramp_end"], opts["start_scale"], opts["end_scale"]
+        edits = []
+        if o.var and "." not in o.var:
+            sched = f"{o.var}_warmup"
+            edits.append(insert_code(o.location, (
+                f"{sched} = torch.optim.lr_scheduler.LambdaLR({o.var}, lambda s: {a} if s < {w} else "
+                f"min({b}, {a} + {b - a:g} * (s - {w}) / {e - w}))")))
+            steps = [m for m in code.optimizer_steps if m.location.file == o.location.file
+                     and m.location.line > o.location.line and m.src.startswith(f"{o.var}.")]
+            if steps:
+                edits.append(insert_code(steps[0].location, f"{sched}.step()"))
+            else:
+                edits = []
+        yield self.finding(
+            f"the energy model trains at its full learning rate from step 0 ({o.cls}, no scheduler or warm-up): "
+            f"start at {a}× for {w} steps and ramp to {b}× by {e}",
+            o.location,
+            fix=Fix(f"add a warm-up: {a}× lr for {w} steps, ramp to {b}× by {e}", edits),
+            evidence={"optimizer": o.cls},
+        )
+
+    bad = [
+        Example(
+            {
+                "model.py": _MODEL + (
+                    "def train(model, batches):\n"
+                    "    opt = torch.optim.Adam(model.parameters(), lr=1e-3)  # expect\n"
+                    "    for x in batches:\n"
+                    "        loss = model(x).mean()\n"
+                    "        opt.zero_grad()\n"
+                    "        loss.backward()\n"
+                    "        opt.step()\n"
+                ),
+            },
+            "document 004's loop",
+        ),
+        Example(
+            {
+                "ebm.py": _MODEL + "model = EnergyModel()\noptim = torch.optim.AdamW(model.parameters(), lr=3e-4)  # expect\n",
+            },
+            "AdamW at a constant rate",
+        ),
+    ]
+    good = [
+        Example(
+            {
+                "model.py": _MODEL + (
+                    "def train(model, batches, cfg):\n"
+                    "    opt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+                    "    warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.1 if s < cfg['warmup_steps'] else 1.0)\n"
+                    "    for x in batches:\n"
+                    "        loss = model(x).mean()\n"
+                    "        loss.backward()\n"
+                    "        opt.step()\n"
+                    "        warmup.step()\n"
+                ),
+            },
+            "the repaired 004",
+        ),
+        Example(
+            {
+                "model.py": _MODEL + (
+                    "def train(model, opt, batches, base_lr):\n"
+                    "    for step, x in enumerate(batches):\n"
+                    "        for g in opt.param_groups:\n"
+                    "            g['lr'] = base_lr * min(1.0, step / 5000)\n"
+                    "        model(x).mean().backward()\n"
+                    "        opt.step()\n"
+                ),
+            },
+            "lr scaled by hand; no optimizer constructed here",
+        ),
+    ]
+
+
+RULE = EnergyNoWarmup()
