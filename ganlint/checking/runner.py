@@ -99,6 +99,10 @@ def _per_file_filter(findings: list[Finding], per_file: dict[str, list[str]], ro
     return [f for f in findings if not any(selector_matches(f.code, f.slug, c) for c in ignored_codes(f.location.file))]
 
 
+def _is_own_config(setting) -> bool:
+    return setting.key == "tool.ganlint" or setting.key.startswith("tool.ganlint.")
+
+
 def check_paths(
     paths: list[str],
     select=None,
@@ -128,6 +132,8 @@ def check_paths(
     errors: list[GanlintError] = list(errors)
     read = read_files(files)
     errors.extend(read.errors)
+    # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
+    read.facts.settings = [s for s in read.facts.settings if not _is_own_config(s)]
     rules = choose_rules(sel, ign, opts.custom_rules)
     findings = run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors)
     findings = _per_file_filter(findings, opts.per_file_ignores, opts.root)

@@ -232,3 +232,20 @@ def test_real_declarative_custom_rule(invoke, tmp_path):
     assert r.exit_code == 2
     assert r.stderr.startswith("pyproject.toml:2: error: [tool.ganlint.custom-rules.GL901]: ")
     assert "maximum" in r.stderr
+
+
+def test_ganlints_own_table_is_not_read_as_training_settings(fake_rules, tmp_path, monkeypatch):
+    from ganlint.checking.runner import check_paths
+
+    monkeypatch.chdir(tmp_path)
+    pyproject(tmp_path, """
+        [tool.ganlint.rules.GL097]
+        limit = 3
+
+        [tool.trainer]
+        lr = 0.001
+    """)
+    result = check_paths(["pyproject.toml"])
+    keys = [s.key for s in result.facts.settings]
+    assert not [k for k in keys if k.startswith("tool.ganlint")], keys
+    assert "tool.trainer.lr" in keys
