@@ -5,11 +5,13 @@ import os
 import sys
 from typing import List, Optional
 
+import click
 import typer
 
 from ganlint.cli import app
 
 FAIL_ON = ("error", "warning", "info")
+FORMATS = ("text", "json", "sarif", "github")  # = ganlint.report.FORMATS (not imported: start-up)
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -53,20 +55,22 @@ def check(
     paths: Optional[List[str]] = typer.Argument(
         None, help="Python files, configs (YAML/JSON/TOML) or directories (default: the current directory)."
     ),
-    fmt: str = typer.Option("text", "--format", help="Output format: text, json, sarif or github."),
+    fmt: str = typer.Option("text", "--format", click_type=click.Choice(FORMATS, case_sensitive=False),
+                            help="Output format."),
     select: Optional[List[str]] = typer.Option(
-        None, "--select", help="Rules to run: codes, prefixes (GL1), slugs or ALL; repeatable, comma-separated."
+        None, "--select", metavar="CODES", help="Rules to run: codes, prefixes (GL1), slugs or ALL; repeatable, comma-separated."
     ),
     ignore: Optional[List[str]] = typer.Option(
-        None, "--ignore", help="Rules to skip (same forms as --select); adds to the configured ignore."
+        None, "--ignore", metavar="CODES", help="Rules to skip (same forms as --select); adds to the configured ignore."
     ),
     fail_on: Optional[str] = typer.Option(
-        None, "--fail-on", help="Exit 1 only for findings at or above: error, warning or info (default: info)."
+        None, "--fail-on", click_type=click.Choice(FAIL_ON, case_sensitive=False),
+        help="Exit 1 only for findings at or above this severity (default: info, i.e. any finding).",
     ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when findings are reported."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to FILE (atomically)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically)."),
     config: Optional[str] = typer.Option(
-        None, "--config", help="A pyproject.toml to read [tool.ganlint] from (default: the nearest one)."
+        None, "--config", metavar="PYPROJECT", help="A pyproject.toml to read [tool.ganlint] from (default: the nearest one)."
     ),
     show_fixes: bool = typer.Option(False, "--show-fixes", help="Print each finding's proposed fix."),
     statistics: bool = typer.Option(False, "--statistics", help="Print the number of findings per code."),
@@ -75,12 +79,6 @@ def check(
     ),
 ) -> None:
     """Read model code and configs (never run them) and report training-health problems."""
-    from ganlint.report import FORMATS
-
-    if fmt.lower() not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="'--format'")
-    if fail_on is not None and fail_on.lower() not in FAIL_ON:
-        raise typer.BadParameter(f"{fail_on!r} is not one of {', '.join(FAIL_ON)}", param_hint="'--fail-on'")
     try:
         code = _run(paths or ["."], fmt.lower(), select, ignore, fail_on, exit_zero, output, config,
                     show_fixes, statistics, report_unused)
