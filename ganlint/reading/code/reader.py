@@ -75,8 +75,12 @@ def _base_name(node: ast.AST) -> str | None:
             if not (ln or rn):
                 return None
             continue
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("mul", "div", "mul_", "div_"):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "mul", "div", "mul_", "div_", "clamp", "clip", "clamp_", "clip_"):
             node = node.func.value
+            continue
+        if isinstance(node, ast.Call) and last(dotted(node.func)) in ("clamp", "clip") and node.args:
+            node = node.args[0]
             continue
         break
     if isinstance(node, ast.Name):
