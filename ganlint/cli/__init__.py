@@ -50,10 +50,13 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("ganlint: interrupted\n")
         sys.exit(130)
-    except BrokenPipeError:  # `ganlint check . | head`
+    except BrokenPipeError:  # `ganlint check . | head`: stop quietly
+        import os
+
         try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            sys.exit(1)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
         sys.exit(internal_error(exc))

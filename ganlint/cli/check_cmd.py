@@ -82,7 +82,7 @@ def check(
     try:
         code = _run(paths or ["."], fmt.lower(), select, ignore, fail_on, exit_zero, output, config,
                     show_fixes, statistics, report_unused)
-    except (typer.Exit, SystemExit, KeyboardInterrupt):
+    except (typer.Exit, SystemExit, KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as exc:  # noqa: BLE001 - one line, exit 2, never a traceback
         from ganlint.core.errors import GanlintError
@@ -129,7 +129,10 @@ def _run(paths, fmt, select, ignore, fail_on, exit_zero, output, config, show_fi
         statistics=statistics, rules=rules,
     )
     if output:
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write the report: {exc.strerror or exc}", output) from None
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -91,9 +91,13 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         print("Nothing to fix." if not plan.manual else "No automatic fix applies.", file=out)
     for st in sorted({f.stage for f in result.applied}):
         print(f"stage {st}" + (f" ({names[st]})" if st in names else "") + ":", file=out)
+        seen = set()
         for f in sorted((f for f in result.applied if f.stage == st), key=lambda f: f.code):
             files_ = sorted({os.path.relpath(e.file) for e in f.edits})
-            print(f"  {f.code} {f.message}  [{f.source or 'ganlint'}] -> {', '.join(files_)}", file=out)
+            line = f"  {f.code} {f.message}  [{f.source or 'ganlint'}] -> {', '.join(files_)}"
+            if (f.code, f.message) not in seen:
+                print(line, file=out)
+            seen.add((f.code, f.message))
     later = [f for f in plan.fixes if f not in result.applied]
     if later and vres is None:
         print(f"{len(later)} fix(es) of later stages not applied (use --all-stages or --verify): "
@@ -101,6 +105,8 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     if vres is not None:
         for line in vres.summary_lines():
             print(line, file=out)
+    for fx, why in getattr(result, "failed", []):
+        print(f"  not applied: {fx.code} {fx.message}: {why}", file=out)
     if plan.unsafe_skipped:
         print(f"{len(plan.unsafe_skipped)} unsafe fix(es) not applied (use --unsafe-fixes): "
               + ", ".join(sorted({f.code for f in plan.unsafe_skipped})), file=out)
