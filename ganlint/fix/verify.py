@@ -245,6 +245,7 @@ class _Pool:
         self.count = 0
         self._ex = None
         self.log: list[Run] = []
+        self.cache: dict[str, dict[str, Any]] = {}
 
     def __enter__(self):
         if self.workers > 1 and self.opts.probe_fn is None:
@@ -258,20 +259,34 @@ class _Pool:
             self._ex.shutdown(wait=True, cancel_futures=True)
 
     def run(self, batch: list[tuple[str, dict[str, str]]]) -> list[dict[str, Any]]:
+        """Probe each candidate; a candidate already probed (same files, byte for byte) is not probed again."""
         fn = self.opts.probe_fn or probe_texts
         kw = self.opts.probe_kwargs()
+        keys = [_digest(texts) for _, texts in batch]
+        todo = []
+        for (label, texts), key in zip(batch, keys):
+            if key not in self.cache and key not in [k for k, _, _ in todo]:
+                todo.append((key, label, texts))
         if self.opts.progress:
-            for label, _ in batch:
+            for _, label, _ in todo:
                 print(f"verify: probing {label} ({self.opts.steps} steps)...", flush=True)
-        if self._ex is not None and len(batch) > 1:
-            futs = [self._ex.submit(fn, texts, self.files, self.root, kw, label) for label, texts in batch]
-            out = [f.result() for f in futs]
+        if self._ex is not None and len(todo) > 1:
+            futs = [self._ex.submit(fn, texts, self.files, self.root, kw, label) for _, label, texts in todo]
+            results = [f.result() for f in futs]
         else:
-            out = [fn(texts, self.files, self.root, kw, label) for label, texts in batch]
-        self.count += len(batch)
-        for d in out:
+            results = [fn(texts, self.files, self.root, kw, label) for _, label, texts in todo]
+        for (key, _, _), d in zip(todo, results):
+            self.cache[key] = d
+            self.count += 1
             self.log.append(_run_from(d))
-        return out
+        return [dict(self.cache[k], label=label) for (label, _), k in zip(batch, keys)]
+
+
+def _digest(texts: dict[str, str]) -> str:
+    h = hashlib.sha1()
+    for k in sorted(texts):
+        h.update(k.encode() + b"\0" + texts[k].encode() + b"\0")
+    return h.hexdigest()
 
 
 def _texts_after(base: dict[str, str], edits: list[Edit]) -> dict[str, str]:
@@ -406,7 +421,7 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
             if best_t is not None and better(best_t[0], best):
                 best, best_texts = best_t
         final = best
-    result = _result_for(plan, best_texts, kept, upto)
+    result = _result_for(plan, best_texts, kept, upto, final.params)
     cpu = _cpu() - t_cpu
     runs = [baseline] + [r for _, r, _ in stage_runs] + trials
     first_healthy = next((i + 1 for i, r in enumerate(pool.log) if r.healthy), None)
@@ -421,7 +436,8 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
     return vres
 
 
-def _result_for(plan: Plan, texts: dict[str, str], kept: list[int], upto) -> FixResult:
+def _result_for(plan: Plan, texts: dict[str, str], kept: list[int], upto, params: dict[str, Any] | None = None) -> FixResult:
+    params = params or {}
     applied = [f for f in plan.fixes if f.stage in kept]
     extra = [k for k in plan.files if texts[k] != plan.texts[k]]
     new = {k: texts[k] for k in extra}
@@ -429,8 +445,9 @@ def _result_for(plan: Plan, texts: dict[str, str], kept: list[int], upto) -> Fix
     # knobs changed by the search show as one more applied "fix"
     base_after = apply_plan(plan, only=set(kept)).new_texts if kept else {}
     if any(new.get(k) != base_after.get(k) for k in set(new) | set(base_after)):
-        res.applied.append(PlannedFix("search", max(kept or [0]) + 1, "knobs searched in the documents' ranges (Optuna)",
-                                      "000/003/004", [], True, "verify"))
+        res.applied.append(PlannedFix("search", max(kept or [0]) + 1, "knobs searched in the documents' ranges (Optuna): "
+                                      + ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()),
+                                      "000/003/004", [Edit("set-setting", f, target=None) for f in sorted(new)], True, "verify"))
     return res
 
 
@@ -440,14 +457,7 @@ def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions,
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     dists = _distributions(space)
     name = opts.study_name or default_study_name(plan)
-    storage = opts.storage
-    if storage and storage.startswith(("postgresql", "postgres", "mysql", "sqlite")):
-        storage = optuna.storages.RDBStorage(storage, heartbeat_interval=None, engine_kwargs=_engine_kwargs(storage))
-    try:
-        study = optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True,
-                                    sampler=optuna.samplers.TPESampler(seed=opts.seed, n_startup_trials=3))
-    except Exception as exc:  # noqa: BLE001 - storage URL errors are the user's to fix
-        raise UsageError(f"cannot open Optuna storage {opts.storage!r}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+    study = _open_study(opts, name)
     current = {n: k["current"] for n, k in space.items()}
     doc_choice = _first(space)
     # the kept project is already a point of the space: record it without probing again
@@ -492,6 +502,31 @@ def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions,
                 if best is None or better(run, best[0]):
                     best = (run, texts)
     return runs, best, name
+
+
+def _open_study(opts: VerifyOptions, name: str):
+    """The study on its storage. Several machines starting at once race to create the schema and the study;
+    the loser retries (a few times, with jitter) and then loads what the winner created."""
+    import random
+
+    import optuna
+
+    last = None
+    for attempt in range(6):
+        try:
+            storage = opts.storage
+            if storage and storage.startswith(("postgresql", "postgres", "mysql", "sqlite")):
+                storage = optuna.storages.RDBStorage(storage, heartbeat_interval=None, engine_kwargs=_engine_kwargs(storage))
+            return optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True,
+                                       sampler=optuna.samplers.TPESampler(seed=opts.seed + os.getpid() % 997 * bool(opts.storage),
+                                                                          n_startup_trials=3))
+        except Exception as exc:  # noqa: BLE001 - storage errors: retry the create race, report the rest
+            last = exc
+            text = f"{exc.__class__.__name__}: {exc}"
+            if not any(w in text for w in ("IntegrityError", "UniqueViolation", "DuplicateTable", "already exists", "locked")):
+                break
+            time.sleep(0.3 + random.random() * (attempt + 1) * 0.5)
+    raise UsageError(f"cannot open Optuna storage {opts.storage!r}: {last.__class__.__name__}: {str(last).splitlines()[0]}") from None
 
 
 def _engine_kwargs(url: str) -> dict[str, Any]:
