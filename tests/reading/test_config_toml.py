@@ -62,3 +62,9 @@ def test_malformed(text, line):
     with pytest.raises(InputError) as err:
         read_config_file("bad.toml", text)
     assert err.value.line == line and "\n" not in str(err.value)
+
+
+def test_pyproject_keeps_only_training_settings():
+    text = '[project]\nname = "x"\n[tool.ganlint.rules.GL106]\nmin_batch = 32\n[tool.train]\nbatch_size = 16\n'
+    keys = [s.key for s in read_config_file("pyproject.toml", text)]
+    assert keys == ["tool.train.batch_size"]

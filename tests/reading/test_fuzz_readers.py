@@ -133,20 +133,22 @@ def check_round_trip(name: str, text: str, tree: dict, key_marker) -> None:
         span = text[index.offset(loc.line, loc.column):index.offset(loc.end_line, loc.end_column)]
         assert span == s.raw and span.strip(), (key, span, s.raw)
         leaf = key.rsplit(".", 1)[-1]
-        assert key_marker(leaf) in lines[loc.line - 1], (key, loc, lines[loc.line - 1])
+        # the key is on the value's line (or, for a YAML block sequence, on the line above it)
+        near = lines[loc.line - 1] + (lines[loc.line - 2] if loc.line >= 2 and isinstance(s.value, list) else "")
+        assert key_marker(leaf) in near, (key, loc, lines[loc.line - 1])
 
 
 @ROUND
-@given(TREES)
-def test_yaml_round_trip(tree):
-    text = yaml.safe_dump(tree, default_flow_style=None, sort_keys=False, width=10**6)
+@given(TREES, st.sampled_from([None, True, False]))
+def test_yaml_round_trip(tree, flow):
+    text = yaml.safe_dump(tree, default_flow_style=flow, sort_keys=False, width=10**6)
     check_round_trip("r.yaml", text, tree, lambda leaf: leaf)  # keys may be quoted ('null': 0)
 
 
 @ROUND
-@given(TREES)
-def test_json_round_trip(tree):
-    text = json.dumps(tree, indent=2)
+@given(TREES, st.sampled_from([2, None]))
+def test_json_round_trip(tree, indent):
+    text = json.dumps(tree, indent=indent)
     check_round_trip("r.json", text, tree, lambda leaf: f'"{leaf}":')
 
 
@@ -160,7 +162,14 @@ def _toml_value(v) -> str:
     return "[" + ", ".join(_toml_value(x) for x in v) + "]"
 
 
-def dump_toml(tree: dict) -> str:
+def _inline(v) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_inline(x)}" for k, x in v.items()) + "}"
+    return _toml_value(v)
+
+
+def dump_toml(tree: dict, inline_depth: int = 99) -> str:
+    """Tables down to `inline_depth`, inline tables below it."""
     lines: list[str] = []
 
     def emit(table: dict, prefix: list[str]) -> None:
@@ -169,8 +178,10 @@ def dump_toml(tree: dict) -> str:
         for k, v in table.items():
             if not isinstance(v, dict):
                 lines.append(f"{k} = {_toml_value(v)}")
+            elif len(prefix) >= inline_depth:
+                lines.append(f"{k} = {_inline(v)}")
         for k, v in table.items():
-            if isinstance(v, dict):
+            if isinstance(v, dict) and len(prefix) < inline_depth:
                 emit(v, [*prefix, k])
 
     emit(tree, [])
@@ -178,9 +189,9 @@ def dump_toml(tree: dict) -> str:
 
 
 @ROUND
-@given(TREES)
-def test_toml_round_trip(tree):
-    text = dump_toml(tree)
+@given(TREES, st.sampled_from([0, 1, 99]))
+def test_toml_round_trip(tree, inline_depth):
+    text = dump_toml(tree, inline_depth)
     assert tomllib.loads(text) == tree
     check_round_trip("r.toml", text, tree, lambda leaf: f"{leaf} =")
 

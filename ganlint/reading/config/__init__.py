@@ -36,7 +36,11 @@ def read_config_file(path: str, text: str) -> list[Setting]:
             from ganlint.reading.config.toml_reader import read_toml
             from ganlint.reading.config.values import finish
 
-            return finish(read_toml(path, text))
+            settings = read_toml(path, text)
+            if os.path.basename(path) == "pyproject.toml":
+                # ganlint's own configuration and packaging metadata are not training settings
+                settings = [s for s in settings if not s.key.startswith(("tool.ganlint.", "project.", "build-system."))]
+            return finish(settings)
     except InputError:
         raise
     except RecursionError:

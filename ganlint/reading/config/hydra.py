@@ -18,8 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from typing import Any
-
+from functools import lru_cache
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from ganlint.core.errors import InputError
@@ -190,34 +189,43 @@ def included_by_primary(path: str) -> bool:
     target = os.path.normcase(os.path.abspath(path))
     folder = os.path.dirname(target)
     for _ in range(3):
-        folder = os.path.dirname(folder)
-        if not folder:
+        parent = os.path.dirname(folder)
+        if not parent or parent == folder:
             break
+        folder = parent
         try:
-            names = sorted(os.listdir(folder))
+            stamp = os.stat(folder).st_mtime_ns
         except OSError:
             break
-        candidates = [n for n in names if n.endswith((".yaml", ".yml"))][:32]
-        for name in candidates:
-            primary = os.path.join(folder, name)
-            text = _read(primary)
-            if not text or "defaults" not in text:
-                continue
-            try:
-                docs = compose_documents(primary, text)
-            except InputError:
-                continue
+        if target in _included_from(folder, stamp):
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _included_from(folder: str, stamp: int) -> frozenset[str]:
+    """Every file the primary configs in `folder` pull in (cached per folder and folder mtime)."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return frozenset()
+    found: set[str] = set()
+    for name in [n for n in names if n.endswith((".yaml", ".yml"))][:32]:
+        primary = os.path.join(folder, name)
+        text = _read(primary)
+        if not text or "defaults" not in text:
+            continue
+        try:
+            docs = compose_documents(primary, text)
             if not docs or defaults_node(primary, text, docs[0]) is None:
                 continue
             composer = _Composer(folder)
             composer.included.append(os.path.normpath(primary))
-            try:
-                composer.compose(primary, text, docs[0], "", [], 0)
-            except InputError:
-                continue
-            if any(os.path.normcase(os.path.abspath(p)) == target for p in composer.included):
-                return True
-    return False
+            composer.compose(primary, text, docs[0], "", [], 0)
+        except InputError:
+            continue
+        found.update(os.path.normcase(os.path.abspath(p)) for p in composer.included[1:])
+    return frozenset(found)
 
 
 def has_interpolation(text: str) -> bool:
@@ -225,4 +233,3 @@ def has_interpolation(text: str) -> bool:
 
 
 __all__ = ["compose_hydra", "defaults_node", "included_by_primary", "resolve_interpolations", "winners"]
-_ = Any
