@@ -19,7 +19,7 @@ from ganlint.core.errors import GanlintError
 from ganlint.core.types import Finding, Severity
 from ganlint.checking import registry
 from ganlint.checking.options import Options, selector_matches, split_selectors
-from ganlint.reading.discovery import discover
+from ganlint.reading.discovery import discover, group_projects
 from ganlint.reading.facts import ProjectFacts
 from ganlint.reading.project import read_files
 
@@ -30,6 +30,7 @@ class CheckResult:
     errors: list[GanlintError] = field(default_factory=list)
     facts: ProjectFacts | None = None
     files: list[str] = field(default_factory=list)
+    groups: list[list[str]] = field(default_factory=list)  # the projects, each read and checked on its own
 
     def exit_code(self, fail_on: Severity = Severity.INFO, exit_zero: bool = False) -> int:
         """As ruff: 2 unreadable input/internal error, 1 a finding at or above `fail_on`, else 0."""
@@ -130,12 +131,23 @@ def check_paths(
         list(paths), [*opts.exclude, *(exclude or [])], root=opts.root, respect_gitignore=opts.respect_gitignore
     )
     errors: list[GanlintError] = list(errors)
-    read = read_files(files)
-    errors.extend(read.errors)
-    # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
-    read.facts.settings = [s for s in read.facts.settings if not _is_own_config(s)]
     rules = choose_rules(sel, ign, opts.custom_rules)
-    findings = run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors)
+    facts = ProjectFacts()
+    findings: list[Finding] = []
+    groups = group_projects(list(paths), files)
+    for group in groups:  # each project is read and checked on its own
+        read = read_files(group)
+        errors.extend(read.errors)
+        # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
+        read.facts.settings = [s for s in read.facts.settings if not _is_own_config(s)]
+        findings.extend(run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors))
+        if len(groups) == 1:
+            facts = read.facts
+        else:
+            facts.settings.extend(read.facts.settings)
+            facts.code.merge(read.facts.code)
+            facts.files.extend(read.facts.files)
+            facts.texts.update(read.facts.texts)
     findings = _per_file_filter(findings, opts.per_file_ignores, opts.root)
 
     report_unused = opts.report_unused_suppressions if report_unused_suppressions is None else report_unused_suppressions
@@ -143,8 +155,8 @@ def check_paths(
     all_known = list(registry.all_rules()) + list(opts.custom_rules)
     known = {r.code.lower() for r in all_known} | {r.slug for r in all_known} | {UNUSED_CODE.lower(), UNUSED_SLUG}
     enabled = {r.code.lower() for r in rules if not r.runtime} | {r.slug for r in rules if not r.runtime}
-    findings = apply_suppressions(findings, read.facts.texts, report_unused=report_unused, enabled=enabled, known=known)
+    findings = apply_suppressions(findings, facts.texts, report_unused=report_unused, enabled=enabled, known=known)
     if report_unused:
         findings = _per_file_filter(findings, opts.per_file_ignores, opts.root)
     findings.sort(key=Finding.sort_key)
-    return CheckResult(findings=findings, errors=errors, facts=read.facts, files=read.facts.files)
+    return CheckResult(findings=findings, errors=errors, facts=facts, files=facts.files, groups=groups)

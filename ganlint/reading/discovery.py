@@ -145,3 +145,35 @@ def discover(
             seen.add(key)
             unique.append(f)
     return unique, errors
+
+
+def group_projects(paths: list[str], files: list[str]) -> list[list[str]]:
+    """Which files are analysed together (a config key and the code it reaches must be in one group).
+
+    - Files reached from several command-line paths (`ganlint check model.py config.yaml`, `src conf`, the
+      file list of a pre-commit run) are one project: the user named them together.
+    - A single directory is one project when it holds a file to check directly (a repository root with its
+      pyproject.toml or train.py, an experiment folder). A directory that holds only subfolders is split into
+      one project per subfolder, recursively: `ganlint check experiments/` (or `fixtures/`) checks each
+      experiment on its own instead of mixing one's config with another's code.
+    """
+    if len(paths) != 1 or not os.path.isdir(paths[0]) or len(files) < 2:
+        return [files] if files else []
+    root = os.path.normpath(os.path.abspath(paths[0]))
+    entries = []
+    for f in files:
+        rel = os.path.relpath(os.path.normpath(os.path.abspath(f)), root)
+        entries.append((tuple(rel.split(os.sep)), f))
+
+    def split(depth: int, group: list[tuple[tuple[str, ...], str]]) -> list[list[str]]:
+        if any(len(parts) == depth + 1 for parts, _ in group):  # a file directly in this folder
+            return [[f for _, f in group]]
+        children: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for parts, f in group:
+            children.setdefault(parts[depth], []).append((parts, f))
+        out: list[list[str]] = []
+        for name in sorted(children):
+            out.extend(split(depth + 1, children[name]))
+        return out
+
+    return split(0, entries)
