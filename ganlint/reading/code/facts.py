@@ -38,7 +38,7 @@ def role_from_name(name: str) -> str | None:
 
 
 # -- small value holders -------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False, repr=False)
 class ConfigRef:
     """Where the code reads a config key: cfg["nn_gen"], self.args['vae_lr'], args.lr, config.model.lr."""
 
@@ -50,7 +50,7 @@ class ConfigRef:
         return self.key.rsplit(".", 1)[-1]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Arg:
     """An argument value: a literal, a config key, or neither (then only its source text is known)."""
 
@@ -62,7 +62,7 @@ class Arg:
 
 
 # -- networks ------------------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False, repr=False)
 class Layer:
     kind: str  # "Linear", "Sigmoid", "BatchNorm1d", "by-name" (getattr(nn, name)), "unknown"
     location: Location
@@ -77,7 +77,7 @@ class Layer:
     getattr_location: Location | None = None  # the getattr(...) call
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Stack:
     attr: str  # "model" for self.model = nn.Sequential(...)
     kind: str  # "sequential" | "modulelist"
@@ -85,7 +85,7 @@ class Stack:
     location: Location
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Activation:
     """An activation applied in a network, with its position."""
 
@@ -105,7 +105,7 @@ class Activation:
     getattr_location: Location | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class EnergyHead:
     """An energy network whose forward ends in a sigmoid (read by GL301, GL302)."""
 
@@ -118,7 +118,7 @@ class EnergyHead:
     arg_src: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Network:
     name: str
     role: str | None
@@ -158,7 +158,7 @@ class Network:
         return {l.width_from_loop for st in self.stacks for l in st.layers if l.width_from_loop}
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Construction:
     """A call that constructs a class with arguments: MLPGenerator(cfg["non_linearity"], eval(cfg["nn_gen"]))."""
 
@@ -180,7 +180,7 @@ class Construction:
 
 
 # -- training ------------------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False, repr=False)
 class Optimizer:
     cls: str  # Adam, AdamW, RMSprop, SGD, ...
     location: Location
@@ -196,7 +196,7 @@ class Optimizer:
         return self.cls in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax")
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class LossCall:
     kind: str  # "bce" | "bce_logits" | "saturating" | "wgan"
     location: Location
@@ -204,7 +204,7 @@ class LossCall:
     arg_src: str | None = None  # saturating: the D(G(z)) expression
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class UndetachedFake:
     """D(fake) in a discriminator loss, fake = G(z) not detached and not under no_grad."""
 
@@ -214,7 +214,7 @@ class UndetachedFake:
     generated_at: Location | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GradCall:
     """torch.autograd.grad(...)."""
 
@@ -229,21 +229,21 @@ class GradCall:
     call_src: str = ""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WeightClip:
     location: Location
     value: Arg | None = None
     stmt_location: Location | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GradClip:
     kind: str  # "norm" | "value" | "trainer"
     location: Location
     max_norm: Arg | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Marker:
     """A located fact with a kind: seeds, schedulers, warm-ups, data loads, normalisations, InfoNCE, ..."""
 
@@ -254,7 +254,7 @@ class Marker:
     role: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ExpUse:
     """exp of a log-variance: log_var.exp(), torch.exp(logvar), torch.exp(0.5 * log_var)."""
 
@@ -266,7 +266,7 @@ class ExpUse:
     scope: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class KLWeight:
     """The factor multiplying the KL term in a loss."""
 
@@ -282,7 +282,7 @@ def norm_var(name: str) -> str:
     return name.lower().replace("_", "")
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CodeFacts:
     networks_all: list[Network] = field(default_factory=list)  # every class read (module or not)
     constructions: list[Construction] = field(default_factory=list)

@@ -6,7 +6,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from ganlint.reading.code.astutil import Source, call_name, dotted, last, literal, names_in, tokens
+from ganlint.reading.code.astutil import CONFIG_NAMES, Source, call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import (
     CodeFacts, Construction, ExpUse, GradCall, GradClip, KLWeight, LossCall, Marker, Optimizer,
     UndetachedFake, WeightClip, norm_var, role_from_name,
@@ -42,6 +42,7 @@ _ANNEAL_WORDS = ("step", "epoch", "iter", "anneal", "warm", "cycl", "schedul", "
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
 _G_TOKENS = {"g", "gen", "generator", "netg"}
+_SKIP = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
 @dataclass
@@ -53,6 +54,8 @@ class _Func:
     stmts: list[tuple[ast.stmt, list[str], bool]] = field(default_factory=list)
     grad_calls: list[tuple[GradCall, str | None]] = field(default_factory=list)
     kl_vars: set[str] = field(default_factory=set)
+    has_critic_call: bool = False
+    has_kl_expr: bool = False
 
     def value_before(self, name: str, line: int) -> tuple[ast.AST | None, bool, int] | None:
         hist = [h for h in self.assigns.get(name, []) if h[0] < line]
@@ -117,7 +120,7 @@ class CodeReader:
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
-        for node in ast.walk(tree):
+        for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.module in ("torch.autograd", "torch.autograd.functional"):
                 for a in node.names:
                     if a.name == "grad":
@@ -235,25 +238,33 @@ class CodeReader:
             fn.assigns.setdefault(name, []).append((st.lineno, value, self.no_grad > 0))
 
     def _expr(self, node: ast.AST, target: ast.AST | None = None) -> None:
-        """Visit every call/binop inside an expression (pre-order)."""
+        """Visit every call/binop inside an expression (pre-order, one pass)."""
         stack = [node]
+        pop, push = stack.pop, stack.append
         while stack:
-            n = stack.pop()
-            if isinstance(n, ast.Call):
+            n = pop()
+            cls = type(n)
+            if cls is ast.Name or cls is ast.Constant:
+                continue
+            if cls is ast.Call:
                 self._call(n, target if n is node else None)
-            elif isinstance(n, ast.BinOp):
+            elif cls is ast.BinOp:
                 self._binop(n)
-            elif isinstance(n, ast.Subscript):
-                ref = self.src.config_ref(n)
-                if ref is not None:
-                    self.f.config_keys.add(ref.key)
-            elif isinstance(n, ast.Attribute):
-                ref = self.src.config_ref(n)
-                if ref is not None and not isinstance(getattr(n, "ctx", None), ast.Store):
-                    self.f.config_keys.add(ref.key)
-            elif isinstance(n, ast.Lambda):
-                pass
-            stack.extend(reversed(list(ast.iter_child_nodes(n))))
+            elif cls is ast.Subscript:
+                if type(n.slice) is ast.Constant:
+                    ref = self.src.config_ref(n)
+                    if ref is not None:
+                        self.f.config_keys.add(ref.key)
+            elif cls is ast.Attribute:
+                v = n.value
+                if (type(v) is ast.Name and v.id in CONFIG_NAMES) or (
+                        type(v) is ast.Attribute and v.attr in CONFIG_NAMES and type(v.value) is ast.Name):
+                    ref = self.src.config_ref(n)
+                    if ref is not None and type(n.ctx) is not ast.Store:
+                        self.f.config_keys.add(ref.key)
+            children = [c for c in ast.iter_child_nodes(n) if not isinstance(c, _SKIP)]
+            for c in reversed(children):
+                push(c)
 
     # -- assignments ------------------------------------------------------------------------------
     def _assign_facts(self, target: ast.AST, value: ast.AST, st: ast.stmt) -> None:
@@ -278,7 +289,7 @@ class CodeReader:
         if any(w in low for w in ("kl", "beta", "weight", "alpha", "anneal", "coef", "lambda")) and self._annealed(value):
             self.f.kl_annealing.append(Marker("kl-anneal", self.src.loc(st), short))
         # KL terms
-        if _KL_VAR.match(low) or self._is_kl_expr(value):
+        if _KL_VAR.match(low) or (self.funcs[-1].has_kl_expr and self._is_kl_expr(value)):
             self.funcs[-1].kl_vars.add(tname)
             self.f.kl_terms.append(Marker("kl", self.src.loc(st), short, self._scope()))
         # data loads assigned to a data-like name
@@ -370,6 +381,11 @@ class CodeReader:
         fn = self.funcs[-1]
         tname = (target.id if isinstance(target, ast.Name) else dotted(target)) if target is not None else None
 
+        if ln in ("kl_divergence", "kl_div", "exp", "exp_"):
+            fn.has_kl_expr = True
+        if not fn.has_critic_call and n.args and ln and not ln[:1].isupper() or ln in ("D", "netD"):
+            if self._role_of_callee(n) == "critic":
+                fn.has_critic_call = True
         # config keys read anywhere
         for a in [*n.args, *(k.value for k in n.keywords)]:
             ref = self.src.config_ref(a)
@@ -604,6 +620,8 @@ class CodeReader:
         return None, None
 
     def _gan_pass(self, fn: _Func) -> None:
+        if not fn.has_critic_call:
+            return
         tags: dict[str, dict] = {}
         for st, targets, ng in fn.stmts:
             value = st.value
