@@ -36,6 +36,7 @@ class HiddenSigmoid(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         seen: set[Location] = set()
+        by_setting: dict[Location, tuple[Any, list, list[Location]]] = {}
         for net in facts.code.networks:
             if net.role not in ROLES:
                 continue
@@ -43,12 +44,29 @@ class HiddenSigmoid(Rule):
                 if act.position != "hidden":
                     continue
                 if act.name == "Sigmoid":
-                    if act.location in seen:
-                        continue
-                    seen.add(act.location)
-                    yield self._code_finding(facts, net.name, net.role, act)
+                    if act.location not in seen:
+                        seen.add(act.location)
+                        yield self._code_finding(facts, net.name, net.role, act)
                 elif act.via == "by-name":
-                    yield from self._config_findings(facts, net, act, seen, opts)
+                    for s, extra in self._settings_reaching(facts, net, act):
+                        entry = by_setting.setdefault(s.location, (s, [], []))
+                        if net not in entry[1]:
+                            entry[1].append(net)
+                        for l in (act.getattr_location, act.location, *extra):
+                            if l is not None and l not in entry[2]:
+                                entry[2].append(l)
+        for s, nets, related in by_setting.values():
+            who = " and ".join(f"{n.role} `{n.name}`" for n in nets)
+            params = sorted({a.by_name_param or a.by_name_key for n in nets for a in n.activations if a.via == "by-name"} - {None})
+            yield self.finding(
+                f"`{s.key}: {s.value}` picks the hidden activation of {who} (getattr(nn, {', '.join(params)})): "
+                f"a hidden Sigmoid saturates and starves earlier layers of gradient; use {opts['replacement']}",
+                s.location,
+                related=related,
+                fix=Fix(f"set {s.key} to {opts['replacement']}",
+                        [Edit("set-setting", s.location.file, target=s.key, old=s.value, new=opts["replacement"])]),
+                evidence={"networks": [n.name for n in nets], "key": s.key},
+            )
 
     def _code_finding(self, facts, name, role, act) -> Finding:
         old = segment(facts.texts, act.location)
@@ -65,7 +83,8 @@ class HiddenSigmoid(Rule):
             evidence={"network": name, "role": role, "via": act.via},
         )
 
-    def _config_findings(self, facts, net, act, seen, opts) -> Iterable[Finding]:
+    def _settings_reaching(self, facts, net, act):
+        """Settings whose value reaches this getattr(nn, name): through the constructor call sites."""
         found: list[tuple[Any, list[Location]]] = []
         if act.by_name_key:
             s = setting_for_key(facts, act.by_name_key)
@@ -81,23 +100,8 @@ class HiddenSigmoid(Rule):
                 for s in facts.settings_for("activation"):
                     if s.leaf == act.by_name_param or s.role in (None, net.role):
                         found.append((s, []))
-        for s, extra in found:
-            if not (isinstance(s.value, str) and s.value.strip().lower() == "sigmoid"):
-                continue
-            if s.location in seen:
-                continue
-            seen.add(s.location)
-            related = [l for l in (act.getattr_location, act.location, *extra) if l is not None]
-            yield self.finding(
-                f"`{s.key}: {s.value}` picks the hidden activation of {net.role} `{net.name}` "
-                f"(getattr(nn, {act.by_name_param or act.by_name_key})): a hidden Sigmoid saturates; "
-                f"use {opts['replacement']}",
-                s.location,
-                related=related,
-                fix=Fix(f"set {s.key} to {opts['replacement']}",
-                        [Edit("set-setting", s.location.file, target=s.key, old=s.value, new=opts["replacement"])]),
-                evidence={"network": net.name, "role": net.role, "parameter": act.by_name_param, "key": s.key},
-            )
+        return [(s, extra) for s, extra in found
+                if isinstance(s.value, str) and s.value.strip().lower() == "sigmoid"]
 
     bad = [
         Example(
