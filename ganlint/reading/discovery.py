@@ -43,7 +43,8 @@ class _Ignores:
 
         self._pathspec = pathspec
         self.root = os.path.abspath(root)
-        self.specs: list[tuple[str, object]] = []  # (base dir, spec)
+        self.specs: list[tuple[str, object]] = []  # (base dir, spec); base "" = match the name at any depth
+        self.git_specs: list[tuple[str, object]] = []
         self.respect_gitignore = respect_gitignore
         self._gitignore_seen: set[str] = set()
         patterns = list(DEFAULT_EXCLUDES) + list(exclude or [])
@@ -81,24 +82,36 @@ class _Ignores:
                 lines = fh.read().splitlines()
         except OSError:
             return
-        self.specs.append((directory, self._pathspec.GitIgnoreSpec.from_lines(lines)))
+        self.git_specs.append((directory, self._pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    @staticmethod
+    def _rel(apath: str, base: str, is_dir: bool) -> str | None:
+        if base == "":
+            rel = os.path.basename(apath)
+        else:
+            if not apath.startswith(base.rstrip(os.sep) + os.sep):
+                return None
+            rel = os.path.relpath(apath, base)
+        return rel.replace(os.sep, "/") + ("/" if is_dir else "")
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         apath = os.path.abspath(path)
-        name = os.path.basename(apath)
-        for base, spec in self.specs:
-            if base == "":
-                rel = name
-            else:
-                if not (apath == base or apath.startswith(base.rstrip(os.sep) + os.sep)):
-                    continue
-                rel = os.path.relpath(apath, base)
-                if rel == ".":
-                    continue
-            rel = rel.replace(os.sep, "/") + ("/" if is_dir else "")
-            if spec.match_file(rel):  # type: ignore[attr-defined]
+        for base, spec in self.specs:  # built-in and configured excludes always win
+            rel = self._rel(apath, base, is_dir)
+            if rel is not None and spec.match_file(rel):  # type: ignore[attr-defined]
                 return True
-        return False
+        decision = None  # .gitignore files, shallow to deep: the deepest that decides wins (`!` re-includes)
+        for base, spec in self.git_specs:
+            rel = self._rel(apath, base, is_dir)
+            if rel is None:
+                continue
+            if hasattr(spec, "check_file"):
+                include = spec.check_file(rel).include  # type: ignore[attr-defined]
+                if include is not None:
+                    decision = include
+            elif spec.match_file(rel):  # type: ignore[attr-defined]  (pathspec < 0.12)
+                decision = True
+        return bool(decision)
 
 
 def discover(

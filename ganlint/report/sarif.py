@@ -126,7 +126,6 @@ def render_sarif(findings, errors, *, root=None, rules=None) -> str:
                         "name": "ganlint",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": "https://pypi.org/project/ganlint/",
                         "rules": [_descriptor(docs[c]) for c in codes],
                     }
                 },

@@ -64,3 +64,34 @@ def test_fixtures_folder_gives_each_fixture_its_own_codes(clean_env, tmp_path):
         if (folder / "expected.toml").exists():
             expected = set(tomllib.loads((folder / "expected.toml").read_text())["check"])
             assert got.get(folder.name, set()) == expected, folder.name
+
+
+def test_gitignore_of_ancestors_and_nested_folders(tmp_path):
+    write(tmp_path, {
+        ".gitignore": "*.gen.py\n/top-only.py\n",
+        "pkg/.gitignore": "outputs/\n!keep.gen.py\n",
+        "pkg/model.py": "", "pkg/x.gen.py": "", "pkg/keep.gen.py": "", "pkg/outputs/run.yaml": "",
+        "pkg/top-only.py": "", "top-only.py": "",
+    })
+    (tmp_path / ".git").mkdir()
+    cwd = os.getcwd()
+    os.chdir(tmp_path / "pkg")
+    try:
+        found, _ = discover(["."])
+    finally:
+        os.chdir(cwd)
+    assert sorted(found) == ["keep.gen.py", "model.py", "top-only.py"]  # "/top-only.py" anchors at the root
+
+
+def test_explicit_missing_and_special_paths(tmp_path):
+    found, errors = discover([str(tmp_path / "nope.py")])
+    assert found == [] and [e.message for e in errors] == ["no such file or directory"]
+    os.mkfifo(tmp_path / "fifo.yaml")
+    found, errors = discover([str(tmp_path / "fifo.yaml")])
+    assert found == [] and "not a regular file" in errors[0].message
+
+
+def test_duplicates_are_checked_once(tmp_path):
+    write(tmp_path, {"a/m.py": ""})
+    found, _ = discover([str(tmp_path / "a"), str(tmp_path / "a" / "m.py"), str(tmp_path / "a" / ".." / "a")])
+    assert len(found) == 1
