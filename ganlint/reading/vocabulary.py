@@ -17,6 +17,7 @@ Precision first: a key that is not in the tables stays unknown (canonical None);
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 
 # -- roles ------------------------------------------------------------------------------------
@@ -175,6 +176,11 @@ _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 def tokens(name: str) -> list[str]:
     """Lower-case tokens of a key: split on _ . - space and camelCase (``lrG`` -> [lr, g])."""
+    return list(_tokens(str(name)))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(name: str) -> tuple[str, ...]:
     out: list[str] = []
     for part in re.split(r"[_.\-\s/]+", str(name)):
         if not part:
@@ -184,7 +190,7 @@ def tokens(name: str) -> list[str]:
         else:
             pieces = _CAMEL.findall(part)
             out.extend(p.lower() for p in pieces) if pieces else out.append(part.lower())
-    return out
+    return tuple(out)
 
 
 def _join(toks: list[str]) -> str:
@@ -193,6 +199,11 @@ def _join(toks: list[str]) -> str:
 
 def _lookup_leaf(toks: list[str]) -> tuple[str | None, str | None, bool]:
     """(canonical, role, known): known=True when a table decided (even if it decided 'unknown')."""
+    return _lookup(tuple(toks))
+
+
+@lru_cache(maxsize=8192)
+def _lookup(toks: tuple[str, ...]) -> tuple[str | None, str | None, bool]:
     if not toks:
         return None, None, False
     joined = _join(toks)
@@ -231,12 +242,32 @@ def _lookup_leaf(toks: list[str]) -> tuple[str | None, str | None, bool]:
     return None, None, False
 
 
+# Sections whose values are not the training run's (evaluation batch, Hydra's own settings, EMA beta, ...).
+EXCLUDED_SECTIONS = {
+    "eval", "evaluation", "test", "testing", "val", "valid", "validation", "inference", "sample", "sampling",
+    "sampler", "visualization", "visualisation", "viz", "plot", "plotting", "logging", "logger", "log", "metrics",
+    "hydra", "wandb", "tensorboard", "ema", "fid", "pretrain", "pretraining", "baseline", "teacher",
+}
+
+
 def classify(path: Iterable[Any]) -> tuple[str | None, str | None]:
-    """(canonical, role) of a key given as its parts (``["model", "generator", "lr"]``)."""
+    """(canonical, role) of a key given as its parts (``["model", "generator", "lr"]``).
+
+    The parent and the leaf are first read together (``z: {dim: 3}`` -> z_dim, ``warmup: {steps: 5}`` ->
+    warmup_steps, ``lr: {generator: 1e-4}`` -> generator learning rate), then the leaf alone. Keys under
+    an evaluation / logging / Hydra / EMA section are not training settings (None).
+    """
     parts = [str(p) for p in path if not (isinstance(p, int) or str(p).isdigit())]
     if not parts:
         return None, None
-    canonical, role, _known = _lookup_leaf(tokens(parts[-1]))
+    if any(_join(tokens(p)) in EXCLUDED_SECTIONS for p in parts[:-1]):
+        return None, None
+    leaf = tokens(parts[-1])
+    if len(parts) >= 2:
+        canonical, role, _known = _lookup_leaf(tokens(parts[-2]) + leaf)
+        if canonical is not None:
+            return canonical, role or section_role(parts[:-2])
+    canonical, role, _known = _lookup_leaf(leaf)
     if canonical is None:
         return None, None
     if role is None:
@@ -322,10 +353,12 @@ def apply_context(settings: list) -> None:
             ok = in_opt or sibling_opt
         elif in_opt:
             ok = False
+        elif any(p in EXCLUDED_SECTIONS for p in parents):
+            ok = False
         elif any(p in CONTEXT_SECTIONS[need] for p in parents):
             ok = True
         else:
-            ok = file_context[need]
+            ok = not parents and file_context[need]  # a nested key needs its own section to say it
         if ok:
             s.canonical = canonical
             if s.role is None:

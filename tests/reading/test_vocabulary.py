@@ -145,3 +145,37 @@ def test_apply_context():
 )
 def test_family_from_value(key, value, family):
     assert family_from_value(key, value) == family
+
+
+@pytest.mark.parametrize(
+    "path,expected",
+    [
+        (["z", "dim"], ("latent_dim", None)),
+        (["latent", "size"], ("latent_dim", None)),
+        (["batch", "size"], ("batch_size", None)),
+        (["warmup", "steps"], ("warmup_steps", None)),
+        (["kl", "weight"], ("kl_weight", None)),
+        (["gp", "weight"], ("gp_weight", None)),
+        (["critic", "iters"], ("n_critic", None)),
+        (["lr", "generator"], ("learning_rate", "generator")),
+        (["lr", "d"], ("learning_rate", "critic")),
+        (["optimizer", "alpha"], ("optim_alpha", None)),
+        (["vae", "beta"], ("kl_weight", "vae")),
+        (["lr", "decay"], (None, None)),
+        (["generator", "name"], (None, None)),
+        (["eval", "batch_size"], (None, None)),
+        (["hydra", "job", "num"], (None, None)),
+        (["ema", "beta"], (None, None)),
+        (["data", "batch_size"], ("batch_size", None)),
+    ],
+)
+def test_parent_and_leaf_read_together(path, expected):
+    assert classify(path) == expected
+
+
+def test_nested_context_names_need_their_own_section():
+    ss = _settings(("vae_lr", 1e-3), ("ema.beta", 0.999), ("beta", 4.0))
+    for s in ss:
+        s.canonical, s.role = classify(s.key.split("."))
+    apply_context(ss)
+    assert [(s.key, s.canonical) for s in ss] == [("vae_lr", "learning_rate"), ("ema.beta", None), ("beta", "kl_weight")]

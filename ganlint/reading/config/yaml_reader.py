@@ -25,7 +25,7 @@ try:  # libyaml: much faster, same node marks
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_VISITS = 200_000  # node visits while walking (aliases re-visit their anchor's subtree)
+MAX_VISITS = 100_000  # node visits while walking (aliases re-visit their anchor's subtree)
 MAX_DEPTH = 200
 MERGE_TAG = "tag:yaml.org,2002:merge"
 _constructor: Any = None
@@ -54,15 +54,21 @@ class _Walk:
         self.style = style
         self.visits = 0
         self.stack: set[int] = set()
+        self.containers: set[int] = set()  # container nodes walked once: a second walk is an alias expansion
+        self.expansions = 0
         self.out: list[Setting] = []
 
     def tick(self, node: Node, depth: int) -> None:
         self.visits += 1
+        if not isinstance(node, ScalarNode):
+            if id(node) in self.containers:
+                self.expansions += 1
+            else:
+                self.containers.add(id(node))
         if self.visits > MAX_VISITS:
             line = node.start_mark.line + 1 if node.start_mark else None
-            raise InputError(
-                f"YAML expands to more than {MAX_VISITS} nodes (alias bomb?); refusing to read it", self.path, line
-            )
+            why = "aliases expand it (alias bomb?)" if self.expansions else "too large for a configuration"
+            raise InputError(f"YAML has more than {MAX_VISITS} nodes: {why}; refusing to read it", self.path, line)
         if depth > MAX_DEPTH:
             raise InputError("YAML nested too deeply", self.path, node.start_mark.line + 1)
 
