@@ -34,6 +34,10 @@ class UnseededRandomnessInModel(Rule):
         for rc in code.random_calls:
             if rc.kind.startswith("torch.") and rc.role in ("vae", "encoder", "decoder"):
                 continue  # reparameterisation noise
+            scope = rc.scope or ""
+            cls = scope.split(".")[0] if "." in scope else None
+            if "circuit" not in scope.lower() and (cls is None or code.network(cls) is None):
+                continue  # not a model: data augmentation, samplers, ... draw on purpose
             yield self.finding(
                 f"`{rc.src}` draws random numbers inside {rc.scope or 'the model'} and no seed is set anywhere: "
                 "outputs are not a function of the inputs and runs cannot be reproduced; sample outside and "
@@ -77,6 +81,17 @@ class UnseededRandomnessInModel(Rule):
         ),
     ]
     good = [
+        Example(
+            {
+                "augment.py": (
+                    "import random\n\n"
+                    "class RandomFlip:\n"
+                    "    def __call__(self, x):\n"
+                    "        return x[::-1] if random.random() < 0.5 else x\n"
+                ),
+            },
+            "data augmentation is random on purpose",
+        ),
         Example(
             {
                 "noise.py": (

@@ -1,6 +1,7 @@
 """GL112 gan-adam-default-betas: a GAN uses Adam with beta1 = 0.9 (document 002 §3(3))."""
 from __future__ import annotations
 
+import ast
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -50,6 +51,18 @@ class GanAdamDefaultBetas(Rule):
         if val is None and arg.ref is not None:
             s = setting_for_key(facts, arg.ref.key)
             val = s.value if s is not None else None
+        if val is None:
+            # betas=(beta1, 0.999) with beta1 a module constant or a config value
+            try:
+                node = ast.parse(arg.src.strip(), mode="eval").body
+            except SyntaxError:
+                node = None
+            if isinstance(node, ast.Tuple) and node.elts:
+                first = node.elts[0]
+                name = first.id if isinstance(first, ast.Name) else first.attr if isinstance(first, ast.Attribute) else None
+                s = setting_for_key(facts, name) if name else None
+                if s is not None and numeric(s.value):
+                    return float(s.value)
         if isinstance(val, (list, tuple)) and val and numeric(val[0]):
             return float(val[0])
         return "unknown"
