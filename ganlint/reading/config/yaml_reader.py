@@ -67,8 +67,11 @@ class _Walk:
                 self.containers.add(id(node))
         if self.visits > MAX_VISITS:
             line = node.start_mark.line + 1 if node.start_mark else None
-            why = "aliases expand it (alias bomb?)" if self.expansions else "too large for a configuration"
-            raise InputError(f"YAML has more than {MAX_VISITS} nodes: {why}; refusing to read it", self.path, line)
+            if self.expansions:
+                msg = f"YAML expands to more than {MAX_VISITS} nodes through aliases (alias bomb?); refusing to read it"
+            else:
+                msg = f"YAML has more than {MAX_VISITS} nodes, too large for a configuration; refusing to read it"
+            raise InputError(msg, self.path, line)
         if depth > MAX_DEPTH:
             raise InputError("YAML nested too deeply", self.path, node.start_mark.line + 1)
 
