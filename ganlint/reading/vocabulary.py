@@ -171,6 +171,8 @@ FAMILY_VALUES: dict[str, str] = {
     "ebm": "energy", "energy": "energy", "infonce": "energy", "energy_infonce": "energy",
 }
 
+GAN_ONLY_VALUES = {"vanilla", "non_saturating", "ns", "standard_gan"}
+
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -307,10 +309,13 @@ def family_from_value(key: str, value: Any) -> str | None:
     """A family named by a setting's value (``gan_mode: vanilla`` -> gan), or None."""
     if not isinstance(value, str) or len(value) > 40:
         return None
-    leaf = _join(tokens(key.rsplit(".", 1)[-1]))
-    if leaf not in FAMILY_KEYS:
+    leaf_tokens = tokens(key.rsplit(".", 1)[-1])
+    if _join(leaf_tokens) not in FAMILY_KEYS:
         return None
-    return FAMILY_VALUES.get(_join(tokens(value)))
+    family = FAMILY_VALUES.get(_join(tokens(value)))
+    if family and _join(tokens(value)) in GAN_ONLY_VALUES and not {"gan", "adversarial"} & set(leaf_tokens):
+        return None  # "vanilla" says GAN only under a GAN key (gan_mode), not under loss/type/method
+    return family
 
 
 def apply_context(settings: list) -> None:

@@ -141,7 +141,8 @@ def test_apply_context():
     "key,value,family",
     [("gan_mode", "vanilla", "gan"), ("gan_mode", "wgangp", "wgan-gp"), ("loss", "wgan-gp", "wgan-gp"),
      ("model.type", "WGAN_GP", "wgan-gp"), ("model_type", "vae", "vae"), ("loss", "mse", None),
-     ("name", "wgan", None), ("gan_mode", 3, None)],
+     ("name", "wgan", None), ("gan_mode", 3, None), ("attention.method", "vanilla", None), ("loss", "vanilla", None),
+     ("adversarial_loss", "vanilla", "gan"), ("gan_type", "dcgan", "gan")],
 )
 def test_family_from_value(key, value, family):
     assert family_from_value(key, value) == family
