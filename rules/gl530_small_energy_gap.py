@@ -20,8 +20,8 @@ class SmallEnergyGap(Rule):
     use_instead = 'E = sigmoid(0.5*raw) * 2.0 + 0.1 (or an unbounded head); τ 0.3; energy lr × 0.1; clip 0.3; harder negatives.'
     source = '004'
     families = ('energy',)
-    options = {'min_gap': 0.1, 'min_rise': 0.025}
-    option_docs = {'min_gap': 'mean E(neg) - E(pos) over the last window below which the rule fires', 'min_rise': 'a gap that rose by more than this over the second half of the run is still learning (for example during a warm-up) and is not judged yet'}
+    options = {'min_gap': 0.1, 'min_rise': 0.25}
+    option_docs = {'min_gap': 'mean E(neg) - E(pos) over the last window below which the rule fires', 'min_rise': 'a gap that grew by more than this fraction (and by at least 0.002) over the second half of the run is still learning, e.g. during a warm-up, and is not judged yet'}
     fix_stage = 1
     confirms = 'GL301, GL302'  # static rules a firing of this rule confirms (named in the finding)
 

@@ -167,10 +167,14 @@ def _call_entry(fn: Any, ps: ProbeSettings, where: str) -> tuple[dict[str, Any],
     return nets, data
 
 
-def resolve_entry(entry: str, model_files: list[str]) -> tuple[Any, str]:
+def resolve_entry(entry: str, model_files: list[str], user_dirs: list[str] | None = None) -> tuple[Any, str]:
     if ":" not in entry:
         raise BuildError(f"--entry {entry!r}: write it as module:function or path/to/file.py:function")
     mod_name, fn_name = entry.rsplit(":", 1)
+    local = [os.path.join(d, *mod_name.split(".")) + ".py" for d in (user_dirs or [])]
+    local = [f for f in local if os.path.isfile(f)]
+    if local:  # a file next to the given paths wins over anything importable of the same name
+        mod_name = local[0]
     if mod_name.endswith(".py") or os.path.sep in mod_name:
         if not os.path.isfile(mod_name):
             raise BuildError(f"--entry {entry!r}: no such file {mod_name}")
@@ -191,6 +195,7 @@ def resolve_entry(entry: str, model_files: list[str]) -> tuple[Any, str]:
         except Exception as exc:  # noqa: BLE001
             raise user_error(exc, f"importing {mod_name}") from None
     fn = getattr(module, fn_name, None)
+    entry = f"{os.path.basename(mod_name) if mod_name.endswith('.py') else mod_name}:{fn_name}"
     if not callable(fn):
         raise BuildError(f"--entry {entry!r}: {mod_name} has no function {fn_name!r}")
     return fn, entry
@@ -325,7 +330,7 @@ def build(model_files: list[str], ps: ProbeSettings, *, entry: str | None = None
     # (1) entry points
     fn, where = None, None
     if entry:
-        fn, where = resolve_entry(entry, model_files)
+        fn, where = resolve_entry(entry, model_files, user_dirs)
     else:
         for f, t in texts.items():
             if _defines_modules(t)[1]:

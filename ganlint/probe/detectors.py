@@ -139,8 +139,6 @@ def detect(probe) -> list[Finding]:
     o503, o504 = opt("GL503"), opt("GL504")
     for role in probe.networks:
         layer_names = [n for n in probe.series if n.startswith(f"grad/{role}/")]
-        if not layer_names:
-            continue
         lastm = {}
         for n in layer_names:
             vals, win = _last_window(probe, n)
@@ -153,7 +151,7 @@ def detect(probe) -> list[Finding]:
             first, last = lastm[order[0]][0], lastm[order[-1]][0]
             if math.isfinite(first) and math.isfinite(last) and last > 0:
                 ratio = first / last
-        if tiny or (ratio is not None and ratio < o503["min_ratio"]):
+        if lastm and (tiny or (ratio is not None and ratio < o503["min_ratio"])):
             win = next(iter(lastm.values()))[1]
             msg = (f"gradients vanish in the {role}: " + (f"{len(tiny)} layer(s) below {o503['min_norm']:g}" if tiny
                    else f"first/last layer gradient ratio {ratio:.1e} < {o503['min_ratio']:g}") + f" (steps {win[0]}-{win[1]})")
@@ -275,7 +273,7 @@ def detect(probe) -> list[Finding]:
         o = opt("GL530")
         allg = _vals(probe, "energy_gap")
         half = mean(allg[len(allg) // 2: len(allg) // 2 + max(20, len(allg) // 10)])
-        rising = math.isfinite(half) and (m - half) > o.get("min_rise", 0.025)
+        rising = math.isfinite(half) and (m - half) > max(0.002, o.get("min_rise", 0.25) * abs(half))
         if math.isfinite(m) and m < o["min_gap"] and rising:
             probe.context.setdefault("notes", []).append(
                 f"energy gap {m:.3f} is below {o['min_gap']:g} but still rising (from {half:.3f} at mid-run): "

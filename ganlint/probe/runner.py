@@ -67,9 +67,11 @@ def _static_facts(nets, hp, family) -> dict[str, Any]:
     if family in ("gan", "wgan", "wgan-gp"):
         z = hp.get("latent_dim", {}).get("value")
         facts["latent_small"] = z is not None and int(z) < 8
-        g = sum(p.numel() for p in nets["generator"].parameters())
-        d = sum(p.numel() for p in nets["critic"].parameters())
-        facts["critic_weaker"] = d < g
+        def hidden_units(net):
+            lin = [m for m in net.modules() if isinstance(m, nn.Linear)]
+            return sum(m.out_features for m in lin[:-1])
+
+        facts["critic_weaker"] = hidden_units(nets["critic"]) < hidden_units(nets["generator"])
     if family == "energy":
         facts["sigmoid_head"] = any(isinstance(m, nn.Sigmoid) for m in nets["energy"].modules())
     return facts
@@ -113,7 +115,8 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
             dims["data_dim"] = pre.dim if pre.x is not None else None
     elif ps.data_section and ps.data_section.get("means"):
         dims["data_dim"] = len(ps.data_section["means"][0])
-    user_dirs = sorted({os.path.dirname(os.path.abspath(f)) for f in files} | {os.getcwd()})
+    user_dirs = sorted({os.path.dirname(os.path.abspath(f)) for f in files}
+                       | {os.path.abspath(p) for p in paths if os.path.isdir(p)} | {os.getcwd()})
     old_threads = torch.get_num_threads()
     torch.set_num_threads(1 if threads is None else max(1, int(threads)))  # building is cheap; set for real below
     built = B.build(model_files, ps, entry=entry, data_dim=dims.get("data_dim"), family=family, user_dirs=user_dirs)
@@ -225,7 +228,7 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     finally:
         if tty:
             sys.stderr.write("\n")
-    steps_run = i + 1 if stopped in ("completed", "early-stop", "time-budget") else max(i, 0)
+    steps_run = i + 1 if stopped != "interrupted" else max(i, 0)
     probe.step = max(steps_run - 1, probe.step)
     if stopped in ("time-budget", "interrupted", "non-finite") and real is not None and not probe.has_non_finite:
         try:
