@@ -147,3 +147,40 @@ def test_constructions_link_parameters_to_config_keys():
     assert [r.key if r else None for r in vae.positional] == ["input_dim", "dims", None]
     assert {"nn_gen", "z_dim", "act", "model.widths", "input_dim"} <= cf.config_keys
     assert cf.role_of_var("critic") == "critic"
+
+
+def test_hidden_versus_final_in_forward_dataflow():
+    cf = facts_of('''
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class ImageGenerator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(16, 64)
+                self.fc2 = nn.Linear(64, 784)
+            def forward(self, x):
+                x = F.relu(self.fc1(x))
+                x = torch.sigmoid(self.fc2(x))
+                return x
+        class Critic(nn.Module):
+            def __init__(self, dims):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(a, b) for a, b in zip(dims, dims[1:])])
+                self.body = nn.Sequential(nn.Linear(2, 8), nn.Sigmoid())
+                self.head = nn.Linear(8, 1)
+                self.gate = nn.Linear(8, 8)
+            def forward(self, x):
+                for layer in self.layers[:-1]:
+                    x = torch.sigmoid(layer(x))
+                x = self.layers[-1](x)
+                h = self.body(x)
+                g = torch.sigmoid(self.gate(h))
+                return self.head(h * g)
+    ''')
+    gen = cf.network("ImageGenerator")
+    assert [(a.position, a.location.line) for a in gen.activations] == [("final", 13)]
+    critic = cf.network("Critic")
+    assert sorted((a.position, a.via, a.location.line) for a in critic.activations) == [
+        ("hidden", "functional", 24), ("hidden", "module", 19)]
+    assert critic.final_sigmoid is None

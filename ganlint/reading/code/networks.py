@@ -315,31 +315,29 @@ class NetworkReader:
 
     # -- forward ----------------------------------------------------------------------------------
     def _forward(self, fn: ast.FunctionDef) -> None:
-        self.assigns: dict[str, list[tuple[int, ast.AST]]] = {}
+        # name -> [(first line, last line, value)] of its assignments, in order
+        self.assigns: dict[str, list[tuple[int, int, ast.AST]]] = {}
         returns: list[ast.Return] = []
+        loop_layers: set[str] = set()  # `for layer in self.layers:` -> layer(x) is a layer call
         for st in ast.walk(fn):
             if isinstance(st, ast.Assign):
                 for t in st.targets:
                     if isinstance(t, ast.Name):
-                        self.assigns.setdefault(t.id, []).append((st.lineno, st.value))
+                        self.assigns.setdefault(t.id, []).append((st.lineno, st.end_lineno or st.lineno, st.value))
             elif isinstance(st, ast.Return) and st.value is not None:
                 returns.append(st)
+            elif isinstance(st, ast.For) and self._over_layers(st.iter):
+                loop_layers |= {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
         for v in self.assigns.values():
             v.sort(key=lambda x: x[0])
         stack_by_attr = {s.attr: s for s in self.net.stacks}
         seen: set = set()
-        # hidden: a sigmoid whose value is fed into a weighted layer
+        # hidden: a sigmoid whose value is fed (through names and shape ops only) into a weighted layer
         for node in ast.walk(fn):
-            if not isinstance(node, ast.Call):
-                continue
-            f = node.func
-            if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self"):
-                continue
-            layer = self.net.attr_layers.get(f.attr)
-            if not (f.attr in stack_by_attr or (layer is not None and layer.weighted)):
+            if not isinstance(node, ast.Call) or not self._is_layer_call(node.func, stack_by_attr, loop_layers):
                 continue
             for a in node.args:
-                for r in self._resolve(a, node.lineno + 1, 0):
+                for r in self._resolve(a, node.lineno, 0, through_binop=False):
                     if r["sig"] is not None and id(r["sig"]) not in seen:
                         seen.add(id(r["sig"]))
                         self._add_forward_activation(r, "hidden")
@@ -347,13 +345,37 @@ class NetworkReader:
         for ret in returns:
             vals = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
             for v in vals:
-                for r in self._resolve(v, ret.lineno + 1, 0):
+                for r in self._resolve(v, ret.lineno, 0):
                     if r["sig"] is None:
                         continue
                     act = self._add_forward_activation(r, "final") if id(r["sig"]) not in seen else None
                     seen.add(id(r["sig"]))
                     if act is not None and act.name == "Sigmoid" and self.net.final_sigmoid is None:
                         self.net.final_sigmoid = act
+
+    def _self_attr(self, node: ast.AST) -> str | None:
+        while isinstance(node, ast.Subscript):
+            node = node.value
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            return node.attr
+        return None
+
+    def _over_layers(self, it: ast.AST) -> bool:
+        if isinstance(it, ast.Call) and dotted(it.func) in ("enumerate", "zip", "reversed") and it.args:
+            return any(self._over_layers(a) for a in it.args)
+        attr = self._self_attr(it)
+        return attr is not None and any(s.attr == attr for s in self.net.stacks)
+
+    def _is_layer_call(self, func: ast.AST, stack_by_attr: dict, loop_layers: set[str]) -> bool:
+        if isinstance(func, ast.Name):
+            return func.id in loop_layers
+        attr = self._self_attr(func)
+        if attr is None:
+            return False
+        if isinstance(func, ast.Subscript):
+            return attr in stack_by_attr
+        layer = self.net.attr_layers.get(attr)
+        return attr in stack_by_attr or (layer is not None and layer.weighted)
 
     def _add_forward_activation(self, r: dict, position: str) -> Activation | None:
         call: ast.Call = r["sig"]
@@ -420,7 +442,7 @@ class NetworkReader:
                 return float(v)
         return None
 
-    def _resolve(self, node: ast.AST, before: int, depth: int) -> list[dict]:
+    def _resolve(self, node: ast.AST, before: int, depth: int, through_binop: bool = True) -> list[dict]:
         """Where a value comes from: sigmoid calls reached through names, shape ops and affine maps."""
         none = [{"sig": None}]
         if depth > 12:
@@ -432,18 +454,18 @@ class NetworkReader:
         if isinstance(node, ast.Call):
             f = node.func
             if isinstance(f, ast.Attribute) and f.attr in TRANSPARENT:
-                return self._resolve(f.value, before, depth + 1)
+                return self._resolve(f.value, before, depth + 1, through_binop)
             name = dotted(f)
             if name and last(name) in TRANSPARENT and name.startswith("torch.") and node.args:
-                return self._resolve(node.args[0], before, depth + 1)
+                return self._resolve(node.args[0], before, depth + 1, through_binop)
             return none
         if isinstance(node, ast.Name):
-            hist = [v for (ln, v) in self.assigns.get(node.id, []) if ln < before]
+            hist = [(ln, v) for (ln, end, v) in self.assigns.get(node.id, []) if end < before]
             if not hist:
                 return none
-            ln = max(l for (l, v) in self.assigns[node.id] if l < before)
-            return self._resolve(hist[-1], ln, depth + 1)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub, ast.Div)):
+            ln, val = hist[-1]
+            return self._resolve(val, ln, depth + 1, through_binop)
+        if through_binop and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub, ast.Div)):
             out = []
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 for r in self._resolve(side, before, depth + 1):
@@ -462,7 +484,7 @@ class NetworkReader:
                         r["offset"] = num
                     out.append(r)
             return out or none
-        if isinstance(node, ast.UnaryOp):
+        if through_binop and isinstance(node, ast.UnaryOp):
             return self._resolve(node.operand, before, depth + 1)
         return none
 
