@@ -71,8 +71,9 @@ def test_alias_keeps_anchor_line_and_merge_keys():
 
 
 def test_non_ascii_columns_are_characters():
-    s = read("name: 能量模型\nlr: 0.5\nnote: é\ntau: 1\n")
-    assert s["name"].location.column == 7 and s["name"].location.end_column == 11
+    s = read("name: 能量模型\nlr: 0.5  # 学习率\nx: [\"é\", 1]\ny: 2\n")
+    assert s["name"].location.column == 7 and s["name"].location.end_column == 11 and s["name"].raw == "能量模型"
+    assert s["x"].raw == '["é", 1]' and s["y"].location.line == 4
 
 
 def _bomb(mapping: bool) -> str:
