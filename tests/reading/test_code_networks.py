@@ -179,8 +179,8 @@ def test_hidden_versus_final_in_forward_dataflow():
                 return self.head(h * g)
     ''')
     gen = cf.network("ImageGenerator")
-    assert [(a.position, a.location.line) for a in gen.activations] == [("final", 13)]
+    assert [(a.position, a.location.line) for a in gen.activations] == [("final", 12)]
     critic = cf.network("Critic")
     assert sorted((a.position, a.via, a.location.line) for a in critic.activations) == [
-        ("hidden", "functional", 24), ("hidden", "module", 19)]
+        ("hidden", "functional", 23), ("hidden", "module", 18)]
     assert critic.final_sigmoid is None
