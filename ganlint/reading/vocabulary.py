@@ -171,6 +171,25 @@ FAMILY_VALUES: dict[str, str] = {
     "ebm": "energy", "energy": "energy", "infonce": "energy", "energy_infonce": "energy",
 }
 
+TARGET_KEYS = {"_target_", "class_path", "model_class", "_class_"}
+
+
+def _family_from_class(path: str) -> str | None:
+    """The family a class's name says: ``BetaVAE`` -> vae, ``WGAN_GP`` -> wgan-gp, ``DCGAN`` -> gan."""
+    toks = set(tokens(path.replace(":", ".").rsplit(".", 1)[-1]))
+    if toks & {"vae", "betavae"}:
+        return "vae"
+    if "wgangp" in toks or ("wgan" in toks and "gp" in toks):
+        return "wgan-gp"
+    if "wgan" in toks:
+        return "wgan"
+    if toks & {"gan", "dcgan", "nsgan"}:
+        return "gan"
+    if toks & {"ebm"}:
+        return "energy"
+    return None
+
+
 GAN_ONLY_VALUES = {"vanilla", "non_saturating", "ns", "standard_gan"}
 
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -309,7 +328,10 @@ def family_from_value(key: str, value: Any) -> str | None:
     """A family named by a setting's value (``gan_mode: vanilla`` -> gan), or None."""
     if not isinstance(value, str) or len(value) > 40:
         return None
-    leaf_tokens = tokens(key.rsplit(".", 1)[-1])
+    leaf_raw = key.rsplit(".", 1)[-1]
+    if leaf_raw in TARGET_KEYS:  # Hydra `_target_: src.models.BetaVAE`, Lightning `class_path: ...WGANGP`
+        return _family_from_class(value)
+    leaf_tokens = tokens(leaf_raw)
     if _join(leaf_tokens) not in FAMILY_KEYS:
         return None
     family = FAMILY_VALUES.get(_join(tokens(value)))

@@ -142,7 +142,10 @@ def test_apply_context():
     [("gan_mode", "vanilla", "gan"), ("gan_mode", "wgangp", "wgan-gp"), ("loss", "wgan-gp", "wgan-gp"),
      ("model.type", "WGAN_GP", "wgan-gp"), ("model_type", "vae", "vae"), ("loss", "mse", None),
      ("name", "wgan", None), ("gan_mode", 3, None), ("attention.method", "vanilla", None), ("loss", "vanilla", None),
-     ("adversarial_loss", "vanilla", "gan"), ("gan_type", "dcgan", "gan")],
+     ("adversarial_loss", "vanilla", "gan"), ("gan_type", "dcgan", "gan"),
+     ("model._target_", "src.models.BetaVAE", "vae"), ("model._target_", "models.WGAN_GP", "wgan-gp"),
+     ("model.class_path", "pl_bolts.models.gans.DCGAN", "gan"), ("model._target_", "torch.nn.Linear", None),
+     ("model._target_", "models.Organizer", None)],
 )
 def test_family_from_value(key, value, family):
     assert family_from_value(key, value) == family
