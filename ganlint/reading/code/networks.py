@@ -74,6 +74,11 @@ class NetworkReader:
         self._stack_activations()
         if fwd is not None:
             self._forward(fwd)
+        elif len(self.net.stacks) == 1:
+            # no forward to read (inherited or elsewhere): the only stack's last layer is the output
+            tail = [a for a in self.net.activations if a.position == "final" and a.name == "Sigmoid"]
+            if tail and tail[-1].location == self.net.stacks[0].layers[-1].location:
+                self.net.final_sigmoid = tail[-1]
         return self.net
 
     # -- __init__ ---------------------------------------------------------------------------------
