@@ -20,6 +20,7 @@ class WganLearningRateHigh(SettingRangeRule):
     source = "000 §1.3"
     families = ("wgan-gp",)
     setting = "learning_rate"
+    prefer_roles = ("generator", "critic")
     roles = ("generator", "critic", None)
     high = "max_lr"
     options = {"max_lr": 2e-4, "proposed": 1e-4}

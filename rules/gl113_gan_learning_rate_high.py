@@ -32,6 +32,7 @@ class GanLearningRateHigh(SettingRangeRule):
     source = "002 §3(3)"
     families = ("gan",)
     setting = "learning_rate"
+    prefer_roles = ("generator", "critic")
     roles = ("generator", "critic", None)
     high = "max_lr"
     options = {"max_lr": 2e-4, "proposed": 2e-4}

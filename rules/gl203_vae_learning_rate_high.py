@@ -19,6 +19,7 @@ class VaeLearningRateHigh(SettingRangeRule):
     source = "003 2️⃣"
     families = ("vae",)
     setting = "learning_rate"
+    prefer_roles = ("vae", "encoder", "decoder")
     roles = ("vae", "encoder", "decoder", None)
     high = "max_lr"
     high_inclusive = True
@@ -45,6 +46,10 @@ class VaeLearningRateHigh(SettingRangeRule):
         Example({"config.py": "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"}, "repaired 003"),
         Example({"config.yaml": "grad_penalty: 10\nlr: 0.001\n"}, "not a VAE"),
         Example({"config.yaml": "kl_weight: 0.01\nlr: 4.9e-4\nenergy_lr: 1e-3\n"}, "just below; other networks' rates"),
+        Example(
+            {"config.py": "config = {}\nconfig['lr'] = 0.0005\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"},
+            "PyMARL: the agent's lr next to the VAE's own vae_lr",
+        ),
     ]
 
 

@@ -34,6 +34,7 @@ class InfonceTemperatureUnusual(SettingRangeRule):
     source = "004 方案3"
     families = ("energy",)
     setting = "temperature"
+    prefer_roles = ("energy",)
     low = "min_tau"
     high = "max_tau"
     options = {"min_tau": 0.1, "max_tau": 1.0, "proposed": 0.3, "bounded_tau": 0.5}

@@ -117,3 +117,14 @@ def test_rule_from_table_rejects_bad_tables(table, words):
 def test_bad_code():
     with pytest.raises(UsageError):
         rule_from_table("nope", {"slug": "x", "setting": "lr", "max": 1})
+
+
+def test_prefer_roles_drops_role_less_settings_when_specific_ones_exist():
+    class VaeLr(LrRule):
+        roles = ("vae", None)
+        prefer_roles = ("vae",)
+
+    agent = setting("lr", 1e-3, "learning_rate", line=1)
+    vae = setting("vae_lr", 1e-3, "learning_rate", "vae", line=2)
+    assert [f.location.line for f in VaeLr().check(ProjectFacts(settings=[agent, vae]), dict(LrRule.options))] == [2]
+    assert [f.location.line for f in VaeLr().check(ProjectFacts(settings=[agent]), dict(LrRule.options))] == [1]

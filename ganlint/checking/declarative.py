@@ -12,7 +12,8 @@ A rule file then reads::
         message = "learning rate {value} of a WGAN-GP is above {high}; use {proposed}"
 
 Semantics: the rule fires on a numeric setting whose ``canonical`` is ``setting`` (or one of them),
-whose role is in ``roles`` (None in the tuple = role-less settings; ``roles = None`` = any role), when
+whose role is in ``roles`` (None in the tuple = role-less settings; ``roles = None`` = any role; with
+``prefer_roles``, role-less settings are dropped when a setting of a preferred role exists), when
 ``value < low`` (``<=`` with ``low_inclusive=True``) or ``value > high`` (``>=`` with
 ``high_inclusive=True``). Bounds are option names, so users tune them in ``[tool.ganlint.rules.GLnnn]``;
 a bound may also be a number. The fix sets the value to the ``proposed`` option (``proposed_low`` /
@@ -49,6 +50,9 @@ def _fmt(value: Any) -> str:
 class SettingRangeRule(Rule):
     setting: ClassVar[str | tuple[str, ...]] = ""
     roles: ClassVar[tuple[str | None, ...] | None] = None
+    # When settings with one of these roles exist, role-less ones are someone else's (PyMARL's agent `lr`
+    # next to `vae_lr`): only the specific ones are checked.
+    prefer_roles: ClassVar[tuple[str, ...]] = ()
     low: ClassVar[str | float | None] = None  # option name (or number): fire below it
     high: ClassVar[str | float | None] = None  # option name (or number): fire above it
     low_inclusive: ClassVar[bool] = False  # fire at value == low too
@@ -70,7 +74,10 @@ class SettingRangeRule(Rule):
             if self.roles is not None and s.role not in self.roles:
                 continue
             last[(s.location.file, s.key)] = s
-        return list(last.values())
+        found = list(last.values())
+        if self.prefer_roles and any(s.role in self.prefer_roles for s in found):
+            found = [s for s in found if s.role is not None]
+        return found
 
     def accept(self, facts: ProjectFacts, setting: Setting, opts: dict[str, Any]) -> bool:
         """Hook for subclasses: extra conditions beyond the range (default: none)."""
