@@ -164,3 +164,25 @@ def test_fixture_code_files_give_only_literal_settings():
     for path in ("fixtures/wgan_gp_000_broken/train.py", "fixtures/energy_004_healthy/model.py", "fixtures/vae_003_broken/model.py"):
         s, _ = read(open(path).read(), path)
         assert set(s) <= {"config", "steps"}, (path, set(s))
+
+
+def test_config_functions_and_ml_collections_style():
+    s, _ = read(
+        """
+        def get_config():
+            config = ConfigDict()
+            config.lr = 1e-3
+            config.model = ConfigDict()
+            config.model.z_dim = 3
+            return config
+
+        def default_hparams():
+            return {'batch_size': 16, 'nested': {'kl_weight': 0.01}}
+
+        def helper():
+            return {'lr': 9.0}
+        """
+    )
+    assert s["lr"].value == 1e-3 and s["model.z_dim"].canonical == "latent_dim"
+    assert s["batch_size"].value == 16 and s["nested.kl_weight"].canonical == "kl_weight"
+    assert all(v.value != 9.0 for v in s.values())

@@ -7,7 +7,8 @@ What counts as a setting (literal values only; anything computed is skipped):
   name, ``config.update({...})`` / ``config.update(lr=...)``. Subscript and update forms need a config-like
   container (``config``, ``cfg``, ``args``, ``hparams``, ``opt``, ``params``, ``self.args`` ...) or a name that
   was bound to a dict literal at module level; dict literals need a config-like name inside functions
-  (any name at module level). A generic container name is dropped from the key (``config['lr']`` -> ``lr``);
+  (any name at module level); a config-like function's returned dict literal counts too
+  (``def get_config(): return {'lr': 1e-3}``). A generic container name is dropped from the key (``config['lr']`` -> ``lr``);
   a specific one is kept (``gen_cfg = {'lr': ..}`` -> ``gen_cfg.lr``, role generator).
 - ``py-attr``: ``args.lr = 1e-3`` (config-like base, anywhere), class attributes and ``self.x = ...`` in
   methods of config-like classes (``class TrainConfig:``; never in ``nn.Module`` subclasses).
@@ -362,6 +363,10 @@ class _Reader:
                 continue
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.block(stmt.body, False)
+                if _config_like(stmt.name):  # def get_config(): return {'lr': 1e-3}
+                    for sub in ast.walk(stmt):
+                        if isinstance(sub, ast.Return) and sub.value is not None and self.is_dict_value(sub.value):
+                            self.dict_literal(sub.value, [], "py-dict")
                 continue
             if module_level and isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
                 for attr in ("body", "orelse", "finalbody"):
