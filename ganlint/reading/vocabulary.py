@@ -49,7 +49,14 @@ EXACT: dict[str, tuple[str | None, str | None]] = {
     "d_updates": ("n_critic", None), "disc_iters": ("n_critic", None), "disc_steps": ("n_critic", None),
     "n_dis": ("n_critic", None), "n_disc": ("n_critic", None), "n_d": ("n_critic", None),
     "num_d_steps": ("n_critic", None), "n_critic_steps": ("n_critic", None),
-    "g_steps": (None, None), "g_iters": (None, None),  # generator steps per iteration: not total steps
+    # generator updates per iteration: not the run's total steps
+    "g_steps": (None, None), "g_iters": (None, None), "gen_steps": (None, None), "gen_iters": (None, None),
+    "generator_steps": (None, None), "generator_iters": (None, None), "g_updates": (None, None),
+    # other penalties and schedules that look like ours
+    "lambda_l1": (None, None), "lambda_cycle": (None, None), "r1_gamma": (None, None), "max_lr": (None, None),
+    "beta_start": (None, None), "beta_end": (None, None), "beta_schedule": (None, None),
+    "log_steps": (None, None), "eval_steps": (None, None), "save_steps": (None, None),
+    "eval_batch_size": (None, None), "test_batch_size": (None, None), "val_batch_size": (None, None),
     # gradient penalty weight
     "grad_penalty": ("gp_weight", None), "gradient_penalty": ("gp_weight", None),
     "lambda_gp": ("gp_weight", None), "gp_lambda": ("gp_weight", None), "gp_weight": ("gp_weight", None),

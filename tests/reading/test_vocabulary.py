@@ -67,6 +67,8 @@ UNKNOWN = [
     "d_model", "d_ff", "log_g", "lr_decay", "lr_scheduler", "g_steps", "data", "std", "input_dim", "context_dim",
     "alpha", "beta", "LAMBDA", "tau", "temp", "gamma", "dropout", "kind", "means", "d", "g", "model",
     "learner_log_interval", "momentum", "num_workers", "batch_norm", "image_size",
+    "gen_steps", "lambda_l1", "r1_gamma", "beta_start", "eval_batch_size", "test_batch_size", "act_dim",
+    "step_size", "n_layers", "clip_param", "embed_dim", "batch_size_run", "d_k", "opt_level", "generator",
 ]
 
 
