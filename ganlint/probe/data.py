@@ -200,12 +200,14 @@ def find_modes(x, seed: int = 0, max_k: int = 10):
         counts = torch.bincount(lab, minlength=k)
         if bool((counts < 5).any()):
             continue
-        a = torch.stack([dist[i][lab == lab[i]].sum() / max(int(counts[lab[i]]) - 1, 1) for i in range(len(sub))])
-        b = torch.full((len(sub),), float("inf"))
-        for j in range(k):
-            m = dist[:, lab == j].mean(1)
-            b = torch.where(lab != j, torch.minimum(b, m), b)
-        s = float(((b - a) / torch.maximum(a, b)).mean())
+        onehot = torch.nn.functional.one_hot(lab, k).float()
+        sums = dist @ onehot  # (n, k): summed distance to each cluster
+        own = sums.gather(1, lab[:, None]).squeeze(1)
+        a = own / (counts[lab] - 1).clamp_min(1).float()
+        means = sums / counts.float().clamp_min(1)
+        means = means.masked_fill(onehot.bool(), float("inf"))
+        b = means.min(1).values
+        s = float(((b - a) / torch.maximum(a, b).clamp_min(1e-12)).mean())
         if s > best[0] + 0.02:
             best = (s, k, c)
     c = best[2]
