@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import replace_code
+from ganlint.reading.code.links import replace_code, segment
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -27,14 +27,22 @@ class FakeNotDetached(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for u in facts.code.undetached_fakes:
+            call = segment(facts.texts, u.location)
+            same_line = u.location.line == u.location.end_line == u.fake_location.line == u.fake_location.end_line
+            if call and same_line:
+                # rewrite the whole D(...) call (unique on its line) so the edit survives line shifts
+                i = u.fake_location.column - u.location.column
+                new = call[:i] + f"{u.fake_src}.detach()" + call[i + len(u.fake_src):]
+                edit = replace_code(u.location, call, new)
+            else:
+                edit = replace_code(u.fake_location, u.fake_src, f"{u.fake_src}.detach()")
             yield self.finding(
                 f"the discriminator loss uses `{u.fake_src}` (a generator output) without .detach(): its "
                 "backward pass runs into the generator; use "
                 f"`{u.fake_src}.detach()`",
                 u.location,
                 related=[u.generated_at] if u.generated_at else [],
-                fix=Fix(f"detach {u.fake_src} in the discriminator step",
-                        [replace_code(u.fake_location, u.fake_src, f"{u.fake_src}.detach()")]),
+                fix=Fix(f"detach {u.fake_src} in the discriminator step", [edit]),
                 evidence={"fake": u.fake_src},
             )
 

@@ -33,8 +33,16 @@ class UnclampedLogvarExp(Rule):
         for e in code.logvar_exps:
             if e.clamped_inline or norm_var(e.var) in code.clamped_logvars:
                 continue
-            old = segment(facts.texts, e.var_location)
-            edits = [replace_code(e.var_location, old, f"{old}.clamp({lo:g}, {hi:g})")] if old == e.var else []
+            edits = []
+            var_src = segment(facts.texts, e.var_location)
+            call_src = segment(facts.texts, e.location)
+            if var_src == e.var and call_src and e.location.line == e.location.end_line == e.var_location.line:
+                # rewrite the whole exp call (unique on its line) so the edit survives line shifts
+                i = e.var_location.column - e.location.column
+                new = call_src[:i] + f"{var_src}.clamp({lo:g}, {hi:g})" + call_src[i + len(var_src):]
+                edits.append(replace_code(e.location, call_src, new))
+            elif var_src == e.var:
+                edits.append(replace_code(e.var_location, var_src, f"{var_src}.clamp({lo:g}, {hi:g})"))
             yield self.finding(
                 f"`{e.src}` exponentiates the log-variance `{e.var}`, which is never clamped: large values "
                 f"overflow and blow up the KL gradient; clamp it to [{lo:g}, {hi:g}]",

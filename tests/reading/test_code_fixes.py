@@ -79,4 +79,4 @@ def test_messages_and_fix_values_on_fixtures():
     assert "betas=(0.5, 0.999)" in by["GL002"][0].fix.edits[1].new
     wgan_betas = [f for f in by["GL112"] if "wgan" in f.location.file]
     assert all("(0.5, 0.9)" in f.message for f in wgan_betas) and len(wgan_betas) == 2
-    assert by["GL115"][0].fix.edits[0].new == "fake.detach()"
+    assert by["GL115"][0].fix.edits[0].new == "D(fake.detach())"
