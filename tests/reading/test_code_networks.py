@@ -184,3 +184,28 @@ def test_hidden_versus_final_in_forward_dataflow():
     assert sorted((a.position, a.via, a.location.line) for a in critic.activations) == [
         ("hidden", "functional", 23), ("hidden", "module", 18)]
     assert critic.final_sigmoid is None
+
+
+def test_activation_picked_from_a_module_level_table():
+    cf = facts_of('''
+        import torch.nn as nn
+        ACTS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+        class Encoder(nn.Module):
+            def __init__(self, act, dims):
+                super().__init__()
+                layers = []
+                for a, b in zip(dims, dims[1:]):
+                    layers += [nn.Linear(a, b), ACTS[act]()]
+                self.net = nn.Sequential(*layers, nn.Linear(dims[-1], 2))
+        class Decoder(nn.Module):
+            def __init__(self, act):
+                super().__init__()
+                self.act = ACTS.get(act, nn.ReLU)()
+                self.fc1 = nn.Linear(2, 8)
+                self.fc2 = nn.Linear(8, 4)
+            def forward(self, z):
+                return self.fc2(self.act(self.fc1(z)))
+    ''')
+    enc, dec = cf.network("Encoder"), cf.network("Decoder")
+    assert [(a.via, a.position, a.by_name_param) for a in enc.activations] == [("by-name", "hidden", "act")]
+    assert [(a.via, a.position, a.by_name_param) for a in dec.activations] == [("by-name", "hidden", "act")]

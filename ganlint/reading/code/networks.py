@@ -45,8 +45,9 @@ def _torch_layer_name(call: ast.Call) -> str | None:
 
 
 class NetworkReader:
-    def __init__(self, src: Source, node: ast.ClassDef):
+    def __init__(self, src: Source, node: ast.ClassDef, tables: set[str] | None = None):
         self.src = src
+        self.tables = tables or set()
         self.node = node
         bases = [dotted(b) or "" for b in node.bases]
         self.net = Network(
@@ -143,14 +144,21 @@ class NetworkReader:
                 for l in self._layers_of(call.args[1]):
                     self._note_norm(l)
 
-    def _byname(self, call: ast.Call) -> Layer | None:
-        """getattr(nn, name[, default]) -> a by-name activation template."""
-        if not (isinstance(call.func, ast.Name) and call.func.id == "getattr" and len(call.args) >= 2):
+    def _byname(self, call: ast.AST) -> Layer | None:
+        """getattr(nn, name[, default]), ACTS[name], ACTS.get(name, default) -> a by-name activation template."""
+        default_node = None
+        if isinstance(call, ast.Subscript) and dotted(call.value) in self.tables:
+            name_node = call.slice
+        elif isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "get" \
+                and dotted(call.func.value) in self.tables and call.args:
+            name_node = call.args[0]
+            default_node = call.args[1] if len(call.args) > 1 else None
+        elif isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "getattr" \
+                and len(call.args) >= 2 and dotted(call.args[0]) in ("nn", "torch.nn", "torch.nn.modules.activation", "activation"):
+            name_node = call.args[1]
+            default_node = call.args[2] if len(call.args) > 2 else None
+        else:
             return None
-        mod = dotted(call.args[0])
-        if mod not in ("nn", "torch.nn", "torch.nn.modules.activation", "activation"):
-            return None
-        name_node = call.args[1]
         param = key = None
         if isinstance(name_node, ast.Name) and name_node.id in self.net.params:
             param = name_node.id
@@ -162,8 +170,8 @@ class NetworkReader:
                 return None
             key = ref.key
         default = None
-        if len(call.args) > 2:
-            d = call.args[2]
+        if default_node is not None:
+            d = default_node
             default = last(dotted(d.func if isinstance(d, ast.Call) else d)) or None
         return Layer(
             kind="by-name", location=self.src.loc(call), is_activation=True, by_name_param=param,
@@ -178,7 +186,7 @@ class NetworkReader:
             return
         if isinstance(target, ast.Name):
             t = target.id
-            if isinstance(value, ast.Call):
+            if isinstance(value, (ast.Call, ast.Subscript)):
                 bn = self._byname(value)
                 if bn is not None:
                     self.env[t] = ("byname", bn)
@@ -204,11 +212,12 @@ class NetworkReader:
             if ok:
                 self.net.attr_values[attr] = val
                 return
-            if isinstance(value, ast.Call):
+            if isinstance(value, (ast.Call, ast.Subscript)):
                 bn = self._byname(value)
                 if bn is not None:
                     self.byname_attrs[attr] = bn
                     return
+            if isinstance(value, ast.Call):
                 tl = _torch_layer_name(value)
                 if tl in ("Sequential", "ModuleList"):
                     layers = []
@@ -258,7 +267,7 @@ class NetworkReader:
                 return [Layer(**{**tmpl.__dict__, "location": self.src.loc(node), "in_loop": in_loop})]
             if kind == "actclass":
                 return [Layer(kind=str(val), location=self.src.loc(node), is_activation=True, in_loop=in_loop)]
-        if isinstance(node.func, ast.Call):  # getattr(nn, name)()
+        if isinstance(node.func, (ast.Call, ast.Subscript)):  # getattr(nn, name)(), ACTS[name]()
             bn = self._byname(node.func)
             if bn is not None:
                 bn.location = self.src.loc(node)
@@ -494,5 +503,17 @@ class NetworkReader:
         return none
 
 
-def read_network(src: Source, node: ast.ClassDef) -> Network:
-    return NetworkReader(src, node).read()
+def activation_tables(body: list[ast.stmt]) -> set[str]:
+    """Module-level dicts mapping names to activations: ACTS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid}."""
+    out = set()
+    for st in body:
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) \
+                and isinstance(st.value, ast.Dict) and st.value.values:
+            vals = [last(dotted(v.func if isinstance(v, ast.Call) else v)) for v in st.value.values]
+            if sum(v in ACTIVATIONS for v in vals) >= max(1, len(vals) // 2):
+                out.add(st.targets[0].id)
+    return out
+
+
+def read_network(src: Source, node: ast.ClassDef, tables: set[str] | None = None) -> Network:
+    return NetworkReader(src, node, tables).read()

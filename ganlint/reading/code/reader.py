@@ -11,7 +11,7 @@ from ganlint.reading.code.facts import (
     CodeFacts, Construction, ExpUse, GradCall, GradClip, KLWeight, LossCall, Marker, Optimizer,
     UndetachedFake, WeightClip, norm_var, role_from_name,
 )
-from ganlint.reading.code.networks import TORCH_LAYERS, read_network
+from ganlint.reading.code.networks import TORCH_LAYERS, activation_tables, read_network
 
 OPTIMIZERS = {"Adam", "AdamW", "RMSprop", "SGD", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "SparseAdam",
               "LBFGS", "ASGD", "Rprop", "Lion", "Adafactor"}
@@ -117,6 +117,7 @@ class CodeReader:
         self.grad_aliases = {"torch.autograd.grad", "autograd.grad"}
         self.clamped_exp: set[int] = set()
         self.optimizer_vars: set[str] = set()
+        self.act_tables: set[str] = set()
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -125,6 +126,7 @@ class CodeReader:
                 for a in node.names:
                     if a.name == "grad":
                         self.grad_aliases.add(a.asname or "grad")
+        self.act_tables = activation_tables(tree.body)
         self.funcs.append(_Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
@@ -137,7 +139,7 @@ class CodeReader:
 
     def _stmt(self, st: ast.stmt) -> None:
         if isinstance(st, ast.ClassDef):
-            self.f.networks_all.append(read_network(self.src, st))
+            self.f.networks_all.append(read_network(self.src, st, self.act_tables))
             self.classes.append(st.name)
             self._body(st.body)
             self.classes.pop()
