@@ -137,3 +137,15 @@ def test_reader_never_imports_or_executes(tmp_path, monkeypatch):
     facts_of(src)
     assert not marker.exists()
     assert "torch" not in set(sys.modules) - before
+
+
+def test_only_data_like_loads_count():
+    cf = facts_of('''
+        import numpy as np
+        import torch
+        weights = np.load("w.npy")
+        X_train = np.loadtxt("train.csv")
+        real = torch.tensor(np.load("points.npy"))
+        ds = TensorDataset(torch.from_numpy(np.load("x.npy")))
+    ''')
+    assert [d.location.line for d in cf.data_loads] == [5, 6, 7]

@@ -35,7 +35,7 @@ DATA_LOADS = {
 NORM_CALLS = {"Normalize", "StandardScaler", "MinMaxScaler", "RobustScaler", "normalize", "scale", "zscore",
               "standardize", "whiten", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer"}
 RANDOM_TORCH = {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson"}
-_DATA_VAR = re.compile(r"data|dataset|samples|points|^x$|^x_|train|real|^X", re.I)
+_DATA_VAR = re.compile(r"data|dataset|samples|points|^x$|^x_|train|real|^X|^ds$|^df|frame|inputs|images|imgs|batch", re.I)
 _LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$")
 _KL_VAR = re.compile(r"^(loss)?(kl|kld|kldiv|kldivergence|kldloss|klloss|klterm|kldterm|latentloss)(loss)?$")
 _ANNEAL_WORDS = ("step", "epoch", "iter", "anneal", "warm", "cycl", "schedul", "progress", "ramp")
@@ -118,6 +118,7 @@ class CodeReader:
         self.clamped_exp: set[int] = set()
         self.optimizer_vars: set[str] = set()
         self.act_tables: set[str] = set()
+        self.stmt_target: str | None = None
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -212,7 +213,10 @@ class CodeReader:
                     self._record_assign(t, v, st)
                     self._assign_facts(t, v, st)
             elif value is not None:
-                self._expr(value, target=targets[0] if len(targets) == 1 else None)
+                t0 = targets[0] if len(targets) == 1 else None
+                self.stmt_target = (t0.id if isinstance(t0, ast.Name) else dotted(t0)) if t0 is not None else None
+                self._expr(value, target=t0)
+                self.stmt_target = None
                 for t in targets:
                     self._record_assign(t, value if not isinstance(st, ast.AugAssign) else st, st)
                     self._assign_facts(t, value, st)
@@ -403,7 +407,8 @@ class CodeReader:
             f.schedulers.append(Marker("warmup", self.src.loc(n), ln))
         if ln in SEED_FUNCS or (name or "").endswith("random.seed") or (ln in ("default_rng", "RandomState", "Random") and n.args):
             f.seeds.append(Marker("seed", self.src.loc(n), name or ""))
-        if name in DATA_LOADS:
+        if name in DATA_LOADS and (self.stmt_target is None or _DATA_VAR.search(self.stmt_target.rsplit(".", 1)[-1])):
+            # loaded into a data-like name (or used directly); `weights = np.load(...)` is not data
             f.data_loads.append(Marker(name, self.src.loc(n), self.src.seg(n), self._scope()))
         if name and "datasets." in name and ln[:1].isupper() and ln not in ("Dataset",):
             if any(k.arg in ("transform", "transforms") for k in n.keywords):
