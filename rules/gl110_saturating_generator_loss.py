@@ -104,6 +104,20 @@ class SaturatingGeneratorLoss(Rule):
             },
             "the discriminator's own loss contains log(1 - D(G(z)))",
         ),
+        Example(
+            {
+                "model.py": _MODELS,
+                "train.py": (
+                    "import torch\n\n"
+                    "def d_step(G, D, real, z):\n"
+                    "    fake_term = torch.log(1 - D(G(z)))\n"
+                    "    real_term = torch.log(D(real))\n"
+                    "    loss_d = -(real_term + fake_term).mean()\n"
+                    "    return loss_d\n"
+                ),
+            },
+            "the same term, split over statements of the discriminator step",
+        ),
     ]
 
 

@@ -630,6 +630,7 @@ class CodeReader:
         if not fn.has_critic_call:
             return
         tags: dict[str, dict] = {}
+        saturating: list[tuple[list[str], LossCall]] = []
         for st, targets, ng in fn.stmts:
             value = st.value
             if value is None:
@@ -700,7 +701,19 @@ class CodeReader:
                         dcall = dcall.func.value
                 if isinstance(dcall, ast.Call) and self._role_of_callee(dcall) == "critic" and dcall.args:
                     if self._fake_state(fn, dcall.args[0], st.lineno, ng)[0] == "live":
-                        self.f.losses.append(LossCall("saturating", self.src.loc(lc), self.src.seg(lc), self.src.seg(dcall)))
+                        saturating.append((targets, LossCall("saturating", self.src.loc(lc), self.src.seg(lc), self.src.seg(dcall))))
+
+        if saturating:
+            # a term that flows into the discriminator's loss is the D step's log(1 - D(G(z))), not G's loss
+            d_vars: set[str] = set()
+            for st, targets, _ng in reversed(fn.stmts):
+                if st.value is None:
+                    continue
+                if any(_is_d_loss_name(t.rsplit(".", 1)[-1]) for t in targets if t) or set(targets) & d_vars:
+                    d_vars |= names_in(st.value)
+            for targets, loss in saturating:
+                if not set(targets) & d_vars:
+                    self.f.losses.append(loss)
 
     def _kl_pass(self, fn: _Func) -> None:
         if not fn.kl_vars:
