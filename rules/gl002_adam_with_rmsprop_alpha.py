@@ -54,9 +54,10 @@ class AdamWithRmspropAlpha(Rule):
                 new = add_kwarg(old, f"betas={betas!r}") if old else None
                 if new:
                     edits.append(replace_code(o.location, old, new))
+            keeps = "" if all("betas" in o.kwargs for o in adams) else " and keeps its default betas=(0.9, 0.999)"
             yield self.finding(
                 f"`{s.key} = {s.value}` is RMSprop's smoothing constant, but the optimizer is "
-                f"{adams[0].cls} (which ignores it and keeps betas=(0.9, 0.999)); pass betas={betas!r} instead",
+                f"{adams[0].cls}, which ignores it{keeps}; set momentum through betas, e.g. betas={betas!r}",
                 s.location,
                 related=[o.location for o in adams],
                 fix=Fix(f"remove {s.key}; pass betas={betas!r} to {adams[0].cls}", edits),
