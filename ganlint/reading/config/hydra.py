@@ -203,7 +203,7 @@ def included_by_primary(path: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _included_from(folder: str, stamp: int) -> frozenset[str]:
+def _included_from(folder: str, stamp: int) -> frozenset[str]:  # noqa: ARG001 - stamp: part of the cache key
     """Every file the primary configs in `folder` pull in (cached per folder and folder mtime)."""
     try:
         names = sorted(os.listdir(folder))

@@ -214,7 +214,7 @@ class _Reader:
         return isinstance(node, ast.Dict) or (isinstance(node, ast.Call) and self.call_name(node) in DICT_FACTORIES)
 
     # -- statements -------------------------------------------------------------------------------
-    def assignment(self, targets: list[ast.AST], value: ast.AST, module_level: bool, annotated: bool = False) -> None:
+    def assignment(self, targets: list[ast.AST], value: ast.AST, module_level: bool) -> None:
         for target in targets:
             if isinstance(target, ast.Name):
                 name = target.id
@@ -357,7 +357,7 @@ class _Reader:
             if isinstance(stmt, ast.Assign):
                 self.assignment(stmt.targets, stmt.value, module_level)
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                self.assignment([stmt.target], stmt.value, module_level, annotated=True)
+                self.assignment([stmt.target], stmt.value, module_level)
             elif isinstance(stmt, ast.ClassDef):
                 self.class_def(stmt)
                 continue

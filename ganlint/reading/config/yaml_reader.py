@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -219,10 +219,6 @@ def plain_value(path: str, text: str, node: Node) -> Any:
         return None
 
     return conv(node, 0)
-
-
-def iter_documents(path: str, text: str) -> Iterator[Node]:
-    yield from compose_documents(path, text)
 
 
 def read_yaml(path: str, text: str) -> list[Setting]:
