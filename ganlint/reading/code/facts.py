@@ -389,7 +389,8 @@ class CodeFacts:
         adversarial = "critic" in roles and "generator" in roles or bool(self.undetached_fakes)
         if gan_losses or (adversarial and not fams & {"wgan", "wgan-gp"}):
             fams.add("gan")
-        if roles & {"vae", "encoder"} and roles & {"decoder", "vae"} or self.kl_terms or self.reparameterisations:
+        # an encoder/decoder pair alone is a plain autoencoder: a VAE shows a KL term or a reparameterisation
+        if "vae" in roles or self.kl_terms or self.reparameterisations or self.logvar_exps:
             fams.add("vae")
         if "energy" in roles or self.infonce:
             fams.add("energy")
