@@ -54,6 +54,7 @@ def test_dict_literals_and_factories():
             hparams = {'batch_size': 16}
         config.update({'seed': 0}, )
         config.update(n_critic=5)
+        hp = OmegaConf.create({'kl_weight': 0.001})
         """
     )
     assert s["lr"].value == 1e-3 and s["z_dim"].canonical == "latent_dim"
@@ -62,6 +63,7 @@ def test_dict_literals_and_factories():
     assert s["COLORS.red"].canonical is None
     assert "local.lr" not in s and s["batch_size"].value == 16
     assert s["seed"].value == 0 and s["n_critic"].value == 5
+    assert s["kl_weight"].value == 0.001
 
 
 def test_module_constants_and_context():

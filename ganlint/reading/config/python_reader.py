@@ -184,7 +184,7 @@ class _Reader:
             for k, v in zip(node.keys, node.values):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str):
                     self.value_tree(v, [*parts, k.value], style, depth + 1)
-        elif isinstance(node, ast.Call) and self.call_name(node) in DICT_FACTORIES:
+        elif self.is_factory(node):
             for arg in node.args[:1]:
                 self.dict_literal(arg, parts, style, depth + 1)
             for kw in node.keywords:
@@ -192,7 +192,7 @@ class _Reader:
                     self.value_tree(kw.value, [*parts, kw.arg], style, depth + 1)
 
     def value_tree(self, node: ast.AST, parts: list[Any], style: str, depth: int) -> None:
-        if isinstance(node, ast.Dict) or (isinstance(node, ast.Call) and self.call_name(node) in DICT_FACTORIES):
+        if self.is_dict_value(node):
             self.dict_literal(node, parts, style, depth)
         elif isinstance(node, (ast.List, ast.Tuple)) and any(isinstance(e, ast.Dict) for e in node.elts):
             for i, e in enumerate(node.elts):
@@ -211,7 +211,18 @@ class _Reader:
         return None
 
     def is_dict_value(self, node: ast.AST) -> bool:
-        return isinstance(node, ast.Dict) or (isinstance(node, ast.Call) and self.call_name(node) in DICT_FACTORIES)
+        return isinstance(node, ast.Dict) or self.is_factory(node)
+
+    def is_factory(self, node: ast.AST) -> bool:
+        """dict(...), EasyDict(...), SimpleNamespace(...), OmegaConf.create({...}), ml_collections.ConfigDict({...})."""
+        if not isinstance(node, ast.Call):
+            return False
+        name = self.call_name(node)
+        if name in DICT_FACTORIES:
+            return True
+        f = node.func
+        return (name == "create" and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                and f.value.id == "OmegaConf")
 
     # -- statements -------------------------------------------------------------------------------
     def assignment(self, targets: list[ast.AST], value: ast.AST, module_level: bool) -> None:
