@@ -149,3 +149,13 @@ def test_only_data_like_loads_count():
         ds = TensorDataset(torch.from_numpy(np.load("x.npy")))
     ''')
     assert [d.location.line for d in cf.data_loads] == [5, 6, 7]
+
+
+def test_r1_penalty_is_not_wgan_gp():
+    cf = facts_of(NETS, '''
+        import torch
+        def r1_penalty(d_out, real):
+            g = torch.autograd.grad(d_out.sum(), real, create_graph=True)[0]
+            return g.pow(2).reshape(g.shape[0], -1).sum(1).mean()
+    ''')
+    assert cf.penalties and cf.families() == {"gan"}

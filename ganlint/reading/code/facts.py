@@ -381,8 +381,12 @@ class CodeFacts:
         fams: set[str] = set()
         nets = self.networks
         roles = {n.role for n in nets} | {role_from_name(c.cls) for c in self.constructions}
-        if self.penalties and any(g.two_sided or "critic" in roles for g in self.penalties):
-            fams.add("wgan-gp")
+        for g in self.penalties:
+            fname = (g.function or "").lower()
+            named_gp = ("gradient_penalty" in fname or "gp" in fname.replace("_", " ").split()
+                        or fname.endswith("_gp") or fname.startswith("gp_"))
+            if g.two_sided or (named_gp and "r1" not in fname and "r2" not in fname):
+                fams.add("wgan-gp")  # (||grad|| - 1)^2; R1/R2 penalties regularise ordinary GANs
         if self.weight_clips:
             fams.add("wgan")
         gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses)
