@@ -30,7 +30,7 @@ def fix(
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="also apply fixes marked unsafe"),
     family: Optional[str] = typer.Option(None, "--family", help="wgan-gp | wgan | gan | vae | energy (default: inferred)"),
     verify: bool = typer.Option(False, "--verify", help="probe the baseline and each stage; keep what measurably helps"),
-    steps: int = typer.Option(600, "--steps", min=1, help="--verify: probe steps per run"),
+    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="--verify: probe steps per run (default per family: GAN 600, energy 1000, VAE 2000)"),
     trials: int = typer.Option(6, "--trials", min=0, help="--verify: at most this many search trials (probe runs)"),
     storage: Optional[str] = typer.Option(None, "--storage", help="--verify: Optuna storage URL (sqlite:///f.db, postgresql://...)"),
     study_name: Optional[str] = typer.Option(None, "--study-name", help="--verify: shared study name (default from the files)"),
@@ -70,12 +70,15 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     from ganlint.fix import DEFAULT_MAX_STAGE, apply_plan, input_files
     from ganlint.fix.planner import STAGE_NAMES, make_plan
 
-    files = input_files(paths)
+    files = input_files(paths, exclude=[output] if output else None)
     plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe)
     upto = stage if stage is not None else (None if (all_stages or verify) else DEFAULT_MAX_STAGE)
     if verify:
         from ganlint.fix.verify import VerifyOptions, verify_plan
 
+        from ganlint.fix.verify import DEFAULT_STEPS
+
+        steps = steps or DEFAULT_STEPS.get(family or plan.family or "", 1000)
         opts = VerifyOptions(steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers,
                              data=data, entry=entry, device=device, seed=seed, time_budget=time_budget,
                              family=family, report_dir=report_dir, progress=not diff)
@@ -89,10 +92,12 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     names = STAGE_NAMES.get(plan.family or "", {})
     if not result.applied and not plan.unsafe_skipped:
         print("Nothing to fix." if not plan.manual else "No automatic fix applies.", file=out)
-    for st in sorted({f.stage for f in result.applied}):
+    for f in [f for f in result.applied if f.code == "search"]:
+        print(f"search: {f.message.split(': ', 1)[-1]} -> {', '.join(sorted({os.path.relpath(e.file) for e in f.edits}))}", file=out)
+    for st in sorted({f.stage for f in result.applied if f.code != "search"}):
         print(f"stage {st}" + (f" ({names[st]})" if st in names else "") + ":", file=out)
         seen = set()
-        for f in sorted((f for f in result.applied if f.stage == st), key=lambda f: f.code):
+        for f in sorted((f for f in result.applied if f.stage == st and f.code != "search"), key=lambda f: f.code):
             files_ = sorted({os.path.relpath(e.file) for e in f.edits})
             line = f"  {f.code} {f.message}  [{f.source or 'ganlint'}] -> {', '.join(files_)}"
             if (f.code, f.message) not in seen:

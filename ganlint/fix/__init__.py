@@ -70,7 +70,7 @@ class FixResult:
                 "applied": [f.to_dict() for f in self.applied], "plan": self.plan.to_dict()}
 
 
-def input_files(paths: list[str] | None) -> list[str]:
+def input_files(paths: list[str] | None, exclude: list[str] | None = None) -> list[str]:
     """The files to fix: PATHs (directories expanded), else [tool.ganlint] model/config, else the model and
     config in the current directory. `*.fixed.*` outputs of an earlier run are never inputs."""
     from ganlint.reading.discovery import discover
@@ -97,8 +97,19 @@ def input_files(paths: list[str] | None) -> list[str]:
     files, errors = discover(list(paths))
     if errors:
         raise errors[0]
-    files = [f for f in files if ".fixed." not in os.path.basename(f) and os.path.basename(f) not in ("expected.toml", "pyproject.toml")
-             and "/ganlint-probe" not in f and "fix-report" not in f]
+    skip_dirs = [os.path.abspath(x) for x in (exclude or [])]
+
+    def keep(f: str) -> bool:
+        a = os.path.abspath(f)
+        if any(a == d or a.startswith(d + os.sep) for d in skip_dirs):
+            return False
+        parts = a.split(os.sep)
+        if any(p in ("fix-report", "ganlint-probe") for p in parts[:-1]):
+            return False
+        return ".fixed." not in os.path.basename(f) and os.path.basename(f) not in ("expected.toml", "pyproject.toml")
+
+    explicit = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
+    files = [f for f in files if os.path.abspath(f) in explicit or keep(f)]
     if not files:
         raise UsageError("no Python, YAML, JSON or TOML files to fix")
     return files

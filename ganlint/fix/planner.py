@@ -37,7 +37,8 @@ KNOBS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "energy": {
         "temperature": {"float": (0.1, 1.0), "first": 0.3, "doc": "004 方案3", "stage": 1},
-        "learning_rate": {"choices": [1e-4, 5e-5], "doc": "004 方案4", "stage": 1},
+        # 0.1× of the original rate first, then the ramp of 方案4 (0.1× -> 0.5×)
+        "learning_rate": {"factors": [0.1, 0.3, 0.5], "doc": "004 方案4", "stage": 1},
     },
 }
 KNOBS["wgan"] = KNOBS["wgan-gp"]

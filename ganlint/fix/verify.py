@@ -31,6 +31,8 @@ GAN_FAMILIES = ("wgan-gp", "wgan", "gan")
 KEY_METRICS = ("mode_coverage", "spread_ratio", "kl_real_fake", "kl_oscillation", "kl_trend_rel", "energy_gap",
                "infonce_accuracy", "head_saturation", "max_saturation")
 SPREAD_OK = (0.7, 1.4)
+# probe steps per run when --steps is not given: enough for the family's symptom to show on CPU
+DEFAULT_STEPS = {"wgan-gp": 600, "wgan": 600, "gan": 600, "vae": 2000, "energy": 1000}
 
 
 @dataclass
@@ -95,8 +97,8 @@ class VerifyResult:
         for st, run, kept in self.stage_runs:
             lines.append(f"  stage {st}: health {run.score:.3f} -> {'kept' if kept else 'dropped (no improvement)'}")
         if self.trials:
-            best = min(self.trials, key=lambda r: r.score)
-            lines.append(f"  search: {len(self.trials)} trial(s); best health {best.score:.3f} with {best.params}")
+            chosen = f"chosen {self.final.params}" if self.final.params else "none better than the kept stages"
+            lines.append(f"  search: {len(self.trials)} trial(s); {chosen}")
         lines.append(f"verify: final health {f.score:.3f}{' (healthy)' if f.healthy else ' (still unhealthy)'}; "
                      f"codes {', '.join(f.codes) or '-'}; {self.probe_runs} probe run(s), CPU {self.cpu_seconds:.1f} s")
         for k in KEY_METRICS:
@@ -134,7 +136,10 @@ def probe_texts(texts: dict[str, str], files: list[str], root: str, kwargs: dict
             return {"label": label, "score": 50.0, "healthy": False, "metrics": {}, "codes": [], "error": str(exc),
                     "seconds": time.perf_counter() - t0}
         d = report.to_dict()
-        return {"label": label, "score": float(health_score(report)), "healthy": is_healthy(d), "metrics": d.get("metrics", {}),
+        metrics = dict(d.get("metrics", {}))
+        metrics["_finding_weight"] = sum(SEVERITY_WEIGHT.get(f.get("severity"), 1.0) for f in d.get("findings", [])
+                                         if f["code"].startswith("GL5"))
+        return {"label": label, "score": float(health_score(report)), "healthy": is_healthy(d), "metrics": metrics,
                 "codes": sorted({f["code"] for f in d.get("findings", [])}), "samples": _small_samples(d.get("samples", {})),
                 "per_mode": _per_mode(d), "seconds": time.perf_counter() - t0, "error": None}
     finally:
@@ -217,10 +222,26 @@ def _run_from(d: dict[str, Any], params: dict[str, Any] | None = None) -> Run:
                float(d.get("seconds", 0.0)), d.get("samples", {}), d.get("per_mode", []), d.get("error"), dict(params or {}))
 
 
-def better(new: Run, old: Run) -> bool:
-    """Health improves: a lower score, or the same score with healthier key numbers."""
+# the documents' symptom per family: (metric, +1 higher is better / -1 lower is better)
+SYMPTOM = {"vae": ("kl_oscillation", -1), "energy": ("energy_gap", 1)}
+SEVERITY_WEIGHT = {"error": 3.0, "warning": 2.0, "info": 0.5}
+
+
+def better(new: Run, old: Run, family: str | None = None) -> bool:
+    """Health improves: fewer/milder runtime findings; at equal findings the document's own symptom (VAE: KL
+    oscillation, energy: the gap) when it moved by more than 5 %; otherwise a lower health score."""
     if new.error and not old.error:
         return False
+    if old.error and not new.error:
+        return True
+    fw_new, fw_old = new.metrics.get("_finding_weight"), old.metrics.get("_finding_weight")
+    if fw_new is not None and fw_old is not None and abs(fw_new - fw_old) > 1e-9:
+        return fw_new < fw_old
+    if family in SYMPTOM:
+        k, sign = SYMPTOM[family]
+        a, b = old.metrics.get(k), new.metrics.get(k)
+        if _finite(a) and _finite(b) and abs(b - a) > 0.05 * max(abs(a), 1e-9):
+            return sign * (b - a) > 0
     if new.score < old.score - 1e-6:
         return True
     if new.score > old.score + 1e-6:
@@ -309,9 +330,15 @@ def _stage_texts(plan: Plan, base: dict[str, str], stage: int) -> dict[str, str]
 def knob_space(plan: Plan, texts: dict[str, str], family: str | None) -> dict[str, dict[str, Any]]:
     """canonical -> {spec, targets: [(file, key)]} for the documents' ranges this project can set."""
     proj = Project(plan.files, texts)
+    orig = Project(plan.files, plan.texts)
     out: dict[str, dict[str, Any]] = {}
     for canonical, spec in KNOBS.get(family or "", {}).items():
         ks = proj.find(canonical)
+        if "factors" in spec:  # choices relative to the user's original value
+            o = [k.value for k in orig.find(canonical) if isinstance(k.value, (int, float)) and not isinstance(k.value, bool)]
+            if not o:
+                continue
+            spec = {**spec, "choices": [float(f"{o[0] * f:.6g}") for f in spec["factors"]]}
         if canonical == "latent_dim" and family in GAN_FAMILIES:
             ks = [k for k in ks if k.role in (None, "generator")]
         ks = [k for k in ks if isinstance(k.value, (int, float)) and not isinstance(k.value, bool)]
@@ -331,7 +358,7 @@ def _distributions(space: dict[str, dict[str, Any]]):
         elif "int" in s:
             d[name] = optuna.distributions.IntDistribution(*s["int"])
         else:
-            d[name] = optuna.distributions.FloatDistribution(*s["float"], log=True)
+            d[name] = optuna.distributions.FloatDistribution(*s["float"], step=s.get("step", 0.01))
     return d
 
 
@@ -397,7 +424,7 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
             for i, (d, (label, texts)) in enumerate(zip(out, chain)):
                 s = pending[i]
                 run = _run_from(d)
-                ok = better(run, best)
+                ok = better(run, best, opts.family)
                 stage_runs.append((s, run, ok))
                 if ok:
                     best, best_texts = run, texts
@@ -416,9 +443,9 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
         trials: list[Run] = []
         space = knob_space(plan, best_texts, opts.family)
         study_name = None
-        if space and opts.trials > 0 and not best.healthy:
-            trials, best_t, study_name = _search(plan, space, best_texts, best, pool, opts, workers)
-            if best_t is not None and better(best_t[0], best):
+        if space and opts.trials > 0 and (not best.healthy or _symptom_worse(best, baseline, opts.family)):
+            trials, best_t, study_name = _search(plan, space, best_texts, best, pool, opts, workers, baseline)
+            if best_t is not None and better(best_t[0], best, opts.family):
                 best, best_texts = best_t
         final = best
     result = _result_for(plan, best_texts, kept, upto, final.params)
@@ -451,7 +478,31 @@ def _result_for(plan: Plan, texts: dict[str, str], kept: list[int], upto, params
     return res
 
 
-def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions, workers: int):
+def _symptom(run: Run, family: str | None) -> float | None:
+    if family not in SYMPTOM:
+        return None
+    v = run.metrics.get(SYMPTOM[family][0])
+    return float(v) if _finite(v) else None
+
+
+def _symptom_worse(run: Run, baseline: Run, family: str | None) -> bool:
+    """The document's own symptom (VAE: KL oscillation, energy: gap) is worse than before the fix."""
+    a, b = _symptom(baseline, family), _symptom(run, family)
+    if a is None or b is None:
+        return False
+    return SYMPTOM[family][1] * (b - a) < 0
+
+
+def _objective(run: Run, family: str | None) -> float:
+    """What the search minimises: the health score, then the document's symptom (a small tie-breaker)."""
+    v = run.score
+    s = _symptom(run, family)
+    if s is not None:
+        v -= 0.1 * SYMPTOM[family][1] * s
+    return v
+
+
+def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions, workers: int, baseline: Run):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -462,8 +513,9 @@ def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions,
     doc_choice = _first(space)
     # the kept project is already a point of the space: record it without probing again
     if _in_space(space, current) and not any(t.state.name == "COMPLETE" and t.params == current for t in study.trials):
-        study.add_trial(optuna.trial.create_trial(params=current, distributions=dists, value=base_run.score,
-                                                  user_attrs={"healthy": base_run.healthy, "source": "kept stages"}))
+        study.add_trial(optuna.trial.create_trial(params=current, distributions=dists, value=_objective(base_run, opts.family),
+                                                  user_attrs={"healthy": base_run.healthy and not _symptom_worse(base_run, baseline, opts.family),
+                                                              "source": "kept stages"}))
     if doc_choice != current:
         study.enqueue_trial(doc_choice, skip_if_exists=True)
     runs: list[Run] = []
@@ -481,12 +533,13 @@ def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions,
         out = pool.run([(label, texts) for label, texts, _ in batch])
         for (label, texts, t), d in zip(batch, out):
             run = _run_from(d, t.params)
+            run.healthy = run.healthy and not _symptom_worse(run, baseline, opts.family)
             t.set_user_attr("healthy", run.healthy)
             t.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
             t.set_user_attr("metrics", {k: _clean(v) for k, v in run.metrics.items() if k in KEY_METRICS})
-            study.tell(t, run.score)
+            study.tell(t, _objective(run, opts.family))
             runs.append(run)
-            if best is None or better(run, best[0]):
+            if best is None or better(run, best[0], opts.family):
                 best = (run, texts)
         budget -= n
     # a better point found by another machine sharing the study
@@ -499,7 +552,7 @@ def _search(plan, space, base_texts, base_run, pool: _Pool, opts: VerifyOptions,
                 d = pool.run([(f"study best {top.params}", texts)])[0]
                 run = _run_from(d, top.params)
                 runs.append(run)
-                if best is None or better(run, best[0]):
+                if best is None or better(run, best[0], opts.family):
                     best = (run, texts)
     return runs, best, name
 
