@@ -203,7 +203,7 @@ class Samples(Instrument):
 
     name = "samples"
 
-    def __init__(self, every, reference, sample: Callable[[int], Any], n: int = 1024, seed: int = 0, min_share=0.25):
+    def __init__(self, every, reference, sample: Callable[[int], Any], n: int = 768, seed: int = 0, min_share=0.25):
         self.every, self.reference, self.sample_fn, self.n = every, reference, sample, n
         self.seed, self.min_share = seed, min_share
 

@@ -179,9 +179,12 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     def sample_fn(n, g=None):
         return probe_holder["recipe"].sample(n, g)
 
-    probe = Probe(built.networks, fam, real=real, sample=sample_fn if real is not None else None,
+    probe = Probe(built.networks, fam, real=real if instruments else None,
+                  sample=sample_fn if (real is not None and instruments) else None,
                   modes=ds.modes, schedule=schedule, rule_options=rule_options, seed=seed,
-                  instruments=instruments, context=context)
+                  instruments=bool(instruments), context=context)
+    if instruments == "none":  # benchmarks: the bare recipe, hooks doing nothing at all
+        probe.instruments = []
     recipe = make_recipe(fam, built.networks, hp, ds, dev, probe, built.extras)
     probe_holder["recipe"] = recipe
 
@@ -208,7 +211,7 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
             if time_budget is not None and time.perf_counter() - t0 > float(time_budget):
                 stopped = "time-budget"
                 break
-            if instruments and (i + 1) % check_every == 0:
+            if instruments and instruments != "none" and (i + 1) % check_every == 0:
                 codes = tuple(sorted(f.code for f in probe.findings() if int(f.severity) > 1))  # info flickers
                 if codes == last_codes:
                     stable += 1

@@ -36,7 +36,7 @@ def _spread(x):
 class Reference:
     """The real data's reference set, clustered once."""
 
-    def __init__(self, x, modes, labels=None, n: int = 1024, seed: int = 0):
+    def __init__(self, x, modes, labels=None, n: int = 768, seed: int = 0):
         import torch
 
         g = torch.Generator().manual_seed(seed + 7)
@@ -102,7 +102,8 @@ class Reference:
             out["kl_real_fake"] = float((lp_real_at_real - lp_fake_at_real).mean())
             out["kl_fake_real"] = float((lp_fake_at_fake - lp_real_at_fake).mean())
             out["log_likelihood"] = float(lp_real_at_fake.mean())
-        out["mmd"] = mmd(self.x[:512], fake[:512])
+        else:
+            out["mmd"] = mmd(self.x[:512], fake[:512])
         return out
 
 
