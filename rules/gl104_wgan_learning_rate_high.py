@@ -5,6 +5,20 @@ from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Severity
 
 
+_WGAN = (
+    "import torch\nimport torch.nn as nn\n\n\n"
+    "class Generator(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Sequential(nn.Linear(16, 256), nn.LeakyReLU(0.2), nn.Linear(256, 2))\n\n\n"
+    "class Critic(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Sequential(nn.Linear(2, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))\n\n\n"
+    "gen, critic = Generator(), Critic()\n"
+)
+
+
 class WganLearningRateHigh(SettingRangeRule):
     code = "GL104"
     slug = "wgan-learning-rate-high"
@@ -21,6 +35,7 @@ class WganLearningRateHigh(SettingRangeRule):
     families = ("wgan-gp",)
     setting = "learning_rate"
     prefer_roles = ("generator", "critic")
+    optimizer_args = ("lr",)  # Adam(G.parameters(), lr=1e-3) in the code counts too
     roles = ("generator", "critic", None)
     high = "max_lr"
     options = {"max_lr": 2e-4, "proposed": 1e-4}
@@ -57,6 +72,14 @@ class WganLearningRateHigh(SettingRangeRule):
             },
             "TOML sections give the role",
         ),
+        Example(
+            {
+                "config.yaml": "lambda_gp: 10\nn_critic: 5\n",
+                "train.py": _WGAN + "opt_g = torch.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.0, 0.9))\n"
+                                    "opt_d = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.0, 0.9))  # expect\n",
+            },
+            "a literal in the critic's optimizer call",
+        ),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\nlearning_rate: 0.0001\n"}, "the repaired 000"),
@@ -64,6 +87,14 @@ class WganLearningRateHigh(SettingRangeRule):
         Example({"config.yaml": "n_critic: 5\nclip_value: 0.01\nlr: 0.001\n"}, "WGAN with weight clipping, no penalty"),
         Example({"config.yaml": "grad_penalty: 10\nlr_g: 1e-4\nvae_lr: 1e-3\nenergy_lr: 1e-3\n"},
                 "other networks' learning rates are not the WGAN's"),
+        Example(
+            {
+                "config.yaml": "lambda_gp: 10\nn_critic: 5\n",
+                "train.py": _WGAN + "opt_g = torch.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.0, 0.9))\n"
+                                    "opt_d = torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.0, 0.9))\n",
+            },
+            "the paper's rates in code",
+        ),
     ]
 
 

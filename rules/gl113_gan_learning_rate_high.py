@@ -33,6 +33,7 @@ class GanLearningRateHigh(SettingRangeRule):
     families = ("gan",)
     setting = "learning_rate"
     prefer_roles = ("generator", "critic")
+    optimizer_args = ("lr",)  # Adam(G.parameters(), lr=1e-3) in the code counts too
     roles = ("generator", "critic", None)
     high = "max_lr"
     options = {"max_lr": 2e-4, "proposed": 2e-4}
@@ -57,6 +58,12 @@ class GanLearningRateHigh(SettingRangeRule):
             "argparse, one rate per network",
         ),
         Example({"model.py": _MODEL, "config.yaml": "batch_size: 64\nlr: 0.001  # expect\n"}, "the family from the code (002)"),
+        Example(
+            {"train.py": _MODEL + "\n\nG, D = Generator(), Discriminator()\n"
+                         "opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n"
+                         "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"},
+            "a literal in the optimizer call",
+        ),
     ]
     good = [
         Example({"config.yaml": "gan_mode: vanilla\nlr: 0.0002\n"}, "the DCGAN rate"),
@@ -64,6 +71,12 @@ class GanLearningRateHigh(SettingRangeRule):
         Example({"config.yaml": "loss: vanilla\nlambda_gp: 10\nlr: 0.001\n"}, "a penalty makes it a WGAN-GP"),
         Example({"config.yaml": "lr: 0.001\nbatch_size: 32\n"}, "nothing says GAN"),
         Example({"model.py": _MODEL, "config.yaml": "batch_size: 64\nlr: 0.0002\n"}, "the repaired 002"),
+        Example(
+            {"train.py": _MODEL + "\n\nG, D = Generator(), Discriminator()\nclf = make_classifier()\n"
+                         "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
+                         "opt_c = torch.optim.Adam(clf.parameters(), lr=1e-3)\n"},
+            "an optimizer the code does not tie to G or D",
+        ),
     ]
 
     def applies(self, facts):

@@ -5,6 +5,21 @@ from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Severity
 
 
+_VAE = (
+    "import torch\nimport torch.nn as nn\n\n\n"
+    "class VAE(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.enc = nn.Linear(16, 8)\n"
+    "        self.dec = nn.Linear(4, 16)\n\n"
+    "    def forward(self, x):\n"
+    "        mu, log_var = self.enc(x).chunk(2, dim=-1)\n"
+    "        z = mu + torch.exp(0.5 * log_var.clamp(-10, 10)) * torch.randn_like(mu)\n"
+    "        return self.dec(z), mu, log_var\n\n\n"
+    "vae = VAE()\n"
+)
+
+
 class VaeLearningRateHigh(SettingRangeRule):
     code = "GL203"
     slug = "vae-learning-rate-high"
@@ -20,6 +35,7 @@ class VaeLearningRateHigh(SettingRangeRule):
     families = ("vae",)
     setting = "learning_rate"
     prefer_roles = ("vae", "encoder", "decoder")
+    optimizer_args = ("lr",)  # Adam(G.parameters(), lr=1e-3) in the code counts too
     roles = ("vae", "encoder", "decoder", None)
     high = "max_lr"
     high_inclusive = True
@@ -41,6 +57,7 @@ class VaeLearningRateHigh(SettingRangeRule):
                            "    kl_weight: float = 0.01\n    lr: float = 1e-3  # expect\n"},
             "dataclass defaults",
         ),
+        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n"}, "a literal in the code"),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"}, "repaired 003"),
@@ -50,6 +67,7 @@ class VaeLearningRateHigh(SettingRangeRule):
             {"config.py": "config = {}\nconfig['lr'] = 0.0005\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"},
             "PyMARL: the agent's lr next to the VAE's own vae_lr",
         ),
+        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "the document's 3e-4 in code"),
     ]
 
 

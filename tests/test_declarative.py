@@ -128,3 +128,19 @@ def test_prefer_roles_drops_role_less_settings_when_specific_ones_exist():
     vae = setting("vae_lr", 1e-3, "learning_rate", "vae", line=2)
     assert [f.location.line for f in VaeLr().check(ProjectFacts(settings=[agent, vae]), dict(LrRule.options))] == [2]
     assert [f.location.line for f in VaeLr().check(ProjectFacts(settings=[agent]), dict(LrRule.options))] == [1]
+
+
+def test_literal_optimizer_arguments_with_a_known_role(tmp_path):
+    from ganlint.checking.runner import check_paths
+
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\n\n\nclass Generator(nn.Module):\n    pass\n\n\n"
+        "class Discriminator(nn.Module):\n    pass\n\n\nG, D = Generator(), Discriminator()\n"
+        "opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))\n"
+        "opt_x = torch.optim.Adam(thing.parameters(), lr=1e-3)\n"
+    )
+    (tmp_path / "c.yaml").write_text("gan_mode: vanilla\n")
+    result = check_paths([str(tmp_path)], select=["GL113"])
+    assert [(f.location.line, f.location.column) for f in result.findings] == [(14, 45)]
+    edit = result.findings[0].fix.edits[0]
+    assert (edit.kind, edit.old, edit.new) == ("replace-code", "1e-3", "0.0002")

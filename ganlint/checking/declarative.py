@@ -53,6 +53,10 @@ class SettingRangeRule(Rule):
     # When settings with one of these roles exist, role-less ones are someone else's (PyMARL's agent `lr`
     # next to `vae_lr`): only the specific ones are checked.
     prefer_roles: ClassVar[tuple[str, ...]] = ()
+    # Literal optimizer arguments in the code count as settings too (``Adam(G.parameters(), lr=1e-3)``),
+    # when the code says whose optimizer it is (a role in ``roles``; role-less optimizers are skipped):
+    # e.g. ("lr",). The fix then replaces the literal in the code.
+    optimizer_args: ClassVar[tuple[str, ...]] = ()
     low: ClassVar[str | float | None] = None  # option name (or number): fire below it
     high: ClassVar[str | float | None] = None  # option name (or number): fire above it
     low_inclusive: ClassVar[bool] = False  # fire at value == low too
@@ -74,10 +78,29 @@ class SettingRangeRule(Rule):
             if self.roles is not None and s.role not in self.roles:
                 continue
             last[(s.location.file, s.key)] = s
-        found = list(last.values())
+        found = list(last.values()) + self.code_settings(facts, names)
         if self.prefer_roles and any(s.role in self.prefer_roles for s in found):
             found = [s for s in found if s.role is not None]
         return found
+
+    def code_settings(self, facts: ProjectFacts, names: tuple[str, ...]) -> list[Setting]:
+        """Literal optimizer arguments as Settings (style "code"), for optimizers with a known role."""
+        out: list[Setting] = []
+        if not self.optimizer_args:
+            return out
+        for opt in getattr(facts.code, "optimizers", None) or []:
+            role = getattr(opt, "role", None)
+            if role is None or (self.roles is not None and role not in self.roles):
+                continue
+            for name in self.optimizer_args:
+                arg = (getattr(opt, "kwargs", None) or {}).get(name)
+                if arg is None or not getattr(arg, "has_literal", False) or not _number(arg.literal):
+                    continue
+                out.append(Setting(
+                    key=f"{opt.var or opt.cls}.{name}", value=arg.literal, location=arg.location, style="code",
+                    canonical=names[0], role=role, raw=arg.src,
+                ))
+        return out
 
     def accept(self, facts: ProjectFacts, setting: Setting, opts: dict[str, Any]) -> bool:
         """Hook for subclasses: extra conditions beyond the range (default: none)."""
@@ -138,11 +161,11 @@ class SettingRangeRule(Rule):
         proposed = self.proposal(s, direction, opts)
         fix = None
         if proposed is not None:
-            fix = Fix(
-                self.render(self.fix_message, s, direction, proposed, opts),
-                edits=[Edit("set-setting", s.location.file, target=s.key, old=s.value, new=proposed, location=s.location)],
-                safe=self.fix_safe,
-            )
+            if s.style == "code":
+                edit = Edit("replace-code", s.location.file, target=s.key, old=s.raw, new=_fmt(proposed), location=s.location)
+            else:
+                edit = Edit("set-setting", s.location.file, target=s.key, old=s.value, new=proposed, location=s.location)
+            fix = Fix(self.render(self.fix_message, s, direction, proposed, opts), edits=[edit], safe=self.fix_safe)
         return self.finding(
             self.render(self.message, s, direction, proposed, opts),
             s.location,
