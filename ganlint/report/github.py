@@ -24,8 +24,7 @@ def render_github(findings, errors, *, root=None) -> str:
         loc = f.location
         path = relpath(loc.file, base) or loc.file
         props = [f"file={_prop(path)}", f"line={loc.line}", f"col={loc.column}"]
-        if loc.end_line is not None:
-            props.append(f"endLine={loc.end_line}")
+        props.append(f"endLine={loc.end_line if loc.end_line is not None else loc.line}")
         if loc.end_column is not None and (loc.end_line in (None, loc.line)):
             props.append(f"endColumn={loc.end_column}")
         props.append(f"title={_prop(f'{f.code} {f.slug}')}")

@@ -192,7 +192,7 @@ def test_github_escapes_message_newlines():
 
     f = Finding("GL001", "x", Severity.ERROR, "a\nb 100%", Location("a.py", 1))
     out = render([f], [], "github", root=".")
-    assert out == "::error file=a.py,line=1,col=1,title=GL001 x::a%0Ab 100%25\n"
+    assert out == "::error file=a.py,line=1,col=1,endLine=1,title=GL001 x::a%0Ab 100%25\n"
 
 
 def test_render_rejects_unknown_format():
