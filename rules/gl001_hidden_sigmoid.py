@@ -187,6 +187,24 @@ class HiddenSigmoid(Rule):
             },
             "an attribute activation applied before another layer",
         ),
+        Example(
+            {
+                "hparams.py": "ENC_ACT = 'sigmoid'  # expect\n",
+                "vae.py": (
+                    "import torch.nn as nn\nfrom hparams import ENC_ACT\n\n"
+                    "ACTS = {'relu': nn.ReLU, 'sigmoid': nn.Sigmoid, 'tanh': nn.Tanh}\n\n"
+                    "class Encoder(nn.Module):\n"
+                    "    def __init__(self, act, dims):\n"
+                    "        super().__init__()\n"
+                    "        layers = []\n"
+                    "        for a, b in zip(dims, dims[1:]):\n"
+                    "            layers += [nn.Linear(a, b), ACTS[act]()]\n"
+                    "        self.net = nn.Sequential(*layers, nn.Linear(dims[-1], 4))\n\n"
+                    "enc = Encoder(ENC_ACT, [16, 64, 64])\n"
+                ),
+            },
+            "an activation table indexed by a constructor parameter fed from a module constant",
+        ),
     ]
     good = [
         Example(

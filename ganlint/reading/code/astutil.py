@@ -126,6 +126,8 @@ class Source:
         name = dotted(node)
         if name is None:
             return None
+        if not keys and isinstance(node, ast.Name) and len(name) > 1 and name.isupper():
+            return ConfigRef(name, self.loc(start))  # a module constant: LR, CRITIC_ITERS, ENC_ACT
         parts = name.split(".")
         idx = next((i for i, p in enumerate(parts) if p in CONFIG_NAMES), None)
         if idx is not None:
