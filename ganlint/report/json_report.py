@@ -13,6 +13,17 @@ def error_dict(err) -> dict:
             "message": getattr(err, "message", None) or str(err)}
 
 
+def finite(value):
+    """JSON has no NaN/Infinity: non-finite floats (a probe's evidence) become the strings "nan", "inf", "-inf"."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
+
+
 def render_json(findings, errors, *, files=None) -> str:
     from ganlint import __version__
 
@@ -23,4 +34,4 @@ def render_json(findings, errors, *, files=None) -> str:
         "errors": [error_dict(e) for e in errors],
         "summary": summary(findings, errors, files),
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(finite(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -202,3 +202,13 @@ def test_render_rejects_unknown_format():
 
     with pytest.raises(ValueError):
         render([], [], "xml")
+
+
+def test_json_report_is_strict_json_with_non_finite_evidence():
+    from ganlint.core.types import Finding, Location, Severity
+    from ganlint.report import render
+
+    f = Finding("GL505", "non-finite", Severity.ERROR, "loss is NaN", Location("a.py", 1),
+                evidence={"loss": float("nan"), "grad": [float("inf"), 1.5]})
+    doc = json.loads(render([f], [], "json"), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    assert doc["findings"][0]["evidence"] == {"loss": "nan", "grad": ["inf", 1.5]}
