@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
-from ganlint.core.types import Edit, Finding, Fix, Location, Setting, Severity
+from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
 from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
 from ganlint.reading.facts import ProjectFacts
 
