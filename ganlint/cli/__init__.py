@@ -59,4 +59,8 @@ def main() -> None:
             pass
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
+        import os
+
+        if os.environ.get("GANLINT_DEBUG"):
+            raise  # developers: the full traceback
         sys.exit(internal_error(exc))

@@ -90,6 +90,8 @@ def check(
         if isinstance(exc, GanlintError):
             sys.stderr.write(error_line(exc) + "\n")
             raise typer.Exit(2)
+        if os.environ.get("GANLINT_DEBUG"):
+            raise  # developers: the full traceback
         from ganlint.cli import internal_error
 
         raise typer.Exit(internal_error(exc))

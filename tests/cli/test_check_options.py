@@ -186,3 +186,15 @@ def test_main_wrapper_turns_exceptions_into_one_line(monkeypatch, capsys):
         cli.main()
     assert exc.value.code == 2
     assert capsys.readouterr().err == "ganlint: internal error: ValueError: bad\n"
+
+
+def test_ganlint_debug_shows_the_traceback(invoke, project, monkeypatch):
+    import ganlint.checking.runner as runner
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(runner, "check_paths", boom)
+    monkeypatch.setenv("GANLINT_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        invoke("check", ".")
