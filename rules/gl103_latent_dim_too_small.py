@@ -33,6 +33,13 @@ class LatentDimTooSmall(SettingRangeRule):
         Example({"config.yaml": "grad_penalty: 10.0\nz_dim: 3  # expect\n"}, "document 000"),
         Example({"wgan_toy.py": "CRITIC_ITERS = 5\nNZ = 2  # expect\n"}, "module constants"),
         Example({"config.toml": "[train]\nlambda_gp = 10\n\n[generator]\nlatent_size = 4  # expect\n"}, "TOML section"),
+        Example(
+            {
+                "conf/config.yaml": "defaults:\n  - model: wgan_gp\n  - _self_\nbatch_size: 64\n",
+                "conf/model/wgan_gp.yaml": "lambda_gp: 10\ngenerator:\n  z_dim: 2  # expect\n",
+            },
+            "Hydra: the group file's own line",
+        ),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nz_dim: 16\n"}, "the repaired 000"),

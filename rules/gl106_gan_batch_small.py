@@ -45,6 +45,8 @@ class GanBatchSmall(SettingRangeRule):
         Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 64\n"}, "at the bound"),
         Example({"config.yaml": "kl_weight: 0.01\nbatch_size: 16\n"}, "a VAE is not a GAN"),
         Example({"config.yaml": "grad_penalty: 10.0\neval_batch: 8\n"}, "not the training batch size"),
+        Example({"config.json": '{"gan_mode": "vanilla", "train": {"batch_size": 128}, "eval": {"batch_size": 8}}'},
+                "JSON: the evaluation batch is not the training batch"),
     ]
 
 
