@@ -30,10 +30,8 @@ ROLE_TOKENS: dict[str, str] = {
     "vae": "vae",
     "energy": "energy", "ebm": "energy",
 }
-# Section names that give their children a role (single letters are too ambiguous for sections).
-SECTION_ROLES: dict[str, str] = {
-    k: v for k, v in ROLE_TOKENS.items() if len(k) > 1
-} | {"g": "generator", "d": "critic"}
+# Section names that give their children a role (`G: {lr: ...}`, `[energy]`, `discriminator: ...`).
+SECTION_ROLES: dict[str, str] = dict(ROLE_TOKENS)
 
 # -- whole names (checked first) -> (canonical, role) ---------------------------------------------
 EXACT: dict[str, tuple[str | None, str | None]] = {
