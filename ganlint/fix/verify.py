@@ -157,7 +157,8 @@ def _small_samples(samples: dict[str, Any]) -> dict[str, Any]:
 
 def _per_mode(d: dict[str, Any]) -> list[dict[str, Any]]:
     """Per-mode spread ratios wherever the report carries them."""
-    for where in (d.get("metrics", {}), d.get("data", {}), d.get("samples", {})):
+    samples = d.get("samples", {}) or {}
+    for where in (samples.get("stats", {}), d.get("metrics", {}), d.get("data", {}), samples):
         pm = where.get("per_mode") if isinstance(where, dict) else None
         if isinstance(pm, list):
             return pm
@@ -228,8 +229,9 @@ SEVERITY_WEIGHT = {"error": 3.0, "warning": 2.0, "info": 0.5}
 
 
 def better(new: Run, old: Run, family: str | None = None) -> bool:
-    """Health improves: fewer/milder runtime findings; at equal findings the document's own symptom (VAE: KL
-    oscillation, energy: the gap) when it moved by more than 5 %; otherwise a lower health score."""
+    """Health improves: fewer/milder runtime findings; at equal findings a healthy run (the family's key numbers
+    in range) over an unhealthy one, then the document's own symptom (VAE: KL oscillation, energy: the gap)
+    when it moved by more than 5 %; otherwise a lower health score."""
     if new.error and not old.error:
         return False
     if old.error and not new.error:
@@ -237,6 +239,8 @@ def better(new: Run, old: Run, family: str | None = None) -> bool:
     fw_new, fw_old = new.metrics.get("_finding_weight"), old.metrics.get("_finding_weight")
     if fw_new is not None and fw_old is not None and abs(fw_new - fw_old) > 1e-9:
         return fw_new < fw_old
+    if new.healthy != old.healthy:  # same findings: healthy key numbers (coverage, spread 0.7-1.4x, gap) win
+        return new.healthy
     if family in SYMPTOM:
         k, sign = SYMPTOM[family]
         a, b = old.metrics.get(k), new.metrics.get(k)

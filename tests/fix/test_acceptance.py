@@ -1,0 +1,58 @@
+"""The issue's acceptance on the documents' scenarios: real `ganlint fix --verify` runs (real probe)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GANLINT = str(Path(sys.executable).with_name("ganlint"))
+pytestmark = pytest.mark.slow
+
+
+def verify(d: Path, out: Path, *extra):
+    r = subprocess.run([GANLINT, "fix", "--verify", "-o", str(out), "--report-dir", str(d / "fix-report"), "--workers", "2",
+                        *map(str, extra), str(d)], capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stdout + r.stderr
+    report = json.loads((d / "fix-report" / "fix-report.json").read_text())
+    assert (d / "fix-report" / "fix-report.html").read_text().count("<svg") == 2  # before / after side by side
+    return r, report
+
+
+def test_000_wgan_gp_covers_both_modes_with_the_real_spread(project, tmp_path):
+    d = project("wgan_gp_000_broken")
+    r, rep = verify(d, tmp_path / "out", "--steps", "300", "--storage", f"sqlite:///{tmp_path / 'study.db'}")
+    ba = rep["before_after"]
+    assert ba["mode_coverage"]["before"] < 1.0 and ba["mode_coverage"]["after"] == 1.0
+    assert ba["spread_ratio"]["before"] < 0.5 and 0.7 <= ba["spread_ratio"]["after"] <= 1.4
+    assert ba["kl_real_fake"]["after"] < ba["kl_real_fake"]["before"]
+    for mode in rep["final"]["per_mode"]:
+        assert 0.7 <= mode["spread_ratio"] <= 1.4
+    assert "GL511" in rep["baseline"]["codes"] and "GL511" not in rep["final"]["codes"]
+    cfg = (tmp_path / "out" / "config.yaml").read_text()
+    assert "non_linearity: LeakyReLU" in cfg and 'nn_disc: "[256,256]"' in cfg
+    assert "spread_ratio" in r.stdout and "mode_coverage" in r.stdout
+
+
+def test_003_vae_config_and_code_and_lower_kl_oscillation(project, tmp_path):
+    d = project("vae_003_broken")
+    r, rep = verify(d, tmp_path / "out", "--steps", "2000")
+    cfg = (tmp_path / "out" / "config.py").read_text()
+    model = (tmp_path / "out" / "model.py").read_text()
+    assert "config['vae_lr'] = 3e-4" in cfg or "config['vae_lr'] = 1e-4" in cfg
+    assert "config['omg_vae_alpha'] = 0.01" in cfg and "config['kl_anneal_steps']" in cfg
+    assert "kl_weight = min(self.args['omg_vae_alpha'], self.kl_step / self.args['kl_anneal_steps'])" in model
+    assert "optim_alpha" not in cfg and "betas=(0.5, 0.999)" in model
+    assert "config['grad_norm_clip'] = 10" in cfg
+    assert "log_var = torch.clamp(log_var, -10.0, 10.0)" in model
+    ba = rep["before_after"]["kl_oscillation"]
+    assert ba["after"] < ba["before"], ba
+
+
+def test_004_energy_gap_larger_with_the_head_rescaled(project, tmp_path):
+    d = project("energy_004_broken")
+    r, rep = verify(d, tmp_path / "out", "--steps", "1000")
+    model = (tmp_path / "out" / "model.py").read_text()
+    assert "E = self.act(raw * 0.5) * 2.0 + 0.1" in model
+    ba = rep["before_after"]["energy_gap"]
+    assert ba["after"] > ba["before"], ba
