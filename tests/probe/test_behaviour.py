@@ -140,3 +140,15 @@ def test_lightning_adapter_is_lazy():
             L.GanlintCallback  # noqa: B018
     else:  # pragma: no cover - lightning is not installed in CI
         assert L.GanlintCallback is not None
+
+
+def test_gl103_on_a_2d_toy_covering_every_mode_is_not_harmful_here(tmp_path):
+    proj = tmp_path / "z2"
+    shutil.copytree(SCENARIOS / "entry_point", proj)
+    cfg = proj / "config.yaml"
+    cfg.write_text(cfg.read_text().replace("z_dim: 8", "z_dim: 2"))
+    rep = run_probe([str(proj)], entry="nets:make", steps=600, write_report=False, threads=1)
+    assert not {"GL510", "GL511"} & set(rep.codes) and rep.metrics["mode_coverage"] == 1.0
+    gl103 = [s for s in rep.static if s["code"] == "GL103"]
+    assert gl103 and gl103[0]["status"] == "not harmful here"
+    assert any("GL103" in n and "not harmful" in n for n in rep.notes)
