@@ -93,3 +93,16 @@ def test_the_console_script_imports_no_heavy_module(clean_env, tmp_path):
                 if line.startswith("import time:")}
     assert "ganlint" in imported
     assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
+
+
+def test_in_this_process_check_adds_no_heavy_module(booby_trapped):
+    """Same promise inside the test process: whatever was not imported before `check` is not imported after."""
+    import ganlint
+
+    proj, marker = booby_trapped
+    before = {m.split(".")[0] for m in sys.modules}
+    result = ganlint.check([str(proj)], config=False)
+    after = {m.split(".")[0] for m in sys.modules}
+    assert result.files
+    assert not (after - before) & set(HEAVY), sorted((after - before) & set(HEAVY))
+    assert not marker.exists()
