@@ -123,6 +123,13 @@ def check_sarif(doc: dict) -> None:
                 assert phys["region"]["startLine"] >= 1 and phys["region"]["startColumn"] >= 1
             for i, rel in enumerate(res.get("relatedLocations", []), 1):
                 assert rel["id"] == i
+        for inv in run.get("invocations", []):
+            assert isinstance(inv["executionSuccessful"], bool)  # required by the 2.1.0 schema
+            for note in inv.get("toolExecutionNotifications", []):
+                assert note["message"]["text"]
+        for rule in driver["rules"]:  # multiformatMessageString requires text
+            for key in ("shortDescription", "fullDescription", "help"):
+                assert isinstance(rule[key]["text"], str)
         assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].startswith("file://")
         assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
 
