@@ -63,6 +63,10 @@ def check(
     ignore: Optional[List[str]] = typer.Option(
         None, "--ignore", metavar="CODES", help="Rules to skip (same forms as --select); adds to the configured ignore."
     ),
+    exclude: Optional[List[str]] = typer.Option(
+        None, "--exclude", metavar="PATTERN",
+        help="gitignore-style pattern to skip when walking directories; adds to the configured exclude.",
+    ),
     fail_on: Optional[str] = typer.Option(
         None, "--fail-on", click_type=click.Choice(FAIL_ON, case_sensitive=False),
         help="Exit 1 only for findings at or above this severity (default: info, i.e. any finding).",
@@ -81,7 +85,7 @@ def check(
     """Read model code and configs (never run them) and report training-health problems."""
     try:
         code = _run(paths or ["."], fmt.lower(), select, ignore, fail_on, exit_zero, output, config,
-                    show_fixes, statistics, report_unused)
+                    show_fixes, statistics, report_unused, exclude)
     except (typer.Exit, SystemExit, KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as exc:  # noqa: BLE001 - one line, exit 2, never a traceback
@@ -98,7 +102,8 @@ def check(
     raise typer.Exit(code)
 
 
-def _run(paths, fmt, select, ignore, fail_on, exit_zero, output, config, show_fixes, statistics, report_unused) -> int:
+def _run(paths, fmt, select, ignore, fail_on, exit_zero, output, config, show_fixes, statistics, report_unused,
+         exclude=None) -> int:
     from ganlint.checking import registry
     from ganlint.checking.options import load_options, split_selectors, validate_selectors
     from ganlint.checking.runner import check_paths
@@ -118,7 +123,7 @@ def _run(paths, fmt, select, ignore, fail_on, exit_zero, output, config, show_fi
         raise UsageError("--output names a directory", output)
 
     result = check_paths(
-        paths, select=sel, ignore=ign, options=options,
+        paths, select=sel, ignore=ign, options=options, exclude=split_selectors(exclude),
         report_unused_suppressions=report_unused or options.report_unused_suppressions,
     )
     for err in result.errors:

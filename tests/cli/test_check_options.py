@@ -198,3 +198,11 @@ def test_ganlint_debug_shows_the_traceback(invoke, project, monkeypatch):
     monkeypatch.setenv("GANLINT_DEBUG", "1")
     with pytest.raises(RuntimeError):
         invoke("check", ".")
+
+
+def test_exclude_option(invoke, project):
+    write(project, {"legacy/old.py": "# FAKE_ERR\n", "gen/a.py": "# FAKE_ERR\n"})
+    r = invoke("check", "--select", "GL098", "--exclude", "legacy/", "--exclude", "gen,nothing", ".")
+    assert [m.group("file") for m in LINE.finditer(r.stdout)] == ["model.py"]
+    r = invoke("check", "--select", "GL098", "--exclude", "legacy/", "legacy/old.py")  # explicit files: always
+    assert codes(r.stdout) == ["GL098"]
