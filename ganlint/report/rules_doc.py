@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
+
+
+_EXPECT = re.compile(r"[ \t]*#[ \t]*expect\b.*$", re.M)
+
+
+def clean_example(text: str) -> str:
+    """An example as users should read it: without the test suite's `# expect` markers."""
+    return _EXPECT.sub("", text)
 
 
 def _lang(name: str) -> str:
@@ -23,7 +32,7 @@ def rule_text(d: dict[str, Any]) -> str:
         for files in d.get(key) or []:
             out.append(title)
             for name, text in files.items():
-                out += [f"`{name}`:", f"```{_lang(name)}", text.rstrip("\n"), "```"]
+                out += [f"`{name}`:", f"```{_lang(name)}", clean_example(text).rstrip("\n"), "```"]
             out.append("")
     out += ["## Use instead", (d.get("use_instead") or "").strip(), ""]
     if d.get("options"):

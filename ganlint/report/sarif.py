@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from ganlint.report import relative_root, relpath, rule_docs
+from ganlint.report.rules_doc import clean_example
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -26,7 +27,7 @@ def _help_markdown(d: dict) -> str:
             for name, text in files.items():
                 lang = "yaml" if name.endswith((".yaml", ".yml")) else Path(name).suffix.lstrip(".") or "text"
                 lang = {"py": "python"}.get(lang, lang)
-                parts.append(f"### {label} ({name})\n```{lang}\n{text.rstrip()}\n```")
+                parts.append(f"### {label} ({name})\n```{lang}\n{clean_example(text).rstrip()}\n```")
     if d.get("use_instead"):
         parts.append(f"### What to do\n{d['use_instead']}")
     if d.get("options"):

@@ -22,7 +22,7 @@ def test_rule_by_slug_and_lowercase(invoke):
 
 def test_rule_shows_examples(invoke):
     out = invoke("rule", "GL098").stdout
-    assert "## Example\n`m.py`:\n```python\nx = 1  # FAKE_ERR  # expect\n```" in out
+    assert "## Example\n`m.py`:\n```python\nx = 1  # FAKE_ERR\n```" in out  # without the test marker
     assert "## Fixed example\n`m.py`:\n```python\nx = 1\n```" in out
 
 
