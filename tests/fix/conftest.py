@@ -26,14 +26,14 @@ def project(tmp_path):
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A real PostgreSQL server on localhost (temp cluster). Skipped only when the binaries are absent;
-    GANLINT_REQUIRE_POSTGRES=1 (set by .ci/run) turns that skip into a failure."""
+    """A real PostgreSQL server on localhost (temp cluster). Skipped only when the binaries are absent, and
+    never under CI (CI=true or GANLINT_REQUIRE_POSTGRES=1): there a missing server is a failure."""
     from pg import Cluster, find_bindir
 
     bindir = find_bindir()
     if bindir is None:
-        if os.environ.get("GANLINT_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found but GANLINT_REQUIRE_POSTGRES=1")
+        if os.environ.get("GANLINT_REQUIRE_POSTGRES") == "1" or os.environ.get("CI", "").lower() == "true":
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found under CI: run scripts/ci_postgres.sh first")
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found; install postgresql to run this test")
     cluster = Cluster(bindir)
     try:

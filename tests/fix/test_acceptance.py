@@ -51,7 +51,7 @@ def test_003_vae_config_and_code_and_lower_kl_oscillation(project, tmp_path):
 
 def test_004_energy_gap_larger_with_the_head_rescaled(project, tmp_path):
     d = project("energy_004_broken")
-    r, rep = verify(d, tmp_path / "out", "--steps", "1000")
+    r, rep = verify(d, tmp_path / "out", "--steps", "500", "--trials", "3")
     model = (tmp_path / "out" / "model.py").read_text()
     assert "E = self.act(raw * 0.5) * 2.0 + 0.1" in model
     ba = rep["before_after"]["energy_gap"]
