@@ -161,7 +161,10 @@ class Activations(Instrument):
             h.remove()
         self.handles = []
 
+    saw_start = False
+
     def on_train_batch_start(self, probe, step):
+        self.saw_start = True
         if self.due(step):
             self._attach()
 
@@ -172,7 +175,7 @@ class Activations(Instrument):
                 if n:
                     probe.record(key, step, hit / n)
             self.acc = {}
-        if self.due(step + 1):
+        if not self.saw_start and self.due(step + 1):
             self._attach()  # loops that never call on_train_batch_start still get measured
 
     def on_train_end(self, probe):
@@ -261,8 +264,7 @@ class Probe:
         self.started = None
         self.instruments: list[Instrument] = []
         if instruments:
-            self.instruments = [Scalars(), GradNorms(self.schedule["grads"]), Params(self.schedule["params"]),
-                                Activations(self.schedule["activations"])]
+            self.instruments = [Scalars(), GradNorms(self.schedule["grads"]), Params(self.schedule["params"])]
             if family == "vae":
                 self.instruments.append(Latents(self.schedule["latents"]))
             if sample is not None and real is not None:
@@ -277,6 +279,8 @@ class Probe:
                 ms = self.opt("GL510").get("min_share", 0.25)
                 self.instruments.append(Samples(self.schedule["samples"], Reference(x, modes, seed=seed), sample,
                                                 seed=seed, min_share=ms))
+            # last: its hooks for the next step must not see the sample evaluation's forward pass
+            self.instruments.append(Activations(self.schedule["activations"]))
         else:
             self.instruments = [Scalars()]
         self._layers: dict[str, list] = {}

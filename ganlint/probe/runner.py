@@ -139,7 +139,13 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     args = {k: a["value"] for info in built.info.values() for k, a in info.get("args", {}).items()}
     ddims = {"data_dim": args.get("input_dim") or args.get("data_dim") or dims.get("data_dim"),
              "context_dim": args.get("context_dim"), "action_dim": args.get("action_dim")}
-    if built.data is not None:
+    if pre is not None and data is not None:  # --data wins over what an entry point returns
+        ds = pre
+        if fam in ("gan", "wgan", "wgan-gp") and ds.modes is None and ds.x is not None:
+            ds.modes, ds.labels = D.find_modes(ds.x, seed=seed)
+    elif isinstance(data, str) and data.lower() in D.BUILTINS:
+        ds = D.resolve(data, ps.data_section, fam, seed=seed, dims=ddims, normalize=normalize)
+    elif built.data is not None:
         ds = D.resolve(built.data, None, fam, seed=seed, dims=ddims, normalize=normalize)
     elif pre is not None:
         ds = pre

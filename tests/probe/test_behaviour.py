@@ -152,3 +152,18 @@ def test_gl103_on_a_2d_toy_covering_every_mode_is_not_harmful_here(tmp_path):
     gl103 = [s for s in rep.static if s["code"] == "GL103"]
     assert gl103 and gl103[0]["status"] == "not harmful here"
     assert any("GL103" in n and "not harmful" in n for n in rep.notes)
+
+
+def test_data_builtin_name_and_file_and_runtime_gl004(tmp_path):
+    import numpy as np
+
+    folder = str(SCENARIOS / "entry_point")
+    ring = run_probe([folder], entry="nets:make", data="ring8", steps=100, write_report=False, threads=1)
+    assert ring.data["name"] == "ring8" and ring.metrics.get("mode_coverage") is not None
+    assert ring.samples["stats"]["modes"] == 8
+    raw = np.random.default_rng(0).normal(50.0, 10.0, size=(3000, 2)).astype("float32")
+    np.save(tmp_path / "x.npy", raw)
+    rep = run_probe([folder], entry="nets:make", data=str(tmp_path / "x.npy"), steps=100, write_report=False, threads=1)
+    assert rep.data["kind"] == "file" and abs(rep.data["mean"][0] - 50) < 1
+    f = next(f for f in rep.findings if f.code == "GL004")
+    assert f.evidence["max_abs_mean"] > 40 and f.evidence["runtime"] is True
