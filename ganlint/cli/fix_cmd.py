@@ -96,13 +96,14 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         print(f"search: {f.message.split(': ', 1)[-1]} -> {', '.join(sorted({os.path.relpath(e.file) for e in f.edits}))}", file=out)
     for st in sorted({f.stage for f in result.applied if f.code != "search"}):
         print(f"stage {st}" + (f" ({names[st]})" if st in names else "") + ":", file=out)
-        seen = set()
-        for f in sorted((f for f in result.applied if f.stage == st and f.code != "search"), key=lambda f: f.code):
-            files_ = sorted({os.path.relpath(e.file) for e in f.edits})
-            line = f"  {f.code} {f.message}  [{f.source or 'ganlint'}] -> {', '.join(files_)}"
-            if (f.code, f.message) not in seen:
-                print(line, file=out)
-            seen.add((f.code, f.message))
+        groups: dict[str, list] = {}
+        for f in sorted((f for f in result.applied if f.stage == st and f.code != "search"),
+                        key=lambda f: (f.code, f.origin != "rule")):
+            groups.setdefault(f.code, []).append(f)
+        for code, fs in groups.items():  # one line per rule: its own message, the files of every edit
+            files_ = sorted({os.path.relpath(e.file) for f in fs for e in f.edits})
+            src = next((f.source for f in fs if f.source), "ganlint")
+            print(f"  {code} {fs[0].message}  [{src}] -> {', '.join(files_)}", file=out)
     later = [f for f in plan.fixes if f not in result.applied]
     if later and vres is None:
         print(f"{len(later)} fix(es) of later stages not applied (use --all-stages or --verify): "
