@@ -103,3 +103,9 @@ def test_atomic_write_failure_before_replacing(tmp_path):
         write_all({str(a): "x: 10\n", str(blocker / "c.yaml"): "z: 3\n"})
     assert a.read_text() == "x: 1\n"
     assert sorted(os.listdir(tmp_path)) == ["a.yaml", "sub"]
+
+
+@pytest.mark.parametrize("name", ["wgan_gp_000_healthy", "gan_002_healthy", "vae_003_healthy", "energy_004_healthy"])
+def test_healthy_twins_need_nothing(project, name):
+    res = fix_files([str(project(name))], upto=None)
+    assert res.new_texts == {} and res.applied == []
