@@ -54,6 +54,14 @@ class Built:
 
 
 def role_of_class(name: str) -> str | None:
+    try:  # the shared reading layer's rule (last role token wins: VAEEncoder -> encoder)
+        from ganlint.reading.code.facts import role_from_name
+
+        role = role_from_name(name)
+        if role:
+            return role
+    except ImportError:  # pragma: no cover
+        pass
     for role, pat in ROLE_PATTERNS:
         if pat.search(name):
             return role

@@ -128,8 +128,13 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
         except OSError:
             pass
     fam = built.family
+    static_fams = _static_families(files)
     if family is None:
-        fam = B.detect_family(set(built.networks), ps, texts, built.networks) or fam
+        fitting = {f for f in static_fams if _fits(f, set(built.networks))}
+        if len(fitting) == 1:  # the static facts (code reader) say which family; else the probe's own reading
+            fam = fitting.pop()
+        else:
+            fam = B.detect_family(set(built.networks), ps, texts, built.networks) or fam
     built.extras["gan_loss"] = B.gan_loss_kind(texts)
     n_params = sum(p.numel() for n in built.networks.values() for p in n.parameters())
     nthreads = choose_threads(n_params, threads) if dev == "cpu" else old_threads
@@ -277,6 +282,23 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     if user_exc is not None:
         raise user_exc
     return report
+
+
+def _static_families(files: list[str]) -> set[str]:
+    try:
+        from ganlint.reading.project import read_files
+
+        return set(read_files(files).facts.families())
+    except Exception:  # noqa: BLE001 - the static layer is optional here
+        return set()
+
+
+def _fits(family: str, roles: set[str]) -> bool:
+    if family in ("gan", "wgan", "wgan-gp"):
+        return {"generator", "critic"} <= roles
+    if family == "vae":
+        return "vae" in roles or {"encoder", "decoder"} <= roles
+    return family in roles
 
 
 def _gl004(report, ds, locs, ps, probe) -> None:
