@@ -97,6 +97,16 @@ def probe(
     if fmt.lower() not in ("text", "json", "sarif", "github"):
         print(f"error: --format {fmt!r}: choose text, json, sarif or github", file=sys.stderr)
         raise typer.Exit(2)
+    try:
+        from ganlint.checking.options import load_options
+
+        opts = load_options()
+    except GanlintError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2)
+    if not paths and (opts.model or opts.config):
+        paths = [os.path.relpath(p) for p in ([opts.model] if opts.model else []) + list(opts.config)]
+        print(f"probe: using {', '.join(paths)} (from [tool.ganlint] in {opts.source})", file=sys.stderr)
     if not paths:
         paths, how = default_paths()
         if not paths:
@@ -109,10 +119,17 @@ def probe(
     try:
         report = run_probe(paths, steps=steps, seed=seed, device=device, family=family, data=data, entry=entry,
                            out_dir=out, time_budget=time_budget, early_stop=not full, write_report=True,
-                           progress=sys.stderr.isatty(), threads=threads)
+                           progress=sys.stderr.isatty(), threads=threads, rule_options=opts.rule_options)
     except GanlintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2)
+    from ganlint.checking.registry import select_rules
+
+    wanted = {r.code for r in select_rules(opts.select, opts.ignore)}
+    kept = [f for f in report.findings if f.code in wanted]  # [tool.ganlint] select / ignore
+    if len(kept) != len(report.findings):
+        report.findings = kept
+        report.write(out)
     written = {"json": os.path.join(out, "report.json"), "html": os.path.join(out, "report.html")}
     if fmt == "text":
         sys.stdout.write(summary_text(report, written))

@@ -35,6 +35,7 @@ def run_probe(
     write_report: bool = True,
     progress: bool = False,
     threads: int | None = None,
+    rule_options: dict[str, dict[str, Any]] | None = None,
 ) -> ProbeReport:
     """Build the networks found in `paths`, train them `steps` steps with the family's recipe and the
     user's hyperparameters, and return what the instruments and detectors measured.
@@ -42,6 +43,7 @@ def run_probe(
     data: None (config `data:` section or the family's built-in set), a file (.npy/.csv/.pt), a built-in
     name ("two_gaussians", "ring8", "grid9", ...), or an array/tensor. out_dir: where report.json and
     report.html go (default "ganlint-probe"; nothing is written when write_report is False).
+    rule_options: thresholds by rule, {"GL511": {"min_ratio": 0.3}} (as [tool.ganlint.rules.GL511]).
     Raises ProbeError (exit 2 in the CLI) when it cannot build, or when user code raises outside training.
     """
     from ganlint.probe.runner import run
@@ -60,6 +62,7 @@ def run_probe(
         write_report=write_report,
         progress=progress,
         threads=threads,
+        rule_options=rule_options,
     )
 
 

@@ -167,3 +167,14 @@ def test_data_builtin_name_and_file_and_runtime_gl004(tmp_path):
     assert rep.data["kind"] == "file" and abs(rep.data["mean"][0] - 50) < 1
     f = next(f for f in rep.findings if f.code == "GL004")
     assert f.evidence["max_abs_mean"] > 40 and f.evidence["runtime"] is True
+
+
+def test_cli_reads_rule_options_and_ignore_from_pyproject(ganlint_cmd, clean_env, tmp_path):
+    proj = tmp_path / "proj"
+    shutil.copytree(SCENARIOS / "entry_point", proj)
+    (proj / "pyproject.toml").write_text('[tool.ganlint]\nignore = ["GL510"]\n\n[tool.ganlint.rules.GL511]\nmin_ratio = 50.0\n')
+    proc = subprocess.run([*ganlint_cmd, "probe", ".", "--entry", "nets:make", "--steps", "400", "--format", "json",
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, env=clean_env, cwd=proj, timeout=120)
+    codes = {f["code"] for f in json.loads(proc.stdout)["findings"]}
+    assert "GL511" in codes and "GL510" not in codes, proc.stderr  # threshold 50x: any spread is "collapsed"
+    assert proc.returncode == 1
