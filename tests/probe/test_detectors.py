@@ -67,3 +67,37 @@ def test_exploding_gradients():
 
     p = _probe("vae", {"gradnorm/vae": [10 * 2 ** (i / 100) for i in range(1000)]}, {"vae": nn.Linear(2, 2)})
     assert "GL504" in _codes(p)
+
+
+def test_discriminator_overpowers_needs_vanishing_generator_gradients():
+    import torch.nn as nn
+
+    nets = {"generator": nn.Linear(2, 2), "critic": nn.Linear(2, 1)}
+    wins = {"d_fake": [0.01] * 400, "d_accuracy": [1.0] * 400, "gradnorm/generator": [1e-5] * 400}
+    assert "GL512" in _codes(_probe("gan", wins, nets))
+    learning = {**wins, "gradnorm/generator": [0.5] * 400}
+    assert "GL512" not in _codes(_probe("gan", learning, nets))
+
+
+def test_generator_loss_runaway_while_critic_stalls():
+    import torch.nn as nn
+
+    nets = {"generator": nn.Linear(2, 2), "critic": nn.Linear(2, 1)}
+    run = {"loss_g": [12.6 * i / 1000 for i in range(1000)], "loss_d": [-0.67] * 1000}
+    assert "GL514" in _codes(_probe("wgan-gp", run, nets))
+    both = {"loss_g": [0.0] * 1000, "loss_d": [-0.67] * 1000}
+    assert "GL514" not in _codes(_probe("wgan-gp", both, nets))
+
+
+def test_posterior_collapse_and_saturation_windows():
+    p = _probe("vae", {"kl": [0.001] * 500, "active_units": [0.1] * 20})
+    assert "GL522" in _codes(p)
+    import torch.nn as nn
+
+    q = _probe("wgan-gp", {"sat/generator/model.1": [0.9] * 20, "dead/critic/net.1": [0.8] * 20},
+               {"generator": nn.Linear(2, 2), "critic": nn.Linear(2, 1)})
+    f = {x.code: x for x in q.findings()}
+    assert f["GL501"].evidence["network"] == "generator" and f["GL501"].evidence["layers"] == {"model.1": 0.9}
+    assert f["GL502"].evidence["network"] == "critic"
+    q.rule_options = {"GL501": {"fraction": 0.95}}
+    assert "GL501" not in _codes(q)
