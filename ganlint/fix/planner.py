@@ -356,9 +356,19 @@ def _nonsat(p: Project, fam: str) -> list[PlannedFix]:
 
 @recipe("GL111", "gan")
 def _sigmoid_bce(p: Project, fam: str) -> list[PlannedFix]:
+    from ganlint.fix.edits.code import logits_safe
+    from ganlint.fix.edits.py_doc import parse_cst
+
     if not re.search(r"BCELoss|binary_cross_entropy\(", p.code()):
         return []
-    return _code_transform_fix(p, "GL111", 1, "sigmoid-bce", "discriminator returns logits; BCELoss -> BCEWithLogitsLoss", "paper")
+    safe = True
+    for f in p.code_files:
+        try:
+            safe = safe and logits_safe(parse_cst(f, p.texts[f]))
+        except GanlintError:
+            continue
+    return _code_transform_fix(p, "GL111", 1, "sigmoid-bce", "discriminator returns logits; BCELoss -> BCEWithLogitsLoss",
+                               "paper", safe=safe)
 
 
 @recipe("GL115", "gan")
@@ -560,8 +570,11 @@ def make_plan(files: list[str], *, family: str | None = None, select: list[str] 
                     existing.append(d)
             break
     for code, fixes in by_code.items():
+        # one rule, one safety: when the rule or the planner finds any part of a code's fix unsafe, the whole
+        # fix for that code waits for --unsafe-fixes (half of it could leave the code inconsistent)
+        code_safe = all(fx.safe for fx in fixes)
         for fx in fixes:
-            (plan.fixes if (fx.safe or unsafe) else plan.unsafe_skipped).append(fx)
+            (plan.fixes if (code_safe or unsafe) else plan.unsafe_skipped).append(fx)
     # manual: findings with a Fix but nothing applied for their code
     planned = {f.code for f in plan.fixes}
     plan.manual = [f for f in plan.manual if f.code not in planned]

@@ -76,9 +76,7 @@ def test_unsafe_fix_needs_the_flag(project):
                      fix=Fix("drop optim_alpha", [Edit("remove-setting", cfg, target="optim_alpha")], safe=False, stage=2))
     files = input_files([str(d)])
     plan = make_plan(files, findings=[unsafe], select=["GL002"])
-    assert [f.code for f in plan.unsafe_skipped] == ["GL002"]
-    # the safe part the planner derives (Adam betas in code) still applies; the unsafe removal does not
-    assert all(e.kind == "transform-code" for f in plan.fixes for e in f.edits)
+    assert {f.code for f in plan.unsafe_skipped} == {"GL002"} and plan.fixes == []
     assert "optim_alpha" in (apply_plan(plan).new_texts.get(cfg) or open(cfg).read())
     plan = make_plan(files, findings=[unsafe], select=["GL002"], unsafe=True)
     assert "optim_alpha" not in apply_plan(plan).new_texts[cfg]
@@ -109,3 +107,14 @@ def test_atomic_write_failure_before_replacing(tmp_path):
 def test_healthy_twins_need_nothing(project, name):
     res = fix_files([str(project(name))], upto=None)
     assert res.new_texts == {} and res.applied == []
+
+
+def test_logits_fix_is_unsafe_when_the_code_reads_d_as_a_probability(project):
+    d = project("gan_002_broken")
+    train = d / "train.py"
+    train.write_text(train.read_text().replace("        opt_g.step()\n", "        opt_g.step()\n        acc = (D(real) > 0.5).float().mean()\n"))
+    plan = plan_for(d)
+    assert "GL111" in {f.code for f in plan.unsafe_skipped} and "GL111" not in {f.code for f in plan.fixes}
+    res = apply_plan(plan)
+    assert "nn.Sigmoid()" in (res.new_texts.get(str(d / "model.py")) or (d / "model.py").read_text())
+    assert "GL111" in {f.code for f in plan_for(d, unsafe=True).fixes}

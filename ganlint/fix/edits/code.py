@@ -218,6 +218,41 @@ def sigmoid_bce(module: cst.Module, params: dict) -> cst.Module:
     return module.visit(T())
 
 
+def logits_safe(module: cst.Module, class_pattern: str = CRITIC_NAME.pattern) -> bool:
+    """Whether every use of the discriminator's output is one `sigmoid-bce` rewrites (a BCE criterion,
+    torch.log(D(x)), torch.log(1 - D(x))). Any other use (thresholds, accuracy, printing) would silently read
+    logits as probabilities: then the fix is unsafe."""
+    d_names = _instances(module, class_pattern)
+    if not d_names:
+        return True
+    ok = True
+
+    class V(cst.CSTVisitor):
+        def __init__(self):
+            self.stack: list[cst.CSTNode] = []
+
+        def on_visit(self, node):
+            if isinstance(node, cst.Call) and call_name(node) in d_names:
+                parents = [p for p in self.stack if isinstance(p, cst.Call)]
+                parent = parents[-1] if parents else None
+                name = (call_name(parent) or "") if parent is not None else ""
+                last = name.split(".")[-1]
+                allowed = last in ("BCELoss", "binary_cross_entropy", "log", "criterion", "loss_fn", "bce", "mean", "sum") \
+                    or "loss" in last.lower() or "criterion" in last.lower() or call_name(parent) in d_names
+                # D(G(z)): the inner call is G's; a D-call whose closest enclosing call is not a loss is a raw use
+                if parent is None or not allowed:
+                    nonlocal ok
+                    ok = False
+            self.stack.append(node)
+            return True
+
+        def on_leave(self, node):
+            self.stack.pop()
+
+    module.visit(V())
+    return ok
+
+
 # -- GL110: saturating generator loss -> non-saturating --------------------------------------
 @transform("non-saturating-loss")
 def non_saturating(module: cst.Module, params: dict) -> cst.Module:
