@@ -127,10 +127,10 @@ def scatter(real: list, fake: list, title: str, width: int = 470, height: int = 
             out.append(f'<circle cx="{X(p[0]):.1f}" cy="{Y(p[1]):.1f}" r="2.2" fill="#2563eb" fill-opacity=".35"/>')
     for p in fake:
         if len(p) >= 2 and all(math.isfinite(c) for c in p[:2]):
-            out.append(f'<circle cx="{X(p[0]):.1f}" cy="{Y(p[1]):.1f}" r="2.2" fill="#111827" fill-opacity=".8"/>')
+            out.append(f'<circle cx="{X(p[0]):.1f}" cy="{Y(p[1]):.1f}" r="2.2" fill="#dc2626" fill-opacity=".75"/>')
     lx = L + S + 10
     out.append(f'<circle cx="{lx}" cy="{T + 8}" r="4" fill="#2563eb" fill-opacity=".5"/><text x="{lx + 8}" y="{T + 12}" class="tk">real</text>'
-               f'<circle cx="{lx}" cy="{T + 26}" r="4" fill="#111827"/><text x="{lx + 8}" y="{T + 30}" class="tk">generated</text>')
+               f'<circle cx="{lx}" cy="{T + 26}" r="4" fill="#dc2626"/><text x="{lx + 8}" y="{T + 30}" class="tk">generated</text>')
     out.append("</svg>")
     return f'<figure class="chart">{"".join(out)}</figure>'
 
