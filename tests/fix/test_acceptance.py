@@ -36,7 +36,7 @@ def test_000_wgan_gp_covers_both_modes_with_the_real_spread(project, tmp_path):
 
 def test_003_vae_config_and_code_and_lower_kl_oscillation(project, tmp_path):
     d = project("vae_003_broken")
-    r, rep = verify(d, tmp_path / "out", "--steps", "2000")
+    r, rep = verify(d, tmp_path / "out", "--steps", "2000", "--stage", "2")
     cfg = (tmp_path / "out" / "config.py").read_text()
     model = (tmp_path / "out" / "model.py").read_text()
     assert "config['vae_lr'] = 3e-4" in cfg or "config['vae_lr'] = 1e-4" in cfg
@@ -51,7 +51,7 @@ def test_003_vae_config_and_code_and_lower_kl_oscillation(project, tmp_path):
 
 def test_004_energy_gap_larger_with_the_head_rescaled(project, tmp_path):
     d = project("energy_004_broken")
-    r, rep = verify(d, tmp_path / "out", "--steps", "500", "--trials", "3")
+    r, rep = verify(d, tmp_path / "out", "--steps", "500", "--trials", "3", "--stage", "2")
     model = (tmp_path / "out" / "model.py").read_text()
     assert "E = self.act(raw * 0.5) * 2.0 + 0.1" in model
     ba = rep["before_after"]["energy_gap"]
