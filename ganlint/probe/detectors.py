@@ -175,7 +175,8 @@ def detect(probe) -> list[Finding]:
 
     # GL506 loss oscillation (info)
     o506 = opt("GL506")
-    for name in ("loss", "loss_d", "loss_g"):
+    # adversarial losses (loss_d, loss_g) see-saw by design: only single-objective losses are judged
+    for name in ("loss",) if fam not in GAN else ():
         v = _vals(probe, name)
         if len(v) < 200:
             continue
@@ -322,7 +323,7 @@ def summary_metrics(probe) -> dict[str, float]:
         v = _vals(probe, name)
         return mean(v[-n:]) if v else None
 
-    for k in ("mode_coverage", "kl_real_fake", "kl_fake_real", "log_likelihood", "mmd"):
+    for k in ("mode_coverage", "precision", "kl_real_fake", "kl_fake_real", "log_likelihood", "mmd"):
         if last(k, 1) is not None:
             m[k] = last(k, 1)
     if _vals(probe, "spread_ratio"):

@@ -180,7 +180,7 @@ def render_html(report) -> str:
                  f"· {report.stopped} · {_e(report.device)}{f' · {report.threads} thread(s)' if report.threads else ''} · seed {report.seed} "
                  f"· data {_e(report.data.get('name', '?'))} · {m.get('seconds', 0):.1f} s · health score {score:.2f} (lower is healthier)</div></header><main>")
     # KPIs
-    kpis = [("mode_coverage", "mode coverage", lambda v: f"{v:.0%}"), ("spread_ratio", "spread gen/real", lambda v: f"{v:.2f}"),
+    kpis = [("mode_coverage", "mode coverage", lambda v: f"{v:.0%}"), ("precision", "on a real mode", lambda v: f"{v:.0%}"), ("spread_ratio", "spread gen/real", lambda v: f"{v:.2f}"),
             ("kl_real_fake", "KL(real‖gen)", _fmt), ("kl_fake_real", "KL(gen‖real)", _fmt), ("mmd", "MMD", _fmt),
             ("kl_final", "KL term", _fmt), ("kl_oscillation", "KL oscillation", _fmt), ("kl_trend", "KL trend /1k", _fmt),
             ("energy_gap", "energy gap", _fmt), ("infonce_accuracy", "InfoNCE acc.", _fmt),
@@ -218,8 +218,8 @@ def render_html(report) -> str:
         charts.append(scatter(smp["real"], smp["fake"], f"real vs generated (step {smp.get('step')})"))
     losses = {k: v for k, v in s.items() if k in ("loss_d", "loss_g", "loss", "recon")}
     charts.append(line_chart("losses", losses))
-    samp = {k: v for k, v in s.items() if k in ("spread_ratio", "mode_coverage")}
-    charts.append(line_chart("generated vs real: spread ratio, mode coverage", samp, hlines=[(0.5, "GL511 0.5"), (1.0, "")]))
+    samp = {k: v for k, v in s.items() if k in ("spread_ratio", "mode_coverage", "precision")}
+    charts.append(line_chart("generated vs real: spread ratio, mode coverage, precision", samp, hlines=[(0.5, "GL511 0.5"), (1.0, "")]))
     charts.append(line_chart("KL between real and generated (KDE)", {k: v for k, v in s.items() if k in ("kl_real_fake", "kl_fake_real")}, log=True))
     charts.append(line_chart("critic outputs / penalty norm", {k: v for k, v in s.items() if k in ("d_real", "d_fake", "gp_norm", "wasserstein")},
                              hlines=[(1.0, "‖∇D‖=1")] if "gp_norm" in s else None))

@@ -71,6 +71,8 @@ class Reference:
             dist = torch.cdist(fake, self.modes)
             lab = dist.argmin(1)
             near = dist.min(1).values
+            radius = torch.tensor([3.0 * max(r, 1e-6) for r in self.rms])
+            out["precision"] = float((near <= radius[lab] + 1e-6).float().mean())  # share of samples on some mode
             covered, ratios, per_mode = 0, [], []
             for j in range(k):
                 sel = (lab == j) & (near <= 3.0 * max(self.rms[j], 1e-6) + 1e-6)
