@@ -37,6 +37,7 @@ def report_dict(vres, plan) -> dict[str, Any]:
         "wall_seconds": round(vres.wall_seconds, 2),
         "applied": [fx.to_dict() for fx in vres.result.applied],
         "samples": {"before": b.samples, "after": f.samples},
+        "series": {"before": b.series, "after": f.series},
     }
 
 
@@ -65,6 +66,31 @@ def _scatter(samples: dict[str, Any], title: str, size: int = 280) -> str:
             f"<figcaption>{html.escape(title)} (blue real, black generated)</figcaption></figure>")
 
 
+def _plots(d: dict[str, Any]) -> str:
+    """Before/after scatter plots side by side, then one chart per measured series (before and after)."""
+    before, after = d["samples"]["before"] or {}, d["samples"]["after"] or {}
+    try:
+        from ganlint.probe.html import line_chart, scatter
+    except Exception:  # noqa: BLE001 - the probe's helpers are optional here
+        line_chart = scatter = None
+    if scatter is not None:
+        sc = scatter(before.get("real") or [], before.get("fake") or [], "before") + \
+            scatter(after.get("real") or [], after.get("fake") or [], "after")
+    else:
+        sc = ""
+    if "<svg" not in sc:
+        sc = _scatter(before, "before") + _scatter(after, "after")
+    charts = ""
+    if line_chart is not None:
+        sb, sa = d.get("series", {}).get("before") or {}, d.get("series", {}).get("after") or {}
+        for k in [k for k in sb if k in sa]:
+            try:
+                charts += line_chart(k, {"before": sb[k], "after": sa[k]})
+            except Exception:  # noqa: BLE001
+                continue
+    return f'<div class="side">{sc}</div><div class="side" style="flex-wrap:wrap">{charts}</div>'
+
+
 def render_html(d: dict[str, Any]) -> str:
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{_f(v['before'])}</td><td>{_f(v['after'])}</td></tr>"
                    for k, v in d["before_after"].items())
@@ -77,10 +103,11 @@ def render_html(d: dict[str, Any]) -> str:
                       for a in d["applied"])
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>ganlint fix report</title>
 <style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:3px 8px}}
-.side{{display:flex;gap:2em}}</style></head><body>
+.side{{display:flex;gap:2em}} .plot{{fill:#fafafa;stroke:#ccc}} .tk{{font-size:10px;fill:#555}} .ct{{font-size:13px;font-weight:bold}}
+figure{{margin:0}} .lg{{margin-right:1em;font-size:12px}} .lg i{{display:inline-block;width:10px;height:10px;margin-right:4px}}</style></head><body>
 <h1>ganlint fix --verify ({html.escape(str(d['family']))})</h1>
 <p>{d['probe_runs']} probe run(s), CPU {d['cpu_seconds']} s. Health (lower is better): {_f(d['baseline']['health'])} before, {_f(d['final']['health'])} after.</p>
-<div class="side">{_scatter(d['samples']['before'], 'before')}{_scatter(d['samples']['after'], 'after')}</div>
+{_plots(d)}
 <h2>Before / after</h2><table><tr><th>metric</th><th>before</th><th>after</th></tr>{rows}</table>
 <p>Runtime codes before: {html.escape(', '.join(d['baseline']['codes']) or '-')}; after: {html.escape(', '.join(d['final']['codes']) or '-')}</p>
 <h2>Stages</h2><table><tr><th>stage</th><th>decision</th><th>health</th><th>fixes</th></tr>{stages}</table>

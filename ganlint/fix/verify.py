@@ -69,6 +69,7 @@ class Run:
     per_mode: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    series: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "health": self.score, "healthy": self.healthy, "codes": self.codes,
@@ -141,9 +142,23 @@ def probe_texts(texts: dict[str, str], files: list[str], root: str, kwargs: dict
                                          if f["code"].startswith("GL5"))
         return {"label": label, "score": float(health_score(report)), "healthy": is_healthy(d), "metrics": metrics,
                 "codes": sorted({f["code"] for f in d.get("findings", [])}), "samples": _small_samples(d.get("samples", {})),
-                "per_mode": _per_mode(d), "seconds": time.perf_counter() - t0, "error": None}
+                "per_mode": _per_mode(d), "series": _small_series(d.get("series", {})),
+                "seconds": time.perf_counter() - t0, "error": None}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+PLOT_SERIES = ("spread_ratio", "mode_coverage", "kl_real_fake", "kl", "energy_gap", "loss_d", "loss_g", "loss")
+
+
+def _small_series(series: dict[str, Any], n: int = 120) -> dict[str, list]:
+    out = {}
+    for k in PLOT_SERIES:
+        pts = series.get(k)
+        if isinstance(pts, list) and pts:
+            stride = max(1, len(pts) // n)
+            out[k] = pts[::stride]
+    return out
 
 
 def _small_samples(samples: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +235,8 @@ def _fmt(v: Any) -> str:
 
 def _run_from(d: dict[str, Any], params: dict[str, Any] | None = None) -> Run:
     return Run(d.get("label", ""), float(d["score"]), bool(d["healthy"]), dict(d.get("metrics", {})), list(d.get("codes", [])),
-               float(d.get("seconds", 0.0)), d.get("samples", {}), d.get("per_mode", []), d.get("error"), dict(params or {}))
+               float(d.get("seconds", 0.0)), d.get("samples", {}), d.get("per_mode", []), d.get("error"), dict(params or {}),
+               d.get("series", {}))
 
 
 # the documents' symptom per family: (metric, +1 higher is better / -1 lower is better)
