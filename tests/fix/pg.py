@@ -46,16 +46,25 @@ class Cluster:
         self.port = free_port()
         self.user = "ganlint"
         self.as_root = os.geteuid() == 0
+        self.os_user = None
         if self.as_root:
             import pwd
 
-            pw = pwd.getpwnam("postgres")
-            for p in (self.root, self.sock):
-                os.chown(p, pw.pw_uid, pw.pw_gid)
+            for name in ("postgres", "nobody"):  # the server refuses to run as root
+                try:
+                    pw = pwd.getpwnam(name)
+                except KeyError:
+                    continue
+                self.os_user = name
+                for p in (self.root, self.sock):
+                    os.chown(p, pw.pw_uid, pw.pw_gid)
+                break
+            else:
+                raise RuntimeError("running as root and no `postgres` or `nobody` user to run the server as")
 
     def _cmd(self, *args: str) -> list[str]:
         cmd = [os.path.join(self.bindir, args[0]), *args[1:]]
-        return (["runuser", "-u", "postgres", "--"] + cmd) if self.as_root else cmd
+        return (["runuser", "-u", self.os_user, "--"] + cmd) if self.as_root else cmd
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(self._cmd(*args), stdin=subprocess.DEVNULL, capture_output=True, text=True,
