@@ -470,7 +470,6 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
         final = best
     result = _result_for(plan, best_texts, kept, upto, final.params)
     cpu = _cpu() - t_cpu
-    runs = [baseline] + [r for _, r, _ in stage_runs] + trials
     first_healthy = next((i + 1 for i, r in enumerate(pool.log) if r.healthy), None)
     vres = VerifyResult(result, baseline, stage_runs, trials, final, pool.count, cpu, time.perf_counter() - t_wall,
                         study_name, first_healthy_run=first_healthy)
@@ -479,7 +478,6 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
         from ganlint.fix.report import write_reports
 
         vres.report_paths = write_reports(vres, plan, opts.report_dir)
-    del runs
     return vres
 
 
