@@ -101,3 +101,32 @@ def test_posterior_collapse_and_saturation_windows():
     assert f["GL502"].evidence["network"] == "critic"
     q.rule_options = {"GL501": {"fraction": 0.95}}
     assert "GL501" not in _codes(q)
+
+
+def test_sample_statistics_low_and_high_dimension():
+    import torch
+
+    from ganlint.probe.stats import Reference
+
+    g = torch.Generator().manual_seed(0)
+    means = torch.tensor([[-2.0, 0.0], [2.0, 0.0]])
+    real = means[torch.randint(2, (4000,), generator=g)] + 0.5 * torch.randn(4000, 2, generator=g)
+    ref = Reference(real, means)
+    same = ref.compare(means[torch.randint(2, (768,), generator=g)] + 0.5 * torch.randn(768, 2, generator=g))
+    line = means[torch.randint(2, (768,), generator=g)] + torch.stack([torch.zeros(768), 0.5 * torch.randn(768, generator=g)], 1)
+    one = ref.compare(means[1] + 0.5 * torch.randn(768, 2, generator=g))
+    assert same["mode_coverage"] == 1.0 and 0.8 < same["spread_ratio"] < 1.25 and same["kl_real_fake"] < 0.3
+    assert ref.compare(line)["spread_ratio"] < 0.2  # points on a line: the generalised spread collapses
+    assert one["mode_coverage"] == 0.5 and one["kl_real_fake"] > same["kl_real_fake"] + 0.3
+    hi = torch.randn(3000, 8, generator=g)
+    ref8 = Reference(hi, hi.mean(0, keepdim=True))
+    near, far = ref8.compare(torch.randn(768, 8, generator=g)), ref8.compare(torch.randn(768, 8, generator=g) + 2)
+    assert "kl_real_fake" not in near and near["mmd"] < far["mmd"]
+
+
+def test_csv_with_header_loads(tmp_path):
+    from ganlint.probe.data import load_file
+
+    (tmp_path / "d.csv").write_text("x,y\n1,2\n3,4\n5,6\n")
+    ds = load_file(str(tmp_path / "d.csv"))
+    assert tuple(ds.x.shape) == (3, 2) and float(ds.x[2, 1]) == 6.0
