@@ -241,6 +241,16 @@ def render_html(report) -> str:
                                  hlines=[(0.1, "GL530 gap 0.1")]))
         charts.append(line_chart("in-batch InfoNCE accuracy", {k: v for k, v in s.items() if k in ("infonce_accuracy", "infonce_chance")}))
     parts.append(f"<section><h2>Measurements</h2><div class=grid2>{''.join(c for c in charts if c)}</div></section>")
+    per_mode = (smp.get("stats") or {}).get("per_mode") or []
+    if per_mode:
+        prow = "".join(
+            f"<tr><td>{p['mode']}</td><td>{p['real_share']:.0%}</td><td>{p['share']:.0%}</td><td>{_fmt(p['real_spread'])}</td>"
+            f"<td>{_fmt(p['fake_spread']) if p.get('fake_spread') is not None else '–'}</td>"
+            f"<td>{_fmt(p['spread_ratio']) if p.get('spread_ratio') is not None else '–'}</td>"
+            f"<td>{'yes' if p['covered'] else '<b style=color:#dc2626>no</b>'}</td></tr>" for p in per_mode)
+        parts.append("<section><h2>Modes of the real data (last evaluation)</h2><table><tr><th>mode</th><th>real share</th>"
+                     "<th>generated share</th><th>real spread</th><th>generated spread</th><th>ratio</th><th>covered</th></tr>"
+                     f"{prow}</table></section>")
     # tables
     rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v.get('value') if isinstance(v, dict) else v)}</td>"
                    f"<td class=muted>{_e(v.get('from') if isinstance(v, dict) else '')}</td></tr>" for k, v in report.settings.items())
