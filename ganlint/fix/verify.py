@@ -9,7 +9,6 @@ can be in-memory (default), a local SQLite file (resume) or any database URL Opt
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import resource
@@ -441,7 +440,7 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
         chain, out = chain[1:], out[1:]
         while True:
             i = 0
-            for i, (d, (label, texts)) in enumerate(zip(out, chain)):
+            for i, (d, (_label, texts)) in enumerate(zip(out, chain)):
                 s = pending[i]
                 run = _run_from(d)
                 ok = better(run, best, opts.family)

@@ -472,7 +472,6 @@ def kl_annealing(module: cst.Module, params: dict) -> cst.Module:
             return f"{code(node.value)}.{steps_key}"
         return repr(steps_default)
 
-    done_classes: set[str] = set()
 
     class FindUse(cst.CSTVisitor):
         def __init__(self):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ganlint.fix.edits.base import ConfigDoc, EditError, Entry
-from ganlint.fix.edits.values import coerce_like, is_string_list, render_list, render_number
+from ganlint.fix.edits.values import coerce_like, render_list, render_number
 
 
 @dataclass
