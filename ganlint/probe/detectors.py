@@ -201,6 +201,8 @@ def detect(probe) -> list[Finding]:
             out.append(_make(probe, "GL510", f"generated samples cover {covered} of {modes} modes of the real data "
                              f"(last two evaluations, steps {int(probe.series['mode_coverage'][-2][0])}-{int(probe.series['mode_coverage'][-1][0])})",
                              _loc(probe, "generator"), {"modes": modes, "modes_covered": covered, "coverage": [_r(c) for c in cov[-3:]],
+                                                        "steps": [int(probe.series["mode_coverage"][-2][0]), int(probe.series["mode_coverage"][-1][0])],
+                                                        "network": "generator",
                                                         "per_mode": probe.last_samples.get("stats", {}).get("per_mode")},
                              related=_related(probe, "critic"),
                              confirms=[c for c in ("GL001", "GL102", "GL103") if conf[c]] or None))
@@ -250,15 +252,17 @@ def detect(probe) -> list[Finding]:
         if len(kl) >= 100:
             o520, o521, o522 = opt("GL520"), opt("GL521"), opt("GL522")
             km = kl_measures(probe, o520, o521)
+            kl_steps = [int(probe.series["kl"][0][0]), int(probe.series["kl"][-1][0])]
             if km["kl_oscillation"] > o520["min_rel_std"] and km["kl_flip_rate"] > o520["min_flip_rate"] and km["kl_noise_ratio"] > 4:
                 out.append(_make(probe, "GL520", f"the KL term oscillates: detrended windowed KL varies by {km['kl_oscillation']:.0%} of its mean, "
                                  f"direction changes in {km['kl_flip_rate']:.0%} of windows ({km['kl_noise_ratio']:.0f}x the sampling noise)",
-                                 _loc(probe, "vae", "kl_weight"), {k: _r(v) for k, v in km.items()},
+                                 _loc(probe, "vae", "kl_weight"), {**{k: _r(v) for k, v in km.items()}, "steps": kl_steps, "network": "vae"},
                                  related=_related(probe, "setting:learning_rate")))
             if km["kl_trend_rel"] > o521["min_rel_rise"]:
                 out.append(_make(probe, "GL521", f"the KL term keeps rising after the warm-up: +{km['kl_trend_rel']:.0%} of its mean "
                                  f"from step {km['kl_after_step']} to the end (KL {km['kl_start']:.3g} -> {km['kl_end']:.3g})",
-                                 _loc(probe, "vae", "kl_weight"), {k: _r(v) for k, v in km.items()},
+                                 _loc(probe, "vae", "kl_weight"), {**{k: _r(v) for k, v in km.items()},
+                                                                   "steps": [km["kl_after_step"], kl_steps[1]], "network": "vae"},
                                  related=_related(probe, "setting:latent_dim")))
             lastkl, win = _last_window(probe, "kl")
             act, _ = _last_window(probe, "active_units")
