@@ -135,6 +135,17 @@ def load_file(path: str) -> Dataset:
                 arr = torch.from_numpy(np.loadtxt(path, delimiter=",", dtype=np.float32, skiprows=1))
         elif ext in (".pt", ".pth"):
             obj = torch.load(path, map_location="cpu", weights_only=True)
+            pair = None
+            if isinstance(obj, dict):
+                for hk, ak in (("h", "a"), ("context", "action"), ("contexts", "actions")):
+                    if hk in obj and ak in obj:
+                        pair = (obj[hk], obj[ak])
+            elif isinstance(obj, (list, tuple)) and len(obj) == 2 and all(hasattr(o, "shape") for o in obj) \
+                    and obj[0].shape[0] == obj[1].shape[0]:
+                pair = tuple(obj)
+            if pair is not None:  # energy models: (contexts, actions)
+                h, a = (torch.as_tensor(o).float().reshape(len(o), -1) for o in pair)
+                return Dataset(os.path.basename(path), h=h, a=a, info={"kind": "file", "path": path, "n": int(h.shape[0])})
             if isinstance(obj, dict):
                 obj = obj.get("x", obj.get("data", next(iter(obj.values()))))
             if isinstance(obj, (list, tuple)):

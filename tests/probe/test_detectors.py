@@ -130,3 +130,15 @@ def test_csv_with_header_loads(tmp_path):
     (tmp_path / "d.csv").write_text("x,y\n1,2\n3,4\n5,6\n")
     ds = load_file(str(tmp_path / "d.csv"))
     assert tuple(ds.x.shape) == (3, 2) and float(ds.x[2, 1]) == 6.0
+
+
+def test_pt_file_with_context_action_pairs(tmp_path):
+    import torch
+
+    from ganlint.probe.data import load_file
+
+    torch.save({"h": torch.randn(50, 8), "a": torch.randn(50, 4)}, tmp_path / "pairs.pt")
+    ds = load_file(str(tmp_path / "pairs.pt"))
+    assert ds.x is None and tuple(ds.h.shape) == (50, 8) and tuple(ds.a.shape) == (50, 4)
+    h, a = ds.batch(16)
+    assert h.shape == (16, 8) and a.shape == (16, 4)
