@@ -123,6 +123,9 @@ def probe(
     except GanlintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2)
+    except KeyboardInterrupt:  # before training started (during training the run stops and reports)
+        print("interrupted before training started: no report written", file=sys.stderr)
+        raise typer.Exit(130)
     from ganlint.checking.registry import select_rules
 
     wanted = {r.code for r in select_rules(opts.select, opts.ignore)}
