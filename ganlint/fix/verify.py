@@ -95,7 +95,10 @@ class VerifyResult:
         b, f = self.baseline, self.final
         lines = [f"verify: baseline health {b.score:.3f}{' (healthy)' if b.healthy else ''}; codes {', '.join(b.codes) or '-'}"]
         for st, run, kept in self.stage_runs:
-            lines.append(f"  stage {st}: health {run.score:.3f} -> {'kept' if kept else 'dropped (no improvement)'}")
+            lines.append(f"  stage {st}: health {run.score:.3f}{' (healthy)' if run.healthy else ''}, codes {', '.join(run.codes) or '-'} -> "
+                         + ("kept" if kept else f"dropped (no measured improvement in {run.metrics.get('steps_run', '?'):g} steps; "
+                                                 f"more --steps, or apply it without --verify)" if isinstance(run.metrics.get('steps_run'), (int, float))
+                            else "dropped (no measured improvement)"))
         if self.trials:
             chosen = f"chosen {self.final.params}" if self.final.params else "none better than the kept stages"
             lines.append(f"  search: {len(self.trials)} trial(s); {chosen}")
