@@ -5,6 +5,7 @@ import ast
 import re
 from typing import Any
 
+from ganlint.reading.astwalk import walk
 from ganlint.core.types import Location
 from ganlint.reading.code.facts import ConfigRef, Arg
 
@@ -141,7 +142,7 @@ class Source:
 
 def names_in(node: ast.AST) -> set[str]:
     out = set()
-    for n in ast.walk(node):
+    for n in walk(node):
         if isinstance(n, ast.Name):
             out.add(n.id)
         elif isinstance(n, ast.Attribute):

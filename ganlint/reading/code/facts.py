@@ -6,6 +6,7 @@ rules only read them. Columns are 1-based; `end_column` is exclusive (SARIF styl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -23,6 +24,7 @@ _ROLE_TOKENS = {
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
+@lru_cache(maxsize=8192)
 def role_from_name(name: str) -> str | None:
     """Role a class or variable name says: MLPGenerator -> generator, netD -> critic, EnergyModel -> energy.
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 
+from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import Source, dotted, last, literal
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 
@@ -93,7 +94,7 @@ class NetworkReader:
             self._stmt(st)
 
     def _loop_param(self, it: ast.AST) -> str | None:
-        for n in ast.walk(it):
+        for n in walk(it):
             if isinstance(n, ast.Name) and n.id in self.net.params:
                 return n.id
             if isinstance(n, ast.Attribute) and n.attr in self.attr_params:
@@ -102,7 +103,7 @@ class NetworkReader:
 
     def _stmt(self, st: ast.stmt) -> None:
         if isinstance(st, ast.For):
-            names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
+            names = {n.id for n in walk(st.target) if isinstance(n, ast.Name)}
             self.loops.append((names, self._loop_param(st.iter)))
             self._block(st.body)
             self.loops.pop()
@@ -333,7 +334,8 @@ class NetworkReader:
         self.assigns: dict[str, list[tuple[int, int, ast.AST]]] = {}
         returns: list[ast.Return] = []
         loop_layers: set[str] = set()  # `for layer in self.layers:` -> layer(x) is a layer call
-        for st in ast.walk(fn):
+        nodes = list(walk(fn))
+        for st in nodes:
             if isinstance(st, ast.Assign):
                 for t in st.targets:
                     if isinstance(t, ast.Name):
@@ -341,13 +343,13 @@ class NetworkReader:
             elif isinstance(st, ast.Return) and st.value is not None:
                 returns.append(st)
             elif isinstance(st, ast.For) and self._over_layers(st.iter):
-                loop_layers |= {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
+                loop_layers |= {n.id for n in walk(st.target) if isinstance(n, ast.Name)}
         for v in self.assigns.values():
             v.sort(key=lambda x: x[0])
         stack_by_attr = {s.attr: s for s in self.net.stacks}
         seen: set = set()
         # hidden: a sigmoid whose value is fed (through names and shape ops only) into a weighted layer
-        for node in ast.walk(fn):
+        for node in nodes:
             if not isinstance(node, ast.Call) or not self._is_layer_call(node.func, stack_by_attr, loop_layers):
                 continue
             for a in node.args:

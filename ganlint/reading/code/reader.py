@@ -6,6 +6,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from ganlint.reading.astwalk import node_fields, walk
 from ganlint.reading.code.astutil import CONFIG_NAMES, Source, call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import (
     CodeFacts, Construction, ExpUse, GradCall, GradClip, KLWeight, LossCall, Marker, Optimizer,
@@ -42,7 +43,8 @@ _ANNEAL_WORDS = ("step", "epoch", "iter", "anneal", "warm", "cycl", "schedul", "
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
 _G_TOKENS = {"g", "gen", "generator", "netg"}
-_SKIP = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+_SKIP = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)  # only ever in ctx/op/ops fields
+_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into
 
 
 @dataclass
@@ -170,7 +172,7 @@ class CodeReader:
         fn = self.funcs[-1]
         if isinstance(st, (ast.For, ast.AsyncFor)):
             self._expr(st.iter)
-            names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
+            names = {n.id for n in walk(st.target) if isinstance(n, ast.Name)}
             self._record_assign(st.target, None, st)
             self.loops.append((names, st.iter))
             self._body(st.body)
@@ -268,7 +270,18 @@ class CodeReader:
                     ref = self.src.config_ref(n)
                     if ref is not None and type(n.ctx) is not ast.Store:
                         self.f.config_keys.add(ref.key)
-            children = [c for c in ast.iter_child_nodes(n) if not isinstance(c, _SKIP)]
+            fields = _EXPR_FIELDS.get(cls)
+            if fields is None:
+                fields = _EXPR_FIELDS[cls] = tuple(f for f in node_fields(cls) if f not in ("ctx", "op", "ops"))
+            children = []
+            for name in fields:  # ast.iter_child_nodes(n) in its order, less the _SKIP kinds (ctx/op/ops)
+                value = getattr(n, name, None)
+                if value.__class__ is list:
+                    for c in value:
+                        if isinstance(c, ast.AST):
+                            children.append(c)
+                elif isinstance(value, ast.AST):
+                    children.append(value)
             for c in reversed(children):
                 push(c)
 
@@ -309,7 +322,7 @@ class CodeReader:
 
     def _is_kl_expr(self, value: ast.AST) -> bool:
         has_exp = has_mu = False
-        for n in ast.walk(value):
+        for n in walk(value):
             if isinstance(n, ast.Call):
                 cn = last(call_name(n))
                 if cn in ("kl_divergence", "kl_div"):
@@ -325,7 +338,7 @@ class CodeReader:
     def _annealed(self, value: ast.AST | None) -> bool:
         if value is None:
             return False
-        for n in ast.walk(value):
+        for n in walk(value):
             nm = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
             if nm and any(w in nm.lower() for w in _ANNEAL_WORDS):
                 return True
@@ -346,7 +359,7 @@ class CodeReader:
             if node.id in names:
                 return "parameters" in (dotted(getattr(it, "func", None)) or "") or any(
                     isinstance(c, ast.Call) and last(call_name(c)) in ("parameters", "named_parameters")
-                    for c in ast.walk(it))
+                    for c in walk(it))
         return False
 
     def _clip_arg(self, call: ast.Call):
@@ -376,7 +389,7 @@ class CodeReader:
                 if not any(x.lower().startswith("mu") or x.lower() in ("mean", "z_mean", "loc", "z_mu", "m") for x in names_in(other)):
                     continue
                 if any(isinstance(c, ast.Call) and last(call_name(c)) in ("randn_like", "randn", "normal_", "normal")
-                       for c in ast.walk(m)) or any("eps" in x.lower() for x in names_in(m)):
+                       for c in walk(m)) or any("eps" in x.lower() for x in names_in(m)):
                     self.f.reparameterisations.append(Marker("reparam", self.src.loc(n), self.src.seg(n), self._scope()))
 
     # -- calls ------------------------------------------------------------------------------------
@@ -463,7 +476,7 @@ class CodeReader:
                 b = _base_name(arg)
                 if _is_logvar(b):
                     f.clamped_logvars.add(norm_var(b))
-                for m in ast.walk(arg):
+                for m in walk(arg):
                     if isinstance(m, ast.Call) and last(call_name(m)) in ("exp", "exp_"):
                         self.clamped_exp.add(id(m))
         if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (isinstance(n.func, ast.Attribute) and not n.args)):
@@ -471,9 +484,9 @@ class CodeReader:
             b = _base_name(arg)
             if _is_logvar(b):
                 inline = id(n) in self.clamped_exp or any(
-                    isinstance(m, ast.Call) and last(call_name(m)) in ("clamp", "clip", "clamp_", "clip_") for m in ast.walk(arg))
+                    isinstance(m, ast.Call) and last(call_name(m)) in ("clamp", "clip", "clamp_", "clip_") for m in walk(arg))
                 var_node = arg
-                for m in ast.walk(arg):
+                for m in walk(arg):
                     if isinstance(m, (ast.Name, ast.Attribute)) and (m.id if isinstance(m, ast.Name) else m.attr) == b:
                         var_node = m
                         break
@@ -569,7 +582,7 @@ class CodeReader:
         if isinstance(node, ast.Call) and last(call_name(node)) == "lerp":
             return True
         if isinstance(node, ast.BinOp):
-            mults = [m for m in ast.walk(node) if isinstance(m, ast.BinOp) and isinstance(m.op, ast.Mult)]
+            mults = [m for m in walk(node) if isinstance(m, ast.BinOp) and isinstance(m.op, ast.Mult)]
             return True if isinstance(node.op, ast.Add) and mults else None
         if isinstance(node, ast.Name):
             low = node.id.lower()
@@ -639,7 +652,7 @@ class CodeReader:
             live: list[tuple[ast.Call, ast.AST | None]] = []
             zeros_live = []
             log_calls = []
-            for node in ast.walk(value):
+            for node in walk(value):
                 if isinstance(node, ast.Name) and node.id in tags:
                     t = tags[node.id]
                     real = real or t["real"]
@@ -723,7 +736,7 @@ class CodeReader:
             value = st.value
             if value is None or any(t in fn.kl_vars for t in targets):
                 continue
-            for node in ast.walk(value):
+            for node in walk(value):
                 if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
                     continue
                 for a, w in ((node.left, node.right), (node.right, node.left)):
@@ -769,9 +782,9 @@ class CodeReader:
         name_hint = any(w in fname for w in ("penalty", "gp", "lipschitz", "r1", "r2", "grad_pen"))
         two_sided = False
         normed: set[str] = set()
-        for node in ast.walk(fn.node):
+        for node in walk(fn.node):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and literal(node.right)[1] in (1, 1.0):
-                if any(isinstance(m, ast.Call) and last(call_name(m)) in ("norm", "vector_norm", "sqrt") for m in ast.walk(node.left)):
+                if any(isinstance(m, ast.Call) and last(call_name(m)) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)):
                     two_sided = True
             if isinstance(node, ast.Call) and last(call_name(node)) in ("norm", "pow", "vector_norm", "square", "sum"):
                 normed |= names_in(node)

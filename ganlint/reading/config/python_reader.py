@@ -27,9 +27,11 @@ lists (value_style "string-list").
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Iterable
 
 from ganlint.core.types import Setting
+from ganlint.reading.astwalk import calls_in, walk
 from ganlint.reading.config.values import finish, make_setting, string_list
 from ganlint.reading.vocabulary import tokens
 
@@ -53,6 +55,10 @@ ABSL_DEFINES = {"DEFINE_float", "DEFINE_integer", "DEFINE_string", "DEFINE_bool"
                 "DEFINE_list", "DEFINE_enum"}
 MAX_LITERAL_DEPTH = 20
 _NO = object()
+# ast.get_source_segment's own line split (\n, \r\n, \r only; form feeds stay inside a line)
+# the call names call() acts on, as whole words
+_CALL_WORDS = re.compile(r"\b(?:%s)\b" % "|".join(sorted({"add_argument", "option", "set_defaults", "update", *ABSL_DEFINES})))
+_SOURCE_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 def _config_like(name: str) -> bool:
@@ -68,6 +74,7 @@ class _Reader:
         self.path = path
         self.text = text
         self.lines = text.splitlines(keepends=True)
+        self._segment_lines: list[str] | None = None
         self.out: list[Setting] = []
         self.dict_names: set[str] = set()
 
@@ -126,11 +133,31 @@ class _Reader:
         end_line = getattr(node, "end_lineno", None) or line
         col = self.column(line, getattr(node, "col_offset", 0))
         end_col = self.column(end_line, node.end_col_offset) if getattr(node, "end_col_offset", None) is not None else None
-        raw = ast.get_source_segment(self.text, node)
+        raw = self.segment(node)
         self.out.append(
             make_setting(parts, value, self.path, line, col, end_line, end_col, style=style, raw=raw,
                          value_style=value_style, context=context)
         )
+
+    def segment(self, node: ast.AST) -> str | None:
+        """ast.get_source_segment(self.text, node), splitting the text once per file instead of per call."""
+        try:
+            if node.end_lineno is None or node.end_col_offset is None:
+                return None
+            lineno = node.lineno - 1
+            end_lineno = node.end_lineno - 1
+            col_offset = node.col_offset
+            end_col_offset = node.end_col_offset
+        except AttributeError:
+            return None
+        lines = self._segment_lines
+        if lines is None:
+            lines = self._segment_lines = _SOURCE_LINE.findall(self.text)
+        if end_lineno == lineno:
+            return lines[lineno].encode()[col_offset:end_col_offset].decode()
+        first = lines[lineno].encode()[col_offset:].decode()
+        last = lines[end_lineno].encode()[:end_col_offset].decode()
+        return "".join([first, *lines[lineno + 1:end_lineno], last])
 
     def column(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""
@@ -345,7 +372,7 @@ class _Reader:
                     if isinstance(t, ast.Name) and not t.id.startswith("__"):
                         self.field(t.id, stmt.value, style, context)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and config_like:
-                for sub in ast.walk(stmt):
+                for sub in walk(stmt):
                     if isinstance(sub, (ast.Assign, ast.AnnAssign)):
                         targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
                         for t in targets:
@@ -375,7 +402,7 @@ class _Reader:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.block(stmt.body, False)
                 if _config_like(stmt.name):  # def get_config(): return {'lr': 1e-3}
-                    for sub in ast.walk(stmt):
+                    for sub in walk(stmt):
                         if isinstance(sub, ast.Return) and sub.value is not None and self.is_dict_value(sub.value):
                             self.dict_literal(sub.value, [], "py-dict")
                 continue
@@ -391,9 +418,12 @@ class _Reader:
                     self.block(h.body, False)
 
     def calls(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                self.call(node)
+        # call() only acts on calls named in _CALL_WORDS: a plain-ASCII file without one of those words has
+        # none (a non-ASCII one may spell a name with characters that NFKC-normalise to it: always walked)
+        if self.text.isascii() and _CALL_WORDS.search(self.text) is None:
+            return
+        for node in calls_in(tree):
+            self.call(node)
 
 
 def read_python_settings(path: str, tree: ast.Module, text: str) -> list[Setting]:

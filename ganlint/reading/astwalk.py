@@ -1,0 +1,73 @@
+"""Syntax-tree walks shared by the readers: ast.walk's order and results, without its per-node generators.
+
+`ast.walk` calls `ast.iter_child_nodes` (a generator over `ast.iter_fields`, another generator) for every
+node; on real files that overhead is most of a reader's time. These walks read each class's `_fields` once
+and skip the fields that only ever hold plain values (names, numbers, flags).
+"""
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+# fields that hold str/int/None only, never a node: no child can be missed by skipping them
+_VALUE_FIELDS = frozenset({"id", "attr", "arg", "name", "module", "level", "kind", "type_comment", "conversion",
+                           "simple", "is_async"})
+# the fields that never hold a call either (contexts, operators, imported names): the call scan skips them too
+_NO_CALL_FIELDS = _VALUE_FIELDS | {"ctx", "op", "ops", "names"}
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+_CALL_FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
+_AST = ast.AST
+
+
+def node_fields(cls: type) -> tuple[str, ...]:
+    """The fields of `cls` that may hold nodes (a node or a list of them)."""
+    fields = _NODE_FIELDS.get(cls)
+    if fields is None:
+        fields = _NODE_FIELDS[cls] = tuple(f for f in cls._fields if f not in _VALUE_FIELDS)
+    return fields
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (itself included), breadth-first: exactly ast.walk's sequence."""
+    todo = [node]
+    push = todo.append
+    node_fields_of = _NODE_FIELDS.get
+    for n in todo:  # the list grows while it is read: breadth-first
+        cls = n.__class__
+        fields = node_fields_of(cls)
+        if fields is None:
+            fields = node_fields(cls)
+        for name in fields:
+            value = getattr(n, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+            elif isinstance(value, _AST):
+                push(value)
+        yield n
+
+
+def calls_in(tree: ast.AST) -> list[ast.Call]:
+    """Every Call under `tree`, in ast.walk's order (the nodes that cannot hold a call are not entered)."""
+    calls: list[ast.Call] = []
+    queue = [tree]
+    push = queue.append
+    fields_of = _CALL_FIELDS
+    call = ast.Call
+    for node in queue:
+        cls = node.__class__
+        if cls is call:
+            calls.append(node)
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _NO_CALL_FIELDS)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+            elif isinstance(value, _AST):
+                push(value)
+    return calls
