@@ -18,6 +18,9 @@ CONFIG_NAMES = {
 WRAPPERS = {"eval", "int", "float", "str", "bool", "list", "tuple", "loads", "literal_eval", "abs"}
 
 
+_REF_KINDS = (ast.Call, ast.Subscript, ast.Attribute, ast.Name)
+
+
 def dotted(node: ast.AST | None) -> str | None:
     """a.b.c for Name/Attribute chains, else None."""
     parts = []
@@ -94,7 +97,7 @@ class Source:
 
     def config_ref(self, node: ast.AST | None) -> ConfigRef | None:
         """cfg["k"], self.args['k'], args.k, config.model.k, cfg.get("k"), wrapped in eval/int/float/..."""
-        if node is None:
+        if node is None or node.__class__ not in _REF_KINDS:  # nothing else can be or wrap a config read
             return None
         start = node
         for _ in range(4):
