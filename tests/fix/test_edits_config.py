@@ -89,6 +89,29 @@ def test_toml_round_trip():
     assert tomllib.loads(out)["energy"]["grad_clip"] == 0.3
 
 
+
+def test_toml_remove_rename_keep_layout():
+    out = apply_edits({"c.toml": TOML}, [
+        edit("remove-setting", "c.toml", "energy.batch_size"),
+        edit("rename-setting", "c.toml", "hidden_dim", "width"),
+    ])["c.toml"]
+    assert out == TOML.replace("batch_size = 64\n", "").replace("hidden_dim = 128  # width", "width = 128  # width")
+    assert list(tomllib.loads(out)["energy"]) == ["width", "energy_learning_rate", "temperature"]
+
+
+@pytest.mark.parametrize("name,text,key,taken", [("c.yaml", YAML, "z_dim", "learning_rate"),
+                                                ("c.toml", TOML, "energy.temperature", "batch_size")])
+def test_tree_docs_share_remove_and_rename(name, text, key, taken):
+    """YAML and TOML remove/rename: one implementation (edits.base.TreeDoc), the same answers."""
+    doc = load_doc(name, text)
+    assert doc.remove("no_such_key") is False and doc.rename("no_such_key", "x") is False
+    assert doc.rename(key, key.rsplit(".", 1)[-1]) is False  # same name: nothing to do
+    with pytest.raises(EditError, match="exists"):
+        doc.rename(key, taken)
+    assert doc.dump() == text
+    assert doc.remove(key) is True and doc.get(key) is None
+
+
 JSON = '{\n  "z_dim": 16,\n  "d_hidden": [128, 128],\n  "lr": 0.001,\n  "data": {"kind": "mix", "std": 0.5}\n}\n'
 
 

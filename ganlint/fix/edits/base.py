@@ -74,3 +74,36 @@ class ConfigDoc:
             if e.key == k:
                 return e
         return None
+
+
+class TreeDoc(ConfigDoc):
+    """A document held as nested mappings (YAML, TOML): `remove` and `rename` work the same on both; a
+    subclass gives `_parent` (the mapping holding a dotted key, and its last part) and `_rename_leaf`
+    (renaming in place, keeping the key's position and whatever the format attaches to it)."""
+
+    def _parent(self, key: str, create: bool = False) -> tuple[Any, str]:
+        raise NotImplementedError
+
+    def _rename_leaf(self, parent: Any, leaf: str, new_leaf: str) -> None:
+        raise NotImplementedError
+
+    def remove(self, key: str) -> bool:
+        k = self.resolve(key, required=False)
+        if k is None:
+            return False
+        parent, leaf = self._parent(k)
+        del parent[leaf]
+        return True
+
+    def rename(self, key: str, new_key: str) -> bool:
+        k = self.resolve(key, required=False)
+        if k is None:
+            return False
+        parent, leaf = self._parent(k)
+        new_leaf = new_key.rsplit(".", 1)[-1]
+        if new_leaf == leaf:
+            return False
+        if new_leaf in parent:
+            raise EditError(f"cannot rename {key!r}: {new_leaf!r} exists", self.path)
+        self._rename_leaf(parent, leaf, new_leaf)
+        return True

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganlint.fix.edits.base import ConfigDoc, EditError, Entry
+from ganlint.fix.edits.base import EditError, Entry, TreeDoc
 from ganlint.fix.edits.values import coerce_like, render_list, render_number
 
 
-class TomlDoc(ConfigDoc):
+class TomlDoc(TreeDoc):
     style = "toml"
 
     def __init__(self, path: str, text: str):
@@ -84,31 +84,13 @@ class TomlDoc(ConfigDoc):
         parent[leaf] = new
         return True
 
-    def remove(self, key: str) -> bool:
-        k = self.resolve(key, required=False)
-        if k is None:
-            return False
-        parent, leaf = self._parent(k)
-        del parent[leaf]
-        return True
-
-    def rename(self, key: str, new_key: str) -> bool:
-        k = self.resolve(key, required=False)
-        if k is None:
-            return False
-        parent, leaf = self._parent(k)
-        new_leaf = new_key.rsplit(".", 1)[-1]
-        if new_leaf == leaf:
-            return False
-        if new_leaf in parent:
-            raise EditError(f"cannot rename {key!r}: {new_leaf!r} exists", self.path)
+    def _rename_leaf(self, parent, leaf: str, new_leaf: str) -> None:
         # rebuild the table in order with the new name at the old position
         items = [(kk, parent.item(kk) if hasattr(parent, "item") else parent[kk]) for kk in list(parent.keys())]
         for kk, _ in items:
             del parent[kk]
         for kk, vv in items:
             parent[new_leaf if kk == leaf else kk] = vv
-        return True
 
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         if self.resolve(key, required=False) is not None:

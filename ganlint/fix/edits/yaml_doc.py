@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from ganlint.fix.edits.base import ConfigDoc, EditError, Entry
+from ganlint.fix.edits.base import EditError, Entry, TreeDoc
 from ganlint.fix.edits.values import coerce_like, render_list, render_number
 
 
@@ -17,7 +17,7 @@ def _yaml():
     return y
 
 
-class YamlDoc(ConfigDoc):
+class YamlDoc(TreeDoc):
     style = "yaml"
 
     def __init__(self, path: str, text: str):
@@ -118,25 +118,7 @@ class YamlDoc(ConfigDoc):
                 return e.raw
         return None
 
-    def remove(self, key: str) -> bool:
-        k = self.resolve(key, required=False)
-        if k is None:
-            return False
-        parent, leaf = self._parent(k)
-        # keep a comment that trails the removed key by moving it to the previous key
-        del parent[leaf]
-        return True
-
-    def rename(self, key: str, new_key: str) -> bool:
-        k = self.resolve(key, required=False)
-        if k is None:
-            return False
-        parent, leaf = self._parent(k)
-        new_leaf = new_key.rsplit(".", 1)[-1]
-        if new_leaf == leaf:
-            return False
-        if new_leaf in parent:
-            raise EditError(f"cannot rename {key!r}: {new_leaf!r} exists", self.path)
+    def _rename_leaf(self, parent, leaf: str, new_leaf: str) -> None:
         pos = list(parent.keys()).index(leaf)
         value = parent[leaf]
         comment = parent.ca.items.pop(leaf, None)
@@ -144,7 +126,6 @@ class YamlDoc(ConfigDoc):
         parent.insert(pos, new_leaf, value)
         if comment is not None:
             parent.ca.items[new_leaf] = comment
-        return True
 
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         if self.resolve(key, required=False) is not None:
