@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ganlint.core.errors import GanlintError, UsageError
+from ganlint.core.errors import UsageError
 from ganlint.fix.planner import Plan, PlannedFix, make_plan
 
 __all__ = ["fix_files", "FixResult", "input_files", "apply_plan"]
@@ -76,18 +76,11 @@ def input_files(paths: list[str] | None, exclude: list[str] | None = None) -> li
     from ganlint.reading.discovery import discover
 
     if not paths:
-        paths = []
-        try:
-            from ganlint.checking.options import load_options
+        from ganlint.checking.options import load_options
 
-            opts = load_options()
-            if opts.model:
-                paths.append(opts.model)
-            paths.extend(opts.config or [])
-        except GanlintError:
-            raise
-        except Exception:  # noqa: BLE001 - options module under construction
-            pass
+        opts = load_options()  # a bad [tool.ganlint] is a GanlintError: one line, exit 2
+        paths = [opts.model] if opts.model else []
+        paths.extend(opts.config or [])
         if not paths:
             cands = [n for n in sorted(os.listdir(".")) if n.endswith((".py", ".yaml", ".yml", ".json", ".toml"))
                      and n != "pyproject.toml" and ".fixed." not in n and not n.startswith(("test_", "setup"))]
