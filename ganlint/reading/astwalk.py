@@ -9,11 +9,12 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-# fields that hold str/int/None only, never a node: no child can be missed by skipping them
-_VALUE_FIELDS = frozenset({"id", "attr", "arg", "name", "module", "level", "kind", "type_comment", "conversion",
-                           "simple", "is_async"})
-# the fields that never hold a call either (contexts, operators, imported names): the call scan skips them too
-_NO_CALL_FIELDS = _VALUE_FIELDS | {"ctx", "op", "ops", "names"}
+# fields that hold str/int/None only, never a node: no child can be missed by skipping them ("name" is not
+# one: 3.12's TypeAlias.name is a Name node)
+_VALUE_FIELDS = frozenset({"id", "attr", "arg", "module", "level", "kind", "type_comment", "conversion", "simple",
+                           "is_async"})
+# the fields that never hold a call either (contexts, operators, names): the call scan skips them too
+_NO_CALL_FIELDS = _VALUE_FIELDS | {"ctx", "op", "ops", "names", "name"}
 _NODE_FIELDS: dict[type, tuple[str, ...]] = {}
 _CALL_FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
 _AST = ast.AST
