@@ -49,7 +49,8 @@ class EnergyGradClipMissing(Rule):
         after = [b for b in code.backward_calls if b.location.file == o.location.file and b.location.line > o.location.line]
         if after and o.params_src:
             edits.append(insert_code(after[0].location,
-                                     f"torch.nn.utils.clip_grad_norm_({o.params_src}, max_norm={opts['max_norm']})"))
+                                     f"torch.nn.utils.clip_grad_norm_({o.params_src}, max_norm={opts['max_norm']})",
+                                     anchor=after[0].src))
         yield self.finding(
             f"the energy model is trained by {o.cls} without gradient-norm clipping: single hard negatives "
             f"produce steps that undo the learned ranking; clip to max_norm={opts['max_norm']}",

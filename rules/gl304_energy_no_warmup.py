@@ -59,11 +59,11 @@ class EnergyNoWarmup(Rule):
             sched = f"{o.var}_warmup"
             edits.append(insert_code(o.location, (
                 f"{sched} = torch.optim.lr_scheduler.LambdaLR({o.var}, lambda s: {a} if s < {w} else "
-                f"min({b}, {a} + {b - a:g} * (s - {w}) / {e - w}))")))
+                f"min({b}, {a} + {b - a:g} * (s - {w}) / {e - w}))"), anchor=o.call_src))
             steps = [m for m in code.optimizer_steps if m.location.file == o.location.file
                      and m.location.line > o.location.line and m.src.startswith(f"{o.var}.")]
             if steps:
-                edits.append(insert_code(steps[0].location, f"{sched}.step()"))
+                edits.append(insert_code(steps[0].location, f"{sched}.step()", anchor=steps[0].src))
             else:
                 edits = []
         yield self.finding(

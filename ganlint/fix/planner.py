@@ -520,10 +520,8 @@ def _energy_lr(p: Project, fam: str) -> list[PlannedFix]:
     if edits:
         # the document puts the lower rate in the first stage, ahead of the warm-up (the rule's stage 3)
         out.append(PlannedFix("GL304", 1, "energy learning rate × 0.1 (the document's warm-up level)", "004 方案4", edits))
-    cfg = p.main_config("learning_rate")
-    if cfg and not p.find("warmup_steps"):
-        out.append(_planned("GL304", "warm-up: warmup_steps = 5000 (0.1× lr, then full)", "004 方案4",
-                              [Edit("add-setting", cfg, target="warmup_steps", old=p.anchor(cfg, "grad_clip", "batch_size"), new=5000)]))
+    # The warm-up itself (stage 3) is the rule's own edit: a LambdaLR inserted after the optimizer. No
+    # `warmup_steps` key is added to the config: nothing would read it.
     return out
 
 

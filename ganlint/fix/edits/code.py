@@ -13,7 +13,7 @@ from typing import Any, Callable
 import libcst as cst
 import libcst.matchers as m
 
-from ganlint.core.types import Edit
+from ganlint.core.types import Edit, Location
 from ganlint.fix.edits.base import EditError
 from ganlint.fix.edits.py_doc import parse_cst
 
@@ -692,6 +692,16 @@ def _offset(text: str, line: int, col: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + max(col - 1, 0)
 
 
+def _anchor_line(path: str, lines: list[str], line: int, anchor: str | None) -> int:
+    """The line to insert after: `line`, or, when earlier fixes moved it, the nearest line holding `anchor`."""
+    if not anchor or (0 < line <= len(lines) and anchor in lines[line - 1]):
+        return line
+    hits = [i + 1 for i, text in enumerate(lines) if anchor in text]
+    if not hits:
+        raise EditError(f"line to insert after not found: {anchor!r}", path, line)
+    return min(hits, key=lambda i: (abs(i - line), i))
+
+
 def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
     """The rules' replace-code / insert-code edits, applied bottom-up, then checked to parse."""
     spans = []
@@ -721,6 +731,8 @@ def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
             spans.append((start, end, str(e.new)))
         elif e.kind == "insert-code":
             lines = text.splitlines(keepends=True)
+            line_no = _anchor_line(path, lines, loc.line, e.old)
+            loc = Location(loc.file, line_no, 1)
             cur = lines[loc.line - 1] if loc.line - 1 < len(lines) else ""
             indent = cur[: len(cur) - len(cur.lstrip())]
             new_lines = "".join(indent + ln + "\n" for ln in str(e.new).splitlines())

@@ -26,8 +26,11 @@ def replace_code(loc: Location, old: str, new: str) -> Edit:
     return Edit("replace-code", loc.file, old=old, new=new, location=loc)
 
 
-def insert_code(after: Location, new: str) -> Edit:
-    return Edit("insert-code", after.file, new=new, location=Location(after.file, after.line, 1))
+def insert_code(after: Location, new: str, anchor: str | None = None) -> Edit:
+    """Insert `new` as statement(s) after the line `after`. `anchor` (text that line contains) lets the
+    engine find the line again when earlier fixes have moved it."""
+    first = anchor.strip().splitlines()[0].strip() if anchor and anchor.strip() else None
+    return Edit("insert-code", after.file, old=first, new=new, location=Location(after.file, after.line, 1))
 
 
 def add_kwarg(call_src: str, kwarg: str) -> str | None:
