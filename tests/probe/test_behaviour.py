@@ -131,15 +131,26 @@ def test_probe_api_in_a_custom_loop(tmp_path):
 
 
 def test_lightning_adapter_is_lazy():
-    import ganlint.probe.lightning as L
-
-    try:
-        import lightning  # noqa: F401
-    except ImportError:
-        with pytest.raises(ImportError, match="lightning"):
-            L.GanlintCallback  # noqa: B018
-    else:  # pragma: no cover - lightning is not installed in CI
-        assert L.GanlintCallback is not None
+    """Importing the adapter imports neither torch nor lightning; accessing GanlintCallback imports the first
+    installed package (or says which to install). In a fresh interpreter: the test session has them loaded."""
+    code = """if True:
+        import importlib.util, sys
+        import ganlint.probe.lightning as adapter
+        heavy = ("torch", "lightning", "pytorch_lightning")
+        assert not [m for m in heavy if m in sys.modules], [m for m in heavy if m in sys.modules]
+        installed = [p for p in adapter.PACKAGES if importlib.util.find_spec(p.split(".")[0]) is not None]
+        try:
+            cls = adapter.GanlintCallback
+        except ImportError as exc:
+            assert not installed and "lightning" in str(exc), exc
+            print("absent")
+        else:
+            assert installed and installed[0] in sys.modules and cls is adapter.GanlintCallback
+            print("loaded", installed[0])
+    """
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] in ("absent", "loaded")
 
 
 def test_gl103_on_a_2d_toy_covering_every_mode_is_not_harmful_here(tmp_path):
