@@ -100,10 +100,6 @@ def _per_file_filter(findings: list[Finding], per_file: dict[str, list[str]], ro
     return [f for f in findings if not any(selector_matches(f.code, f.slug, c) for c in ignored_codes(f.location.file))]
 
 
-def _is_own_config(setting) -> bool:
-    return setting.key == "tool.ganlint" or setting.key.startswith("tool.ganlint.")
-
-
 def check_paths(
     paths: list[str],
     select=None,
@@ -138,8 +134,6 @@ def check_paths(
     for group in groups:  # each project is read and checked on its own
         read = read_files(group)
         errors.extend(read.errors)
-        # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
-        read.facts.settings = [s for s in read.facts.settings if not _is_own_config(s)]
         findings.extend(run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors))
         if len(groups) == 1:
             facts = read.facts

@@ -119,34 +119,11 @@ class Knob:
 
 
 def facts_from_texts(files: list[str], texts: dict[str, str]) -> ProjectFacts:
-    """ProjectFacts of in-memory texts (a candidate project in `fix --verify`, a file after a transform).
+    """ProjectFacts of in-memory texts (a candidate project in `fix --verify`, a file after a transform);
+    an unparsable text is skipped, as check skips an unreadable file."""
+    from ganlint.reading.project import read_files
 
-    `ganlint.reading.project.read_files` reads from disk only; this is its loop over texts, through the
-    same readers. An unparsable text is skipped, as read_files skips an unreadable file."""
-    from ganlint.checking.runner import _is_own_config
-    from ganlint.reading.code import read_code
-    from ganlint.reading.config import read_config_file, read_python_settings
-    from ganlint.reading.project import CONFIG_SUFFIXES, PY_SUFFIXES, parse_python
-
-    facts = ProjectFacts()
-    for path in files:
-        text = texts[path]
-        suffix = os.path.splitext(path)[1].lower()
-        try:
-            if suffix in PY_SUFFIXES:
-                tree = parse_python(path, text)
-                facts.settings.extend(read_python_settings(path, tree, text))
-                facts.code.merge(read_code(path, tree, text))
-            elif suffix in CONFIG_SUFFIXES:
-                facts.settings.extend(read_config_file(path, text))
-            else:
-                continue
-        except GanlintError:
-            continue
-        facts.files.append(path)
-        facts.texts[path] = text
-    facts.settings = [s for s in facts.settings if not _is_own_config(s)]  # as check_paths does
-    return facts
+    return read_files(files, texts).facts
 
 
 class Project:

@@ -51,8 +51,11 @@ def parse_python(path: str, text: str) -> ast.Module:
         raise InputError(f"cannot parse: {exc.__class__.__name__}", path) from None
 
 
-def read_files(files: list[str]) -> ReadResult:
-    """Read every file; an unreadable one becomes an error and the others are still read."""
+def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadResult:
+    """Read every file; an unreadable one becomes an error and the others are still read.
+
+    `texts` gives in-memory contents for some files (a candidate project of `fix --verify`): those are
+    not read from disk."""
     from ganlint.reading.code import read_code
     from ganlint.reading.config import read_config_file, read_python_settings
 
@@ -60,7 +63,7 @@ def read_files(files: list[str]) -> ReadResult:
     errors: list[GanlintError] = []
     for path in files:
         try:
-            text = read_text(path)
+            text = texts[path] if texts is not None and path in texts else read_text(path)
             suffix = os.path.splitext(path)[1].lower()
             if suffix in PY_SUFFIXES:
                 tree = parse_python(path, text)
@@ -78,4 +81,10 @@ def read_files(files: list[str]) -> ReadResult:
             continue
         facts.files.append(path)
         facts.texts[path] = text
+    # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
+    facts.settings = [s for s in facts.settings if not is_own_config(s)]
     return ReadResult(facts, errors)
+
+
+def is_own_config(setting) -> bool:
+    return setting.key == "tool.ganlint" or setting.key.startswith("tool.ganlint.")
