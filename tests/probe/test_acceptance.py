@@ -57,7 +57,9 @@ def test_vae_kl_measures_reported_and_quiet_when_stable():
 
 
 def test_vae_kl_oscillation_fires_on_the_drifting_learner():
-    rep = _probe(SCENARIOS / "vae_003_drift", steps=2000)
+    # the fixture's own model with a config whose data drift like the document's replay buffer
+    rep = run_probe([str(FIXTURES / "vae_003_broken" / "model.py"), str(SCENARIOS / "vae_003_drift" / "config.py")],
+                    seed=0, steps=2000, write_report=False)
     assert "GL520" in rep.codes, [f.message for f in rep.findings]
     assert rep.metrics["kl_oscillation"] > 0.05
 

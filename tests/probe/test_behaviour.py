@@ -41,7 +41,8 @@ def test_instruments_do_not_change_training():
 
 
 def test_non_finite_becomes_gl505_and_report_is_written(tmp_path):
-    rep = run_probe([str(SCENARIOS / "nan_vae")], steps=300, out_dir=str(tmp_path))
+    rep = run_probe([str(FIXTURES / "vae_003_broken" / "model.py"), str(SCENARIOS / "nan_vae" / "config.py")],
+                    steps=300, out_dir=str(tmp_path))
     assert rep.stopped == "non-finite" and "GL505" in rep.codes
     f = next(f for f in rep.findings if f.code == "GL505")
     assert isinstance(f.evidence["step"], int) and f.evidence["tensor"]
