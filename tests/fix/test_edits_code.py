@@ -45,6 +45,8 @@ def test_sigmoid_bce_and_non_saturating_loss():
     assert "criterion(D(fake.detach()), zeros)" in t_out
     plain = run(train, "non-saturating-loss")
     assert "loss_g = -torch.log(D(G(z))).mean()" in plain
+    # the non-saturating loss first, logits second: -log D becomes softplus(-logit), not -(-softplus(-logit))
+    assert "loss_g = torch.nn.functional.softplus(-D(G(z))).mean()" in run(plain, "sigmoid-bce")
 
 
 def test_create_graph_added_and_fixed():

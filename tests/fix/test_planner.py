@@ -161,6 +161,7 @@ def test_002_code_fixes_applied_once(project):
     assert train.count("BCEWithLogitsLoss") == 1 and "BCELoss" not in train.replace("BCEWithLogitsLoss", "")
     assert "nn.Sigmoid()" not in model and model.count("nn.Identity()") == 1
     assert train.count("softplus") == 1  # the G loss rewritten once, for logits
+    assert "loss_g = torch.nn.functional.softplus(-D(G(z))).mean()" in train  # not -(-softplus(...)).mean()
 
 
 def test_004_clip_once_and_read_from_the_config(project):

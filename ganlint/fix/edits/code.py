@@ -215,6 +215,17 @@ def sigmoid_bce(module: cst.Module, params: dict) -> cst.Module:
                     return expr(f"(-torch.nn.functional.softplus({cst.Module([]).code_for_node(a.right)}))")
             return updated
 
+        def leave_UnaryOperation(self, original, updated):
+            # -(-softplus(-x)).mean()  ->  softplus(-x).mean(): the non-saturating loss as one would write it
+            call = updated.expression
+            if (isinstance(updated.operator, cst.Minus) and isinstance(call, cst.Call) and not call.args
+                    and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("mean", "sum")):
+                inner = call.func.value
+                if (isinstance(inner, cst.UnaryOperation) and isinstance(inner.operator, cst.Minus)
+                        and call_name(inner.expression) == "torch.nn.functional.softplus"):
+                    return expr(f"{cst.Module([]).code_for_node(inner.expression)}.{call.func.attr.value}()")
+            return updated
+
     return module.visit(T())
 
 
