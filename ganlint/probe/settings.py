@@ -1,5 +1,5 @@
-"""The settings the probe uses: the shared reading layer's Settings when it has them, else a small
-reader of its own (YAML/JSON/TOML files, Python dict assignments and module constants).
+"""The settings the probe uses: the shared reading layer's Settings (ganlint.reading), with the probe's
+own names for constructor parameters (canonical_of) where the shared vocabulary has none.
 
 Everything is resolved to canonical names (DEVELOPERS.md) with a role where the key says it
 (`nn_gen` -> generator's hidden_sizes, `d_lr` -> critic's learning_rate, `vae_lr` -> vae's).
@@ -7,15 +7,13 @@ Everything is resolved to canonical names (DEVELOPERS.md) with a role where the 
 from __future__ import annotations
 
 import ast
-import json
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ganlint.core.types import Location, Setting
 
-# -- a minimal vocabulary (used when ganlint.reading.vocabulary is absent or does not know a key) -------
+# -- the probe's names for constructor parameters and keys the shared vocabulary leaves unnamed --------
 ROLE_PREFIXES = [
     ("generator", ("generator", "gen", "g", "netg")),
     ("critic", ("critic", "discriminator", "disc", "d", "netd")),
@@ -145,123 +143,29 @@ class ProbeSettings:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
-
-
 def read_settings(files: list[str]) -> ProbeSettings:
-    out = ProbeSettings()
-    shared: list[Setting] = []
-    try:  # the shared reading layer, when it knows the files
-        from ganlint.reading.project import read_files
+    """The shared reading layer's Settings (what `check` reads), plus the probe's own names for keys the
+    vocabulary leaves unnamed (input_dim -> data_dim), and the `data:` section as a dict for the data sets.
+    Unreadable files are check's business: their errors are not the probe's to report."""
+    from ganlint.reading.project import read_files
 
-        shared = list(read_files(files).facts.settings)
-    except Exception:  # noqa: BLE001 - the probe's own reader below still works
-        shared = []
-    own: list[Setting] = []
-    for path in files:
-        try:
-            own.extend(_read_one(path, out))
-        except Exception:  # noqa: BLE001 - unreadable configs are check's business
+    out = ProbeSettings()
+    data: dict[str, Any] = {}
+    for s in read_files(files).facts.settings:
+        if s.key.startswith("data."):
+            _nest(data, s.key.split(".")[1:], s.value)
+            out.data_location = out.data_location or s.location
             continue
-    by_loc = {(s.key, s.location.file): s for s in shared}
-    merged: list[Setting] = []
-    for s in own:
-        sh = by_loc.get((s.key, s.location.file))
-        if sh is not None and sh.canonical:
-            s.canonical, s.role = sh.canonical, sh.role
-            s.location = sh.location
-        merged.append(s)
-    seen = {(s.key, s.location.file) for s in merged}
-    merged.extend(s for s in shared if (s.key, s.location.file) not in seen)
-    for s in merged:
         if s.canonical is None:
             s.canonical, role = canonical_of(s.key)
             s.role = s.role or role
         s.value = parse_value(s.value)
-    out.settings = merged
+        out.settings.append(s)
+    out.data_section = data or None
     return out
 
 
-def _line_of(text: str, key: str) -> int:
-    leaf = key.rsplit(".", 1)[-1]
-    pat = re.compile(r"^\s*[\"']?" + re.escape(leaf) + r"[\"']?\s*[:=]", re.M)
-    m = pat.search(text)
-    return text.count("\n", 0, m.start()) + 1 if m else 1
-
-
-def _flatten(d: dict, prefix: str = "") -> list[tuple[str, Any]]:
-    out = []
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.extend(_flatten(v, key + "."))
-        else:
-            out.append((key, v))
-    return out
-
-
-def _read_one(path: str, out: ProbeSettings) -> list[Setting]:
-    suffix = os.path.splitext(path)[1].lower()
-    with open(path, encoding="utf-8-sig") as fh:
-        text = fh.read()
-    tree: dict[str, Any] = {}
-    style = suffix.lstrip(".")
-    if suffix in (".yaml", ".yml"):
-        import yaml
-
-        loaded = yaml.safe_load(text)
-        tree = loaded if isinstance(loaded, dict) else {}
-        style = "yaml"
-    elif suffix == ".json":
-        loaded = json.loads(text)
-        tree = loaded if isinstance(loaded, dict) else {}
-    elif suffix == ".toml":
-        import tomllib
-
-        tree = tomllib.loads(text)
-        if os.path.basename(path) == "pyproject.toml":
-            tree = tree.get("tool", {}).get("ganlint", {}).get("settings", {})
-    elif suffix == ".py":
-        tree = _python_settings(text)
-        style = "py"
-    else:
-        return []
-    data = tree.pop("data", None) if isinstance(tree.get("data"), dict) else None
-    if data is not None and out.data_section is None:
-        out.data_section = data
-        out.data_location = Location(path, _line_of(text, "data"))
-    settings = []
-    for key, value in _flatten(tree):
-        settings.append(Setting(key=key, value=value, location=Location(path, _line_of(text, key)), style=style))
-    return settings
-
-
-def _python_settings(text: str) -> dict[str, Any]:
-    """config['k'] = v, cfg.k = v (literal values), UPPER/lower module constants, module-level dict literals."""
-    try:
-        mod = ast.parse(text)
-    except SyntaxError:
-        return {}
-    out: dict[str, Any] = {}
-    for node in mod.body:
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
-            continue
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if node.value is None:
-            continue
-        try:
-            value = ast.literal_eval(node.value)
-        except (ValueError, SyntaxError, TypeError):
-            continue
-        for t in targets:
-            if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
-                out[t.slice.value] = value
-            elif isinstance(t, ast.Attribute):
-                out[t.attr] = value
-            elif isinstance(t, ast.Name):
-                if isinstance(value, dict):
-                    if value:
-                        out.update({str(k): v for k, v in value.items()})
-                elif not t.id.startswith("_"):
-                    out[t.id] = value
-    return out
+def _nest(tree: dict[str, Any], path: list[str], value: Any) -> None:
+    for part in path[:-1]:
+        tree = tree.setdefault(part, {})
+    tree.setdefault(path[-1], value)  # the first file that sets a data key wins, as before
