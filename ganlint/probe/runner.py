@@ -128,7 +128,7 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
         except OSError:
             pass
     fam = built.family
-    static_fams = _static_families(files)
+    static_fams = set(ps.facts.families())  # the static facts read_settings already gathered
     if family is None:
         fitting = {f for f in static_fams if _fits(f, set(built.networks))}
         if len(fitting) == 1:  # the static facts (code reader) say which family; else the probe's own reading
@@ -274,7 +274,7 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     if user_exc is not None:
         report.errors.append(str(user_exc))
     _gl004(report, ds, locs, ps, probe)
-    _static_review(report, files, probe, built, hp, fam)
+    _static_review(report, ps.facts, probe, built, hp, fam)
     report.findings.sort(key=lambda f: (-int(f.severity), f.code))
     if write_report:
         report.write(out_dir or "ganlint-probe")
@@ -282,15 +282,6 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     if user_exc is not None:
         raise user_exc
     return report
-
-
-def _static_families(files: list[str]) -> set[str]:
-    try:
-        from ganlint.reading.project import read_files
-
-        return set(read_files(files).facts.families())
-    except Exception:  # noqa: BLE001 - the static layer is optional here
-        return set()
 
 
 def _fits(family: str, roles: set[str]) -> bool:
@@ -325,16 +316,12 @@ def _gl004(report, ds, locs, ps, probe) -> None:
                                            family=report.family))
 
 
-def _static_review(report, files, probe, built, hp, fam) -> None:
+def _static_review(report, static_facts, probe, built, hp, fam) -> None:
     """Static findings the run confirms or finds harmless (e.g. GL103 on a 2-D toy covering every mode)."""
     static: list[dict[str, Any]] = []
-    try:
-        from ganlint.checking.runner import run_rules
-        from ganlint.reading.project import read_files
+    from ganlint.checking.runner import run_rules
 
-        sfind = run_rules(read_files(files).facts)
-    except Exception:  # noqa: BLE001 - the static layer is optional here
-        sfind = []
+    sfind = run_rules(static_facts)
     runtime_codes = {f.code for f in report.findings}
     confirmed_by: dict[str, list[str]] = {}
     for f in report.findings:

@@ -7,6 +7,7 @@ Everything is resolved to canonical names (DEVELOPERS.md) with a role where the 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,6 +116,7 @@ class ProbeSettings:
     settings: list[Setting] = field(default_factory=list)
     data_section: dict[str, Any] | None = None
     data_location: Location | None = None
+    facts: Any = None  # the ProjectFacts these settings came from (families, code facts)
 
     def find(self, canonical: str, role: str | None = "any") -> Setting | None:
         hits = [s for s in self.settings if s.canonical == canonical]
@@ -149,13 +151,15 @@ def read_settings(files: list[str]) -> ProbeSettings:
     Unreadable files are check's business: their errors are not the probe's to report."""
     from ganlint.reading.project import read_files
 
-    out = ProbeSettings()
+    facts = read_files(files).facts
+    out = ProbeSettings(facts=facts)
     data: dict[str, Any] = {}
-    for s in read_files(files).facts.settings:
+    for s in facts.settings:
         if s.key.startswith("data."):
             _nest(data, s.key.split(".")[1:], s.value)
             out.data_location = out.data_location or s.location
             continue
+        s = dataclasses.replace(s)  # facts keep what check read; the probe's additions go on copies
         if s.canonical is None:
             s.canonical, role = canonical_of(s.key)
             s.role = s.role or role
