@@ -47,8 +47,10 @@ def error_line(err) -> str:
     file = getattr(err, "file", None)
     line = getattr(err, "line", None)
     message = getattr(err, "message", None) or str(err)
-    where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
-    return f"{where}error: {message}"
+    from ganlint.core.display import shown
+
+    where = f"{shown(file)}:{line}: " if file and line else (f"{shown(file)}: " if file else "")
+    return f"{where}error: {shown(message)}"
 
 
 @app.command()

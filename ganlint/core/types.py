@@ -37,7 +37,9 @@ class Location:
     end_column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        from ganlint.core.display import shown
+
+        return f"{shown(self.file)}:{self.line}:{self.column}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

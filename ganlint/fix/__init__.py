@@ -62,7 +62,9 @@ class FixResult:
         from ganlint.fix.writer import write_all
 
         targets = self.targets(mode, out_dir)
-        write_all(targets)
+        # same order as targets(): each target is the fixed version of one input (its mode, BOM, line endings)
+        inputs = list(self.new_texts) if mode in ("in-place", "copies") else list(self.plan.files)
+        write_all(targets, sources=dict(zip(targets, inputs)))
         return sorted(targets)
 
     def to_dict(self) -> dict[str, Any]:
