@@ -199,3 +199,53 @@ def test_fix_output_keeps_mode_bom_and_crlf(proj, tmp_path):
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "out" / "config.yaml").read_bytes() == fixed
     assert stat.S_IMODE((tmp_path / "out" / "model.py").stat().st_mode) == stat.S_IMODE((proj / "model.py").stat().st_mode)
+
+
+# -- fix --verify: where its report goes, and its progress ----------------------------------------------
+VERIFY = ("--verify", "--stage", "1", "--steps", "10", "--trials", "0", "--workers", "1", "--device", "cpu")
+
+
+def test_fix_verify_with_o_writes_everything_under_dir_and_is_quiet_when_piped(proj, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = ganlint("fix", proj, "-o", tmp_path / "out", *VERIFY, cwd=work, preexec_fn=lambda: os.umask(0o027))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in work.iterdir()) == []  # nothing in the current directory
+    report = tmp_path / "out" / "fix-report" / "fix-report.html"
+    assert report.is_file() and (tmp_path / "out" / "config.yaml").is_file()
+    assert stat.S_IMODE(report.stat().st_mode) == 0o640  # a new file: the umask's mode
+    assert "\r" not in proc.stdout + proc.stderr and "ETA" not in proc.stdout + proc.stderr
+    assert "probing" not in proc.stdout  # no progress chatter in piped output
+
+
+def test_fix_verify_draws_a_progress_bar_on_a_terminal(proj, tmp_path):
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "ganlint", "fix", str(proj), "-o", str(tmp_path / "out"), *VERIFY],
+                            stdout=subprocess.PIPE, stderr=slave, cwd=tmp_path, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child exited and closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        proc.wait(timeout=max(1, deadline - time.time()))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        os.close(master)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    frames = [f for f in re.split(r"[\r\n]+", text) if f.startswith("ganlint fix --verify [")]
+    assert any(" baseline " in f and "ETA -:--" in f for f in frames), frames  # before any run finished
+    assert any(" stage 1 " in f and re.search(r"ETA ≤\d+:\d\d", f) for f in frames), frames
+    done = [int(m.group(1)) for f in frames for m in [re.search(r"\] (\d+)/(\d+) runs", f)] if m]
+    assert done == sorted(done) and done[-1] >= 2
