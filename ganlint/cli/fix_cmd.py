@@ -99,9 +99,11 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         from ganlint.cli.progress import VerifyProgress
         from ganlint.fix.verify import DEFAULT_STEPS, VerifyOptions, verify_plan
 
-        if not entry and not any(f.endswith(".py") for f in plan.files):
-            raise UsageError("--verify probes the model: no model code among the inputs "
-                             "(pass the model's .py file too, or --entry module:function)")
+        from ganlint.probe.builder import ENTRY_NAME, model_files_in  # (no torch: an AST scan)
+
+        if not entry and not model_files_in(plan.files):
+            raise UsageError(f"--verify probes the model: no model code (nn.Module classes or {ENTRY_NAME}) among "
+                             "the inputs; pass the model's .py file too, or --entry module:function")
         steps = steps or DEFAULT_STEPS.get(family or plan.family or "", 1000)
         opts = VerifyOptions(steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers,
                              data=data, entry=entry, device=device, seed=seed, time_budget=time_budget,

@@ -86,10 +86,13 @@ def test_fix_select_and_ignore_take_rule_names(proj, tmp_path):
     assert "+learning_rate: 0.0001" in rest.stdout  # the other rules still fix
 
 
-def test_fix_verify_without_model_code_is_an_error(proj, tmp_path):
-    proc = ganlint("fix", proj / "config.yaml", "--verify", cwd=tmp_path, block=("torch",), tmp=tmp_path)
+@pytest.mark.parametrize("config", ["config.yaml", "settings.py"])
+def test_fix_verify_without_model_code_is_an_error(proj, tmp_path, config):
+    (proj / "settings.py").write_text("learning_rate = 1e-3\nbatch_size = 16\nn_critic = 1\n")  # Python, no model
+    proc = ganlint("fix", proj / config, "--verify", "--family", "wgan-gp", cwd=tmp_path, block=("torch",), tmp=tmp_path)
     assert "no model code" in _one_error_line(proc) and proc.stdout == ""
     assert not list(proj.glob("*.fixed.*")) and not (tmp_path / "fix-report").exists()
+    assert blocked(tmp_path) == []  # said before any probe run
 
 
 def test_fix_without_the_fix_extra_says_what_to_install(proj, tmp_path):
