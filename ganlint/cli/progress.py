@@ -1,13 +1,16 @@
 """The progress bar of `ganlint fix --verify` on a terminal: which run (baseline, stage N, search trial), how
-many of the expected runs are done, and the time left at the mean pace of the finished runs.
+many of the expected runs are done, the time elapsed and the time left at the mean pace of the finished runs.
 
-Drawn on one line with "\\r" (stderr only, and only on a terminal: piped output stays clean)."""
+Drawn on one line with "\\r" on stderr, only on a terminal (piped output stays clean), and redrawn every
+second by a daemon thread so that the clock moves while a probe run trains (a run takes 10-60 s)."""
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, TextIO
 
 WIDTH = 24
+TICK_S = 1.0
 
 
 def _clock(seconds: float) -> str:
@@ -23,42 +26,66 @@ def stage_of(label: str) -> str:
 
 
 class VerifyProgress:
-    """A callable for `verify_plan(progress=...)`: one redrawn line per event."""
+    """A callable for `verify_plan(progress=...)`: one line, redrawn on each event and every second."""
 
-    def __init__(self, stream: TextIO):
+    def __init__(self, stream: TextIO, tick: float = TICK_S):
         self.stream = stream
         self.t0 = time.monotonic()
-        self.finished: list[float] = []
+        self.finished: list[float] = []  # seconds of each finished run
+        self.event: dict[str, Any] | None = None
+        self.event_at = self.t0
         self.width = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, args=(tick,), daemon=True)
+        self._ticker.start()
 
-    def line(self, event: dict[str, Any]) -> str:
-        done, planned = int(event.get("done") or 0), max(int(event.get("planned") or 0), 1)
-        if event.get("event") == "probed" and event.get("seconds") is not None:
-            self.finished.append(float(event["seconds"]))
-        planned = max(planned, done + (event.get("event") == "probing"))
+    def line(self, now: float | None = None) -> str:
+        now = time.monotonic() if now is None else now
+        ev = self.event or {}
+        done, planned = int(ev.get("done") or 0), max(int(ev.get("planned") or 0), 1)
+        running = ev.get("event") == "probing"
+        planned = max(planned, done + running)
         filled = int(WIDTH * min(done / planned, 1.0))
         if self.finished:
-            eta = f"ETA ≤{_clock(sum(self.finished) / len(self.finished) * (planned - done))}"
+            pace = sum(self.finished) / len(self.finished)
+            left = pace * (planned - done) - (now - self.event_at if running else 0.0)
+            eta = f"ETA ≤{_clock(max(left, 0.0))}"
         else:
             eta = "ETA -:--"  # no run finished yet: no pace to extrapolate
-        elapsed = _clock(time.monotonic() - self.t0)
-        return (f"ganlint fix --verify [{'#' * filled:<{WIDTH}}] {done}/{planned} runs · {stage_of(str(event.get('label', '')))}"
-                f" · {elapsed} elapsed · {eta}")
+        return (f"ganlint fix --verify [{'#' * filled:<{WIDTH}}] {done}/{planned} runs · {stage_of(str(ev.get('label', '')))}"
+                f" · {_clock(now - self.t0)} elapsed · {eta}")
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        text = self.line(event)
+    def _draw(self) -> None:
+        text = self.line()
         pad = " " * max(0, self.width - len(text))
         self.width = len(text)
         try:
             self.stream.write("\r" + text + pad)
             self.stream.flush()
         except (OSError, ValueError):  # the terminal went away: progress is not worth failing for
-            pass
+            self._stop.set()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            if event.get("event") == "probed" and event.get("seconds") is not None:
+                self.finished.append(float(event["seconds"]))
+            self.event, self.event_at = dict(event), time.monotonic()
+            self._draw()
+
+    def _tick(self, every: float) -> None:
+        while not self._stop.wait(every):
+            with self._lock:
+                if self.event is not None:
+                    self._draw()
 
     def close(self) -> None:
-        if self.width:
-            try:
-                self.stream.write("\n")
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass
+        self._stop.set()
+        self._ticker.join(timeout=2)
+        with self._lock:
+            if self.width:
+                try:
+                    self.stream.write("\n")
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass

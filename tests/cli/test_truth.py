@@ -252,3 +252,5 @@ def test_fix_verify_draws_a_progress_bar_on_a_terminal(proj, tmp_path):
     assert any(" stage 1 " in f and re.search(r"ETA ≤\d+:\d\d", f) for f in frames), frames
     done = [int(m.group(1)) for f in frames for m in [re.search(r"\] (\d+)/(\d+) runs", f)] if m]
     assert done == sorted(done) and done[-1] >= 2
+    clock = {re.search(r"(\d+:\d\d) elapsed", f).group(1) for f in frames if " baseline " in f}
+    assert len(clock) >= 2, frames  # redrawn while the baseline run works (torch import, training)
