@@ -182,6 +182,12 @@ def probe(
     except GanlintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2)
+    except ModuleNotFoundError as exc:  # a check-only install (bootstrap.sh --check-only)
+        if (exc.name or "").split(".")[0] not in ("torch", "numpy"):
+            raise
+        print(f"error: `ganlint probe` needs the probe extra ({exc.name} is not installed): "
+              "pip install 'ganlint[probe]'", file=sys.stderr)
+        raise typer.Exit(2)
     except KeyboardInterrupt:  # before training started (during training the run stops and reports)
         print("interrupted before training started: no report written", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -103,6 +103,13 @@ def test_fix_without_the_fix_extra_says_what_to_install(proj, tmp_path):
     assert not list(proj.glob("*.fixed.*"))
 
 
+def test_probe_without_the_probe_extra_says_what_to_install(proj, tmp_path):
+    proc = ganlint("probe", proj, "--steps", "5", "--out", tmp_path / "out", block=("torch",), tmp=tmp_path)
+    line = _one_error_line(proc)
+    assert "probe extra" in line and "pip install 'ganlint[probe]'" in line and "torch" in line
+    assert blocked(tmp_path)  # torch was asked for, and missing
+
+
 # -- probe: validated before torch is imported --------------------------------------------------------
 @pytest.mark.parametrize("option, says", [
     (["--device", "gpu"], "--device 'gpu'"),
