@@ -30,14 +30,6 @@ from ganlint.probe.settings import ProbeSettings, canonical_of, parse_value
 
 ENTRY_NAME = "ganlint_networks"
 
-ROLE_PATTERNS = [
-    ("vae", re.compile(r"vae|autoencoder|auto_encoder", re.I)),
-    ("critic", re.compile(r"critic|discrim|^disc|netd|^d$", re.I)),
-    ("generator", re.compile(r"generator|^gen|netg|^g$", re.I)),
-    ("encoder", re.compile(r"encoder|^enc", re.I)),
-    ("decoder", re.compile(r"decoder|^dec", re.I)),
-    ("energy", re.compile(r"energy|ebm", re.I)),
-]
 DATA_DIM_PARAMS = {"input_dim", "data_dim", "x_dim", "in_dim", "input_size", "obs_dim", "n_features", "in_features"}
 OUT_DIM_PARAMS = {"output_dim", "out_dim", "data_dim", "output_size", "x_dim", "out_features"}
 
@@ -54,18 +46,10 @@ class Built:
 
 
 def role_of_class(name: str) -> str | None:
-    try:  # the shared reading layer's rule (last role token wins: VAEEncoder -> encoder)
-        from ganlint.reading.code.facts import role_from_name
+    """The role a class name says, by the one recogniser of reading and fixing (ganlint.core.roles)."""
+    from ganlint.core.roles import role_from_name
 
-        role = role_from_name(name)
-        if role:
-            return role
-    except ImportError:  # pragma: no cover
-        pass
-    for role, pat in ROLE_PATTERNS:
-        if pat.search(name):
-            return role
-    return None
+    return role_from_name(name)
 
 
 def _defines_modules(text: str) -> tuple[list[str], bool]:
