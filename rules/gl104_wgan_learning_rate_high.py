@@ -97,5 +97,12 @@ class WganLearningRateHigh(SettingRangeRule):
         ),
     ]
 
+    fix_safety = "safe"
+    fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "
+                      "optimizer call reads is left alone and the call's own `lr=` literal is edited instead.")
+
+    def fixes(self, project, findings, opts):
+        return project.lr_fixes(self, findings, opts)
+
 
 RULE = WganLearningRateHigh()

@@ -117,5 +117,12 @@ class GradientPenaltyNotDifferentiable(Rule):
         ),
     ]
 
+    fix_safety = "safe"
+    fix_safety_why = "`create_graph=True` only makes the penalty differentiable; the forward values are unchanged."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        edits = project.transform_or_edits(self, findings, opts, "create-graph")
+        return [Fix("create_graph=True in the penalty's autograd.grad", edits, stage=self.fix_stage)] if edits else []
+
 
 RULE = GradientPenaltyNotDifferentiable()

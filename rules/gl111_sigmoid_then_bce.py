@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
+from ganlint.core.errors import GanlintError
 from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.code.links import replace_code, segment
 from ganlint.reading.facts import ProjectFacts
@@ -132,6 +133,27 @@ class SigmoidThenBce(Rule):
             "a sigmoid output without BCELoss",
         ),
     ]
+
+    fix_safety = "unsafe"
+    fix_safety_why = ("Safe when every use of the discriminator's output is a BCE loss or a log (the fix rewrites "
+                      "those); any other use (an accuracy, a threshold at 0.5) would read logits as probabilities, "
+                      "and then the fix waits for --unsafe-fixes.")
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.edits.code import logits_safe
+        from ganlint.fix.edits.py_doc import parse_cst
+
+        classes = sorted({f.evidence["network"] for f in findings if f.evidence.get("network")})
+        safe = True
+        for file in project.code_files:
+            try:
+                safe = safe and logits_safe(parse_cst(file, project.texts[file]), classes or None)
+            except GanlintError:
+                continue
+        edits = project.transform_or_edits(self, findings, opts, "sigmoid-bce", **({"classes": classes} if classes else {}))
+        if not edits:
+            return []
+        return [Fix("discriminator returns logits; BCELoss -> BCEWithLogitsLoss", edits, safe=safe, stage=self.fix_stage)]
 
 
 RULE = SigmoidThenBce()

@@ -1,6 +1,7 @@
 """GL115 fake-not-detached: the discriminator step back-propagates into the generator (paper)."""
 from __future__ import annotations
 
+import ast
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -114,6 +115,88 @@ class FakeNotDetached(Rule):
             "document 000's WGAN-GP loop",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("Only the discriminator's use of the fake batch is detached. Where the same D(G(z)) value "
+                      "also feeds the generator's loss, detaching it would cut the generator's gradient: the fix "
+                      "is then refused, with the reason.")
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import refused
+
+        out = []
+        for f in findings:
+            if f.fix is None or not f.fix.edits:
+                continue
+            sink = _generator_use(project.texts.get(f.location.file, ""), f.location.line)
+            if sink:
+                out.append(refused(f.fix.message, f"the same D(...) value also feeds `{sink}`, not the discriminator's "
+                                   "loss; detaching it would cut the generator's gradient. Compute the discriminator's "
+                                   f"term on `{f.evidence.get('fake', 'fake')}.detach()` in a call of its own"))
+            else:
+                out.append(f.fix)
+        return out
+
+
+def _names(node: ast.AST) -> set[str]:
+    """Names (and dotted self.x names) an expression reads."""
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(f"{n.value.id}.{n.attr}")
+    return out
+
+
+def _targets(stmt: ast.stmt) -> set[str]:
+    tg = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else []
+    out = set()
+    for t in tg:
+        for n in ast.walk(t):
+            if isinstance(n, ast.Name):
+                out.add(n.id)
+            elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+                out.add(f"{n.value.id}.{n.attr}")
+    return out
+
+
+def _generator_use(text: str, line: int) -> str | None:
+    """Where the value of the discriminator call on `line` goes: following the assignments after it (in
+    line order, in its function), the names it reaches that are back-propagated or returned. The name of
+    the first such loss that is not the discriminator's (by its name's role), or None when every one is."""
+    from ganlint.core.roles import role_from_name
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    scope: ast.AST = tree
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno):
+            if scope is tree or n.lineno > scope.lineno:
+                scope = n
+    simple = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
+    stmts = sorted((s for s in ast.walk(scope) if isinstance(s, simple)), key=lambda s: (s.lineno, s.col_offset))
+    here = [s for s in stmts if s.lineno <= line <= (s.end_lineno or s.lineno)]
+    if not here:
+        return None
+    start = here[-1]
+    derived = _targets(start)
+    sinks: list[str] = []
+    for s in stmts[stmts.index(start) + 1:]:
+        hit = (_names(s) | (_targets(s) if isinstance(s, ast.AugAssign) else set())) & derived
+        if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            derived = derived | _targets(s) if hit else derived - _targets(s)
+        for call in (c for c in ast.walk(s) if isinstance(c, ast.Call)):
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "backward":
+                sinks += sorted(_names(call.func.value) & derived)
+        if isinstance(s, ast.Return) and s.value is not None:
+            sinks += sorted(_names(s.value) & derived)
+    role = lambda name: role_from_name(name.rsplit(".", 1)[-1])  # noqa: E731
+    if sinks:  # every loss it reaches must be the discriminator's (d_loss, errD, loss_critic)
+        return next((x for x in sinks if role(x) != "critic"), None)
+    return next((x for x in sorted(derived) if role(x) == "generator"), None)
 
 
 RULE = FakeNotDetached()

@@ -70,5 +70,12 @@ class VaeLearningRateHigh(SettingRangeRule):
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "the document's 3e-4 in code"),
     ]
 
+    fix_safety = "safe"
+    fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "
+                      "optimizer call reads is left alone and the call's own `lr=` literal is edited instead.")
+
+    def fixes(self, project, findings, opts):
+        return project.lr_fixes(self, findings, opts)
+
 
 RULE = VaeLearningRateHigh()

@@ -113,5 +113,17 @@ class UnclampedLogvarExp(Rule):
         ),
     ]
 
+    fix_safety = "safe"
+    fix_safety_why = "The clamp bounds (options `low`, `high`) leave every ordinary log-variance unchanged."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        # a clamp statement where log_var is produced covers every exp() below it; an inline .clamp() where
+        # the transform cannot reach (the rule's own edit)
+        edits = project.transform_or_edits(self, findings, opts, "clamp-logvar", min=float(opts["low"]),
+                                           max=float(opts["high"]))
+        if not edits:
+            return []
+        return [Fix(f"log_var clamped to [{opts['low']:g}, {opts['high']:g}] before exp()", edits, stage=self.fix_stage)]
+
 
 RULE = UnclampedLogvarExp()

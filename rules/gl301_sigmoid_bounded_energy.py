@@ -170,5 +170,18 @@ class SigmoidBoundedEnergy(Rule):
         ),
     ]
 
+    fix_safety = "safe"
+    fix_safety_why = "The head keeps its activation and gains a scale and offset (options `scale`, `offset`, `raw_scale`)."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        classes = sorted({f.evidence["network"] for f in findings if f.evidence.get("network")})
+        edits = project.transform_or_edits(self, findings, opts, "energy-head", scale=opts["scale"],
+                                           offset=opts["offset"], input_scale=opts["raw_scale"],
+                                           **({"classes": classes} if classes else {}))
+        if not edits:
+            return []
+        return [Fix(f"energy head: E = sigmoid(raw * {opts['raw_scale']:g}) * {opts['scale']:g} + {opts['offset']:g}",
+                    edits, stage=self.fix_stage)]
+
 
 RULE = SigmoidBoundedEnergy()

@@ -127,5 +127,24 @@ class EnergyNoWarmup(Rule):
         ),
     ]
 
+    fix_safety = "safe"
+    fix_safety_why = ("A LambdaLR after the optimizer scales its rate (options `start_scale`, `end_scale`, "
+                      "`warmup_steps`, `ramp_end`); the energy rate is lowered only where the optimizer reads it.")
+    lowered_above = 1e-4  # 004 方案4: the rate the warm-up starts from is 0.1× of an energy lr above 1e-4
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import number, set_edit
+
+        out = super().fixes(project, findings, opts)  # the warm-up scheduler, in the rule's stage
+        roles = ("energy", None)
+        lrs = [k for k in project.find("learning_rate", roles)
+               if number(k.value) is not None and number(k.value) > self.lowered_above + 1e-12
+               and project.lr_is_read(k, roles)]
+        if lrs:
+            # the document puts the lower rate in the first stage, ahead of the warm-up
+            out.insert(0, Fix(f"energy learning rate × {opts['start_scale']:g} (the document's warm-up level)",
+                              [set_edit(k, round(number(k.value) * opts["start_scale"], 12)) for k in lrs], stage=1))
+        return out
+
 
 RULE = EnergyNoWarmup()
