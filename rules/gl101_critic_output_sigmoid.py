@@ -26,6 +26,11 @@ class CriticOutputSigmoid(Rule):
     families = ("wgan", "wgan-gp")
     options: dict[str, Any] = {}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The final Sigmoid becomes nn.Identity() (or its argument): the critic's score is unbounded, nothing "
+        "else moves."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for net in facts.code.networks_with_role("critic"):
@@ -66,6 +71,7 @@ class CriticOutputSigmoid(Rule):
                 ),
             },
             "WGAN-GP critic with a Sigmoid as its last layer",
+            fixed=[("                                 nn.Sigmoid())  # expect\n", "                                 nn.Identity())  # expect\n")],
         ),
         Example(
             {
@@ -85,6 +91,7 @@ class CriticOutputSigmoid(Rule):
                 ),
             },
             "WGAN with weight clipping, functional sigmoid returned",
+            fixed=[("        score = torch.sigmoid(self.fc(x))  # expect\n", "        score = self.fc(x)  # expect\n")],
         ),
     ]
     good = [

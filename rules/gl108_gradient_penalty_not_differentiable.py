@@ -72,6 +72,7 @@ class GradientPenaltyNotDifferentiable(Rule):
                 ),
             },
             "create_graph missing",
+            fixed=[("                                grad_outputs=torch.ones_like(scores))[0]\n", "                                grad_outputs=torch.ones_like(scores), create_graph=True)[0]\n")],
         ),
         Example(
             {
@@ -85,6 +86,7 @@ class GradientPenaltyNotDifferentiable(Rule):
                 ),
             },
             "a two-sided penalty at real points only",
+            fixed=[],
         ),
     ]
     good = [

@@ -66,6 +66,7 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "document 002: the textbook minimax form",
+            fixed=[("train.py", "    loss_g = torch.log(1 - D(G(z))).mean()  # expect\n", "    loss_g = -torch.log(D(G(z))).mean()  # expect\n")],
         ),
         Example(
             {
@@ -78,6 +79,7 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "log1p(-D(fake))",
+            fixed=[("train.py", "    return torch.log1p(-netD(fake)).mean()  # expect\n", "    return -torch.log(netD(fake)).mean()  # expect\n")],
         ),
     ]
     good = [

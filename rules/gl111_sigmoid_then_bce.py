@@ -33,6 +33,12 @@ class SigmoidThenBce(Rule):
     families = ("gan",)
     options: dict[str, Any] = {}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "Safe when every use of the discriminator's output is a BCE loss or a log (the fix rewrites those). "
+        "Any other use (an accuracy, a threshold at 0.5) would read logits as probabilities: then the fix is "
+        "unsafe and waits for --unsafe-fixes."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         bce = [l for l in facts.code.losses if l.kind == "bce"]
@@ -83,6 +89,8 @@ class SigmoidThenBce(Rule):
                 "train.py": "import torch.nn as nn\ncriterion = nn.BCELoss()\n",
             },
             "document 002",
+            fixed=[("model.py", "            nn.Sigmoid(),  # expect\n", "            nn.Identity(),  # expect\n"),
+                   ("train.py", "criterion = nn.BCELoss()\n", "criterion = nn.BCEWithLogitsLoss()\n")],
         ),
         Example(
             {
@@ -99,6 +107,8 @@ class SigmoidThenBce(Rule):
                 ),
             },
             "functional sigmoid and F.binary_cross_entropy",
+            fixed=[("        return torch.sigmoid(self.fc(x))  # expect\n", "        return self.fc(x)  # expect\n"),
+                   ("    return F.binary_cross_entropy(D(real), torch.ones(len(real), 1))\n", "    return F.binary_cross_entropy_with_logits(D(real), torch.ones(len(real), 1))\n")],
         ),
     ]
     good = [
@@ -134,10 +144,6 @@ class SigmoidThenBce(Rule):
         ),
     ]
 
-    fix_safety = "unsafe"
-    fix_safety_why = ("Safe when every use of the discriminator's output is a BCE loss or a log (the fix rewrites "
-                      "those); any other use (an accuracy, a threshold at 0.5) would read logits as probabilities, "
-                      "and then the fix waits for --unsafe-fixes.")
 
     def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
         from ganlint.fix.edits.code import logits_safe

@@ -63,6 +63,7 @@ class FakeNotDetached(Rule):
                 ),
             },
             "document 002's loop",
+            fixed=[("        loss_d = criterion(D(real), ones) + criterion(D(fake), zeros)  # expect\n", "        loss_d = criterion(D(real), ones) + criterion(D(fake.detach()), zeros)  # expect\n")],
         ),
         Example(
             {
@@ -80,6 +81,8 @@ class FakeNotDetached(Rule):
                 ),
             },
             "WGAN critic loss; DCGAN tutorial's errD_fake without detach",
+            fixed=[("    d_loss = critic(fake).mean() - critic(real).mean()  # expect\n", "    d_loss = critic(fake.detach()).mean() - critic(real).mean()  # expect\n"),
+                   ("    output = netD(fake).view(-1)  # expect\n", "    output = netD(fake.detach()).view(-1)  # expect\n")],
         ),
     ]
     good = [

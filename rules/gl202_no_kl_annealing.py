@@ -57,6 +57,7 @@ class NoKlAnnealing(Rule):
                 ),
             },
             "document 003",
+            fixed=[],
         ),
         Example(
             {
@@ -69,6 +70,7 @@ class NoKlAnnealing(Rule):
                 ),
             },
             "a constant beta-VAE weight in the loss",
+            fixed=[],
         ),
     ]
     good = [

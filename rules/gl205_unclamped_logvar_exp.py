@@ -66,6 +66,8 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "document 003: both exp uses",
+            fixed=[("        mu, log_var = self.encoder(x)\n", "        mu, log_var = self.encoder(x)\n        log_var = torch.clamp(log_var, -10.0, 10.0)\n"),
+                   ("def kl(mu, log_var):\n", "def kl(mu, log_var):\n    log_var = torch.clamp(log_var, -10.0, 10.0)\n")],
         ),
         Example(
             {
@@ -78,6 +80,7 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "the in-place idiom",
+            fixed=[("    std = logvar.mul(0.5).exp_()  # expect\n", "    std = logvar.clamp(-10, 10).mul(0.5).exp_()  # expect\n")],
         ),
     ]
     good = [

@@ -115,6 +115,7 @@ class SigmoidBoundedEnergy(Rule):
                 ),
             },
             "document 004 (floor 2.25 at τ 0.5, B 64)",
+            fixed=[("model.py", "        E = self.act(raw)  # expect\n", "        E = self.act(raw * 0.5) * 2.0 + 0.1  # expect\n")],
         ),
         Example(
             {
@@ -129,6 +130,7 @@ class SigmoidBoundedEnergy(Rule):
                 ),
             },
             "an offset alone does not widen the band",
+            fixed=[("        return torch.sigmoid(self.fc(h * a)) + 1e-6  # expect\n", "        return torch.sigmoid(self.fc(h * a) * 0.5) * 2.0 + 0.1 + 1e-6  # expect\n")],
         ),
     ]
     good = [

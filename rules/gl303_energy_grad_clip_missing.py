@@ -75,6 +75,7 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "document 004's loop",
+            fixed=[("        loss.backward()\n", "        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.3)\n")],
         ),
         Example(
             {
@@ -88,6 +89,7 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "an EBM with SGD",
+            fixed=[],
         ),
     ]
     good = [
@@ -125,7 +127,11 @@ class EnergyGradClipMissing(Rule):
         code = project.transform_edits("grad-clip", max_norm=opts["max_norm"], config_key="grad_clip" if cfg else None,
                                        config_keys=keys)
         if not code:  # the optimizer is not built where backward() runs: the rule's own insertion, literal norm
-            return super().fixes(project, findings, opts)
+            from ganlint.fix.project import refused
+
+            own = [fx for fx in super().fixes(project, findings, opts) if fx.edits]
+            return own or [refused(message, "no backward() follows the energy optimizer in the files read; put "
+                                            "clip_grad_norm_(...) between its backward() and step() by hand")]
         edits: list[Edit] = list(code)
         if cfg and not project.find("grad_clip") and any(
                 '["grad_clip"]' in t or "['grad_clip']" in t for t in apply_edits(project.texts, code).values()):
