@@ -3,7 +3,7 @@
     session = Session(["model.py", "config.yaml"])          # options: the nearest [tool.ganlint]
     result = session.check()                                 # CheckResult, as `ganlint check`
     session.text("config.yaml")                              # the text read for it (read once)
-    session.rule_options("GL104")                            # that rule's options, as configured
+    session.rule_options(rule.code, rule.options)            # a rule's options, as configured
 
 `fix` plans from `session.check()` and `probe` takes its rule options from `session.options`, so the three
 commands honour `[tool.ganlint]` alike. `texts` stands in for files on disk (a candidate of `fix --verify`).
