@@ -162,6 +162,8 @@ def make_plan(files: list[str], *, family: str | None = None, select: list[str] 
         planned.extend(code_fixes)
     for fx in _one_edit_per_setting(planned, plan):
         (plan.fixes if (fx.safe or unsafe) else plan.unsafe_skipped).append(fx)
+    # one line per place and message (a rule may report one line twice: two fakes in one D call)
+    plan.manual = list({(str(f.location), f.code, f.fix.message if f.fix else ""): f for f in plan.manual}.values())
     return plan
 
 

@@ -98,6 +98,9 @@ def instances(module: cst.Module, role: str, classes: list[str] | None = None) -
     names: set[str] = set()
 
     def is_cls(node) -> bool:
+        # D = Discriminator(ngpu).to(device): the construction under the method chain
+        while isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            node = node.func.value
         last = (call_name(node) or "").split(".")[-1]
         if classes:
             return last in classes

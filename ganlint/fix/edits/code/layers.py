@@ -52,7 +52,8 @@ def drop_final_sigmoid(module: cst.Module, params: dict) -> cst.Module:
                 args.pop()
                 last = args[-1]
                 # keep the closing layout: the removed argument's comma/whitespace moves to the new last one
-                args[-1] = last.with_changes(comma=original.args[-1].comma)
+                removed = original.args[-1]
+                args[-1] = last.with_changes(comma=removed.comma, whitespace_after_arg=removed.whitespace_after_arg)
                 return updated.with_changes(args=args)
             return updated
 

@@ -57,6 +57,7 @@ def logits_safe(module: cst.Module, classes: list[str] | None = None) -> bool:
     if not d_names:
         return True
     ok = True
+    bce_names = _bce_criteria(module)
 
     class V(cst.CSTVisitor):
         def __init__(self):
@@ -68,9 +69,11 @@ def logits_safe(module: cst.Module, classes: list[str] | None = None) -> bool:
                 parent = parents[-1] if parents else None
                 name = (call_name(parent) or "") if parent is not None else ""
                 last = name.split(".")[-1]
-                allowed = last in ("BCELoss", "binary_cross_entropy", "log", "criterion", "loss_fn", "bce", "mean", "sum") \
-                    or "loss" in last.lower() or "criterion" in last.lower() or call_name(parent) in d_names
-                # D(G(z)): the inner call is G's; a D-call whose closest enclosing call is not a loss is a raw use
+                # a BCE criterion the fix turns into BCEWithLogitsLoss, torch.log(D(x)) it rewrites, or D(G(z))
+                # (the inner call is G's). Any other function, even one named *_loss (BGAN's boundary-seeking
+                # loss takes log(D) itself), would read logits as probabilities.
+                allowed = name in bce_names or last in ("BCELoss", "binary_cross_entropy") or name == "torch.log" \
+                    or call_name(parent) in d_names
                 if parent is None or not allowed:
                     nonlocal ok
                     ok = False
@@ -82,6 +85,19 @@ def logits_safe(module: cst.Module, classes: list[str] | None = None) -> bool:
 
     module.visit(V())
     return ok
+
+
+def _bce_criteria(module: cst.Module) -> set[str]:
+    """Names bound to a BCE criterion: `criterion = nn.BCELoss()`, `self.adversarial_loss = BCELoss()`."""
+    names: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, node):
+            if (call_name(node.value) or "").split(".")[-1] in ("BCELoss", "BCEWithLogitsLoss"):
+                names.update(d for d in (dotted(t.target) for t in node.targets) if d)
+
+    module.visit(V())
+    return names
 
 
 # -- saturating generator loss -> non-saturating ---------------------------------------------------
