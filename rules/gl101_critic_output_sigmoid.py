@@ -29,7 +29,7 @@ class CriticOutputSigmoid(Rule):
     fix_safety = "safe"
     fix_safety_why = (
         "The final Sigmoid becomes nn.Identity() (or its argument): the critic's score is unbounded, nothing "
-        "else moves."
+        "else moves. Refused where the output feeds a BCE loss, which needs probabilities."
     )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
@@ -134,6 +134,16 @@ class CriticOutputSigmoid(Rule):
             "a standard GAN's discriminator is a classifier (GL111 covers its Sigmoid + BCELoss)",
         ),
     ]
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import refused
+
+        bce = [l for l in project.facts.code.losses if l.kind == "bce"]
+        if bce:  # DRAGAN-style: a penalised discriminator trained with BCELoss needs its probabilities
+            return [refused("remove the critic's final Sigmoid",
+                            f"its output feeds `{bce[0].src}`, which needs probabilities; return logits with "
+                            "BCEWithLogitsLoss instead, or keep the Sigmoid")]
+        return super().fixes(project, findings, opts)
 
 
 RULE = CriticOutputSigmoid()

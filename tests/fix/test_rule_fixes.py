@@ -127,3 +127,28 @@ def test_fix_reads_each_file_once_and_options_once(tmp_path, monkeypatch, capsys
     assert inputs and set(inputs.values()) == {1}, reads
     assert len(loads) == 1
     assert "n_critic: 5" in out and "batch_size: 64" not in out  # the configured ignore is honoured by fix
+
+
+# -- a penalised discriminator trained with BCELoss (DRAGAN) keeps the Sigmoid its loss needs ----------------
+def test_critic_sigmoid_kept_where_bce_needs_probabilities(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model = (
+        "import torch\nimport torch.nn as nn\n\n\n"
+        "class Discriminator(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.adv_layer = nn.Sequential(nn.Linear(128, 1), nn.Sigmoid())\n\n"
+        "    def forward(self, x):\n"
+        "        return self.adv_layer(x)\n\n\n"
+        "adversarial_loss = torch.nn.BCELoss()\n"
+        "discriminator = Discriminator()\n\n\n"
+        "def gradient_penalty(D, X):\n"
+        "    X = X.requires_grad_(True)\n"
+        "    g = torch.autograd.grad(D(X).sum(), X, create_graph=True)[0]\n"
+        "    return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+    )
+    _write(tmp_path, {"dragan.py": model})
+    plan = make_plan(input_files([str(tmp_path)]), select=["GL101"])
+    assert [f.code for f in plan.findings] == ["GL101"] and plan.fixes == []
+    (manual,) = plan.manual
+    assert "needs probabilities" in manual.fix.message
