@@ -131,13 +131,9 @@ class FakeNotDetached(Rule):
         for f in findings:
             if f.fix is None or not f.fix.edits:
                 continue
-            sink = _generator_use(project.texts.get(f.location.file, ""), f.location.line)
-            if sink:
-                out.append(refused(f.fix.message, f"the same D(...) value also feeds `{sink}`, not the discriminator's "
-                                   "loss; detaching it would cut the generator's gradient. Compute the discriminator's "
-                                   f"term on `{f.evidence.get('fake', 'fake')}.detach()` in a call of its own"))
-            else:
-                out.append(f.fix)
+            fake = f.evidence.get("fake", "fake")
+            why = _why_not_detach(project.texts.get(f.location.file, ""), f.location.line, fake)
+            out.append(refused(f.fix.message, why) if why else f.fix)
         return out
 
 
@@ -164,16 +160,32 @@ def _targets(stmt: ast.stmt) -> set[str]:
     return out
 
 
-def _generator_use(text: str, line: int) -> str | None:
-    """Where the value of the discriminator call on `line` goes: following the assignments after it (in
-    line order, in its function), the names it reaches that are back-propagated or returned. The name of
-    the first such loss that is not the discriminator's (by its name's role), or None when every one is."""
+def _why_not_detach(text: str, line: int, fake: str) -> str | None:
+    """Why detaching `fake` in the discriminator call on `line` would break training, or None. Follows the
+    call's value through the assignments after it (in line order, in its function): a loss it reaches that
+    is not the discriminator's (by its name's role) would lose the generator's gradient; an autograd.grad
+    of it with respect to `fake` (a W-div or DRAGAN-style penalty on the fakes) would find no graph."""
     from ganlint.core.roles import role_from_name
 
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return None
+    sink, grads = _flow(tree, line)
+    if any(fake in _names(a) for a in grads):
+        return (f"the penalty differentiates the discriminator's output with respect to `{fake}` "
+                "(autograd.grad): detached, it has no graph to differentiate")
+    if sink:
+        return (f"the same D(...) value also feeds `{sink}`, not the discriminator's loss; detaching it would cut "
+                f"the generator's gradient. Compute the discriminator's term on `{fake}.detach()` in a call of its own")
+    return None
+
+
+def _flow(tree: ast.AST, line: int) -> tuple[str | None, list[ast.AST]]:
+    """(the first back-propagated or returned loss reached that is not the discriminator's, the `inputs`
+    arguments of autograd.grad calls on values reached)."""
+    from ganlint.core.roles import role_from_name
+
     scope: ast.AST = tree
     for n in ast.walk(tree):
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno):
@@ -183,10 +195,11 @@ def _generator_use(text: str, line: int) -> str | None:
     stmts = sorted((s for s in ast.walk(scope) if isinstance(s, simple)), key=lambda s: (s.lineno, s.col_offset))
     here = [s for s in stmts if s.lineno <= line <= (s.end_lineno or s.lineno)]
     if not here:
-        return None
+        return None, []
     start = here[-1]
     derived = _targets(start)
     sinks: list[str] = []
+    grads: list[ast.AST] = []
     for s in stmts[stmts.index(start) + 1:]:
         hit = (_names(s) | (_targets(s) if isinstance(s, ast.AugAssign) else set())) & derived
         if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
@@ -194,12 +207,17 @@ def _generator_use(text: str, line: int) -> str | None:
         for call in (c for c in ast.walk(s) if isinstance(c, ast.Call)):
             if isinstance(call.func, ast.Attribute) and call.func.attr == "backward":
                 sinks += sorted(_names(call.func.value) & derived)
+            fn = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            outputs = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "outputs"), None)
+            inputs = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "inputs"), None)
+            if fn == "grad" and outputs is not None and inputs is not None and _names(outputs) & derived:
+                grads.append(inputs)
         if isinstance(s, ast.Return) and s.value is not None:
             sinks += sorted(_names(s.value) & derived)
     role = lambda name: role_from_name(name.rsplit(".", 1)[-1])  # noqa: E731
     if sinks:  # every loss it reaches must be the discriminator's (d_loss, errD, loss_critic)
-        return next((x for x in sinks if role(x) != "critic"), None)
-    return next((x for x in sorted(derived) if role(x) == "generator"), None)
+        return next((x for x in sinks if role(x) != "critic"), None), grads
+    return next((x for x in sorted(derived) if role(x) == "generator"), None), grads
 
 
 RULE = FakeNotDetached()

@@ -231,3 +231,40 @@ def test_energy_clip_between_backward_and_step(tmp_path, monkeypatch):
     assert ("    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.3)\n"
             "    norms.append(") in fixed
     assert _run(prog)["max_norm"] <= 0.3 + 1e-5  # the clip ran before the step on every iteration
+
+
+# wgan_div.py's layout: the W-div penalty differentiates D(fake) with respect to the fake batch itself
+WDIV = NETS + '''optimizer_G = torch.optim.Adam(generator.parameters(), lr=1e-4, betas=(0.5, 0.9))
+optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=1e-4, betas=(0.5, 0.9))
+g_grads = []
+for i in range(5):
+    real_imgs = (torch.randn(32, 2) + 2.0).requires_grad_(True)
+    optimizer_D.zero_grad()
+    z = torch.randn(32, 4)
+    fake_imgs = generator(z)
+    real_validity = discriminator(real_imgs)
+    fake_validity = discriminator(fake_imgs)
+    real_grad = torch.autograd.grad(real_validity, real_imgs, torch.ones(32, 1), create_graph=True, retain_graph=True)[0]
+    fake_grad = torch.autograd.grad(fake_validity, fake_imgs, torch.ones(32, 1), create_graph=True, retain_graph=True)[0]
+    div_gp = torch.mean(real_grad.pow(2).sum(1) ** 3 + fake_grad.pow(2).sum(1) ** 3) * 1.0
+    d_loss = -torch.mean(real_validity) + torch.mean(fake_validity) + div_gp
+    d_loss.backward()
+    optimizer_D.step()
+    optimizer_G.zero_grad()
+    fake_imgs = generator(z)
+    g_loss = -torch.mean(discriminator(fake_imgs))
+    g_loss.backward()
+    g_grads.append(grad_sum(generator))
+    optimizer_G.step()
+print(json.dumps({"g_grad": min(g_grads)}))
+'''
+
+
+def test_detach_refused_where_the_penalty_differentiates_the_fakes(tmp_path, monkeypatch):
+    prog = tmp_path / "train.py"
+    prog.write_text(WDIV)
+    plan, res = _fix(tmp_path, monkeypatch, ["GL115"])
+    assert [f.code for f in plan.findings] == ["GL115"] and res.new_texts == {}
+    (manual,) = plan.manual
+    assert "autograd.grad" in manual.fix.message
+    assert _run(prog)["g_grad"] > 0.0  # the program, left as it was, still trains
