@@ -308,13 +308,7 @@ def gan_loss_kind(texts: dict[str, str]) -> str:
 
 def build(model_files: list[str], ps: ProbeSettings, *, entry: str | None = None, data_dim: int | None = None,
           family: str | None = None, user_dirs: list[str] | None = None) -> Built:
-    texts = {}
-    for f in model_files:
-        try:
-            with open(f, encoding="utf-8-sig") as fh:
-                texts[f] = fh.read()
-        except OSError:
-            continue
+    texts = {f: ps.facts.texts[f] for f in model_files if f in ps.facts.texts}  # read once, by read_settings
     user_dirs = user_dirs or sorted({os.path.dirname(os.path.abspath(f)) for f in model_files})
     info: dict[str, dict[str, Any]] = {}
     nets: dict[str, Any] = {}
