@@ -70,7 +70,8 @@ class PlannedFix:
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "stage": self.stage, "message": self.message, "source": self.source,
-                "safe": self.safe, "origin": self.origin, "edits": [e.to_dict() for e in self.edits]}
+                "safe": self.safe, "safety": "safe" if self.safe else "unsafe", "origin": self.origin,
+                "edits": [e.to_dict() for e in self.edits]}
 
 
 @dataclass
@@ -101,7 +102,9 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "fixes": [f.to_dict() for f in self.fixes],
                 "unsafe_skipped": [f.to_dict() for f in self.unsafe_skipped],
-                "manual": [{"code": f.code, "message": f.message, "location": str(f.location)} for f in self.manual]}
+                "manual": [{"code": f.code, "message": f.message, "location": str(f.location), "safety": "display-only",
+                            "fix": f.fix.message if f.fix else None} for f in self.manual],
+                "dropped": [{"code": f.code, "why": why} for f, why in self.dropped]}
 
 
 # -- planning -------------------------------------------------------------------------------------
