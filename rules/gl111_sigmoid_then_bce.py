@@ -156,7 +156,8 @@ class SigmoidThenBce(Rule):
                 safe = safe and logits_safe(parse_cst(file, project.texts[file]), classes or None)
             except GanlintError:
                 continue
-        edits = project.transform_or_edits(self, findings, opts, "sigmoid-bce", **({"classes": classes} if classes else {}))
+        edits = project.transform_or_edits(self, findings, opts, "sigmoid-bce", confine=False,
+                                           **({"classes": classes} if classes else {}))
         if not edits:
             return []
         return [Fix("discriminator returns logits; BCELoss -> BCEWithLogitsLoss", edits, safe=safe, stage=self.fix_stage)]

@@ -210,11 +210,15 @@ class Project:
         """The facts of the project with some files' texts replaced (what a rule's check would see)."""
         return facts_from_texts(self.files, {**self.texts, **new_texts})
 
-    def transform_or_edits(self, rule, findings: list, opts: dict[str, Any], name: str, **params) -> list[Edit]:
+    def transform_or_edits(self, rule, findings: list, opts: dict[str, Any], name: str, confine: bool = True,
+                           **params) -> list[Edit]:
         """A rule's choice between its findings' own code edits and a LibCST transform, file by file: the
         transform where it changes the file and leaves the rule's own check nothing to report there (it
         covers every finding, and more of the statement than a textual edit can, e.g. a clamp statement
-        before every use), else the findings' edits. Setting edits of the findings are always kept."""
+        before every use), else the findings' edits. Setting edits of the findings are always kept.
+        `confine`: the transform may only change the top-level classes and functions that hold a finding
+        (a fix changes only what its finding names); off for a rewrite whose consequences are part of the fix
+        (the logits rewrite of every log D(x))."""
         from ganlint.fix.edits.code import apply_transforms
 
         own: dict[str, list[Edit]] = {}
@@ -238,10 +242,36 @@ class Project:
             if code_edits and _leaves_nothing(file, self.texts[file], code_edits, e):
                 out.extend(code_edits)  # the findings' edits already do all the transform would
                 continue
-            covered = new != self.texts[file] and not any(
-                f.location.file == file for f in rule.check(self.facts_after({file: new}), opts))
+            where = {f.location.line for f in findings if f.location.file == file} | \
+                {e.location.line for e in code_edits if e.location is not None}
+            covered = new != self.texts[file] and (not confine or _changes_within(self.texts[file], new, where)) \
+                and not any(f.location.file == file for f in rule.check(self.facts_after({file: new}), opts))
             out.extend([e] if covered else code_edits)
         return out
+
+
+def _changes_within(old: str, new: str, lines: set[int]) -> bool:
+    """Whether every line `new` changes lies in a top-level statement (class, def, ...) holding one of `lines`."""
+    import ast
+    import difflib
+
+    try:
+        spans = [(n.lineno, n.end_lineno or n.lineno) for n in ast.parse(old).body]
+    except (SyntaxError, ValueError):
+        return False
+
+    def span(line: int):
+        return next((s for s in spans if s[0] <= line <= s[1]), None)
+
+    allowed = {span(n) for n in lines} - {None}
+    a, b = old.splitlines(), new.splitlines()
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        touched = range(i1 + 1, i2 + 1) if i2 > i1 else [max(i1, 1)]  # an insertion: after line i1
+        if any(span(n) not in allowed for n in touched):
+            return False
+    return True
 
 
 def _leaves_nothing(file: str, text: str, edits: list[Edit], transform: Edit) -> bool:
