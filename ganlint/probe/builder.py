@@ -373,15 +373,19 @@ def build(model_files: list[str], ps: ProbeSettings, *, entry: str | None = None
     return Built(nets, fam, data, info, list(model_files), texts, extras)
 
 
-def model_files_in(files: list[str]) -> list[str]:
-    """The Python files that define nn.Module classes or the entry function."""
+def model_files_in(files: list[str], texts: dict[str, str] | None = None) -> list[str]:
+    """The Python files that define nn.Module classes or the entry function (`texts`: those already read)."""
     out = []
     for f in files:
         if not f.endswith(".py"):
             continue
         try:
-            with open(f, encoding="utf-8-sig") as fh:
-                classes, has_entry = _defines_modules(fh.read())
+            if texts is not None and f in texts:
+                text = texts[f]
+            else:
+                with open(f, encoding="utf-8-sig") as fh:
+                    text = fh.read()
+            classes, has_entry = _defines_modules(text)
         except OSError:
             continue
         if classes or has_entry:

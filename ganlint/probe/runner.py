@@ -95,11 +95,11 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
         raise ProbeError(f"--family {family!r}: use wgan-gp, wgan, gan, vae or energy")
     files = collect_files(paths)
     py_files = [f for f in files if f.endswith(".py")]
-    model_files = B.model_files_in(py_files)
+    ps = read_settings(files)  # reads every file once; the builder works on these texts
+    model_files = B.model_files_in(py_files, ps.facts.texts)
     if not model_files and not entry:
         raise ProbeError(f"no model code (nn.Module classes or {B.ENTRY_NAME}) in {', '.join(paths)}; "
                          "pass the model file, or --entry module:function")
-    ps = read_settings(files)
     dev = pick_device(device)
     random.seed(seed)
     np.random.seed(seed)
