@@ -150,12 +150,18 @@ class SigmoidThenBce(Rule):
         from ganlint.fix.edits.py_doc import parse_cst
 
         classes = sorted({f.evidence["network"] for f in findings if f.evidence.get("network")})
-        safe = True
+        from ganlint.fix.edits.code import instances
+
+        safe, seen = True, False
         for file in project.code_files:
             try:
-                safe = safe and logits_safe(parse_cst(file, project.texts[file]), classes or None)
+                module = parse_cst(file, project.texts[file])
             except GanlintError:
                 continue
+            seen = seen or bool(instances(module, "critic", classes or None))
+            safe = safe and logits_safe(module, classes or None)
+        # no instance of the discriminator in the files read: what reads its output cannot be checked
+        safe = safe and seen
         edits = project.transform_or_edits(self, findings, opts, "sigmoid-bce", confine=False,
                                            **({"classes": classes} if classes else {}))
         if not edits:

@@ -268,3 +268,78 @@ def test_detach_refused_where_the_penalty_differentiates_the_fakes(tmp_path, mon
     (manual,) = plan.manual
     assert "autograd.grad" in manual.fix.message
     assert _run(prog)["g_grad"] > 0.0  # the program, left as it was, still trains
+
+
+# document 002's textbook GAN in one file: hidden Sigmoid, D ending in Sigmoid + BCELoss, the saturating
+# log(1 - D(G(z))), D(fake) not detached, Adam's default betas, lr 1e-3. Every fix at once must leave a
+# program that trains: finite losses, gradient into G in its own step and none from D's.
+TEXTBOOK = '''import json
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+batch_size = 64
+lr = 1e-3
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 16), nn.Sigmoid(), nn.Linear(16, 2))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def grad_sum(net):
+    return float(sum(p.grad.abs().sum() for p in net.parameters() if p.grad is not None))
+
+
+G, D = Generator(), Discriminator()
+opt_g = torch.optim.Adam(G.parameters(), lr=lr)
+opt_d = torch.optim.Adam(D.parameters(), lr=lr)
+criterion = nn.BCELoss()
+ones, zeros = torch.ones(batch_size, 1), torch.zeros(batch_size, 1)
+leaks, g_grads, losses = [], [], []
+for step in range(5):
+    real = torch.randn(batch_size, 2) + 2.0
+    z = torch.randn(batch_size, 4)
+    fake = G(z)
+    opt_g.zero_grad()
+    opt_d.zero_grad()
+    loss_d = criterion(D(real), ones) + criterion(D(fake), zeros)
+    loss_d.backward()
+    leaks.append(grad_sum(G))
+    opt_d.step()
+    opt_g.zero_grad()
+    loss_g = torch.log(1 - D(G(z))).mean()
+    loss_g.backward()
+    g_grads.append(grad_sum(G))
+    opt_g.step()
+    losses += [float(loss_d), float(loss_g)]
+print(json.dumps({"leak": max(leaks), "g_grad": min(g_grads), "finite": all(l == l and abs(l) < 1e6 for l in losses)}))
+'''
+
+
+def test_textbook_gan_still_trains_after_every_fix(tmp_path, monkeypatch):
+    prog = tmp_path / "train.py"
+    prog.write_text(TEXTBOOK)
+    monkeypatch.chdir(tmp_path)
+    plan = make_plan(input_files([str(tmp_path)]), unsafe=True)
+    res = apply_plan(plan)
+    codes = {f.code for f in res.applied}
+    assert {"GL001", "GL110", "GL111", "GL112", "GL113", "GL115"} <= codes, codes
+    prog.write_text(res.new_texts[str(prog)])
+    fixed = prog.read_text()
+    assert "nn.Sigmoid()" not in fixed and "BCEWithLogitsLoss()" in fixed and "D(fake.detach())" in fixed
+    after = _run(prog)
+    assert after["finite"] and after["leak"] == 0.0 and after["g_grad"] > 0.0

@@ -13,8 +13,8 @@ Two kinds of edits reach this package:
 from __future__ import annotations
 
 from ganlint.fix.edits.code import layers, losses, training  # noqa: F401  (register the transforms)
-from ganlint.fix.edits.code.cst_util import TRANSFORMS, call_name, dotted, transform
+from ganlint.fix.edits.code.cst_util import TRANSFORMS, call_name, dotted, instances, transform
 from ganlint.fix.edits.code.engine import apply_text_edits, apply_transforms
 from ganlint.fix.edits.code.losses import logits_safe
 
-__all__ = ["TRANSFORMS", "transform", "apply_text_edits", "apply_transforms", "logits_safe", "call_name", "dotted"]
+__all__ = ["TRANSFORMS", "transform", "apply_text_edits", "apply_transforms", "logits_safe", "call_name", "dotted", "instances"]

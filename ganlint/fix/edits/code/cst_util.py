@@ -108,11 +108,21 @@ def instances(module: cst.Module, role: str, classes: list[str] | None = None) -
 
     class V(cst.CSTVisitor):
         def visit_Assign(self, node):
-            if isinstance(node.value, cst.Call) and is_cls(node.value):
-                for t in node.targets:
-                    d = dotted(t.target)
-                    if d:
+            for t in node.targets:
+                pairs = [(t.target, node.value)]
+                # G, D = Generator(), Discriminator(): element by element
+                if isinstance(t.target, cst.Tuple) and isinstance(node.value, cst.Tuple) \
+                        and len(t.target.elements) == len(node.value.elements):
+                    pairs = [(a.value, b.value) for a, b in zip(t.target.elements, node.value.elements)]
+                for target, value in pairs:
+                    d = dotted(target)
+                    if d and isinstance(value, cst.Call) and is_cls(value):
                         names.add(d)
+
+        def visit_Param(self, node):
+            # def d_step(D, real): a parameter whose name says the role is that network
+            if role_from_name(node.name.value) == role:
+                names.add(node.name.value)
 
     module.visit(V())
     return names

@@ -50,12 +50,11 @@ def sigmoid_bce(module: cst.Module, params: dict) -> cst.Module:
 
 
 def logits_safe(module: cst.Module, classes: list[str] | None = None) -> bool:
-    """Whether every use of the discriminator's output is one `sigmoid-bce` rewrites (a BCE criterion,
-    torch.log(D(x)), torch.log(1 - D(x))). Any other use (thresholds, accuracy, printing) would silently read
-    logits as probabilities: then the fix is unsafe."""
+    """Whether every use of the discriminator's output in this file is one `sigmoid-bce` rewrites (a BCE
+    criterion, torch.log(D(x)), torch.log(1 - D(x))). Any other use (thresholds, accuracy, printing) would
+    silently read logits as probabilities: then the fix is unsafe. A file with no discriminator instance
+    has no use to check; the caller decides what an unseen instance means."""
     d_names = instances(module, "critic", classes)
-    if not d_names:
-        return True
     ok = True
     bce_names = _bce_criteria(module)
 
@@ -83,7 +82,8 @@ def logits_safe(module: cst.Module, classes: list[str] | None = None) -> bool:
         def on_leave(self, node):
             self.stack.pop()
 
-    module.visit(V())
+    if d_names:
+        module.visit(V())
     return ok
 
 
