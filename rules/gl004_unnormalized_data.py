@@ -22,6 +22,10 @@ class UnnormalizedData(Rule):
     use_instead = "`data = (data - data.mean(0)) / data.std(0)` (keep mean/std to map samples back), `transforms.Normalize`, or `StandardScaler`."
     source = "000 §1.5"
     options: dict[str, Any] = {}
+    fix_safety = "display-only"
+    fix_safety_why = (
+        "Standardising changes what the model learns and how samples map back: a person decides."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
@@ -48,6 +52,7 @@ class UnnormalizedData(Rule):
                 ),
             },
             "a NumPy array straight into training",
+            fixed=[],
         ),
         Example(
             {
@@ -59,6 +64,7 @@ class UnnormalizedData(Rule):
                 ),
             },
             "a CSV",
+            fixed=[],
         ),
     ]
     good = [

@@ -26,6 +26,11 @@ class CriticOutputSigmoid(Rule):
     families = ("wgan", "wgan-gp")
     options: dict[str, Any] = {}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The final Sigmoid becomes nn.Identity() (or its argument): the critic's score is unbounded, nothing "
+        "else moves. Refused where the output feeds a BCE loss, which needs probabilities."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for net in facts.code.networks_with_role("critic"):
@@ -66,6 +71,7 @@ class CriticOutputSigmoid(Rule):
                 ),
             },
             "WGAN-GP critic with a Sigmoid as its last layer",
+            fixed=[("                                 nn.Sigmoid())  # expect\n", "                                 nn.Identity())  # expect\n")],
         ),
         Example(
             {
@@ -85,6 +91,7 @@ class CriticOutputSigmoid(Rule):
                 ),
             },
             "WGAN with weight clipping, functional sigmoid returned",
+            fixed=[("        score = torch.sigmoid(self.fc(x))  # expect\n", "        score = self.fc(x)  # expect\n")],
         ),
     ]
     good = [
@@ -127,6 +134,16 @@ class CriticOutputSigmoid(Rule):
             "a standard GAN's discriminator is a classifier (GL111 covers its Sigmoid + BCELoss)",
         ),
     ]
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import refused
+
+        bce = [l for l in project.facts.code.losses if l.kind == "bce"]
+        if bce:  # DRAGAN-style: a penalised discriminator trained with BCELoss needs its probabilities
+            return [refused("remove the critic's final Sigmoid",
+                            f"its output feeds `{bce[0].src}`, which needs probabilities; return logits with "
+                            "BCEWithLogitsLoss instead, or keep the Sigmoid")]
+        return super().fixes(project, findings, opts)
 
 
 RULE = CriticOutputSigmoid()

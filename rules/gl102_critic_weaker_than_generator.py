@@ -37,6 +37,11 @@ class CriticWeakerThanGenerator(Rule):
     options = {"min_ratio": 1.0}
     option_docs = {"min_ratio": "fire when critic units or parameters are below this fraction of the generator's"}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The critic's widths are set to the generator's in the config; widths written in the code are shown, "
+        "not edited."
+    )
 
     def _role_settings(self, facts: ProjectFacts, role: str) -> list[Setting]:
         found = {s.key: s for s in facts.settings_for("hidden_sizes", role=role) if _widths(s.value)}
@@ -92,6 +97,7 @@ class CriticWeakerThanGenerator(Rule):
                 "config.yaml": "grad_penalty: 10\nnn_gen: \"[256,256]\"\nnn_disc: \"[32,128]\"  # expect\n",
             },
             "document 000's string-lists",
+            fixed=[("nn_disc: \"[32,128]\"  # expect\n", "nn_disc: \"[256,256]\" # expect\n")],
         ),
         Example(
             {
@@ -108,6 +114,7 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "literal widths in code",
+            fixed=[],
         ),
         Example(
             {
@@ -137,6 +144,7 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "keys whose names say nothing: the roles come from the constructors in the code",
+            fixed=[("config.yaml", "net_b: \"[64, 64]\"  # expect\n", "net_b: \"[256, 256]\" # expect\n")],
         ),
     ]
     good = [

@@ -27,11 +27,18 @@ class NCriticLow(SettingRangeRule):
         "proposed": "the value the fix writes",
     }
     fix_stage = 2
+    fix_safety = "safe"
+    fix_safety_why = (
+        "n_critic is set to the option `proposed`."
+    )
     message = "{key} = {value}: the critic is updated fewer than {low} times per generator step and gives the generator a poor gradient; use {proposed}"
     bad = [
-        Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 4  # expect\n"}, "document 000"),
-        Example({"wgan_toy.py": "LAMBDA = 10\nCRITIC_ITERS = 1  # expect\nBATCH_SIZE = 256\n"}, "module constants"),
-        Example({"config.toml": "[wgan]\nclip_value = 0.01\nn_critic = 2  # expect\n"}, "WGAN with clipping"),
+        Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 4  # expect\n"}, "document 000",
+            fixed=[("n_critic: 4  # expect\n", "n_critic: 5  # expect\n")]),
+        Example({"wgan_toy.py": "LAMBDA = 10\nCRITIC_ITERS = 1  # expect\nBATCH_SIZE = 256\n"}, "module constants",
+            fixed=[("CRITIC_ITERS = 1  # expect\n", "CRITIC_ITERS = 5  # expect\n")]),
+        Example({"config.toml": "[wgan]\nclip_value = 0.01\nn_critic = 2  # expect\n"}, "WGAN with clipping",
+            fixed=[("n_critic = 2  # expect\n", "n_critic = 5  # expect\n")]),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),

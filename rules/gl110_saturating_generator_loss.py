@@ -1,6 +1,7 @@
 """GL110 saturating-generator-loss: a standard GAN generator minimises log(1 - D(G(z))) (document 002 §2, §3(2))."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -65,6 +66,7 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "document 002: the textbook minimax form",
+            fixed=[("train.py", "    loss_g = torch.log(1 - D(G(z))).mean()  # expect\n", "    loss_g = -torch.log(D(G(z))).mean()  # expect\n")],
         ),
         Example(
             {
@@ -77,6 +79,7 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "log1p(-D(fake))",
+            fixed=[("train.py", "    return torch.log1p(-netD(fake)).mean()  # expect\n", "    return -torch.log(netD(fake)).mean()  # expect\n")],
         ),
     ]
     good = [
@@ -119,6 +122,19 @@ class SaturatingGeneratorLoss(Rule):
             "the same term, split over statements of the discriminator step",
         ),
     ]
+
+    fix_safety = "unsafe"
+    fix_safety_why = "The generator's loss changes (same fixed point, different gradients): a change of training dynamics."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        code = project.code()
+        # the discriminator gives logits (BCE-with-logits after GL111's fix, or no sigmoid at all): write the
+        # non-saturating loss as softplus(-D(G(z))), else as -log D(G(z))
+        logits = bool(re.search(r"BCELoss|binary_cross_entropy\(", code)) or not re.search(r"Sigmoid\(\)|sigmoid\(", code)
+        edits = project.transform_or_edits(self, findings, opts, "non-saturating-loss", logits=logits)
+        if not edits:
+            return []
+        return [Fix("generator loss log(1 - D(G(z))) -> non-saturating", edits, safe=False, stage=self.fix_stage)]
 
 
 RULE = SaturatingGeneratorLoss()

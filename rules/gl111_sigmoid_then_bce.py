@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
+from ganlint.core.errors import GanlintError
 from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.code.links import replace_code, segment
 from ganlint.reading.facts import ProjectFacts
@@ -32,6 +33,12 @@ class SigmoidThenBce(Rule):
     families = ("gan",)
     options: dict[str, Any] = {}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "Safe when every use of the discriminator's output is a BCE loss or a log (the fix rewrites those). "
+        "Any other use (an accuracy, a threshold at 0.5) would read logits as probabilities: then the fix is "
+        "unsafe and waits for --unsafe-fixes."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         bce = [l for l in facts.code.losses if l.kind == "bce"]
@@ -82,6 +89,8 @@ class SigmoidThenBce(Rule):
                 "train.py": "import torch.nn as nn\ncriterion = nn.BCELoss()\n",
             },
             "document 002",
+            fixed=[("model.py", "            nn.Sigmoid(),  # expect\n", "            nn.Identity(),  # expect\n"),
+                   ("train.py", "criterion = nn.BCELoss()\n", "criterion = nn.BCEWithLogitsLoss()\n")],
         ),
         Example(
             {
@@ -98,6 +107,8 @@ class SigmoidThenBce(Rule):
                 ),
             },
             "functional sigmoid and F.binary_cross_entropy",
+            fixed=[("        return torch.sigmoid(self.fc(x))  # expect\n", "        return self.fc(x)  # expect\n"),
+                   ("    return F.binary_cross_entropy(D(real), torch.ones(len(real), 1))\n", "    return F.binary_cross_entropy_with_logits(D(real), torch.ones(len(real), 1))\n")],
         ),
     ]
     good = [
@@ -132,6 +143,30 @@ class SigmoidThenBce(Rule):
             "a sigmoid output without BCELoss",
         ),
     ]
+
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.edits.code import logits_safe
+        from ganlint.fix.edits.py_doc import parse_cst
+
+        classes = sorted({f.evidence["network"] for f in findings if f.evidence.get("network")})
+        from ganlint.fix.edits.code import instances
+
+        safe, seen = True, False
+        for file in project.code_files:
+            try:
+                module = parse_cst(file, project.texts[file])
+            except GanlintError:
+                continue
+            seen = seen or bool(instances(module, "critic", classes or None))
+            safe = safe and logits_safe(module, classes or None)
+        # no instance of the discriminator in the files read: what reads its output cannot be checked
+        safe = safe and seen
+        edits = project.transform_or_edits(self, findings, opts, "sigmoid-bce", confine=False,
+                                           **({"classes": classes} if classes else {}))
+        if not edits:
+            return []
+        return [Fix("discriminator returns logits; BCELoss -> BCEWithLogitsLoss", edits, safe=safe, stage=self.fix_stage)]
 
 
 RULE = SigmoidThenBce()

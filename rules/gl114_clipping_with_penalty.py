@@ -31,6 +31,11 @@ class ClippingWithPenalty(Rule):
     source = "001, paper"
     families = ("wgan", "wgan-gp")
     options: dict[str, Any] = {}
+    fix_safety = "display-only"
+    fix_safety_why = (
+        "Which of the two Lipschitz constraints to keep is the user's choice; the fix says which one the "
+        "documents keep."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         pens = facts.code.penalties
@@ -61,6 +66,7 @@ class ClippingWithPenalty(Rule):
                 ),
             },
             "both constraints",
+            fixed=[],
         ),
         Example(
             {
@@ -72,6 +78,7 @@ class ClippingWithPenalty(Rule):
                 ),
             },
             "clipping by assignment",
+            fixed=[],
         ),
     ]
     good = [

@@ -1,6 +1,7 @@
 """GL115 fake-not-detached: the discriminator step back-propagates into the generator (paper)."""
 from __future__ import annotations
 
+import ast
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -62,6 +63,7 @@ class FakeNotDetached(Rule):
                 ),
             },
             "document 002's loop",
+            fixed=[("        loss_d = criterion(D(real), ones) + criterion(D(fake), zeros)  # expect\n", "        loss_d = criterion(D(real), ones) + criterion(D(fake.detach()), zeros)  # expect\n")],
         ),
         Example(
             {
@@ -79,6 +81,8 @@ class FakeNotDetached(Rule):
                 ),
             },
             "WGAN critic loss; DCGAN tutorial's errD_fake without detach",
+            fixed=[("    d_loss = critic(fake).mean() - critic(real).mean()  # expect\n", "    d_loss = critic(fake.detach()).mean() - critic(real).mean()  # expect\n"),
+                   ("    output = netD(fake).view(-1)  # expect\n", "    output = netD(fake.detach()).view(-1)  # expect\n")],
         ),
     ]
     good = [
@@ -114,6 +118,106 @@ class FakeNotDetached(Rule):
             "document 000's WGAN-GP loop",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("Only the discriminator's use of the fake batch is detached. Where the same D(G(z)) value "
+                      "also feeds the generator's loss, detaching it would cut the generator's gradient: the fix "
+                      "is then refused, with the reason.")
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import refused
+
+        out = []
+        for f in findings:
+            if f.fix is None or not f.fix.edits:
+                continue
+            fake = f.evidence.get("fake", "fake")
+            why = _why_not_detach(project.texts.get(f.location.file, ""), f.location.line, fake)
+            out.append(refused(f.fix.message, why) if why else f.fix)
+        return out
+
+
+def _names(node: ast.AST) -> set[str]:
+    """Names (and dotted self.x names) an expression reads."""
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(f"{n.value.id}.{n.attr}")
+    return out
+
+
+def _targets(stmt: ast.stmt) -> set[str]:
+    tg = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else []
+    out = set()
+    for t in tg:
+        for n in ast.walk(t):
+            if isinstance(n, ast.Name):
+                out.add(n.id)
+            elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+                out.add(f"{n.value.id}.{n.attr}")
+    return out
+
+
+def _why_not_detach(text: str, line: int, fake: str) -> str | None:
+    """Why detaching `fake` in the discriminator call on `line` would break training, or None. Follows the
+    call's value through the assignments after it (in line order, in its function): a loss it reaches that
+    is not the discriminator's (by its name's role) would lose the generator's gradient; an autograd.grad
+    of it with respect to `fake` (a W-div or DRAGAN-style penalty on the fakes) would find no graph."""
+    from ganlint.core.roles import role_from_name
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    sink, grads = _flow(tree, line)
+    if any(fake in _names(a) for a in grads):
+        return (f"the penalty differentiates the discriminator's output with respect to `{fake}` "
+                "(autograd.grad): detached, it has no graph to differentiate")
+    if sink:
+        return (f"the same D(...) value also feeds `{sink}`, not the discriminator's loss; detaching it would cut "
+                f"the generator's gradient. Compute the discriminator's term on `{fake}.detach()` in a call of its own")
+    return None
+
+
+def _flow(tree: ast.AST, line: int) -> tuple[str | None, list[ast.AST]]:
+    """(the first back-propagated or returned loss reached that is not the discriminator's, the `inputs`
+    arguments of autograd.grad calls on values reached)."""
+    from ganlint.core.roles import role_from_name
+
+    scope: ast.AST = tree
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno):
+            if scope is tree or n.lineno > scope.lineno:
+                scope = n
+    simple = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
+    stmts = sorted((s for s in ast.walk(scope) if isinstance(s, simple)), key=lambda s: (s.lineno, s.col_offset))
+    here = [s for s in stmts if s.lineno <= line <= (s.end_lineno or s.lineno)]
+    if not here:
+        return None, []
+    start = here[-1]
+    derived = _targets(start)
+    sinks: list[str] = []
+    grads: list[ast.AST] = []
+    for s in stmts[stmts.index(start) + 1:]:
+        hit = (_names(s) | (_targets(s) if isinstance(s, ast.AugAssign) else set())) & derived
+        if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            derived = derived | _targets(s) if hit else derived - _targets(s)
+        for call in (c for c in ast.walk(s) if isinstance(c, ast.Call)):
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "backward":
+                sinks += sorted(_names(call.func.value) & derived)
+            fn = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            outputs = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "outputs"), None)
+            inputs = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "inputs"), None)
+            if fn == "grad" and outputs is not None and inputs is not None and _names(outputs) & derived:
+                grads.append(inputs)
+        if isinstance(s, ast.Return) and s.value is not None:
+            sinks += sorted(_names(s.value) & derived)
+    role = lambda name: role_from_name(name.rsplit(".", 1)[-1])  # noqa: E731
+    if sinks:  # every loss it reaches must be the discriminator's (d_loss, errD, loss_critic)
+        return next((x for x in sinks if role(x) != "critic"), None), grads
+    return next((x for x in sorted(derived) if role(x) == "generator"), None), grads
 
 
 RULE = FakeNotDetached()

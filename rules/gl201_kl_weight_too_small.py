@@ -25,6 +25,10 @@ class KlWeightTooSmall(Rule):
     options = {"min_weight": 0.01, "proposed": 0.01}
     option_docs = {"min_weight": "KL weights below this fire the rule", "proposed": "the weight the fix writes"}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The KL weight is set to the option `proposed`."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         if kl_annealed(facts):
@@ -59,6 +63,7 @@ class KlWeightTooSmall(Rule):
                 ),
             },
             "document 003",
+            fixed=[("config.py", "config['omg_vae_alpha'] = 0.001  # expect\n", "config['omg_vae_alpha'] = 0.01  # expect\n")],
         ),
         Example(
             {
@@ -71,6 +76,7 @@ class KlWeightTooSmall(Rule):
                 ),
             },
             "a literal weight in the loss",
+            fixed=[],
         ),
     ]
     good = [

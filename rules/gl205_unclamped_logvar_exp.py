@@ -66,6 +66,8 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "document 003: both exp uses",
+            fixed=[("        mu, log_var = self.encoder(x)\n", "        mu, log_var = self.encoder(x)\n        log_var = torch.clamp(log_var, -10.0, 10.0)\n"),
+                   ("def kl(mu, log_var):\n", "def kl(mu, log_var):\n    log_var = torch.clamp(log_var, -10.0, 10.0)\n")],
         ),
         Example(
             {
@@ -78,6 +80,7 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "the in-place idiom",
+            fixed=[("    std = logvar.mul(0.5).exp_()  # expect\n", "    std = logvar.clamp(-10, 10).mul(0.5).exp_()  # expect\n")],
         ),
     ]
     good = [
@@ -112,6 +115,18 @@ class UnclampedLogvarExp(Rule):
             "clamped inline: around the exp, or its argument",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = "The clamp bounds (options `low`, `high`) leave every ordinary log-variance unchanged."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        # a clamp statement where log_var is produced covers every exp() below it; an inline .clamp() where
+        # the transform cannot reach (the rule's own edit)
+        edits = project.transform_or_edits(self, findings, opts, "clamp-logvar", min=float(opts["low"]),
+                                           max=float(opts["high"]))
+        if not edits:
+            return []
+        return [Fix(f"log_var clamped to [{opts['low']:g}, {opts['high']:g}] before exp()", edits, stage=self.fix_stage)]
 
 
 RULE = UnclampedLogvarExp()

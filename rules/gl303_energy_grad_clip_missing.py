@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
-from ganlint.core.types import Finding, Fix, Severity
+from ganlint.core.types import Edit, Finding, Fix, Severity
 from ganlint.reading.code.links import energy_optimizers, insert_code
 from ganlint.reading.facts import ProjectFacts
 
@@ -75,6 +75,7 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "document 004's loop",
+            fixed=[("        loss.backward()\n", "        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.3)\n")],
         ),
         Example(
             {
@@ -88,6 +89,7 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "an EBM with SGD",
+            fixed=[],
         ),
     ]
     good = [
@@ -111,6 +113,31 @@ class EnergyGradClipMissing(Rule):
             "the model alone: the training loop is not in the files read",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("Clipping at `max_norm` only shortens rare large steps. The clip goes between the energy "
+                      "optimizer's backward() and step(); a config key is added only when the inserted line reads it.")
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.edits import apply_edits
+
+        message = f"gradient-norm clipping {opts['max_norm']:g} between backward() and step()"
+        cfg = project.main_config("temperature") or project.main_config("learning_rate")
+        keys = sorted({k.key.rsplit(".", 1)[-1] for k in project.settings if k.file == cfg})
+        code = project.transform_edits("grad-clip", max_norm=opts["max_norm"], config_key="grad_clip" if cfg else None,
+                                       config_keys=keys)
+        if not code:  # the optimizer is not built where backward() runs: the rule's own insertion, literal norm
+            from ganlint.fix.project import refused
+
+            own = [fx for fx in super().fixes(project, findings, opts) if fx.edits]
+            return own or [refused(message, "no backward() follows the energy optimizer in the files read; put "
+                                            "clip_grad_norm_(...) between its backward() and step() by hand")]
+        edits: list[Edit] = list(code)
+        if cfg and not project.find("grad_clip") and any(
+                '["grad_clip"]' in t or "['grad_clip']" in t for t in apply_edits(project.texts, code).values()):
+            edits.insert(0, Edit("add-setting", cfg, target="grad_clip", old=project.anchor(cfg, "temperature", "learning_rate"),
+                                 new=opts["max_norm"]))
+        return [Fix(message, edits, stage=self.fix_stage)]
 
 
 RULE = EnergyGradClipMissing()

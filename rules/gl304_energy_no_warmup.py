@@ -88,12 +88,15 @@ class EnergyNoWarmup(Rule):
                 ),
             },
             "document 004's loop",
+            fixed=[("    opt = torch.optim.Adam(model.parameters(), lr=1e-3)  # expect\n", "    opt = torch.optim.Adam(model.parameters(), lr=1e-3)  # expect\n    opt_warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.1 if s < 5000 else min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))\n"),
+                   ("        opt.step()\n", "        opt.step()\n        opt_warmup.step()\n")],
         ),
         Example(
             {
                 "ebm.py": _MODEL + "model = EnergyModel()\noptim = torch.optim.AdamW(model.parameters(), lr=3e-4)  # expect\n",
             },
             "AdamW at a constant rate",
+            fixed=[],
         ),
     ]
     good = [
@@ -126,6 +129,30 @@ class EnergyNoWarmup(Rule):
             "lr scaled by hand; no optimizer constructed here",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("A LambdaLR after the optimizer scales its rate (options `start_scale`, `end_scale`, "
+                      "`warmup_steps`, `ramp_end`); the energy rate is lowered only where the optimizer reads it.")
+    lowered_above = 1e-4  # 004 方案4: the rate the warm-up starts from is 0.1× of an energy lr above 1e-4
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import number, set_edit
+
+        from ganlint.fix.project import refused
+
+        out = [fx for fx in super().fixes(project, findings, opts) if fx.edits]  # the warm-up, in the rule's stage
+        if not out:
+            out = [refused("add a warm-up scheduler", "the energy optimizer is not one variable whose .step() "
+                                                       "follows in the same file")]
+        roles = ("energy", None)
+        lrs = [k for k in project.find("learning_rate", roles)
+               if number(k.value) is not None and number(k.value) > self.lowered_above + 1e-12
+               and project.lr_is_read(k, roles)]
+        if lrs:
+            # the document puts the lower rate in the first stage, ahead of the warm-up
+            out.insert(0, Fix(f"energy learning rate × {opts['start_scale']:g} (the document's warm-up level)",
+                              [set_edit(k, round(number(k.value) * opts["start_scale"], 12)) for k in lrs], stage=1))
+        return out
 
 
 RULE = EnergyNoWarmup()

@@ -21,7 +21,6 @@ from ganlint.checking import registry
 from ganlint.checking.options import Options, selector_matches, split_selectors
 from ganlint.reading.discovery import discover, group_projects
 from ganlint.reading.facts import ProjectFacts
-from ganlint.reading.project import read_files
 
 
 @dataclass
@@ -109,10 +108,15 @@ def check_paths(
     *,
     options: Options | None = None,
     report_unused_suppressions: bool | None = None,
+    session=None,
 ) -> CheckResult:
+    """`session` (ganlint.session.Session) supplies the texts already read this run and its options."""
     from ganlint.checking.suppress import UNUSED_CODE, UNUSED_SLUG, apply_suppressions
+    from ganlint.session import Session
 
-    opts = options or Options()
+    opts = options or (session.options if session is not None else Options())
+    if session is None:
+        session = Session(list(paths), opts)
     sel = split_selectors(select) if select is not None else opts.select
     if sel is not None:
         sel = [*sel, *opts.extend_select]
@@ -132,7 +136,7 @@ def check_paths(
     findings: list[Finding] = []
     groups = group_projects(list(paths), files)
     for group in groups:  # each project is read and checked on its own
-        read = read_files(group)
+        read = session.read(group)
         errors.extend(read.errors)
         findings.extend(run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors))
         if len(groups) == 1:

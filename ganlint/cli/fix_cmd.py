@@ -92,8 +92,11 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     from ganlint.fix import DEFAULT_MAX_STAGE, apply_plan, input_files
     from ganlint.fix.planner import STAGE_NAMES, make_plan
 
-    files = input_files(paths, exclude=[output] if output else None)
-    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe)
+    from ganlint.checking.options import load_options
+
+    options = load_options()  # once per run: [tool.ganlint] as `check` reads it
+    files = input_files(paths, exclude=[output] if output else None, options=options)
+    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe, options=options)
     upto = stage if stage is not None else (None if (all_stages or verify) else DEFAULT_MAX_STAGE)
     if verify:
         from ganlint.cli.progress import VerifyProgress

@@ -21,15 +21,8 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 # -- roles ------------------------------------------------------------------------------------
-ROLE_TOKENS: dict[str, str] = {
-    "g": "generator", "gen": "generator", "generator": "generator", "netg": "generator",
-    "d": "critic", "disc": "critic", "dis": "critic", "critic": "critic", "discriminator": "critic",
-    "netd": "critic",
-    "enc": "encoder", "encoder": "encoder",
-    "dec": "decoder", "decoder": "decoder",
-    "vae": "vae",
-    "energy": "energy", "ebm": "energy",
-}
+from ganlint.core.roles import ROLE_TOKENS  # noqa: E402  (the one role table: ganlint.core.roles)
+
 # Section names that give their children a role (`G: {lr: ...}`, `[energy]`, `discriminator: ...`).
 SECTION_ROLES: dict[str, str] = dict(ROLE_TOKENS)
 

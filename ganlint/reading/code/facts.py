@@ -12,31 +12,8 @@ from typing import Any
 
 from ganlint.core.types import Location
 
-# -- roles from names ----------------------------------------------------------------------------
-_ROLE_TOKENS = {
-    "generator": "generator", "gen": "generator", "g": "generator", "netg": "generator",
-    "critic": "critic", "discriminator": "critic", "disc": "critic", "d": "critic", "netd": "critic",
-    "encoder": "encoder", "enc": "encoder",
-    "decoder": "decoder", "dec": "decoder",
-    "vae": "vae", "autoencoder": "vae",
-    "energy": "energy", "ebm": "energy",
-}
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
-
-@lru_cache(maxsize=8192)
-def role_from_name(name: str) -> str | None:
-    """Role a class or variable name says: MLPGenerator -> generator, netD -> critic, EnergyModel -> energy.
-
-    The last token that names a role wins (VAEEncoder -> encoder)."""
-    tokens = [t.lower() for part in re.split(r"[_\W]+", name) for t in _CAMEL.findall(part)]
-    role = None
-    for tok in tokens:
-        if tok in _ROLE_TOKENS:
-            role = _ROLE_TOKENS[tok]
-    if name.lower() in ("netg", "netd"):
-        role = _ROLE_TOKENS[name.lower()]
-    return role
+# -- roles from names: the one recogniser (ganlint.core.roles) -------------------------------------
+from ganlint.core.roles import role_from_name  # noqa: E402,F401  (re-exported: rules and readers import it here)
 
 
 # -- small value holders -------------------------------------------------------------------------
