@@ -28,6 +28,7 @@ from ganlint.reading.project import read_files
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[GanlintError] = field(default_factory=list)
+    notes: list[GanlintError] = field(default_factory=list)  # files read partially (exit code unchanged)
     facts: ProjectFacts | None = None
     files: list[str] = field(default_factory=list)
     groups: list[list[str]] = field(default_factory=list)  # the projects, each read and checked on its own
@@ -130,10 +131,12 @@ def check_paths(
     rules = choose_rules(sel, ign, opts.custom_rules)
     facts = ProjectFacts()
     findings: list[Finding] = []
+    notes: list[GanlintError] = []
     groups = group_projects(list(paths), files)
     for group in groups:  # each project is read and checked on its own
         read = read_files(group)
         errors.extend(read.errors)
+        notes.extend(read.notes)
         findings.extend(run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors))
         if len(groups) == 1:
             facts = read.facts
@@ -153,4 +156,4 @@ def check_paths(
     if report_unused:
         findings = _per_file_filter(findings, opts.per_file_ignores, opts.root)
     findings.sort(key=Finding.sort_key)
-    return CheckResult(findings=findings, errors=errors, facts=facts, files=facts.files, groups=groups)
+    return CheckResult(findings=findings, errors=errors, notes=notes, facts=facts, files=facts.files, groups=groups)
