@@ -1,0 +1,71 @@
+"""D step vs G step: which backward belongs to which player, read from the optimizer that steps after it."""
+from __future__ import annotations
+
+from tests.reading.test_code_networks import facts_of
+
+
+def test_each_undetached_call_is_reported_once_however_many_losses_it_feeds():
+    cf = facts_of('''
+        import torch
+        import torch.nn.functional as F
+        def train(G, D, d_opt, z, x, ones, zeros):
+            G_sample = G(z)
+            D_fake = D(G_sample)
+            D_loss_fake = F.binary_cross_entropy(D_fake, zeros)
+            D_loss = F.binary_cross_entropy(D(x), ones) + D_loss_fake
+            D_loss.backward()
+            d_opt.step()
+    ''')
+    assert [(u.location.line, u.fake_src) for u in cf.undetached_fakes] == [(6, "G_sample")]
+
+
+def test_the_optimizer_that_steps_decides_the_step_whatever_the_loss_is_called():
+    cf = facts_of('''
+        import torch
+        def train(gen, disc, optimizer_disc, optimizer_gen, z, x):
+            fake = gen(z)
+            loss = torch.relu(1 + disc(fake)).mean() + torch.relu(1 - disc(x)).mean()
+            loss.backward()
+            optimizer_disc.step()
+            loss = -disc(fake).mean()
+            loss.backward()
+            optimizer_gen.step()
+    ''')
+    assert [u.location.line for u in cf.undetached_fakes] == [5]
+
+
+def test_a_sampling_helper_is_a_generated_batch():
+    cf = facts_of('''
+        import torch
+        class Trainer:
+            def sample(self, n):
+                return self.G(torch.randn(n, 8))
+            def critic_step(self, x):
+                fake = self.sample(x.size(0))
+                loss = self.D(fake).mean() - self.D(x).mean()
+                loss.backward()
+                self.opt_critic.step()
+    ''')
+    assert [(u.location.line, u.fake_src) for u in cf.undetached_fakes] == [(8, "fake")]
+
+
+def test_detached_fake_and_data_attribute_stay_silent():
+    cf = facts_of('''
+        import torch
+        def train(G, D, opt_D, z, x):
+            fake = G(z)
+            errD = D(fake.detach()).mean() - D(x).mean() + D(G(z).data).mean()
+            errD.backward()
+            opt_D.step()
+    ''')
+    assert cf.undetached_fakes == []
+
+
+def test_tensorflow_graphs_have_no_backward_into_the_generator():
+    cf = facts_of('''
+        import tensorflow as tf
+        G_sample = generator(Z)
+        D_fake = discriminator(G_sample)
+        D_loss = -tf.reduce_mean(tf.log(1. - D_fake))
+    ''')
+    assert cf.undetached_fakes == []
