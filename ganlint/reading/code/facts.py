@@ -207,6 +207,19 @@ class LossCall:
 
 
 @dataclass(eq=False, repr=False)
+class SigmoidBCE:
+    """BCE on a discriminator's probability computed by a functional sigmoid (no nn.Module class needed):
+    `F.binary_cross_entropy(torch.sigmoid(D(x)), y)`, or `def D(x): ... return torch.sigmoid(h)`."""
+
+    location: Location  # the sigmoid call
+    sigmoid_src: str
+    arg_src: str | None  # what the sigmoid is applied to (the logits)
+    bce_location: Location
+    bce_src: str
+    network: str  # the discriminator's function or variable name
+
+
+@dataclass(eq=False, repr=False)
 class UndetachedFake:
     """D(fake) in a discriminator loss, fake = G(z) not detached and not under no_grad."""
 
@@ -291,6 +304,7 @@ class CodeFacts:
     config_keys: set[str] = field(default_factory=set)  # every config key the code reads
     optimizers: list[Optimizer] = field(default_factory=list)
     losses: list[LossCall] = field(default_factory=list)
+    sigmoid_bces: list[SigmoidBCE] = field(default_factory=list)
     undetached_fakes: list[UndetachedFake] = field(default_factory=list)
     grad_calls: list[GradCall] = field(default_factory=list)
     weight_clips: list[WeightClip] = field(default_factory=list)
@@ -391,7 +405,7 @@ class CodeFacts:
                 fams.add("wgan-gp")  # (||grad|| - 1)^2; R1/R2 penalties regularise ordinary GANs
         if self.weight_clips:
             fams.add("wgan")
-        gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses)
+        gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses) or bool(self.sigmoid_bces)
         adversarial = "critic" in roles and "generator" in roles or bool(self.undetached_fakes)
         if gan_losses or (adversarial and not fams & {"wgan", "wgan-gp"}):
             fams.add("gan")

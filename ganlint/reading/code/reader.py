@@ -36,6 +36,7 @@ class CodeReader:
         self.act_tables: set[str] = set()
         self.stmt_target: str | None = None
         self.module_tree: ast.Module | None = None
+        self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:

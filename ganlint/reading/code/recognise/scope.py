@@ -19,6 +19,7 @@ class Func:
     loops: list[ast.stmt] = field(default_factory=list)
     has_critic_call: bool = False
     has_kl_expr: bool = False
+    returns_sigmoid: ast.Call | None = None  # the sigmoid call its return value is
     returns_fake: bool = False  # returns G(z) with its graph (a sampling helper)
 
     def value_before(self, name: str, line: int) -> tuple[ast.AST | None, bool, int] | None:
