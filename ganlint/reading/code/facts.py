@@ -397,7 +397,12 @@ class CodeFacts:
         fams: set[str] = set()
         nets = self.networks
         roles = {n.role for n in nets} | {role_from_name(c.cls) for c in self.constructions}
+        # a penalty in a file that trains with BCE is DRAGAN's (a standard GAN regularised), not a WGAN-GP's
+        bce_files = self.bce_files()
         for g in self.penalties:
+            if g.location.file in bce_files:
+                fams.add("gan")
+                continue
             fname = (g.function or "").lower()
             named_gp = ("gradient_penalty" in fname or "gp" in fname.replace("_", " ").split()
                         or fname.endswith("_gp") or fname.startswith("gp_"))
@@ -415,6 +420,16 @@ class CodeFacts:
         if "energy" in roles or self.infonce:
             fams.add("energy")
         return fams
+
+    def bce_files(self) -> set[str]:
+        """Files whose code computes a binary cross-entropy (a standard GAN's discriminator loss)."""
+        files = {l.location.file for l in self.losses if l.kind in ("bce", "bce_logits")}
+        return files | {s.bce_location.file for s in self.sigmoid_bces}
+
+    def trains_with_bce(self, file: str) -> bool:
+        """The file trains a discriminator with BCE and clips no weights: its critic-named nets are standard
+        GAN discriminators (DRAGAN's too), whatever other files of the project do."""
+        return file in self.bce_files() and not any(w.location.file == file for w in self.weight_clips)
 
     def merge(self, other: "CodeFacts") -> None:
         for f in fields(self):
