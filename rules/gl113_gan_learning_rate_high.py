@@ -64,6 +64,23 @@ class GanLearningRateHigh(SettingRangeRule):
                          "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"},
             "a literal in the optimizer call",
         ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "netG, netD = Generator(), Discriminator()\n"
+                         "optG = torch.optim.Adam(netG.parameters(), betas=(0.5, 0.999))  # expect\n"
+                         "optD = torch.optim.Adam(netD.parameters(), 2e-4, (0.5, 0.999))\n"},
+            "Adam with no lr trains at torch's default 1e-3",
+        ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "LR = 2e-4\n"
+                         "G, D = Generator(), Discriminator()\n"
+                         "opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n"
+                         "opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.5, 0.999))\n"},
+            "the literal in the call is what trains, whatever the constant says",
+        ),
     ]
     good = [
         Example({"config.yaml": "gan_mode: vanilla\nlr: 0.0002\n"}, "the DCGAN rate"),
@@ -76,6 +93,15 @@ class GanLearningRateHigh(SettingRangeRule):
                          "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
                          "opt_c = torch.optim.Adam(clf.parameters(), lr=1e-3)\n"},
             "an optimizer the code does not tie to G or D",
+        ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "lr = 1e-3  # left over, unused\n"
+                         "G, D = Generator(), Discriminator()\n"
+                         "G_solver = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
+                         "D_solver = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"},
+            "a module constant that no optimizer uses: the calls' own lr wins",
         ),
     ]
 

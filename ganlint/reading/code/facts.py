@@ -182,6 +182,10 @@ class Construction:
 
 
 # -- training ------------------------------------------------------------------------------------
+# torch.optim defaults (torch 2.x signatures): what an optimizer built without lr= trains at
+TORCH_DEFAULT_LR = {"Adam": 1e-3, "AdamW": 1e-3, "RAdam": 1e-3, "NAdam": 2e-3, "Adamax": 2e-3, "RMSprop": 1e-2,
+                    "Adagrad": 1e-2}
+
 @dataclass(eq=False, repr=False)
 class Optimizer:
     cls: str  # Adam, AdamW, RMSprop, SGD, ...
@@ -196,6 +200,13 @@ class Optimizer:
     @property
     def is_adam(self) -> bool:
         return self.cls in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax")
+
+    @property
+    def default_lr(self) -> float | None:
+        """torch.optim's default learning rate when the call gives none (Adam() trains at 1e-3)."""
+        if "lr" in self.kwargs:
+            return None
+        return TORCH_DEFAULT_LR.get(self.cls)
 
 
 @dataclass(eq=False, repr=False)

@@ -116,12 +116,41 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     for kw in n.keywords:
         if kw.arg and kw.arg != "params":
             kwargs[kw.arg] = r.src.arg(kw.value)
+    for name, arg in list(kwargs.items()):  # betas=betas, lr=lr: the literal the name was bound to
+        if not arg.has_literal and arg.ref is None and isinstance(_kw_node(n, name, cls), ast.Name):
+            bound = _bound_value(r, _kw_node(n, name, cls))
+            if bound is not None:
+                kwargs[name] = bound
     role = None
     if net_var:
         cls_name = r.var_class.get(net_var)
         role = role_from_name(cls_name) if cls_name else None
         role = role or role_from_name(net_var.rsplit(".", 1)[-1])
+    if role is None and tname:  # G_solver = Adam(G_params): the optimizer's own name says whose it is
+        role = role_from_name(tname.rsplit(".", 1)[-1])
+        role = role if role in ("generator", "critic", "encoder", "decoder", "vae", "energy") else None
     if tname:
         r.optimizer_vars.add(tname)
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
                                     net_var, role, kwargs, r.src.seg(n)))
+
+
+def _kw_node(n: ast.Call, name: str, cls: str) -> ast.AST | None:
+    for kw in n.keywords:
+        if kw.arg == name:
+            return kw.value
+    names = OPT_POSITIONAL.get(cls, ("lr",))
+    if name in names and names.index(name) + 1 < len(n.args):
+        return n.args[names.index(name) + 1]
+    return None
+
+
+def _bound_value(r, node: ast.Name):
+    """The literal (or config read) a name was last bound to, in this function or at module level."""
+    for fn in (r.funcs[-1], r.funcs[0]):
+        prev = fn.value_before(node.id, node.lineno + (0 if fn is r.funcs[-1] else 10**9))
+        if prev is None or prev[0] is None:
+            continue
+        arg = r.src.arg(prev[0])
+        return arg if arg.has_literal or arg.ref is not None else None
+    return None
