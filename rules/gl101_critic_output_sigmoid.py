@@ -144,7 +144,9 @@ class CriticOutputSigmoid(Rule):
                     "def gradient_penalty(D, x):\n"
                     "    x_hat = (x + 0.5 * x.std() * torch.rand_like(x)).requires_grad_(True)\n"
                     "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
-                    "    return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+                    "    return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
+                    "def d_loss(D, real, fake, ones, zeros):\n"
+                    "    return bce(D(real), ones) + bce(D(fake.detach()), zeros) + gradient_penalty(D, real)\n"
                 ),
             },
             "DRAGAN: a BCE-trained discriminator with a gradient penalty is not a WGAN critic",

@@ -106,7 +106,13 @@ class GanLearningRateHigh(SettingRangeRule):
     ]
 
     def applies(self, facts):
-        fams = facts.families()
+        return "gan" in facts.families()
+
+    def accept(self, facts, setting, opts) -> bool:
+        """A standard GAN's setting: its own Python file shows a standard GAN and no Wasserstein one, or
+        (a config, a file that says nothing itself) the project shows no Wasserstein GAN at all."""
+        own = facts.file_families(setting.location.file) if setting.location.file.endswith(".py") else set()
+        fams = own or facts.families()
         return "gan" in fams and not fams & {"wgan", "wgan-gp"}
 
 

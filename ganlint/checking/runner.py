@@ -74,12 +74,23 @@ def run_rules(facts: ProjectFacts, select=None, ignore=None, rule_options: dict[
             continue
         opts = {**rule.options, **(rule_options or {}).get(rule.code, {})}
         try:
-            findings.extend(rule.check(facts, opts))
+            findings.extend(f for f in rule.check(facts, opts) if not _other_family_file(facts, rule, f))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             if errors is None:
                 raise
             errors.append(GanlintError(f"internal error in rule {rule.code}: {exc.__class__.__name__}: {exc}"))
     return sorted(findings, key=Finding.sort_key)
+
+
+def _other_family_file(facts: ProjectFacts, rule, finding: Finding) -> bool:
+    """A family rule's finding in a Python file whose own code trains another family (the LSGAN script of
+    a repository that also holds a WGAN-GP is not judged as a WGAN-GP)."""
+    fams = getattr(rule, "families", ())
+    file = finding.location.file
+    if not fams or not file.endswith(".py") or not hasattr(facts, "file_families"):
+        return False
+    own = facts.file_families(file)
+    return bool(own) and not own & set(fams)
 
 
 def _per_file_filter(findings: list[Finding], per_file: dict[str, list[str]], root: str) -> list[Finding]:

@@ -8,6 +8,9 @@ from ganlint.core.types import Setting
 from ganlint.reading.code.facts import CodeFacts
 
 
+_D_WORDS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
+
+
 @dataclass
 class ProjectFacts:
     settings: list[Setting] = field(default_factory=list)
@@ -43,7 +46,10 @@ class ProjectFacts:
     # -- families -------------------------------------------------------------------------
     def families(self) -> set[str]:
         """Model families present: from the code (losses, penalties, classes) and the settings."""
-        return set(self.code.families()) | self.settings_families()
+        fams = set(self.code.families()) | self.settings_families()
+        if "gan" not in fams and any("gan" in self.file_families(f) for f in self.files if f.endswith(".py")):
+            fams.add("gan")  # a standard GAN script beside Wasserstein ones
+        return fams
 
     def settings_families(self) -> set[str]:
         """Families the settings alone establish (precise: a key that only hints stays silent).
@@ -87,6 +93,53 @@ class ProjectFacts:
         if any(s.canonical in ("temperature", "learning_rate", "energy_scale", "energy_offset") for s in energy_keys):
             fams.add("energy")
         return fams
+
+    def file_families(self, file: str) -> set[str]:
+        """Families one Python file shows on its own, from strong evidence only (a repository of separate
+        scripts mixes a WGAN-GP with an LSGAN and a VAE: each script's settings belong to its own model).
+
+        - a gradient penalty -> wgan-gp (gan when the file trains with BCE: DRAGAN); weight clipping -> wgan;
+        - BCE / sigmoid+BCE / a saturating loss -> gan; a critic loop or a D step with no word of a penalty,
+          clipping or Wasserstein in the file -> gan;
+        - a KL term, a reparameterisation or exp(log-variance) -> vae; InfoNCE -> energy;
+        - the file's own settings (``MODE = 'wgan-gp'``, ``LAMBDA = 10``).
+        Empty when the file says nothing itself (a config module, a models file): then the project decides."""
+        from ganlint.reading.vocabulary import tokens
+
+        cache = self.__dict__.setdefault("_file_families", {})
+        if file in cache:
+            return cache[file]
+        c = self.code
+        here = lambda items: any(x.location.file == file for x in items)  # noqa: E731
+        fams: set[str] = set()
+        pens = [g for g in c.penalties if g.location.file == file]
+        if pens:
+            fams.add("gan" if file in c.bce_files() else "wgan-gp")
+        if here(c.weight_clips):
+            fams.add("wgan")
+        if file in c.bce_files() or any(l.location.file == file and l.kind == "saturating" for l in c.losses):
+            fams.add("gan")
+        d_opt = any(o.location.file == file and (o.role == "critic" or set(tokens(o.var or "")) & _D_WORDS)
+                    for o in c.optimizers)
+        if not fams and (here(c.critic_loops) or here(c.undetached_fakes) or d_opt) and not self._configs_say_wgan():
+            low = self.texts.get(file, "").lower()
+            if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
+                fams.add("gan")
+        if here(c.kl_terms) or here(c.reparameterisations) or here(c.logvar_exps):
+            fams.add("vae")
+        if here(c.infonce):
+            fams.add("energy")
+        own = ProjectFacts(settings=[s for s in self.settings if s.location.file == file])
+        fams |= own.settings_families()
+        cache[file] = fams
+        return fams
+
+    def _configs_say_wgan(self) -> bool:
+        """The configuration files (not Python) make the project a WGAN: their settings cover every script."""
+        if "_configs_wgan" not in self.__dict__:
+            cfg = ProjectFacts(settings=[s for s in self.settings if not s.location.file.endswith(".py")])
+            self.__dict__["_configs_wgan"] = bool(cfg.settings_families() & {"wgan", "wgan-gp"})
+        return self.__dict__["_configs_wgan"]
 
     def is_family(self, *names: Iterable[str]) -> bool:
         return bool(self.families() & set(names))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from ganlint.reading.code.astutil import call_name, dotted, last
-from ganlint.reading.code.facts import SigmoidBCE
+from ganlint.reading.code.facts import Marker, SigmoidBCE
 
 _SIGMOIDS = {"torch.sigmoid", "F.sigmoid", "nn.functional.sigmoid", "torch.nn.functional.sigmoid", "sigmoid",
              "nn.sigmoid", "functional.sigmoid"}
@@ -47,16 +47,19 @@ def _trace(fn, node: ast.AST, line: int) -> ast.AST:
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
-    is_bce = ln in _BCE_FUNCS or (name is not None and r.var_class.get(name) == "BCELoss")
+    is_bce = ln in _BCE_FUNCS or ln == "binary_cross_entropy_with_logits" or (
+        name is not None and r.var_class.get(name) in ("BCELoss", "BCEWithLogitsLoss"))
     if not is_bce or not n.args:
         return False
     fn = r.funcs[-1]
     probs = _trace(fn, n.args[0], n.lineno + 1)
-    if _is_sigmoid(probs):
+    if _is_sigmoid(probs) and ln != "binary_cross_entropy_with_logits" and r.var_class.get(name or "") != "BCEWithLogitsLoss":
         logits = _trace(fn, _sigmoid_arg(probs), probs.lineno + 1)
         if isinstance(logits, ast.Call) and r.role_of_callee(logits) == "critic":
             _add(r, probs, n, dotted(logits.func) or "D")
+            r.f.critic_bces.append(Marker("bce", r.src.loc(n), r.src.seg(n), r.scope()))
     elif isinstance(probs, ast.Call) and r.role_of_callee(probs) == "critic":
+        r.f.critic_bces.append(Marker("bce", r.src.loc(n), r.src.seg(n), r.scope()))
         r.pending_bce.append((last(call_name(probs)), n))  # D may be a function defined further down
     return False
 
