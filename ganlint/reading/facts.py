@@ -129,8 +129,10 @@ class ProjectFacts:
             fams.add("vae")
         if here(c.infonce):
             fams.add("energy")
-        own = ProjectFacts(settings=[s for s in self.settings if s.location.file == file])
-        fams |= own.settings_families()
+        own = ProjectFacts(settings=[s for s in self.settings if s.location.file == file]).settings_families()
+        if not pens and (here(c.optimizers) or here(c.networks_all)):
+            own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty
+        fams |= own
         cache[file] = fams
         return fams
 
