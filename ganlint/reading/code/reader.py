@@ -36,6 +36,7 @@ class CodeReader:
         self.act_tables: set[str] = set()
         self.stmt_target: str | None = None
         self.module_tree: ast.Module | None = None
+        self.current_stmt: ast.stmt | None = None
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
 
     # -- entry ------------------------------------------------------------------------------------
@@ -148,6 +149,7 @@ class CodeReader:
             for c in st.cases:
                 self._body(c.body)
             return
+        self.current_stmt = st  # the simple statement whose expressions are walked now
         if isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             self._assign(st, fn)
             return

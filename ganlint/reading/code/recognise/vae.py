@@ -62,7 +62,10 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (isinstance(n.func, ast.Attribute) and not n.args)):
         arg = n.args[0] if n.args else n.func.value
         b = base_name(arg)
-        if is_logvar(b):
+        stmt = r.current_stmt
+        if is_logvar(b) or (b and stmt is not None and _logvar_by_use(stmt, n, b)):
+            if stmt is not None and _only_a_statistic(stmt, n):
+                return False  # logvar.exp().mean(0).data logged for a plot: neither KL nor sampling
             inline = id(n) in r.clamped_exp or any(
                 isinstance(m, ast.Call) and last(call_name(m)) in _CLAMPS for m in walk(arg))
             var_node = arg
@@ -73,6 +76,56 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
             f.logvar_exps.append(ExpUse(b, r.src.loc(n), r.src.loc(var_node), inline, r.src.seg(n), r.scope()))
     if isinstance(n.func, ast.Attribute) and n.func.attr == "rsample":
         f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
+    return False
+
+
+_MU = ("mu", "mean", "z_mu", "z_mean", "m", "loc")
+
+
+def _mu_like(name: str) -> bool:
+    low = name.lower()
+    return low.startswith("mu") or low.endswith("_mu") or low in _MU or low.endswith("_mean")
+
+
+def _logvar_by_use(stmt: ast.stmt, exp_call: ast.Call, name: str) -> bool:
+    """`name` is a log-variance by what the statement does with it, whatever it is called (z_var, std):
+
+    - the Gaussian KL: exp(v) together with v itself and mu squared, `exp(z_var) + z_mu**2 - 1. - z_var`;
+    - a reparameterisation: mu + exp(0.5 * v) * eps."""
+    value = getattr(stmt, "value", None)
+    if value is None:
+        return False
+    inside = {id(m) for m in walk(exp_call)}
+    outside_v = any(isinstance(m, ast.Name) and m.id == name and id(m) not in inside for m in walk(value))
+    squared_mu = any(
+        (isinstance(m, ast.BinOp) and isinstance(m.op, ast.Pow) and isinstance(m.left, (ast.Name, ast.Attribute))
+         and _mu_like(m.left.id if isinstance(m.left, ast.Name) else m.left.attr))
+        or (isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr in ("pow", "square")
+            and isinstance(m.func.value, ast.Name) and _mu_like(m.func.value.id))
+        for m in walk(value))
+    if outside_v and squared_mu:
+        return True
+    for m in walk(value):  # mu + exp(0.5 * v) * eps
+        if isinstance(m, ast.BinOp) and isinstance(m.op, ast.Add):
+            for prod, other in ((m.left, m.right), (m.right, m.left)):
+                if isinstance(prod, ast.BinOp) and isinstance(prod.op, ast.Mult) and id(exp_call) in {id(x) for x in walk(prod)} \
+                        and any(_mu_like(x) for x in names_in(other)) \
+                        and any("eps" in x.lower() or x in ("randn", "randn_like", "normal") for x in names_in(prod)):
+                    return True
+    return False
+
+
+def _only_a_statistic(stmt: ast.stmt, exp_call: ast.Call) -> bool:
+    """The exp's value only leaves the graph: `.data`, `.item()`, `.cpu()`, `.numpy()`, `.tolist()`."""
+    value = getattr(stmt, "value", None)
+    if value is None:
+        return False
+    for m in walk(value):
+        node = m.value if isinstance(m, ast.Attribute) and m.attr == "data" else \
+            m.func.value if isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr in (
+                "item", "cpu", "numpy", "tolist") else None
+        if node is not None and id(exp_call) in {id(x) for x in walk(node)}:
+            return True
     return False
 
 
