@@ -197,7 +197,10 @@ class CodeReader:
         tname = target.id if isinstance(target, ast.Name) else dotted(target)
         for rec in ON_ASSIGN:
             rec(self, target, tname, value, st)
-        # var -> constructed class
+        # var -> constructed class (VAE().to(device), Generator(nz).cuda() too)
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(
+                value.func.value, ast.Call) and value.func.attr in ("to", "cuda", "float", "double", "train", "apply"):
+            value = value.func.value
         if tname and isinstance(value, ast.Call):
             cname = call_name(value)
             if cname and last(cname)[:1].isupper() and cname not in self.var_class:

@@ -100,16 +100,8 @@ def _clip_arg(r, call: ast.Call):
 
 def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     params = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "params"), None)
-    net_var = None
-    p = params
-    for _ in range(3):
-        if isinstance(p, ast.Call) and last(call_name(p)) in ("list", "chain") and p.args:
-            p = p.args[0]
-        elif isinstance(p, ast.Call) and isinstance(p.func, ast.Attribute) and p.func.attr in ("parameters", "named_parameters"):
-            net_var = dotted(p.func.value)
-            break
-        else:
-            break
+    net_vars = _param_owners(params)
+    net_var = net_vars[0] if net_vars else None
     kwargs = {}
     for name, a in zip(OPT_POSITIONAL.get(cls, ("lr",)), n.args[1:]):
         kwargs[name] = r.src.arg(a)
@@ -121,11 +113,11 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
             bound = _bound_value(r, _kw_node(n, name, cls))
             if bound is not None:
                 kwargs[name] = bound
-    role = None
-    if net_var:
-        cls_name = r.var_class.get(net_var)
-        role = role_from_name(cls_name) if cls_name else None
-        role = role or role_from_name(net_var.rsplit(".", 1)[-1])
+    roles = set()
+    for var in net_vars:
+        cls_name = r.var_class.get(var)
+        roles.add((role_from_name(cls_name) if cls_name else None) or role_from_name(var.rsplit(".", 1)[-1]))
+    role = roles.pop() if len(roles) == 1 else "vae" if roles == {"encoder", "decoder"} else None
     if role is None and tname:  # G_solver = Adam(G_params): the optimizer's own name says whose it is
         role = role_from_name(tname.rsplit(".", 1)[-1])
         role = role if role in ("generator", "critic", "encoder", "decoder", "vae", "energy") else None
@@ -133,6 +125,26 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
         r.optimizer_vars.add(tname)
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
                                     net_var, role, kwargs, r.src.seg(n)))
+
+
+def _param_owners(params: ast.AST | None) -> list[str]:
+    """The networks whose parameters an optimizer gets: G.parameters(), list(enc.parameters()) +
+    list(dec.parameters()), itertools.chain(a.parameters(), b.parameters())."""
+    out: list[str] = []
+    work = [params]
+    for _ in range(12):
+        if not work:
+            break
+        p = work.pop(0)
+        if isinstance(p, ast.BinOp) and isinstance(p.op, ast.Add):
+            work += [p.left, p.right]
+        elif isinstance(p, ast.Call) and last(call_name(p)) in ("list", "chain") and p.args:
+            work += list(p.args)
+        elif isinstance(p, ast.Call) and isinstance(p.func, ast.Attribute) and p.func.attr in ("parameters", "named_parameters"):
+            var = dotted(p.func.value)
+            if var:
+                out.append(var)
+    return out
 
 
 def _kw_node(n: ast.Call, name: str, cls: str) -> ast.AST | None:
