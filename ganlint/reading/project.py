@@ -79,6 +79,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     not read from disk."""
     from ganlint.reading.code import read_code
     from ganlint.reading.config import read_config_file, read_python_settings
+    from ganlint.reading.config.flagfile import FLAGFILE_SUFFIXES, looks_like_flagfile, read_flagfile
 
     facts = ProjectFacts()
     errors: list[GanlintError] = []
@@ -93,6 +94,8 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
                 facts.code.merge(read_code(path, tree, read_as))
             elif suffix in CONFIG_SUFFIXES:
                 facts.settings.extend(read_config_file(path, text))
+            elif suffix in FLAGFILE_SUFFIXES and (suffix == ".flags" or looks_like_flagfile(text)):
+                facts.settings.extend(read_flagfile(path, text))
             else:
                 continue
         except GanlintError as exc:
