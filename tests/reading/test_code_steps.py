@@ -69,3 +69,53 @@ def test_tensorflow_graphs_have_no_backward_into_the_generator():
         D_loss = -tf.reduce_mean(tf.log(1. - D_fake))
     ''')
     assert cf.undetached_fakes == []
+
+
+def test_hand_written_supervised_contrastive_loss_is_infonce():
+    cf = facts_of('''
+        import torch
+        import torch.nn.functional as F
+        class SupCon:
+            def loss(self, feats, labels):
+                logits = torch.div(torch.matmul(feats, feats.T), self.temperature)
+                log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+                return -(labels * log_prob).sum(1).mean()
+        def pair_loss(z1, z2, tau=0.2):
+            sim = F.cosine_similarity(z1[:, None], z2[None], dim=-1) / tau
+            return F.cross_entropy(sim, torch.arange(len(z1)))
+    ''')
+    assert sorted(m.location.line for m in cf.infonce) == [6, 10]
+    assert "energy" in cf.families()
+
+
+def test_gumbel_and_soft_update_taus_are_no_infonce():
+    cf = facts_of('''
+        import torch
+        import torch.nn.functional as F
+        def select(logits, tau=0.5):
+            return F.gumbel_softmax(logits / tau, tau=tau, hard=True)
+        def soft_update(target, source, tau=0.005):
+            for t, s in zip(target.parameters(), source.parameters()):
+                t.data.copy_(tau * s.data + (1 - tau) * t.data)
+        def classify(x, w, targets, temperature=2.0):
+            return F.cross_entropy(x / temperature, targets)  # distillation logits, no similarity matrix
+    ''')
+    assert cf.infonce == [] and "energy" not in cf.families()
+
+
+def test_langevin_sampling_makes_an_energy_model_and_fgsm_does_not():
+    cf = facts_of('''
+        import torch
+        def sgld(f, x_k, n_steps, step, std):
+            for _ in range(n_steps):
+                f_prime = torch.autograd.grad(f(x_k).sum(), [x_k], retain_graph=True)[0]
+                x_k.data += step * f_prime + std * torch.randn_like(x_k)
+            return x_k
+    ''', '''
+        import torch
+        def fgsm(clf, x, eps):
+            x.requires_grad_(True)
+            clf(x).sum().backward()
+            return x + eps * x.grad.sign()
+    ''')
+    assert [(m.location.file, m.location.line) for m in cf.langevin] == [("f0.py", 6)]

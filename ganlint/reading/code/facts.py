@@ -200,6 +200,7 @@ class CodeFacts:
     sigmoid_bces: list[SigmoidBCE] = field(default_factory=list)
     critic_loops: list[CriticLoop] = field(default_factory=list)
     critic_bces: list[Marker] = field(default_factory=list)  # BCE calls on a discriminator's output
+    langevin: list[Marker] = field(default_factory=list)  # SGLD / Langevin sampling from the model (one per file)
     undetached_fakes: list[UndetachedFake] = field(default_factory=list)
     grad_calls: list[GradCall] = field(default_factory=list)
     weight_clips: list[WeightClip] = field(default_factory=list)
@@ -312,7 +313,7 @@ class CodeFacts:
         # an encoder/decoder pair alone is a plain autoencoder: a VAE shows a KL term or a reparameterisation
         if "vae" in roles or self.kl_terms or self.reparameterisations or self.logvar_exps:
             fams.add("vae")
-        if "energy" in roles or self.infonce:
+        if "energy" in roles or self.infonce or self.langevin:
             fams.add("energy")
         return fams
 

@@ -37,6 +37,7 @@ class CodeReader:
         self.stmt_target: str | None = None
         self.module_tree: ast.Module | None = None
         self.current_stmt: ast.stmt | None = None
+        self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
 
     # -- entry ------------------------------------------------------------------------------------
@@ -134,7 +135,9 @@ class CodeReader:
             return
         if isinstance(st, (ast.If, ast.While)):
             self._expr(st.test)
+            self.tests.append(self.src.seg(st.test))
             self._body(st.body)
+            self.tests.pop()
             self._body(st.orelse)
             return
         if isinstance(st, ast.Try) or type(st).__name__ == "TryStar":

@@ -39,6 +39,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
                 node = kw.value
         f.grad_clips.append(GradClip("value" if "value" in ln else "norm", r.src.loc(n),
                                      r.src.arg(node) if node is not None else None))
+    elif "clip_grad" in ln.lower() or "clip_gradient" in ln.lower():  # a hand-written clip_grad(params, opt)
+        f.grad_clips.append(GradClip("custom", r.src.loc(n), None))
     elif ln == "Trainer":
         for kw in n.keywords:
             if kw.arg == "gradient_clip_val":
@@ -73,7 +75,8 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
     if isinstance(target, ast.Subscript):
         sl = target.slice
         if isinstance(sl, ast.Constant) and sl.value == "lr":
-            r.f.schedulers.append(Marker("lr-assign", r.src.loc(st), r.src.seg(st)))
+            # the enclosing conditions travel along: `if step < warmup_iters:` says what the assignment is
+            r.f.schedulers.append(Marker("lr-assign", r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
     if isinstance(target, ast.Attribute) and target.attr == "data" and isinstance(value, ast.Call):
         if last(call_name(value)) in ("clamp", "clip") and is_param_loop_var(r, target.value):
             r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st)))
