@@ -119,3 +119,20 @@ def test_langevin_sampling_makes_an_energy_model_and_fgsm_does_not():
             return x + eps * x.grad.sign()
     ''')
     assert [(m.location.file, m.location.line) for m in cf.langevin] == [("f0.py", 6)]
+
+
+def test_roles_from_the_optimizer_that_trains_a_network_and_fakes_through_cat():
+    cf = facts_of('''
+        import torch
+        from itertools import chain
+        G_solver = torch.optim.Adam(chain(Q.parameters(), P.parameters()), lr=1e-4)
+        D_solver = torch.optim.Adam(D_.parameters(), lr=1e-4)
+        for it in range(100):
+            X_hat = P(z)
+            d_fake = D_(torch.cat([X_hat, c], dim=1))
+            d_real = D_(torch.cat([X, c], dim=1))
+            loss = -torch.mean(torch.log(d_real) + torch.log(1 - d_fake))
+            loss.backward()
+            D_solver.step()
+    ''')
+    assert [(u.location.line, u.fake_src) for u in cf.undetached_fakes] == [(8, "torch.cat([X_hat, c], dim=1)")]

@@ -37,6 +37,7 @@ class CodeReader:
         self.stmt_target: str | None = None
         self.module_tree: ast.Module | None = None
         self.current_stmt: ast.stmt | None = None
+        self.net_roles: dict[str, str] = {}  # networks whose role only their optimizer's name says
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
 
@@ -70,6 +71,8 @@ class CodeReader:
             r = role_from_name(cls)
             if r:
                 return r
+        if name in self.net_roles:  # P and Q trained by G_solver: the generator's networks
+            return self.net_roles[name]
         short = name.rsplit(".", 1)[-1]
         if short in ("forward",):
             return None
@@ -255,7 +258,7 @@ class CodeReader:
         ln = n.func.attr if isinstance(n.func, ast.Attribute) else last(name)
         tname = (target.id if isinstance(target, ast.Name) else dotted(target)) if target is not None else None
         fn = self.funcs[-1]
-        if not fn.has_critic_call and n.args and ln and not ln[:1].isupper() or ln in ("D", "netD"):
+        if not fn.has_critic_call and n.args and ln and (not ln[:1].isupper() or len(ln) <= 4 or ln.startswith("net")):
             if self.role_of_callee(n) == "critic":
                 fn.has_critic_call = True
         for a in [*n.args, *(k.value for k in n.keywords)]:  # config keys read anywhere

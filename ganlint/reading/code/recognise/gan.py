@@ -76,6 +76,15 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
             return fake_state(r, fn, node.func.value, line, ng, depth + 1)
     if isinstance(node, ast.Call) and (r.role_of_callee(node) == "generator" or _helper_returns_fake(r, node)):
         return ("detached" if ng else "live"), node
+    if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
+        # torch.cat([fake, c], 1), torch.tanh(fake), self._apply_activate(fake): still G's output
+        first = node.args[0]
+        parts = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
+        for part in parts:
+            st, where = fake_state(r, fn, part, line, ng, depth + 1)
+            if st:
+                return st, where
+        return None, None
     if isinstance(node, ast.Name):
         prev = fn.value_before(node.id, line)
         if prev is None or prev[0] is None:
@@ -86,6 +95,15 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
             st = "detached"
         return st, where
     return None, None
+
+
+_GRAPH_KEEPING = {"cat", "stack", "concat", "concatenate", "tanh", "sigmoid", "softmax", "gumbel_softmax",
+                  "interpolate", "flatten", "clamp", "hardtanh", "relu"}
+
+
+def _keeps_graph(call: ast.Call) -> bool:
+    name = last(call_name(call)) if call_name(call) else (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+    return name in _GRAPH_KEEPING or "activ" in name.lower()
 
 
 def _helper_returns_fake(r, call: ast.Call) -> bool:

@@ -124,6 +124,8 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     if role is None and tname:  # G_solver = Adam(G_params): the optimizer's own name says whose it is
         role = role_from_name(tname.rsplit(".", 1)[-1])
         role = role if role in ("generator", "critic", "encoder", "decoder", "vae", "energy") else None
+        for var in net_vars if role in ("generator", "critic") else ():
+            r.net_roles.setdefault(var, role)  # chain(Q.parameters(), P.parameters()) in G_solver
     if tname:
         r.optimizer_vars.add(tname)
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
