@@ -153,7 +153,9 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         r.f.clamped_logvars.add(norm_var(short))
     # annealed KL weights written anywhere: self.beta = min(1.0, step / T)
     low = norm_var(short)
-    if any(w in low for w in ("kl", "beta", "weight", "alpha", "anneal", "coef", "lambda")) and annealed(value):
+    computed = not isinstance(value, (ast.Name, ast.Attribute, ast.Constant))  # self.anneal_rate = anneal_rate: a copy
+    if computed and "temp" not in low and "tau" not in low and any(
+            w in low for w in ("kl", "beta", "weight", "alpha", "anneal", "coef", "lambda")) and annealed(value):
         r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
     if _KL_VAR.match(low) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)):
         r.funcs[-1].kl_vars.add(tname)
