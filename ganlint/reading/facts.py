@@ -104,37 +104,62 @@ class ProjectFacts:
         - a KL term, a reparameterisation or exp(log-variance) -> vae; InfoNCE -> energy;
         - the file's own settings (``MODE = 'wgan-gp'``, ``LAMBDA = 10``).
         Empty when the file says nothing itself (a config module, a models file): then the project decides."""
+        cache = self.__dict__.setdefault("_file_families", {})
+        if file not in cache:
+            cache[file] = self._families_from(file, self._evidence().get(file, set()))
+        return cache[file]
+
+    def _evidence(self) -> dict[str, set[str]]:
+        """file -> the kinds of fact it holds, in one pass over the project's facts (linear, cached)."""
+        if "_evidence_index" in self.__dict__:
+            return self.__dict__["_evidence_index"]
         from ganlint.reading.vocabulary import tokens
 
-        cache = self.__dict__.setdefault("_file_families", {})
-        if file in cache:
-            return cache[file]
         c = self.code
-        here = lambda items: any(x.location.file == file for x in items)  # noqa: E731
+        index: dict[str, set[str]] = {}
+
+        def mark(items, kind: str, keep=lambda x: True) -> None:
+            for x in items:
+                if keep(x):
+                    index.setdefault(x.location.file, set()).add(kind)
+
+        mark(c.penalties, "penalty")
+        mark(c.weight_clips, "clip")
+        for f in c.bce_files():
+            index.setdefault(f, set()).add("bce")
+        mark(c.losses, "saturating", lambda l: l.kind == "saturating")
+        mark(c.optimizers, "d_opt", lambda o: o.role == "critic" or bool(set(tokens(o.var or "")) & _D_WORDS))
+        mark(c.critic_loops, "d_step")
+        mark(c.undetached_fakes, "d_step")
+        for items in (c.kl_terms, c.reparameterisations, c.logvar_exps):
+            mark(items, "vae")
+        mark(c.infonce, "energy")
+        mark(c.optimizers, "code")
+        mark(c.networks_all, "code")
+        settings: dict[str, list[Setting]] = {}
+        for st in self.settings:
+            settings.setdefault(st.location.file, []).append(st)
+        self.__dict__["_settings_by_file"] = settings
+        self.__dict__["_evidence_index"] = index
+        return index
+
+    def _families_from(self, file: str, ev: set[str]) -> set[str]:
         fams: set[str] = set()
-        pens = [g for g in c.penalties if g.location.file == file]
-        if pens:
-            fams.add("gan" if file in c.bce_files() else "wgan-gp")
-        if here(c.weight_clips):
+        if "penalty" in ev:
+            fams.add("gan" if "bce" in ev else "wgan-gp")
+        if "clip" in ev:
             fams.add("wgan")
-        if file in c.bce_files() or any(l.location.file == file and l.kind == "saturating" for l in c.losses):
+        if ev & {"bce", "saturating"}:
             fams.add("gan")
-        d_opt = any(o.location.file == file and (o.role == "critic" or set(tokens(o.var or "")) & _D_WORDS)
-                    for o in c.optimizers)
-        if not fams and (here(c.critic_loops) or here(c.undetached_fakes) or d_opt) and not self._configs_say_wgan():
+        if not fams and ev & {"d_step", "d_opt"} and not self._configs_say_wgan():
             low = self.texts.get(file, "").lower()
             if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
                 fams.add("gan")
-        if here(c.kl_terms) or here(c.reparameterisations) or here(c.logvar_exps):
-            fams.add("vae")
-        if here(c.infonce):
-            fams.add("energy")
-        own = ProjectFacts(settings=[s for s in self.settings if s.location.file == file]).settings_families()
-        if not pens and (here(c.optimizers) or here(c.networks_all)):
+        fams |= ev & {"vae", "energy"}
+        own = ProjectFacts(settings=self.__dict__["_settings_by_file"].get(file, [])).settings_families()
+        if "penalty" not in ev and "code" in ev:
             own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty
-        fams |= own
-        cache[file] = fams
-        return fams
+        return fams | own
 
     def _configs_say_wgan(self) -> bool:
         """The configuration files (not Python) make the project a WGAN: their settings cover every script."""
