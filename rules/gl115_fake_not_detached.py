@@ -100,6 +100,22 @@ class FakeNotDetached(Rule):
             },
             "a script with unrevealing names: the loss is the D step's because d_opt steps after its backward",
         ),
+        Example(
+            {
+                "vaegan.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def train_step(vae, netD, opt_enc_dec, opt_dis, x):\n"
+                    "    mu, logvar = vae.encode(x)\n"
+                    "    z = mu + torch.exp(0.5 * logvar.clamp(-10, 10)) * torch.randn_like(mu)\n"
+                    "    x_tilde = vae.decode(z)\n"
+                    "    d_real, d_fake = netD(x), netD(x_tilde)  # expect\n"
+                    "    loss_dis = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \\\n"
+                    "        F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))\n"
+                    "    opt_dis.zero_grad()\n    loss_dis.backward()\n    opt_dis.step()\n"
+                ),
+            },
+            "a VAE-GAN: the decoder's reconstruction is the fake of the discriminator step",
+        ),
     ]
     good = [
         Example(

@@ -74,7 +74,9 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
         if node.func.attr in ("view", "reshape", "squeeze", "unsqueeze", "to", "float", "requires_grad_", "cuda",
                               "contiguous", "clone"):
             return fake_state(r, fn, node.func.value, line, ng, depth + 1)
-    if isinstance(node, ast.Call) and (r.role_of_callee(node) == "generator" or _helper_returns_fake(r, node)):
+    if isinstance(node, ast.Call) and (r.role_of_callee(node) in ("generator", "decoder") or _helper_returns_fake(r, node)
+                                       or last(call_name(node)) == "decode"):
+        # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
         return ("detached" if ng else "live"), node
     if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
         # torch.cat([fake, c], 1), torch.tanh(fake), self._apply_activate(fake): still G's output
