@@ -35,6 +35,9 @@ _NOISE = ("randn", "randn_like", "normal_", "normal", "rand_like")
 def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stmt) -> None:
     """Langevin / SGLD sampling: an input moved along the model's gradient w.r.t. it, plus noise
     (`x_k.data += lr * grad(f(x_k).sum(), [x_k])[0] + std * randn_like(x_k)`): an energy model."""
+    fn = r.funcs[-1]
+    if not fn.grad_calls and not isinstance(st, ast.AugAssign) and ".grad" not in r.src.seg(value):
+        return  # cheap: no gradient in sight
     base = target.value if isinstance(target, ast.Attribute) and target.attr == "data" else target
     name = dotted(base)
     if name and _moves_along_own_grad(r, name, value if not isinstance(st, ast.AugAssign) else st.value):

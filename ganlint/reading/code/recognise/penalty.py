@@ -69,7 +69,7 @@ def end_function(r, fn) -> None:
     name_hint = any(w in fname for w in ("penalty", "gp", "lipschitz", "r1", "r2", "grad_pen"))
     two_sided = False
     normed: set[str] = set()
-    for node in walk(fn.node):
+    for node in (n for st, _t, _ng in fn.stmts for n in walk(st)):  # this function's own statements only
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and literal(node.right)[1] in (1, 1.0):
             if any(isinstance(m, ast.Call) and last(call_name(m)) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)):
                 two_sided = True
