@@ -136,3 +136,18 @@ def test_roles_from_the_optimizer_that_trains_a_network_and_fakes_through_cat():
             D_solver.step()
     ''')
     assert [(u.location.line, u.fake_src) for u in cf.undetached_fakes] == [(8, "torch.cat([X_hat, c], dim=1)")]
+
+
+def test_a_detach_in_the_generator_step_of_a_correct_program_stays_silent():
+    cf = facts_of('''
+        import torch
+        def train(G, D, opt_D, opt_G, bce, x, z, ones, zeros, history):
+            fake = G(z)
+            loss_D = bce(D(x), ones) + bce(D(fake.detach()), zeros)
+            opt_D.zero_grad(); loss_D.backward(); opt_D.step()
+            history.append(fake.detach().cpu())
+            out = D(fake)
+            loss = bce(out, ones)
+            opt_G.zero_grad(); loss.backward(); opt_G.step()
+    ''')
+    assert cf.undetached_fakes == []
