@@ -108,7 +108,19 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
         facts.texts[path] = text
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
+    _beta_of_a_vae(facts)
     return ReadResult(facts, errors, notes)
+
+
+def _beta_of_a_vae(facts: ProjectFacts) -> None:
+    """A top-level `beta` the file alone could not place (argparse `--beta 4` in main.py) is the KL weight
+    when the project's code computes a VAE's KL term (beta-VAE), and it is no optimizer's beta."""
+    from ganlint.reading.vocabulary import contextual_name
+
+    pending = [s for s in facts.settings if s.canonical is None and "." not in s.key and contextual_name([s.key]) == "beta"]
+    if pending and (facts.code.kl_terms or facts.code.logvar_exps) and not facts.code.networks_with_role("critic"):
+        for s in pending:
+            s.canonical = "kl_weight"
 
 
 def is_own_config(setting) -> bool:

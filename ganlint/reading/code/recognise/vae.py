@@ -5,7 +5,7 @@ import ast
 import re
 
 from ganlint.reading.astwalk import walk
-from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in
+from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import ExpUse, KLWeight, Marker, norm_var
 
 _LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$")
@@ -154,8 +154,9 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
     # annealed KL weights written anywhere: self.beta = min(1.0, step / T)
     low = norm_var(short)
     computed = not isinstance(value, (ast.Name, ast.Attribute, ast.Constant))  # self.anneal_rate = anneal_rate: a copy
-    if computed and "temp" not in low and "tau" not in low and any(
-            w in low for w in ("kl", "beta", "weight", "alpha", "anneal", "coef", "lambda")) and annealed(value):
+    weight_like = bool(set(tokens(short)) & {"w", "scale"}) or any(  # not `kl` alone: self.win_kld = viz.line(...)
+        w in low for w in ("beta", "weight", "alpha", "anneal", "coef", "lambda"))
+    if computed and weight_like and "temp" not in low and "tau" not in low and annealed(value):
         r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
     if _KL_VAR.match(low) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)):
         r.funcs[-1].kl_vars.add(tname)
