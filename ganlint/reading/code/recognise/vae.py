@@ -167,7 +167,7 @@ def _is_kl_expr(value: ast.AST) -> bool:
     has_exp = has_mu = False
     for n in walk(value):
         if isinstance(n, ast.Call):
-            cn = last(call_name(n))
+            cn = n.func.attr if isinstance(n.func, ast.Attribute) else last(call_name(n))  # logvar.clamp(..).exp()
             if cn in ("kl_divergence", "kl_div"):
                 return True
             if cn in ("exp", "exp_") and is_logvar(base_name(n.args[0] if n.args else n.func.value if isinstance(n.func, ast.Attribute) else n)):
