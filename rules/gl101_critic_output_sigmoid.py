@@ -35,8 +35,8 @@ class CriticOutputSigmoid(Rule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for net in facts.code.networks_with_role("critic"):
             act = net.final_sigmoid
-            if act is None:
-                continue
+            if act is None or facts.code.trains_with_bce(net.location.file):
+                continue  # a discriminator trained with BCE in its own file (DRAGAN, a DCGAN beside a WGAN)
             old = segment(facts.texts, act.location)
             edits = []
             if act.via == "module" and old:
@@ -132,6 +132,31 @@ class CriticOutputSigmoid(Rule):
                 "train.py": "import torch.nn as nn\ncriterion = nn.BCELoss()\n",
             },
             "a standard GAN's discriminator is a classifier (GL111 covers its Sigmoid + BCELoss)",
+        ),
+        Example(
+            {
+                "dragan.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 2))\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid())\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.net(x)\n\n"
+                    "bce = nn.BCELoss()\n\n"
+                    "def gradient_penalty(D, x):\n"
+                    "    x_hat = (x + 0.5 * x.std() * torch.rand_like(x)).requires_grad_(True)\n"
+                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+                    "    return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
+                    "def d_loss(D, real, fake, ones, zeros):\n"
+                    "    return bce(D(real), ones) + bce(D(fake.detach()), zeros) + gradient_penalty(D, real)\n"
+                ),
+            },
+            "DRAGAN: a BCE-trained discriminator with a gradient penalty is not a WGAN critic",
         ),
     ]
 

@@ -81,6 +81,26 @@ class SaturatingGeneratorLoss(Rule):
             "log1p(-D(fake))",
             fixed=[("train.py", "    return torch.log1p(-netD(fake)).mean()  # expect\n", "    return -torch.log(netD(fake)).mean()  # expect\n")],
         ),
+        Example(
+            {
+                "toy_gan.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "G = nn.Sequential(nn.Linear(5, 64), nn.ReLU(), nn.Linear(64, 2))\n"
+                    "D = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid())\n"
+                    "opt_D = torch.optim.Adam(D.parameters(), lr=1e-4)\n"
+                    "opt_G = torch.optim.Adam(G.parameters(), lr=1e-4)\n"
+                    "for step in range(1000):\n"
+                    "    fakes = G(torch.randn(32, 5))\n"
+                    "    p_real = D(real_points())\n"
+                    "    p_fake = D(fakes)\n"
+                    "    D_loss = -torch.mean(torch.log(p_real) + torch.log(1. - p_fake))\n"
+                    "    G_loss = torch.mean(torch.log(1. - p_fake))  # expect\n"
+                    "    opt_D.zero_grad()\n    D_loss.backward(retain_graph=True)\n    opt_D.step()\n"
+                    "    opt_G.zero_grad()\n    G_loss.backward()\n    opt_G.step()\n"
+                ),
+            },
+            "a module-level script: D's probability held in a name, torch.mean(torch.log(1. - prob))",
+        ),
     ]
     good = [
         Example(
@@ -120,6 +140,18 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "the same term, split over statements of the discriminator step",
+        ),
+        Example(
+            {
+                "model.py": _MODELS,
+                "bgan.py": (
+                    "import torch\n\n"
+                    "def g_step(G, D, z):\n"
+                    "    d_fake = D(G(z))\n"
+                    "    return 0.5 * torch.mean((torch.log(d_fake) - torch.log(1 - d_fake)) ** 2)\n"
+                ),
+            },
+            "boundary-seeking GAN: log(1 - D) inside (log D - log(1 - D))^2 is not the minimax loss",
         ),
     ]
 

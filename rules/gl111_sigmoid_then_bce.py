@@ -41,6 +41,7 @@ class SigmoidThenBce(Rule):
     )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        yield from self._functional(facts)
         bce = [l for l in facts.code.losses if l.kind == "bce"]
         if not bce:
             return
@@ -67,6 +68,28 @@ class SigmoidThenBce(Rule):
                 related=[l.location for l in bce],
                 fix=Fix("drop the final Sigmoid and use BCEWithLogitsLoss", edits),
                 evidence={"network": net.name},
+            )
+
+    def _functional(self, facts: ProjectFacts) -> Iterable[Finding]:
+        """torch.sigmoid / F.sigmoid on a discriminator's output, then F.binary_cross_entropy / BCELoss."""
+        for sb in facts.code.sigmoid_bces:
+            edits = []
+            old = segment(facts.texts, sb.location)
+            if old and sb.arg_src and old.endswith(")") and "(" in old:
+                edits.append(replace_code(sb.location, old, f"({sb.arg_src})" if " " in sb.arg_src.strip() else sb.arg_src))
+            lo = segment(facts.texts, sb.bce_location)
+            if lo and "binary_cross_entropy(" in lo and edits:
+                edits.append(replace_code(sb.bce_location, lo, lo.replace("binary_cross_entropy(", "binary_cross_entropy_with_logits(", 1)))
+            else:
+                edits = []  # a BCELoss criterion defined elsewhere: both halves change together, by hand
+            yield self.finding(
+                f"the discriminator `{sb.network}`'s probability comes from `{sb.sigmoid_src}` and is trained with "
+                f"`{sb.bce_src}`: saturated probabilities lose the gradient; pass the logits to "
+                "binary_cross_entropy_with_logits",
+                sb.location,
+                related=[sb.bce_location],
+                fix=Fix("drop the sigmoid and use binary_cross_entropy_with_logits", edits),
+                evidence={"network": sb.network},
             )
 
     bad = [
@@ -110,6 +133,36 @@ class SigmoidThenBce(Rule):
             fixed=[("        return torch.sigmoid(self.fc(x))  # expect\n", "        return self.fc(x)  # expect\n"),
                    ("    return F.binary_cross_entropy(D(real), torch.ones(len(real), 1))\n", "    return F.binary_cross_entropy_with_logits(D(real), torch.ones(len(real), 1))\n")],
         ),
+        Example(
+            {
+                "gan.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def generator(z):\n    return torch.tanh(z @ W1) @ W2\n\n"
+                    "def discriminator(x):\n"
+                    "    h = F.leaky_relu(x @ V1, 0.2)\n"
+                    "    out = torch.sigmoid(h @ V2)  # expect\n"
+                    "    return out\n\n"
+                    "for it in range(500):\n"
+                    "    fake = generator(torch.randn(64, 10))\n"
+                    "    d_real = discriminator(batch)\n"
+                    "    loss = F.binary_cross_entropy(d_real, torch.ones_like(d_real))\n"
+                ),
+            },
+            "a weights-as-tensors script: the discriminator is a function returning torch.sigmoid",
+        ),
+        Example(
+            {
+                "step.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "bce = nn.BCELoss()\n\n"
+                    "def d_step(netD, real, fake, ones, zeros):\n"
+                    "    p_real = torch.sigmoid(netD(real))  # expect\n"
+                    "    p_fake = netD(fake.detach()).sigmoid()  # expect\n"
+                    "    return bce(p_real.view(-1), ones) + bce(p_fake.view(-1), zeros)\n"
+                ),
+            },
+            "sigmoid applied to the discriminator's logits before nn.BCELoss",
+        ),
     ]
     good = [
         Example(
@@ -141,6 +194,32 @@ class SigmoidThenBce(Rule):
                 "train.py": "import torch\nloss = -torch.log(D(real)).mean()\n",
             },
             "a sigmoid output without BCELoss",
+        ),
+        Example(
+            {
+                "clf.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def classifier(x):\n    return torch.sigmoid(x @ W)\n\n"
+                    "def train_step(x, y):\n"
+                    "    p = classifier(x)\n"
+                    "    return F.binary_cross_entropy(p, y)\n"
+                ),
+            },
+            "BCE on a classifier that is not a discriminator",
+        ),
+        Example(
+            {
+                "gan.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def discriminator(x):\n    return F.leaky_relu(x @ V1, 0.2) @ V2\n\n"
+                    "def d_loss(x, fake):\n"
+                    "    real_logit = discriminator(x)\n"
+                    "    fake_logit = discriminator(fake.detach())\n"
+                    "    return (F.binary_cross_entropy_with_logits(real_logit, torch.ones_like(real_logit))\n"
+                    "            + F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit)))\n"
+                ),
+            },
+            "logits into binary_cross_entropy_with_logits",
         ),
     ]
 

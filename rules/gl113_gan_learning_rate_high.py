@@ -68,6 +68,23 @@ class GanLearningRateHigh(SettingRangeRule):
             "a literal in the optimizer call",
             fixed=[("opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n", "opt_g = torch.optim.Adam(G.parameters(), lr=0.0002, betas=(0.5, 0.999))  # expect\n")],
         ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "netG, netD = Generator(), Discriminator()\n"
+                         "optG = torch.optim.Adam(netG.parameters(), betas=(0.5, 0.999))  # expect\n"
+                         "optD = torch.optim.Adam(netD.parameters(), 2e-4, (0.5, 0.999))\n"},
+            "Adam with no lr trains at torch's default 1e-3",
+        ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "LR = 2e-4\n"
+                         "G, D = Generator(), Discriminator()\n"
+                         "opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n"
+                         "opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.5, 0.999))\n"},
+            "the literal in the call is what trains, whatever the constant says",
+        ),
     ]
     good = [
         Example({"config.yaml": "gan_mode: vanilla\nlr: 0.0002\n"}, "the DCGAN rate"),
@@ -81,10 +98,25 @@ class GanLearningRateHigh(SettingRangeRule):
                          "opt_c = torch.optim.Adam(clf.parameters(), lr=1e-3)\n"},
             "an optimizer the code does not tie to G or D",
         ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "lr = 1e-3  # left over, unused\n"
+                         "G, D = Generator(), Discriminator()\n"
+                         "G_solver = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
+                         "D_solver = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"},
+            "a module constant that no optimizer uses: the calls' own lr wins",
+        ),
     ]
 
     def applies(self, facts):
-        fams = facts.families()
+        return "gan" in facts.families()
+
+    def accept(self, facts, setting, opts) -> bool:
+        """A standard GAN's setting: its own Python file shows a standard GAN and no Wasserstein one, or
+        (a config, a file that says nothing itself) the project shows no Wasserstein GAN at all."""
+        own = facts.file_families(setting.location.file) if setting.location.file.endswith(".py") else set()
+        fams = own or facts.families()
         return "gan" in fams and not fams & {"wgan", "wgan-gp"}
 
     fix_safety = "safe"

@@ -84,6 +84,42 @@ class FakeNotDetached(Rule):
             fixed=[("    d_loss = critic(fake).mean() - critic(real).mean()  # expect\n", "    d_loss = critic(fake.detach()).mean() - critic(real).mean()  # expect\n"),
                    ("    output = netD(fake).view(-1)  # expect\n", "    output = netD(fake.detach()).view(-1)  # expect\n")],
         ),
+        Example(
+            {
+                "gan_script.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def G(z):\n    return torch.sigmoid(z @ Wg)\n\n"
+                    "def D(x):\n    return torch.sigmoid(x @ Wd)\n\n"
+                    "g_opt = torch.optim.Adam(g_params, lr=2e-4)\n"
+                    "d_opt = torch.optim.Adam(d_params, lr=2e-4)\n"
+                    "for it in range(1000):\n"
+                    "    sample = G(torch.randn(64, 8))\n"
+                    "    out_real, out_fake = D(batch), D(sample)  # expect\n"
+                    "    part_fake = F.binary_cross_entropy(out_fake, torch.full_like(out_fake, 0.1))\n"
+                    "    total = F.binary_cross_entropy(out_real, torch.ones_like(out_real)) + part_fake\n"
+                    "    total.backward()\n"
+                    "    d_opt.step()\n"
+                    "    d_opt.zero_grad()\n"
+                ),
+            },
+            "a script with unrevealing names: the loss is the D step's because d_opt steps after its backward",
+        ),
+        Example(
+            {
+                "vaegan.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def train_step(vae, netD, opt_enc_dec, opt_dis, x):\n"
+                    "    mu, logvar = vae.encode(x)\n"
+                    "    z = mu + torch.exp(0.5 * logvar.clamp(-10, 10)) * torch.randn_like(mu)\n"
+                    "    x_tilde = vae.decode(z)\n"
+                    "    d_real, d_fake = netD(x), netD(x_tilde)  # expect\n"
+                    "    loss_dis = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \\\n"
+                    "        F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))\n"
+                    "    opt_dis.zero_grad()\n    loss_dis.backward()\n    opt_dis.step()\n"
+                ),
+            },
+            "a VAE-GAN: the decoder's reconstruction is the fake of the discriminator step",
+        ),
     ]
     good = [
         Example(
@@ -116,6 +152,34 @@ class FakeNotDetached(Rule):
                 ),
             },
             "document 000's WGAN-GP loop",
+        ),
+        Example(
+            {
+                "train.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def train(gen, disc, opt_gen, opt_disc, x, z):\n"
+                    "    fake = gen(z)\n"
+                    "    score_fake = disc(fake.detach())\n"
+                    "    loss = F.softplus(score_fake).mean() + F.softplus(-disc(x)).mean()\n"
+                    "    opt_disc.zero_grad()\n    loss.backward()\n    opt_disc.step()\n"
+                    "    loss = F.softplus(-disc(fake)).mean()\n"
+                    "    opt_gen.zero_grad()\n    loss.backward()\n    opt_gen.step()\n"
+                ),
+            },
+            "one name for both losses: the second `loss` is the G step's (opt_gen steps after it)",
+        ),
+        Example(
+            {
+                "gan_tf.py": (
+                    "import tensorflow as tf\n\n"
+                    "G_sample = generator(Z)\n"
+                    "D_real, D_logit_real = discriminator(X)\n"
+                    "D_fake, D_logit_fake = discriminator(G_sample)\n"
+                    "D_loss = -tf.reduce_mean(tf.log(D_real) + tf.log(1. - D_fake))\n"
+                    "D_solver = tf.train.AdamOptimizer().minimize(D_loss, var_list=theta_D)\n"
+                ),
+            },
+            "TensorFlow: minimize(var_list=theta_D) never reaches the generator",
         ),
     ]
 

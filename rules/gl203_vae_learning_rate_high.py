@@ -62,6 +62,8 @@ class VaeLearningRateHigh(SettingRangeRule):
         ),
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n"}, "a literal in the code",
             fixed=[("opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n", "opt = torch.optim.Adam(vae.parameters(), lr=0.0003)  # expect\n")]),
+        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters())  # expect\n"},
+                "Adam with no lr: torch's default 1e-3"),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"}, "repaired 003"),
@@ -72,6 +74,7 @@ class VaeLearningRateHigh(SettingRangeRule):
             "PyMARL: the agent's lr next to the VAE's own vae_lr",
         ),
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "the document's 3e-4 in code"),
+        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "an explicit 3e-4"),
     ]
 
     fix_safety = "safe"

@@ -107,6 +107,24 @@ class InfonceTemperatureUnusual(SettingRangeRule):
         ),
         Example({"config.yaml": "tau: 0.005\ngamma: 0.99\nlr: 3.0e-4\n"}, "an RL soft-update tau"),
         Example({"config.yaml": "temperature: 0.01\nlr: 1.0e-4\n"}, "a temperature with no energy model"),
+        Example(
+            {
+                "agent.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "TAU = 0.005  # soft target update\n"
+                    "GUMBEL_TAU = 0.05\n\n"
+                    "def contrastive(z1, z2, temperature=0.3):\n"
+                    "    logits = z1 @ z2.T / temperature\n"
+                    "    return F.cross_entropy(logits, torch.arange(len(z1)))\n\n"
+                    "def act(logits):\n"
+                    "    return F.gumbel_softmax(logits, tau=GUMBEL_TAU, hard=True)\n\n"
+                    "def soft_update(target, source):\n"
+                    "    for t, s in zip(target.parameters(), source.parameters()):\n"
+                    "        t.data.mul_(1 - TAU).add_(TAU * s.data)\n"
+                ),
+            },
+            "beside an InfoNCE loss, a soft-update TAU and a Gumbel tau are no InfoNCE temperature",
+        ),
     ]
 
 

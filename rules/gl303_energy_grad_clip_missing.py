@@ -91,6 +91,31 @@ class EnergyGradClipMissing(Rule):
             "an EBM with SGD",
             fixed=[],
         ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def train(net, data):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n"
+                    "    for x in data:\n"
+                    "        loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+                ),
+            },
+            "an energy model recognised by its Langevin sampler (the class name says nothing)",
+        ),
     ]
     good = [
         Example(
@@ -111,6 +136,49 @@ class EnergyGradClipMissing(Rule):
         Example(
             {"model.py": _MODEL},
             "the model alone: the training loop is not in the files read",
+        ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def clip_grad(params, opt):\n"
+                    "    for p in params:\n"
+                    "        p.grad.data.clamp_(-0.1, 0.1)\n\n"
+                    "def train(net, data):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=1e-4)\n"
+                    "    for x in data:\n"
+                    "        loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "        opt.zero_grad()\n        loss.backward()\n        clip_grad(net.parameters(), opt)\n"
+                    "        opt.step()\n"
+                ),
+            },
+            "a hand-written clip_grad before each step",
+        ),
+        Example(
+            {
+                "fgsm.py": (
+                    "import torch\n\n"
+                    "def attack(clf, x, y, loss_fn):\n"
+                    "    x = x.clone().requires_grad_(True)\n"
+                    "    loss_fn(clf(x), y).backward()\n"
+                    "    x_adv = x + 0.03 * x.grad.sign() + 0 * torch.randn_like(x)\n"
+                    "    return x_adv\n\n"
+                    "opt = torch.optim.Adam(clf.parameters(), lr=1e-3)\n"
+                ),
+            },
+            "an adversarial example moves the input along grad.sign(): no energy model",
         ),
     ]
 

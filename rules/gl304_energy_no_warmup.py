@@ -47,7 +47,7 @@ class EnergyNoWarmup(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
-        if code.schedulers or facts.settings_for("warmup_steps"):
+        if self._warmed_up(facts):
             return
         opts_ = energy_optimizers(facts)
         if not opts_:
@@ -74,6 +74,28 @@ class EnergyNoWarmup(Rule):
             evidence={"optimizer": o.cls},
         )
 
+    @staticmethod
+    def _warmed_up(facts: ProjectFacts) -> bool:
+        """A scheduler, a positive warm-up setting, or a hand-written lr assignment that is no decay.
+
+        `param_group['lr'] = param_group['lr'] * decay_rate` (under `if epoch in decay_epochs:`) lowers
+        the rate later: not a warm-up. An assignment under `if itr < warmup_iters:` with warmup_iters <= 0
+        never runs."""
+        warm = [s for s in facts.settings_for("warmup_steps")]
+        dead = {s.leaf for s in warm if isinstance(s.value, (int, float)) and not isinstance(s.value, bool) and s.value <= 0}
+        if any(s.leaf not in dead for s in warm):
+            return True
+        for m in facts.code.schedulers:
+            if m.kind != "lr-assign":
+                return True
+            text = f"{m.scope or ''} {m.src}".lower()
+            if any(w in text for w in ("decay", "gamma", "anneal_down")) and "warm" not in text:
+                continue  # a later decay
+            if dead and any(d.lower() in text for d in dead):
+                continue  # a warm-up branch whose length is <= 0
+            return True
+        return False
+
     bad = [
         Example(
             {
@@ -97,6 +119,36 @@ class EnergyNoWarmup(Rule):
             },
             "AdamW at a constant rate",
             fixed=[],
+        ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def train(net, data, epochs, decay_epochs, warmup_iters=-1):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n"
+                    "    it = 0\n"
+                    "    for epoch in range(epochs):\n"
+                    "        if epoch in decay_epochs:\n"
+                    "            for g in opt.param_groups:\n"
+                    "                g['lr'] = g['lr'] * 0.3\n"
+                    "        for x in data:\n"
+                    "            loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "            opt.zero_grad()\n            loss.backward()\n            opt.step()\n"
+                ),
+            },
+            "a hand-written param_groups decay is no warm-up",
         ),
     ]
     good = [
@@ -127,6 +179,34 @@ class EnergyNoWarmup(Rule):
                 ),
             },
             "lr scaled by hand; no optimizer constructed here",
+        ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def train(net, data, base_lr=1e-4, warmup=1000):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=base_lr)\n"
+                    "    for it, x in enumerate(data):\n"
+                    "        if it < warmup:\n"
+                    "            for g in opt.param_groups:\n"
+                    "                g['lr'] = base_lr * (it + 1) / warmup\n"
+                    "        loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+                ),
+            },
+            "a hand-written linear warm-up",
         ),
     ]
 

@@ -26,3 +26,7 @@ class InputError(GanlintError):
 
 class UsageError(GanlintError):
     """Bad command-line usage or bad [tool.ganlint] configuration."""
+
+
+class PartialRead(GanlintError):
+    """Not an error (exit code unchanged): a file read only in part, e.g. a Python 2 script."""

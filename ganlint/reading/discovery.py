@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from ganlint.core.errors import InputError
+from ganlint.reading.config.flagfile import is_flagfile_path
 from ganlint.reading.project import CONFIG_SUFFIXES, PY_SUFFIXES
 
 DEFAULT_EXCLUDES = [
@@ -140,9 +141,11 @@ def discover(
                 ignores.add_gitignore(os.path.abspath(current))
                 dirs[:] = sorted(d for d in dirs if not ignores.ignored(os.path.join(current, d), True))
                 for name in sorted(names):
-                    if os.path.splitext(name)[1].lower() not in WANTED or name in NOT_INPUTS:
+                    if name in NOT_INPUTS:
                         continue
                     full = os.path.normpath(os.path.join(current, name))
+                    if os.path.splitext(name)[1].lower() not in WANTED and not is_flagfile_path(full):
+                        continue
                     if ignores.ignored(full, False) or not os.path.isfile(full):
                         continue
                     files.append(full)

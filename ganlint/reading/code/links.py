@@ -1,10 +1,16 @@
 """Helpers for rules that read CodeFacts: code <-> config links and code edits as data."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ganlint.core.types import Edit, Location, Setting
 from ganlint.reading.code.facts import ConfigRef, Construction, Network
+
+
+@lru_cache(maxsize=8)
+def _lines(text: str) -> list[str]:  # one split per file, not one per finding (a 1 MB file has hundreds)
+    return text.splitlines(keepends=True)
 
 
 def segment(texts: dict[str, str], loc: Location) -> str:
@@ -12,7 +18,7 @@ def segment(texts: dict[str, str], loc: Location) -> str:
     text = texts.get(loc.file)
     if text is None or loc.end_column is None:
         return ""
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     end_line = loc.end_line or loc.line
     if not (0 < loc.line <= len(lines)) or end_line > len(lines):
         return ""
