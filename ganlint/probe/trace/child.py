@@ -129,7 +129,8 @@ def run(spec: dict) -> int:
 
     program = {"file": _rel(script) if script else None, "display": _rel(script) if script else f"-m {module}",
                "argv": list(spec.get("args", []))}
-    rep = build_report(tracer, program=program, steps=spec.get("steps"), stopped=stopped, fake_data=fake)
+    rep = build_report(tracer, program=program, steps=spec.get("steps"), stopped=stopped,
+                       fake_data=fake.snapshot() if fake is not None else None)
     if status["kind"] != "ok":
         rep.errors.append(status["message"])
     elif not tracer.optims:
