@@ -98,12 +98,13 @@ class Flow:
                 self.call_site[mid] = site
         self.min_depth[mid] = min(depth, self.min_depth.get(mid, depth))
         for x in tensors_in(args) + tensors_in(kwargs or {}):
-            src = self.source(x)
-            if src is not None and src != mid:
-                e = Edge(src, mid, bool(x.requires_grad), self.where())
+            srcs = self.sources(x)
+            site = self.where() if srcs else None
+            for src in srcs - {mid}:
+                e = Edge(src, mid, bool(x.requires_grad), site)
                 self.edges.append(e)
                 self.pending_edges.append(e)
-            elif src is None and depth == 0 and x.grad_fn is None and not x.requires_grad:
+            if not srcs and depth == 0 and x.grad_fn is None and not x.requires_grad:
                 self.external[mid] += 1
 
     def post(self, module, args, output, kwargs=None) -> None:
@@ -113,30 +114,32 @@ class Flow:
         mid = id(module)
         for t in tensors_in(output):
             p = storage_ptr(t)
-            if p:
-                self._put(self.outs_ptr, p, (mid, t))
+            if p:  # a module and the module wrapping it return the same tensor: both produced it
+                self._put(self.outs_ptr, p, t, mid)
             if t.grad_fn is not None:
-                self._put(self.outs_fn, id(t.grad_fn), (mid, t.grad_fn))
+                self._put(self.outs_fn, id(t.grad_fn), t.grad_fn, mid)
         if self.depth == 0:
             idx = mu_logvar_index(output)
             if idx is not None:
                 self.mu_logvar[mid] = idx
 
     @staticmethod
-    def _put(d: OrderedDict, key, value) -> None:
-        d[key] = value
+    def _put(d: OrderedDict, key, ref, mid: int) -> None:
+        old = d.get(key)
+        # the old entry is held alive, so the same key is the same storage / graph node
+        d[key] = ((old[0] | {mid}) if old is not None else {mid}, old[1] if old is not None else ref)
         d.move_to_end(key)
         while len(d) > KEEP:
             d.popitem(last=False)
 
-    def source(self, x) -> int | None:
-        """The module whose output x is (shares its storage) or derives from (autograd graph)."""
+    def sources(self, x) -> set[int]:
+        """The modules whose output x is (shares its storage) or derives from (autograd graph)."""
         p = storage_ptr(x)
         if p and p in self.outs_ptr:
-            return self.outs_ptr[p][0]
+            return set(self.outs_ptr[p][0])
         fn = x.grad_fn
         if fn is None:
-            return None
+            return set()
         seen, todo = set(), [fn]
         while todo and len(seen) < BFS_LIMIT:
             n = todo.pop()
@@ -145,9 +148,13 @@ class Flow:
             seen.add(id(n))
             hit = self.outs_fn.get(id(n))
             if hit is not None:
-                return hit[0]
+                return set(hit[0])
             todo.extend(f for f, _ in getattr(n, "next_functions", ()))
-        return None
+        return set()
+
+    def source(self, x) -> int | None:
+        s = self.sources(x)
+        return min(s, key=lambda m: -self.min_depth.get(m, 0)) if s else None
 
     def take_phase_edges(self) -> list[Edge]:
         e, self.pending_edges = self.pending_edges, []

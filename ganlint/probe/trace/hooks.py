@@ -198,9 +198,7 @@ class Tracer:
             site = self.frames.where()
             if site and site not in self.infonce_sites:
                 self.infonce_sites.append(site)
-            src = self.flow.source(x)
-            if src is not None:
-                self.infonce_sources.add(src)
+            self.infonce_sources |= self.flow.sources(x)
 
     # -- optimizer hooks ------------------------------------------------------------------------------
     def _record(self, opt) -> OptRecord:

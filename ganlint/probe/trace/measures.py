@@ -13,6 +13,7 @@ The existing instruments (ganlint.probe.api) compute saturation, gradient norms 
 from __future__ import annotations
 
 import math
+import sys
 from collections import deque
 from typing import Any
 
@@ -125,8 +126,11 @@ class Measures:
                 if f and self.t.frames.is_user(f):
                     loc = Location(_rel(f), line)
                     break
-            if loc is None:  # nn.Sequential & co.: the user's line that first called it, else its optimizer
-                site = next((self.t.flow.call_site.get(id(p)) for p in n.parts if id(p) in self.t.flow.call_site), None)
+            if loc is None:  # nn.Sequential & co.: where the user binds it (`G = nn.Sequential(...)`),
+                # else the user's line that first called it, else its optimizer's step
+                site = next((b for p in n.parts if (b := self._binding(p))), None)
+                site = site or next((self.t.flow.call_site.get(id(p)) for p in n.parts
+                                     if id(p) in self.t.flow.call_site), None)
                 site = site or n.optimizers[0].site
                 if site:
                     loc = Location(_rel(site[0]), site[1])
@@ -143,6 +147,35 @@ class Measures:
         elif locs:
             locs["default"] = next(iter(locs.values()))
         return locs
+
+    def _binding(self, module) -> tuple[str, int] | None:
+        """The user's line assigning this module to a name, found from the live frames' variables."""
+        import re
+
+        found: list[tuple[str, str]] = []
+        f = sys._getframe(1)
+        while f is not None:
+            fn = f.f_code.co_filename
+            if self.t.frames.is_user(fn):
+                for k, v in list(f.f_locals.items()):
+                    if v is module:
+                        found.append((k, fn))
+                    elif hasattr(v, "named_children") and v is not module:
+                        try:
+                            found += [(ck, fn) for ck, cv in v.named_children() if cv is module]
+                        except Exception:  # noqa: BLE001 - a user object that only looks like a module
+                            pass
+            f = f.f_back
+        for name, fn in found:
+            pat = re.compile(rf"^\s*(self\.)?{re.escape(name)}\s*(:[^=]*)?=[^=]")
+            try:
+                with open(fn, encoding="utf-8-sig") as fh:
+                    for i, line in enumerate(fh, 1):
+                        if pat.match(line):
+                            return fn, i
+            except OSError:
+                continue
+        return None
 
     def _attach_hooks(self, flow) -> None:
         gen, critic, vae = self.by_role.get("generator"), self.by_role.get("critic"), self.by_role.get("vae")
