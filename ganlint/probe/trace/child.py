@@ -76,11 +76,13 @@ def run(spec: dict) -> int:
     fired = threading.Event()
     timer = None
     if budget is not None:  # a program that never reaches an optimizer step is stopped too
-        import _thread
+        import signal
 
-        def _interrupt():
+        main_id = threading.main_thread().ident
+
+        def _interrupt():  # a real SIGINT to the main thread also wakes a blocking sleep or read
             fired.set()
-            _thread.interrupt_main()
+            signal.pthread_kill(main_id, signal.SIGINT)
 
         timer = threading.Timer(float(budget) + 2.0, _interrupt)
         timer.daemon = True

@@ -99,10 +99,11 @@ def _leak_finding(m):
         return None
     critic = m.by_role["critic"]
     gen_ids = {id(x) for x in m.by_role["generator"].module.modules()}
+    critic_ids = {id(x) for x in critic.module.modules()}
     site = None
     for rec in critic.optimizers:
         for e in getattr(rec, "phase_edges", []):
-            if e.connected and e.src in gen_ids and e.site:
+            if e.connected and e.src in gen_ids and e.dst in critic_ids and e.site:
                 site = e.site
                 break
         site = site or (rec.loss_sites[0] if rec.loss_sites else None)

@@ -14,8 +14,10 @@ class GAN(pl.LightningModule):
         super().__init__()
         self.automatic_optimization = False
         self.latent_dim, self.lr, self.no_detach = latent_dim, lr, no_detach
-        self.generator = nn.Sequential(nn.Linear(latent_dim, 64), nn.ReLU(), nn.Linear(64, 2))
-        self.discriminator = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
+        self.generator = nn.Sequential(nn.Linear(latent_dim, 64), nn.LeakyReLU(0.2), nn.Linear(64, 64),
+                                       nn.LeakyReLU(0.2), nn.Linear(64, 2))
+        self.discriminator = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Linear(64, 64),
+                                           nn.LeakyReLU(0.2), nn.Linear(64, 1))
 
     def forward(self, z):
         return self.generator(z)
@@ -48,8 +50,7 @@ if __name__ == "__main__":
     parser.add_argument("--no_detach", action="store_true")
     args = parser.parse_args()
     pl.seed_everything(0)
-    centres = torch.tensor([[-2.0, 0.0], [2.0, 0.0]])
-    points = centres[torch.arange(2048) % 2] + 0.3 * torch.randn(2048, 2)
+    points = torch.tensor([1.0, 1.0]) + 0.5 * torch.randn(2048, 2)
     loader = DataLoader(TensorDataset(points), batch_size=64, shuffle=True)
     trainer = pl.Trainer(max_epochs=args.max_epochs, logger=False, enable_checkpointing=False,
                          enable_progress_bar=False, enable_model_summary=False, accelerator="cpu")
