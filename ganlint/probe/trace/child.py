@@ -60,8 +60,7 @@ def run(spec: dict) -> int:
     tracer = Tracer(steps=spec.get("steps"), time_budget=budget, watch=bool(spec.get("watch")),
                     stop_on=spec.get("stop_on"), user_dirs=user_dirs, seed=int(spec.get("seed", 0)),
                     on_watch=watcher)
-    try:
-        from ganlint.reading.project import read_files  # noqa: F401 - the static fallback for families
+    try:  # the static reading: a tie-break for the family only
         from ganlint.probe.settings import read_settings
 
         if script:

@@ -13,14 +13,13 @@ The existing instruments (ganlint.probe.api) compute saturation, gradient norms 
 from __future__ import annotations
 
 import math
-import sys
 from collections import deque
 from typing import Any
 
 from ganlint.probe.trace.discovery import Net, assign_roles, mu_logvar_module, net_modules, storage_ptr, tensors_in
 
 GRADS, FLUSH, CAPTURE, ACTS, SAMPLES = 25, 25, 5, 50, 100
-REAL_KEEP, FAKE_KEEP = 1536, 768
+REAL_KEEP, FAKE_KEEP, REF_MODES = 1536, 768, 768
 LOSS_SERIES = {"critic": "loss_d", "generator": "loss_g"}
 
 
@@ -110,72 +109,9 @@ class Measures:
         self._attach_hooks(flow)
 
     def locations(self) -> dict[str, Any]:
-        import inspect
+        from ganlint.probe.trace.locate import locations
 
-        from ganlint.core.types import Location
-
-        locs: dict[str, Any] = {}
-        for n in self.nets:
-            loc = None
-            for part in n.parts:
-                try:
-                    f = inspect.getsourcefile(type(part))
-                    line = inspect.getsourcelines(type(part))[1]
-                except (OSError, TypeError):
-                    continue
-                if f and self.t.frames.is_user(f):
-                    loc = Location(_rel(f), line)
-                    break
-            if loc is None:  # nn.Sequential & co.: where the user binds it (`G = nn.Sequential(...)`),
-                # else the user's line that first called it, else its optimizer's step
-                site = next((b for p in n.parts if (b := self._binding(p))), None)
-                site = site or next((self.t.flow.call_site.get(id(p)) for p in n.parts
-                                     if id(p) in self.t.flow.call_site), None)
-                site = site or n.optimizers[0].site
-                if site:
-                    loc = Location(_rel(site[0]), site[1])
-            if loc is not None:
-                locs[n.name] = loc
-                if n.role == "vae":
-                    locs.setdefault("encoder", loc)
-        opt_site = next((r.site for n in self.nets for r in n.optimizers if r.site), None)
-        if opt_site:
-            locs.setdefault("setting:learning_rate", Location(_rel(opt_site[0]), opt_site[1]))
-        main = getattr(self, "main", None)
-        if main is not None and main.name in locs:
-            locs["default"] = locs[main.name]
-        elif locs:
-            locs["default"] = next(iter(locs.values()))
-        return locs
-
-    def _binding(self, module) -> tuple[str, int] | None:
-        """The user's line assigning this module to a name, found from the live frames' variables."""
-        import re
-
-        found: list[tuple[str, str]] = []
-        f = sys._getframe(1)
-        while f is not None:
-            fn = f.f_code.co_filename
-            if self.t.frames.is_user(fn):
-                for k, v in list(f.f_locals.items()):
-                    if v is module:
-                        found.append((k, fn))
-                    elif hasattr(v, "named_children") and v is not module:
-                        try:
-                            found += [(ck, fn) for ck, cv in v.named_children() if cv is module]
-                        except Exception:  # noqa: BLE001 - a user object that only looks like a module
-                            pass
-            f = f.f_back
-        for name, fn in found:
-            pat = re.compile(rf"^\s*(self\.)?{re.escape(name)}\s*(:[^=]*)?=[^=]")
-            try:
-                with open(fn, encoding="utf-8-sig") as fh:
-                    for i, line in enumerate(fh, 1):
-                        if pat.match(line):
-                            return fn, i
-            except OSError:
-                continue
-        return None
+        return locations(self)
 
     def _attach_hooks(self, flow) -> None:
         gen, critic, vae = self.by_role.get("generator"), self.by_role.get("critic"), self.by_role.get("vae")
@@ -213,7 +149,7 @@ class Measures:
                                          else f"loss_{rec.net.name if rec.net else rec.index}"), step, t))
 
     def penalty(self, g) -> None:
-        if g.dim() >= 1 and len(g) > 1:
+        if self.capturing and g.dim() >= 1 and len(g) > 1:  # sampled, as the other per-batch statistics
             self.buf.append(("gp_norm", self.step, g.detach().reshape(len(g), -1).norm(2, dim=1).mean()))
 
     def infonce(self, x, y) -> None:
@@ -377,7 +313,7 @@ class Measures:
             x = torch.cat(list(self.real)).float().cpu()
             if not bool(torch.isfinite(x).all()):
                 return
-            modes, _ = find_modes(x, seed=self.t.seed)
+            modes, _ = find_modes(x[:REF_MODES], seed=self.t.seed)  # k-means + silhouette: on a subsample
             self.reference = Reference(x, modes, n=max(len(x) // 2, 32), seed=self.t.seed)
             self.reference_n = len(x)
         fake = torch.cat(list(self.fake)).float().cpu()[-FAKE_KEEP:]
