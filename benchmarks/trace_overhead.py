@@ -2,7 +2,7 @@
 same number of generator (or model) steps, measured in the same run, interleaved, min of R repeats.
 
 Three programs (written to a temp folder): a 2-D WGAN-GP (n_critic 5), an MNIST-size DCGAN (1x28x28,
-batch 64) and a VAE on 784-D data. Each times its own loop from step WARM (after the probe's discovery
+batch 32, 32/64 channels) and a VAE on 784-D data. Each times its own loop from step WARM (after the probe's discovery
 window) to the end and writes the seconds in a `finally:` block, so the probe's stop is timed the same way;
 "whole loop" also counts the discovery steps from step 0. Process start-up (torch import) is not counted.
 
@@ -58,23 +58,23 @@ def step(it):
     og.zero_grad(); loss_g.backward(); og.step()
 """,
     "dcgan 28x28": """
-G = nn.Sequential(nn.ConvTranspose2d(64, 128, 7, 1, 0, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
-                  nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
-                  nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=False), nn.Tanh())
-D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
-                  nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, inplace=True),
-                  nn.Conv2d(128, 1, 7, 1, 0, bias=False), nn.Sigmoid())
+G = nn.Sequential(nn.ConvTranspose2d(32, 64, 7, 1, 0, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+                  nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(True),
+                  nn.ConvTranspose2d(32, 1, 4, 2, 1, bias=False), nn.Tanh())
+D = nn.Sequential(nn.Conv2d(1, 32, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+                  nn.Conv2d(32, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2, inplace=True),
+                  nn.Conv2d(64, 1, 7, 1, 0, bias=False), nn.Sigmoid())
 og = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
 od = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
 bce = nn.BCELoss()
-data = torch.rand(64, 1, 28, 28) * 2 - 1
+data = torch.rand(32, 1, 28, 28) * 2 - 1
 def step(it):
     x = data + 0.05 * torch.randn_like(data)
-    fake = G(torch.randn(64, 64, 1, 1))
+    fake = G(torch.randn(32, 32, 1, 1))
     od.zero_grad()
-    (bce(D(x).view(-1), torch.ones(64)) + bce(D(fake.detach()).view(-1), torch.zeros(64))).backward()
+    (bce(D(x).view(-1), torch.ones(32)) + bce(D(fake.detach()).view(-1), torch.zeros(32))).backward()
     od.step()
-    og.zero_grad(); bce(D(fake).view(-1), torch.ones(64)).backward(); og.step()
+    og.zero_grad(); bce(D(fake).view(-1), torch.ones(32)).backward(); og.step()
 """,
     "vae 784-D": """
 class VAE(nn.Module):
