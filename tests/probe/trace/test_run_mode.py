@@ -176,3 +176,29 @@ def test_real_torchvision_dataset_class(tmp_path):
     p, rep = probe(script, "--steps", "30", cwd=tmp_path)
     assert p.returncode in (0, 1), p.stderr[-2000:]
     assert rep["family"] == "gan" and rep["networks"]["generator"]["steps"] == 30
+
+
+def test_ctrl_c_stops_the_program_and_writes_the_report(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.probe.trace.helpers import GANLINT
+
+    marked = LOOP.format(extra="").replace("opt.step()", "opt.step()\n        if step == 40:\n"
+                                           "            open('started', 'w').close()")
+    script = write(tmp_path, "train.py", marked)
+    proc = subprocess.Popen(GANLINT + ["probe", str(script), "--steps", "10000000", "--out", str(tmp_path / "out")],
+                            cwd=tmp_path, env=dict(os.environ, OMP_NUM_THREADS="1"), start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (tmp_path / "started").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert (tmp_path / "started").exists()
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 1), err[-2000:]
+    rep = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert rep["stopped"] == "interrupted" and rep["networks"]["model"]["steps"] >= 40
+    assert "Traceback" not in err
