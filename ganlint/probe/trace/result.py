@@ -8,6 +8,7 @@ from typing import Any
 from ganlint.core.types import Location, Severity
 
 SAMPLE_QUALITY = ("GL510", "GL511")  # verdicts about what the generator draws: not meaningful on fake data
+EARLY_STEPS = 600  # the recipe mode's minimum before a GAN verdict is trusted (runner.py)
 
 
 def _loc(site) -> Location | None:
@@ -48,6 +49,9 @@ def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped:
         rep.notes.append(f"family {m.family}: {m.family_why}" if m.family else "family not recognised")
         for role, why in m.roles_why.items():
             rep.notes.append(f"{role}: {why}")
+        if m.step < EARLY_STEPS and any(f.code in SAMPLE_QUALITY for f in rep.findings):
+            rep.notes.append(f"GL510/GL511 after {m.step} generator steps judge early training (the recipe mode waits "
+                             f"{EARLY_STEPS}): probe longer (--steps) before acting on them")
         leak = _leak_finding(m)
         if leak is not None:
             rep.findings.append(leak)
