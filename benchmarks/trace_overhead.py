@@ -5,6 +5,8 @@ Three programs (written to a temp folder): a 2-D WGAN-GP (n_critic 5), an MNIST-
 batch 32, 32/64 channels) and a VAE on 784-D data. Each times its own loop from step WARM (after the probe's discovery
 window) to the end and writes the seconds in a `finally:` block, so the probe's stop is timed the same way;
 "whole loop" also counts the discovery steps from step 0. Process start-up (torch import) is not counted.
+Wall-clock ratios and CPU-time ratios (time.process_time: this process's own CPU, less sensitive to other
+jobs on a shared machine) are both printed.
 
     .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 3]
 """
@@ -30,13 +32,14 @@ TAIL = """
 try:
     for it in range(ITERS):
         if it == 0:
-            t["start"] = time.perf_counter()
+            t["start"], t["cpu_start"] = time.perf_counter(), time.process_time()
         if it == WARM:
-            t["warm"] = time.perf_counter()
+            t["warm"], t["cpu_warm"] = time.perf_counter(), time.process_time()
         step(it)
 finally:
-    end = time.perf_counter()
-    json.dump({"whole": end - t["start"], "steady": end - t.get("warm", end), "iters": it}, open(OUT, "w"))
+    end, cpu = time.perf_counter(), time.process_time()
+    json.dump({"whole": end - t["start"], "steady": end - t.get("warm", end), "cpu_whole": cpu - t["cpu_start"],
+               "cpu_steady": cpu - t.get("cpu_warm", cpu), "iters": it}, open(OUT, "w"))
 """
 PROGRAMS = {
     "wgan-gp 2-D": """
@@ -121,7 +124,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"{'program':<14} {'plain s':>8} {'probe s':>8} {'steady':>7} {'whole':>7}  ({a.steps} steps, min of {a.repeats})")
+        print(f"{'program':<14} {'plain s':>8} {'probe s':>8} {'steady':>7} {'whole':>7} {'cpu st.':>7} {'cpu wh.':>7}"
+              f"  ({a.steps} steps, min of {a.repeats})")
         for name, body in PROGRAMS.items():
             path = os.path.join(tmp, name.split()[0] + ".py")
             with open(path, "w") as fh:
@@ -132,7 +136,9 @@ def main() -> None:
                 probed.append(run_once(path, a.steps, True, tmp))
             ps, qs = min(r["steady"] for r in plain), min(r["steady"] for r in probed)
             pw, qw = min(r["whole"] for r in plain), min(r["whole"] for r in probed)
-            print(f"{name:<14} {pw:8.2f} {qw:8.2f} {qs / ps:6.3f}x {qw / pw:6.3f}x")
+            cs = min(r["cpu_steady"] for r in probed) / min(r["cpu_steady"] for r in plain)
+            cw = min(r["cpu_whole"] for r in probed) / min(r["cpu_whole"] for r in plain)
+            print(f"{name:<14} {pw:8.2f} {qw:8.2f} {qs / ps:6.3f}x {qw / pw:6.3f}x {cs:6.3f}x {cw:6.3f}x")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ class OptRecord:
     def __init__(self, opt, index: int, site):
         self.opt = opt
         self.index = index
+        self.key = f"opt{index}"
         self.site = site  # the user's `.step()` line
         self.steps = 0
         self.kinds: set[str] = set()  # loss kinds seen in this optimizer's phase
@@ -232,7 +233,7 @@ class Tracer:
         rec = self._record(opt)
         rec.steps += 1
         self.flow.depth = 0  # a forward that raised inside the user's try/except must not skew depths
-        self.control.count(f"opt{rec.index}")
+        self.control.count(rec.key)
         if self.discovering:
             total = sum(r.steps for r in self.optims.values())
             if (total >= DISCOVERY_MIN_STEPS and all(r.steps >= 2 for r in self.optims.values())) \

@@ -182,10 +182,10 @@ class Measures:
         i.e. the critic's backward reached the generator's parameters."""
         import torch
 
+        if self._gfp is None:  # no snapshot at the step before: nothing to compare
+            return
         fp = _fingerprint(self.gen_params)
         self.leak["checks"] += 1
-        if self._gfp is None:
-            return
         changed = [p.grad for p, a, b in zip(self.gen_params, fp, self._gfp) if a is not None and a != b]
         if changed:
             norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in changed])))
@@ -196,8 +196,11 @@ class Measures:
                     self.leak["steps"].append(step)
 
     def after_step(self, rec) -> None:
-        if "generator" in self.by_role:
-            self._gfp = _fingerprint(self.gen_params)
+        critic = self.by_role.get("critic")
+        if critic is not None and "generator" in self.by_role:
+            done = critic.optimizers[0].steps  # the critic's next step is checked when this is due
+            # a snapshot from an older step would count the generator's own backward: none then
+            self._gfp = _fingerprint(self.gen_params) if (self.leak["checks"] < 40 or done % GRADS == 0) else None
         if rec.net is not self.main:
             return
         k = self.step
