@@ -25,14 +25,17 @@ def program_args(paths: list[str] | None, argv: list[str] | None = None) -> tupl
 
 
 def run_mode_wanted(paths: list[str] | None, module: str | None, run: bool, recipe: bool) -> bool:
-    """-m, --run: run; --recipe: build + recipe; else one Python file with a training loop is run."""
+    """-m, --run: run; --recipe: build + recipe; else one Python file with a training loop is run, and one
+    given with program arguments after `--` (the recipe mode takes none: the loop may live in another file)."""
     if recipe:
         return False
     if module or run:
         return True
-    mine, _ = program_args(paths)
+    mine, user_args = program_args(paths)
     if len(mine) != 1 or not mine[0].endswith(".py") or not os.path.isfile(mine[0]):
         return False
+    if user_args:
+        return True
     from ganlint.probe.trace.mode import has_training_loop
 
     return has_training_loop(mine[0])
