@@ -61,10 +61,11 @@ def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped:
                 "program": program.get("display"), "argv": program.get("argv", []), "mode": "run"}
     if fake_data:
         rep.data["fake_data"] = fake_data
-        rep.notes.append("--fake-data: " + ", ".join(sorted(fake_data.get("datasets", {}))) +
-                         " replaced by in-memory images of the real shapes and value ranges"
-                         + (" (torchvision stand-in)" if fake_data.get("standin") else "")
-                         + "; sample-quality verdicts (GL510, GL511) are not meaningful")
+        used = sorted(fake_data.get("datasets", {}))
+        rep.notes.append(("--fake-data: " + ", ".join(used) + " replaced by in-memory images of the real shapes and "
+                          "value ranges" + (" (torchvision stand-in)" if fake_data.get("standin") else "")
+                          + "; sample-quality verdicts (GL510, GL511) are not meaningful") if used else
+                         "--fake-data: the program built no torchvision dataset")
         rep.findings = [_not_meaningful(f) if f.code in SAMPLE_QUALITY else f for f in rep.findings]
     rep.timings = {"total_s": round(tracer.control.elapsed(), 3),
                    "first_step_s": round(tracer.control.first_step_s, 3) if tracer.control.first_step_s else None}

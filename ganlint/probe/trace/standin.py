@@ -249,5 +249,7 @@ def install():
     for sub, mod in (("datasets", ds), ("transforms", tr), ("utils", ut), ("models", models)):
         setattr(tv, sub, mod)
         sys.modules[f"torchvision.{sub}"] = mod
+    tr.transforms = tr  # `from torchvision.transforms import transforms`
+    sys.modules["torchvision.transforms.transforms"] = tr
     sys.modules["torchvision"] = tv
     return tv
