@@ -79,6 +79,7 @@ class Tracer:
         self.flow = Flow(self.frames.where)
         self.optims: dict[int, OptRecord] = {}
         self.discovering = True
+        self._disc_base = 0  # total optimizer steps when the current discovery window opened
         self.pending_losses: list[Any] = []  # loss tensors since the last optimizer step
         self.pending_kinds: list[tuple[str, Any]] = []
         self.raw_losses: list[tuple[OptRecord, int, Any]] = []  # during discovery, before networks exist
@@ -207,9 +208,17 @@ class Tracer:
         if rec is None:
             rec = OptRecord(opt, len(self.optims), self.frames.where())
             self.optims[id(opt)] = rec
-            if not self.discovering:  # an optimizer that first steps after discovery
-                self._resolve()
+            if not self.discovering:  # an optimizer that first steps after discovery (a G that waits for
+                self._reopen()        # 20 critic steps): watch the data flow again for a window
         return rec
+
+    def _reopen(self) -> None:
+        from torch.nn.modules import module as mmod
+
+        self.discovering = True
+        self._disc_base = sum(r.steps for r in self.optims.values())
+        self._flow_handles = [mmod.register_module_forward_pre_hook(self.flow.pre),
+                              mmod.register_module_forward_hook(self.flow.post, always_call=True)]
 
     def _pre_step(self, opt, args, kwargs) -> None:
         rec = self._record(opt)
@@ -235,7 +244,7 @@ class Tracer:
         self.flow.depth = 0  # a forward that raised inside the user's try/except must not skew depths
         self.control.count(rec.key)
         if self.discovering:
-            total = sum(r.steps for r in self.optims.values())
+            total = sum(r.steps for r in self.optims.values()) - self._disc_base
             if (total >= DISCOVERY_MIN_STEPS and all(r.steps >= 2 for r in self.optims.values())) \
                     or total >= DISCOVERY_MAX_STEPS:
                 self.end_discovery()

@@ -55,6 +55,7 @@ class Measures:
         self.leak = {"checks": 0, "hits": 0, "steps": [], "norm": 0.0}
         self._gfp = None
         self.clip: float | None = None
+        self._clip_checked = False
         self.static_families: set[str] = set(getattr(tracer, "static_families", set()))
         self.acts = self.grads = self.params = None
 
@@ -175,10 +176,23 @@ class Measures:
         net = rec.net
         if net is None:
             return
+        if net.role == "critic" and not self._clip_checked:  # the program's own clamp_ ran after its last step
+            self._clip_checked = True
+            self._clipping(net)
         if rec.steps % GRADS == 0:
             self.grads.on_after_backward(self.probe, net.name, s)
         if net.role == "critic" and "generator" in self.by_role and (self.leak["checks"] < 40 or rec.steps % GRADS == 0):
             self._leak_check(s)
+
+    def _clipping(self, critic) -> None:
+        """Weight clipping runs after the critic's step, so it is seen at the critic's next step."""
+        from ganlint.probe.trace.family import clip_bound, family_of
+
+        self.clip = clip_bound(list(critic.module.parameters()))
+        if self.clip is not None and self.family != "wgan-gp":
+            kinds = set().union(*(r.kinds for r in critic.optimizers))
+            self.family, self.family_why = family_of(set(self.by_role), kinds, self.clip, self.static_families)
+            self.probe.family = self.family
 
     def _leak_check(self, step: int) -> None:
         """Runtime GL115: the generator's .grad changed between the last optimizer step and the critic's step,
@@ -244,7 +258,10 @@ class Measures:
             kind = "fake"
         elif not x.requires_grad and x.grad_fn is None:
             kind = "real"
-            self._keep(self.real, self.features(x), REAL_KEEP)
+            # a real batch is comparable with what G draws only when shaped alike (not, e.g., the batch's
+            # moments that some critics are fed instead of samples)
+            if self.fake_ptrs and x.dim() >= 2 and tuple(x.shape[1:]) == tuple(self.fake_ptrs[-1][1].shape[1:]):
+                self._keep(self.real, self.features(x), REAL_KEEP)
         else:
             return  # interpolates of a penalty
         if self.family == "gan" and d.numel() == len(x):
