@@ -122,11 +122,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", default="", help="run the programs whose name starts with this (wgan, dcgan, vae)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"{'program':<14} {'plain s':>8} {'probe s':>8} {'steady':>7} {'whole':>7} {'cpu st.':>7} {'cpu wh.':>7}"
               f"  ({a.steps} steps, min of {a.repeats})")
         for name, body in PROGRAMS.items():
+            if not name.startswith(a.only):
+                continue
             path = os.path.join(tmp, name.split()[0] + ".py")
             with open(path, "w") as fh:
                 fh.write(textwrap.dedent(HEAD) + textwrap.dedent(body) + textwrap.dedent(TAIL))
