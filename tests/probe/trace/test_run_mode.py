@@ -202,3 +202,31 @@ def test_ctrl_c_stops_the_program_and_writes_the_report(tmp_path):
     rep = json.loads((tmp_path / "out" / "report.json").read_text())
     assert rep["stopped"] == "interrupted" and rep["networks"]["model"]["steps"] >= 40
     assert "Traceback" not in err
+
+
+WGAN_CLIP = '''
+import torch, torch.nn as nn
+G = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
+D = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 1))
+og, od = torch.optim.RMSprop(G.parameters(), lr=5e-5), torch.optim.RMSprop(D.parameters(), lr=5e-5)
+for i in range(100000):
+    real = torch.randn(64, 2) + 2
+    od.zero_grad()
+    loss_d = -torch.mean(D(real)) + torch.mean(D(G(torch.randn(64, 4)).detach()))
+    loss_d.backward()
+    od.step()
+    for p in D.parameters():
+        p.data.clamp_(-0.01, 0.01)
+    if i % 5 == 0:
+        og.zero_grad()
+        loss_g = -torch.mean(D(G(torch.randn(64, 4))))
+        loss_g.backward()
+        og.step()
+'''
+
+
+def test_weight_clipping_is_seen_at_runtime(tmp_path):
+    p, rep = probe(write(tmp_path, "wgan.py", WGAN_CLIP), "--steps", "20", cwd=tmp_path)
+    assert p.returncode in (0, 1), p.stderr[-2000:]
+    assert rep["family"] == "wgan" and "family wgan: the critic's weights are clipped to ±0.01" in rep["notes"]
+    assert rep["networks"]["critic"]["steps"] >= 96 and rep["networks"]["generator"]["steps"] == 20
