@@ -141,8 +141,22 @@ def probe(
     family: Optional[str] = typer.Option(None, "--family", help="wgan-gp, wgan, gan, vae or energy (default: from the code)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU intra-op threads (default: chosen by network size)."),
     full: bool = typer.Option(False, "--full", help="Run every step (no early stop once verdicts are stable)."),
+    module: Optional[str] = typer.Option(None, "-m", help="Run this module as `python -m MODULE` would."),
+    fake_data: bool = typer.Option(False, "--fake-data", help="Run mode: torchvision datasets become in-memory images."),
+    watch: bool = typer.Option(False, "--watch", help="Run mode: no step limit; findings written as confirmed."),
+    stop_on: Optional[str] = typer.Option(None, "--stop-on", help="With --watch: `error` stops the program at an error finding."),
+    run: bool = typer.Option(False, "--run", help="Run the file as the training program (the default for a file with a loop)."),
+    recipe: bool = typer.Option(False, "--recipe", help="Build the networks and train them with ganlint's recipe."),
 ) -> None:
-    """Train the networks briefly with instruments and report runtime problems (GL5xx) with evidence."""
+    """Train the networks briefly with instruments and report runtime problems (GL5xx) with evidence.
+
+    A training script (a file whose optimizer `.step()` is reached from module level or main()) is run
+    unmodified, as `python train.py ARGS` would: `ganlint probe train.py [OPTIONS] -- ARGS`."""
+    from ganlint.cli import probe_run
+
+    if probe_run.run_mode_wanted(paths, module, run, recipe):
+        probe_run.probe_program(paths, module=module, steps=steps, time_budget=time_budget, out=out, fmt=fmt.lower(),
+                                fake_data=fake_data, watch=watch, stop_on=stop_on, seed=seed)
     from ganlint.core.errors import GanlintError
 
     if fmt.lower() not in ("text", "json", "sarif", "github"):

@@ -1,0 +1,148 @@
+"""Overhead of `ganlint probe train.py` (run mode, default schedule) vs the same program run plainly for the
+same number of generator (or model) steps, measured in the same run, interleaved, min of R repeats.
+
+Three programs (written to a temp folder): a 2-D WGAN-GP (n_critic 5), an MNIST-size DCGAN (1x28x28,
+batch 32, 32/64 channels) and a VAE on 784-D data. Each times its own loop from step WARM (after the probe's discovery
+window) to the end and writes the seconds in a `finally:` block, so the probe's stop is timed the same way;
+"whole loop" also counts the discovery steps from step 0. Process start-up (torch import) is not counted.
+Wall-clock ratios and CPU-time ratios (time.process_time: this process's own CPU, less sensitive to other
+jobs on a shared machine) are both printed.
+
+    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+HEAD = """
+import json, sys, time
+import torch, torch.nn as nn, torch.nn.functional as F
+torch.manual_seed(0)
+torch.set_num_threads(1)
+ITERS, OUT, WARM = int(sys.argv[1]), sys.argv[2], 20
+t = {}
+"""
+TAIL = """
+try:
+    for it in range(ITERS):
+        if it == 0:
+            t["start"], t["cpu_start"] = time.perf_counter(), time.process_time()
+        if it == WARM:
+            t["warm"], t["cpu_warm"] = time.perf_counter(), time.process_time()
+        step(it)
+finally:
+    end, cpu = time.perf_counter(), time.process_time()
+    json.dump({"whole": end - t["start"], "steady": end - t.get("warm", end), "cpu_whole": cpu - t["cpu_start"],
+               "cpu_steady": cpu - t.get("cpu_warm", cpu), "iters": it}, open(OUT, "w"))
+"""
+PROGRAMS = {
+    "wgan-gp 2-D": """
+G = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 2))
+D = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 1))
+og = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.5, 0.9))
+od = torch.optim.Adam(D.parameters(), 1e-4, betas=(0.5, 0.9))
+def real(n=256):
+    return torch.randn(n, 2) * 0.1 + torch.randint(0, 2, (n, 1)) * 4 - 2
+def step(it):
+    for _ in range(5):
+        x, fake = real(), G(torch.randn(256, 2)).detach()
+        a = torch.rand(256, 1)
+        xh = (a * x + (1 - a) * fake).requires_grad_(True)
+        g = torch.autograd.grad(D(xh).sum(), xh, create_graph=True)[0]
+        loss_d = D(fake).mean() - D(x).mean() + 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()
+        od.zero_grad(); loss_d.backward(); od.step()
+    loss_g = -D(G(torch.randn(256, 2))).mean()
+    og.zero_grad(); loss_g.backward(); og.step()
+""",
+    "dcgan 28x28": """
+G = nn.Sequential(nn.ConvTranspose2d(32, 64, 7, 1, 0, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+                  nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(True),
+                  nn.ConvTranspose2d(32, 1, 4, 2, 1, bias=False), nn.Tanh())
+D = nn.Sequential(nn.Conv2d(1, 32, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+                  nn.Conv2d(32, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2, inplace=True),
+                  nn.Conv2d(64, 1, 7, 1, 0, bias=False), nn.Sigmoid())
+og = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
+od = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+bce = nn.BCELoss()
+data = torch.rand(32, 1, 28, 28) * 2 - 1
+def step(it):
+    x = data + 0.05 * torch.randn_like(data)
+    fake = G(torch.randn(32, 32, 1, 1))
+    od.zero_grad()
+    (bce(D(x).view(-1), torch.ones(32)) + bce(D(fake.detach()).view(-1), torch.zeros(32))).backward()
+    od.step()
+    og.zero_grad(); bce(D(fake).view(-1), torch.ones(32)).backward(); og.step()
+""",
+    "vae 784-D": """
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
+        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
+    def forward(self, x):
+        h = F.relu(self.fc1(x)); mu, lv = self.fc21(h), self.fc22(h)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * lv)
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, lv
+model = VAE()
+opt = torch.optim.Adam(model.parameters(), 1e-3)
+data = torch.rand(128, 784)
+def step(it):
+    recon, mu, lv = model(data)
+    loss = F.binary_cross_entropy(recon, data, reduction="sum") - 0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+}
+
+
+def run_once(path: str, steps: int, probed: bool, tmp: str) -> dict:
+    out = os.path.join(tmp, "t.json")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    if probed:
+        ganlint = os.path.join(os.path.dirname(sys.executable), "ganlint")
+        cmd = [ganlint, "probe", path, "--steps", str(steps), "--out", os.path.join(tmp, "probe"), "--",
+               str(steps * 10), out]
+    else:
+        cmd = [sys.executable, path, str(steps), out]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp)
+    if not os.path.isfile(out):
+        raise SystemExit(f"{' '.join(cmd)} failed: {p.stderr[-1500:]}")
+    with open(out) as fh:
+        res = json.load(fh)
+    os.remove(out)
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", default="", help="run the programs whose name starts with this (wgan, dcgan, vae)")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"{'program':<14} {'plain s':>8} {'probe s':>8} {'steady':>7} {'whole':>7} {'cpu st.':>7} {'cpu wh.':>7}"
+              f"  ({a.steps} steps, min of {a.repeats})")
+        for name, body in PROGRAMS.items():
+            if not name.startswith(a.only):
+                continue
+            path = os.path.join(tmp, name.split()[0] + ".py")
+            with open(path, "w") as fh:
+                fh.write(textwrap.dedent(HEAD) + textwrap.dedent(body) + textwrap.dedent(TAIL))
+            plain, probed = [], []
+            for _ in range(a.repeats):  # interleaved: load changes hit both alike
+                plain.append(run_once(path, a.steps, False, tmp))
+                probed.append(run_once(path, a.steps, True, tmp))
+            ps, qs = min(r["steady"] for r in plain), min(r["steady"] for r in probed)
+            pw, qw = min(r["whole"] for r in plain), min(r["whole"] for r in probed)
+            cs = min(r["cpu_steady"] for r in probed) / min(r["cpu_steady"] for r in plain)
+            cw = min(r["cpu_whole"] for r in probed) / min(r["cpu_whole"] for r in plain)
+            print(f"{name:<14} {pw:8.2f} {qw:8.2f} {qs / ps:6.3f}x {qw / pw:6.3f}x {cs:6.3f}x {cw:6.3f}x")
+
+
+if __name__ == "__main__":
+    main()

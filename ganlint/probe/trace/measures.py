@@ -1,0 +1,367 @@
+"""What is measured on the user's loop once the networks are known (the Tracer drives it from step hooks).
+
+Schedule (main = generator, else the model; counted in its optimizer steps):
+  every step        the loss each optimizer steps on (detached, batched to the CPU every 25 steps),
+                    the VAE's KL from the encoder's (mu, logvar), a penalty's gradient norm, InfoNCE accuracy
+  every 25 steps    per-layer gradient norms per network (at its optimizer step: after backward, before the
+                    update), VAE active units; the values are read back (flush) and NaN/Inf are looked for
+  every 5 steps     (and the first 20) generator outputs and the critic's real batches, as features
+  every 50 steps    saturation / dead units (forward hooks for one iteration), non-finite parameters
+  every 100 steps   generated vs real sample statistics (ganlint.probe.stats.Reference)
+The existing instruments (ganlint.probe.api) compute saturation, gradient norms and parameter checks.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Any
+
+from ganlint.probe.trace.discovery import Net, assign_roles, mu_logvar_module, net_modules, storage_ptr, tensors_in
+
+GRADS, FLUSH, CAPTURE, ACTS, SAMPLES = 25, 25, 5, 50, 100
+REAL_KEEP, FAKE_KEEP, REF_MODES = 1536, 768, 768
+LOSS_SERIES = {"critic": "loss_d", "generator": "loss_g"}
+# the program's own loss has its own scale (a loss summed over a batch of 784-D images has gradient norms in
+# the thousands): only GL504's growth criterion means "exploding" here, not its absolute norm
+RUN_RULE_OPTIONS = {"GL504": {"max_norm": float("inf")}}
+
+
+def _fingerprint(params) -> list:
+    return [None if p.grad is None else (id(p.grad), p.grad._version) for p in params]
+
+
+class Measures:
+    def __init__(self, tracer):
+        from ganlint.probe.trace.features import FeatureMap
+
+        self.t = tracer
+        self.features = FeatureMap(tracer.seed)
+        self.nets: list[Net] = []
+        self.by_role: dict[str, Net] = {}
+        self.roles_why: dict[str, str] = {}
+        self.family: str | None = None
+        self.family_why = ""
+        self.probe = None
+        self.handles: list[Any] = []
+        self.buf: list[tuple[str, int, Any]] = []
+        self.real: deque = deque()
+        self.fake: deque = deque()
+        self.fake_ptrs: deque = deque(maxlen=6)
+        self.capturing = True
+        self.reference = None
+        self.reference_n = 0
+        self.evals = 0
+        self.kl_dims: list[tuple[int, list[float]]] = []
+        self.leak = {"checks": 0, "hits": 0, "steps": [], "norm": 0.0}
+        self._gfp = None
+        self.clip: float | None = None
+        self._clip_checked = False
+        self.static_families: set[str] = set(getattr(tracer, "static_families", set()))
+        self.acts = self.grads = self.params = None
+
+    # -- networks, roles, family ----------------------------------------------------------------------
+    def resolve(self, recs) -> None:
+        import torch.nn as nn
+
+        from ganlint.probe.api import Activations, GradNorms, Params, Probe
+        from ganlint.probe.trace.family import clip_bound, family_of
+
+        self.detach_all()
+        flow = self.t.flow
+        nets: list[Net] = []
+        for rec in recs:
+            params = rec.params
+            pid = {id(p) for p in params}
+            same = next((n for n in nets if {id(p) for p in n.module.parameters()} == pid), None)
+            if same is not None:  # two optimizers over one network (rare): one network
+                same.optimizers.append(rec)
+                rec.net = same
+                continue
+            parts = net_modules(flow, params)
+            if len(parts) == 1:
+                module = parts[0]
+            elif parts:
+                module = nn.ModuleDict({f"{type(p).__name__}{i}": p for i, p in enumerate(parts)})
+            else:  # raw tensors the program multiplies itself
+                module = nn.ParameterList(params)
+            cls = "+".join(type(p).__name__ for p in parts) or "parameters"
+            n = Net(name=f"net{len(nets) + 1}", role=None, module=module, parts=parts, optimizers=[rec], cls=cls)
+            rec.net = n
+            nets.append(n)
+        self.roles_why = assign_roles(nets, flow, self.t.infonce_sources)
+        self.nets = nets
+        self.by_role = {n.role: n for n in nets if n.role}
+        critic_kinds = set().union(*(r.kinds for n in nets if n.role == "critic" for r in n.optimizers)) if nets else set()
+        if "critic" in self.by_role:
+            self.clip = clip_bound(list(self.by_role["critic"].module.parameters()))
+        self.family, self.family_why = family_of(set(self.by_role), critic_kinds, self.clip, self.static_families)
+        main = self.by_role.get("generator") or self.by_role.get("vae") or self.by_role.get("energy") \
+            or self.by_role.get("model") or (nets[0] if nets else None)
+        self.main = main
+        if main is not None:
+            self.t.control.main = f"opt{main.optimizers[0].index}"
+        ctx = {"locations": self.locations(), "static_facts": {}, "kl_anneal_steps": None, "temperature": None}
+        old = self.probe
+        self.probe = Probe({n.name: n.module for n in nets}, self.family, instruments=False, context=ctx,
+                           seed=self.t.seed, rule_options=RUN_RULE_OPTIONS)
+        self.probe.instruments = []
+        if old is not None:  # a late optimizer: keep what was measured
+            self.probe.series, self.probe.events = old.series, old.events
+        self.grads, self.params, self.acts = GradNorms(1), Params(1), Activations(ACTS)
+        self.acts.on_train_start(self.probe)
+        self.acts.saw_start = True
+        self._attach_hooks(flow)
+
+    def locations(self) -> dict[str, Any]:
+        from ganlint.probe.trace.locate import locations
+
+        return locations(self)
+
+    def _attach_hooks(self, flow) -> None:
+        gen, critic, vae = self.by_role.get("generator"), self.by_role.get("critic"), self.by_role.get("vae")
+        if gen is not None and critic is not None:
+            c_ids = {id(m) for m in critic.module.modules()}
+            srcs = {e.src for e in flow.edges if e.dst in c_ids}
+            outs = [p for p in gen.parts if any(id(m) in srcs for m in p.modules())] or gen.parts[:1]
+            for p in outs:
+                self.handles.append(p.register_forward_hook(self._gen_hook))
+            for p in critic.parts[:1]:
+                self.handles.append(p.register_forward_hook(self._critic_hook))
+            self.gen_params = list(gen.module.parameters())
+            self.d_sigmoid = _ends_in_sigmoid(critic.module)
+        if vae is not None:
+            m, idx = mu_logvar_module(vae, flow)
+            if m is not None:
+                self.mu_idx = idx
+                self.handles.append(m.register_forward_hook(self._vae_hook))
+
+    def detach_all(self) -> None:
+        for h in self.handles:
+            h.remove()
+        self.handles = []
+        if self.acts is not None:
+            self.acts._detach()
+
+    # -- per-step measurements ----------------------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        return self.t.control.main_steps
+
+    def loss(self, rec, step: int, t) -> None:
+        role = rec.net.role if rec.net is not None else None
+        self.buf.append((LOSS_SERIES.get(role, "loss" if len(self.nets) == 1 or role in ("vae", "energy", "model")
+                                         else f"loss_{rec.net.name if rec.net else rec.index}"), step, t))
+
+    def penalty(self, g) -> None:
+        if self.capturing and g.dim() >= 1 and len(g) > 1:  # sampled, as the other per-batch statistics
+            self.buf.append(("gp_norm", self.step, g.detach().reshape(len(g), -1).norm(2, dim=1).mean()))
+
+    def infonce(self, x, y) -> None:
+        import torch
+
+        x, y = x.detach(), y.detach()
+        c = x.shape[1]
+        pos = x.gather(1, y[:, None]).squeeze(1)
+        neg = (x.sum(1) - pos) / max(c - 1, 1)
+        s = self.step
+        # the softmax over logits is a Boltzmann distribution with energy E = -logit (the temperature inside)
+        self.buf += [("infonce_accuracy", s, (x.argmax(1) == y).float().mean()), ("e_pos", s, -pos.mean()),
+                     ("e_neg", s, -neg.mean()), ("energy_gap", s, (pos - neg).mean()),
+                     ("infonce_chance", s, torch.tensor(1.0 / c))]
+
+    def before_step(self, rec, losses) -> None:
+        s = self.step
+        for t in losses:
+            self.loss(rec, s, t)
+        net = rec.net
+        if net is None:
+            return
+        if net.role == "critic" and not self._clip_checked:  # the program's own clamp_ ran after its last step
+            self._clip_checked = True
+            self._clipping(net)
+        if rec.steps % GRADS == 0:
+            self.grads.on_after_backward(self.probe, net.name, s)
+        if net.role == "critic" and "generator" in self.by_role and (self.leak["checks"] < 40 or rec.steps % GRADS == 0):
+            self._leak_check(s)
+
+    def _clipping(self, critic) -> None:
+        """Weight clipping runs after the critic's step, so it is seen at the critic's next step."""
+        from ganlint.probe.trace.family import clip_bound, family_of
+
+        self.clip = clip_bound(list(critic.module.parameters()))
+        if self.clip is not None and self.family != "wgan-gp":
+            kinds = set().union(*(r.kinds for r in critic.optimizers))
+            self.family, self.family_why = family_of(set(self.by_role), kinds, self.clip, self.static_families)
+            self.probe.family = self.family
+
+    def _leak_check(self, step: int) -> None:
+        """Runtime GL115: the generator's .grad changed between the last optimizer step and the critic's step,
+        i.e. the critic's backward reached the generator's parameters."""
+        import torch
+
+        if self._gfp is None:  # no snapshot at the step before: nothing to compare
+            return
+        fp = _fingerprint(self.gen_params)
+        self.leak["checks"] += 1
+        changed = [p.grad for p, a, b in zip(self.gen_params, fp, self._gfp) if a is not None and a != b]
+        if changed:
+            norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in changed])))
+            if norm > 0:
+                self.leak["hits"] += 1
+                self.leak["norm"] = max(self.leak["norm"], norm)
+                if len(self.leak["steps"]) < 20:
+                    self.leak["steps"].append(step)
+
+    def after_step(self, rec) -> None:
+        critic = self.by_role.get("critic")
+        if critic is not None and "generator" in self.by_role:
+            done = critic.optimizers[0].steps  # the critic's next step is checked when this is due
+            # a snapshot from an older step would count the generator's own backward: none then
+            self._gfp = _fingerprint(self.gen_params) if (self.leak["checks"] < 40 or done % GRADS == 0) else None
+        if rec.net is not self.main:
+            return
+        k = self.step
+        self.probe.step = k
+        self.acts.on_train_batch_end(self.probe, k - 1, {})
+        self.acts.on_train_batch_start(self.probe, k)
+        self.capturing = k < 20 or k % CAPTURE == 0
+        if k % FLUSH == 0:
+            self.flush()
+        if k % ACTS == 0:
+            self.params.on_train_batch_end(self.probe, k, {})
+            if self.probe.events:
+                self.t.control.stop_reason = "non-finite"
+        if k % SAMPLES == 0:
+            self.evaluate(k)
+            if self.t.on_watch is not None:
+                self.t.on_watch(self)
+
+    # -- forward hooks on the networks ---------------------------------------------------------------------
+    def _gen_hook(self, module, args, output) -> None:
+        if not self.capturing:
+            return
+        out = tensors_in(output)
+        if out and out[0].is_floating_point() and out[0].dim() >= 2:
+            x = out[0]
+            self.fake_ptrs.append((storage_ptr(x), x))
+            self._keep(self.fake, self.features(x), FAKE_KEEP)
+
+    def _critic_hook(self, module, args, output) -> None:
+        if not self.capturing:
+            return
+        ins, outs = tensors_in(args), tensors_in(output)
+        if not ins or not outs:
+            return
+        x, d = ins[0], outs[0].detach()
+        fake_ptrs = {p for p, _ in self.fake_ptrs}
+        if storage_ptr(x) in fake_ptrs:
+            kind = "fake"
+        elif not x.requires_grad and x.grad_fn is None:
+            kind = "real"
+            # a real batch is comparable with what G draws only when shaped alike (not, e.g., the batch's
+            # moments that some critics are fed instead of samples)
+            if self.fake_ptrs and x.dim() >= 2 and tuple(x.shape[1:]) == tuple(self.fake_ptrs[-1][1].shape[1:]):
+                self._keep(self.real, self.features(x), REAL_KEEP)
+        else:
+            return  # interpolates of a penalty
+        if self.family == "gan" and d.numel() == len(x):
+            import torch
+
+            p = d.float() if self.d_sigmoid else torch.sigmoid(d.float())
+            self.buf.append((f"d_{kind}", self.step, p.mean()))
+            self.buf.append(("d_accuracy", self.step, ((p > 0.5) if kind == "real" else (p < 0.5)).float().mean()))
+
+    def _vae_hook(self, module, args, output) -> None:
+        import torch
+
+        if not (module.training and torch.is_grad_enabled()):
+            return  # the program's own evaluation passes
+        mu, lv = output[self.mu_idx[0]].detach(), output[self.mu_idx[1]].detach()
+        kl_dim = 0.5 * (mu.pow(2) + lv.exp() - 1.0 - lv).mean(0)  # Kingma & Welling 2014, appendix B, per dim
+        s = self.step
+        self.buf.append(("kl", s, kl_dim.sum()))
+        if s % GRADS == 0 and (not self.kl_dims or self.kl_dims[-1][0] != s):
+            self.kl_dims.append((s, kl_dim))
+            # active units (Burda et al. 2016): variance over the data of the posterior mean above 0.01
+            self.buf += [("active_units", s, (mu.var(0) > 0.01).float().mean()), ("log_var_min", s, lv.min()),
+                         ("log_var_max", s, lv.max())]
+
+    @staticmethod
+    def _keep(buf: deque, feats, limit: int) -> None:
+        buf.append(feats)
+        while sum(len(b) for b in buf) - len(buf[0]) >= limit:
+            buf.popleft()
+
+    # -- read back, evaluate -----------------------------------------------------------------------------
+    def flush(self) -> None:
+        import torch
+
+        buf, self.buf = self.buf, []
+        if not buf or self.probe is None:
+            return
+        vals = torch.stack([t.detach().float().reshape(()).cpu() for _, _, t in buf]).tolist()
+        bad = None
+        for (name, step, _), v in zip(buf, vals):
+            self.probe.record(name, step, v)
+            if not math.isfinite(v) and name not in ("log_var_min", "log_var_max") and bad is None:
+                bad = (name, step, v)
+        if bad is not None:
+            self.probe.non_finite(bad[1], f"{bad[0]}", bad[2])
+            self._non_finite_layer(bad[1])
+            self.t.control.stop_reason = "non-finite"
+        self.kl_dims = [(s, d.tolist() if hasattr(d, "tolist") else d) for s, d in self.kl_dims[-40:]]
+
+    def _non_finite_layer(self, step: int) -> None:
+        import torch
+
+        for n in self.nets:
+            for lname, params in self.probe.layers(n.name):
+                for p in params:
+                    what = ("parameter", p) if not bool(torch.isfinite(p).all()) else \
+                        ("gradient", p.grad) if p.grad is not None and not bool(torch.isfinite(p.grad).all()) else None
+                    if what:
+                        self.probe.non_finite(step, f"{what[0]} of {n.name} layer {lname}", float("nan"))
+                        return
+
+    def evaluate(self, step: int, final: bool = False) -> None:
+        import torch
+
+        from ganlint.probe.data import find_modes
+        from ganlint.probe.stats import Reference
+
+        n_real, n_fake = sum(len(b) for b in self.real), sum(len(b) for b in self.fake)
+        if n_real < 64 or n_fake < 64 or "generator" not in self.by_role:
+            return
+        if self.reference is None or (self.reference_n < 512 and n_real >= 512):
+            x = torch.cat(list(self.real)).float().cpu()
+            if not bool(torch.isfinite(x).all()):
+                return
+            modes, _ = find_modes(x[:REF_MODES], seed=self.t.seed)  # k-means + silhouette: on a subsample
+            self.reference = Reference(x, modes, n=max(len(x) // 2, 32), seed=self.t.seed)
+            self.reference_n = len(x)
+        fake = torch.cat(list(self.fake)).float().cpu()[-FAKE_KEEP:]
+        stats = self.reference.compare(fake, self.probe.opt("GL510").get("min_share", 0.25))
+        for k, v in stats.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                self.probe.record(k, step, float(v))
+        self.probe.last_samples = {"step": step, "stats": stats}  # no points: the report lists none of the data
+        if stats.get("non_finite_samples"):
+            self.probe.non_finite(step, "generated samples", float("nan"))
+        self.evals += 1
+
+
+def _ends_in_sigmoid(module) -> bool:
+    import torch.nn as nn
+
+    leaves = [m for m in module.modules() if not list(m.children())]
+    return bool(leaves) and isinstance(leaves[-1], nn.Sigmoid)
+
+
+def _rel(path: str) -> str:
+    import os
+
+    try:
+        r = os.path.relpath(path)
+        return path if r.startswith("..") else r
+    except ValueError:
+        return path
