@@ -153,10 +153,6 @@ def probe(
     A training script (a file whose optimizer `.step()` is reached from module level or main()) is run
     unmodified, as `python train.py ARGS` would: `ganlint probe train.py [OPTIONS] -- ARGS`."""
     from ganlint.cli import probe_run
-
-    if probe_run.run_mode_wanted(paths, module, run, recipe):
-        probe_run.probe_program(paths, module=module, steps=steps, time_budget=time_budget, out=out, fmt=fmt.lower(),
-                                fake_data=fake_data, watch=watch, stop_on=stop_on, seed=seed)
     from ganlint.core.errors import GanlintError
 
     if fmt.lower() not in ("text", "json", "sarif", "github"):
@@ -166,6 +162,9 @@ def probe(
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         raise typer.Exit(2)
+    if probe_run.run_mode_wanted(paths, module, run, recipe):  # the user's own program (it exits)
+        probe_run.probe_program(paths, module=module, steps=steps, time_budget=time_budget, out=out, fmt=fmt.lower(),
+                                fake_data=fake_data, watch=watch, stop_on=stop_on, seed=seed)
     try:
         from ganlint.checking.options import load_options
 
