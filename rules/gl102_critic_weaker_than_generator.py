@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
-from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
+from ganlint.reading.code.links import capacity_gap, keys_feeding, numeric, setting_for_key, shape_trusted
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -69,22 +69,31 @@ class CriticWeakerThanGenerator(Rule):
                         evidence={"critic": cw, "generator": gw},
                     )
             return
-        gnets = [n for n in facts.code.networks_with_role("generator") if n.hidden_widths]
-        cnets = [n for n in facts.code.networks_with_role("critic") if n.hidden_widths]
-        if len(gnets) == 1 and cnets:
-            gw = gnets[0].hidden_widths
-            for net in cnets:
-                cw = net.hidden_widths
-                if sum(cw) < ratio * sum(gw) or _params(cw) < ratio * _params(gw):
-                    loc = next((l.location for st in net.stacks for l in st.layers if l.weighted), net.location)
-                    yield self.finding(
-                        f"critic `{net.name}` hidden widths {cw} are weaker than generator `{gnets[0].name}`'s {gw}: "
-                        "its gradients are too coarse; match the generator's widths",
-                        loc,
-                        related=[gnets[0].location],
-                        fix=Fix(f"give `{net.name}` the hidden widths {gw}", []),
-                        evidence={"critic": cw, "generator": gw},
-                    )
+        yield from self._code_check(facts, ratio)
+
+    def _code_check(self, facts: ProjectFacts, ratio: float) -> Iterable[Finding]:
+        """Networks read from code: hidden widths when both have as many hidden layers, else parameter
+        counts (conv stacks, helpers); widths read with defaults a call site overrides are not used."""
+        gnets = [n for n in facts.code.networks_with_role("generator") if shape_trusted(facts, n)]
+        cnets = [n for n in facts.code.networks_with_role("critic") if shape_trusted(facts, n)]
+        if len(gnets) != 1 or not cnets:
+            return
+        g = gnets[0]
+        for net in cnets:
+            verdict = capacity_gap(net, g, ratio)
+            if verdict is None:
+                continue
+            loc = next((l.location for st in net.stacks for l in st.layers if l.weighted),
+                       next((l.location for l in net.attr_layers.values() if l.weighted), net.location))
+            yield self.finding(
+                f"critic `{net.name}` {verdict}: its gradients are too coarse; give it at least the "
+                "generator's widths",
+                loc,
+                related=[g.location],
+                fix=Fix(f"give `{net.name}` the generator's capacity", []),
+                evidence={"critic": net.layer_widths or net.hidden_widths, "generator": g.layer_widths or g.hidden_widths,
+                          "critic_params": net.param_count, "generator_params": g.param_count},
+            )
 
     bad = [
         Example(

@@ -77,6 +77,9 @@ class Layer:
     by_name_key: str | None = None  # getattr(nn, cfg["act"]): the config key
     by_name_default: str | None = None
     getattr_location: Location | None = None  # the getattr(...) call
+    in_width: int | None = None  # in features/channels when known (construct/ evaluates them)
+    params: int | None = None  # estimated parameter count (None: unknown)
+    certain: bool = True  # False: made under a condition the code does not decide
 
 
 @dataclass(eq=False, repr=False)
@@ -134,6 +137,10 @@ class Network:
     norms: list[Layer] = field(default_factory=list)  # BatchNorm*/LayerNorm/GroupNorm/InstanceNorm
     final_sigmoid: Activation | None = None  # what forward returns is a sigmoid (or the stack ends in one)
     is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
+    layer_widths: list[int | None] | None = None  # out widths of the weighted layers in order (None: unknown)
+    param_count: int | None = None  # estimated parameters, when every layer's count is known
+    assumed_defaults: list[str] = field(default_factory=list)  # __init__ defaults the shape was read with
+    built_at: Location | None = None  # the call site whose arguments the shape was read with
 
     @property
     def batchnorms(self) -> list[Layer]:

@@ -112,3 +112,51 @@ def energy_optimizers(facts):
         if role in (None, "energy"):
             out.append(o)
     return out
+
+
+# -- network capacity (GL102) ----------------------------------------------------------------------
+def _passes(c: Construction, net: Network, params: list[str]) -> bool:
+    given = set(net.params[: len(c.positional)]) | set(c.keywords)
+    return bool(given & set(params))
+
+
+def shape_trusted(facts, net: Network) -> bool:
+    """The widths/parameter count read for `net` hold for how the project builds it: no other call site
+    (with other arguments) and no call passing a parameter whose default the shape was read with."""
+    if net.layer_widths is None and net.param_count is None:
+        return False
+    for c in facts.code.constructions_of(net.name):
+        if net.built_at is not None:
+            if c.location != net.built_at:
+                return False
+        elif _passes(c, net, net.assumed_defaults):
+            return False
+    return True
+
+
+def hidden(widths: list[int | None] | None) -> list[int] | None:
+    """The widths of every weighted layer but the output one, when all are known."""
+    if not widths or len(widths) < 2:
+        return None
+    out = widths[:-1]
+    return out if all(isinstance(w, int) for w in out) else None  # type: ignore[return-value]
+
+
+def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
+    """Why the critic is weaker than the generator, or None. Widths decide when both have as many hidden
+    layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
+    counts do (different depths, conv stacks against a Linear projection)."""
+    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    if ch is not None and gh is not None and len(ch) == len(gh):
+        if sum(ch) < ratio * sum(gh):
+            return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
+        return None
+    cp, gp = critic.param_count, gen.param_count
+    if cp is not None and gp is not None and gp > 0 and cp < ratio * gp:
+        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
+        return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s {_count(gp)}{shape}")
+    return None
+
+
+def _count(n: int) -> str:
+    return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)

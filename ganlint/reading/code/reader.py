@@ -12,7 +12,8 @@ from ganlint.reading.code.facts import (
     CodeFacts, Construction, ExpUse, GradCall, GradClip, KLWeight, LossCall, Marker, Optimizer,
     UndetachedFake, WeightClip, norm_var, role_from_name,
 )
-from ganlint.reading.code.networks import TORCH_LAYERS, activation_tables, read_network
+from ganlint.reading.code.construct.module import ModuleScope
+from ganlint.reading.code.networks import TORCH_LAYERS, module_networks, read_network
 
 OPTIMIZERS = {"Adam", "AdamW", "RMSprop", "SGD", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "SparseAdam",
               "LBFGS", "ASGD", "Rprop", "Lion", "Adafactor"}
@@ -129,10 +130,11 @@ class CodeReader:
                 for a in node.names:
                     if a.name == "grad":
                         self.grad_aliases.add(a.asname or "grad")
-        self.act_tables = activation_tables(tree.body)
+        self.act_tables = ModuleScope(self.src, tree, self.src.text)  # constants, flags, call sites
         self.funcs.append(_Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
+        self.f.networks_all.extend(module_networks(self.act_tables))
         return self.f
 
     # -- traversal --------------------------------------------------------------------------------
