@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.code.links import replace_code, segment, wasserstein
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -30,7 +30,7 @@ class CriticOutputSigmoid(Rule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for net in facts.code.networks_with_role("critic"):
             act = net.final_sigmoid
-            if act is None:
+            if act is None or not wasserstein(facts, net):
                 continue
             old = segment(facts.texts, act.location)
             edits = []

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.code.links import penalties_for, replace_code, segment
 from ganlint.reading.facts import ProjectFacts
 
 _GP = (
@@ -39,6 +39,9 @@ class BatchnormInCriticWithPenalty(Rule):
         if not facts.code.penalties:
             return
         for net in facts.code.networks_with_role("critic"):
+            penalties = penalties_for(facts, net)
+            if not penalties:
+                continue  # the penalty trains another model of the project
             for bn in net.batchnorms:
                 old = segment(facts.texts, bn.location)
                 edits = []
@@ -48,7 +51,7 @@ class BatchnormInCriticWithPenalty(Rule):
                     f"critic `{net.name}` uses {bn.kind} while a gradient penalty is applied: the per-sample "
                     "gradient norm the penalty constrains is mixed across the batch; use LayerNorm or no norm",
                     bn.location,
-                    related=[g.location for g in facts.code.penalties[:1]],
+                    related=[g.location for g in penalties[:1]],
                     fix=Fix("replace BatchNorm in the critic with LayerNorm", edits),
                     evidence={"network": net.name, "norm": bn.kind},
                 )

@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.code.links import bce_losses_for, replace_code, segment
 from ganlint.reading.facts import ProjectFacts
 
 _G = (
@@ -34,12 +34,14 @@ class SigmoidThenBce(Rule):
     fix_stage = 1
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
-        bce = [l for l in facts.code.losses if l.kind == "bce"]
-        if not bce:
+        if not any(l.kind == "bce" for l in facts.code.losses):
             return
         for net in facts.code.networks_with_role("critic"):
             act = net.final_sigmoid
             if act is None or act.scaled:
+                continue
+            bce = bce_losses_for(facts, net)  # the losses of its own program, not the whole project's
+            if not bce:
                 continue
             edits = []
             old = segment(facts.texts, act.location)

@@ -160,3 +160,39 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
 
 def _count(n: int) -> str:
     return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
+
+
+# -- which facts belong to the program a network is part of ----------------------------------------
+def program_files(facts, net: Network) -> set[str]:
+    """The network's own file and the files that construct it: a penalty or a loss elsewhere in the
+    project (another model of a repository of several) does not train it."""
+    code = facts.code
+    files = {net.location.file}
+    files |= {c.location.file for c in code.constructions_of(net.name)}
+    # a file that neither defines nor builds a network (a bare training script) may train any of them
+    names = {n.name for n in code.networks}
+    claimed = {n.location.file for n in code.networks} | {c.location.file for c in code.constructions if c.cls in names}
+    return files | (set(facts.files) - claimed)
+
+
+def penalties_for(facts, net: Network) -> list:
+    files = program_files(facts, net)
+    return [g for g in facts.code.penalties if g.location.file in files]
+
+
+def bce_losses_for(facts, net: Network) -> list:
+    files = program_files(facts, net)
+    return [l for l in facts.code.losses if l.kind == "bce" and l.location.file in files]
+
+
+def wasserstein(facts, net: Network) -> bool:
+    """The critic is trained as a Wasserstein critic: a two-sided gradient penalty or weight clipping in its
+    program, and no BCE loss there (a BCE discriminator with a penalty is a DRAGAN-style classifier)."""
+    files = program_files(facts, net)
+    if any(l.kind in ("bce", "bce_logits") and l.location.file in files for l in facts.code.losses):
+        return False
+    code = facts.code
+    if any(w.location.file in files for w in code.weight_clips) or penalties_for(facts, net):
+        return True
+    # no WGAN code in its program: the family came from the settings, unless the code has it elsewhere
+    return not code.weight_clips and not code.penalties

@@ -126,6 +126,11 @@ class NetworkReader(ForwardMixin):
             if l.kind in NORMS and l.certain and l.location not in seen:
                 seen.add(l.location)
                 net.norms.append(l)
+        if not net.is_module and all(b in ("", "object") for b in net.bases) and self.scope is not None:
+            # a trainer object holding its networks: self.D = nn.Sequential(..., nn.Sigmoid())
+            for attr, (value, st) in collector.attrs.items():
+                if isinstance(value, Seq) and value.kind == "sequential" and role_from_name(attr):
+                    self.scope.sequentials.append((f"{net.name}.{attr}", value, st))
         if not complete:
             return
         layers = collector.layers()
@@ -189,7 +194,7 @@ def module_networks(scope: ModuleScope) -> list[Network]:
         layers = _layers(seq)
         if not any(l.weighted for l in layers):
             continue
-        net = Network(name=var, role=role_from_name(var), location=scope.src.loc(st), is_module=True)
+        net = Network(name=var, role=role_from_name(last(var)), location=scope.src.loc(st), is_module=True)
         net.stacks.append(Stack(var, "sequential", layers, seq.location or scope.src.loc(st.value)))
         net.norms = [l for l in layers if l.kind in NORMS and l.certain]
         net.param_count = param_count(layers)

@@ -33,6 +33,7 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
         self.init_params: set[str] = set()
         self.created: list = []  # every layer made, in order
         self.class_stack: list = []
+        self.abstract_loops = False  # True: no loop is unrolled (a script's training loop)
 
     def tick(self) -> None:
         self.steps[0] -= 1
@@ -243,9 +244,11 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
     def iterate(self, v: Any) -> tuple[list, bool, str | None]:
         """(items, concrete, parameter iterated): known sequences are unrolled; anything else is one
         abstract item standing for every iteration."""
-        if isinstance(v, (list, tuple, str, range)) and len(v) <= MAX_UNROLL:
+        if self.abstract_loops:
+            pass
+        elif isinstance(v, (list, tuple, str, range)) and len(v) <= MAX_UNROLL:
             return list(v), True, None
-        if isinstance(v, dict) and len(v) <= MAX_UNROLL:
+        elif isinstance(v, dict) and len(v) <= MAX_UNROLL:
             return list(v), True, None
         param = v.param if isinstance(v, Unknown) else None
         loop = param or (v.loop if isinstance(v, Unknown) else None)

@@ -9,7 +9,9 @@ from typing import Any
 
 from ganlint.reading.code.astutil import Source, dotted, last, literal
 from ganlint.reading.code.construct.evaluator import Budget, Evaluator
-from ganlint.reading.code.construct.values import UNKNOWN, Func, Instance, Namespace, NNClass, Seq, Unknown, UserClass
+from ganlint.reading.code.construct.values import (
+    UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass,
+)
 from ganlint.reading.code.construct.statements import _Break, _Continue, _Return
 
 _ABSL = {"DEFINE_integer", "DEFINE_float", "DEFINE_string", "DEFINE_boolean", "DEFINE_bool", "DEFINE_enum",
@@ -89,7 +91,8 @@ class ModuleScope:
     def __init__(self, src: Source, tree: ast.Module, text: str):
         self.src = src
         self.globals: dict[str, Any] = {}
-        self.steps = [20_000 + len(text) // 4]
+        self.steps = [10_000 + len(text) // 8]
+        self.class_steps = [20_000 + len(text) // 4]
         self.calls: dict[str, list[tuple[list, dict, ast.Call]]] = {}
         self.var_class: dict[str, str] = {}  # G -> Generator (module level and script functions)
         self.sequentials: list[tuple[str, Seq, ast.AST]] = []  # D = nn.Sequential(...) outside classes
@@ -109,12 +112,14 @@ class ModuleScope:
         return name in self.tables
 
     def evaluator(self) -> Evaluator:
-        return Evaluator(self.src, self.globals, self.steps)
+        """An evaluator for one class: its own budget, so a long script cannot starve the networks."""
+        return Evaluator(self.src, self.globals, self.class_steps)
 
     # -- the script ---------------------------------------------------------------------------------
     def _read(self, tree: ast.Module) -> None:
-        ev = self.evaluator()
+        ev = Evaluator(self.src, self.globals, self.steps)
         ev.record_calls = self._record
+        ev.abstract_loops = True  # a script's loops are its training: read once, never unrolled
         env = ChainMap(self.globals)
         self._script(tree.body, ev, env)
         called = {dotted(st.value.func) for st in _main_block(tree) if isinstance(st, ast.Expr)
@@ -136,6 +141,9 @@ class ModuleScope:
                 env.maps[0][st.name] = Func(st, ChainMap(self.globals) if env.maps[0] is self.globals else env)
             elif cls is ast.ClassDef:
                 env.maps[0][st.name] = UserClass(st.name, st)
+            elif cls is ast.Expr and isinstance(st.value, ast.Call) and isinstance(
+                    env.get(dotted(st.value.func) or "", None), Func):
+                continue  # main() called: read below as a script of its own
             elif cls in (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr):
                 try:
                     ev.stmt(st, env)
@@ -184,7 +192,7 @@ class ModuleScope:
 
 
 def _same(a: tuple, b: tuple) -> bool:
-    plain = (int, float, str, bool, type(None), tuple)
+    plain = (int, float, str, bool, type(None), tuple, NNClass, TorchFunc)
     (aa, ak), (ba, bk) = a, b
     if len(aa) != len(ba) or set(ak) != set(bk):
         return False
