@@ -151,6 +151,8 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
         return None
+    if (gen.input_kind or "").startswith("Conv") and not gen.input_kind.startswith("ConvTranspose"):
+        return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
     cp, gp = critic.param_count, gen.param_count
     if cp is not None and gp is not None and gp > 0 and cp < ratio * gp:
         shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
@@ -168,7 +170,10 @@ def program_files(facts, net: Network) -> set[str]:
     project (another model of a repository of several) does not train it."""
     code = facts.code
     files = {net.location.file}
-    files |= {c.location.file for c in code.constructions_of(net.name)}
+    # a call in a file that defines its own class of that name builds that one, not this one
+    homes = {n.location.file for n in code.networks_all if n.name == net.name}
+    files |= {c.location.file for c in code.constructions_of(net.name)
+              if c.location.file == net.location.file or c.location.file not in homes}
     # a file that neither defines nor builds a network (a bare training script) may train any of them
     names = {n.name for n in code.networks}
     claimed = {n.location.file for n in code.networks} | {c.location.file for c in code.constructions if c.cls in names}
