@@ -7,12 +7,24 @@ from ganlint.core.types import Edit, Location, Setting
 from ganlint.reading.code.facts import ConfigRef, Construction, Network
 
 
+_LINES: dict[int, tuple[str, list[str]]] = {}  # id(text) -> (text, its lines): split once per text
+
+
+def _lines(text: str) -> list[str]:
+    hit = _LINES.get(id(text))
+    if hit is None or hit[0] is not text:
+        if len(_LINES) > 64:
+            _LINES.clear()
+        hit = _LINES[id(text)] = (text, text.splitlines(keepends=True))
+    return hit[1]
+
+
 def segment(texts: dict[str, str], loc: Location) -> str:
     """The source text a Location spans (1-based columns, exclusive end), '' when unknown."""
     text = texts.get(loc.file)
     if text is None or loc.end_column is None:
         return ""
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     end_line = loc.end_line or loc.line
     if not (0 < loc.line <= len(lines)) or end_line > len(lines):
         return ""
@@ -165,19 +177,48 @@ def _count(n: int) -> str:
 
 
 # -- which facts belong to the program a network is part of ----------------------------------------
-def program_files(facts, net: Network) -> set[str]:
-    """The network's own file and the files that construct it: a penalty or a loss elsewhere in the
-    project (another model of a repository of several) does not train it."""
+class _ProgramIndex:
+    """Per-project lookups built once (rules ask per network: linear, not networks x constructions)."""
+
+    def __init__(self, facts):
+        code = facts.code
+        nets = code.networks
+        self.homes: dict[str, set[str]] = {}
+        for n in code.networks_all:
+            self.homes.setdefault(n.name, set()).add(n.location.file)
+        self.built_in: dict[str, set[str]] = {}
+        for c in code.constructions:
+            self.built_in.setdefault(c.cls, set()).add(c.location.file)
+        names = {n.name for n in nets}
+        claimed = {n.location.file for n in nets} | {c.location.file for c in code.constructions if c.cls in names}
+        self.orphans = set(facts.files) - claimed  # scripts that neither define nor build a network
+        self.losses: dict[str, list] = {}
+        for l in code.losses:
+            self.losses.setdefault(l.location.file, []).append(l)
+
+
+_INDEX: dict[tuple, tuple[object, _ProgramIndex]] = {}
+
+
+def _index(facts) -> _ProgramIndex:
     code = facts.code
+    key = (id(facts), len(facts.files), len(code.networks_all), len(code.constructions), len(code.losses))
+    hit = _INDEX.get(key)  # type: ignore[call-overload]
+    if hit is None or hit[0] is not facts:
+        _INDEX.clear()
+        hit = _INDEX[key] = (facts, _ProgramIndex(facts))  # type: ignore[index]
+    return hit[1]
+
+
+def program_files(facts, net: Network) -> set[str]:
+    """The network's own file, the files that construct it, and the scripts that build no network: a
+    penalty or a loss in another model's files (a repository of several models) does not train it. A call
+    in a file that defines its own class of that name builds that one, not this one."""
+    ix = _index(facts)
+    homes = ix.homes.get(net.name, set())
     files = {net.location.file}
-    # a call in a file that defines its own class of that name builds that one, not this one
-    homes = {n.location.file for n in code.networks_all if n.name == net.name}
-    files |= {c.location.file for c in code.constructions_of(net.name)
-              if c.location.file == net.location.file or c.location.file not in homes}
-    # a file that neither defines nor builds a network (a bare training script) may train any of them
-    names = {n.name for n in code.networks}
-    claimed = {n.location.file for n in code.networks} | {c.location.file for c in code.constructions if c.cls in names}
-    return files | (set(facts.files) - claimed)
+    files |= {f for f in ix.built_in.get(net.name, ()) if f == net.location.file or f not in homes}
+    return files | ix.orphans
 
 
 def penalties_for(facts, net: Network) -> list:
@@ -185,16 +226,26 @@ def penalties_for(facts, net: Network) -> list:
     return [g for g in facts.code.penalties if g.location.file in files]
 
 
-def bce_losses_for(facts, net: Network) -> list:
-    files = program_files(facts, net)
-    return [l for l in facts.code.losses if l.kind == "bce" and l.location.file in files]
+def bce_losses_for(facts, net: Network, most: int = 4) -> list:
+    """The BCE losses of the network's program; of a file with many, the `most` nearest to the network."""
+    ix = _index(facts)
+    out = []
+    for f in sorted(program_files(facts, net)):
+        found = [l for l in ix.losses.get(f, ()) if l.kind == "bce"]
+        if len(found) > most:
+            line = net.location.line if f == net.location.file else 0
+            found = sorted(found, key=lambda l: abs(l.location.line - line))[:most]
+            found.sort(key=lambda l: l.location.line)
+        out.extend(found)
+    return out
 
 
 def wasserstein(facts, net: Network) -> bool:
-    """The critic is trained as a Wasserstein critic: a two-sided gradient penalty or weight clipping in its
-    program, and no BCE loss there (a BCE discriminator with a penalty is a DRAGAN-style classifier)."""
+    """The critic is trained as a Wasserstein critic: a gradient penalty or weight clipping in its program
+    and no BCE loss there (a BCE discriminator with a penalty is a DRAGAN-style classifier)."""
     files = program_files(facts, net)
-    if any(l.kind in ("bce", "bce_logits") and l.location.file in files for l in facts.code.losses):
+    ix = _index(facts)
+    if any(l.kind in ("bce", "bce_logits") for f in files for l in ix.losses.get(f, ())):
         return False
     code = facts.code
     if any(w.location.file in files for w in code.weight_clips) or penalties_for(facts, net):

@@ -19,6 +19,13 @@ from ganlint.reading.code.construct.values import (
     UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, known,
 )
 
+def _unknown(self: Any, node: ast.AST, env: ChainMap) -> Any:
+    return UNKNOWN
+
+
+_DISPATCH: dict[type, Callable] = {}
+
+
 class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
     def __init__(self, src: Source, globals_: dict[str, Any], steps: list[int]):
         self.src = src
@@ -42,9 +49,15 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
 
     # -- expressions ------------------------------------------------------------------------------
     def ev(self, node: ast.AST, env: ChainMap) -> Any:
-        self.tick()
-        meth = getattr(self, "ev_" + node.__class__.__name__, None)
-        return meth(node, env) if meth is not None else UNKNOWN
+        steps = self.steps
+        steps[0] -= 1
+        if steps[0] < 0:
+            raise Budget()
+        cls = node.__class__
+        meth = _DISPATCH.get(cls)
+        if meth is None:
+            meth = _DISPATCH[cls] = getattr(Evaluator, "ev_" + cls.__name__, _unknown)
+        return meth(self, node, env)
 
     def ev_Constant(self, node: ast.Constant, env: ChainMap) -> Any:
         return node.value
