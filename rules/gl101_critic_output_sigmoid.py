@@ -126,6 +126,25 @@ class CriticOutputSigmoid(Rule):
             },
             "a standard GAN's discriminator is a classifier (GL111 covers its Sigmoid + BCELoss)",
         ),
+        Example(
+            {
+                "dragan.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1), nn.Sigmoid())\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.net(x)\n\n"
+                    "def gradient_penalty(D, x):\n"
+                    "    x = x.requires_grad_(True)\n"
+                    "    g = torch.autograd.grad(D(x).sum(), x, create_graph=True)[0]\n"
+                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
+                    "D = Discriminator()\nadversarial_loss = nn.BCELoss()\n"
+                ),
+            },
+            "DRAGAN: a BCE discriminator with a gradient penalty is a classifier, not a Wasserstein critic",
+        ),
     ]
 
 

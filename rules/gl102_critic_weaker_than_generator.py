@@ -147,6 +147,57 @@ class CriticWeakerThanGenerator(Rule):
             },
             "keys whose names say nothing: the roles come from the constructors in the code",
         ),
+        Example(
+            {
+                "gan.py": (
+                    "import argparse\nimport numpy as np\nimport torch.nn as nn\n\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--latent_dim', type=int, default=100)\n"
+                    "opt = parser.parse_args()\n"
+                    "img_shape = (1, 28, 28)\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        def block(n_in, n_out, normalize=True):\n"
+                    "            layers = [nn.Linear(n_in, n_out)]\n"
+                    "            if normalize:\n"
+                    "                layers.append(nn.BatchNorm1d(n_out))\n"
+                    "            layers.append(nn.LeakyReLU(0.2))\n"
+                    "            return layers\n"
+                    "        self.model = nn.Sequential(*block(opt.latent_dim, 128, normalize=False), *block(128, 512),\n"
+                    "                                   nn.Linear(512, int(np.prod(img_shape))), nn.Tanh())\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.model = nn.Sequential(nn.Linear(int(np.prod(img_shape)), 64), nn.LeakyReLU(0.2),  # expect\n"
+                    "                                   nn.Linear(64, 1))\n"
+                ),
+            },
+            "layers built by a nested helper, sizes from argparse defaults: 0.05M parameters against 0.48M",
+        ),
+        Example(
+            {
+                "dcgan.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self, nz=100, ngf=64):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 2, 3, 4, 2, 1), nn.Tanh())\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self, ndf=16):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf * 2, 1, 4, 1, 0))\n\n"
+                    "netG, netD = Generator(), Discriminator()\n"
+                ),
+            },
+            "conv channels from constructor defaults: ndf=16 against ngf=64 at the same depth",
+        ),
     ]
     good = [
         Example(
@@ -160,6 +211,49 @@ class CriticWeakerThanGenerator(Rule):
         Example(
             {"config.yaml": "nn_gen: \"[256,256]\"\nencoder_hidden: \"[32,32]\"\n"},
             "an encoder is not the critic",
+        ),
+        Example(
+            {
+                "dcgan.py": (
+                    "import torch.nn as nn\n\n"
+                    "nz, ngf, ndf = 100, 64, 64\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1), nn.BatchNorm2d(ngf), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf, 3, 4, 2, 1), nn.Tanh())\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf * 4, 1, 4, 1, 0), nn.Sigmoid())\n"
+                ),
+            },
+            "DCGAN with ndf = ngf = 64: mirrored channels are equal, not weaker (G has more parameters only "
+            "through its latent projection)",
+        ),
+        Example(
+            {
+                "model.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self, hidden=64):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(16, hidden), nn.ReLU(), nn.Linear(hidden, 2))\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self, hidden=32):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 1))\n"
+                ),
+                "train.py": "from model import Critic, Generator\nG = Generator()\nD = Critic(hidden=256)\n",
+            },
+            "the default (32) is not what the project builds: the call passes 256",
         ),
     ]
 

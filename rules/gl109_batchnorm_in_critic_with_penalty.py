@@ -119,6 +119,27 @@ class BatchnormInCriticWithPenalty(Rule):
             },
             "no gradient penalty",
         ),
+        Example(
+            {
+                "dcgan.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2))\n\n"
+                    "netD = Discriminator()\n"
+                ),
+                "wgan_gp.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.InstanceNorm2d(64, affine=True))\n\n"
+                    "netD = Discriminator()\n\n" + _GP.replace("critic", "netD")
+                ),
+            },
+            "a repository of several models: the penalty trains the other file's critic",
+        ),
     ]
 
 

@@ -101,6 +101,19 @@ class SigmoidThenBce(Rule):
             },
             "functional sigmoid and F.binary_cross_entropy",
         ),
+        Example(
+            {
+                "gan_script.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "N_IDEAS = 5\nART_COMPONENTS = 15\n\n"
+                    "G = nn.Sequential(nn.Linear(N_IDEAS, 128), nn.ReLU(), nn.Linear(128, ART_COMPONENTS))\n"
+                    "D = nn.Sequential(nn.Linear(ART_COMPONENTS, 128), nn.ReLU(), nn.Linear(128, 1),\n"
+                    "                  nn.Sigmoid())  # expect\n"
+                    "criterion = nn.BCELoss()\n"
+                ),
+            },
+            "a script without classes: module-level Sequentials",
+        ),
     ]
     good = [
         Example(
