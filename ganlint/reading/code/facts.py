@@ -139,7 +139,7 @@ class Network:
     is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
     layer_widths: list[int | None] | None = None  # out widths of the weighted layers in order (None: unknown)
     param_count: int | None = None  # estimated parameters, when every layer's count is known
-    input_kind: str | None = None  # the first weighted layer's kind: Linear (a latent), Conv2d (an image), ...
+    input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...
     assumed_defaults: list[str] = field(default_factory=list)  # __init__ defaults the shape was read with
     built_at: Location | None = None  # the call site whose arguments the shape was read with
 

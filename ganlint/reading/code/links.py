@@ -163,7 +163,8 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
         return None
-    if (gen.input_kind or "").startswith("Conv") and not gen.input_kind.startswith("ConvTranspose"):
+    first = gen.input_layer.kind if gen.input_layer is not None else ""
+    if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
     cp, gp = critic.param_count, gen.param_count
     if cp is not None and gp is not None and gp > 0 and cp < ratio * gp:

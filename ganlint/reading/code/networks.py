@@ -136,7 +136,7 @@ class NetworkReader(ForwardMixin):
         layers = collector.layers()
         net.param_count = param_count(layers) if layers else None
         net.layer_widths = widths_of(layers)
-        net.input_kind = next((l.kind for l in created if l.weighted), None)  # submodules' layers included
+        net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
 
 
 def widths_of(layers: list[Layer]) -> list[int | None] | None:
@@ -200,7 +200,7 @@ def module_networks(scope: ModuleScope) -> list[Network]:
         net.norms = [l for l in layers if l.kind in NORMS and l.certain]
         net.param_count = param_count(layers)
         net.layer_widths = widths_of(layers)
-        net.input_kind = next((l.kind for l in layers if l.weighted or l.kind == "unknown"), None)
+        net.input_layer = next((l for l in layers if l.weighted or l.kind == "unknown"), None)
         stack_activations(net)
         final_of_only_stack(net)
         out.append(net)
