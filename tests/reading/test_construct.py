@@ -276,3 +276,21 @@ def test_near_misses_stay_silent(tmp_path):
         loss = torch.nn.BCEWithLogitsLoss()
     '''})
     assert not [f for f in result.findings if f.code in ("GL001", "GL101", "GL102", "GL109", "GL111")]
+
+
+def test_roles_from_use_when_names_say_nothing(tmp_path):
+    result = _project(tmp_path, {"script.py": '''
+        import torch
+        import torch.nn as nn
+
+        net_a = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 2))
+        net_b = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid())
+        loss_fn = nn.BCELoss()
+        for real, _ in loader:
+            p_real = net_b(real)
+            fake = net_a(torch.randn(64, 8))
+            p_fake = net_b(fake.detach())
+    '''})
+    roles = {n.name: n.role for n in result.facts.code.networks}
+    assert roles == {"net_a": "generator", "net_b": "critic"}
+    assert _codes(result, "GL111") == [("script.py", 6)]

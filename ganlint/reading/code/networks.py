@@ -15,6 +15,7 @@ from ganlint.reading.code.construct.layers import (  # noqa: F401  (re-exported 
     ACTIVATIONS, NORMS, OTHER_LAYERS, TORCH_LAYERS, WEIGHTED,
 )
 from ganlint.reading.code.construct.module import ModuleScope
+from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
     ByName, Instance, KeyStr, Seq, TorchFunc, Unknown, UserClass,
 )
@@ -188,8 +189,26 @@ def final_of_only_stack(net: Network) -> None:
         net.final_sigmoid = tail[-1]
 
 
-def module_networks(scope: ModuleScope) -> list[Network]:
-    """`G = nn.Sequential(...)` / `D = nn.Sequential(..., nn.Sigmoid())` at module level or in main()."""
+def module_networks(scope: ModuleScope, classes: list[Network] | None = None) -> list[Network]:
+    """`G = nn.Sequential(...)` / `D = nn.Sequential(..., nn.Sigmoid())` at module level or in main();
+    networks (these and the module's `classes`) whose names say nothing get a role from their use."""
+    out = _module_sequentials(scope)
+    nets = {n.name: n for n in classes or []}
+    by_var = {v: nets[c] for v, c in scope.var_class.items() if c in nets}
+    by_var.update({n.name: n for n in out})
+    named = {v: n.role for v, n in by_var.items() if n.role}
+    unnamed = {v for v, n in by_var.items() if n.role is None and role_from_name(v) is None}
+    if unnamed and scope.tree is not None:
+        for var, role in roles_from_use(scope.tree, unnamed, named).items():
+            net = by_var[var]
+            if net.role is None:
+                net.role = role
+                for a in net.activations:
+                    a.role = role
+    return out
+
+
+def _module_sequentials(scope: ModuleScope) -> list[Network]:
     out = []
     for var, seq, st in scope.sequentials:
         layers = _layers(seq)

@@ -97,6 +97,7 @@ class ModuleScope:
         self.var_class: dict[str, str] = {}  # G -> Generator (module level and script functions)
         self.sequentials: list[tuple[str, Seq, ast.AST]] = []  # D = nn.Sequential(...) outside classes
         self.tables: set[str] = set()
+        self.tree = tree if "Sequential" in text or "Module" in text else None
         flags = read_flags(tree, text)
         self.globals["__flags__"] = flags
         if "DEFINE_" in text:
