@@ -48,7 +48,8 @@ class LatentDimTooSmall(SettingRangeRule):
                     f"generator `{net.name}` takes a {first.in_width}-dimensional noise (its first layer's input) "
                     f"below {low}: few noise dimensions to shape several modes; try {opts['proposed']} (8-32). "
                     "A 2-D toy can work with 2: `ganlint probe` decides",
-                    first.location,
+                    first.in_origin or first.location,
+                    related=[first.location] if first.in_origin else [],
                     fix=Fix(f"give the generator a {opts['proposed']}-dimensional noise", []),
                     evidence={"network": net.name, "latent": first.in_width},
                 )
@@ -68,13 +69,13 @@ class LatentDimTooSmall(SettingRangeRule):
             {
                 "gan_script.py": (
                     "import torch\nimport torch.nn as nn\n\n"
-                    "N_IDEAS = 5\nART_COMPONENTS = 15\n\n"
-                    "G = nn.Sequential(nn.Linear(N_IDEAS, 128), nn.ReLU(), nn.Linear(128, ART_COMPONENTS))  # expect\n"
+                    "N_IDEAS = 5  # expect\nART_COMPONENTS = 15\n\n"
+                    "G = nn.Sequential(nn.Linear(N_IDEAS, 128), nn.ReLU(), nn.Linear(128, ART_COMPONENTS))\n"
                     "D = nn.Sequential(nn.Linear(ART_COMPONENTS, 128), nn.ReLU(), nn.Linear(128, 1), nn.Sigmoid())\n"
                     "criterion = nn.BCELoss()\n"
                 ),
             },
-            "readable only as the generator's first layer's input",
+            "readable only as the generator's first layer's input: reported where the size is written",
         ),
     ]
     good = [

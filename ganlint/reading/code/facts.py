@@ -80,6 +80,7 @@ class Layer:
     in_width: int | None = None  # in features/channels when known (construct/ evaluates them)
     params: int | None = None  # estimated parameter count (None: unknown)
     certain: bool = True  # False: made under a condition the code does not decide
+    in_origin: Location | None = None  # where its in width is written: `N_IDEAS = 5`, a flag's default
 
 
 @dataclass(eq=False, repr=False)

@@ -25,6 +25,14 @@ from ganlint.reading.code.network_forward import SIGMOID_FUNCS, TRANSPARENT, For
 _PLAIN = (int, float, str, bool, type(None), tuple)
 
 
+def name_role(name: str) -> str | None:
+    """role_from_name, plurals included: CoupledGenerators holds generators."""
+    role = role_from_name(name)
+    if role is None and name.endswith("s") and len(name) > 2:
+        role = role_from_name(name[:-1])
+    return role
+
+
 def is_module_base(name: str) -> bool:
     return last(name) in ("Module", "LightningModule")
 
@@ -47,7 +55,7 @@ class NetworkReader(ForwardMixin):
         bases = [dotted(b) or "" for b in node.bases]
         self.net = Network(
             name=node.name,
-            role=role_from_name(node.name),
+            role=name_role(node.name),
             location=src.loc(node),
             bases=bases,
             is_module=any(is_module_base(b) for b in bases if b),
@@ -100,6 +108,14 @@ class NetworkReader(ForwardMixin):
         except (Budget, RecursionError):
             complete = False
         self._collect(collector, ev.created, complete)
+        first = self.net.input_layer
+        if first is not None and id(first) in ev.in_nodes:
+            params: dict[str, ast.AST] = {}
+            if site is not None:
+                params = dict(zip(self.net.params, site[2].args))
+                params.update({k.arg: k.value for k in site[2].keywords if k.arg})
+            where = scope.origin(ev.in_nodes[id(first)], params)
+            first.in_origin = self.src.loc(where) if where is not None else None
 
     def _collect(self, collector: Collector, created: list[Layer], complete: bool) -> None:
         net = self.net
@@ -219,7 +235,10 @@ def _module_sequentials(scope: ModuleScope) -> list[Network]:
         net.norms = [l for l in layers if l.kind in NORMS and l.certain]
         net.param_count = param_count(layers)
         net.layer_widths = widths_of(layers)
-        net.input_layer = next((l for l in layers if l.weighted or l.kind == "unknown"), None)
+        net.input_layer = first = next((l for l in layers if l.weighted or l.kind == "unknown"), None)
+        if first is not None and id(first) in scope.in_nodes:
+            where = scope.origin(scope.in_nodes[id(first)])
+            first.in_origin = scope.src.loc(where) if where is not None else None
         stack_activations(net)
         final_of_only_stack(net)
         out.append(net)

@@ -135,6 +135,10 @@ class CallsMixin:
             if isinstance(wv, Unknown) and wv.loop:
                 layer.width_from_loop = wv.loop
         self.created.append(layer)
+        in_node = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg in ("in_features", "in_channels", "num_embeddings")), None)
+        if in_node is not None:
+            self.in_nodes[id(layer)] = in_node
         return layer
 
     def by_name_of(self, table: dict, key: Any, key_node: ast.AST, node: ast.AST) -> Any:

@@ -40,6 +40,7 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
         self.init_params: set[str] = set()
         self.created: list = []  # every layer made, in order
         self.class_stack: list = []
+        self.in_nodes: dict[int, ast.AST] = {}  # id(layer) -> its in-width argument (for origins)
         self.abstract_loops = False  # True: no loop is unrolled (a script's training loop)
 
     def tick(self) -> None:

@@ -47,9 +47,11 @@ def _flag_default(call: ast.Call) -> tuple[bool, Any]:
     return False, None
 
 
-def read_flags(tree: ast.Module, text: str) -> dict[str, Any]:
-    """dest -> default of the argparse/absl flags defined at module level or in a function's top level."""
+def read_flags(tree: ast.Module, text: str, sites: dict[str, ast.AST] | None = None) -> dict[str, Any]:
+    """dest -> default of the argparse/absl flags defined at module level or in a function's top level
+    (`sites`, when given, gets dest -> the defining call)."""
     flags: dict[str, Any] = {}
+    sites = {} if sites is None else sites
     if "add_argument" not in text and "DEFINE_" not in text:
         return flags
     bodies = [tree.body]
@@ -67,10 +69,12 @@ def read_flags(tree: ast.Module, text: str) -> dict[str, Any]:
                 ok, v = _flag_default(call)
                 if dest and ok:
                     flags[dest] = v
+                    sites[dest] = call
             elif attr in _ABSL and len(call.args) >= 2 and isinstance(call.args[0], ast.Constant):
                 ok, v = literal(call.args[1])
                 if ok and isinstance(call.args[0].value, str):
                     flags[call.args[0].value] = v
+                    sites[call.args[0].value] = call
     return flags
 
 
@@ -97,8 +101,11 @@ class ModuleScope:
         self.var_class: dict[str, str] = {}  # G -> Generator (module level and script functions)
         self.sequentials: list[tuple[str, Seq, ast.AST]] = []  # D = nn.Sequential(...) outside classes
         self.tables: set[str] = set()
+        self.in_nodes: dict[int, ast.AST] = {}
         self.tree = tree if "Sequential" in text or "Module" in text else None
-        flags = read_flags(tree, text)
+        self.flag_sites: dict[str, ast.AST] = {}
+        self.constants: dict[str, ast.AST] = {}  # NOISE = 5: where a name's int value is written
+        flags = read_flags(tree, text, self.flag_sites)
         self.globals["__flags__"] = flags
         if "DEFINE_" in text:
             self.globals["FLAGS"] = Namespace(flags)
@@ -121,6 +128,7 @@ class ModuleScope:
         ev = Evaluator(self.src, self.globals, self.steps)
         ev.record_calls = self._record
         ev.abstract_loops = True  # a script's loops are its training: read once, never unrolled
+        self.in_nodes = ev.in_nodes
         env = ChainMap(self.globals)
         self._script(tree.body, ev, env)
         called = {dotted(st.value.func) for st in _main_block(tree) if isinstance(st, ast.Expr)
@@ -176,11 +184,28 @@ class ModuleScope:
         return Instance(cls.name)
 
     def _named(self, var: str, value: Any, st: ast.Assign) -> None:
+        if isinstance(value, int) and not isinstance(value, bool) and isinstance(st.value, ast.Constant):
+            self.constants[var] = st
         if isinstance(value, Instance) and not value.attrs:
             self.var_class[var] = value.cls
         elif isinstance(value, Seq) and value.kind == "sequential" and value:
             self.sequentials = [s for s in self.sequentials if s[0] != var]
             self.sequentials.append((var, value, st))
+
+    def origin(self, node: ast.AST | None, params: dict[str, ast.AST] | None = None) -> ast.AST | None:
+        """The statement or flag that writes the value `node` reads: `g_input_size = 1`, `--nz` default."""
+        for _ in range(4):
+            if isinstance(node, ast.Call) and dotted(node.func) in ("int", "float") and node.args:
+                node = node.args[0]
+            elif isinstance(node, ast.Name) and params and node.id in params:
+                node, params = params[node.id], None
+            else:
+                break
+        if isinstance(node, ast.Name):
+            return self.constants.get(node.id)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return self.flag_sites.get(node.attr)
+        return None
 
     def call_site(self, cls: str) -> tuple[list, dict, ast.Call] | None:
         """The arguments the module builds `cls` with, when it builds it once (or always the same way)."""

@@ -24,12 +24,13 @@ def roles_from_use(tree: ast.Module, variables: set[str], named: dict[str, str])
     calls: list[tuple[str, ast.AST]] = []  # (network var, its first argument)
     everyone = variables | set(named)
     for node in walk(tree):
-        if isinstance(node, ast.For) and _LOADER.search(dotted(node.iter.args[0] if isinstance(node.iter, ast.Call)
-                                                              and node.iter.args else node.iter) or ""):
+        if isinstance(node, ast.For) and any(isinstance(n, ast.Name) and _LOADER.search(n.id) for n in walk(node.iter)):
             real_names |= {n.id for n in walk(node.target) if isinstance(n, ast.Name)}
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name) and dotted(node.value.func) in everyone:
-            produced[node.targets[0].id] = dotted(node.value.func) or ""
+                and dotted(node.value.func) in everyone:
+            for t in walk(node.targets[0]):  # fake = G(z); fake_a, fake_b = coupled_G(z)
+                if isinstance(t, ast.Name):
+                    produced[t.id] = dotted(node.value.func) or ""
         elif isinstance(node, ast.Call) and dotted(node.func) in everyone and node.args:
             calls.append((dotted(node.func) or "", node.args[0]))
     out: dict[str, str] = {}
