@@ -294,3 +294,40 @@ def test_roles_from_use_when_names_say_nothing(tmp_path):
     roles = {n.name: n.role for n in result.facts.code.networks}
     assert roles == {"net_a": "generator", "net_b": "critic"}
     assert _codes(result, "GL111") == [("script.py", 6)]
+
+
+@pytest.mark.parametrize("flags,read", [
+    ("import argparse\np = argparse.ArgumentParser()\np.add_argument('--nz', type=int, default=12)\n"
+     "p.add_argument('--width', default='96', type=int)\nopt = p.parse_args()\n", "opt"),
+    ("from absl import flags\nflags.DEFINE_integer('nz', 12, 'noise')\nflags.DEFINE_integer('width', 96, 'w')\n"
+     "FLAGS = flags.FLAGS\n", "FLAGS"),
+])
+def test_flag_defaults_reach_the_network_through_the_call_site(flags, read):
+    cf, _ = _facts(flags + textwrap.dedent(f'''
+        import torch.nn as nn
+        class Generator(nn.Module):
+            def __init__(self, opt):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(opt.nz, opt.width), nn.ReLU(), nn.Linear(opt.width, 2))
+        G = Generator({read})
+    '''))
+    g = _net(cf, "Generator")
+    assert g.layer_widths == [96, 2]
+    assert g.param_count == 12 * 96 + 96 + 96 * 2 + 2
+
+
+def test_click_option_defaults_in_main():
+    cf, _ = _facts('''
+        import click
+        import torch.nn as nn
+
+        @click.command()
+        @click.option("--latent-dim", default=4)
+        @click.option("--hidden", default=48)
+        def main(latent_dim, hidden):
+            G = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2))
+            D = nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+    ''')
+    g = _net(cf, "G")
+    assert g.layer_widths == [48, 2] and g.input_layer.in_width == 4
+    assert g.input_layer.in_origin is None  # a click default: the layer itself is reported

@@ -6,14 +6,16 @@ Layout:
   `CodeFacts` with `merge()` (one per file, merged per project) and `families()`.
 - `reader.py`: one pre-order walk over a module (statements, then the calls/binops inside each expression),
   plus cheap per-function passes over the statements it recorded (GAN D/G steps, KL weights, penalties).
-- `networks.py`: per `nn.Module` class, a pass over `__init__` (stacks, loop-built layers, activations by
-  name) and over `forward` (what is returned, what feeds a weighted layer).
-- `links.py`: helpers for rules (code <-> config links, code edits as data, KL and energy queries).
+- `networks.py`: per `nn.Module` class, its `__init__` run by the construction interpreter (`construct/`:
+  helpers, nested defs, `*block(...)`, loops over sizes, flag defaults, constants, constructor defaults and
+  the file's call sites -> stacks, widths, parameter counts), plus module-level `nn.Sequential` networks and
+  roles from use; `network_forward.py` traces forward (what is returned, what feeds a weighted layer).
+- `links.py`: helpers for rules (code <-> config links, code edits as data, capacity comparison, which
+  penalties and losses belong to a network's own program, KL and energy queries).
 
-What the reader sees: see facts.py. What it does not (it stays silent there, precision first): layers built
-by helper functions or list comprehensions, values passed through containers or across functions other
-than constructor call sites, classes built dynamically, torch.nn.functional activations called on a
-variable holding the function, and anything decided at run time.
+What the reader does not see (it stays silent there, precision first): values read from YAML/JSON configs
+or from other files' call sites while a network is built, classes defined in other files (their layers stay
+opaque), classes built dynamically, and anything decided at run time.
 """
 from __future__ import annotations
 
