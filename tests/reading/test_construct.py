@@ -331,3 +331,28 @@ def test_click_option_defaults_in_main():
     g = _net(cf, "G")
     assert g.layer_widths == [48, 2] and g.input_layer.in_width == 4
     assert g.input_layer.in_origin is None  # a click default: the layer itself is reported
+
+
+def test_submodules_of_the_same_file_count_their_parameters(monkeypatch):
+    src = '''
+        import torch.nn as nn
+
+        class Residual(nn.Module):
+            def __init__(self, ch):
+                super().__init__()
+                self.block = nn.Sequential(nn.Conv2d(ch, ch, 3, 1, 1), nn.InstanceNorm2d(ch, affine=True), nn.ReLU(),
+                                           nn.Conv2d(ch, ch, 3, 1, 1), nn.InstanceNorm2d(ch, affine=True))
+
+        class Translator(nn.Module):
+            def __init__(self, ch=32, blocks=3):
+                super().__init__()
+                layers = [nn.Conv2d(3, ch, 7, 1, 3), nn.ReLU()]
+                layers += [Residual(ch) for _ in range(blocks)]
+                layers.append(nn.Conv2d(ch, 3, 7, 1, 3))
+                self.model = nn.Sequential(*layers)
+    '''
+    cf, text = _facts(src)
+    t = _net(cf, "Translator")
+    assert t.layer_widths is None  # opaque blocks: no widths claimed
+    real = _torch_counts(text, ["Translator"], monkeypatch)
+    assert t.param_count == real["Translator"]

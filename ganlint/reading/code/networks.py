@@ -11,16 +11,14 @@ from typing import Any
 from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
 from ganlint.reading.code.construct.instance import Collector, param_count
-from ganlint.reading.code.construct.layers import (  # noqa: F401  (re-exported for the reader)
-    ACTIVATIONS, NORMS, OTHER_LAYERS, TORCH_LAYERS, WEIGHTED,
-)
+from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
     ByName, Instance, KeyStr, Seq, TorchFunc, Unknown, UserClass,
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
-from ganlint.reading.code.network_forward import SIGMOID_FUNCS, TRANSPARENT, ForwardMixin  # noqa: F401
+from ganlint.reading.code.network_forward import ForwardMixin
 
 _PLAIN = (int, float, str, bool, type(None), tuple)
 

@@ -10,7 +10,7 @@ from typing import Any
 from ganlint.reading.code.astutil import dotted, last
 from ganlint.reading.code.construct.layers import ACTIVATIONS, TORCH_LAYERS, WEIGHTED, describe, signature
 from ganlint.reading.code.construct.values import (
-    UNKNOWN, ByName, Func, Instance, KeyStr, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass, known,
+    ABSENT, UNKNOWN, ByName, Func, Instance, KeyStr, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass, known, lookup,
 )
 from ganlint.reading.code.facts import Layer
 
@@ -63,7 +63,7 @@ class CallsMixin:
             fv = getattr(obj, "methods", {}).get(f.attr) if isinstance(obj, Instance) else self.ev(f, env)
         else:
             name = f.id if isinstance(f, ast.Name) else None
-            if name is not None and name not in env and name not in self.globals:
+            if name is not None and lookup(env, name) is ABSENT and name not in self.globals:
                 handled, out = self.builtin(name, args, kwargs, node, env)
                 if handled:
                     return out

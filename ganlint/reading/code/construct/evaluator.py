@@ -13,10 +13,10 @@ from ganlint.reading.code.astutil import CONFIG_NAMES, Source, dotted
 from ganlint.reading.code.construct.calls import CallsMixin
 from ganlint.reading.code.construct.instance import InstanceMixin
 from ganlint.reading.code.construct.statements import (
-    _CMPOPS, _NN_BASES, _TORCH_FUNCS, ABSENT, MAX_UNROLL, Budget, StatementsMixin, _num, binop,
+    _CMPOPS, _NN_BASES, _TORCH_FUNCS, MAX_UNROLL, Budget, StatementsMixin, _num, binop,
 )
 from ganlint.reading.code.construct.values import (
-    UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, known,
+    ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, known, lookup,
 )
 
 def _unknown(self: Any, node: ast.AST, env: ChainMap) -> Any:
@@ -65,12 +65,9 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
 
     def ev_Name(self, node: ast.Name, env: ChainMap) -> Any:
         name = node.id
-        if name in env:
-            v = env[name]
-        elif name in self.globals:
-            v = self.globals[name]
-        else:
-            v = UNKNOWN
+        v = lookup(env, name)
+        if v is ABSENT:
+            v = self.globals.get(name, UNKNOWN)
         if isinstance(v, Unknown) and not v.config and not v.key and name in CONFIG_NAMES:
             return Unknown(param=v.param, config=True)
         return v
@@ -79,7 +76,7 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
         name = dotted(node)
         if name in ("flags.FLAGS", "absl.flags.FLAGS") and isinstance(self.globals.get("__flags__"), dict):
             return Namespace(self.globals["__flags__"])
-        if name and node.value.__class__ is ast.Name and node.value.id not in env:
+        if name and node.value.__class__ is ast.Name and lookup(env, node.value.id) is ABSENT:
             base = name.rsplit(".", 1)[0]
             if base in _NN_BASES or base.startswith("torch.nn.modules"):
                 return NNClass(node.attr) if node.attr[:1].isupper() else UNKNOWN

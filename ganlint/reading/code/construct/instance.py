@@ -51,6 +51,16 @@ def param_count(layers: list[Layer]) -> int | None:
     return total
 
 
+def _freeze(value: Any) -> Any:
+    """A hashable form of plain arguments, None when one is not plain (a layer, an unknown, ...)."""
+    if isinstance(value, (int, float, str, bool, type(None))):
+        return value
+    if isinstance(value, (tuple, list)):
+        items = [_freeze(v) for v in value]
+        return None if any(i is None and v is not None for i, v in zip(items, value)) else (type(value).__name__, *items)
+    return None
+
+
 class InstanceMixin:
     class_stack: list[UserClass]
 
@@ -102,9 +112,17 @@ class InstanceMixin:
         if self.depth > 6:
             layer = self.unknown_layer(node)
             return Instance(cls.name, module=layer)
+        key = _freeze((cls.name, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: str(kv[0])))))
+        cache = self.globals.setdefault("__built__", {})
+        if key is not None and key in cache:  # the same block built again (16 residual blocks): its count
+            layer = self.unknown_layer(node)
+            layer.params, made = cache[key]
+            self.created.extend(made)  # its norms belong to this network too
+            return Instance(cls.name, module=layer)
         inst = Instance(cls.name)
         inst.methods = self.methods_of(cls, inst)
         saved = (self.self_obj, self.on_self, self.loops, self.cond)
+        start = len(self.created)
         collector = Collector()
         self.self_obj, self.on_self = inst, collector.on_self
         try:
@@ -114,6 +132,8 @@ class InstanceMixin:
         layer = self.unknown_layer(node)
         layer.params = param_count(collector.layers())
         inst.module = layer
+        if key is not None:
+            cache[key] = (layer.params, self.created[start:])
         return inst
 
 

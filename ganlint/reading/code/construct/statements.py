@@ -6,7 +6,7 @@ import ast
 from collections import ChainMap
 from typing import Any, Callable
 
-from ganlint.reading.code.construct.values import UNKNOWN, Func, Instance, Unknown
+from ganlint.reading.code.construct.values import ABSENT, UNKNOWN, Func, Instance, Unknown
 
 MAX_UNROLL = 256  # longer loops are read as one abstract iteration
 MAX_NUMBER = 10 ** 15
@@ -284,7 +284,6 @@ class StatementsMixin:
                 local[p.arg] = Unknown(param=p.arg)
 
 
-ABSENT = object()
 
 
 def _targets(st: ast.stmt) -> list[ast.Name]:

@@ -20,6 +20,15 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
+ABSENT = object()  # "no such name", distinct from every value
+
+
+def lookup(env: Any, name: str) -> Any:
+    """env[name] for a ChainMap scope, or ABSENT, without ChainMap's generator per lookup."""
+    for m in env.maps:
+        if name in m:
+            return m[name]
+    return ABSENT
 
 
 def known(value: Any) -> bool:
