@@ -100,6 +100,27 @@ class LatentDimTooSmall(SettingRangeRule):
             },
             "a conditional generator's first layer is its label embedding, not the noise",
         ),
+        Example(
+            {
+                "test_gan.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class ExampleGenerator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.l1 = nn.Linear(1, 1)\n\n"
+                    "    def forward(self, z):\n"
+                    "        return torch.ones(z.shape[0], 3, 32, 32)\n\n"
+                    "class ExampleDiscriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.l1 = nn.Linear(1, 1)\n\n"
+                    "    def forward(self, x):\n"
+                    "        return torch.ones(x.shape[0])\n\n"
+                    "G, D = ExampleGenerator(), ExampleDiscriminator()\nloss = nn.BCEWithLogitsLoss()\n"
+                ),
+            },
+            "a test's stand-in generator whose forward never uses its layer",
+        ),
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
 from ganlint.reading.code.construct.instance import Collector, param_count
@@ -75,9 +76,23 @@ class NetworkReader(ForwardMixin):
         stack_activations(self.net)
         if fwd is not None:
             self._forward(fwd)
+            self._input_used(fwd)
         else:
             final_of_only_stack(self.net)
         return self.net
+
+    def _input_used(self, fwd: ast.FunctionDef) -> None:
+        """The first layer is the input only if forward calls what holds it (a test's dummy
+        `self.l1 = nn.Linear(1, 1)` beside a forward returning constants is not)."""
+        first = self.net.input_layer
+        if first is None:
+            return
+        holders = {a for a, l in self.net.attr_layers.items() if l is first}
+        holders |= {st.attr for st in self.net.stacks if any(l is first for l in st.layers)}
+        used = {n.attr for n in walk(fwd) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                and n.value.id == "self"}
+        if holders and not holders & used:
+            self.net.input_layer = None
 
     # -- __init__, run by the interpreter ---------------------------------------------------------
     def _init(self, init: ast.FunctionDef | None) -> None:
