@@ -114,6 +114,22 @@ class SigmoidThenBce(Rule):
             },
             "a script without classes: module-level Sequentials",
         ),
+        Example(
+            {
+                "gan_weights.py": (
+                    "import torch\nimport torch.nn.functional as nn\n\n"
+                    "W1 = torch.randn(784, 128, requires_grad=True)\nW2 = torch.randn(128, 1, requires_grad=True)\n\n"
+                    "def G(z):\n"
+                    "    return torch.tanh(z @ torch.randn(16, 784))\n\n"
+                    "def D(X):\n"
+                    "    h = nn.relu(X @ W1)\n"
+                    "    return nn.sigmoid(h @ W2)  # expect\n\n"
+                    "def d_loss(x, z):\n"
+                    "    return nn.binary_cross_entropy(D(x), torch.ones(len(x), 1))\n"
+                ),
+            },
+            "a discriminator written as a function of weight tensors (torch.nn.functional imported as nn)",
+        ),
     ]
     good = [
         Example(

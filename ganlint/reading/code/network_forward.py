@@ -12,8 +12,9 @@ TRANSPARENT = {
     "squeeze", "unsqueeze", "view", "reshape", "flatten", "contiguous", "float", "double", "clone", "to",
     "permute", "transpose", "view_as", "reshape_as", "cpu", "cuda", "type", "half", "squeeze_", "unsqueeze_",
 }
+# "nn.sigmoid": torch.nn has no such function, so `nn` is torch.nn.functional imported as nn
 SIGMOID_FUNCS = {"torch.sigmoid", "F.sigmoid", "torch.nn.functional.sigmoid", "nn.functional.sigmoid", "sigmoid",
-                 "functional.sigmoid", "torch.special.expit", "expit"}
+                 "functional.sigmoid", "torch.special.expit", "expit", "nn.sigmoid"}
 
 
 class ForwardMixin:

@@ -237,8 +237,30 @@ def module_networks(scope: ModuleScope, classes: list[Network] | None = None) ->
     return out
 
 
-def _module_sequentials(scope: ModuleScope) -> list[Network]:
+class _FunctionNetwork(ForwardMixin):
+    """A critic written as a function of weight tensors: `def D(X): ...; return F.sigmoid(h @ W + b)`."""
+
+    def __init__(self, src: Source, fn: ast.FunctionDef):
+        self.src, self.byname_attrs = src, {}
+        self.net = Network(name=fn.name, role="critic", location=src.loc(fn), is_module=True)
+        self._forward(fn)
+
+
+def _function_critics(scope: ModuleScope) -> list[Network]:
+    if scope.tree is None:
+        return []
     out = []
+    for st in scope.tree.body:
+        if isinstance(st, ast.FunctionDef) and name_role(st.name) == "critic" and st.args.args:
+            net = _FunctionNetwork(scope.src, st).net
+            if net.final_sigmoid is not None:
+                net.activations = [a for a in net.activations if a is net.final_sigmoid]
+                out.append(net)
+    return out
+
+
+def _module_sequentials(scope: ModuleScope) -> list[Network]:
+    out = _function_critics(scope)
     for var, seq, st in scope.sequentials:
         layers = _layers(seq)
         if not any(l.weighted for l in layers):

@@ -102,7 +102,7 @@ class ModuleScope:
         self.sequentials: list[tuple[str, Seq, ast.AST]] = []  # D = nn.Sequential(...) outside classes
         self.tables: set[str] = set()
         self.in_nodes: dict[int, ast.AST] = {}
-        self.tree = tree if "Sequential" in text or "Module" in text else None
+        self.tree = tree if "Sequential" in text or "Module" in text or "sigmoid" in text else None
         self.flag_sites: dict[str, ast.AST] = {}
         self.constants: dict[str, ast.AST] = {}  # NOISE = 5: where a name's int value is written
         flags = read_flags(tree, text, self.flag_sites)
