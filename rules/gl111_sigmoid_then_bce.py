@@ -124,8 +124,11 @@ class SigmoidThenBce(Rule):
                     "def D(X):\n"
                     "    h = nn.relu(X @ W1)\n"
                     "    return nn.sigmoid(h @ W2)  # expect\n\n"
-                    "def d_loss(x, z):\n"
-                    "    return nn.binary_cross_entropy(D(x), torch.ones(len(x), 1))\n"
+                    "for x in loader:\n"
+                    "    z = torch.randn(len(x), 16)\n"
+                    "    D_loss = nn.binary_cross_entropy(D(x), torch.ones(len(x), 1)) + \\\n"
+                    "        nn.binary_cross_entropy(D(G(z)), torch.zeros(len(x), 1))\n"
+                    "    G_loss = nn.binary_cross_entropy(D(G(z)), torch.ones(len(x), 1))\n"
                 ),
             },
             "a discriminator written as a function of weight tensors (torch.nn.functional imported as nn)",
