@@ -356,3 +356,42 @@ def test_submodules_of_the_same_file_count_their_parameters(monkeypatch):
     assert t.layer_widths is None  # opaque blocks: no widths claimed
     real = _torch_counts(text, ["Translator"], monkeypatch)
     assert t.param_count == real["Translator"]
+
+
+def test_classes_built_in_another_file_are_read_with_that_call(tmp_path):
+    result = _project(tmp_path, {
+        "models.py": '''
+            import torch.nn as nn
+
+            class Generator(nn.Module):
+                def __init__(self, nz, ngf):
+                    super().__init__()
+                    self.main = nn.Sequential(nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0), nn.ReLU(True),
+                                              nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), nn.ReLU(True),
+                                              nn.ConvTranspose2d(ngf * 2, 3, 4, 2, 1), nn.Tanh())
+
+            class Discriminator(nn.Module):
+                def __init__(self, ndf):
+                    super().__init__()
+                    self.main = nn.Sequential(nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2),
+                                              nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.LeakyReLU(0.2),
+                                              nn.Conv2d(ndf * 2, 1, 4, 1, 0))
+        ''',
+        "train.py": '''
+            import argparse
+            from models import Discriminator, Generator
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--nz", type=int, default=100)
+            parser.add_argument("--ngf", type=int, default=64)
+            parser.add_argument("--ndf", type=int, default=16)
+            opt = parser.parse_args()
+            netG = Generator(opt.nz, opt.ngf)
+            netD = Discriminator(opt.ndf)
+        ''',
+    })
+    nets = {n.name: n for n in result.facts.code.networks}
+    assert nets["Generator"].layer_widths == [256, 128, 3]
+    assert nets["Discriminator"].layer_widths == [16, 32, 1]
+    assert nets["Discriminator"].built_at.file.endswith("train.py")
+    assert _codes(result, "GL102") == [("models.py", 14)]

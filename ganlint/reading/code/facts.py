@@ -318,6 +318,7 @@ class CodeFacts:
     infonce: list[Marker] = field(default_factory=list)
     backward_calls: list[Marker] = field(default_factory=list)
     optimizer_steps: list[Marker] = field(default_factory=list)
+    construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
 
     # -- derived views ----------------------------------------------------------------------------
     @property

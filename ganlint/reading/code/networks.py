@@ -13,7 +13,7 @@ from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
 from ganlint.reading.code.construct.instance import Collector, param_count
 from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
-from ganlint.reading.code.construct.module import ModuleScope
+from ganlint.reading.code.construct.module import ModuleScope, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
     ByName, Instance, KeyStr, Seq, TorchFunc, Unknown, UserClass,
@@ -47,9 +47,11 @@ def _layers(items: list) -> list[Layer]:
 
 
 class NetworkReader(ForwardMixin):
-    def __init__(self, src: Source, node: ast.ClassDef, scope: ModuleScope | None = None):
+    def __init__(self, src: Source, node: ast.ClassDef, scope: ModuleScope | None = None,
+                 site: tuple | None = None):
         self.src = src
         self.scope = scope
+        self.site = site  # (args, kwargs, call, caller's scope): a call in another file builds it
         self.node = node
         bases = [dotted(b) or "" for b in node.bases]
         self.net = Network(
@@ -104,10 +106,11 @@ class NetworkReader(ForwardMixin):
         collector = Collector()
         ev.self_obj, ev.on_self = inst, collector.on_self
         ev.init_params = set(self.net.params)
-        site = scope.call_site(cls.name)
+        site = self.site if self.site is not None else scope.call_site(cls.name)
+        caller = self.site[3] if self.site is not None else scope
         args, kwargs = (site[0], site[1]) if site is not None else ([], {})
         if site is not None:
-            self.net.built_at = self.src.loc(site[2])
+            self.net.built_at = caller.src.loc(site[2])
         if init is not None:
             given = set(self.net.params[: len(args)]) | set(kwargs)
             a = init.args
@@ -127,7 +130,11 @@ class NetworkReader(ForwardMixin):
             if site is not None:
                 params = dict(zip(self.net.params, site[2].args))
                 params.update({k.arg: k.value for k in site[2].keywords if k.arg})
-            where = scope.origin(ev.in_nodes[id(first)], params)
+            in_node = ev.in_nodes[id(first)]
+            if caller is not scope and isinstance(in_node, ast.Name) and in_node.id in params:
+                where = caller.origin(params[in_node.id])  # the argument, read where the call is
+            else:
+                where = scope.origin(in_node, params)
             first.in_origin = self.src.loc(where) if where is not None else None
 
     def _collect(self, collector: Collector, created: list[Layer], complete: bool) -> None:
@@ -218,11 +225,14 @@ def final_of_only_stack(net: Network) -> None:
         net.final_sigmoid = tail[-1]
 
 
-def module_networks(scope: ModuleScope, classes: list[Network] | None = None) -> list[Network]:
+def module_networks(scope: ModuleScope, code: Any = None) -> list[Network]:
     """`G = nn.Sequential(...)` / `D = nn.Sequential(..., nn.Sigmoid())` at module level or in main();
-    networks (these and the module's `classes`) whose names say nothing get a role from their use."""
+    networks (these and the module's classes, `code.networks_all`) whose names say nothing get a role from
+    their use. The scope is kept in `code` for link_call_sites."""
     out = _module_sequentials(scope)
-    nets = {n.name: n for n in classes or []}
+    if code is not None:
+        code.construction_scopes.append(scope)
+    nets = {n.name: n for n in (code.networks_all if code is not None else [])}
     by_var = {v: nets[c] for v, c in scope.var_class.items() if c in nets}
     by_var.update({n.name: n for n in out})
     named = {v: n.role for v, n in by_var.items() if n.role}
@@ -290,6 +300,31 @@ def activation_tables(body: list[ast.stmt]) -> set[str]:
             if sum(v in ACTIVATIONS for v in vals) >= max(1, len(vals) // 2):
                 out.add(st.targets[0].id)
     return out
+
+
+def link_call_sites(code: Any) -> None:
+    """A class defined in one file and built in another (models.py / train.py): read again with the
+    arguments of that call, when the project builds it one way only."""
+    scopes = code.construction_scopes
+    if len(scopes) < 2:
+        return
+    homes: dict[str, list[ModuleScope]] = {}
+    for sc in scopes:
+        for name in sc.classes:
+            homes.setdefault(name, []).append(sc)
+    for i, net in enumerate(code.networks_all):
+        home = homes.get(net.name)
+        if net.built_at is not None or home is None or len(home) != 1 or home[0].src.path != net.location.file:
+            continue
+        sc = home[0]
+        sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
+                 for s in caller.calls.get(net.name, ())]
+        if not sites or not all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
+            continue
+        (args, kwargs, node), caller = sites[0]
+        again = NetworkReader(sc.src, sc.classes[net.name], sc, site=(args, kwargs, node, caller)).read()
+        again.role = again.role or net.role
+        code.networks_all[i] = again
 
 
 def read_network(src: Source, node: ast.ClassDef, scope: Any = None) -> Network:

@@ -134,7 +134,7 @@ class CodeReader:
         self.funcs.append(_Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
-        self.f.networks_all.extend(module_networks(self.act_tables, self.f.networks_all))
+        self.f.networks_all.extend(module_networks(self.act_tables, self.f))
         return self.f
 
     # -- traversal --------------------------------------------------------------------------------

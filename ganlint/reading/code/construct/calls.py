@@ -88,6 +88,9 @@ class CallsMixin:
         if isinstance(fv, tuple) and len(fv) == 3 and fv[0] == "method":
             return self.method(fv[1], fv[2], args, kwargs, node)[1]
         if fname and last(fname)[:1].isupper() and not isinstance(fv, (Layer, Seq, Instance)):
+            if self.record_calls is not None and isinstance(fv, Unknown) and fname not in TORCH_LAYERS:
+                # a class from another file (`from models import Generator`): the project links it later
+                return self.record_calls(UserClass(last(fname), None), args, kwargs, node)
             return self.unknown_layer(node)
         return UNKNOWN
 

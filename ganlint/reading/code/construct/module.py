@@ -101,6 +101,8 @@ class ModuleScope:
         self.var_class: dict[str, str] = {}  # G -> Generator (module level and script functions)
         self.sequentials: list[tuple[str, Seq, ast.AST]] = []  # D = nn.Sequential(...) outside classes
         self.tables: set[str] = set()
+        self.classes: dict[str, ast.ClassDef] = {}  # the classes this file defines (each read once more
+        # when another file is the one that builds it)
         self.in_nodes: dict[int, ast.AST] = {}
         self.tree = tree if "Sequential" in text or "Module" in text or "sigmoid" in text else None
         self.flag_sites: dict[str, ast.AST] = {}
@@ -150,6 +152,8 @@ class ModuleScope:
                 env.maps[0][st.name] = Func(st, ChainMap(self.globals) if env.maps[0] is self.globals else env)
             elif cls is ast.ClassDef:
                 env.maps[0][st.name] = UserClass(st.name, st)
+                if env.maps[0] is self.globals:
+                    self.classes[st.name] = st
             elif cls is ast.Expr and isinstance(st.value, ast.Call) and isinstance(
                     env.get(dotted(st.value.func) or "", None), Func):
                 continue  # main() called: read below as a script of its own
@@ -212,12 +216,12 @@ class ModuleScope:
         sites = self.calls.get(cls) or []
         if len(sites) == 1:
             return sites[0]
-        if sites and all(_same(s[:2], sites[0][:2]) for s in sites[1:]):
+        if sites and all(same_call(s[:2], sites[0][:2]) for s in sites[1:]):
             return sites[0]
         return None
 
 
-def _same(a: tuple, b: tuple) -> bool:
+def same_call(a: tuple, b: tuple) -> bool:
     plain = (int, float, str, bool, type(None), tuple, NNClass, TorchFunc)
     (aa, ak), (ba, bk) = a, b
     if len(aa) != len(ba) or set(ak) != set(bk):

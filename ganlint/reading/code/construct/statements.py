@@ -259,7 +259,7 @@ class StatementsMixin:
         local = env.maps[0]
         for i, p in enumerate(positional):
             if i < len(values):
-                local[p.arg] = values[i]
+                local[p.arg] = _from_param(values[i], p.arg)
         if a.vararg is not None:
             local[a.vararg.arg] = tuple(values[len(positional):])
         extra = {}
@@ -267,7 +267,7 @@ class StatementsMixin:
             if k is None:
                 continue
             if any(p.arg == k for p in (*positional, *a.kwonlyargs)):
-                local[k] = v
+                local[k] = _from_param(v, k)
             else:
                 extra[k] = v
         if a.kwarg is not None:
@@ -284,6 +284,13 @@ class StatementsMixin:
                 local[p.arg] = Unknown(param=p.arg)
 
 
+
+
+def _from_param(v: Any, param: str) -> Any:
+    """An unknown argument remembers the parameter it was bound to (a loop over it is a loop over widths)."""
+    if isinstance(v, Unknown) and v.param is None:
+        return Unknown(param=param, key=v.key, loop=v.loop, config=v.config)
+    return v
 
 
 def _targets(st: ast.stmt) -> list[ast.Name]:
