@@ -6,7 +6,9 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
-from ganlint.reading.code.links import capacity_gap, keys_feeding, numeric, setting_for_key, shape_trusted
+from ganlint.reading.code.links import (
+    base_width_gap, capacity_gap, comparable, keys_feeding, numeric, setting_for_key, shape_trusted,
+)
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -14,6 +16,11 @@ def _widths(value: Any) -> list[int] | None:
     if isinstance(value, (list, tuple)) and value and all(numeric(v) and v > 0 for v in value):
         return [int(v) for v in value]
     return None
+
+
+def _is_block(name: str) -> bool:
+    """GBlock / DBlockOptimized: a part of a network, not a network to compare."""
+    return "block" in name.lower()
 
 
 def _params(w: list[int]) -> int:
@@ -72,19 +79,31 @@ class CriticWeakerThanGenerator(Rule):
         yield from self._code_check(facts, ratio)
 
     def _code_check(self, facts: ProjectFacts, ratio: float) -> Iterable[Finding]:
-        """Networks read from code: hidden widths when both have as many hidden layers, else parameter
-        counts (conv stacks, helpers); widths read with defaults a call site overrides are not used."""
-        gnets = [n for n in facts.code.networks_with_role("generator") if shape_trusted(facts, n)]
-        cnets = [n for n in facts.code.networks_with_role("critic") if shape_trusted(facts, n)]
-        if len(gnets) != 1 or not cnets:
-            return
-        g = gnets[0]
-        for net in cnets:
-            verdict = capacity_gap(net, g, ratio)
+        """Networks read from code, each critic against the generator of its own file (else the project's
+        only one): hidden widths when both have as many hidden layers, else parameter counts; when neither
+        is known, the base channel defaults (ndf vs ngf). Widths read with defaults a call site overrides
+        are not used."""
+        gens = [g for g in facts.code.networks_with_role("generator") if not _is_block(g.name)]
+        for net in facts.code.networks_with_role("critic"):
+            if _is_block(net.name):
+                continue
+            local = [g for g in gens if g.location.file == net.location.file]
+            pool = local if local else gens
+            if len(pool) != 1:
+                continue
+            g = pool[0]
+            verdict, loc = None, None
+            if shape_trusted(facts, net) and shape_trusted(facts, g) and comparable(net, g):
+                verdict = capacity_gap(net, g, ratio)
+            elif not net.stacks or not g.stacks or net.layer_widths is None or g.layer_widths is None:
+                gap = base_width_gap(facts, net, g, ratio)
+                if gap is not None:
+                    verdict, loc = gap
             if verdict is None:
                 continue
-            loc = next((l.location for st in net.stacks for l in st.layers if l.weighted),
-                       next((l.location for l in net.attr_layers.values() if l.weighted), net.location))
+            if loc is None:
+                loc = next((l.location for st in net.stacks for l in st.layers if l.weighted),
+                           next((l.location for l in net.attr_layers.values() if l.weighted), net.location))
             yield self.finding(
                 f"critic `{net.name}` {verdict}: its gradients are too coarse; give it at least the "
                 "generator's widths",
@@ -197,6 +216,40 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "conv channels from constructor defaults: ndf=16 against ngf=64 at the same depth",
+        ),
+        Example(
+            {
+                "nets/sngan_32.py": (
+                    "import torch.nn as nn\n"
+                    "from nets.blocks import DBlock, GBlock\nfrom nets import base\n\n"
+                    "class Generator32(base.BaseGenerator):\n"
+                    "    def __init__(self, nz=128, ngf=256):\n"
+                    "        super().__init__(nz=nz, ngf=ngf)\n"
+                    "        self.l1 = nn.Linear(nz, 16 * ngf)\n"
+                    "        self.block2 = GBlock(ngf, ngf, upsample=True)\n"
+                    "        self.c3 = nn.Conv2d(ngf, 3, 3, 1, padding=1)\n\n"
+                    "class Discriminator32(base.BaseDiscriminator):\n"
+                    "    def __init__(self, ndf=64):  # expect\n"
+                    "        super().__init__(ndf=ndf)\n"
+                    "        self.block1 = DBlock(3, ndf)\n"
+                    "        self.l5 = nn.Linear(ndf, 1)\n"
+                ),
+                "nets/sngan_48.py": (
+                    "import torch.nn as nn\n"
+                    "from nets.blocks import DBlock, GBlock\nfrom nets import base\n\n"
+                    "class Generator48(base.BaseGenerator):\n"
+                    "    def __init__(self, nz=128, ngf=512):\n"
+                    "        super().__init__(nz=nz, ngf=ngf)\n"
+                    "        self.l1 = nn.Linear(nz, 36 * ngf)\n"
+                    "        self.block2 = GBlock(ngf, ngf, upsample=True)\n\n"
+                    "class Discriminator48(base.BaseDiscriminator):\n"
+                    "    def __init__(self, ndf=1024):\n"
+                    "        super().__init__(ndf=ndf)\n"
+                    "        self.block1 = DBlock(3, ndf)\n"
+                    "        self.l5 = nn.Linear(ndf, 1)\n"
+                ),
+            },
+            "blocks from another package: each critic against its own file's generator, by the ndf/ngf defaults",
         ),
     ]
     good = [

@@ -173,6 +173,29 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     return None
 
 
+def comparable(critic: Network, gen: Network) -> bool:
+    """capacity_gap can decide: widths at equal depth, or both parameter counts."""
+    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    if ch is not None and gh is not None and len(ch) == len(gh):
+        return True
+    return critic.param_count is not None and gen.param_count is not None
+
+
+def base_width_gap(facts, critic: Network, gen: Network, ratio: float):
+    """(message, location) when the critic's base channel default (ndf=128) is below the generator's
+    (ngf=256) and no call passes either: the blocks they scale are opaque, their multiplier is not."""
+    if not critic.base_widths or not gen.base_widths:
+        return None
+    cname, (cw, cloc) = next(iter(critic.base_widths.items()))
+    gname, (gw, _gloc) = next(iter(gen.base_widths.items()))
+    for net, param in ((critic, cname), (gen, gname)):
+        if any(_passes(c, net, [param]) for c in facts.code.constructions_of(net.name)):
+            return None
+    if cw < ratio * gw:
+        return f"base width {cname}={cw} is below generator `{gen.name}`'s {gname}={gw}", cloc
+    return None
+
+
 def _count(n: int) -> str:
     return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
 

@@ -22,6 +22,8 @@ from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_f
 from ganlint.reading.code.network_forward import ForwardMixin
 
 _PLAIN = (int, float, str, bool, type(None), tuple)
+# the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
+BASE_WIDTH_PARAMS = {"ngf", "ndf", "gf_dim", "df_dim", "g_conv_dim", "d_conv_dim", "nf", "ch", "base_channels"}
 
 
 def name_role(name: str) -> str | None:
@@ -75,6 +77,10 @@ class NetworkReader(ForwardMixin):
             a = init.args
             self.net.params = [x.arg for x in (a.posonlyargs + a.args)[1:]] + [x.arg for x in a.kwonlyargs]
         self._init(init)
+        if not self.net.is_module and any("." in b for b in self.net.bases) and (
+                any(l.kind in TORCH_LAYERS for st in self.net.stacks for l in st.layers)
+                or any(l.kind in TORCH_LAYERS for l in self.net.attr_layers.values())):
+            self.net.is_module = True  # a subclass of another package's module class that holds torch layers
         stack_activations(self.net)
         if fwd is not None:
             self._forward(fwd)
@@ -118,6 +124,11 @@ class NetworkReader(ForwardMixin):
             with_default = [p.arg for p in pos[len(pos) - len(a.defaults):]]
             with_default += [p.arg for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
             self.net.assumed_defaults = [p for p in with_default if p not in given and p != "self"]
+            pairs = list(zip(pos[len(pos) - len(a.defaults):], a.defaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
+            for p, d in pairs:
+                if p.arg in BASE_WIDTH_PARAMS and isinstance(d, ast.Constant) and type(d.value) is int \
+                        and p.arg not in given:
+                    self.net.base_widths[p.arg] = (d.value, self.src.loc(d))
         complete = True
         try:
             ev.run_init(cls, inst, args, kwargs)
