@@ -93,8 +93,8 @@ class HiddenSigmoid(Rule):
         found: list[tuple[Any, list[Location]]] = []
         if act.by_name_key:
             s = setting_for_key(facts, act.by_name_key)
-            if s is not None:
-                found.append((s, []))
+            if s is not None:  # the call that passes the key, when the network was read with it
+                found.append((s, [net.built_at] if net.built_at is not None else []))
         elif act.by_name_param:
             links = keys_feeding(facts, net, act.by_name_param)
             for ref, cons in links:
