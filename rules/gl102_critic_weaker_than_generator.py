@@ -84,10 +84,13 @@ class CriticWeakerThanGenerator(Rule):
         is known, the base channel defaults (ndf vs ngf). Widths read with defaults a call site overrides
         are not used."""
         gens = [g for g in facts.code.networks_with_role("generator") if not _is_block(g.name)]
+        by_file: dict[str, list] = {}
+        for g in gens:
+            by_file.setdefault(g.location.file, []).append(g)
         for net in facts.code.networks_with_role("critic"):
             if _is_block(net.name):
                 continue
-            local = [g for g in gens if g.location.file == net.location.file]
+            local = by_file.get(net.location.file, [])
             pool = local if local else gens
             if len(pool) != 1:
                 continue

@@ -1,6 +1,7 @@
 """Helpers for rules that read CodeFacts: code <-> config links and code edits as data."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from ganlint.core.types import Edit, Location, Setting
@@ -219,6 +220,10 @@ class _ProgramIndex:
         self.losses: dict[str, list] = {}
         for l in code.losses:
             self.losses.setdefault(l.location.file, []).append(l)
+        self.bce: dict[str, list] = {}  # per file, in line order (bisect finds the nearest)
+        for f, ls in self.losses.items():
+            self.bce[f] = sorted((l for l in ls if l.kind == "bce"), key=lambda l: l.location.line)
+        self.bce_lines = {f: [l.location.line for l in ls] for f, ls in self.bce.items()}
 
 
 _INDEX: dict[tuple, tuple[object, _ProgramIndex]] = {}
@@ -255,11 +260,12 @@ def bce_losses_for(facts, net: Network, most: int = 4) -> list:
     ix = _index(facts)
     out = []
     for f in sorted(program_files(facts, net)):
-        found = [l for l in ix.losses.get(f, ()) if l.kind == "bce"]
+        found = ix.bce.get(f, [])
         if len(found) > most:
             line = net.location.line if f == net.location.file else 0
-            found = sorted(found, key=lambda l: abs(l.location.line - line))[:most]
-            found.sort(key=lambda l: l.location.line)
+            at = bisect_left(ix.bce_lines[f], line)
+            lo = max(0, min(at - most // 2, len(found) - most))
+            found = found[lo: lo + most]
         out.extend(found)
     return out
 
