@@ -16,7 +16,7 @@ from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYE
 from ganlint.reading.code.construct.module import ModuleScope, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
-    ByName, Instance, KeyStr, Seq, TorchFunc, Unknown, UserClass,
+    ByName, Instance, KeyStr, Seq, TorchFunc, UserClass,
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 from ganlint.reading.code.network_forward import ForwardMixin
@@ -342,4 +342,4 @@ def read_network(src: Source, node: ast.ClassDef, scope: Any = None) -> Network:
     return NetworkReader(src, node, scope if isinstance(scope, ModuleScope) else None).read()
 
 
-__all__ = ["NetworkReader", "module_networks", "read_network", "stack_activations", "Unknown"]
+__all__ = ["NetworkReader", "link_call_sites", "module_networks", "read_network", "stack_activations"]

@@ -7,7 +7,7 @@ from collections import ChainMap
 from typing import Any
 
 from ganlint.reading.code.astutil import dotted, last
-from ganlint.reading.code.construct.values import UNKNOWN, Func, Instance, Seq, UserClass
+from ganlint.reading.code.construct.values import Func, Instance, UserClass
 from ganlint.reading.code.facts import Layer
 
 
@@ -137,4 +137,4 @@ class InstanceMixin:
         return inst
 
 
-__all__ = ["Collector", "InstanceMixin", "param_count", "UNKNOWN", "Seq"]
+__all__ = ["Collector", "InstanceMixin", "param_count"]

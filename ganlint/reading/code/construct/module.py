@@ -10,7 +10,7 @@ from typing import Any
 from ganlint.reading.code.astutil import Source, dotted, last, literal
 from ganlint.reading.code.construct.evaluator import Budget, Evaluator
 from ganlint.reading.code.construct.values import (
-    UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass,
+    UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, UserClass,
 )
 from ganlint.reading.code.construct.statements import _Break, _Continue, _Return
 
@@ -241,4 +241,4 @@ def _main_block(tree: ast.Module) -> list[ast.stmt]:
     return []
 
 
-__all__ = ["ModuleScope", "read_flags", "Unknown"]
+__all__ = ["ModuleScope", "read_flags", "same_call"]
