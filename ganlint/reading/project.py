@@ -81,11 +81,11 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
             continue
         facts.files.append(path)
         facts.texts[path] = text
-    from ganlint.reading.code.networks import link_call_sites
-
-    link_call_sites(facts.code)  # classes built in another file than their own: read with that call
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
+    from ganlint.reading.code.networks import link_call_sites
+
+    link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     return ReadResult(facts, errors)
 
 

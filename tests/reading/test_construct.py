@@ -395,3 +395,32 @@ def test_classes_built_in_another_file_are_read_with_that_call(tmp_path):
     assert nets["Discriminator"].layer_widths == [16, 32, 1]
     assert nets["Discriminator"].built_at.file.endswith("train.py")
     assert _codes(result, "GL102") == [("models.py", 14)]
+
+
+def test_config_values_reach_the_network(tmp_path):
+    result = _project(tmp_path, {
+        "config.yaml": "model:\n  nz: 100\n  ngf: 64\n  ndf: 16\n",
+        "dcgan.py": '''
+            import yaml
+            import torch.nn as nn
+
+            cfg = yaml.safe_load(open("config.yaml"))
+            nz, ngf = cfg["model"]["nz"], cfg["model"]["ngf"]
+
+            class Generator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.main = nn.Sequential(nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0), nn.ReLU(True),
+                                              nn.ConvTranspose2d(ngf * 2, 3, 4, 2, 1), nn.Tanh())
+
+            class Discriminator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.main = nn.Sequential(nn.Conv2d(3, cfg["model"]["ndf"], 4, 2, 1), nn.LeakyReLU(0.2),
+                                              nn.Conv2d(cfg["model"]["ndf"], 1, 4, 1, 0))
+        ''',
+    })
+    nets = {n.name: n for n in result.facts.code.networks}
+    assert nets["Generator"].layer_widths == [128, 3]
+    assert nets["Discriminator"].layer_widths == [16, 1]
+    assert _codes(result, "GL102") == [("dcgan.py", 17)]

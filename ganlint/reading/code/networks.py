@@ -313,11 +313,31 @@ def activation_tables(body: list[ast.stmt]) -> set[str]:
     return out
 
 
-def link_call_sites(code: Any) -> None:
+def settings_by_key(settings: list) -> dict[str, Any]:
+    """Full key -> value, and a leaf -> value where only one setting has that leaf (cfg["nz"] for model.nz)."""
+    full: dict[str, list] = {}
+    leaves: dict[str, list] = {}
+    for s in settings:
+        full.setdefault(s.key, []).append(s.value)
+        leaves.setdefault(s.key.rsplit(".", 1)[-1], []).append(s.value)
+    # a key two files set differently is not known (which one the run reads is not in the code)
+    out = {k: v[0] for k, v in full.items() if all(x == v[0] for x in v)}
+    for leaf, values in leaves.items():
+        if len(values) == 1:
+            out.setdefault(leaf, values[0])
+    return out
+
+
+def link_call_sites(code: Any, settings: list | None = None) -> None:
     """A class defined in one file and built in another (models.py / train.py): read again with the
-    arguments of that call, when the project builds it one way only."""
+    arguments of that call, when the project builds it one way only. With the project's settings, a
+    network whose shape read config keys is read again with their values."""
     scopes = code.construction_scopes
-    if len(scopes) < 2:
+    if settings:
+        known_keys = settings_by_key(settings)
+        for sc in scopes:
+            sc.globals["__settings__"] = known_keys
+    if len(scopes) < 2 and not settings:
         return
     homes: dict[str, list[ModuleScope]] = {}
     for sc in scopes:
@@ -325,15 +345,20 @@ def link_call_sites(code: Any) -> None:
             homes.setdefault(name, []).append(sc)
     for i, net in enumerate(code.networks_all):
         home = homes.get(net.name)
-        if net.built_at is not None or home is None or len(home) != 1 or home[0].src.path != net.location.file:
+        if home is None or len(home) != 1 or home[0].src.path != net.location.file:
             continue
         sc = home[0]
-        sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
-                 for s in caller.calls.get(net.name, ())]
-        if not sites or not all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
+        site = None
+        if net.built_at is None:
+            sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
+                     for s in caller.calls.get(net.name, ())]
+            if sites and all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
+                (args, kwargs, node), caller = sites[0]
+                site = (args, kwargs, node, caller)
+        unread = settings and (net.layer_widths is None or net.param_count is None)
+        if site is None and not unread:
             continue
-        (args, kwargs, node), caller = sites[0]
-        again = NetworkReader(sc.src, sc.classes[net.name], sc, site=(args, kwargs, node, caller)).read()
+        again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
         again.role = again.role or net.role
         code.networks_all[i] = again
 

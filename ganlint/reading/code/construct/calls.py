@@ -298,7 +298,7 @@ class CallsMixin:
             return True, ns if attr == "parse_args" else (ns, UNKNOWN)
         if isinstance(obj, Unknown) and attr == "get" and isinstance(a0, str):
             key = f"{obj.key}.{a0}" if obj.key else a0 if obj.config else None
-            return True, Unknown(key=key) if key else UNKNOWN
+            return True, self.config_value(key) if key else UNKNOWN
         return False, None
 
     def init_call(self, f: ast.Attribute, node: ast.Call, args: list, kwargs: dict, env: ChainMap) -> Any:

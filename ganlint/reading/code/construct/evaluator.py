@@ -16,7 +16,7 @@ from ganlint.reading.code.construct.statements import (
     _CMPOPS, _NN_BASES, _TORCH_FUNCS, MAX_UNROLL, Budget, StatementsMixin, _num, binop,
 )
 from ganlint.reading.code.construct.values import (
-    ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, known, lookup,
+    ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, keyed, known, lookup,
 )
 
 def _unknown(self: Any, node: ast.AST, env: ChainMap) -> Any:
@@ -68,9 +68,22 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
         v = lookup(env, name)
         if v is ABSENT:
             v = self.globals.get(name, UNKNOWN)
-        if isinstance(v, Unknown) and not v.config and not v.key and name in CONFIG_NAMES:
-            return Unknown(param=v.param, config=True)
+        if isinstance(v, Unknown):
+            if v.key and not v.param:
+                return self.config_value(v.key)  # nz = cfg["nz"] at module level, read once settings are known
+            if not v.config and not v.key and name in CONFIG_NAMES:
+                return Unknown(param=v.param, config=True)
         return v
+
+    def config_value(self, key: str) -> Any:
+        """A config key's value from the project's settings (YAML/JSON/TOML, read by the config readers),
+        once the project links them in; else an unknown that remembers the key."""
+        settings = self.globals.get("__settings__")
+        if settings:
+            v = settings.get(key, ABSENT)
+            if v is not ABSENT:
+                return keyed(v, key)
+        return Unknown(key=key)
 
     def ev_Attribute(self, node: ast.Attribute, env: ChainMap) -> Any:
         name = dotted(node)
@@ -99,9 +112,9 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
             return v
         if isinstance(base, Unknown):
             if base.key:
-                return Unknown(key=f"{base.key}.{attr}")
+                return self.config_value(f"{base.key}.{attr}")
             if base.config:
-                return Unknown(key=attr)
+                return self.config_value(attr)
             return UNKNOWN
         if isinstance(base, dict) and attr in ("keys", "values", "items", "get"):
             return ("method", base, attr)
@@ -133,8 +146,8 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
             return base.get(key)
         if isinstance(base, Unknown) and isinstance(key, str):
             if base.key:
-                return Unknown(key=f"{base.key}.{key}")
-            return Unknown(key=key)
+                return self.config_value(f"{base.key}.{key}")
+            return self.config_value(key)
         return UNKNOWN
 
     def ev_BinOp(self, node: ast.BinOp, env: ChainMap) -> Any:
