@@ -135,6 +135,8 @@ class NetworkReader(ForwardMixin):
         except (Budget, RecursionError):
             complete = False
         self._collect(collector, ev.created, complete)
+        if ev.keys_read:
+            scope.keys_read[cls.name] = ev.keys_read
         first = self.net.input_layer
         if first is not None and id(first) in ev.in_nodes:
             params: dict[str, ast.AST] = {}
@@ -248,7 +250,10 @@ def module_networks(scope: ModuleScope, code: Any = None) -> list[Network]:
     by_var.update({n.name: n for n in out})
     named = {v: n.role for v, n in by_var.items() if n.role}
     unnamed = {v for v, n in by_var.items() if n.role is None and role_from_name(v) is None}
-    if unnamed and scope.tree is not None:
+    roles_here = set(named.values()) | {n.role for n in nets.values()}
+    # a file whose names already give both players has nothing to learn from use (its feature extractor
+    # stays role-less); this keeps the whole-tree walk off the common case
+    if unnamed and scope.tree is not None and not {"critic", "generator"} <= roles_here:
         for var, role in roles_from_use(scope.tree, unnamed, named).items():
             net = by_var[var]
             if net.role is None:
@@ -333,10 +338,19 @@ def link_call_sites(code: Any, settings: list | None = None) -> None:
     arguments of that call, when the project builds it one way only. With the project's settings, a
     network whose shape read config keys is read again with their values."""
     scopes = code.construction_scopes
+    known_keys: dict[str, Any] = {}
     if settings:
         known_keys = settings_by_key(settings)
         for sc in scopes:
             sc.globals["__settings__"] = known_keys
+    try:
+        _link(code, scopes, known_keys)
+    finally:
+        scopes.clear()  # the syntax trees they hold are not needed past reading (and slow the collector)
+
+
+def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
+    settings = bool(known_keys)
     if len(scopes) < 2 and not settings:
         return
     homes: dict[str, list[ModuleScope]] = {}
@@ -355,7 +369,8 @@ def link_call_sites(code: Any, settings: list | None = None) -> None:
             if sites and all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
                 (args, kwargs, node), caller = sites[0]
                 site = (args, kwargs, node, caller)
-        unread = settings and (net.layer_widths is None or net.param_count is None)
+        unread = bool(settings) and (net.layer_widths is None or net.param_count is None) and bool(
+            sc.keys_read.get(net.name, set()) & known_keys.keys())
         if site is None and not unread:
             continue
         again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()

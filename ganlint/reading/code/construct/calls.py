@@ -17,6 +17,7 @@ from ganlint.reading.code.facts import Layer
 _PROD = {"np.prod", "numpy.prod", "math.prod", "np.product", "numpy.product", "torch.prod", "prod"}
 _MATH = {"ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "log2": math.log2, "log": math.log}
 _WRAPPING = {"spectral_norm", "weight_norm", "SpectralNorm", "deepcopy", "copy"}
+_LIBRARIES = {"nn", "torch", "F", "np", "numpy", "math", "init"}
 _RETURNS_SELF = {"to", "cuda", "cpu", "apply", "float", "double", "half", "train", "eval", "requires_grad_", "type"}
 
 
@@ -52,7 +53,10 @@ class CallsMixin:
                     kwargs[None] = UNKNOWN
             else:
                 kwargs[kw.arg] = v
-        if isinstance(f, ast.Attribute):
+        if isinstance(f, ast.Attribute) and f.value.__class__ is ast.Name and f.value.id in _LIBRARIES \
+                and lookup(env, f.value.id) is ABSENT:
+            fv = self.ev(f, env)  # nn.Linear, torch.cat, np.prod: a library's function, never a method
+        elif isinstance(f, ast.Attribute):
             if f.attr == "__init__":
                 return self.init_call(f, node, args, kwargs, env)
             obj = self.ev(f.value, env)

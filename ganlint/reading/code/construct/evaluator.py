@@ -42,6 +42,7 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
         self.class_stack: list = []
         self.in_nodes: dict[int, ast.AST] = {}  # id(layer) -> its in-width argument (for origins)
         self.abstract_loops = False  # True: no loop is unrolled (a script's training loop)
+        self.keys_read: set[str] = set()  # config keys asked for (a network is read again when known)
 
     def tick(self) -> None:
         self.steps[0] -= 1
@@ -78,6 +79,7 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
     def config_value(self, key: str) -> Any:
         """A config key's value from the project's settings (YAML/JSON/TOML, read by the config readers),
         once the project links them in; else an unknown that remembers the key."""
+        self.keys_read.add(key)
         settings = self.globals.get("__settings__")
         if settings:
             v = settings.get(key, ABSENT)

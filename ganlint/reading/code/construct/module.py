@@ -104,6 +104,7 @@ class ModuleScope:
         self.classes: dict[str, ast.ClassDef] = {}  # the classes this file defines (each read once more
         # when another file is the one that builds it)
         self.in_nodes: dict[int, ast.AST] = {}
+        self.keys_read: dict[str, set[str]] = {}  # class -> the config keys its construction read
         self.tree = tree if "Sequential" in text or "Module" in text or "sigmoid" in text else None
         self.flag_sites: dict[str, ast.AST] = {}
         self.constants: dict[str, ast.AST] = {}  # NOISE = 5: where a name's int value is written
