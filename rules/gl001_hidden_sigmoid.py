@@ -33,6 +33,11 @@ class HiddenSigmoid(Rule):
     options = {"replacement": "LeakyReLU"}
     option_docs = {"replacement": "the activation name the config fix writes (the code fix writes LeakyReLU(0.2))"}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The activation is swapped for LeakyReLU(0.2) where check found it hidden (the config key that picks "
+        "it, or the layer); output activations are kept."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         seen: set = set()
@@ -148,6 +153,7 @@ class HiddenSigmoid(Rule):
                 ),
             },
             "document 000: the activation is picked by name from the config; one finding, at the config line",
+            fixed=[("config.yaml", "non_linearity: Sigmoid  # expect\n", "non_linearity: LeakyReLU # expect\n")],
         ),
         Example(
             {
@@ -174,6 +180,8 @@ class HiddenSigmoid(Rule):
                 ),
             },
             "a Sigmoid inside a stack, and a functional sigmoid on an intermediate value",
+            fixed=[("            nn.Sigmoid(),  # expect\n", "            nn.LeakyReLU(0.2),  # expect\n"),
+                   ("        h = torch.sigmoid(self.fc1(x))  # expect\n", "        h = torch.nn.functional.leaky_relu(self.fc1(x), 0.2)  # expect\n")],
         ),
         Example(
             {
@@ -191,6 +199,7 @@ class HiddenSigmoid(Rule):
                 ),
             },
             "an attribute activation applied before another layer",
+            fixed=[("        h = self.act(self.fc1(x))  # expect\n", "        h = torch.nn.functional.leaky_relu(self.fc1(x), 0.2)  # expect\n")],
         ),
         Example(
             {
@@ -209,6 +218,7 @@ class HiddenSigmoid(Rule):
                 ),
             },
             "an activation table indexed by a constructor parameter fed from a module constant",
+            fixed=[("hparams.py", "ENC_ACT = 'sigmoid'  # expect\n", "ENC_ACT = 'LeakyReLU'  # expect\n")],
         ),
     ]
     good = [

@@ -28,6 +28,11 @@ class AdamWithRmspropAlpha(Rule):
     options = {"betas": [0.5, 0.999]}
     option_docs = {"betas": "the betas the fix passes to Adam"}
     fix_stage = 2
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The ignored key is removed and Adam gets the documented betas; when the code reads the key anywhere,"
+        " the removal would break it and the rule does not report."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         opt = facts.code.optimizers
@@ -77,6 +82,8 @@ class AdamWithRmspropAlpha(Rule):
                 ),
             },
             "document 003: PyMARL config with Adam in the learner",
+            fixed=[("config.py", "config['optim_alpha'] = 0.9  # expect\n", ""),
+                   ("learner.py", "        self.optimiser = torch.optim.Adam(vae.parameters(), lr=self.args['vae_lr'])\n", "        self.optimiser = torch.optim.Adam(vae.parameters(), lr=self.args['vae_lr'], betas=(0.5, 0.999))\n")],
         ),
         Example(
             {
@@ -84,6 +91,7 @@ class AdamWithRmspropAlpha(Rule):
                 "train.py": "import torch\nopt = torch.optim.AdamW(model.parameters(), lr=cfg.optimizer.lr, betas=(0.9, 0.999))\n",
             },
             "AdamW, a nested key",
+            fixed=[("config.yaml", "  rmsprop_alpha: 0.99  # expect\n", "")],
         ),
     ]
     good = [

@@ -26,6 +26,11 @@ class UnseededRandomnessInModel(Rule):
     )
     source = "000 §2.6"
     options: dict[str, Any] = {}
+    fix_safety = "display-only"
+    fix_safety_why = (
+        "Where the noise should come from is the program's design: the fix is a recipe to follow, not an "
+        "edit."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
@@ -62,6 +67,7 @@ class UnseededRandomnessInModel(Rule):
                 ),
             },
             "document 000: random angles inside the circuit",
+            fixed=[],
         ),
         Example(
             {
@@ -78,6 +84,7 @@ class UnseededRandomnessInModel(Rule):
                 ),
             },
             "NumPy and torch draws inside a generator's forward",
+            fixed=[],
         ),
     ]
     good = [

@@ -22,6 +22,10 @@ class UnnormalizedData(Rule):
     use_instead = "`data = (data - data.mean(0)) / data.std(0)` (keep mean/std to map samples back), `transforms.Normalize`, or `StandardScaler`."
     source = "000 §1.5"
     options: dict[str, Any] = {}
+    fix_safety = "display-only"
+    fix_safety_why = (
+        "Standardising changes what the model learns and how samples map back: a person decides."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
@@ -29,6 +33,10 @@ class UnnormalizedData(Rule):
             return
         if facts.settings_for("normalize"):
             return
+        critic_bce = {m.location for m in code.critic_bces}
+        if "vae" in facts.families() and any(
+                l.kind in ("bce", "bce_logits") and l.location not in critic_bce for l in code.losses):
+            return  # a Bernoulli decoder's BCE needs the data in [0, 1]: standardising it would be the bug
         for load in code.data_loads:
             yield self.finding(
                 f"data loaded by `{load.src or load.kind}` is never standardised (no `(x - mean) / std`, "
@@ -48,6 +56,7 @@ class UnnormalizedData(Rule):
                 ),
             },
             "a NumPy array straight into training",
+            fixed=[],
         ),
         Example(
             {
@@ -59,6 +68,7 @@ class UnnormalizedData(Rule):
                 ),
             },
             "a CSV",
+            fixed=[],
         ),
     ]
     good = [
@@ -86,6 +96,19 @@ class UnnormalizedData(Rule):
         Example(
             {"train.py": "import torch\nreal = torch.randn(64, 2) * 0.5 + 2.0\n"},
             "synthetic data: nothing is loaded",
+        ),
+        Example(
+            {
+                "vae.py": (
+                    "import numpy as np\nimport torch\nimport torch.nn.functional as F\n\n"
+                    "images = np.load('shapes.npz')['imgs']\n\n"
+                    "def loss_fn(x, x_logits, mu, logvar):\n"
+                    "    rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction='sum')\n"
+                    "    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.clamp(-10, 10).exp())\n"
+                    "    return rec + kld\n"
+                ),
+            },
+            "[0, 1] images for a Bernoulli decoder trained with BCE",
         ),
     ]
 

@@ -26,12 +26,17 @@ class CriticOutputSigmoid(Rule):
     families = ("wgan", "wgan-gp")
     options: dict[str, Any] = {}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The final Sigmoid becomes nn.Identity() (or its argument): the critic's score is unbounded, nothing "
+        "else moves. Refused where the output feeds a BCE loss, which needs probabilities."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for net in facts.code.networks_with_role("critic"):
             act = net.final_sigmoid
-            if act is None or not wasserstein(facts, net):
-                continue
+            if act is None or facts.code.trains_with_bce(net.location.file) or not wasserstein(facts, net):
+                continue  # BCE-trained in its own file (DRAGAN), or no WGAN training in its program
             old = segment(facts.texts, act.location)
             edits = []
             if act.via == "module" and old:
@@ -66,6 +71,7 @@ class CriticOutputSigmoid(Rule):
                 ),
             },
             "WGAN-GP critic with a Sigmoid as its last layer",
+            fixed=[("                                 nn.Sigmoid())  # expect\n", "                                 nn.Identity())  # expect\n")],
         ),
         Example(
             {
@@ -85,6 +91,7 @@ class CriticOutputSigmoid(Rule):
                 ),
             },
             "WGAN with weight clipping, functional sigmoid returned",
+            fixed=[("        score = torch.sigmoid(self.fc(x))  # expect\n", "        score = self.fc(x)  # expect\n")],
         ),
     ]
     good = [
@@ -130,22 +137,38 @@ class CriticOutputSigmoid(Rule):
             {
                 "dragan.py": (
                     "import torch\nimport torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 2))\n\n"
                     "class Discriminator(nn.Module):\n"
                     "    def __init__(self):\n"
                     "        super().__init__()\n"
-                    "        self.net = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1), nn.Sigmoid())\n\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid())\n\n"
                     "    def forward(self, x):\n"
                     "        return self.net(x)\n\n"
+                    "bce = nn.BCELoss()\n\n"
                     "def gradient_penalty(D, x):\n"
-                    "    x = x.requires_grad_(True)\n"
-                    "    g = torch.autograd.grad(D(x).sum(), x, create_graph=True)[0]\n"
-                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
-                    "D = Discriminator()\nadversarial_loss = nn.BCELoss()\n"
+                    "    x_hat = (x + 0.5 * x.std() * torch.rand_like(x)).requires_grad_(True)\n"
+                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+                    "    return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
+                    "def d_loss(D, real, fake, ones, zeros):\n"
+                    "    return bce(D(real), ones) + bce(D(fake.detach()), zeros) + gradient_penalty(D, real)\n"
                 ),
             },
-            "DRAGAN: a BCE discriminator with a gradient penalty is a classifier, not a Wasserstein critic",
+            "DRAGAN: a BCE-trained discriminator with a gradient penalty is not a WGAN critic",
         ),
     ]
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import refused
+
+        bce = [l for l in project.facts.code.losses if l.kind == "bce"]
+        if bce:  # DRAGAN-style: a penalised discriminator trained with BCELoss needs its probabilities
+            return [refused("remove the critic's final Sigmoid",
+                            f"its output feeds `{bce[0].src}`, which needs probabilities; return logits with "
+                            "BCEWithLogitsLoss instead, or keep the Sigmoid")]
+        return super().fixes(project, findings, opts)
 
 
 RULE = CriticOutputSigmoid()

@@ -44,6 +44,11 @@ class CriticWeakerThanGenerator(Rule):
     options = {"min_ratio": 1.0}
     option_docs = {"min_ratio": "fire when critic units or parameters are below this fraction of the generator's"}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The critic's widths are set to the generator's in the config; widths written in the code are shown, "
+        "not edited."
+    )
 
     def _role_settings(self, facts: ProjectFacts, role: str) -> list[Setting]:
         found = {s.key: s for s in facts.settings_for("hidden_sizes", role=role) if _widths(s.value)}
@@ -123,6 +128,7 @@ class CriticWeakerThanGenerator(Rule):
                 "config.yaml": "grad_penalty: 10\nnn_gen: \"[256,256]\"\nnn_disc: \"[32,128]\"  # expect\n",
             },
             "document 000's string-lists",
+            fixed=[("nn_disc: \"[32,128]\"  # expect\n", "nn_disc: \"[256,256]\" # expect\n")],
         ),
         Example(
             {
@@ -139,6 +145,7 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "literal widths in code",
+            fixed=[],
         ),
         Example(
             {
@@ -168,6 +175,7 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "keys whose names say nothing: the roles come from the constructors in the code",
+            fixed=[("config.yaml", "net_b: \"[64, 64]\"  # expect\n", "net_b: \"[256, 256]\" # expect\n")],
         ),
         Example(
             {
@@ -196,6 +204,7 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "layers built by a nested helper, sizes from argparse defaults: 0.05M parameters against 0.48M",
+            fixed=[],  # the code's widths are the user's to change: shown, not rewritten
         ),
         Example(
             {
@@ -219,6 +228,7 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "conv channels from constructor defaults: ndf=16 against ngf=64 at the same depth",
+            fixed=[],  # the code's widths are the user's to change: shown, not rewritten
         ),
         Example(
             {
@@ -253,6 +263,7 @@ class CriticWeakerThanGenerator(Rule):
                 ),
             },
             "blocks from another package: each critic against its own file's generator, by the ndf/ngf defaults",
+            fixed=[],  # the code's widths are the user's to change: shown, not rewritten
         ),
     ]
     good = [

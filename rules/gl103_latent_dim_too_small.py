@@ -28,6 +28,10 @@ class LatentDimTooSmall(SettingRangeRule):
     options = {"min_latent": 8, "proposed": 16}
     option_docs = {"min_latent": "latent sizes below this fire the rule", "proposed": "the latent size the fix writes"}
     fix_stage = 3
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The latent size is set to the option `proposed` in the setting the networks are built from."
+    )
     message = (
         "generator latent {key} = {value} is below {low}: few noise dimensions to shape several modes; "
         "try {proposed} (8-32). A 2-D toy can work with 2: `ganlint probe` decides"
@@ -55,15 +59,19 @@ class LatentDimTooSmall(SettingRangeRule):
                 )
 
     bad = [
-        Example({"config.yaml": "grad_penalty: 10.0\nz_dim: 3  # expect\n"}, "document 000"),
-        Example({"wgan_toy.py": "CRITIC_ITERS = 5\nNZ = 2  # expect\n"}, "module constants"),
-        Example({"config.toml": "[train]\nlambda_gp = 10\n\n[generator]\nlatent_size = 4  # expect\n"}, "TOML section"),
+        Example({"config.yaml": "grad_penalty: 10.0\nz_dim: 3  # expect\n"}, "document 000",
+            fixed=[("z_dim: 3  # expect\n", "z_dim: 16 # expect\n")]),
+        Example({"wgan_toy.py": "CRITIC_ITERS = 5\nNZ = 2  # expect\n"}, "module constants",
+            fixed=[("NZ = 2  # expect\n", "NZ = 16  # expect\n")]),
+        Example({"config.toml": "[train]\nlambda_gp = 10\n\n[generator]\nlatent_size = 4  # expect\n"}, "TOML section",
+            fixed=[("latent_size = 4  # expect\n", "latent_size = 16  # expect\n")]),
         Example(
             {
                 "conf/config.yaml": "defaults:\n  - model: wgan_gp\n  - _self_\nbatch_size: 64\n",
                 "conf/model/wgan_gp.yaml": "lambda_gp: 10\ngenerator:\n  z_dim: 2  # expect\n",
             },
             "Hydra: the group file's own line",
+            fixed=[("conf/model/wgan_gp.yaml", "  z_dim: 2  # expect\n", "  z_dim: 16 # expect\n")],
         ),
         Example(
             {
@@ -76,6 +84,7 @@ class LatentDimTooSmall(SettingRangeRule):
                 ),
             },
             "readable only as the generator's first layer's input: reported where the size is written",
+            fixed=[("N_IDEAS = 5  # expect\n", "N_IDEAS = 16  # expect\n")],
         ),
     ]
     good = [

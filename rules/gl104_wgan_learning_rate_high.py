@@ -50,6 +50,7 @@ class WganLearningRateHigh(SettingRangeRule):
         Example(
             {"config.yaml": "grad_penalty: 10.0\nn_critic: 5\nlearning_rate: 0.001  # expect\nbatch_size: 64\n"},
             "document 000's YAML",
+            fixed=[("learning_rate: 0.001  # expect\n", "learning_rate: 0.0001 # expect\n")],
         ),
         Example(
             {
@@ -63,6 +64,7 @@ class WganLearningRateHigh(SettingRangeRule):
                 )
             },
             "argparse defaults, one per network",
+            fixed=[("parser.add_argument('--lr_g', type=float, default=1e-3)  # expect\nparser.add_argument('--lr_d', type=float, default=4e-4)  # expect\n", "parser.add_argument('--lr_g', type=float, default=1e-4)  # expect\nparser.add_argument('--lr_d', type=float, default=1e-4)  # expect\n")],
         ),
         Example(
             {
@@ -71,6 +73,7 @@ class WganLearningRateHigh(SettingRangeRule):
                 )
             },
             "TOML sections give the role",
+            fixed=[("lr = 5e-4  # expect\n", "lr = 1e-4  # expect\n")],
         ),
         Example(
             {
@@ -79,6 +82,7 @@ class WganLearningRateHigh(SettingRangeRule):
                                     "opt_d = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.0, 0.9))  # expect\n",
             },
             "a literal in the critic's optimizer call",
+            fixed=[("train.py", "opt_d = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.0, 0.9))  # expect\n", "opt_d = torch.optim.Adam(critic.parameters(), lr=0.0001, betas=(0.0, 0.9))  # expect\n")],
         ),
     ]
     good = [
@@ -96,6 +100,13 @@ class WganLearningRateHigh(SettingRangeRule):
             "the paper's rates in code",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "
+                      "optimizer call reads is left alone and the call's own `lr=` literal is edited instead.")
+
+    def fixes(self, project, findings, opts):
+        return project.lr_fixes(self, findings, opts)
 
 
 RULE = WganLearningRateHigh()

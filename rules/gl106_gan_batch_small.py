@@ -25,9 +25,14 @@ class GanBatchSmall(SettingRangeRule):
     options = {"min_batch": 64, "proposed": 64}
     option_docs = {"min_batch": "batch sizes below this fire the rule", "proposed": "the batch size the fix writes"}
     fix_stage = 2
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The batch size is set to the option `proposed`."
+    )
     message = "GAN batch size {key} = {value} is below {low}: the critic's estimate is too noisy; use {proposed}-128"
     bad = [
-        Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 16  # expect\n"}, "document 000"),
+        Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 16  # expect\n"}, "document 000",
+            fixed=[("batch_size: 16  # expect\n", "batch_size: 64  # expect\n")]),
         Example(
             {
                 "train.py": (
@@ -38,8 +43,10 @@ class GanBatchSmall(SettingRangeRule):
                 )
             },
             "argparse with a dashed flag",
+            fixed=[("p.add_argument('-b', '--batch-size', type=int, default=32)  # expect\n", "p.add_argument('-b', '--batch-size', type=int, default=64)  # expect\n")],
         ),
-        Example({"conf.py": "CRITIC_ITERS = 5\nBATCH_SIZE = 8  # expect\n"}, "module constants of a WGAN script"),
+        Example({"conf.py": "CRITIC_ITERS = 5\nBATCH_SIZE = 8  # expect\n"}, "module constants of a WGAN script",
+            fixed=[("BATCH_SIZE = 8  # expect\n", "BATCH_SIZE = 64  # expect\n")]),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 64\n"}, "at the bound"),

@@ -29,6 +29,10 @@ class GradientPenaltyWeightUnusual(SettingRangeRule):
         "proposed": "the weight the fix writes",
     }
     fix_stage = 4
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The penalty weight is set to the option `proposed`."
+    )
     message = "gradient-penalty weight {key} = {value} is {direction} the usual [{low}, {high}]: the critic is {effect}; use {proposed}"
 
     def render(self, template, setting, direction, proposed, opts):
@@ -39,8 +43,10 @@ class GradientPenaltyWeightUnusual(SettingRangeRule):
         return setting.value > 0  # 0 switches the penalty off: another matter
 
     bad = [
-        Example({"wgan_toy.py": "MODE = 'wgan-gp'\nLAMBDA = .1  # expect\nCRITIC_ITERS = 5\n"}, "module constants"),
-        Example({"config.yaml": "n_critic: 5\nlambda_gp: 100  # expect\n"}, "YAML"),
+        Example({"wgan_toy.py": "MODE = 'wgan-gp'\nLAMBDA = .1  # expect\nCRITIC_ITERS = 5\n"}, "module constants",
+            fixed=[("LAMBDA = .1  # expect\n", "LAMBDA = 10.0  # expect\n")]),
+        Example({"config.yaml": "n_critic: 5\nlambda_gp: 100  # expect\n"}, "YAML",
+            fixed=[("lambda_gp: 100  # expect\n", "lambda_gp: 10   # expect\n")]),
     ]
     good = [
         Example({"config.yaml": "n_critic: 5\nlambda_gp: 10\n"}, "the paper's value"),

@@ -72,6 +72,7 @@ class GradientPenaltyNotDifferentiable(Rule):
                 ),
             },
             "create_graph missing",
+            fixed=[("                                grad_outputs=torch.ones_like(scores))[0]\n", "                                grad_outputs=torch.ones_like(scores), create_graph=True)[0]\n")],
         ),
         Example(
             {
@@ -85,6 +86,7 @@ class GradientPenaltyNotDifferentiable(Rule):
                 ),
             },
             "a two-sided penalty at real points only",
+            fixed=[],
         ),
     ]
     good = [
@@ -116,6 +118,13 @@ class GradientPenaltyNotDifferentiable(Rule):
             "Langevin sampling is not a penalty; R1 is meant to be taken at real points",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = "`create_graph=True` only makes the penalty differentiable; the forward values are unchanged."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        edits = project.transform_or_edits(self, findings, opts, "create-graph")
+        return [Fix("create_graph=True in the penalty's autograd.grad", edits, stage=self.fix_stage)] if edits else []
 
 
 RULE = GradientPenaltyNotDifferentiable()

@@ -34,6 +34,10 @@ class BatchnormInCriticWithPenalty(Rule):
     families = ("wgan-gp",)
     options: dict[str, Any] = {}
     fix_stage = None
+    fix_safety = "safe"
+    fix_safety_why = (
+        "BatchNorm in the critic becomes LayerNorm of the same width."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         if not facts.code.penalties:
@@ -73,6 +77,7 @@ class BatchnormInCriticWithPenalty(Rule):
                 ),
             },
             "BatchNorm1d in a WGAN-GP critic",
+            fixed=[("            nn.BatchNorm1d(128),  # expect\n", "            nn.LayerNorm(128),  # expect\n")],
         ),
         Example(
             {
@@ -87,6 +92,7 @@ class BatchnormInCriticWithPenalty(Rule):
                 ),
             },
             "BatchNorm2d attribute in a DCGAN-style critic",
+            fixed=[],
         ),
     ]
     good = [

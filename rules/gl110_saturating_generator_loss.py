@@ -1,6 +1,7 @@
 """GL110 saturating-generator-loss: a standard GAN generator minimises log(1 - D(G(z))) (document 002 §2, §3(2))."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -65,6 +66,7 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "document 002: the textbook minimax form",
+            fixed=[("train.py", "    loss_g = torch.log(1 - D(G(z))).mean()  # expect\n", "    loss_g = -torch.log(D(G(z))).mean()  # expect\n")],
         ),
         Example(
             {
@@ -77,6 +79,27 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "log1p(-D(fake))",
+            fixed=[("train.py", "    return torch.log1p(-netD(fake)).mean()  # expect\n", "    return -torch.log(netD(fake)).mean()  # expect\n")],
+        ),
+        Example(
+            {
+                "toy_gan.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "G = nn.Sequential(nn.Linear(5, 64), nn.ReLU(), nn.Linear(64, 2))\n"
+                    "D = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid())\n"
+                    "opt_D = torch.optim.Adam(D.parameters(), lr=1e-4)\n"
+                    "opt_G = torch.optim.Adam(G.parameters(), lr=1e-4)\n"
+                    "for step in range(1000):\n"
+                    "    fakes = G(torch.randn(32, 5))\n"
+                    "    p_real = D(real_points())\n"
+                    "    p_fake = D(fakes)\n"
+                    "    D_loss = -torch.mean(torch.log(p_real) + torch.log(1. - p_fake))\n"
+                    "    G_loss = torch.mean(torch.log(1. - p_fake))  # expect\n"
+                    "    opt_D.zero_grad()\n    D_loss.backward(retain_graph=True)\n    opt_D.step()\n"
+                    "    opt_G.zero_grad()\n    G_loss.backward()\n    opt_G.step()\n"
+                ),
+            },
+            "a module-level script: D's probability held in a name, torch.mean(torch.log(1. - prob))",
         ),
     ]
     good = [
@@ -118,7 +141,32 @@ class SaturatingGeneratorLoss(Rule):
             },
             "the same term, split over statements of the discriminator step",
         ),
+        Example(
+            {
+                "model.py": _MODELS,
+                "bgan.py": (
+                    "import torch\n\n"
+                    "def g_step(G, D, z):\n"
+                    "    d_fake = D(G(z))\n"
+                    "    return 0.5 * torch.mean((torch.log(d_fake) - torch.log(1 - d_fake)) ** 2)\n"
+                ),
+            },
+            "boundary-seeking GAN: log(1 - D) inside (log D - log(1 - D))^2 is not the minimax loss",
+        ),
     ]
+
+    fix_safety = "unsafe"
+    fix_safety_why = "The generator's loss changes (same fixed point, different gradients): a change of training dynamics."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        code = project.code()
+        # the discriminator gives logits (BCE-with-logits after GL111's fix, or no sigmoid at all): write the
+        # non-saturating loss as softplus(-D(G(z))), else as -log D(G(z))
+        logits = bool(re.search(r"BCELoss|binary_cross_entropy\(", code)) or not re.search(r"Sigmoid\(\)|sigmoid\(", code)
+        edits = project.transform_or_edits(self, findings, opts, "non-saturating-loss", logits=logits)
+        if not edits:
+            return []
+        return [Fix("generator loss log(1 - D(G(z))) -> non-saturating", edits, safe=False, stage=self.fix_stage)]
 
 
 RULE = SaturatingGeneratorLoss()

@@ -42,6 +42,10 @@ class GanAdamDefaultBetas(Rule):
         "wgan_betas": "betas proposed for WGAN / WGAN-GP",
     }
     fix_stage = 2
+    fix_safety = "safe"
+    fix_safety_why = (
+        "Adam's betas are set to the documented values; the learning rate is not touched."
+    )
 
     def _beta1(self, facts: ProjectFacts, o) -> float | None | str:
         arg = o.kwargs.get("betas")
@@ -111,6 +115,7 @@ class GanAdamDefaultBetas(Rule):
                 ),
             },
             "document 002: Adam defaults",
+            fixed=[("train.py", "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4)  # expect\nopt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.9, 0.999))  # expect\n", "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))  # expect\nopt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))  # expect\n")],
         ),
         Example(
             {
@@ -125,6 +130,7 @@ class GanAdamDefaultBetas(Rule):
                 ),
             },
             "WGAN-GP with betas from the config",
+            fixed=[],
         ),
     ]
     good = [

@@ -44,7 +44,8 @@ class GanLearningRateHigh(SettingRangeRule):
     fix_stage = 2
     message = "GAN learning rate {key} = {value} is above {high}: the game oscillates and D saturates; use {proposed} with Adam beta1 0.5"
     bad = [
-        Example({"config.yaml": "gan_mode: vanilla\nbatch_size: 64\nlr: 0.001  # expect\n"}, "pix2pix-style gan_mode"),
+        Example({"config.yaml": "gan_mode: vanilla\nbatch_size: 64\nlr: 0.001  # expect\n"}, "pix2pix-style gan_mode",
+            fixed=[("lr: 0.001  # expect\n", "lr: 0.0002 # expect\n")]),
         Example(
             {
                 "train.py": (
@@ -56,13 +57,33 @@ class GanLearningRateHigh(SettingRangeRule):
                 )
             },
             "argparse, one rate per network",
+            fixed=[("parser.add_argument('--g_lr', type=float, default=1e-3)  # expect\nparser.add_argument('--d_lr', type=float, default=4e-3)  # expect\n", "parser.add_argument('--g_lr', type=float, default=2e-4)  # expect\nparser.add_argument('--d_lr', type=float, default=2e-4)  # expect\n")],
         ),
-        Example({"model.py": _MODEL, "config.yaml": "batch_size: 64\nlr: 0.001  # expect\n"}, "the family from the code (002)"),
+        Example({"model.py": _MODEL, "config.yaml": "batch_size: 64\nlr: 0.001  # expect\n"}, "the family from the code (002)",
+            fixed=[("config.yaml", "lr: 0.001  # expect\n", "lr: 0.0002 # expect\n")]),
         Example(
             {"train.py": _MODEL + "\n\nG, D = Generator(), Discriminator()\n"
                          "opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n"
                          "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"},
             "a literal in the optimizer call",
+            fixed=[("opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n", "opt_g = torch.optim.Adam(G.parameters(), lr=0.0002, betas=(0.5, 0.999))  # expect\n")],
+        ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "netG, netD = Generator(), Discriminator()\n"
+                         "optG = torch.optim.Adam(netG.parameters(), betas=(0.5, 0.999))  # expect\n"
+                         "optD = torch.optim.Adam(netD.parameters(), 2e-4, (0.5, 0.999))\n"},
+            "Adam with no lr trains at torch's default 1e-3",
+        ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "LR = 2e-4\n"
+                         "G, D = Generator(), Discriminator()\n"
+                         "opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n"
+                         "opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.5, 0.999))\n"},
+            "the literal in the call is what trains, whatever the constant says",
         ),
     ]
     good = [
@@ -77,11 +98,33 @@ class GanLearningRateHigh(SettingRangeRule):
                          "opt_c = torch.optim.Adam(clf.parameters(), lr=1e-3)\n"},
             "an optimizer the code does not tie to G or D",
         ),
+        Example(
+            {"model.py": _MODEL,
+             "train.py": "import torch\nfrom model import Discriminator, Generator\n"
+                         "lr = 1e-3  # left over, unused\n"
+                         "G, D = Generator(), Discriminator()\n"
+                         "G_solver = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
+                         "D_solver = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"},
+            "a module constant that no optimizer uses: the calls' own lr wins",
+        ),
     ]
 
     def applies(self, facts):
-        fams = facts.families()
+        return "gan" in facts.families()
+
+    def accept(self, facts, setting, opts) -> bool:
+        """A standard GAN's setting: its own Python file shows a standard GAN and no Wasserstein one, or
+        (a config, a file that says nothing itself) the project shows no Wasserstein GAN at all."""
+        own = facts.file_families(setting.location.file) if setting.location.file.endswith(".py") else set()
+        fams = own or facts.families()
         return "gan" in fams and not fams & {"wgan", "wgan-gp"}
+
+    fix_safety = "safe"
+    fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "
+                      "optimizer call reads is left alone and the call's own `lr=` literal is edited instead.")
+
+    def fixes(self, project, findings, opts):
+        return project.lr_fixes(self, findings, opts)
 
 
 RULE = GanLearningRateHigh()

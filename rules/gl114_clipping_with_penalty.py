@@ -31,17 +31,29 @@ class ClippingWithPenalty(Rule):
     source = "001, paper"
     families = ("wgan", "wgan-gp")
     options: dict[str, Any] = {}
+    fix_safety = "display-only"
+    fix_safety_why = (
+        "Which of the two Lipschitz constraints to keep is the user's choice; the fix says which one the "
+        "documents keep."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         pens = facts.code.penalties
         if not pens:
             return
         for clip in facts.code.weight_clips:
+            # the clipping and the penalty must train the same critic: same file (a repository of separate
+            # WGAN and WGAN-GP scripts clips in one and penalises in the other)
+            text = facts.texts.get(clip.location.file, "")
+            same = [g for g in pens if g.location.file == clip.location.file
+                    or (g.function and f"{g.function}(" in text)]  # a penalty helper imported from another file
+            if not same:
+                continue
             yield self.finding(
                 "weight clipping is applied together with a gradient penalty: the penalty replaces clipping; "
                 "remove the clipping",
                 clip.stmt_location or clip.location,
-                related=[pens[0].location],
+                related=[same[0].location],
                 fix=Fix("remove the weight clipping, keep the gradient penalty", [], safe=False),
                 evidence={"clip_value": clip.value.src if clip.value else None},
             )
@@ -61,6 +73,7 @@ class ClippingWithPenalty(Rule):
                 ),
             },
             "both constraints",
+            fixed=[],
         ),
         Example(
             {
@@ -72,6 +85,22 @@ class ClippingWithPenalty(Rule):
                 ),
             },
             "clipping by assignment",
+            fixed=[],
+        ),
+        Example(
+            {
+                "penalties.py": "import torch\n\n" + _GP,
+                "train.py": (
+                    "import torch\nfrom penalties import gradient_penalty\n\n"
+                    "def critic_step(critic, opt_c, real, fake):\n"
+                    "    loss = critic(fake).mean() - critic(real).mean() + 10 * gradient_penalty(critic, real, fake)\n"
+                    "    loss.backward()\n"
+                    "    opt_c.step()\n"
+                    "    for w in critic.parameters():\n"
+                    "        w.data.clamp_(-0.01, 0.01)  # expect\n"
+                ),
+            },
+            "the penalty helper is imported from another file",
         ),
     ]
     good = [
@@ -93,6 +122,21 @@ class ClippingWithPenalty(Rule):
                 ),
             },
             "the original WGAN: clipping only",
+        ),
+        Example(
+            {
+                "wgan_gp.py": "import torch\n\n" + _GP + (
+                    "def critic_loss(critic, real, fake):\n"
+                    "    return critic(fake).mean() - critic(real).mean() + 10 * gradient_penalty(critic, real, fake)\n"
+                ),
+                "wgan_clip.py": (
+                    "import torch\n\n"
+                    "def clip_critic(critic):\n"
+                    "    for p in critic.parameters():\n"
+                    "        p.data.clamp_(-0.01, 0.01)\n"
+                ),
+            },
+            "a repository of separate scripts: the WGAN clips, the WGAN-GP penalises",
         ),
     ]
 

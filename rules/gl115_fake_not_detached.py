@@ -1,6 +1,7 @@
 """GL115 fake-not-detached: the discriminator step back-propagates into the generator (paper)."""
 from __future__ import annotations
 
+import ast
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -62,6 +63,7 @@ class FakeNotDetached(Rule):
                 ),
             },
             "document 002's loop",
+            fixed=[("        loss_d = criterion(D(real), ones) + criterion(D(fake), zeros)  # expect\n", "        loss_d = criterion(D(real), ones) + criterion(D(fake.detach()), zeros)  # expect\n")],
         ),
         Example(
             {
@@ -79,6 +81,44 @@ class FakeNotDetached(Rule):
                 ),
             },
             "WGAN critic loss; DCGAN tutorial's errD_fake without detach",
+            fixed=[("    d_loss = critic(fake).mean() - critic(real).mean()  # expect\n", "    d_loss = critic(fake.detach()).mean() - critic(real).mean()  # expect\n"),
+                   ("    output = netD(fake).view(-1)  # expect\n", "    output = netD(fake.detach()).view(-1)  # expect\n")],
+        ),
+        Example(
+            {
+                "gan_script.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def G(z):\n    return torch.sigmoid(z @ Wg)\n\n"
+                    "def D(x):\n    return torch.sigmoid(x @ Wd)\n\n"
+                    "g_opt = torch.optim.Adam(g_params, lr=2e-4)\n"
+                    "d_opt = torch.optim.Adam(d_params, lr=2e-4)\n"
+                    "for it in range(1000):\n"
+                    "    sample = G(torch.randn(64, 8))\n"
+                    "    out_real, out_fake = D(batch), D(sample)  # expect\n"
+                    "    part_fake = F.binary_cross_entropy(out_fake, torch.full_like(out_fake, 0.1))\n"
+                    "    total = F.binary_cross_entropy(out_real, torch.ones_like(out_real)) + part_fake\n"
+                    "    total.backward()\n"
+                    "    d_opt.step()\n"
+                    "    d_opt.zero_grad()\n"
+                ),
+            },
+            "a script with unrevealing names: the loss is the D step's because d_opt steps after its backward",
+        ),
+        Example(
+            {
+                "vaegan.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def train_step(vae, netD, opt_enc_dec, opt_dis, x):\n"
+                    "    mu, logvar = vae.encode(x)\n"
+                    "    z = mu + torch.exp(0.5 * logvar.clamp(-10, 10)) * torch.randn_like(mu)\n"
+                    "    x_tilde = vae.decode(z)\n"
+                    "    d_real, d_fake = netD(x), netD(x_tilde)  # expect\n"
+                    "    loss_dis = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \\\n"
+                    "        F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))\n"
+                    "    opt_dis.zero_grad()\n    loss_dis.backward()\n    opt_dis.step()\n"
+                ),
+            },
+            "a VAE-GAN: the decoder's reconstruction is the fake of the discriminator step",
         ),
     ]
     good = [
@@ -113,7 +153,135 @@ class FakeNotDetached(Rule):
             },
             "document 000's WGAN-GP loop",
         ),
+        Example(
+            {
+                "train.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def train(gen, disc, opt_gen, opt_disc, x, z):\n"
+                    "    fake = gen(z)\n"
+                    "    score_fake = disc(fake.detach())\n"
+                    "    loss = F.softplus(score_fake).mean() + F.softplus(-disc(x)).mean()\n"
+                    "    opt_disc.zero_grad()\n    loss.backward()\n    opt_disc.step()\n"
+                    "    loss = F.softplus(-disc(fake)).mean()\n"
+                    "    opt_gen.zero_grad()\n    loss.backward()\n    opt_gen.step()\n"
+                ),
+            },
+            "one name for both losses: the second `loss` is the G step's (opt_gen steps after it)",
+        ),
+        Example(
+            {
+                "gan_tf.py": (
+                    "import tensorflow as tf\n\n"
+                    "G_sample = generator(Z)\n"
+                    "D_real, D_logit_real = discriminator(X)\n"
+                    "D_fake, D_logit_fake = discriminator(G_sample)\n"
+                    "D_loss = -tf.reduce_mean(tf.log(D_real) + tf.log(1. - D_fake))\n"
+                    "D_solver = tf.train.AdamOptimizer().minimize(D_loss, var_list=theta_D)\n"
+                ),
+            },
+            "TensorFlow: minimize(var_list=theta_D) never reaches the generator",
+        ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("Only the discriminator's use of the fake batch is detached. Where the same D(G(z)) value "
+                      "also feeds the generator's loss, detaching it would cut the generator's gradient: the fix "
+                      "is then refused, with the reason.")
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import refused
+
+        out = []
+        for f in findings:
+            if f.fix is None or not f.fix.edits:
+                continue
+            fake = f.evidence.get("fake", "fake")
+            why = _why_not_detach(project.texts.get(f.location.file, ""), f.location.line, fake)
+            out.append(refused(f.fix.message, why) if why else f.fix)
+        return out
+
+
+def _names(node: ast.AST) -> set[str]:
+    """Names (and dotted self.x names) an expression reads."""
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(f"{n.value.id}.{n.attr}")
+    return out
+
+
+def _targets(stmt: ast.stmt) -> set[str]:
+    tg = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else []
+    out = set()
+    for t in tg:
+        for n in ast.walk(t):
+            if isinstance(n, ast.Name):
+                out.add(n.id)
+            elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+                out.add(f"{n.value.id}.{n.attr}")
+    return out
+
+
+def _why_not_detach(text: str, line: int, fake: str) -> str | None:
+    """Why detaching `fake` in the discriminator call on `line` would break training, or None. Follows the
+    call's value through the assignments after it (in line order, in its function): a loss it reaches that
+    is not the discriminator's (by its name's role) would lose the generator's gradient; an autograd.grad
+    of it with respect to `fake` (a W-div or DRAGAN-style penalty on the fakes) would find no graph."""
+    from ganlint.core.roles import role_from_name
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    sink, grads = _flow(tree, line)
+    if any(fake in _names(a) for a in grads):
+        return (f"the penalty differentiates the discriminator's output with respect to `{fake}` "
+                "(autograd.grad): detached, it has no graph to differentiate")
+    if sink:
+        return (f"the same D(...) value also feeds `{sink}`, not the discriminator's loss; detaching it would cut "
+                f"the generator's gradient. Compute the discriminator's term on `{fake}.detach()` in a call of its own")
+    return None
+
+
+def _flow(tree: ast.AST, line: int) -> tuple[str | None, list[ast.AST]]:
+    """(the first back-propagated or returned loss reached that is not the discriminator's, the `inputs`
+    arguments of autograd.grad calls on values reached)."""
+    from ganlint.core.roles import role_from_name
+
+    scope: ast.AST = tree
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno):
+            if scope is tree or n.lineno > scope.lineno:
+                scope = n
+    simple = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
+    stmts = sorted((s for s in ast.walk(scope) if isinstance(s, simple)), key=lambda s: (s.lineno, s.col_offset))
+    here = [s for s in stmts if s.lineno <= line <= (s.end_lineno or s.lineno)]
+    if not here:
+        return None, []
+    start = here[-1]
+    derived = _targets(start)
+    sinks: list[str] = []
+    grads: list[ast.AST] = []
+    for s in stmts[stmts.index(start) + 1:]:
+        hit = (_names(s) | (_targets(s) if isinstance(s, ast.AugAssign) else set())) & derived
+        if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            derived = derived | _targets(s) if hit else derived - _targets(s)
+        for call in (c for c in ast.walk(s) if isinstance(c, ast.Call)):
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "backward":
+                sinks += sorted(_names(call.func.value) & derived)
+            fn = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            outputs = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "outputs"), None)
+            inputs = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "inputs"), None)
+            if fn == "grad" and outputs is not None and inputs is not None and _names(outputs) & derived:
+                grads.append(inputs)
+        if isinstance(s, ast.Return) and s.value is not None:
+            sinks += sorted(_names(s.value) & derived)
+    role = lambda name: role_from_name(name.rsplit(".", 1)[-1])  # noqa: E731
+    if sinks:  # every loss it reaches must be the discriminator's (d_loss, errD, loss_critic)
+        return next((x for x in sinks if role(x) != "critic"), None), grads
+    return next((x for x in sorted(derived) if role(x) == "generator"), None), grads
 
 
 RULE = FakeNotDetached()

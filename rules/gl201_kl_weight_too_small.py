@@ -9,6 +9,13 @@ from ganlint.reading.code.links import kl_annealed, kl_weight_sources
 from ganlint.reading.facts import ProjectFacts
 
 
+def no_kl_in_models(facts: ProjectFacts) -> bool:
+    """The project's Python defines models, and none of its code computes a KL term or samples by
+    reparameterisation."""
+    code = facts.code
+    return bool(code.networks) and not (code.kl_terms or code.logvar_exps or code.reparameterisations)
+
+
 class KlWeightTooSmall(Rule):
     code = "GL201"
     slug = "kl-weight-too-small"
@@ -25,6 +32,10 @@ class KlWeightTooSmall(Rule):
     options = {"min_weight": 0.01, "proposed": 0.01}
     option_docs = {"min_weight": "KL weights below this fire the rule", "proposed": "the weight the fix writes"}
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The KL weight is set to the option `proposed`."
+    )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         if kl_annealed(facts):
@@ -33,6 +44,8 @@ class KlWeightTooSmall(Rule):
         for kind, value, loc, src in kl_weight_sources(facts):
             if not (0 <= value < low):
                 continue
+            if kind == "setting" and no_kl_in_models(facts):
+                continue  # a WAE's config keeps kld_weight, but its model computes no KL term
             if kind == "setting":
                 edit = Edit("set-setting", loc.file, target=src.key, old=value, new=proposed)
                 name = src.key
@@ -59,6 +72,7 @@ class KlWeightTooSmall(Rule):
                 ),
             },
             "document 003",
+            fixed=[("config.py", "config['omg_vae_alpha'] = 0.001  # expect\n", "config['omg_vae_alpha'] = 0.01  # expect\n")],
         ),
         Example(
             {
@@ -71,6 +85,7 @@ class KlWeightTooSmall(Rule):
                 ),
             },
             "a literal weight in the loss",
+            fixed=[],
         ),
     ]
     good = [
@@ -98,6 +113,19 @@ class KlWeightTooSmall(Rule):
                 ),
             },
             "a small target weight reached by annealing",
+        ),
+        Example(
+            {
+                "wae.yaml": "model_params:\n  name: WAE_MMD\nexp_params:\n  kld_weight: 0.00025\n",
+                "wae.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class WAE_MMD(nn.Module):\n"
+                    "    def loss_function(self, recons, x, z, **kwargs):\n"
+                    "        prior_z = torch.randn_like(z)\n"
+                    "        return ((recons - x) ** 2).mean() + self.mmd(z, prior_z)\n"
+                ),
+            },
+            "a WAE's leftover kld_weight: its model computes no KL term",
         ),
     ]
 

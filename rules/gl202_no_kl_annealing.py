@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
-from ganlint.core.types import Finding, Fix, Severity
+from ganlint.core.types import Edit, Finding, Fix, Severity
 from ganlint.reading.code.links import kl_annealed, kl_weight_sources
 from ganlint.reading.facts import ProjectFacts
 
@@ -57,6 +57,7 @@ class NoKlAnnealing(Rule):
                 ),
             },
             "document 003",
+            fixed=[],
         ),
         Example(
             {
@@ -69,6 +70,7 @@ class NoKlAnnealing(Rule):
                 ),
             },
             "a constant beta-VAE weight in the loss",
+            fixed=[],
         ),
     ]
     good = [
@@ -105,6 +107,34 @@ class NoKlAnnealing(Rule):
             "config only: the code's schedule is not visible",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("The weight ramps from 0 to its configured value over `anneal_steps`, then stays there: the "
+                      "objective at convergence is the user's. Refused where the loss has no step counter to read.")
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import refused
+
+        message = f"KL weight annealed over {opts['anneal_steps']} steps"
+        at = {(f.location.file, f.location.line) for f in findings}
+        weights = [k for k in project.settings if (k.file, k.line) in at]
+        if len(weights) != 1:
+            return [refused(message, "the KL weight is not one setting the loss reads")]
+        w = weights[0]
+        leaf = w.key.rsplit(".", 1)[-1]
+        why: list[str] = []
+        code_edits = project.transform_edits("kl-annealing", why=why, weight_key=leaf, steps_key="kl_anneal_steps",
+                                             steps=opts["anneal_steps"])
+        if not code_edits:  # the setting alone would be read by nothing
+            return [refused(message, why[0] if why else f"no loss multiplies {leaf} by the KL term where a step is counted")]
+        edits = code_edits
+        from ganlint.fix.edits import apply_edits
+
+        reads_key = any("kl_anneal_steps" in t for t in apply_edits(project.texts, code_edits).values())
+        if reads_key and not project.find("kl_anneal_steps"):  # only a key the annealed loss reads
+            edits = [Edit("add-setting", w.file, target="kl_anneal_steps", old=w.key, new=opts["anneal_steps"]), *edits]
+        return [Fix(f"KL weight annealed: min({leaf}, step / kl_anneal_steps), {opts['anneal_steps']} steps", edits,
+                    stage=self.fix_stage)]
 
 
 RULE = NoKlAnnealing()

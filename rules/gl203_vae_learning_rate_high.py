@@ -50,14 +50,20 @@ class VaeLearningRateHigh(SettingRangeRule):
         Example(
             {"config.py": "config = {}\nconfig['vae_lr'] = 5e-4  # expect\nconfig['omg_vae_alpha'] = 0.01\n"},
             "document 003, PyMARL style",
+            fixed=[("config['vae_lr'] = 5e-4  # expect\n", "config['vae_lr'] = 3e-4  # expect\n")],
         ),
-        Example({"config.yaml": "vae:\n  beta: 0.01\n  lr: 0.001  # expect\n"}, "a vae section"),
+        Example({"config.yaml": "vae:\n  beta: 0.01\n  lr: 0.001  # expect\n"}, "a vae section",
+            fixed=[("  lr: 0.001  # expect\n", "  lr: 0.0003 # expect\n")]),
         Example(
             {"hparams.py": "from dataclasses import dataclass\n\n@dataclass\nclass VAEConfig:\n"
                            "    kl_weight: float = 0.01\n    lr: float = 1e-3  # expect\n"},
             "dataclass defaults",
+            fixed=[("    lr: float = 1e-3  # expect\n", "    lr: float = 3e-4  # expect\n")],
         ),
-        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n"}, "a literal in the code"),
+        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n"}, "a literal in the code",
+            fixed=[("opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n", "opt = torch.optim.Adam(vae.parameters(), lr=0.0003)  # expect\n")]),
+        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters())  # expect\n"},
+                "Adam with no lr: torch's default 1e-3"),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"}, "repaired 003"),
@@ -68,7 +74,15 @@ class VaeLearningRateHigh(SettingRangeRule):
             "PyMARL: the agent's lr next to the VAE's own vae_lr",
         ),
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "the document's 3e-4 in code"),
+        Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "an explicit 3e-4"),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "
+                      "optimizer call reads is left alone and the call's own `lr=` literal is edited instead.")
+
+    def fixes(self, project, findings, opts):
+        return project.lr_fixes(self, findings, opts)
 
 
 RULE = VaeLearningRateHigh()

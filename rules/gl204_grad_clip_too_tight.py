@@ -25,6 +25,10 @@ class GradClipTooTight(SettingRangeRule):
     options = {"min_clip": 10, "proposed": 10}
     option_docs = {"min_clip": "gradient-norm clips below this fire the rule", "proposed": "the clip the fix writes"}
     fix_stage = 2
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The clip norm is set to the option `proposed`."
+    )
     message = "VAE gradient-norm clip {key} = {value} is below {low}: most steps get rescaled; use {proposed}"
 
     def accept(self, facts, setting, opts):
@@ -34,8 +38,10 @@ class GradClipTooTight(SettingRangeRule):
         Example(
             {"config.py": "config = {}\nconfig['omg_vae_alpha'] = 0.01\nconfig['grad_norm_clip'] = 5  # expect\n"},
             "document 003",
+            fixed=[("config['grad_norm_clip'] = 5  # expect\n", "config['grad_norm_clip'] = 10  # expect\n")],
         ),
-        Example({"config.yaml": "kl_weight: 0.01\nmax_grad_norm: 1.0  # expect\n"}, "YAML"),
+        Example({"config.yaml": "kl_weight: 0.01\nmax_grad_norm: 1.0  # expect\n"}, "YAML",
+            fixed=[("max_grad_norm: 1.0  # expect\n", "max_grad_norm: 10.0 # expect\n")]),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['omg_vae_alpha'] = 0.01\nconfig['grad_norm_clip'] = 10\n"}, "repaired 003"),

@@ -66,6 +66,8 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "document 003: both exp uses",
+            fixed=[("        mu, log_var = self.encoder(x)\n", "        mu, log_var = self.encoder(x)\n        log_var = torch.clamp(log_var, -10.0, 10.0)\n"),
+                   ("def kl(mu, log_var):\n", "def kl(mu, log_var):\n    log_var = torch.clamp(log_var, -10.0, 10.0)\n")],
         ),
         Example(
             {
@@ -78,6 +80,35 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "the in-place idiom",
+            fixed=[("    std = logvar.mul(0.5).exp_()  # expect\n", "    std = logvar.clamp(-10, 10).mul(0.5).exp_()  # expect\n")],
+        ),
+        Example(
+            {
+                "vae_script.py": (
+                    "import torch\n\n"
+                    "def encode(x):\n"
+                    "    h = torch.relu(x @ W_h)\n"
+                    "    return h @ W_mu, h @ W_var\n\n"
+                    "def loss_fn(x, x_rec):\n"
+                    "    z_mu, z_var = encode(x)\n"
+                    "    kl = torch.mean(0.5 * torch.sum(torch.exp(z_var) + z_mu**2 - 1. - z_var, 1))  # expect\n"
+                    "    return kl\n"
+                ),
+            },
+            "a log-variance called z_var: the Gaussian KL's exp(v) + mu^2 - 1 - v says what it is",
+        ),
+        Example(
+            {
+                "model.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Encoder(nn.Module):\n"
+                    "    def forward(self, x):\n"
+                    "        mu, std = self.mu_head(x), self.std_head(x)\n"
+                    "        eps = torch.randn_like(mu)\n"
+                    "        return mu + torch.exp(0.5 * std) * eps  # expect\n"
+                ),
+            },
+            "a log-std called std, exponentiated in the reparameterisation",
         ),
     ]
     good = [
@@ -111,7 +142,42 @@ class UnclampedLogvarExp(Rule):
             },
             "clamped inline: around the exp, or its argument",
         ),
+        Example(
+            {
+                "train.py": (
+                    "import torch\n\n"
+                    "def log_stats(board, mu, logvar):\n"
+                    "    board.add(var=logvar.exp().mean(0).data, mu=mu.mean(0).data)\n"
+                    "    spread = logvar.exp().mean().item()\n"
+                    "    return spread\n"
+                ),
+            },
+            "the variance logged for a plot (.data / .item()): neither the KL nor the sampling",
+        ),
+        Example(
+            {
+                "attn.py": (
+                    "import torch\n\n"
+                    "def softmax(scores, mu):\n"
+                    "    w = torch.exp(scores - scores.max())\n"
+                    "    return w / w.sum() + mu\n"
+                ),
+            },
+            "exp of something that is used as no log-variance",
+        ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = "The clamp bounds (options `low`, `high`) leave every ordinary log-variance unchanged."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        # a clamp statement where log_var is produced covers every exp() below it; an inline .clamp() where
+        # the transform cannot reach (the rule's own edit)
+        edits = project.transform_or_edits(self, findings, opts, "clamp-logvar", min=float(opts["low"]),
+                                           max=float(opts["high"]))
+        if not edits:
+            return []
+        return [Fix(f"log_var clamped to [{opts['low']:g}, {opts['high']:g}] before exp()", edits, stage=self.fix_stage)]
 
 
 RULE = UnclampedLogvarExp()

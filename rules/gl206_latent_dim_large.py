@@ -25,10 +25,16 @@ class LatentDimLarge(SettingRangeRule):
     options = {"max_latent": 32, "proposed": 16}
     option_docs = {"max_latent": "latent sizes above this fire the rule", "proposed": "the latent size the fix writes"}
     fix_stage = 3
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The latent size is set to the option `proposed`."
+    )
     message = "VAE latent {key} = {value} is above {high}: unused dimensions add KL noise; use {proposed} (or an L2 term on mu)"
     bad = [
-        Example({"config.py": "config = {}\nconfig['omg_vae_alpha'] = 0.01\nconfig['latent_dim'] = 64  # expect\n"}, "003"),
-        Example({"config.yaml": "vae:\n  kl_weight: 0.01\n  latent_size: 128  # expect\n"}, "YAML section"),
+        Example({"config.py": "config = {}\nconfig['omg_vae_alpha'] = 0.01\nconfig['latent_dim'] = 64  # expect\n"}, "003",
+            fixed=[("config['latent_dim'] = 64  # expect\n", "config['latent_dim'] = 16  # expect\n")]),
+        Example({"config.yaml": "vae:\n  kl_weight: 0.01\n  latent_size: 128  # expect\n"}, "YAML section",
+            fixed=[("  latent_size: 128  # expect\n", "  latent_size: 16   # expect\n")]),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['omg_vae_alpha'] = 0.01\nconfig['latent_dim'] = 16\n"}, "repaired 003"),

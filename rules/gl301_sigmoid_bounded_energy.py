@@ -115,6 +115,7 @@ class SigmoidBoundedEnergy(Rule):
                 ),
             },
             "document 004 (floor 2.25 at τ 0.5, B 64)",
+            fixed=[("model.py", "        E = self.act(raw)  # expect\n", "        E = self.act(raw * 0.5) * 2.0 + 0.1  # expect\n")],
         ),
         Example(
             {
@@ -129,6 +130,7 @@ class SigmoidBoundedEnergy(Rule):
                 ),
             },
             "an offset alone does not widen the band",
+            fixed=[("        return torch.sigmoid(self.fc(h * a)) + 1e-6  # expect\n", "        return torch.sigmoid(self.fc(h * a) * 0.5) * 2.0 + 0.1 + 1e-6  # expect\n")],
         ),
     ]
     good = [
@@ -169,6 +171,19 @@ class SigmoidBoundedEnergy(Rule):
             "an unbounded head; a gating sigmoid inside is not the output",
         ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = "The head keeps its activation and gains a scale and offset (options `scale`, `offset`, `raw_scale`)."
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        classes = sorted({f.evidence["network"] for f in findings if f.evidence.get("network")})
+        edits = project.transform_or_edits(self, findings, opts, "energy-head", scale=opts["scale"],
+                                           offset=opts["offset"], input_scale=opts["raw_scale"],
+                                           **({"classes": classes} if classes else {}))
+        if not edits:
+            return []
+        return [Fix(f"energy head: E = sigmoid(raw * {opts['raw_scale']:g}) * {opts['scale']:g} + {opts['offset']:g}",
+                    edits, stage=self.fix_stage)]
 
 
 RULE = SigmoidBoundedEnergy()

@@ -45,6 +45,10 @@ class InfonceTemperatureUnusual(SettingRangeRule):
         "bounded_tau": "with a sigmoid-bounded energy head, this exact temperature fires an info finding",
     }
     fix_stage = 1
+    fix_safety = "safe"
+    fix_safety_why = (
+        "The InfoNCE temperature is set to the option `proposed`."
+    )
     message = "InfoNCE temperature {key} = {value} is {direction} the usual [{low}, {high}]; use {proposed}"
 
     def check(self, facts, opts):
@@ -82,12 +86,16 @@ class InfonceTemperatureUnusual(SettingRangeRule):
         return out
 
     bad = [
-        Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.05  # expect\n"}, "too sharp"),
-        Example({"config.yaml": "energy:\n  lr: 1.0e-4\n  temperature: 2.0  # expect\n"}, "too flat"),
-        Example({"config.yaml": "ebm:\n  lr: 1.0e-4\n  tau: 5  # expect\n"}, "tau inside an energy section"),
+        Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.05  # expect\n"}, "too sharp",
+            fixed=[("temperature = 0.05  # expect\n", "temperature = 0.3  # expect\n")]),
+        Example({"config.yaml": "energy:\n  lr: 1.0e-4\n  temperature: 2.0  # expect\n"}, "too flat",
+            fixed=[("  temperature: 2.0  # expect\n", "  temperature: 0.3  # expect\n")]),
+        Example({"config.yaml": "ebm:\n  lr: 1.0e-4\n  tau: 5  # expect\n"}, "tau inside an energy section",
+            fixed=[("  tau: 5  # expect\n", "  tau: 0.3 # expect\n")]),
         Example(
             {"model.py": _HEAD.format(scaled=""), "config.toml": "[energy]\nenergy_lr = 1e-3\ntemperature = 0.5  # expect\n"},
             "document 004: 0.5 on a sigmoid-bounded head (info)",
+            fixed=[("config.toml", "temperature = 0.5  # expect\n", "temperature = 0.3  # expect\n")],
         ),
     ]
     good = [
@@ -99,6 +107,24 @@ class InfonceTemperatureUnusual(SettingRangeRule):
         ),
         Example({"config.yaml": "tau: 0.005\ngamma: 0.99\nlr: 3.0e-4\n"}, "an RL soft-update tau"),
         Example({"config.yaml": "temperature: 0.01\nlr: 1.0e-4\n"}, "a temperature with no energy model"),
+        Example(
+            {
+                "agent.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "TAU = 0.005  # soft target update\n"
+                    "GUMBEL_TAU = 0.05\n\n"
+                    "def contrastive(z1, z2, temperature=0.3):\n"
+                    "    logits = z1 @ z2.T / temperature\n"
+                    "    return F.cross_entropy(logits, torch.arange(len(z1)))\n\n"
+                    "def act(logits):\n"
+                    "    return F.gumbel_softmax(logits, tau=GUMBEL_TAU, hard=True)\n\n"
+                    "def soft_update(target, source):\n"
+                    "    for t, s in zip(target.parameters(), source.parameters()):\n"
+                    "        t.data.mul_(1 - TAU).add_(TAU * s.data)\n"
+                ),
+            },
+            "beside an InfoNCE loss, a soft-update TAU and a Gumbel tau are no InfoNCE temperature",
+        ),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
-from ganlint.core.types import Finding, Fix, Severity
+from ganlint.core.types import Edit, Finding, Fix, Severity
 from ganlint.reading.code.links import energy_optimizers, insert_code
 from ganlint.reading.facts import ProjectFacts
 
@@ -75,6 +75,7 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "document 004's loop",
+            fixed=[("        loss.backward()\n", "        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.3)\n")],
         ),
         Example(
             {
@@ -88,6 +89,32 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "an EBM with SGD",
+            fixed=[],
+        ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def train(net, data):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n"
+                    "    for x in data:\n"
+                    "        loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+                ),
+            },
+            "an energy model recognised by its Langevin sampler (the class name says nothing)",
         ),
     ]
     good = [
@@ -110,7 +137,75 @@ class EnergyGradClipMissing(Rule):
             {"model.py": _MODEL},
             "the model alone: the training loop is not in the files read",
         ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def clip_grad(params, opt):\n"
+                    "    for p in params:\n"
+                    "        p.grad.data.clamp_(-0.1, 0.1)\n\n"
+                    "def train(net, data):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=1e-4)\n"
+                    "    for x in data:\n"
+                    "        loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "        opt.zero_grad()\n        loss.backward()\n        clip_grad(net.parameters(), opt)\n"
+                    "        opt.step()\n"
+                ),
+            },
+            "a hand-written clip_grad before each step",
+        ),
+        Example(
+            {
+                "fgsm.py": (
+                    "import torch\n\n"
+                    "def attack(clf, x, y, loss_fn):\n"
+                    "    x = x.clone().requires_grad_(True)\n"
+                    "    loss_fn(clf(x), y).backward()\n"
+                    "    x_adv = x + 0.03 * x.grad.sign() + 0 * torch.randn_like(x)\n"
+                    "    return x_adv\n\n"
+                    "opt = torch.optim.Adam(clf.parameters(), lr=1e-3)\n"
+                ),
+            },
+            "an adversarial example moves the input along grad.sign(): no energy model",
+        ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("Clipping at `max_norm` only shortens rare large steps. The clip goes between the energy "
+                      "optimizer's backward() and step(); a config key is added only when the inserted line reads it.")
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.edits import apply_edits
+
+        message = f"gradient-norm clipping {opts['max_norm']:g} between backward() and step()"
+        cfg = project.main_config("temperature") or project.main_config("learning_rate")
+        keys = sorted({k.key.rsplit(".", 1)[-1] for k in project.settings if k.file == cfg})
+        code = project.transform_edits("grad-clip", max_norm=opts["max_norm"], config_key="grad_clip" if cfg else None,
+                                       config_keys=keys)
+        if not code:  # the optimizer is not built where backward() runs: the rule's own insertion, literal norm
+            from ganlint.fix.project import refused
+
+            own = [fx for fx in super().fixes(project, findings, opts) if fx.edits]
+            return own or [refused(message, "no backward() follows the energy optimizer in the files read; put "
+                                            "clip_grad_norm_(...) between its backward() and step() by hand")]
+        edits: list[Edit] = list(code)
+        if cfg and not project.find("grad_clip") and any(
+                '["grad_clip"]' in t or "['grad_clip']" in t for t in apply_edits(project.texts, code).values()):
+            edits.insert(0, Edit("add-setting", cfg, target="grad_clip", old=project.anchor(cfg, "temperature", "learning_rate"),
+                                 new=opts["max_norm"]))
+        return [Fix(message, edits, stage=self.fix_stage)]
 
 
 RULE = EnergyGradClipMissing()

@@ -47,7 +47,7 @@ class EnergyNoWarmup(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
-        if code.schedulers or facts.settings_for("warmup_steps"):
+        if self._warmed_up(facts):
             return
         opts_ = energy_optimizers(facts)
         if not opts_:
@@ -74,6 +74,28 @@ class EnergyNoWarmup(Rule):
             evidence={"optimizer": o.cls},
         )
 
+    @staticmethod
+    def _warmed_up(facts: ProjectFacts) -> bool:
+        """A scheduler, a positive warm-up setting, or a hand-written lr assignment that is no decay.
+
+        `param_group['lr'] = param_group['lr'] * decay_rate` (under `if epoch in decay_epochs:`) lowers
+        the rate later: not a warm-up. An assignment under `if itr < warmup_iters:` with warmup_iters <= 0
+        never runs."""
+        warm = [s for s in facts.settings_for("warmup_steps")]
+        dead = {s.leaf for s in warm if isinstance(s.value, (int, float)) and not isinstance(s.value, bool) and s.value <= 0}
+        if any(s.leaf not in dead for s in warm):
+            return True
+        for m in facts.code.schedulers:
+            if m.kind != "lr-assign":
+                return True
+            text = f"{m.scope or ''} {m.src}".lower()
+            if any(w in text for w in ("decay", "gamma", "anneal_down")) and "warm" not in text:
+                continue  # a later decay
+            if dead and any(d.lower() in text for d in dead):
+                continue  # a warm-up branch whose length is <= 0
+            return True
+        return False
+
     bad = [
         Example(
             {
@@ -88,12 +110,45 @@ class EnergyNoWarmup(Rule):
                 ),
             },
             "document 004's loop",
+            fixed=[("    opt = torch.optim.Adam(model.parameters(), lr=1e-3)  # expect\n", "    opt = torch.optim.Adam(model.parameters(), lr=1e-3)  # expect\n    opt_warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.1 if s < 5000 else min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))\n"),
+                   ("        opt.step()\n", "        opt.step()\n        opt_warmup.step()\n")],
         ),
         Example(
             {
                 "ebm.py": _MODEL + "model = EnergyModel()\noptim = torch.optim.AdamW(model.parameters(), lr=3e-4)  # expect\n",
             },
             "AdamW at a constant rate",
+            fixed=[],
+        ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def train(net, data, epochs, decay_epochs, warmup_iters=-1):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n"
+                    "    it = 0\n"
+                    "    for epoch in range(epochs):\n"
+                    "        if epoch in decay_epochs:\n"
+                    "            for g in opt.param_groups:\n"
+                    "                g['lr'] = g['lr'] * 0.3\n"
+                    "        for x in data:\n"
+                    "            loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "            opt.zero_grad()\n            loss.backward()\n            opt.step()\n"
+                ),
+            },
+            "a hand-written param_groups decay is no warm-up",
         ),
     ]
     good = [
@@ -125,7 +180,59 @@ class EnergyNoWarmup(Rule):
             },
             "lr scaled by hand; no optimizer constructed here",
         ),
+        Example(
+            {
+                "ebm.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.f = nn.Sequential(nn.Linear(2, 64), nn.SiLU(), nn.Linear(64, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.f(x).squeeze(-1)\n\n"
+                    "def sample(net, x, steps=20):\n"
+                    "    for _ in range(steps):\n"
+                    "        x = x.detach().requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+                    "        x = x + 0.01 * g + 0.005 * torch.randn_like(x)\n"
+                    "    return x.detach()\n\n"
+                    "def train(net, data, base_lr=1e-4, warmup=1000):\n"
+                    "    opt = torch.optim.Adam(net.parameters(), lr=base_lr)\n"
+                    "    for it, x in enumerate(data):\n"
+                    "        if it < warmup:\n"
+                    "            for g in opt.param_groups:\n"
+                    "                g['lr'] = base_lr * (it + 1) / warmup\n"
+                    "        loss = net(x).mean() - net(sample(net, torch.randn_like(x))).mean()\n"
+                    "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+                ),
+            },
+            "a hand-written linear warm-up",
+        ),
     ]
+
+    fix_safety = "safe"
+    fix_safety_why = ("A LambdaLR after the optimizer scales its rate (options `start_scale`, `end_scale`, "
+                      "`warmup_steps`, `ramp_end`); the energy rate is lowered only where the optimizer reads it.")
+    lowered_above = 1e-4  # 004 方案4: the rate the warm-up starts from is 0.1× of an energy lr above 1e-4
+
+    def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
+        from ganlint.fix.project import number, set_edit
+
+        from ganlint.fix.project import refused
+
+        out = [fx for fx in super().fixes(project, findings, opts) if fx.edits]  # the warm-up, in the rule's stage
+        if not out:
+            out = [refused("add a warm-up scheduler", "the energy optimizer is not one variable whose .step() "
+                                                       "follows in the same file")]
+        roles = ("energy", None)
+        lrs = [k for k in project.find("learning_rate", roles)
+               if number(k.value) is not None and number(k.value) > self.lowered_above + 1e-12
+               and project.lr_is_read(k, roles)]
+        if lrs:
+            # the document puts the lower rate in the first stage, ahead of the warm-up
+            out.insert(0, Fix(f"energy learning rate × {opts['start_scale']:g} (the document's warm-up level)",
+                              [set_edit(k, round(number(k.value) * opts["start_scale"], 12)) for k in lrs], stage=1))
+        return out
 
 
 RULE = EnergyNoWarmup()

@@ -67,3 +67,57 @@ def test_every_static_rule_has_examples_and_docs(rule):
         assert getattr(rule, attr, "").strip(), f"{rule.code} lacks {attr}"
     assert re.fullmatch(r"GL\d{3}", rule.code)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.slug)
+
+
+# -- fixes: every bad example carries its fixed text ----------------------------------------------------
+def _fix_example(tmp_path: Path, rule, files: dict[str, str]) -> dict[str, str]:
+    """The example's files after `ganlint fix` of this rule (all stages, unsafe fixes too), nothing written."""
+    from ganlint.checking.options import Options
+    from ganlint.fix import apply_plan, input_files
+    from ganlint.fix.planner import make_plan
+
+    plan = make_plan(input_files([str(tmp_path)]), select=[rule.code], unsafe=True, options=Options(root=str(tmp_path)))
+    new = apply_plan(plan).new_texts
+    return {name: new.get(str(tmp_path / name), text) for name, text in files.items()}
+
+
+@pytest.mark.parametrize("rule", STATIC, ids=lambda r: r.code)
+def test_every_rule_with_a_fix_shows_each_bad_example_fixed(rule):
+    from ganlint.checking.rule import FIX_SAFETY_LEVELS
+
+    assert rule.fix_safety in FIX_SAFETY_LEVELS, f"{rule.code}: fix_safety must be one of {FIX_SAFETY_LEVELS}"
+    if rule.fix_safety != "display-only":
+        missing = [ex.note for ex in rule.bad if ex.fixed is None]
+        assert not missing, f"{rule.code}: bad examples without their fixed text: {missing}"
+    assert rule.docs()["fix_safety"].startswith(rule.fix_safety)
+
+
+def _fixed_cases():
+    for rule in STATIC:
+        for i, ex in enumerate(rule.bad):
+            if ex.fixed is not None:
+                yield pytest.param(rule, ex, id=f"{rule.code}-bad{i}")
+
+
+@pytest.mark.parametrize("rule,example", list(_fixed_cases()))
+def test_fix_of_bad_example_is_the_declared_text_silent_and_idempotent(tmp_path, monkeypatch, rule, example):
+    _write(tmp_path, example.files)
+    monkeypatch.chdir(tmp_path)
+    expected = example.fixed_files()
+    got = _fix_example(tmp_path, rule, example.files)
+    assert got == expected, f"{rule.code} {example.note}: the fix's result differs from the declared one"
+    if got == example.files:
+        return  # the fix refuses (display-only): nothing to re-check
+    _write(tmp_path, got)
+    left = [f"{f.location}: {f.message}" for f in check_paths([str(tmp_path)], select=[rule.code]).findings]
+    assert not left, f"{rule.code} {example.note}: still reported after the fix: {left}"
+    assert _fix_example(tmp_path, rule, got) == got, f"{rule.code} {example.note}: fixing again changes the files"
+
+
+def test_rule_docs_show_the_bad_example_fixed():
+    from ganlint.checking.registry import rule_by_code
+
+    docs = rule_by_code("GL104").docs()
+    (fixed,) = docs["example_fixed"]
+    assert fixed["config.yaml"] == docs["example_bad"][0]["config.yaml"].replace("0.001  #", "0.0001 #")
+    assert rule_by_code("GL003").docs()["fix_safety"].startswith("display-only")

@@ -47,6 +47,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _overridden_by_call(facts: ProjectFacts, s: Setting) -> bool:
+    """A module constant `LR = 1e-3` that no optimizer of its file uses: each one writes its own literal
+    `lr=` (the call wins; the finding, if any, points at the call)."""
+    if s.style != "py-const" or s.canonical != "learning_rate":
+        return False
+    opts = [o for o in facts.code.optimizers if o.location.file == s.location.file]
+    return bool(opts) and all(
+        "lr" in o.kwargs and o.kwargs["lr"].has_literal and o.kwargs["lr"].location != s.location for o in opts)
+
+
 class SettingRangeRule(Rule):
     setting: ClassVar[str | tuple[str, ...]] = ""
     roles: ClassVar[tuple[str | None, ...] | None] = None
@@ -78,7 +88,7 @@ class SettingRangeRule(Rule):
             if self.roles is not None and s.role not in self.roles:
                 continue
             last[(s.location.file, s.key)] = s
-        found = list(last.values()) + self.code_settings(facts, names)
+        found = [s for s in last.values() if not _overridden_by_call(facts, s)] + self.code_settings(facts, names)
         if self.prefer_roles and any(s.role in self.prefer_roles for s in found):
             found = [s for s in found if s.role is not None]
         return found
@@ -94,6 +104,13 @@ class SettingRangeRule(Rule):
                 continue
             for name in self.optimizer_args:
                 arg = (getattr(opt, "kwargs", None) or {}).get(name)
+                default = getattr(opt, "default_lr", None) if name == "lr" else None
+                if arg is None and default is not None:  # Adam(G.parameters()) trains at torch's 1e-3
+                    out.append(Setting(
+                        key=f"{opt.var or opt.cls}.{name}", value=default, location=opt.location, style="code-default",
+                        canonical=names[0], role=role, raw=opt.call_src,
+                    ))
+                    continue
                 if arg is None or not getattr(arg, "has_literal", False) or not _number(arg.literal):
                     continue
                 out.append(Setting(
@@ -163,9 +180,16 @@ class SettingRangeRule(Rule):
         if proposed is not None:
             if s.style == "code":
                 edit = Edit("replace-code", s.location.file, target=s.key, old=s.raw, new=_fmt(proposed), location=s.location)
+            elif s.style == "code-default":  # no lr= in the call: add one
+                from ganlint.reading.code.links import add_kwarg
+
+                new_call = add_kwarg(s.raw or "", f"{s.leaf}={_fmt(proposed)}")
+                edit = Edit("replace-code", s.location.file, target=s.key, old=s.raw, new=new_call,
+                            location=s.location) if new_call else None
             else:
                 edit = Edit("set-setting", s.location.file, target=s.key, old=s.value, new=proposed, location=s.location)
-            fix = Fix(self.render(self.fix_message, s, direction, proposed, opts), edits=[edit], safe=self.fix_safe)
+            fix = Fix(self.render(self.fix_message, s, direction, proposed, opts), edits=[edit] if edit else [],
+                      safe=self.fix_safe)
         return self.finding(
             self.render(self.message, s, direction, proposed, opts),
             s.location,

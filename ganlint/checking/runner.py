@@ -21,13 +21,13 @@ from ganlint.checking import registry
 from ganlint.checking.options import Options, selector_matches, split_selectors
 from ganlint.reading.discovery import discover, group_projects
 from ganlint.reading.facts import ProjectFacts
-from ganlint.reading.project import read_files
 
 
 @dataclass
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[GanlintError] = field(default_factory=list)
+    notes: list[GanlintError] = field(default_factory=list)  # files read partially (exit code unchanged)
     facts: ProjectFacts | None = None
     files: list[str] = field(default_factory=list)
     groups: list[list[str]] = field(default_factory=list)  # the projects, each read and checked on its own
@@ -73,12 +73,23 @@ def run_rules(facts: ProjectFacts, select=None, ignore=None, rule_options: dict[
             continue
         opts = {**rule.options, **(rule_options or {}).get(rule.code, {})}
         try:
-            findings.extend(rule.check(facts, opts))
+            findings.extend(f for f in rule.check(facts, opts) if not _other_family_file(facts, rule, f))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             if errors is None:
                 raise
             errors.append(GanlintError(f"internal error in rule {rule.code}: {exc.__class__.__name__}: {exc}"))
     return sorted(findings, key=Finding.sort_key)
+
+
+def _other_family_file(facts: ProjectFacts, rule, finding: Finding) -> bool:
+    """A family rule's finding in a Python file whose own code trains another family (the LSGAN script of
+    a repository that also holds a WGAN-GP is not judged as a WGAN-GP)."""
+    fams = getattr(rule, "families", ())
+    file = finding.location.file
+    if not fams or not file.endswith(".py") or not hasattr(facts, "file_families"):
+        return False
+    own = facts.file_families(file)
+    return bool(own) and not own & set(fams)
 
 
 def _per_file_filter(findings: list[Finding], per_file: dict[str, list[str]], root: str) -> list[Finding]:
@@ -109,10 +120,15 @@ def check_paths(
     *,
     options: Options | None = None,
     report_unused_suppressions: bool | None = None,
+    session=None,
 ) -> CheckResult:
+    """`session` (ganlint.session.Session) supplies the texts already read this run and its options."""
     from ganlint.checking.suppress import UNUSED_CODE, UNUSED_SLUG, apply_suppressions
+    from ganlint.session import Session
 
-    opts = options or Options()
+    opts = options or (session.options if session is not None else Options())
+    if session is None:
+        session = Session(list(paths), opts)
     sel = split_selectors(select) if select is not None else opts.select
     if sel is not None:
         sel = [*sel, *opts.extend_select]
@@ -130,10 +146,12 @@ def check_paths(
     rules = choose_rules(sel, ign, opts.custom_rules)
     facts = ProjectFacts()
     findings: list[Finding] = []
+    notes: list[GanlintError] = []
     groups = group_projects(list(paths), files)
     for group in groups:  # each project is read and checked on its own
-        read = read_files(group)
+        read = session.read(group)
         errors.extend(read.errors)
+        notes.extend(read.notes)
         findings.extend(run_rules(read.facts, rules=rules, rule_options=thresholds, errors=errors))
         if len(groups) == 1:
             facts = read.facts
@@ -153,4 +171,4 @@ def check_paths(
     if report_unused:
         findings = _per_file_filter(findings, opts.per_file_ignores, opts.root)
     findings.sort(key=Finding.sort_key)
-    return CheckResult(findings=findings, errors=errors, facts=facts, files=facts.files, groups=groups)
+    return CheckResult(findings=findings, errors=errors, notes=notes, facts=facts, files=facts.files, groups=groups)

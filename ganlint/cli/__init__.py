@@ -1,21 +1,54 @@
 """The `ganlint` command: a thin layer over the Python API. Sub-commands live in sibling modules.
 
-Exit codes (as ruff): 0 nothing found, 1 findings, 2 bad usage, unreadable input or internal error.
+Exit codes (as ruff): 0 nothing found, 1 findings, 2 bad usage, unreadable input or internal error;
+130 interrupted (Ctrl-C; `probe` still writes its partial report).
 An unexpected exception prints one line `ganlint: internal error: ...` and exits 2, never a traceback.
 """
 from __future__ import annotations
 
 import sys
 
+import click
 import typer
+from typer.core import TyperGroup
+
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
+
+class _Group(TyperGroup):
+    """Typer adds "Did you mean ...?" to an unknown command; click >= 8.2 says it already (NoSuchCommand):
+    then click's own resolution, so it is said once."""
+
+    def resolve_command(self, ctx, args):
+        if hasattr(click.exceptions, "NoSuchCommand"):
+            return click.Group.resolve_command(self, ctx, args)
+        return super().resolve_command(ctx, args)  # pragma: no cover - click < 8.2
+
 
 app = typer.Typer(
+    cls=_Group,
     name="ganlint",
     help="Training-health linter and auto-tuner for GANs, WGAN-GP, VAEs and energy models.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+def _version(value: bool) -> None:
+    if value:
+        from ganlint import __version__
+
+        typer.echo(f"ganlint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit."),
+) -> None:
+    """Training-health linter and auto-tuner for GANs, WGAN-GP, VAEs and energy models."""
+
 
 # Each module registers its commands on `app`. probe/fix import torch lazily inside their commands.
 from ganlint.cli import check_cmd, rules_cmd  # noqa: E402,F401
@@ -49,7 +82,7 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         sys.stderr.write("ganlint: interrupted\n")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:  # `ganlint check . | head`: stop quietly
         import os
 

@@ -47,8 +47,10 @@ def error_line(err) -> str:
     file = getattr(err, "file", None)
     line = getattr(err, "line", None)
     message = getattr(err, "message", None) or str(err)
-    where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
-    return f"{where}error: {message}"
+    from ganlint.core.display import shown
+
+    where = f"{shown(file)}:{line}: " if file and line else (f"{shown(file)}: " if file else "")
+    return f"{where}error: {shown(message)}"
 
 
 @app.command()
@@ -138,6 +140,8 @@ def _run(paths, fmt, select, ignore, fail_on, exit_zero, output, config, show_fi
         gc.set_threshold(*threshold)
     for err in result.errors:
         sys.stderr.write(error_line(err) + "\n")
+    for note in result.notes:  # a file read partially: said, never silent, but not an error exit
+        sys.stderr.write(error_line(note).replace(": error: ", ": info: ", 1) + "\n")
     rules = None
     if options.custom_rules:
         rules = [*registry.all_rules(), *options.custom_rules]

@@ -7,14 +7,27 @@ from typing import List, Optional
 
 import typer
 
-from ganlint.cli import app
+from ganlint.cli import EXIT_INTERRUPTED, app
 
 
-def _split(values: Optional[List[str]]) -> list[str] | None:
-    if not values:
+# what `pip install 'ganlint[fix]'` brings (pyproject.toml); a missing one is a setup step, not a crash
+FIX_EXTRA = ("ruamel", "libcst", "tomlkit", "optuna", "torch", "numpy")
+INSTALL_FIX = "pip install 'ganlint[fix]'"
+
+
+def _selectors(values: Optional[List[str]], where: str) -> list[str] | None:
+    """--select/--ignore as `check` reads them (codes, prefixes, names, ALL; an unknown rule is an error),
+    names turned into their codes for the planner."""
+    from ganlint.checking import registry
+    from ganlint.checking.options import split_selectors, validate_selectors
+
+    out = split_selectors(values)
+    if not out:
         return None
-    out = [v.strip() for item in values for v in item.split(",") if v.strip()]
-    return out or None
+    known = [(r.code, r.slug) for r in registry.all_rules()] + [("GL900", "unused-suppression")]  # as check
+    validate_selectors(out, known, where)
+    by_slug = {slug: code for code, slug in known}
+    return [by_slug.get(v.lower(), v) for v in out]
 
 
 @app.command()
@@ -40,7 +53,7 @@ def fix(
     device: str = typer.Option("auto", "--device", help="--verify: cpu | cuda | auto"),
     seed: int = typer.Option(0, "--seed", help="--verify: probe seed"),
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="--verify: seconds per probe run"),
-    report_dir: str = typer.Option("fix-report", "--report-dir", help="--verify: where fix-report.json/html go"),
+    report_dir: Optional[str] = typer.Option(None, "--report-dir", help="--verify: where fix-report.json/html go (default: fix-report, under -o DIR with -o)"),
 ) -> None:
     """Apply the documents' staged fixes (RULES.md) to configs and code, keeping the files as written."""
     from ganlint.core.errors import GanlintError, UsageError
@@ -52,37 +65,60 @@ def fix(
             raise UsageError("--stage and --all-stages are mutually exclusive")
         if (storage or study_name) and not verify:
             raise UsageError("--storage/--study-name need --verify")
+        if report_dir is None:
+            report_dir = os.path.join(output, "fix-report") if output else "fix-report"
         code = _run(paths, diff=diff, in_place=in_place, output=output, stage=stage, all_stages=all_stages,
-                    select=_split(select), ignore=_split(ignore), unsafe=unsafe_fixes, family=family, verify=verify,
+                    select=_selectors(select, "--select"), ignore=_selectors(ignore, "--ignore"), unsafe=unsafe_fixes, family=family, verify=verify,
                     steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers, data=data,
                     entry=entry, device=device, seed=seed, time_budget=time_budget, report_dir=report_dir)
     except GanlintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in FIX_EXTRA:
+            raise
+        print(f"error: `ganlint fix` needs the fix extra ({exc.name} is not installed): {INSTALL_FIX}", file=sys.stderr)
+        raise typer.Exit(2)
     except KeyboardInterrupt:
         print("error: interrupted; nothing written", file=sys.stderr)
-        raise typer.Exit(130)
+        raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(code)
 
 
 def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, unsafe, family, verify, steps, trials,
          storage, study_name, workers, data, entry, device, seed, time_budget, report_dir) -> int:
+    from ganlint.core.display import shown
+    from ganlint.core.errors import UsageError
     from ganlint.fix import DEFAULT_MAX_STAGE, apply_plan, input_files
     from ganlint.fix.planner import STAGE_NAMES, make_plan
 
-    files = input_files(paths, exclude=[output] if output else None)
-    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe)
+    from ganlint.checking.options import load_options
+
+    options = load_options()  # once per run: [tool.ganlint] as `check` reads it
+    files = input_files(paths, exclude=[output] if output else None, options=options)
+    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe, options=options)
     upto = stage if stage is not None else (None if (all_stages or verify) else DEFAULT_MAX_STAGE)
     if verify:
-        from ganlint.fix.verify import VerifyOptions, verify_plan
+        from ganlint.cli.progress import VerifyProgress
+        from ganlint.fix.verify import DEFAULT_STEPS, VerifyOptions, verify_plan
 
-        from ganlint.fix.verify import DEFAULT_STEPS
+        from ganlint.probe.builder import ENTRY_NAME, model_files_in  # (no torch: an AST scan)
 
+        if not entry and not model_files_in(plan.files):
+            raise UsageError(f"--verify probes the model: no model code (nn.Module classes or {ENTRY_NAME}) among "
+                             "the inputs; pass the model's .py file too, or --entry module:function")
         steps = steps or DEFAULT_STEPS.get(family or plan.family or "", 1000)
         opts = VerifyOptions(steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers,
                              data=data, entry=entry, device=device, seed=seed, time_budget=time_budget,
-                             family=family, report_dir=report_dir, progress=not diff)
-        vres = verify_plan(plan, upto=upto, options=opts)
+                             family=family, report_dir=report_dir, progress=False)
+        bar = VerifyProgress(sys.stderr) if sys.stderr.isatty() else None
+        try:
+            vres = verify_plan(plan, upto=upto, options=opts, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        if vres.baseline.error:  # the probe could not run the project: no measurement, no verified fix
+            raise UsageError(f"--verify: the probe cannot run this project: {vres.baseline.error}")
         result = vres.result
     else:
         vres = None
@@ -93,7 +129,7 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     if not result.applied and not plan.unsafe_skipped:
         print("Nothing to fix." if not plan.manual else "No automatic fix applies.", file=out)
     for f in [f for f in result.applied if f.code == "search"]:
-        print(f"search: {f.message.split(': ', 1)[-1]} -> {', '.join(sorted({os.path.relpath(e.file) for e in f.edits}))}", file=out)
+        print(f"search: {f.message.split(': ', 1)[-1]} -> {', '.join(sorted({shown(os.path.relpath(e.file)) for e in f.edits}))}", file=out)
     for st in sorted({f.stage for f in result.applied if f.code != "search"}):
         print(f"stage {st}" + (f" ({names[st]})" if st in names else "") + ":", file=out)
         groups: dict[str, list] = {}
@@ -101,7 +137,7 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
                         key=lambda f: (f.code, f.origin != "rule")):
             groups.setdefault(f.code, []).append(f)
         for code, fs in groups.items():  # one line per rule: its own message, the files of every edit
-            files_ = sorted({os.path.relpath(e.file) for f in fs for e in f.edits})
+            files_ = sorted({shown(os.path.relpath(e.file)) for f in fs for e in f.edits})
             src = next((f.source for f in fs if f.source), "ganlint")
             print(f"  {code} {fs[0].message}  [{src}] -> {', '.join(files_)}", file=out)
     later = [f for f in plan.fixes if f not in result.applied]
@@ -126,5 +162,5 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         return 0
     mode = "in-place" if in_place else ("dir" if output else "copies")
     written = result.write(mode, output)
-    print("Wrote " + ", ".join(os.path.relpath(p) for p in written), file=out)
+    print("Wrote " + ", ".join(shown(os.path.relpath(p)) for p in written), file=out)
     return 0

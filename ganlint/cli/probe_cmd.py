@@ -1,18 +1,21 @@
 """`ganlint probe PATH...`: train the user's networks briefly with instruments; report runtime findings.
 
-Exit 0: no runtime findings; 1: findings; 2: errors (cannot build, user code raised, bad usage).
-torch is imported only when the command runs.
+Exit 0: no runtime findings; 1: findings; 2: errors (cannot build, user code raised, bad usage);
+130: interrupted (Ctrl-C) during training, after writing the partial report.
+Options and paths are validated before torch is imported (a typo costs milliseconds, not the torch import).
 """
 from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
 from typing import List, Optional
 
 import typer
 
-from ganlint.cli import app
+from ganlint.cli import EXIT_INTERRUPTED, app
+from ganlint.core.display import shown
 
 
 def default_paths(cwd: str = ".") -> tuple[list[str], str]:
@@ -70,10 +73,58 @@ def summary_text(report, paths: dict[str, str] | None = None) -> str:
         lines.append(f"  note: {n}")
     for e in report.errors:
         lines.append(f"  error: {e}")
-    lines.append(f"Found {len(report.findings)} runtime problem(s)." if report.findings else "No runtime problems found.")
+    if report.stopped == "interrupted":  # a partial run is no all-clear
+        lines.append(f"Interrupted at step {int(m.get('steps_run', 0))}: partial report, "
+                     f"{len(report.findings)} runtime problem(s) found so far.")
+    else:
+        lines.append(f"Found {len(report.findings)} runtime problem(s)." if report.findings else "No runtime problems found.")
     if paths:
-        lines.append("Report: " + ", ".join(paths.values()))
+        lines.append("Report: " + ", ".join(shown(p) for p in paths.values()))
     return "\n".join(lines) + "\n"
+
+
+FAMILIES = ("wgan-gp", "wgan", "gan", "vae", "energy")
+DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?|mps")
+
+
+def usage_problem(steps, device, family, threads, time_budget, entry, data, out) -> str | None:
+    """The first bad option, as the error line says it; None when all are usable. Never imports torch."""
+    from ganlint.probe.data import BUILTINS
+
+    if steps < 1:
+        return f"--steps {steps}: must be at least 1"
+    if not DEVICE.fullmatch(device.lower()):
+        return f"--device {device!r}: choose auto, cpu, cuda or cuda:N"
+    if family is not None and family.lower() not in FAMILIES:
+        return f"--family {family!r}: choose {', '.join(FAMILIES)}"
+    if threads is not None and threads < 1:
+        return f"--threads {threads}: must be at least 1"
+    if time_budget is not None and not time_budget > 0:
+        return f"--time-budget {time_budget:g}: must be a positive number of seconds"
+    if entry is not None:
+        where, _, fn = entry.rpartition(":")
+        if not where or not fn.isidentifier():
+            return f"--entry {entry!r}: write it as module:function or path/to/file.py:function"
+        if where.endswith(".py") and not os.path.isfile(where):
+            return f"--entry {entry!r}: no such file {where}"
+    if data is not None and data.lower() not in BUILTINS and not os.path.isfile(data):
+        return f"--data {data!r}: no such file, and not a built-in set ({', '.join(BUILTINS)})"
+    if os.path.exists(out) and not os.path.isdir(out):
+        return f"--out {out!r}: is a file, not a folder"
+    return None
+
+
+def unreadable_inputs(paths: list[str]) -> list[str]:
+    """Error lines (as `check` writes them) for missing paths and files that do not parse: the probe would
+    otherwise train without them and report on the wrong project."""
+    from ganlint.cli.check_cmd import error_line
+    from ganlint.reading.discovery import discover
+    from ganlint.reading.project import read_files
+
+    files, errors = discover(paths)
+    if not errors:
+        errors = read_files(files).errors
+    return [error_line(e) for e in errors]
 
 
 @app.command()
@@ -97,6 +148,10 @@ def probe(
     if fmt.lower() not in ("text", "json", "sarif", "github"):
         print(f"error: --format {fmt!r}: choose text, json, sarif or github", file=sys.stderr)
         raise typer.Exit(2)
+    problem = usage_problem(steps, device, family, threads, time_budget, entry, data, out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        raise typer.Exit(2)
     try:
         from ganlint.checking.options import load_options
 
@@ -106,26 +161,36 @@ def probe(
         raise typer.Exit(2)
     if not paths and (opts.model or opts.config):
         paths = [os.path.relpath(p) for p in ([opts.model] if opts.model else []) + list(opts.config)]
-        print(f"probe: using {', '.join(paths)} (from [tool.ganlint] in {opts.source})", file=sys.stderr)
+        print(f"probe: using {', '.join(map(shown, paths))} (from [tool.ganlint] in {shown(opts.source)})", file=sys.stderr)
     if not paths:
         paths, how = default_paths()
         if not paths:
             print("error: no PATH given and no model*.py / config* here or [tool.ganlint] model/config in pyproject.toml",
                   file=sys.stderr)
             raise typer.Exit(2)
-        print(f"probe: using {', '.join(paths)} (from {how})", file=sys.stderr)
+        print(f"probe: using {', '.join(map(shown, paths))} (from {how})", file=sys.stderr)
+    bad = unreadable_inputs(paths)
+    if bad:
+        sys.stderr.write("\n".join(bad) + "\n")
+        raise typer.Exit(2)
     from ganlint.probe import run_probe
 
     try:
-        report = run_probe(paths, steps=steps, seed=seed, device=device, family=family, data=data, entry=entry,
+        report = run_probe(paths, steps=steps, seed=seed, device=device.lower(), family=family and family.lower(), data=data, entry=entry,
                            out_dir=out, time_budget=time_budget, early_stop=not full, write_report=True,
                            progress=sys.stderr.isatty(), threads=threads, rule_options=opts.rule_options)
     except GanlintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2)
+    except ModuleNotFoundError as exc:  # a check-only install (bootstrap.sh --check-only)
+        if (exc.name or "").split(".")[0] not in ("torch", "numpy"):
+            raise
+        print(f"error: `ganlint probe` needs the probe extra ({exc.name} is not installed): "
+              "pip install 'ganlint[probe]'", file=sys.stderr)
+        raise typer.Exit(2)
     except KeyboardInterrupt:  # before training started (during training the run stops and reports)
         print("interrupted before training started: no report written", file=sys.stderr)
-        raise typer.Exit(130)
+        raise typer.Exit(EXIT_INTERRUPTED)
     from ganlint.checking.registry import select_rules
 
     wanted = {r.code for r in select_rules(opts.select, opts.ignore)}
@@ -140,4 +205,7 @@ def probe(
         from ganlint.report import render
 
         sys.stdout.write(render(report.findings, [], fmt, files=report.files))
+    if report.stopped == "interrupted":  # a partial report is no all-clear
+        print(f"interrupted at step {int(report.metrics.get('steps_run', 0))}: partial report in {shown(out)}", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(1 if report.findings else 0)

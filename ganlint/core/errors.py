@@ -12,10 +12,12 @@ class GanlintError(Exception):
         self.line = line
 
     def __str__(self) -> str:
+        from ganlint.core.display import shown
+
         where = ""
         if self.file:
-            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        return f"{where}{self.message}"
+            where = f"{shown(self.file)}:{self.line}: " if self.line else f"{shown(self.file)}: "
+        return f"{where}{shown(self.message)}"
 
 
 class InputError(GanlintError):
@@ -24,3 +26,7 @@ class InputError(GanlintError):
 
 class UsageError(GanlintError):
     """Bad command-line usage or bad [tool.ganlint] configuration."""
+
+
+class PartialRead(GanlintError):
+    """Not an error (exit code unchanged): a file read only in part, e.g. a Python 2 script."""

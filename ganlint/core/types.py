@@ -37,7 +37,9 @@ class Location:
     end_column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        from ganlint.core.display import shown
+
+        return f"{shown(self.file)}:{self.line}:{self.column}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,11 +108,21 @@ class Fix:
     edits: list[Edit] = field(default_factory=list)
     safe: bool = True  # unsafe = changes behaviour beyond the rule's intent; needs --unsafe-fixes
     stage: int | None = None  # staged-fix table of RULES.md; None = outside the staged plan
+    display_only: bool = False  # shown (message, edits) but never applied: the user must decide
+
+    @property
+    def safety(self) -> str:
+        """The three levels: "safe" (applied by `fix`), "unsafe" (needs --unsafe-fixes), "display-only"
+        (never applied: a fix without edits, or one a person must check)."""
+        if self.display_only or not self.edits:
+            return "display-only"
+        return "safe" if self.safe else "unsafe"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "message": self.message,
             "safe": self.safe,
+            "safety": self.safety,
             "stage": self.stage,
             "edits": [e.to_dict() for e in self.edits],
         }

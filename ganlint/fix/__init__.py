@@ -5,8 +5,10 @@
     result.new_texts  -> {path: fixed text};  result.applied -> [PlannedFix, ...]
     result.write(mode="copies" | "in-place" | "dir", out_dir=None)
 
-Modules: `edits/` (the engine: config round-trip, LibCST code edits), `planner.py` (stages), `writer.py`
-(atomic output), `verify.py` (probe each stage, Optuna search), `report.py` (fix-report.json/html).
+Modules: `edits/` (the engine: config round-trip, LibCST code edits), `project.py` (what a rule's fix reads:
+texts, facts, edit helpers), `planner.py` (stages, one edit per setting, safety), `writer.py` (atomic output),
+`verify.py` (probe each stage, Optuna search), `report.py` (fix-report.json/html). What each fix changes is
+its rule's `fixes()` (rules/glNNN_*.py).
 torch is imported only by verify.
 """
 from __future__ import annotations
@@ -62,7 +64,9 @@ class FixResult:
         from ganlint.fix.writer import write_all
 
         targets = self.targets(mode, out_dir)
-        write_all(targets)
+        # same order as targets(): each target is the fixed version of one input (its mode, BOM, line endings)
+        inputs = list(self.new_texts) if mode in ("in-place", "copies") else list(self.plan.files)
+        write_all(targets, sources=dict(zip(targets, inputs)))
         return sorted(targets)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,15 +74,16 @@ class FixResult:
                 "applied": [f.to_dict() for f in self.applied], "plan": self.plan.to_dict()}
 
 
-def input_files(paths: list[str] | None, exclude: list[str] | None = None) -> list[str]:
+def input_files(paths: list[str] | None, exclude: list[str] | None = None, options=None) -> list[str]:
     """The files to fix: PATHs (directories expanded), else [tool.ganlint] model/config, else the model and
-    config in the current directory. `*.fixed.*` outputs of an earlier run are never inputs."""
+    config in the current directory. `*.fixed.*` outputs of an earlier run are never inputs. `options`: the
+    run's loaded [tool.ganlint] (loaded here when needed and not given)."""
     from ganlint.reading.discovery import discover
 
     if not paths:
         from ganlint.checking.options import load_options
 
-        opts = load_options()  # a bad [tool.ganlint] is a GanlintError: one line, exit 2
+        opts = options if options is not None else load_options()  # a bad [tool.ganlint]: one line, exit 2
         paths = [opts.model] if opts.model else []
         paths.extend(opts.config or [])
         if not paths:
@@ -131,7 +136,14 @@ def apply_plan(plan: Plan, upto: int | None = None, only: set[int] | None = None
 
 
 def fix_files(paths: list[str] | None, *, upto: int | None = DEFAULT_MAX_STAGE, family: str | None = None,
-              select: list[str] | None = None, ignore: list[str] | None = None, unsafe: bool = False) -> FixResult:
-    files = input_files(paths)
-    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe)
+              select: list[str] | None = None, ignore: list[str] | None = None, unsafe: bool = False,
+              options=None) -> FixResult:
+    """Plan and apply (nothing written). [tool.ganlint] is loaded once (or `options` given) and honoured as
+    `check` honours it: its select/ignore, per-file ignores and rule options."""
+    if options is None:
+        from ganlint.checking.options import load_options
+
+        options = load_options()
+    files = input_files(paths, options=options)
+    plan = make_plan(files, family=family, select=select, ignore=ignore, unsafe=unsafe, options=options)
     return apply_plan(plan, upto)

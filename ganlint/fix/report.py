@@ -47,78 +47,104 @@ def _num(v: Any) -> Any:
     return None
 
 
-def _scatter(samples: dict[str, Any], title: str, size: int = 280) -> str:
-    real, fake = samples.get("real") or [], samples.get("fake") or []
-    pts = [p for p in real + fake if isinstance(p, (list, tuple)) and len(p) >= 2 and all(isinstance(x, (int, float)) for x in p[:2])]
-    if not pts:
-        return f"<figure><svg width='{size}' height='{size}'><text x='10' y='20'>no 2-D samples</text></svg><figcaption>{html.escape(title)}</figcaption></figure>"
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    sx = (size - 20) / max(x1 - x0, 1e-9)
-    sy = (size - 20) / max(y1 - y0, 1e-9)
-    s = min(sx, sy)
+# series -> (chart title, log axis): KL spans decades between a collapsed and a healthy run
+SERIES_TITLES = {"spread_ratio": ("spread ratio, generated / real", False), "mode_coverage": ("mode coverage", False),
+                 "kl_real_fake": ("KL(real ‖ generated), KDE estimate", True), "kl": ("VAE KL term", False),
+                 "energy_gap": ("energy gap, E(neg) − E(pos)", False), "loss_d": ("critic / discriminator loss", False),
+                 "loss_g": ("generator loss", False), "loss": ("loss", False)}
 
-    def dots(points, color):
-        return "".join(f"<circle cx='{10 + (p[0] - x0) * s:.1f}' cy='{size - 10 - (p[1] - y0) * s:.1f}' r='1.6' fill='{color}' fill-opacity='0.5'/>"
-                       for p in points if isinstance(p, (list, tuple)) and len(p) >= 2)
 
-    return (f"<figure><svg width='{size}' height='{size}' style='border:1px solid #ccc'>{dots(real, '#1f77b4')}{dots(fake, '#111')}</svg>"
-            f"<figcaption>{html.escape(title)} (blue real, black generated)</figcaption></figure>")
+def _points(samples: dict[str, Any]) -> list:
+    return [p for p in (samples.get("real") or []) + (samples.get("fake") or [])
+            if isinstance(p, (list, tuple)) and len(p) >= 2 and all(isinstance(x, (int, float)) and math.isfinite(x) for x in p[:2])]
 
 
 def _plots(d: dict[str, Any]) -> str:
-    """Before/after scatter plots side by side, then one chart per measured series (before and after)."""
+    """Before and after on the same axes: the two scatter plots share their bounds, and each measured
+    series is one chart holding its before and after curves."""
+    from ganlint.probe.html import line_chart, scatter
+
     before, after = d["samples"]["before"] or {}, d["samples"]["after"] or {}
-    try:
-        from ganlint.probe.html import line_chart, scatter
-    except Exception:  # noqa: BLE001 - the probe's helpers are optional here
-        line_chart = scatter = None
-    if scatter is not None:
-        sc = scatter(before.get("real") or [], before.get("fake") or [], "before") + \
-            scatter(after.get("real") or [], after.get("fake") or [], "after")
-    else:
-        sc = ""
-    if "<svg" not in sc:
-        sc = _scatter(before, "before") + _scatter(after, "after")
-    charts = ""
-    if line_chart is not None:
-        sb, sa = d.get("series", {}).get("before") or {}, d.get("series", {}).get("after") or {}
-        for k in [k for k in sb if k in sa]:
-            try:
-                charts += line_chart(k, {"before": sb[k], "after": sa[k]})
-            except Exception:  # noqa: BLE001
-                continue
-    return f'<div class="side">{sc}</div><div class="side" style="flex-wrap:wrap">{charts}</div>'
+    both = _points(before) + _points(after)
+    figures = []
+    if both:
+        xs, ys = [p[0] for p in both], [p[1] for p in both]
+        bounds = (min(xs), max(xs), min(ys), max(ys))
+        for name, smp in (("before", before), ("after", after)):
+            if _points(smp):
+                figures.append(scatter(smp.get("real") or [], smp.get("fake") or [], f"{name}: real vs generated",
+                                       bounds=bounds))
+    sb, sa = d.get("series", {}).get("before") or {}, d.get("series", {}).get("after") or {}
+    for k in [k for k in sb if k in sa]:
+        title, log = SERIES_TITLES.get(k, (k.replace("_", " "), False))
+        figures.append(line_chart(title, {"before": sb[k], "after": sa[k]}, log=log))
+    figures = [f for f in figures if f]
+    return f"<section><h2>Before and after</h2><div class=grid2>{''.join(figures)}</div></section>" if figures else ""
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    return ("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>")
+
+
+def _applied(d: dict[str, Any]) -> list[list[str]]:
+    """One row per rule (a rule's fix may be several planned fixes: its own and the planner's completion)."""
+    by_code: dict[str, dict[str, Any]] = {}
+    for a in d["applied"]:
+        row = by_code.setdefault(a["code"], {"stage": a["stage"], "source": a["source"], "messages": [], "files": set()})
+        if a["message"] not in row["messages"]:
+            row["messages"].append(a["message"])
+        row["files"].update(e["file"] for e in a.get("edits", []) if e.get("file"))
+    return [[f"<b>{_e(code)}</b>", str(r["stage"]), _e("; ".join(r["messages"])), _e(r["source"]),
+             _e(", ".join(sorted(r["files"])))] for code, r in by_code.items()]
 
 
 def render_html(d: dict[str, Any]) -> str:
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{_f(v['before'])}</td><td>{_f(v['after'])}</td></tr>"
-                   for k, v in d["before_after"].items())
-    stages = "".join(
-        f"<tr><td>{s['stage']}</td><td>{'kept' if s['kept'] else 'dropped'}</td><td>{_f(s['run']['health'])}</td>"
-        f"<td>{html.escape(', '.join(fx['code'] for fx in s['fixes']))}</td></tr>" for s in d["stages"])
-    trials = "".join(f"<tr><td>{html.escape(json.dumps(t['params']))}</td><td>{_f(t['health'])}</td><td>{t['healthy']}</td></tr>"
-                     for t in d["search"]["trials"])
-    applied = "".join(f"<li><b>{html.escape(a['code'])}</b> (stage {a['stage']}, {html.escape(a['source'])}): {html.escape(a['message'])}</li>"
-                      for a in d["applied"])
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>ganlint fix report</title>
-<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:3px 8px}}
-.side{{display:flex;gap:2em}} .plot{{fill:#fafafa;stroke:#ccc}} .tk{{font-size:10px;fill:#555}} .ct{{font-size:13px;font-weight:bold}}
-figure{{margin:0}} .lg{{margin-right:1em;font-size:12px}} .lg i{{display:inline-block;width:10px;height:10px;margin-right:4px}}</style></head><body>
-<h1>ganlint fix --verify ({html.escape(str(d['family']))})</h1>
-<p>{d['probe_runs']} probe run(s), CPU {d['cpu_seconds']} s. Health (lower is better): {_f(d['baseline']['health'])} before, {_f(d['final']['health'])} after.</p>
-{_plots(d)}
-<h2>Before / after</h2><table><tr><th>metric</th><th>before</th><th>after</th></tr>{rows}</table>
-<p>Runtime codes before: {html.escape(', '.join(d['baseline']['codes']) or '-')}; after: {html.escape(', '.join(d['final']['codes']) or '-')}</p>
-<h2>Stages</h2><table><tr><th>stage</th><th>decision</th><th>health</th><th>fixes</th></tr>{stages}</table>
-<h2>Search</h2><table><tr><th>params</th><th>health</th><th>healthy</th></tr>{trials}</table>
-<h2>Applied</h2><ul>{applied}</ul>
-</body></html>"""
+    from ganlint.probe.html import CSS
+
+    b, f = d["baseline"], d["final"]
+    badge = '<span class="badge ok">healthy</span>' if f["healthy"] else '<span class="badge bad">still unhealthy</span>'
+    title = f"ganlint fix --verify — {d['family'] or '?'}"
+    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>"
+             f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{CSS}</style></head><body>",
+             f"<header><h1>{badge}{_e(title)}</h1><div class=sub>{d['probe_runs']} probe run(s) · CPU {d['cpu_seconds']} s "
+             f"· wall {d['wall_seconds']} s · health score {_f(b['health'])} → {_f(f['health'])} (lower is healthier)</div></header><main>"]
+    kpis = [("health", _f(b["health"]), _f(f["health"])),
+            ("runtime findings", _e(", ".join(b["codes"]) or "none"), _e(", ".join(f["codes"]) or "none"))]
+    kpis += [(k.replace("_", " "), _f(v["before"]), _f(v["after"])) for k, v in d["before_after"].items()
+             if k != "health" and (v["before"] is not None or v["after"] is not None)]
+    parts.append("<section><div class=kpis>" + "".join(f"<div class=kpi><b>{x} → {y}</b><span>{_e(k)}</span></div>"
+                                                        for k, x, y in kpis) + "</div></section>")
+    if b.get("error"):
+        parts.append(f"<p style='color:#dc2626'>the probe could not run the project: {_e(b['error'])}</p>")
+    parts.append(_plots(d))
+    applied = _applied(d)
+    if applied:
+        parts.append("<section><h2>Applied fixes</h2>" + _table(["rule", "stage", "fix", "source", "files"], applied)
+                     + "</section>")
+    if d["stages"]:
+        rows = [[str(s["stage"]), "kept" if s["kept"] else "dropped", _f(s["run"]["health"]),
+                 "yes" if s["run"]["healthy"] else "no", _e(", ".join(s["run"]["codes"]) or "none"),
+                 _e(", ".join(dict.fromkeys(fx["code"] for fx in s["fixes"])))] for s in d["stages"]]
+        parts.append("<section><h2>Stages, each probed</h2>"
+                     + _table(["stage", "decision", "health", "healthy", "runtime findings", "rules"], rows) + "</section>")
+    if d["search"]["trials"]:
+        rows = [[_e(", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in t["params"].items())),
+                 _f(t["health"]), "yes" if t["healthy"] else "no"] for t in d["search"]["trials"]]
+        parts.append(f"<section><h2>Search over the documents' ranges (study {_e(d['search']['study'])})</h2>"
+                     + _table(["parameters", "health", "healthy"], rows) + "</section>")
+    parts.append(f"<p class=muted>fix-report.json schema {_e(d['schema'])} · files: {_e(', '.join(d['files']))}</p>"
+                 "</main></body></html>")
+    return "".join(p for p in parts if p)
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
 
 
 def _f(v: Any) -> str:
     if v is None:
-        return "-"
+        return "–"
     if isinstance(v, float):
         return f"{v:.4g}"
     return html.escape(str(v))

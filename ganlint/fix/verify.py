@@ -289,6 +289,13 @@ class _Pool:
         self._ex = None
         self.log: list[Run] = []
         self.cache: dict[str, dict[str, Any]] = {}
+        self.on_progress: Callable[[dict[str, Any]], None] | None = None  # verify_plan(progress=...)
+        self.planned = 0  # probe runs expected at most (baseline + stages + search trials)
+
+    def _notify(self, event: str, label: str, seconds: float | None = None) -> None:
+        if self.on_progress is not None:
+            self.on_progress({"event": event, "label": label, "done": self.count, "planned": self.planned,
+                              "seconds": seconds})
 
     def __enter__(self):
         if self.workers > 1 and self.opts.probe_fn is None:
@@ -314,14 +321,20 @@ class _Pool:
             for _, label, _ in todo:
                 print(f"verify: probing {label} ({self.opts.steps} steps)...", flush=True)
         if self._ex is not None and len(todo) > 1:
+            for _, label, _ in todo:
+                self._notify("probing", label)
             futs = [self._ex.submit(fn, texts, self.files, self.root, kw, label) for _, label, texts in todo]
             results = [f.result() for f in futs]
         else:
-            results = [fn(texts, self.files, self.root, kw, label) for _, label, texts in todo]
-        for (key, _, _), d in zip(todo, results):
+            results = []
+            for _, label, texts in todo:
+                self._notify("probing", label)
+                results.append(fn(texts, self.files, self.root, kw, label))
+        for (key, label, _), d in zip(todo, results):
             self.cache[key] = d
             self.count += 1
             self.log.append(_run_from(d))
+            self._notify("probed", label, d.get("seconds"))
         return [dict(self.cache[k], label=label) for (label, _), k in zip(batch, keys)]
 
 
@@ -415,7 +428,10 @@ def default_study_name(plan: Plan) -> str:
     return f"ganlint-fix-{plan.family or 'project'}-{h}"
 
 
-def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions | None = None) -> VerifyResult:
+def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions | None = None,
+                progress: Callable[[dict[str, Any]], None] | None = None) -> VerifyResult:
+    """`progress`, when given, is called before and after each probe run with {"event": "probing" | "probed",
+    "label", "done", "planned" (runs expected at most), "seconds" (of the finished run)}."""
     from ganlint.fix.writer import common_root
 
     opts = options or VerifyOptions()
@@ -427,6 +443,7 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
     workers = opts.workers or min(os.cpu_count() or 1, 4)
 
     with _Pool(workers, opts, plan.files, root) as pool:
+        pool.on_progress, pool.planned = progress, 1 + len(stages) + max(opts.trials, 0)
         # baseline and the cumulative stages, speculatively in parallel: a chain of candidates is probed at
         # once (baseline, +S1, +S1+S2, ...); a dropped stage invalidates the rest of the chain, re-probed next round
         stage_runs = []

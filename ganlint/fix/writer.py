@@ -1,8 +1,11 @@
-"""Writing fixed files: atomically (temp file + os.replace), all or nothing."""
+"""Writing fixed files: atomically (temp file + os.replace), all or nothing, in the style of the file they
+come from: its permission bits, its UTF-8 byte-order mark and its CRLF line endings (the reader drops the
+BOM and edits insert plain "\n" lines). A file with no source gets the umask's mode, as `open` would."""
 from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import tempfile
 
@@ -30,10 +33,36 @@ def common_root(files: list[str]) -> str:
     return os.path.commonpath(dirs) if dirs else os.getcwd()
 
 
-def write_all(targets: dict[str, str], *, _fail_after: int | None = None) -> None:
+def _umask_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def styled(text: str, source: str | None) -> tuple[str, int]:
+    """`text` with the source file's BOM and CRLF endings put back; the mode bits to give the written file."""
+    if not source or not os.path.isfile(source):
+        return text, _umask_mode()
+    try:
+        with open(source, "rb") as fh:
+            raw = fh.read()
+        mode = os.stat(source).st_mode & 0o7777
+    except OSError:
+        return text, _umask_mode()
+    if raw.startswith(b"\xef\xbb\xbf") and not text.startswith("\ufeff"):
+        text = "\ufeff" + text
+    if b"\r\n" in raw and not re.search(rb"(?<!\r)\n", raw):  # consistently CRLF: new lines too
+        text = re.sub(r"(?<!\r)\n", "\r\n", text)
+    return text, mode
+
+
+def write_all(targets: dict[str, str], *, sources: dict[str, str] | None = None,
+              _fail_after: int | None = None) -> None:
     """Write every target (path -> text) or none: temp files first, then os.replace each; on any error the
     files already replaced are restored from their backups and the temp files removed.
 
+    `sources` (target -> the input file it is a fixed version of) gives each target its input's style; a
+    target without one keeps the style of the file it replaces, if any.
     `_fail_after` (tests only) raises after that many replacements, to prove the rollback.
     """
     staged: list[tuple[str, str]] = []  # (temp, final)
@@ -42,17 +71,17 @@ def write_all(targets: dict[str, str], *, _fail_after: int | None = None) -> Non
         for final, text in targets.items():
             d = os.path.dirname(os.path.abspath(final)) or "."
             os.makedirs(d, exist_ok=True)
+            text, mode = styled(text, (sources or {}).get(final) or final)
             fd, tmp = tempfile.mkstemp(prefix=".ganlint-", suffix=".tmp", dir=d)
             staged.append((tmp, final))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-            if os.path.exists(final):
-                try:
-                    os.chmod(tmp, os.stat(final).st_mode & 0o7777)
-                except OSError:
-                    pass
+            try:
+                os.chmod(tmp, mode)
+            except OSError:
+                pass
         for i, (tmp, final) in enumerate(staged):
             if _fail_after is not None and i >= _fail_after:
                 raise OSError("simulated failure while replacing files")

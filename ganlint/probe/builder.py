@@ -30,14 +30,6 @@ from ganlint.probe.settings import ProbeSettings, canonical_of, parse_value
 
 ENTRY_NAME = "ganlint_networks"
 
-ROLE_PATTERNS = [
-    ("vae", re.compile(r"vae|autoencoder|auto_encoder", re.I)),
-    ("critic", re.compile(r"critic|discrim|^disc|netd|^d$", re.I)),
-    ("generator", re.compile(r"generator|^gen|netg|^g$", re.I)),
-    ("encoder", re.compile(r"encoder|^enc", re.I)),
-    ("decoder", re.compile(r"decoder|^dec", re.I)),
-    ("energy", re.compile(r"energy|ebm", re.I)),
-]
 DATA_DIM_PARAMS = {"input_dim", "data_dim", "x_dim", "in_dim", "input_size", "obs_dim", "n_features", "in_features"}
 OUT_DIM_PARAMS = {"output_dim", "out_dim", "data_dim", "output_size", "x_dim", "out_features"}
 
@@ -54,18 +46,10 @@ class Built:
 
 
 def role_of_class(name: str) -> str | None:
-    try:  # the shared reading layer's rule (last role token wins: VAEEncoder -> encoder)
-        from ganlint.reading.code.facts import role_from_name
+    """The role a class name says, by the one recogniser of reading and fixing (ganlint.core.roles)."""
+    from ganlint.core.roles import role_from_name
 
-        role = role_from_name(name)
-        if role:
-            return role
-    except ImportError:  # pragma: no cover
-        pass
-    for role, pat in ROLE_PATTERNS:
-        if pat.search(name):
-            return role
-    return None
+    return role_from_name(name)
 
 
 def _defines_modules(text: str) -> tuple[list[str], bool]:
@@ -324,13 +308,7 @@ def gan_loss_kind(texts: dict[str, str]) -> str:
 
 def build(model_files: list[str], ps: ProbeSettings, *, entry: str | None = None, data_dim: int | None = None,
           family: str | None = None, user_dirs: list[str] | None = None) -> Built:
-    texts = {}
-    for f in model_files:
-        try:
-            with open(f, encoding="utf-8-sig") as fh:
-                texts[f] = fh.read()
-        except OSError:
-            continue
+    texts = {f: ps.facts.texts[f] for f in model_files if f in ps.facts.texts}  # read once, by read_settings
     user_dirs = user_dirs or sorted({os.path.dirname(os.path.abspath(f)) for f in model_files})
     info: dict[str, dict[str, Any]] = {}
     nets: dict[str, Any] = {}
@@ -395,15 +373,19 @@ def build(model_files: list[str], ps: ProbeSettings, *, entry: str | None = None
     return Built(nets, fam, data, info, list(model_files), texts, extras)
 
 
-def model_files_in(files: list[str]) -> list[str]:
-    """The Python files that define nn.Module classes or the entry function."""
+def model_files_in(files: list[str], texts: dict[str, str] | None = None) -> list[str]:
+    """The Python files that define nn.Module classes or the entry function (`texts`: those already read)."""
     out = []
     for f in files:
         if not f.endswith(".py"):
             continue
         try:
-            with open(f, encoding="utf-8-sig") as fh:
-                classes, has_entry = _defines_modules(fh.read())
+            if texts is not None and f in texts:
+                text = texts[f]
+            else:
+                with open(f, encoding="utf-8-sig") as fh:
+                    text = fh.read()
+            classes, has_entry = _defines_modules(text)
         except OSError:
             continue
         if classes or has_entry:

@@ -35,8 +35,58 @@ def _downsample(pts: list, n: int = 300) -> list:
     return out
 
 
+TITLE_PX = 7.6  # mean advance of a 13 px bold sans-serif character: what a title line may hold
+
+
+def _title(title: str, width: int) -> tuple[str, int]:
+    """The chart title as SVG text, wrapped to the chart's width (a long title would be cut off at the
+    edge); the height it takes."""
+    per_line = max(12, int((width - 16) / TITLE_PX))
+    lines: list[str] = []
+    for word in title.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    tspans = "".join(f'<tspan x="8" dy="{0 if i == 0 else 16}">{_e(t)}</tspan>' for i, t in enumerate(lines or [""]))
+    return f'<text x="8" y="16" class="ct">{tspans}</text>', 16 * max(1, len(lines)) + 12
+
+
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round tick values (steps of 1, 2 or 5 times a power of ten) inside [lo, hi], about n of them."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo]
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    digits = max(0, -math.floor(math.log10(step))) + 1
+    first = math.ceil(lo / step - 1e-9)
+    return [round(k * step, digits) + 0.0 for k in range(first, math.floor(hi / step + 1e-9) + 1)]
+
+
+def _decade(k: float) -> str:
+    """A power of ten as a tick label: 0.01 ... 1000 written out, beyond that 1e-5, 1e6."""
+    k = int(round(k))
+    return f"{10.0 ** k:g}" if -2 <= k <= 3 else f"1e{k}"
+
+
+def _log_ticks(y0: float, y1: float) -> list[float]:
+    """Tick positions (log10 values) of a log axis: the powers of ten inside it when there are at least two,
+    else 1, 2 and 5 times them, else five evenly spaced values."""
+    decades = [float(k) for k in range(math.ceil(y0), math.floor(y1) + 1)]
+    if len(decades) >= 2:
+        step = max(1, math.ceil(len(decades) / 6))
+        return decades[::step]
+    steps = [k + math.log10(m) for k in range(math.floor(y0), math.ceil(y1) + 1) for m in (1, 2, 5)]
+    steps = [v for v in steps if y0 <= v <= y1]
+    if len(steps) >= 3:
+        return steps
+    return [y0 + (y1 - y0) * i / 4 for i in range(5)]
+
+
 def line_chart(title: str, series: dict[str, list], *, log: bool = False, hlines: list[tuple[float, str]] | None = None,
                width: int = 470, height: int = 230, ylabel: str = "") -> str:
+    """Lines over training steps. `log`: a log10 value axis, so labelled, with ticks at powers of ten."""
     data = {k: _downsample(v) for k, v in series.items()}
     data = {k: v for k, v in data.items() if v}
     if not data:
@@ -57,7 +107,10 @@ def line_chart(title: str, series: dict[str, list], *, log: bool = False, hlines
         y0, y1 = y0 - 0.5, y1 + 0.5
     pad = 0.06 * (y1 - y0)
     y0, y1 = y0 - pad, y1 + pad
-    L, R, T, B = 54, 12, 26, 30
+    head, T = _title(title, width)
+    ylabel = ylabel or ("log scale" if log else "")
+    L, R, B = 54 + (14 if ylabel else 0), 12, 30
+    height += T - 26  # a wrapped title takes room from above, not from the plot
     W, H = width - L - R, height - T - B
 
     def X(s):
@@ -67,17 +120,16 @@ def line_chart(title: str, series: dict[str, list], *, log: bool = False, hlines
         return T + (1 - (v - y0) / (y1 - y0)) * H
 
     out = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{_e(title)}">',
-           f'<text x="{L}" y="16" class="ct">{_e(title)}</text>',
-           f'<rect x="{L}" y="{T}" width="{W}" height="{H}" class="plot"/>']
-    for i in range(5):
-        v = y0 + (y1 - y0) * i / 4
+           head, f'<rect x="{L}" y="{T}" width="{W}" height="{H}" class="plot"/>']
+    if ylabel:
+        out.append(f'<text transform="translate(12,{T + H / 2:.1f}) rotate(-90)" class="tk" text-anchor="middle">{_e(ylabel)}</text>')
+    for v in (_log_ticks(y0, y1) if log else nice_ticks(y0, y1)):
         y = Y(v)
-        lab = _fmt(10 ** v) if log else _fmt(v)
+        lab = (_decade(v) if float(v).is_integer() else _fmt(10 ** v)) if log else _fmt(v)
         out.append(f'<line x1="{L}" x2="{L + W}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
                    f'<text x="{L - 5}" y="{y + 3:.1f}" class="tk" text-anchor="end">{lab}</text>')
-    for i in range(5):
-        s = x0 + (x1 - x0) * i / 4
-        out.append(f'<text x="{X(s):.1f}" y="{T + H + 16}" class="tk" text-anchor="middle">{int(s)}</text>')
+    for s in nice_ticks(x0, x1):
+        out.append(f'<text x="{X(s):.1f}" y="{T + H + 16}" class="tk" text-anchor="middle">{s:g}</text>')
     out.append(f'<text x="{L + W}" y="{height - 2}" class="tk" text-anchor="end">step</text>')
     for y, label in hlines or []:
         if log and y <= 0:
@@ -98,15 +150,20 @@ def line_chart(title: str, series: dict[str, list], *, log: bool = False, hlines
     return f'<figure class="chart">{"".join(out)}<figcaption>{"".join(legend[:12])}</figcaption></figure>'
 
 
-def scatter(real: list, fake: list, title: str, width: int = 470, height: int = 380) -> str:
+def scatter(real: list, fake: list, title: str, width: int = 470, height: int = 380,
+            bounds: tuple[float, float, float, float] | None = None) -> str:
+    """Real and generated 2-D samples. `bounds` (x0, x1, y0, y1): the axes to use, so that two plots (before
+    and after a fix) can be compared point for point; default: these points' own."""
     pts = [p for p in real + fake if len(p) >= 2 and all(math.isfinite(c) for c in p[:2])]
     if not pts:
         return ""
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    x0, x1, y0, y1 = bounds or (min(xs), max(xs), min(ys), max(ys))
     span = max(x1 - x0, y1 - y0, 1e-6) * 1.08
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    L, T, S = 40, 26, min(width - 60, height - 50)
+    head, T = _title(title, width)
+    L, S = 40, min(width - 60 - 50, height - T - 24)
+    height = T + S + 24
 
     def X(v):
         return L + (v - (cx - span / 2)) / span * S
@@ -115,12 +172,10 @@ def scatter(real: list, fake: list, title: str, width: int = 470, height: int = 
         return T + (1 - (v - (cy - span / 2)) / span) * S
 
     out = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{_e(title)}">',
-           f'<text x="{L}" y="16" class="ct">{_e(title)}</text>',
-           f'<rect x="{L}" y="{T}" width="{S}" height="{S}" class="plot"/>']
-    for i in range(5):
-        v = cx - span / 2 + span * i / 4
+           head, f'<rect x="{L}" y="{T}" width="{S}" height="{S}" class="plot"/>']
+    for v in nice_ticks(cx - span / 2, cx + span / 2):
         out.append(f'<text x="{X(v):.1f}" y="{T + S + 14}" class="tk" text-anchor="middle">{_fmt(v)}</text>')
-        w = cy - span / 2 + span * i / 4
+    for w in nice_ticks(cy - span / 2, cy + span / 2):
         out.append(f'<text x="{L - 4}" y="{Y(w) + 3:.1f}" class="tk" text-anchor="end">{_fmt(w)}</text>')
     for p in real:
         if len(p) >= 2 and all(math.isfinite(c) for c in p[:2]):

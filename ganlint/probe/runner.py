@@ -95,11 +95,11 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
         raise ProbeError(f"--family {family!r}: use wgan-gp, wgan, gan, vae or energy")
     files = collect_files(paths)
     py_files = [f for f in files if f.endswith(".py")]
-    model_files = B.model_files_in(py_files)
+    ps = read_settings(files)  # reads every file once; the builder works on these texts
+    model_files = B.model_files_in(py_files, ps.facts.texts)
     if not model_files and not entry:
         raise ProbeError(f"no model code (nn.Module classes or {B.ENTRY_NAME}) in {', '.join(paths)}; "
                          "pass the model file, or --entry module:function")
-    ps = read_settings(files)
     dev = pick_device(device)
     random.seed(seed)
     np.random.seed(seed)
@@ -120,13 +120,7 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     old_threads = torch.get_num_threads()
     torch.set_num_threads(1 if threads is None else max(1, int(threads)))  # building is cheap; set for real below
     built = B.build(model_files, ps, entry=entry, data_dim=dims.get("data_dim"), family=family, user_dirs=user_dirs)
-    texts = {}
-    for f in py_files:
-        try:
-            with open(f, encoding="utf-8-sig") as fh:
-                texts[f] = fh.read()
-        except OSError:
-            pass
+    texts = {f: ps.facts.texts[f] for f in py_files if f in ps.facts.texts}  # the texts read_settings read
     fam = built.family
     static_fams = set(ps.facts.families())  # the static facts read_settings already gathered
     if family is None:

@@ -2,7 +2,7 @@
 
 - An explicit file argument is always checked, whatever its suffix or the excludes say.
 - Directories are walked recursively for `.py`, `.yaml`, `.yml`, `.json` and `.toml` files, skipping
-  DEFAULT_EXCLUDES, the `exclude` patterns of the configuration (gitignore syntax, matched against the path
+  NOT_INPUTS, DEFAULT_EXCLUDES, the `exclude` patterns of the configuration (gitignore syntax, matched against the path
   relative to `root`, the configuration's folder) and, when `respect_gitignore` is on, every `.gitignore`
   from the repository root down to the walked folders.
 - A missing path, or a directory in which nothing is left to check, is an InputError (exit 2).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from ganlint.core.errors import InputError
+from ganlint.reading.config.flagfile import is_flagfile_path
 from ganlint.reading.project import CONFIG_SUFFIXES, PY_SUFFIXES
 
 DEFAULT_EXCLUDES = [
@@ -22,6 +23,9 @@ DEFAULT_EXCLUDES = [
     "site-packages", "wandb", "mlruns", "lightning_logs",
 ]
 WANTED = CONFIG_SUFFIXES | PY_SUFFIXES
+# ganlint's own files that are no training input: `expected.toml` says what ganlint must report on a fixture
+# folder (fixtures/*/); reading it as a config would count it as checked and read its codes as settings.
+NOT_INPUTS = frozenset({"expected.toml"})
 
 
 def _git_root(start: str) -> str | None:
@@ -137,9 +141,11 @@ def discover(
                 ignores.add_gitignore(os.path.abspath(current))
                 dirs[:] = sorted(d for d in dirs if not ignores.ignored(os.path.join(current, d), True))
                 for name in sorted(names):
-                    if os.path.splitext(name)[1].lower() not in WANTED:
+                    if name in NOT_INPUTS:
                         continue
                     full = os.path.normpath(os.path.join(current, name))
+                    if os.path.splitext(name)[1].lower() not in WANTED and not is_flagfile_path(full):
+                        continue
                     if ignores.ignored(full, False) or not os.path.isfile(full):
                         continue
                     files.append(full)

@@ -8,6 +8,9 @@ from ganlint.core.types import Setting
 from ganlint.reading.code.facts import CodeFacts
 
 
+_D_WORDS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
+
+
 @dataclass
 class ProjectFacts:
     settings: list[Setting] = field(default_factory=list)
@@ -43,7 +46,10 @@ class ProjectFacts:
     # -- families -------------------------------------------------------------------------
     def families(self) -> set[str]:
         """Model families present: from the code (losses, penalties, classes) and the settings."""
-        return set(self.code.families()) | self.settings_families()
+        fams = set(self.code.families()) | self.settings_families()
+        if "gan" not in fams and any("gan" in self.file_families(f) for f in self.files if f.endswith(".py")):
+            fams.add("gan")  # a standard GAN script beside Wasserstein ones
+        return fams
 
     def settings_families(self) -> set[str]:
         """Families the settings alone establish (precise: a key that only hints stays silent).
@@ -87,6 +93,80 @@ class ProjectFacts:
         if any(s.canonical in ("temperature", "learning_rate", "energy_scale", "energy_offset") for s in energy_keys):
             fams.add("energy")
         return fams
+
+    def file_families(self, file: str) -> set[str]:
+        """Families one Python file shows on its own, from strong evidence only (a repository of separate
+        scripts mixes a WGAN-GP with an LSGAN and a VAE: each script's settings belong to its own model).
+
+        - a gradient penalty -> wgan-gp (gan when the file trains with BCE: DRAGAN); weight clipping -> wgan;
+        - BCE / sigmoid+BCE / a saturating loss -> gan; a critic loop or a D step with no word of a penalty,
+          clipping or Wasserstein in the file -> gan;
+        - a KL term, a reparameterisation or exp(log-variance) -> vae; InfoNCE -> energy;
+        - the file's own settings (``MODE = 'wgan-gp'``, ``LAMBDA = 10``).
+        Empty when the file says nothing itself (a config module, a models file): then the project decides."""
+        cache = self.__dict__.setdefault("_file_families", {})
+        if file not in cache:
+            cache[file] = self._families_from(file, self._evidence().get(file, set()))
+        return cache[file]
+
+    def _evidence(self) -> dict[str, set[str]]:
+        """file -> the kinds of fact it holds, in one pass over the project's facts (linear, cached)."""
+        if "_evidence_index" in self.__dict__:
+            return self.__dict__["_evidence_index"]
+        from ganlint.reading.vocabulary import tokens
+
+        c = self.code
+        index: dict[str, set[str]] = {}
+
+        def mark(items, kind: str, keep=lambda x: True) -> None:
+            for x in items:
+                if keep(x):
+                    index.setdefault(x.location.file, set()).add(kind)
+
+        mark(c.penalties, "penalty")
+        mark(c.weight_clips, "clip")
+        for f in c.bce_files():
+            index.setdefault(f, set()).add("bce")
+        mark(c.losses, "saturating", lambda l: l.kind == "saturating")
+        mark(c.optimizers, "d_opt", lambda o: o.role == "critic" or bool(set(tokens(o.var or "")) & _D_WORDS))
+        mark(c.critic_loops, "d_step")
+        mark(c.undetached_fakes, "d_step")
+        for items in (c.kl_terms, c.reparameterisations, c.logvar_exps):
+            mark(items, "vae")
+        mark(c.infonce, "energy")
+        mark(c.optimizers, "code")
+        mark(c.networks_all, "code")
+        settings: dict[str, list[Setting]] = {}
+        for st in self.settings:
+            settings.setdefault(st.location.file, []).append(st)
+        self.__dict__["_settings_by_file"] = settings
+        self.__dict__["_evidence_index"] = index
+        return index
+
+    def _families_from(self, file: str, ev: set[str]) -> set[str]:
+        fams: set[str] = set()
+        if "penalty" in ev:
+            fams.add("gan" if "bce" in ev else "wgan-gp")
+        if "clip" in ev:
+            fams.add("wgan")
+        if ev & {"bce", "saturating"}:
+            fams.add("gan")
+        if not fams and ev & {"d_step", "d_opt"} and not self._configs_say_wgan():
+            low = self.texts.get(file, "").lower()
+            if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
+                fams.add("gan")
+        fams |= ev & {"vae", "energy"}
+        own = ProjectFacts(settings=self.__dict__["_settings_by_file"].get(file, [])).settings_families()
+        if "penalty" not in ev and "code" in ev:
+            own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty
+        return fams | own
+
+    def _configs_say_wgan(self) -> bool:
+        """The configuration files (not Python) make the project a WGAN: their settings cover every script."""
+        if "_configs_wgan" not in self.__dict__:
+            cfg = ProjectFacts(settings=[s for s in self.settings if not s.location.file.endswith(".py")])
+            self.__dict__["_configs_wgan"] = bool(cfg.settings_families() & {"wgan", "wgan-gp"})
+        return self.__dict__["_configs_wgan"]
 
     def is_family(self, *names: Iterable[str]) -> bool:
         return bool(self.families() & set(names))

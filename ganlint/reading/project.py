@@ -5,7 +5,7 @@ import ast
 import os
 from dataclasses import dataclass, field
 
-from ganlint.core.errors import GanlintError, InputError
+from ganlint.core.errors import GanlintError, InputError, PartialRead
 from ganlint.reading.facts import ProjectFacts
 
 CONFIG_SUFFIXES = {".yaml", ".yml", ".json", ".toml"}
@@ -17,6 +17,7 @@ MAX_BYTES = 5 * 1024 * 1024  # larger files are refused: no real model or config
 class ReadResult:
     facts: ProjectFacts
     errors: list[GanlintError] = field(default_factory=list)
+    notes: list[GanlintError] = field(default_factory=list)  # not errors: e.g. a Python 2 file read partially
 
 
 def read_text(path: str) -> str:
@@ -51,6 +52,26 @@ def parse_python(path: str, text: str) -> ast.Module:
         raise InputError(f"cannot parse: {exc.__class__.__name__}", path) from None
 
 
+def parse_python_or_legacy(path: str, text: str, notes: list[GanlintError]) -> tuple[ast.Module, str]:
+    """The syntax tree and the text it was parsed from; a Python 2 file is read partially (with a note)."""
+    try:
+        return ast.parse(text, filename=path), text
+    except SyntaxError as exc:
+        from ganlint.reading.legacy_python import read_legacy
+
+        legacy = read_legacy(path, text, exc)
+        if legacy is None:
+            raise InputError(f"syntax error: {exc.msg}", path, exc.lineno) from None
+        left_out = f"; top-level blocks at lines {', '.join(map(str, legacy.dropped_lines[:5]))} left out" \
+            if legacy.dropped_lines else ""
+        why = (exc.msg or "").split(".")[0]
+        notes.append(PartialRead(f"read partially as Python 2 ({why}){left_out}; its Python 2 statements "
+                                 "were not analysed", path, exc.lineno))
+        return legacy.tree, legacy.text
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise InputError(f"cannot parse: {exc.__class__.__name__}", path) from None
+
+
 def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadResult:
     """Read every file; an unreadable one becomes an error and the others are still read.
 
@@ -58,19 +79,23 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     not read from disk."""
     from ganlint.reading.code import read_code
     from ganlint.reading.config import read_config_file, read_python_settings
+    from ganlint.reading.config.flagfile import FLAGFILE_SUFFIXES, looks_like_flagfile, read_flagfile
 
     facts = ProjectFacts()
     errors: list[GanlintError] = []
+    notes: list[GanlintError] = []
     for path in files:
         try:
             text = texts[path] if texts is not None and path in texts else read_text(path)
             suffix = os.path.splitext(path)[1].lower()
             if suffix in PY_SUFFIXES:
-                tree = parse_python(path, text)
-                facts.settings.extend(read_python_settings(path, tree, text))
-                facts.code.merge(read_code(path, tree, text))
+                tree, read_as = parse_python_or_legacy(path, text, notes)
+                facts.settings.extend(read_python_settings(path, tree, read_as))
+                facts.code.merge(read_code(path, tree, read_as))
             elif suffix in CONFIG_SUFFIXES:
                 facts.settings.extend(read_config_file(path, text))
+            elif suffix in FLAGFILE_SUFFIXES and (suffix == ".flags" or looks_like_flagfile(text)):
+                facts.settings.extend(read_flagfile(path, text))
             else:
                 continue
         except GanlintError as exc:
@@ -86,7 +111,19 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     from ganlint.reading.code.networks import link_call_sites
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
-    return ReadResult(facts, errors)
+    _beta_of_a_vae(facts)
+    return ReadResult(facts, errors, notes)
+
+
+def _beta_of_a_vae(facts: ProjectFacts) -> None:
+    """A top-level `beta` the file alone could not place (argparse `--beta 4` in main.py) is the KL weight
+    when the project's code computes a VAE's KL term (beta-VAE), and it is no optimizer's beta."""
+    from ganlint.reading.vocabulary import contextual_name
+
+    pending = [s for s in facts.settings if s.canonical is None and "." not in s.key and contextual_name([s.key]) == "beta"]
+    if pending and (facts.code.kl_terms or facts.code.logvar_exps) and not facts.code.networks_with_role("critic"):
+        for s in pending:
+            s.canonical = "kl_weight"
 
 
 def is_own_config(setting) -> bool:

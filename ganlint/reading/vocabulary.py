@@ -21,15 +21,8 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 # -- roles ------------------------------------------------------------------------------------
-ROLE_TOKENS: dict[str, str] = {
-    "g": "generator", "gen": "generator", "generator": "generator", "netg": "generator",
-    "d": "critic", "disc": "critic", "dis": "critic", "critic": "critic", "discriminator": "critic",
-    "netd": "critic",
-    "enc": "encoder", "encoder": "encoder",
-    "dec": "decoder", "decoder": "decoder",
-    "vae": "vae",
-    "energy": "energy", "ebm": "energy",
-}
+from ganlint.core.roles import ROLE_TOKENS  # noqa: E402  (the one role table: ganlint.core.roles)
+
 # Section names that give their children a role (`G: {lr: ...}`, `[energy]`, `discriminator: ...`).
 SECTION_ROLES: dict[str, str] = dict(ROLE_TOKENS)
 
@@ -46,14 +39,17 @@ EXACT: dict[str, tuple[str | None, str | None]] = {
     "d_steps": ("n_critic", None), "d_iters": ("n_critic", None), "d_iter": ("n_critic", None),
     "d_updates": ("n_critic", None), "disc_iters": ("n_critic", None), "disc_steps": ("n_critic", None),
     "n_dis": ("n_critic", None), "n_disc": ("n_critic", None), "n_d": ("n_critic", None),
-    "num_d_steps": ("n_critic", None), "n_critic_steps": ("n_critic", None),
+    "num_d_steps": ("n_critic", None), "n_critic_steps": ("n_critic", None), "d_step": ("n_critic", None),
+    "discriminator_steps": ("n_critic", None), "discriminator_iters": ("n_critic", None),
+    "glr": ("learning_rate", "generator"), "dlr": ("learning_rate", "critic"),  # latent: MorvanZhou, devnag
+    "n_ideas": ("latent_dim", "generator"), "g_input_size": ("latent_dim", "generator"),
     # generator updates per iteration: not the run's total steps
     "g_steps": (None, None), "g_iters": (None, None), "gen_steps": (None, None), "gen_iters": (None, None),
     "generator_steps": (None, None), "generator_iters": (None, None), "g_updates": (None, None),
     # other penalties and schedules that look like ours
     "lambda_l1": (None, None), "lambda_cycle": (None, None), "r1_gamma": (None, None), "max_lr": (None, None),
-    "beta_start": (None, None), "beta_end": (None, None), "beta_schedule": (None, None),
-    "log_steps": (None, None), "eval_steps": (None, None), "save_steps": (None, None),
+    "beta_start": (None, None), "beta_end": (None, None), "beta_schedule": (None, None), "log_steps": (None, None),
+    "eval_steps": (None, None), "save_steps": (None, None),
     "eval_batch_size": (None, None), "test_batch_size": (None, None), "val_batch_size": (None, None),
     # gradient penalty weight
     "grad_penalty": ("gp_weight", None), "gradient_penalty": ("gp_weight", None),
@@ -109,9 +105,9 @@ def _base(canonical: str, *names: str) -> None:
 
 
 _base("learning_rate", "lr", "learning_rate", "learningrate", "lr_rate", "base_lr", "init_lr", "initial_lr",
-      "lr0", "peak_lr")
+      "lr0", "peak_lr", "base_learning_rate", "lrate", "learn_rate", "lr_base")
 _base("batch_size", "batch_size", "bs", "batchsize", "batch", "mini_batch_size", "minibatch_size",
-      "minibatch", "batch_sz")
+      "minibatch", "batch_sz", "mb_size", "mbsize")
 _base("latent_dim", "z_dim", "nz", "zdim", "noise_dim", "latent_dim", "latent_size", "dim_z", "z_size",
       "latent", "n_z", "latent_dims", "nlatent", "n_latent", "latent_dimension", "noise_size", "z_dimension",
       "dim_latent", "dim_noise", "num_latent")

@@ -28,7 +28,7 @@ def rule_text(d: dict[str, Any]) -> str:
     if d.get("families"):
         out += [f"Families: {', '.join(d['families'])}", ""]
     out += ["## Why is this bad?", (d.get("why") or "").strip(), ""]
-    for title, key in (("## Example", "example_bad"), ("## Fixed example", "example_good")):
+    for title, key in (("## Example", "example_bad"), ("## Fixed example", "example_fixed")):
         for files in d.get(key) or []:
             out.append(title)
             for name, text in files.items():
@@ -43,6 +43,8 @@ def rule_text(d: dict[str, Any]) -> str:
         out.append("")
     else:
         out += ["## Options", "none", ""]
+    if d.get("fix_safety"):
+        out += ["## Fix safety", d["fix_safety"], ""]
     if d.get("fix_stage") is not None:
         out += [f"Fix stage: {d['fix_stage']}", ""]
     out.append(f"Source: {d.get('source', '')}")

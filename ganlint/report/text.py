@@ -2,6 +2,7 @@
 optional proposed fixes (--show-fixes) or per-code counts (--statistics), then one summary line."""
 from __future__ import annotations
 
+from ganlint.core.display import shown
 from ganlint.report import summary
 
 
@@ -16,7 +17,7 @@ def _fix_lines(finding) -> list[str]:
     tag = "" if fix.safe else " (unsafe)"
     lines = [f"    fix{tag}: {fix.message}"]
     for e in fix.edits:
-        where = f" ({e.location})" if e.location else f" ({e.file})"
+        where = f" ({e.location})" if e.location else f" ({shown(e.file)})"
         if e.kind in ("set-setting", "add-setting"):
             lines.append(f"      {e.kind} {e.target}: {e.old!r} -> {e.new!r}{where}")
         elif e.kind == "rename-setting":

@@ -39,7 +39,7 @@ class FakeError(_Fake):
     code, slug, severity = "GL098", "fake-error", Severity.ERROR
     summary, why, use_instead, source = "a fake error", "because", "nothing", "test"
     marker = "FAKE_ERR"
-    bad = [Example({"m.py": "x = 1  # FAKE_ERR  # expect\n"})]
+    bad = [Example({"m.py": "x = 1  # FAKE_ERR  # expect\n"}, fixed=[("  # FAKE_ERR  # expect", "")])]
     good = [Example({"m.py": "x = 1\n"})]
 
     def extra(self, path, line):

@@ -121,3 +121,26 @@ def test_a_text_edit_that_breaks_the_syntax_is_refused():
 def test_every_transform_is_registered():
     assert {"hidden-sigmoid", "critic-final-sigmoid", "sigmoid-bce", "non-saturating-loss", "detach-fake", "create-graph",
             "clamp-logvar", "kl-annealing", "adam-betas", "energy-head", "grad-clip"} <= set(TRANSFORMS)
+
+
+def test_logits_are_unsafe_where_a_custom_loss_takes_d_as_a_probability():
+    from ganlint.fix.edits.code import logits_safe
+    from ganlint.fix.edits.py_doc import parse_cst
+
+    common = ("class Discriminator(nn.Module):\n    pass\n\n"
+              "discriminator = Discriminator().to(device)\nadversarial_loss = torch.nn.BCELoss()\n")
+    bce_only = common + "d_loss = adversarial_loss(discriminator(real), valid)\n"
+    assert logits_safe(parse_cst("m.py", bce_only))
+    # BGAN: the boundary-seeking loss takes log(D) itself; its name says "loss" but it is not a BCE criterion
+    bgan = bce_only + "g_loss = boundary_seeking_loss(discriminator(gen_imgs), valid)\n"
+    assert not logits_safe(parse_cst("m.py", bgan))
+    # pytorch/examples dcgan: netD = Discriminator(ngpu).to(device); D_x = output.mean().item() reads a probability
+    dcgan = common + "output = discriminator(real).view(-1)\nD_x = output.mean().item()\n"
+    assert not logits_safe(parse_cst("m.py", dcgan))
+
+
+def test_dropping_the_final_sigmoid_keeps_the_closing_line():
+    src = ("class Critic(nn.Module):\n    def __init__(self):\n        self.main = nn.Sequential(\n"
+           "            nn.Conv2d(8, 1, 4, 1, 0, bias=False),\n            nn.Sigmoid()\n        )\n")
+    out = run(src, "critic-final-sigmoid")
+    assert out.endswith("            nn.Conv2d(8, 1, 4, 1, 0, bias=False)\n        )\n"), out

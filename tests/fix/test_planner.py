@@ -292,3 +292,17 @@ def test_cli_reports_an_internal_error_in_one_line(project, monkeypatch, capsys)
     err = capsys.readouterr().err
     assert err == "ganlint: internal error: RuntimeError: reader bug\n"
     assert not list(d.glob("*.fixed.*"))
+
+
+# -- the planner's own job: two edits on one key, the same edit twice ------------------------------------------
+def test_two_rules_on_one_key_the_earlier_stage_wins(project):
+    from ganlint.core.types import Edit, Finding, Fix, Location, Severity
+
+    d = project("vae_003_broken")
+    cfg = str(d / "config.py")
+    lr = lambda code, stage, new: Finding(code, code.lower(), Severity.WARNING, "lr", Location(cfg, 3),  # noqa: E731
+                                          fix=Fix(f"lr {new}", [Edit("set-setting", cfg, target="vae_lr", new=new)], stage=stage))
+    plan = make_plan(input_files([str(d)]), findings=[lr("GL104", 2, 1e-4), lr("GL203", 1, 3e-4), lr("GL203", 1, 3e-4)])
+    assert [(f.code, [e.new for e in f.edits]) for f in plan.fixes] == [("GL203", [3e-4])]  # once, not twice
+    assert [(f.code, why) for f, why in plan.dropped] == [("GL104", "vae_lr is already set by GL203")]
+    assert "config['vae_lr'] = 3e-4" in apply_plan(plan).new_texts[cfg]

@@ -4,18 +4,23 @@ Layout:
 - `facts.py`: the plain dataclasses rules read (Network, Stack, Layer, Activation, Construction, Optimizer,
   LossCall, UndetachedFake, GradCall, WeightClip, GradClip, Marker, ExpUse, KLWeight, EnergyHead) and
   `CodeFacts` with `merge()` (one per file, merged per project) and `families()`.
-- `reader.py`: one pre-order walk over a module (statements, then the calls/binops inside each expression),
-  plus cheap per-function passes over the statements it recorded (GAN D/G steps, KL weights, penalties).
+- `facts_training.py`: the training facts (Optimizer, LossCall, SigmoidBCE, CriticLoop, UndetachedFake,
+  GradCall, clips, Marker, ExpUse, KLWeight), re-exported by facts.py.
+- `reader.py`: one pre-order walk over a module (statements, then the calls/binops inside each expression);
+  it dispatches each node by type to the recognisers in `recognise/` (one module per kind of fact: optim,
+  data, gan, bce, critic_loop, penalty, vae, energy), whose function passes then look at the statements
+  the walk recorded (D step vs G step by the optimizer that steps, KL weights, penalties, critic loops).
 - `networks.py`: per `nn.Module` class, its `__init__` run by the construction interpreter (`construct/`:
   helpers, nested defs, `*block(...)`, loops over sizes, flag defaults, constants, constructor defaults and
-  the file's call sites -> stacks, widths, parameter counts), plus module-level `nn.Sequential` networks and
-  roles from use; `network_forward.py` traces forward (what is returned, what feeds a weighted layer).
+  call sites, also in another file, and config values -> stacks, widths, parameter counts), plus
+  module-level `nn.Sequential` networks and roles from use; `network_forward.py` traces forward.
 - `links.py`: helpers for rules (code <-> config links, code edits as data, capacity comparison, which
   penalties and losses belong to a network's own program, KL and energy queries).
 
-What the reader does not see (it stays silent there, precision first): values read from YAML/JSON configs
-or from other files' call sites while a network is built, classes defined in other files (their layers stay
-opaque), classes built dynamically, and anything decided at run time.
+What the reader does not see (it stays silent there, precision first): classes defined outside the project
+(their layers stay opaque), values passed through containers the interpreter does not follow, classes
+built dynamically, and anything decided at run time. Python 2 files are read partially
+(`ganlint.reading.legacy_python`).
 """
 from __future__ import annotations
 

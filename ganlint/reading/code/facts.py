@@ -12,31 +12,8 @@ from typing import Any
 
 from ganlint.core.types import Location
 
-# -- roles from names ----------------------------------------------------------------------------
-_ROLE_TOKENS = {
-    "generator": "generator", "gen": "generator", "g": "generator", "netg": "generator",
-    "critic": "critic", "discriminator": "critic", "disc": "critic", "d": "critic", "netd": "critic",
-    "encoder": "encoder", "enc": "encoder",
-    "decoder": "decoder", "dec": "decoder",
-    "vae": "vae", "autoencoder": "vae",
-    "energy": "energy", "ebm": "energy",
-}
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
-
-@lru_cache(maxsize=8192)
-def role_from_name(name: str) -> str | None:
-    """Role a class or variable name says: MLPGenerator -> generator, netD -> critic, EnergyModel -> energy.
-
-    The last token that names a role wins (VAEEncoder -> encoder)."""
-    tokens = [t.lower() for part in re.split(r"[_\W]+", name) for t in _CAMEL.findall(part)]
-    role = None
-    for tok in tokens:
-        if tok in _ROLE_TOKENS:
-            role = _ROLE_TOKENS[tok]
-    if name.lower() in ("netg", "netd"):
-        role = _ROLE_TOKENS[name.lower()]
-    return role
+# -- roles from names: the one recogniser (ganlint.core.roles) -------------------------------------
+from ganlint.core.roles import role_from_name  # noqa: E402,F401  (re-exported: rules and readers import it here)
 
 
 # -- small value holders -------------------------------------------------------------------------
@@ -191,103 +168,9 @@ class Construction:
         return out
 
 
-# -- training ------------------------------------------------------------------------------------
-@dataclass(eq=False, repr=False)
-class Optimizer:
-    cls: str  # Adam, AdamW, RMSprop, SGD, ...
-    location: Location
-    var: str | None
-    params_src: str | None
-    network_var: str | None  # "gen" for gen.parameters()
-    role: str | None  # role of that network when the code says
-    kwargs: dict[str, Arg] = field(default_factory=dict)
-    call_src: str = ""
-
-    @property
-    def is_adam(self) -> bool:
-        return self.cls in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax")
-
-
-@dataclass(eq=False, repr=False)
-class LossCall:
-    kind: str  # "bce" | "bce_logits" | "saturating" | "wgan"
-    location: Location
-    src: str = ""
-    arg_src: str | None = None  # saturating: the D(G(z)) expression
-
-
-@dataclass(eq=False, repr=False)
-class UndetachedFake:
-    """D(fake) in a discriminator loss, fake = G(z) not detached and not under no_grad."""
-
-    location: Location  # the D(fake) call
-    fake_src: str
-    fake_location: Location  # the fake argument (for the .detach() fix)
-    generated_at: Location | None = None
-
-
-@dataclass(eq=False, repr=False)
-class GradCall:
-    """torch.autograd.grad(...)."""
-
-    location: Location
-    create_graph: bool | None  # None: not given (False by default)
-    create_graph_given: bool
-    inputs_src: str | None
-    interpolated: bool | None  # True: a*x + (1-a)*fake; False: real or fake points only; None: unknown
-    is_penalty: bool  # used as a gradient penalty (norm - 1)^2, or in a *penalty* function
-    two_sided: bool = False  # (||g|| - 1)^2 form (WGAN-GP), as opposed to R1's ||g||^2
-    function: str | None = None
-    call_src: str = ""
-
-
-@dataclass(eq=False, repr=False)
-class WeightClip:
-    location: Location
-    value: Arg | None = None
-    stmt_location: Location | None = None
-
-
-@dataclass(eq=False, repr=False)
-class GradClip:
-    kind: str  # "norm" | "value" | "trainer"
-    location: Location
-    max_norm: Arg | None = None
-
-
-@dataclass(eq=False, repr=False)
-class Marker:
-    """A located fact with a kind: seeds, schedulers, warm-ups, data loads, normalisations, InfoNCE, ..."""
-
-    kind: str
-    location: Location
-    src: str = ""
-    scope: str | None = None  # "Class.method" or "function"
-    role: str | None = None
-
-
-@dataclass(eq=False, repr=False)
-class ExpUse:
-    """exp of a log-variance: log_var.exp(), torch.exp(logvar), torch.exp(0.5 * log_var)."""
-
-    var: str
-    location: Location
-    var_location: Location  # the log-variance name inside the call (for the clamp fix)
-    clamped_inline: bool
-    src: str = ""
-    scope: str | None = None
-
-
-@dataclass(eq=False, repr=False)
-class KLWeight:
-    """The factor multiplying the KL term in a loss."""
-
-    location: Location  # the statement
-    src: str
-    annealed: bool
-    ref: ConfigRef | None = None
-    literal: float | None = None
-    attr: str | None = None  # self.beta, a local name...
+from ganlint.reading.code.facts_training import (  # noqa: E402,F401  (re-exported)
+    Optimizer, LossCall, CriticLoop, SigmoidBCE, UndetachedFake, GradCall, WeightClip, GradClip, Marker, ExpUse, KLWeight, TORCH_DEFAULT_LR,
+)
 
 
 def norm_var(name: str) -> str:
@@ -301,6 +184,10 @@ class CodeFacts:
     config_keys: set[str] = field(default_factory=set)  # every config key the code reads
     optimizers: list[Optimizer] = field(default_factory=list)
     losses: list[LossCall] = field(default_factory=list)
+    sigmoid_bces: list[SigmoidBCE] = field(default_factory=list)
+    critic_loops: list[CriticLoop] = field(default_factory=list)
+    critic_bces: list[Marker] = field(default_factory=list)  # BCE calls on a discriminator's output
+    langevin: list[Marker] = field(default_factory=list)  # SGLD / Langevin sampling from the model (one per file)
     undetached_fakes: list[UndetachedFake] = field(default_factory=list)
     grad_calls: list[GradCall] = field(default_factory=list)
     weight_clips: list[WeightClip] = field(default_factory=list)
@@ -394,7 +281,12 @@ class CodeFacts:
         fams: set[str] = set()
         nets = self.networks
         roles = {n.role for n in nets} | {role_from_name(c.cls) for c in self.constructions}
+        # a penalty in a file that trains with BCE is DRAGAN's (a standard GAN regularised), not a WGAN-GP's
+        bce_files = self.bce_files()
         for g in self.penalties:
+            if g.location.file in bce_files:
+                fams.add("gan")
+                continue
             fname = (g.function or "").lower()
             named_gp = ("gradient_penalty" in fname or "gp" in fname.replace("_", " ").split()
                         or fname.endswith("_gp") or fname.startswith("gp_"))
@@ -402,16 +294,27 @@ class CodeFacts:
                 fams.add("wgan-gp")  # (||grad|| - 1)^2; R1/R2 penalties regularise ordinary GANs
         if self.weight_clips:
             fams.add("wgan")
-        gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses)
+        gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses) or bool(self.sigmoid_bces)
         adversarial = "critic" in roles and "generator" in roles or bool(self.undetached_fakes)
         if gan_losses or (adversarial and not fams & {"wgan", "wgan-gp"}):
             fams.add("gan")
         # an encoder/decoder pair alone is a plain autoencoder: a VAE shows a KL term or a reparameterisation
         if "vae" in roles or self.kl_terms or self.reparameterisations or self.logvar_exps:
             fams.add("vae")
-        if "energy" in roles or self.infonce:
+        if "energy" in roles or self.infonce or self.langevin:
             fams.add("energy")
         return fams
+
+    def bce_files(self) -> set[str]:
+        """Files whose code computes a binary cross-entropy on a discriminator's output (a standard GAN's
+        discriminator or generator loss; a VAE's BCE reconstruction does not count)."""
+        files = {m.location.file for m in self.critic_bces}
+        return files | {s.bce_location.file for s in self.sigmoid_bces}
+
+    def trains_with_bce(self, file: str) -> bool:
+        """The file trains a discriminator with BCE and clips no weights: its critic-named nets are standard
+        GAN discriminators (DRAGAN's too), whatever other files of the project do."""
+        return file in self.bce_files() and not any(w.location.file == file for w in self.weight_clips)
 
     def merge(self, other: "CodeFacts") -> None:
         for f in fields(self):

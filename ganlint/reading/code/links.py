@@ -2,22 +2,16 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from functools import lru_cache
 from typing import Any
 
 from ganlint.core.types import Edit, Location, Setting
 from ganlint.reading.code.facts import ConfigRef, Construction, Network
 
 
-_LINES: dict[int, tuple[str, list[str]]] = {}  # id(text) -> (text, its lines): split once per text
-
-
-def _lines(text: str) -> list[str]:
-    hit = _LINES.get(id(text))
-    if hit is None or hit[0] is not text:
-        if len(_LINES) > 64:
-            _LINES.clear()
-        hit = _LINES[id(text)] = (text, text.splitlines(keepends=True))
-    return hit[1]
+@lru_cache(maxsize=8)
+def _lines(text: str) -> list[str]:  # one split per file, not one per finding (a 1 MB file has hundreds)
+    return text.splitlines(keepends=True)
 
 
 def segment(texts: dict[str, str], loc: Location) -> str:

@@ -1,0 +1,86 @@
+"""The engine's entry points for code: the rules' textual edits (`replace-code`, `insert-code`, located by
+line/column, checked to still parse) and the named LibCST transforms (`transform-code`)."""
+from __future__ import annotations
+
+from ganlint.core.types import Edit, Location
+from ganlint.fix.edits.base import EditError
+from ganlint.fix.edits.code.cst_util import TRANSFORMS
+from ganlint.fix.edits.py_doc import parse_cst
+
+
+def _offset(text: str, line: int, col: int) -> int:
+    lines = text.splitlines(keepends=True)
+    if line < 1 or line > len(lines) + 1:
+        raise EditError(f"edit location line {line} is outside the file")
+    return sum(len(x) for x in lines[: line - 1]) + max(col - 1, 0)
+
+
+def _anchor_line(path: str, lines: list[str], line: int, anchor: str | None) -> int:
+    """The line to insert after: `line`, or, when earlier fixes moved it, the nearest line holding `anchor`."""
+    if not anchor or (0 < line <= len(lines) and anchor in lines[line - 1]):
+        return line
+    hits = [i + 1 for i, text in enumerate(lines) if anchor in text]
+    if not hits:
+        raise EditError(f"line to insert after not found: {anchor!r}", path, line)
+    return min(hits, key=lambda i: (abs(i - line), i))
+
+
+def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
+    """The rules' replace-code / insert-code edits, applied bottom-up, then checked to parse."""
+    spans = []
+    for e in edits:
+        loc = e.location
+        if loc is None:
+            raise EditError(f"{e.kind} edit without a location", path)
+        if e.kind == "replace-code":
+            start = _offset(text, loc.line, loc.column)
+            end_line = loc.end_line or loc.line
+            if loc.end_column is not None:
+                end = _offset(text, end_line, loc.end_column)
+            else:
+                end = start + len(str(e.old)) if e.old is not None else _offset(text, end_line + 1, 1) - 1
+            if e.old is not None and text[start:end] != str(e.old):
+                # tolerate an inclusive end column, else find the old text on the line
+                if text[start : end + 1] == str(e.old):
+                    end += 1
+                else:
+                    ls = _offset(text, loc.line, 1)
+                    idx = text.find(str(e.old), ls)
+                    if idx < 0:
+                        if str(e.new) and str(e.new) in text[ls : ls + 400]:
+                            continue  # already applied
+                        raise EditError(f"text to replace not found: {e.old!r}", path, loc.line)
+                    start, end = idx, idx + len(str(e.old))
+            spans.append((start, end, str(e.new)))
+        elif e.kind == "insert-code":
+            lines = text.splitlines(keepends=True)
+            line_no = _anchor_line(path, lines, loc.line, e.old)
+            loc = Location(loc.file, line_no, 1)
+            cur = lines[loc.line - 1] if loc.line - 1 < len(lines) else ""
+            indent = cur[: len(cur) - len(cur.lstrip())]
+            new_lines = "".join(indent + ln + "\n" for ln in str(e.new).splitlines())
+            if new_lines.strip() and new_lines.strip() in text:
+                continue  # idempotent
+            at = _offset(text, loc.line + 1, 1) if loc.line < len(lines) else len(text)
+            if at == len(text) and text and not text.endswith("\n"):
+                new_lines = "\n" + new_lines
+            spans.append((at, at, new_lines))
+    for start, end, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
+        text = text[:start] + new + text[end:]
+    parse_cst(path, text)
+    return text
+
+
+def apply_transforms(path: str, text: str, edits: list[Edit]) -> str:
+    module = parse_cst(path, text)
+    for e in edits:
+        fn = TRANSFORMS.get(e.target or "")
+        if fn is None:
+            raise EditError(f"unknown code transform {e.target!r}", path)
+        try:
+            module = fn(module, dict(e.new or {}))
+        except EditError as exc:
+            if exc.file is None:
+                exc.file = path
+            raise
+    return module.code

@@ -1,0 +1,299 @@
+"""GAN losses: BCE calls, and per function the D step vs the G step (undetached fakes, saturating losses)."""
+from __future__ import annotations
+
+import ast
+
+from ganlint.reading.astwalk import walk
+from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
+from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
+
+_LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
+_D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
+_G_TOKENS = {"g", "gen", "generator", "netg"}
+
+
+def is_d_loss_name(name: str) -> bool:
+    toks = tokens(name)
+    return bool(set(toks) & _D_TOKENS) and bool(set(toks) & _LOSS_TOKENS | {"lossd", "errd", "dloss"} & set(toks))
+
+
+def is_g_loss_name(name: str) -> bool:
+    toks = set(tokens(name))
+    return bool(toks & _G_TOKENS) and bool(toks & _LOSS_TOKENS)
+
+
+def _saturating_arg(r, fn, lc: ast.Call) -> tuple[ast.Call | None, str]:
+    """log(1 - D(x)), log1p(-D(x)) -> (D(x), "saturating"); log(D(x)) -> (D(x), "nonsaturating").
+
+    D(x) may be held in a name first: `prob = D(G(z)); torch.mean(torch.log(1. - prob))`."""
+    inner = lc.args[0] if lc.args else lc.func.value
+    dcall = None
+    if last(call_name(lc)) == "log1p":
+        if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
+            dcall = inner.operand
+    elif isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub) and literal(inner.left)[1] in (1, 1.0) \
+            and literal(inner.left)[0]:
+        dcall = inner.right
+    form = "saturating"
+    if dcall is None:
+        dcall, form = inner, "nonsaturating"
+    line = lc.lineno
+    for _ in range(4):
+        if isinstance(dcall, ast.Call) and isinstance(dcall.func, ast.Attribute) and dcall.func.attr in ("view", "squeeze", "reshape", "mean"):
+            dcall = dcall.func.value
+        elif isinstance(dcall, ast.Name):
+            prev = fn.value_before(dcall.id, line)
+            if prev is None or prev[0] is None:
+                break
+            dcall, line = prev[0], prev[2]
+        else:
+            break
+    ok = isinstance(dcall, ast.Call) and dcall.args and r.role_of_callee(dcall) == "critic"
+    return (dcall, form) if ok else (None, form)
+
+
+def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    if ln in ("BCELoss", "binary_cross_entropy"):
+        r.f.losses.append(LossCall("bce", r.src.loc(n), r.src.seg(n)))
+    elif ln in ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits"):
+        r.f.losses.append(LossCall("bce_logits", r.src.loc(n), r.src.seg(n)))
+    return False
+
+
+def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tuple[str | None, ast.AST | None]:
+    """None (not a generated batch), "live" (G(z) carrying gradients) or "detached"."""
+    if depth > 8 or node is None:
+        return None, None
+    if isinstance(node, ast.Attribute) and node.attr == "data":  # G(z).data: outside the graph
+        st, where = fake_state(r, fn, node.value, line, ng, depth + 1)
+        return ("detached", where) if st else (None, None)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr in ("detach", "detach_"):
+            st, where = fake_state(r, fn, node.func.value, line, ng, depth + 1)
+            return ("detached", where) if st else (None, None)
+        if node.func.attr in ("view", "reshape", "squeeze", "unsqueeze", "to", "float", "requires_grad_", "cuda",
+                              "contiguous", "clone"):
+            return fake_state(r, fn, node.func.value, line, ng, depth + 1)
+    if isinstance(node, ast.Call) and (r.role_of_callee(node) in ("generator", "decoder") or _helper_returns_fake(r, node)
+                                       or last(call_name(node)) == "decode"):
+        # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
+        return ("detached" if ng else "live"), node
+    if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
+        # torch.cat([fake, c], 1), torch.tanh(fake), self._apply_activate(fake): still G's output
+        first = node.args[0]
+        parts = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
+        for part in parts:
+            st, where = fake_state(r, fn, part, line, ng, depth + 1)
+            if st:
+                return st, where
+        return None, None
+    if isinstance(node, ast.Name):
+        prev = fn.value_before(node.id, line)
+        if prev is None or prev[0] is None:
+            return None, None
+        val, png, pln = prev
+        st, where = fake_state(r, fn, val, pln, png, depth + 1)
+        if st == "live" and png:
+            st = "detached"
+        return st, where
+    return None, None
+
+
+_GRAPH_KEEPING = {"cat", "stack", "concat", "concatenate", "tanh", "sigmoid", "softmax", "gumbel_softmax",
+                  "interpolate", "flatten", "clamp", "hardtanh", "relu"}
+
+
+def _keeps_graph(call: ast.Call) -> bool:
+    name = last(call_name(call)) if call_name(call) else (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+    return name in _GRAPH_KEEPING or "activ" in name.lower()
+
+
+def _helper_returns_fake(r, call: ast.Call) -> bool:
+    """sample(z) where `def sample(z): return G(z)` (a module function or a method of this class)."""
+    name = last(call_name(call))
+    helper = r.all_funcs.get(name) if name else None
+    return bool(helper is not None and helper.returns_fake)
+
+
+def _optimizer_role(r, name: str) -> str | None:
+    for o in r.f.optimizers:
+        if o.var == name:
+            if o.role:
+                return o.role
+            break
+    return role_from_name(name.rsplit(".", 1)[-1])
+
+
+def _step_losses(r, fn) -> tuple[set[int], set[int]]:
+    """Statements (ids) computing a loss whose backward() is followed by the critic's optimizer step, and
+    those followed by the generator's.
+
+    `loss.backward(); opt_d.step()` makes `loss` (and every statement it was computed from in this
+    function, back to the last assignment of each name) the D step's, whatever it is called; the
+    optimizer's role comes from what it optimises or from its name (opt_d, optimizerD, D_solver)."""
+    by_name: dict[str, list[ast.stmt]] = {}
+    for st, targets, _ng in fn.stmts:
+        for t in targets:
+            if t:
+                by_name.setdefault(t, []).append(st)
+    steps = {"critic": set(), "generator": set()}
+    pending: list[tuple[str, int]] = []  # backward-ed names waiting for their optimizer step
+    for st, _targets, _ng in fn.stmts:
+        value = getattr(st, "value", None)
+        if not isinstance(st, ast.Expr) or not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+            continue
+        attr, recv = value.func.attr, value.func.value
+        if attr == "backward":
+            if isinstance(recv, ast.Call) and recv.args:  # scaler.scale(loss).backward()
+                recv = recv.args[0]
+            name = recv.id if isinstance(recv, ast.Name) else dotted(recv)
+            if name:
+                pending.append((name, st.lineno))
+        elif attr == "step" and not value.args and pending:
+            opt = dotted(recv)
+            role = _optimizer_role(r, opt) if opt else None
+            if role in steps:
+                for name, line in pending:
+                    _mark(by_name, name, line, steps[role])
+            pending = []
+    return steps["critic"] - steps["generator"], steps["generator"] - steps["critic"]
+
+
+def _mark(by_name: dict[str, list[ast.stmt]], name: str, line: int, out: set[int]) -> None:
+    work = [(name, line)]
+    for _ in range(200):  # bounded: a loss is a handful of statements
+        if not work:
+            return
+        name, line = work.pop()
+        before = [st for st in by_name.get(name, ()) if st.lineno < line]
+        if not before or id(before[-1]) in out:
+            continue
+        st = before[-1]
+        out.add(id(st))
+        work.extend((n, st.lineno) for n in names_in(st.value) if n in by_name)
+
+
+def _imports_torch(tree: ast.Module | None) -> bool:
+    for node in walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
+            return True
+    return False
+
+
+def _alone(value: ast.AST, lc: ast.Call) -> bool:
+    """log(1 - D(G(z))) is the loss itself (averaged, summed, scaled), not a part of another form such as
+    BGAN's (log D - log(1 - D))^2."""
+    path: list[ast.AST] = []
+
+    def find(node: ast.AST) -> bool:
+        if node is lc:
+            return True
+        for child in ast.iter_child_nodes(node):
+            if find(child):
+                path.append(node)
+                return True
+        return False
+
+    if not find(value):
+        return False
+    for node in path:
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                return False
+            if isinstance(node.op, ast.Sub) and any(
+                    isinstance(m, ast.Call) and m is not lc and last(call_name(m)) in ("log", "log1p") for m in walk(node)):
+                return False
+    return True
+
+
+def end_function(r, fn) -> None:
+    _steps(r, fn)
+    if fn.name == "<module>" and not _imports_torch(r.module_tree):
+        r.f.undetached_fakes.clear()  # TensorFlow's minimize(var_list=...) never reaches the generator
+
+
+def _steps(r, fn) -> None:
+    for st, _targets, ng in fn.stmts:  # a helper that returns G(z): sample(z) is a generated batch too
+        if isinstance(st, ast.Return) and st.value is not None and not ng:
+            if fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
+                fn.returns_fake = True
+    if not fn.has_critic_call:
+        return
+    d_step, g_step = _step_losses(r, fn)
+    tags: dict[str, dict] = {}
+    saturating: list[tuple[list[str], LossCall]] = []
+    reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
+    for st, targets, ng in fn.stmts:
+        value = st.value
+        if value is None:
+            continue
+        real = False
+        live: list[tuple[ast.Call, ast.AST | None]] = []
+        zeros_live = []
+        log_calls = []
+        for node in walk(value):
+            if isinstance(node, ast.Name) and node.id in tags:
+                t = tags[node.id]
+                real = real or t["real"]
+                live.extend(t["live"])
+            if not isinstance(node, ast.Call):
+                continue
+            cn = call_name(node)
+            if node.args and r.role_of_callee(node) == "critic":
+                state, where = fake_state(r, fn, node.args[0], st.lineno, ng)
+                if state is None:
+                    real = True
+                elif state == "live":
+                    live.append((node, where))
+            if len(node.args) >= 2 and isinstance(node.args[0], ast.Call) and r.role_of_callee(node.args[0]) == "critic":
+                lab = node.args[1]
+                lab_names = {x.lower() for x in names_in(lab)}
+                if node.args[0].args and any("zero" in x or x in ("fake_label", "fake_labels", "label_fake") for x in lab_names):
+                    state, where = fake_state(r, fn, node.args[0].args[0], st.lineno, ng)
+                    if state == "live":
+                        zeros_live.append((node.args[0], where))
+            if last(cn) in ("log", "log1p", "log_") or (isinstance(node.func, ast.Attribute) and node.func.attr == "log" and not node.args):
+                log_calls.append(node)
+        for t in targets:
+            if t:
+                tags[t.rsplit(".", 1)[-1] if "." not in t else t] = {"real": real, "live": list(live)}
+        if ng:
+            continue
+        short = [t.rsplit(".", 1)[-1] for t in targets if t]
+        in_g_step = id(st) in g_step
+        d_named = id(st) in d_step or (not in_g_step and any(is_d_loss_name(t) for t in short))
+        report = (zeros_live if not in_g_step else []) or (live if d_named else [])
+        for call, where in report:
+            if id(call) in reported:
+                continue
+            reported.add(id(call))
+            arg = call.args[0]
+            r.f.undetached_fakes.append(UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
+                                                       r.src.loc(where) if where is not None else None))
+        # saturating generator loss: log(1 - D(G(z)))
+        if d_named or real:
+            continue
+        for lc in log_calls:
+            dcall, form = _saturating_arg(r, fn, lc)
+            if dcall is None:
+                continue
+            if form == "nonsaturating":
+                if fake_state(r, fn, dcall.args[0], st.lineno, ng)[0] == "live":
+                    r.f.losses.append(LossCall("nonsaturating", r.src.loc(lc), r.src.seg(lc)))
+                continue
+            if fake_state(r, fn, dcall.args[0], st.lineno, ng)[0] == "live" and _alone(value, lc):
+                saturating.append((targets, LossCall("saturating", r.src.loc(lc), r.src.seg(lc), r.src.seg(dcall))))
+
+    if saturating:
+        # a term that flows into the discriminator's loss is the D step's log(1 - D(G(z))), not G's loss
+        d_vars: set[str] = {t for st, targets, _ng in fn.stmts if id(st) in d_step for t in targets}
+        for st, targets, _ng in reversed(fn.stmts):
+            if st.value is None:
+                continue
+            if any(is_d_loss_name(t.rsplit(".", 1)[-1]) for t in targets if t) or set(targets) & d_vars:
+                d_vars |= names_in(st.value)
+        for targets, loss in saturating:
+            if not set(targets) & d_vars:
+                r.f.losses.append(loss)

@@ -1,0 +1,173 @@
+"""Optimizers, schedulers and warm-ups, gradient and weight clipping, backward/step calls, constructions."""
+from __future__ import annotations
+
+import ast
+
+from ganlint.reading.astwalk import walk
+from ganlint.reading.code.astutil import call_name, dotted, last
+from ganlint.reading.code.facts import Construction, GradClip, Marker, Optimizer, WeightClip, role_from_name
+from ganlint.reading.code.networks import TORCH_LAYERS
+
+OPTIMIZERS = {"Adam", "AdamW", "RMSprop", "SGD", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "SparseAdam",
+              "LBFGS", "ASGD", "Rprop", "Lion", "Adafactor"}
+OPT_POSITIONAL = {
+    "Adam": ("lr", "betas", "eps", "weight_decay"), "AdamW": ("lr", "betas", "eps", "weight_decay"),
+    "RMSprop": ("lr", "alpha", "eps", "weight_decay", "momentum"), "SGD": ("lr", "momentum"),
+}
+SCHEDULERS = {
+    "LambdaLR", "LinearLR", "OneCycleLR", "CosineAnnealingLR", "StepLR", "MultiStepLR", "ExponentialLR",
+    "CosineAnnealingWarmRestarts", "SequentialLR", "ReduceLROnPlateau", "CyclicLR", "ChainedScheduler",
+    "PolynomialLR", "ConstantLR", "MultiplicativeLR", "get_linear_schedule_with_warmup",
+    "get_cosine_schedule_with_warmup", "get_constant_schedule_with_warmup", "LinearWarmupCosineAnnealingLR",
+    "GradualWarmupScheduler", "create_lr_scheduler_with_warmup",
+}
+
+
+def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    f = r.f
+    if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
+        _optimizer(r, n, ln, tname)
+        return True
+    if ln in SCHEDULERS:
+        f.schedulers.append(Marker("scheduler", r.src.loc(n), ln))
+    elif ln and ("warmup" in ln.lower() or "warm_up" in ln.lower()):
+        f.schedulers.append(Marker("warmup", r.src.loc(n), ln))
+    if ln in ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"):
+        node = n.args[1] if len(n.args) > 1 else None
+        for kw in n.keywords:
+            if kw.arg in ("max_norm", "clip_value"):
+                node = kw.value
+        f.grad_clips.append(GradClip("value" if "value" in ln else "norm", r.src.loc(n),
+                                     r.src.arg(node) if node is not None else None))
+    elif "clip_grad" in ln.lower() or "clip_gradient" in ln.lower():  # a hand-written clip_grad(params, opt)
+        f.grad_clips.append(GradClip("custom", r.src.loc(n), None))
+    elif ln == "Trainer":
+        for kw in n.keywords:
+            if kw.arg == "gradient_clip_val":
+                f.grad_clips.append(GradClip("trainer", r.src.loc(n), r.src.arg(kw.value)))
+    if isinstance(n.func, ast.Attribute) and n.func.attr in ("clamp_", "clip_"):
+        recv = n.func.value
+        if isinstance(recv, ast.Attribute) and recv.attr == "data":
+            recv = recv.value
+        if is_param_loop_var(r, recv):
+            f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n)))
+    if isinstance(n.func, ast.Attribute):
+        if n.func.attr == "backward":
+            f.backward_calls.append(Marker("backward", r.src.loc(n), r.src.seg(n), r.scope()))
+        elif n.func.attr == "step" and not n.args and "opt" in (dotted(n.func.value) or "").lower():
+            f.optimizer_steps.append(Marker("step", r.src.loc(n), r.src.seg(n), r.scope()))
+    return False
+
+
+def on_call_late(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    """Constructions of user classes (linking code to config): MLPGenerator(cfg["nn_gen"])."""
+    if name and ln[:1].isupper() and ln not in TORCH_LAYERS and name not in r.var_class \
+            and not name.startswith(("torch.", "nn.", "optim.")):
+        refs = [r.src.config_ref(a) for a in n.args]
+        kws = {k.arg: r.src.config_ref(k.value) for k in n.keywords if k.arg}
+        if tname or any(refs) or any(kws.values()):
+            r.f.constructions.append(Construction(ln, r.src.loc(n), tname, refs, kws))
+    return False
+
+
+def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stmt) -> None:
+    # lr set by hand: g['lr'] = base * scale
+    if isinstance(target, ast.Subscript):
+        sl = target.slice
+        if isinstance(sl, ast.Constant) and sl.value == "lr":
+            # the enclosing conditions travel along: `if step < warmup_iters:` says what the assignment is
+            r.f.schedulers.append(Marker("lr-assign", r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
+    if isinstance(target, ast.Attribute) and target.attr == "data" and isinstance(value, ast.Call):
+        if last(call_name(value)) in ("clamp", "clip") and is_param_loop_var(r, target.value):
+            r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st)))
+
+
+def is_param_loop_var(r, node: ast.AST) -> bool:
+    if not isinstance(node, ast.Name):
+        return False
+    for names, it in reversed(r.loops):
+        if node.id in names:
+            return "parameters" in (dotted(getattr(it, "func", None)) or "") or any(
+                isinstance(c, ast.Call) and last(call_name(c)) in ("parameters", "named_parameters")
+                for c in walk(it))
+    return False
+
+
+def _clip_arg(r, call: ast.Call):
+    node = call.args[-1] if call.args else None
+    for kw in call.keywords:
+        if kw.arg in ("max",):
+            node = kw.value
+    return r.src.arg(node) if node is not None else None
+
+
+def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
+    params = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "params"), None)
+    net_vars = _param_owners(params)
+    net_var = net_vars[0] if net_vars else None
+    kwargs = {}
+    for name, a in zip(OPT_POSITIONAL.get(cls, ("lr",)), n.args[1:]):
+        kwargs[name] = r.src.arg(a)
+    for kw in n.keywords:
+        if kw.arg and kw.arg != "params":
+            kwargs[kw.arg] = r.src.arg(kw.value)
+    for name, arg in list(kwargs.items()):  # betas=betas, lr=lr: the literal the name was bound to
+        if not arg.has_literal and arg.ref is None and isinstance(_kw_node(n, name, cls), ast.Name):
+            bound = _bound_value(r, _kw_node(n, name, cls))
+            if bound is not None:
+                kwargs[name] = bound
+    roles = set()
+    for var in net_vars:
+        cls_name = r.var_class.get(var)
+        roles.add((role_from_name(cls_name) if cls_name else None) or role_from_name(var.rsplit(".", 1)[-1]))
+    role = roles.pop() if len(roles) == 1 else "vae" if roles == {"encoder", "decoder"} else None
+    if role is None and tname:  # G_solver = Adam(G_params): the optimizer's own name says whose it is
+        role = role_from_name(tname.rsplit(".", 1)[-1])
+        role = role if role in ("generator", "critic", "encoder", "decoder", "vae", "energy") else None
+        for var in net_vars if role in ("generator", "critic") else ():
+            r.net_roles.setdefault(var, role)  # chain(Q.parameters(), P.parameters()) in G_solver
+    if tname:
+        r.optimizer_vars.add(tname)
+    r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
+                                    net_var, role, kwargs, r.src.seg(n)))
+
+
+def _param_owners(params: ast.AST | None) -> list[str]:
+    """The networks whose parameters an optimizer gets: G.parameters(), list(enc.parameters()) +
+    list(dec.parameters()), itertools.chain(a.parameters(), b.parameters())."""
+    out: list[str] = []
+    work = [params]
+    for _ in range(12):
+        if not work:
+            break
+        p = work.pop(0)
+        if isinstance(p, ast.BinOp) and isinstance(p.op, ast.Add):
+            work += [p.left, p.right]
+        elif isinstance(p, ast.Call) and last(call_name(p)) in ("list", "chain") and p.args:
+            work += list(p.args)
+        elif isinstance(p, ast.Call) and isinstance(p.func, ast.Attribute) and p.func.attr in ("parameters", "named_parameters"):
+            var = dotted(p.func.value)
+            if var:
+                out.append(var)
+    return out
+
+
+def _kw_node(n: ast.Call, name: str, cls: str) -> ast.AST | None:
+    for kw in n.keywords:
+        if kw.arg == name:
+            return kw.value
+    names = OPT_POSITIONAL.get(cls, ("lr",))
+    if name in names and names.index(name) + 1 < len(n.args):
+        return n.args[names.index(name) + 1]
+    return None
+
+
+def _bound_value(r, node: ast.Name):
+    """The literal (or config read) a name was last bound to, in this function or at module level."""
+    for fn in (r.funcs[-1], r.funcs[0]):
+        prev = fn.value_before(node.id, node.lineno + (0 if fn is r.funcs[-1] else 10**9))
+        if prev is None or prev[0] is None:
+            continue
+        arg = r.src.arg(prev[0])
+        return arg if arg.has_literal or arg.ref is not None else None
+    return None

@@ -1,0 +1,82 @@
+"""Gradient penalties: autograd.grad calls, where they are taken, and whether they are penalties."""
+from __future__ import annotations
+
+import ast
+
+from ganlint.reading.astwalk import walk
+from ganlint.reading.code.astutil import call_name, last, literal, names_in
+from ganlint.reading.code.facts import GradCall
+
+
+def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    if name in r.grad_aliases:
+        _grad(r, n, tname)
+    return False
+
+
+def _grad(r, n: ast.Call, tname: str | None) -> None:
+    fn = r.funcs[-1]
+    cg = None
+    given = False
+    for kw in n.keywords:
+        if kw.arg == "create_graph":
+            given = True
+            ok, val = literal(kw.value)
+            cg = bool(val) if ok else True  # a variable: assume the user knows
+    inputs = n.args[1] if len(n.args) > 1 else next((k.value for k in n.keywords if k.arg == "inputs"), None)
+    if isinstance(inputs, (ast.List, ast.Tuple)) and inputs.elts:
+        inputs = inputs.elts[0]
+    interp = None
+    if inputs is not None:
+        interp = interpolated(fn, inputs, n.lineno + 1, 0)
+    g = GradCall(r.src.loc(n), cg, given, r.src.seg(inputs) if inputs is not None else None, interp,
+                 False, False, fn.name, r.src.seg(n))
+    r.f.grad_calls.append(g)
+    fn.grad_calls.append((g, tname))
+
+
+def interpolated(fn, node: ast.AST, line: int, depth: int) -> bool | None:
+    """True: a*x + (1-a)*fake; False: real or fake points only; None: unknown."""
+    if depth > 6:
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+            "requires_grad_", "detach", "clone", "to", "float", "view", "reshape", "cuda"):
+        return interpolated(fn, node.func.value, line, depth + 1)
+    if isinstance(node, ast.Call) and last(call_name(node)) in ("Variable", "tensor", "autograd.Variable") and node.args:
+        return interpolated(fn, node.args[0], line, depth + 1)
+    if isinstance(node, ast.Call) and last(call_name(node)) == "lerp":
+        return True
+    if isinstance(node, ast.BinOp):
+        mults = [m for m in walk(node) if isinstance(m, ast.BinOp) and isinstance(m.op, ast.Mult)]
+        return True if isinstance(node.op, ast.Add) and mults else None
+    if isinstance(node, ast.Name):
+        low = node.id.lower()
+        if any(w in low for w in ("interp", "hat", "mix", "between", "inter")):
+            return True
+        prev = fn.value_before(node.id, line)
+        if prev is not None and prev[0] is not None:
+            return interpolated(fn, prev[0], prev[2], depth + 1)
+        if prev is None and any(w in low for w in ("real", "fake", "data", "gen", "sample")) or low in ("x", "x_real", "x_fake"):
+            return False
+        return None
+    return None
+
+
+def end_function(r, fn) -> None:
+    if not fn.grad_calls or fn.node is None:
+        return
+    fname = fn.name.lower()
+    name_hint = any(w in fname for w in ("penalty", "gp", "lipschitz", "r1", "r2", "grad_pen"))
+    two_sided = False
+    normed: set[str] = set()
+    for node in (n for st, _t, _ng in fn.stmts for n in walk(st)):  # this function's own statements only
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and literal(node.right)[1] in (1, 1.0):
+            if any(isinstance(m, ast.Call) and last(call_name(m)) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)):
+                two_sided = True
+        if isinstance(node, ast.Call) and last(call_name(node)) in ("norm", "pow", "vector_norm", "square", "sum"):
+            normed |= names_in(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            normed |= names_in(node.left)
+    for g, tname in fn.grad_calls:
+        g.two_sided = two_sided
+        g.is_penalty = name_hint or two_sided or bool(tname and tname.rsplit(".", 1)[-1] in normed)

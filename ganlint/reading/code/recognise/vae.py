@@ -1,0 +1,241 @@
+"""VAE facts: exp of a log-variance and its clamps, KL terms and their weights, KL annealing, reparameterisation."""
+from __future__ import annotations
+
+import ast
+import re
+
+from ganlint.reading.astwalk import walk
+from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
+from ganlint.reading.code.facts import ExpUse, KLWeight, Marker, norm_var
+
+_LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$")
+_KL_VAR = re.compile(r"^(loss)?(kl|kld|kldiv|kldivergence|kldloss|klloss|klterm|kldterm|latentloss)(loss)?$")
+_ANNEAL_WORDS = ("step", "epoch", "iter", "anneal", "warm", "cycl", "schedul", "progress", "ramp")
+_CLAMPS = ("clamp", "clip", "clamp_", "clip_")
+
+
+def is_logvar(name: str | None) -> bool:
+    return bool(name) and bool(_LOGVAR.search(norm_var(name)))
+
+
+def base_name(node: ast.AST) -> str | None:
+    """log_var -> log_var; self.log_var -> log_var; self.log_var(h) -> log_var; 0.5 * log_var -> log_var."""
+    for _ in range(6):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+            ln, rn = literal(node.left)[0], literal(node.right)[0]
+            node = node.right if ln else node.left if rn else node
+            if not (ln or rn):
+                return None
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "mul", "div", "mul_", "div_", *_CLAMPS):
+            node = node.func.value
+            continue
+        if isinstance(node, ast.Call) and last(dotted(node.func)) in ("clamp", "clip") and node.args:
+            node = node.args[0]
+            continue
+        break
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call):
+        return last(dotted(node.func))
+    return None
+
+
+def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    f = r.f
+    if ln in ("kl_divergence", "kl_div", "exp", "exp_"):
+        r.funcs[-1].has_kl_expr = True
+    if ln in (*_CLAMPS, "hardtanh"):
+        method_on_tensor = isinstance(n.func, ast.Attribute) and n.func.attr in _CLAMPS \
+            and dotted(n.func.value) not in ("torch", "np", "numpy")
+        arg = n.args[0] if (n.args and not method_on_tensor) else (n.func.value if isinstance(n.func, ast.Attribute) else None)
+        if arg is not None:
+            b = base_name(arg)
+            if is_logvar(b):
+                f.clamped_logvars.add(norm_var(b))
+            for m in walk(arg):
+                if isinstance(m, ast.Call) and last(call_name(m)) in ("exp", "exp_"):
+                    r.clamped_exp.add(id(m))
+    if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (isinstance(n.func, ast.Attribute) and not n.args)):
+        arg = n.args[0] if n.args else n.func.value
+        b = base_name(arg)
+        stmt = r.current_stmt
+        if is_logvar(b) or (b and stmt is not None and _logvar_by_use(stmt, n, b)):
+            if stmt is not None and _only_a_statistic(stmt, n):
+                return False  # logvar.exp().mean(0).data logged for a plot: neither KL nor sampling
+            inline = id(n) in r.clamped_exp or any(
+                isinstance(m, ast.Call) and last(call_name(m)) in _CLAMPS for m in walk(arg))
+            var_node = arg
+            for m in walk(arg):
+                if isinstance(m, (ast.Name, ast.Attribute)) and (m.id if isinstance(m, ast.Name) else m.attr) == b:
+                    var_node = m
+                    break
+            f.logvar_exps.append(ExpUse(b, r.src.loc(n), r.src.loc(var_node), inline, r.src.seg(n), r.scope()))
+    if isinstance(n.func, ast.Attribute) and n.func.attr == "rsample":
+        f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
+    return False
+
+
+_MU = ("mu", "mean", "z_mu", "z_mean", "m", "loc")
+
+
+def _mu_like(name: str) -> bool:
+    low = name.lower()
+    return low.startswith("mu") or low.endswith("_mu") or low in _MU or low.endswith("_mean")
+
+
+def _logvar_by_use(stmt: ast.stmt, exp_call: ast.Call, name: str) -> bool:
+    """`name` is a log-variance by what the statement does with it, whatever it is called (z_var, std):
+
+    - the Gaussian KL: exp(v) together with v itself and mu squared, `exp(z_var) + z_mu**2 - 1. - z_var`;
+    - a reparameterisation: mu + exp(0.5 * v) * eps."""
+    value = getattr(stmt, "value", None)
+    if value is None:
+        return False
+    inside = {id(m) for m in walk(exp_call)}
+    outside_v = any(isinstance(m, ast.Name) and m.id == name and id(m) not in inside for m in walk(value))
+    squared_mu = any(
+        (isinstance(m, ast.BinOp) and isinstance(m.op, ast.Pow) and isinstance(m.left, (ast.Name, ast.Attribute))
+         and _mu_like(m.left.id if isinstance(m.left, ast.Name) else m.left.attr))
+        or (isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr in ("pow", "square")
+            and isinstance(m.func.value, ast.Name) and _mu_like(m.func.value.id))
+        for m in walk(value))
+    if outside_v and squared_mu:
+        return True
+    for m in walk(value):  # mu + exp(0.5 * v) * eps
+        if isinstance(m, ast.BinOp) and isinstance(m.op, ast.Add):
+            for prod, other in ((m.left, m.right), (m.right, m.left)):
+                if isinstance(prod, ast.BinOp) and isinstance(prod.op, ast.Mult) and id(exp_call) in {id(x) for x in walk(prod)} \
+                        and any(_mu_like(x) for x in names_in(other)) \
+                        and any("eps" in x.lower() or x in ("randn", "randn_like", "normal") for x in names_in(prod)):
+                    return True
+    return False
+
+
+def _only_a_statistic(stmt: ast.stmt, exp_call: ast.Call) -> bool:
+    """The exp's value only leaves the graph: `.data`, `.item()`, `.cpu()`, `.numpy()`, `.tolist()`."""
+    value = getattr(stmt, "value", None)
+    if value is None:
+        return False
+    for m in walk(value):
+        node = m.value if isinstance(m, ast.Attribute) and m.attr == "data" else \
+            m.func.value if isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr in (
+                "item", "cpu", "numpy", "tolist") else None
+        if node is not None and id(exp_call) in {id(x) for x in walk(node)}:
+            return True
+    return False
+
+
+def on_binop(r, n: ast.BinOp) -> None:
+    if not isinstance(n.op, ast.Add):
+        return
+    # mu + std * eps
+    for m, other in ((n.left, n.right), (n.right, n.left)):
+        if not (isinstance(m, ast.BinOp) and isinstance(m.op, ast.Mult)):
+            continue
+        if not any(x.lower().startswith("mu") or x.lower() in ("mean", "z_mean", "loc", "z_mu", "m") for x in names_in(other)):
+            continue
+        if any(isinstance(c, ast.Call) and last(call_name(c)) in ("randn_like", "randn", "normal_", "normal")
+               for c in walk(m)) or any("eps" in x.lower() for x in names_in(m)):
+            r.f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
+
+
+def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stmt) -> None:
+    if not tname:
+        return
+    short = tname.rsplit(".", 1)[-1]
+    # clamps on a log-variance: log_var = torch.clamp(..., -10, 10)
+    if is_logvar(short) and isinstance(value, ast.Call) and last(call_name(value)) in (
+            *_CLAMPS, "tanh", "softplus", "hardtanh"):
+        r.f.clamped_logvars.add(norm_var(short))
+    # annealed KL weights written anywhere: self.beta = min(1.0, step / T)
+    low = norm_var(short)
+    computed = not isinstance(value, (ast.Name, ast.Attribute, ast.Constant))  # self.anneal_rate = anneal_rate: a copy
+    weight_like = bool(set(tokens(short)) & {"w", "scale"}) or any(  # not `kl` alone: self.win_kld = viz.line(...)
+        w in low for w in ("beta", "weight", "alpha", "anneal", "coef", "lambda"))
+    if computed and weight_like and "temp" not in low and "tau" not in low and annealed(value):
+        r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
+    if _KL_VAR.match(low) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)):
+        r.funcs[-1].kl_vars.add(tname)
+        r.f.kl_terms.append(Marker("kl", r.src.loc(st), short, r.scope()))
+
+
+def _is_kl_expr(value: ast.AST) -> bool:
+    has_exp = has_mu = False
+    for n in walk(value):
+        if isinstance(n, ast.Call):
+            cn = n.func.attr if isinstance(n.func, ast.Attribute) else last(call_name(n))  # logvar.clamp(..).exp()
+            if cn in ("kl_divergence", "kl_div"):
+                return True
+            if cn in ("exp", "exp_") and is_logvar(base_name(n.args[0] if n.args else n.func.value if isinstance(n.func, ast.Attribute) else n)):
+                has_exp = True
+        if isinstance(n, (ast.Name, ast.Attribute)):
+            nm = n.id if isinstance(n, ast.Name) else n.attr
+            if nm.lower().startswith("mu") or nm.lower() in ("mean", "z_mean", "m"):
+                has_mu = True
+    return has_exp and has_mu
+
+
+def annealed(value: ast.AST | None) -> bool:
+    if value is None:
+        return False
+    for n in walk(value):
+        nm = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
+        if nm and any(w in nm.lower() for w in _ANNEAL_WORDS):
+            return True
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and any(w in n.value.lower() for w in ("anneal", "warm")):
+            return True
+    return False
+
+
+def end_function(r, fn) -> None:
+    """KL weights: the factor multiplying a KL variable in a later statement."""
+    if not fn.kl_vars:
+        return
+    kl_short = {k.rsplit(".", 1)[-1] for k in fn.kl_vars}
+    for st, targets, _ng in fn.stmts:
+        value = st.value
+        if value is None or any(t in fn.kl_vars for t in targets):
+            continue
+        for node in walk(value):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+                continue
+            for a, w in ((node.left, node.right), (node.right, node.left)):
+                an = a.id if isinstance(a, ast.Name) else a.attr if isinstance(a, ast.Attribute) else None
+                if an not in kl_short:
+                    continue
+                r.f.kl_weights.append(_kl_weight(r, fn, st, w))
+                break
+
+
+def _kl_weight(r, fn, st: ast.stmt, w: ast.AST) -> KLWeight:
+    loc = r.src.loc(st)
+    src = r.src.seg(w)
+    ref = r.src.config_ref(w)
+    if ref is not None:
+        return KLWeight(loc, src, False, ref=ref)
+    ok, val = literal(w)
+    if ok and isinstance(val, (int, float)):
+        return KLWeight(loc, src, False, literal=float(val))
+    is_annealed = annealed(w)
+    attr = None
+    if isinstance(w, (ast.Name, ast.Attribute)):
+        key = w.id if isinstance(w, ast.Name) else dotted(w)
+        prev = fn.value_before(key or "", st.lineno) if key else None
+        if prev is not None and prev[0] is not None:
+            pv = prev[0]
+            is_annealed = is_annealed or annealed(pv)
+            if not is_annealed:
+                r2 = r.src.config_ref(pv)
+                if r2 is not None:
+                    return KLWeight(loc, src, False, ref=r2)
+                ok, val = literal(pv)
+                if ok and isinstance(val, (int, float)):
+                    return KLWeight(loc, src, False, literal=float(val))
+        attr = (w.id if isinstance(w, ast.Name) else w.attr)
+    elif isinstance(w, ast.Call):
+        is_annealed = is_annealed or any(x in (call_name(w) or "").lower() for x in ("anneal", "schedul", "beta", "weight", "kl"))
+    return KLWeight(loc, src, is_annealed, attr=attr)
