@@ -89,7 +89,7 @@ class NCriticLow(SettingRangeRule):
                 ),
             },
             "a critic loop over a flag with an unusual name",
-        ),
+            fixed=[("parser.add_argument('--d_iters', type=int, default=2)  # expect\n", "parser.add_argument('--d_iters', type=int, default=5)  # expect\n")]),
         Example(
             {
                 "config.yaml": "lambda_gp: 10\n",
@@ -106,7 +106,7 @@ class NCriticLow(SettingRangeRule):
                 ),
             },
             "one critic update per generator step, written as a loop",
-        ),
+            fixed=[('        for _ in range(1):  # expect\n', '        for _ in range(5):  # expect\n')]),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),

@@ -100,7 +100,7 @@ class SaturatingGeneratorLoss(Rule):
                 ),
             },
             "a module-level script: D's probability held in a name, torch.mean(torch.log(1. - prob))",
-        ),
+            fixed=[('    G_loss = torch.mean(torch.log(1. - p_fake))  # expect\n', '    G_loss = torch.mean(-torch.log(D(fakes)))  # expect\n')]),
     ]
     good = [
         Example(

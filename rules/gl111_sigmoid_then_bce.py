@@ -93,7 +93,7 @@ class SigmoidThenBce(Rule):
                 sb.location,
                 related=[sb.bce_location],
                 fix=Fix("drop the sigmoid and use binary_cross_entropy_with_logits", edits),
-                evidence={"network": sb.network},
+                evidence={"network": sb.network, "call_site": True},
             )
 
     bad = [
@@ -153,7 +153,7 @@ class SigmoidThenBce(Rule):
                 ),
             },
             "a weights-as-tensors script: the discriminator is a function returning torch.sigmoid",
-        ),
+            fixed=[('    loss = F.binary_cross_entropy(d_real, torch.ones_like(d_real))\n', '    loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))\n'), ('    out = torch.sigmoid(h @ V2)  # expect\n', '    out = (h @ V2)  # expect\n')]),
         Example(
             {
                 "step.py": (
@@ -166,7 +166,7 @@ class SigmoidThenBce(Rule):
                 ),
             },
             "sigmoid applied to the discriminator's logits before nn.BCELoss",
-        ),
+            fixed=[]),
         Example(
             {
                 "gan_script.py": (
@@ -247,8 +247,15 @@ class SigmoidThenBce(Rule):
         from ganlint.fix.edits.code import logits_safe
         from ganlint.fix.edits.py_doc import parse_cst
 
-        classes = sorted({f.evidence["network"] for f in findings if f.evidence.get("network")})
         from ganlint.fix.edits.code import instances
+        from ganlint.fix.project import refused
+
+        if any(f.evidence.get("call_site") and not (f.fix and f.fix.edits) for f in findings):
+            # the transform would swap the criterion and leave the caller's sigmoid: a double sigmoid
+            return [refused("drop the sigmoid and use BCEWithLogitsLoss",
+                            "the sigmoid is applied where the discriminator is called and the BCELoss criterion "
+                            "is made elsewhere: both halves change together, by hand")]
+        classes = sorted({f.evidence["network"] for f in findings if f.evidence.get("network")})
 
         safe, seen = True, False
         for file in project.code_files:

@@ -75,7 +75,7 @@ class GanLearningRateHigh(SettingRangeRule):
                          "optG = torch.optim.Adam(netG.parameters(), betas=(0.5, 0.999))  # expect\n"
                          "optD = torch.optim.Adam(netD.parameters(), 2e-4, (0.5, 0.999))\n"},
             "Adam with no lr trains at torch's default 1e-3",
-        ),
+            fixed=[('optG = torch.optim.Adam(netG.parameters(), betas=(0.5, 0.999))  # expect\n', 'optG = torch.optim.Adam(netG.parameters(), betas=(0.5, 0.999), lr=0.0002)  # expect\n')]),
         Example(
             {"model.py": _MODEL,
              "train.py": "import torch\nfrom model import Discriminator, Generator\n"
@@ -84,7 +84,7 @@ class GanLearningRateHigh(SettingRangeRule):
                          "opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n"
                          "opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.5, 0.999))\n"},
             "the literal in the call is what trains, whatever the constant says",
-        ),
+            fixed=[('opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))  # expect\n', 'opt_g = torch.optim.Adam(G.parameters(), lr=0.0002, betas=(0.5, 0.999))  # expect\n')]),
     ]
     good = [
         Example({"config.yaml": "gan_mode: vanilla\nlr: 0.0002\n"}, "the DCGAN rate"),

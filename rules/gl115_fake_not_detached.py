@@ -44,7 +44,7 @@ class FakeNotDetached(Rule):
                 u.location,
                 related=[u.generated_at] if u.generated_at else [],
                 fix=Fix(f"detach {u.fake_src} in the discriminator step", [edit]),
-                evidence={"fake": u.fake_src},
+                evidence={"fake": u.fake_src, "d_losses": list(u.d_losses)},
             )
 
     bad = [
@@ -103,7 +103,7 @@ class FakeNotDetached(Rule):
                 ),
             },
             "a script with unrevealing names: the loss is the D step's because d_opt steps after its backward",
-        ),
+            fixed=[('    out_real, out_fake = D(batch), D(sample)  # expect\n', '    out_real, out_fake = D(batch), D(sample.detach())  # expect\n')]),
         Example(
             {
                 "vaegan.py": (
@@ -119,7 +119,7 @@ class FakeNotDetached(Rule):
                 ),
             },
             "a VAE-GAN: the decoder's reconstruction is the fake of the discriminator step",
-        ),
+            fixed=[('    d_real, d_fake = netD(x), netD(x_tilde)  # expect\n', '    d_real, d_fake = netD(x), netD(x_tilde.detach())  # expect\n')]),
     ]
     good = [
         Example(
@@ -196,7 +196,8 @@ class FakeNotDetached(Rule):
             if f.fix is None or not f.fix.edits:
                 continue
             fake = f.evidence.get("fake", "fake")
-            why = _why_not_detach(project.texts.get(f.location.file, ""), f.location.line, fake)
+            why = _why_not_detach(project.texts.get(f.location.file, ""), f.location.line, fake,
+                                  set(f.evidence.get("d_losses", ())))
             out.append(refused(f.fix.message, why) if why else f.fix)
         return out
 
@@ -224,7 +225,7 @@ def _targets(stmt: ast.stmt) -> set[str]:
     return out
 
 
-def _why_not_detach(text: str, line: int, fake: str) -> str | None:
+def _why_not_detach(text: str, line: int, fake: str, d_losses: set[str] = frozenset()) -> str | None:
     """Why detaching `fake` in the discriminator call on `line` would break training, or None. Follows the
     call's value through the assignments after it (in line order, in its function): a loss it reaches that
     is not the discriminator's (by its name's role) would lose the generator's gradient; an autograd.grad
@@ -235,7 +236,7 @@ def _why_not_detach(text: str, line: int, fake: str) -> str | None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return None
-    sink, grads = _flow(tree, line)
+    sink, grads = _flow(tree, line, d_losses)
     if any(fake in _names(a) for a in grads):
         return (f"the penalty differentiates the discriminator's output with respect to `{fake}` "
                 "(autograd.grad): detached, it has no graph to differentiate")
@@ -245,9 +246,10 @@ def _why_not_detach(text: str, line: int, fake: str) -> str | None:
     return None
 
 
-def _flow(tree: ast.AST, line: int) -> tuple[str | None, list[ast.AST]]:
+def _flow(tree: ast.AST, line: int, d_losses: set[str] = frozenset()) -> tuple[str | None, list[ast.AST]]:
     """(the first back-propagated or returned loss reached that is not the discriminator's, the `inputs`
-    arguments of autograd.grad calls on values reached)."""
+    arguments of autograd.grad calls on values reached). A loss is the discriminator's by its name's role or
+    because the reader saw the discriminator's optimizer step after its backward (`d_losses`)."""
     from ganlint.core.roles import role_from_name
 
     scope: ast.AST = tree
@@ -278,7 +280,15 @@ def _flow(tree: ast.AST, line: int) -> tuple[str | None, list[ast.AST]]:
                 grads.append(inputs)
         if isinstance(s, ast.Return) and s.value is not None:
             sinks += sorted(_names(s.value) & derived)
-    role = lambda name: role_from_name(name.rsplit(".", 1)[-1])  # noqa: E731
+    from ganlint.reading.code.recognise.gan import is_d_loss_name
+
+    def role(name: str) -> str | None:
+        short = name.rsplit(".", 1)[-1]
+        named = role_from_name(short)
+        if named is None and (short in d_losses or is_d_loss_name(short)):
+            return "critic"  # unrevealing name, but the discriminator's optimizer steps on it
+        return named
+
     if sinks:  # every loss it reaches must be the discriminator's (d_loss, errD, loss_critic)
         return next((x for x in sinks if role(x) != "critic"), None), grads
     return next((x for x in sorted(derived) if role(x) == "generator"), None), grads

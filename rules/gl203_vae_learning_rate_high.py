@@ -63,7 +63,8 @@ class VaeLearningRateHigh(SettingRangeRule):
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n"}, "a literal in the code",
             fixed=[("opt = torch.optim.Adam(vae.parameters(), lr=1e-3)  # expect\n", "opt = torch.optim.Adam(vae.parameters(), lr=0.0003)  # expect\n")]),
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters())  # expect\n"},
-                "Adam with no lr: torch's default 1e-3"),
+                "Adam with no lr: torch's default 1e-3",
+            fixed=[('opt = torch.optim.Adam(vae.parameters())  # expect\n', 'opt = torch.optim.Adam(vae.parameters(), lr=0.0003)  # expect\n')]),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"}, "repaired 003"),

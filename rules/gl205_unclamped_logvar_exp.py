@@ -96,7 +96,7 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "a log-variance called z_var: the Gaussian KL's exp(v) + mu^2 - 1 - v says what it is",
-        ),
+            fixed=[('    kl = torch.mean(0.5 * torch.sum(torch.exp(z_var) + z_mu**2 - 1. - z_var, 1))  # expect\n', '    kl = torch.mean(0.5 * torch.sum(torch.exp(z_var.clamp(-10, 10)) + z_mu**2 - 1. - z_var, 1))  # expect\n')]),
         Example(
             {
                 "model.py": (
@@ -109,7 +109,7 @@ class UnclampedLogvarExp(Rule):
                 ),
             },
             "a log-std called std, exponentiated in the reparameterisation",
-        ),
+            fixed=[('        return mu + torch.exp(0.5 * std) * eps  # expect\n', '        return mu + torch.exp(0.5 * std.clamp(-10, 10)) * eps  # expect\n')]),
     ]
     good = [
         Example(

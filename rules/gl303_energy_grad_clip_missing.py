@@ -115,7 +115,7 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "an energy model recognised by its Langevin sampler (the class name says nothing)",
-        ),
+            fixed=[('        loss.backward()\n', '        loss.backward()\n        torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm=0.3)\n')]),
     ]
     good = [
         Example(

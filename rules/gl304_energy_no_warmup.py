@@ -149,7 +149,7 @@ class EnergyNoWarmup(Rule):
                 ),
             },
             "a hand-written param_groups decay is no warm-up",
-        ),
+            fixed=[('            opt.step()\n', '            opt.step()\n            opt_warmup.step()\n'), ('    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n', '    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n    opt_warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.1 if s < 5000 else min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))\n')]),
     ]
     good = [
         Example(

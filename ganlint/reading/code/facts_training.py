@@ -76,6 +76,7 @@ class UndetachedFake:
     fake_src: str
     fake_location: Location  # the fake argument (for the .detach() fix)
     generated_at: Location | None = None
+    d_losses: tuple[str, ...] = ()  # names the function's discriminator step back-propagates (by its optimizer)
 
 
 @dataclass(eq=False, repr=False)

@@ -225,6 +225,8 @@ def _steps(r, fn) -> None:
     tags: dict[str, dict] = {}
     saturating: list[tuple[list[str], LossCall]] = []
     reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
+    d_names = tuple(sorted({t.rsplit(".", 1)[-1] for st, targets, _ in fn.stmts if id(st) in d_step
+                            for t in targets if t}))
     for st, targets, ng in fn.stmts:
         value = st.value
         if value is None:
@@ -271,7 +273,8 @@ def _steps(r, fn) -> None:
             reported.add(id(call))
             arg = call.args[0]
             r.f.undetached_fakes.append(UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
-                                                       r.src.loc(where) if where is not None else None))
+                                                       r.src.loc(where) if where is not None else None,
+                                                       d_names))
         # saturating generator loss: log(1 - D(G(z)))
         if d_named or real:
             continue
