@@ -40,7 +40,7 @@ class HiddenSigmoid(Rule):
     )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
-        seen: set[Location] = set()
+        seen: set = set()
         by_setting: dict[Location, tuple[Any, list, list[Location]]] = {}
         for net in facts.code.networks:
             if net.role not in ROLES:
@@ -49,8 +49,13 @@ class HiddenSigmoid(Rule):
                 if act.position != "hidden":
                     continue
                 if act.name == "Sigmoid":
-                    if act.location not in seen:
+                    # one report per sigmoid held in an attribute (`self.f = f` with f = torch.sigmoid,
+                    # applied after each hidden layer): one cause, one finding
+                    key = (net.name, (act.call_src or "").split("(")[0]) if act.via == "attribute" else None
+                    if act.location not in seen and key not in seen:
                         seen.add(act.location)
+                        if key is not None:
+                            seen.add(key)
                         yield self._code_finding(facts, net.name, net.role, act)
                 elif act.via == "by-name":
                     for s, extra in self._settings_reaching(facts, net, act):
@@ -93,8 +98,8 @@ class HiddenSigmoid(Rule):
         found: list[tuple[Any, list[Location]]] = []
         if act.by_name_key:
             s = setting_for_key(facts, act.by_name_key)
-            if s is not None:
-                found.append((s, []))
+            if s is not None:  # the call that passes the key, when the network was read with it
+                found.append((s, [net.built_at] if net.built_at is not None else []))
         elif act.by_name_param:
             links = keys_feeding(facts, net, act.by_name_param)
             for ref, cons in links:

@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.code.links import replace_code, segment, wasserstein
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -35,8 +35,8 @@ class CriticOutputSigmoid(Rule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for net in facts.code.networks_with_role("critic"):
             act = net.final_sigmoid
-            if act is None or facts.code.trains_with_bce(net.location.file):
-                continue  # a discriminator trained with BCE in its own file (DRAGAN, a DCGAN beside a WGAN)
+            if act is None or facts.code.trains_with_bce(net.location.file) or not wasserstein(facts, net):
+                continue  # BCE-trained in its own file (DRAGAN), or no WGAN training in its program
             old = segment(facts.texts, act.location)
             edits = []
             if act.via == "module" and old:

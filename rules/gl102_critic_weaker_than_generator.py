@@ -6,7 +6,9 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
-from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
+from ganlint.reading.code.links import (
+    base_width_gap, capacity_gap, comparable, keys_feeding, numeric, setting_for_key, shape_trusted,
+)
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -14,6 +16,11 @@ def _widths(value: Any) -> list[int] | None:
     if isinstance(value, (list, tuple)) and value and all(numeric(v) and v > 0 for v in value):
         return [int(v) for v in value]
     return None
+
+
+def _is_block(name: str) -> bool:
+    """GBlock / DBlockOptimized: a part of a network, not a network to compare."""
+    return "block" in name.lower()
 
 
 def _params(w: list[int]) -> int:
@@ -74,22 +81,46 @@ class CriticWeakerThanGenerator(Rule):
                         evidence={"critic": cw, "generator": gw},
                     )
             return
-        gnets = [n for n in facts.code.networks_with_role("generator") if n.hidden_widths]
-        cnets = [n for n in facts.code.networks_with_role("critic") if n.hidden_widths]
-        if len(gnets) == 1 and cnets:
-            gw = gnets[0].hidden_widths
-            for net in cnets:
-                cw = net.hidden_widths
-                if sum(cw) < ratio * sum(gw) or _params(cw) < ratio * _params(gw):
-                    loc = next((l.location for st in net.stacks for l in st.layers if l.weighted), net.location)
-                    yield self.finding(
-                        f"critic `{net.name}` hidden widths {cw} are weaker than generator `{gnets[0].name}`'s {gw}: "
-                        "its gradients are too coarse; match the generator's widths",
-                        loc,
-                        related=[gnets[0].location],
-                        fix=Fix(f"give `{net.name}` the hidden widths {gw}", []),
-                        evidence={"critic": cw, "generator": gw},
-                    )
+        yield from self._code_check(facts, ratio)
+
+    def _code_check(self, facts: ProjectFacts, ratio: float) -> Iterable[Finding]:
+        """Networks read from code, each critic against the generator of its own file (else the project's
+        only one): hidden widths when both have as many hidden layers, else parameter counts; when neither
+        is known, the base channel defaults (ndf vs ngf). Widths read with defaults a call site overrides
+        are not used."""
+        gens = [g for g in facts.code.networks_with_role("generator") if not _is_block(g.name)]
+        by_file: dict[str, list] = {}
+        for g in gens:
+            by_file.setdefault(g.location.file, []).append(g)
+        for net in facts.code.networks_with_role("critic"):
+            if _is_block(net.name):
+                continue
+            local = by_file.get(net.location.file, [])
+            pool = local if local else gens
+            if len(pool) != 1:
+                continue
+            g = pool[0]
+            verdict, loc = None, None
+            if shape_trusted(facts, net) and shape_trusted(facts, g) and comparable(net, g):
+                verdict = capacity_gap(net, g, ratio)
+            elif not net.stacks or not g.stacks or net.layer_widths is None or g.layer_widths is None:
+                gap = base_width_gap(facts, net, g, ratio)
+                if gap is not None:
+                    verdict, loc = gap
+            if verdict is None:
+                continue
+            if loc is None:
+                loc = next((l.location for st in net.stacks for l in st.layers if l.weighted),
+                           next((l.location for l in net.attr_layers.values() if l.weighted), net.location))
+            yield self.finding(
+                f"critic `{net.name}` {verdict}: its gradients are too coarse; give it at least the "
+                "generator's widths",
+                loc,
+                related=[g.location],
+                fix=Fix(f"give `{net.name}` the generator's capacity", []),
+                evidence={"critic": net.layer_widths or net.hidden_widths, "generator": g.layer_widths or g.hidden_widths,
+                          "critic_params": net.param_count, "generator_params": g.param_count},
+            )
 
     bad = [
         Example(
@@ -146,6 +177,94 @@ class CriticWeakerThanGenerator(Rule):
             "keys whose names say nothing: the roles come from the constructors in the code",
             fixed=[("config.yaml", "net_b: \"[64, 64]\"  # expect\n", "net_b: \"[256, 256]\" # expect\n")],
         ),
+        Example(
+            {
+                "gan.py": (
+                    "import argparse\nimport numpy as np\nimport torch.nn as nn\n\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--latent_dim', type=int, default=100)\n"
+                    "opt = parser.parse_args()\n"
+                    "img_shape = (1, 28, 28)\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        def block(n_in, n_out, normalize=True):\n"
+                    "            layers = [nn.Linear(n_in, n_out)]\n"
+                    "            if normalize:\n"
+                    "                layers.append(nn.BatchNorm1d(n_out))\n"
+                    "            layers.append(nn.LeakyReLU(0.2))\n"
+                    "            return layers\n"
+                    "        self.model = nn.Sequential(*block(opt.latent_dim, 128, normalize=False), *block(128, 512),\n"
+                    "                                   nn.Linear(512, int(np.prod(img_shape))), nn.Tanh())\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.model = nn.Sequential(nn.Linear(int(np.prod(img_shape)), 64), nn.LeakyReLU(0.2),  # expect\n"
+                    "                                   nn.Linear(64, 1))\n"
+                ),
+            },
+            "layers built by a nested helper, sizes from argparse defaults: 0.05M parameters against 0.48M",
+            fixed=[],  # the code's widths are the user's to change: shown, not rewritten
+        ),
+        Example(
+            {
+                "dcgan.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self, nz=100, ngf=64):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 2, 3, 4, 2, 1), nn.Tanh())\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self, ndf=16):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf * 2, 1, 4, 1, 0))\n\n"
+                    "netG, netD = Generator(), Discriminator()\n"
+                ),
+            },
+            "conv channels from constructor defaults: ndf=16 against ngf=64 at the same depth",
+            fixed=[],  # the code's widths are the user's to change: shown, not rewritten
+        ),
+        Example(
+            {
+                "nets/sngan_32.py": (
+                    "import torch.nn as nn\n"
+                    "from nets.blocks import DBlock, GBlock\nfrom nets import base\n\n"
+                    "class Generator32(base.BaseGenerator):\n"
+                    "    def __init__(self, nz=128, ngf=256):\n"
+                    "        super().__init__(nz=nz, ngf=ngf)\n"
+                    "        self.l1 = nn.Linear(nz, 16 * ngf)\n"
+                    "        self.block2 = GBlock(ngf, ngf, upsample=True)\n"
+                    "        self.c3 = nn.Conv2d(ngf, 3, 3, 1, padding=1)\n\n"
+                    "class Discriminator32(base.BaseDiscriminator):\n"
+                    "    def __init__(self, ndf=64):  # expect\n"
+                    "        super().__init__(ndf=ndf)\n"
+                    "        self.block1 = DBlock(3, ndf)\n"
+                    "        self.l5 = nn.Linear(ndf, 1)\n"
+                ),
+                "nets/sngan_48.py": (
+                    "import torch.nn as nn\n"
+                    "from nets.blocks import DBlock, GBlock\nfrom nets import base\n\n"
+                    "class Generator48(base.BaseGenerator):\n"
+                    "    def __init__(self, nz=128, ngf=512):\n"
+                    "        super().__init__(nz=nz, ngf=ngf)\n"
+                    "        self.l1 = nn.Linear(nz, 36 * ngf)\n"
+                    "        self.block2 = GBlock(ngf, ngf, upsample=True)\n\n"
+                    "class Discriminator48(base.BaseDiscriminator):\n"
+                    "    def __init__(self, ndf=1024):\n"
+                    "        super().__init__(ndf=ndf)\n"
+                    "        self.block1 = DBlock(3, ndf)\n"
+                    "        self.l5 = nn.Linear(ndf, 1)\n"
+                ),
+            },
+            "blocks from another package: each critic against its own file's generator, by the ndf/ngf defaults",
+            fixed=[],  # the code's widths are the user's to change: shown, not rewritten
+        ),
     ]
     good = [
         Example(
@@ -159,6 +278,49 @@ class CriticWeakerThanGenerator(Rule):
         Example(
             {"config.yaml": "nn_gen: \"[256,256]\"\nencoder_hidden: \"[32,32]\"\n"},
             "an encoder is not the critic",
+        ),
+        Example(
+            {
+                "dcgan.py": (
+                    "import torch.nn as nn\n\n"
+                    "nz, ngf, ndf = 100, 64, 64\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1), nn.BatchNorm2d(ngf), nn.ReLU(True),\n"
+                    "            nn.ConvTranspose2d(ngf, 3, 4, 2, 1), nn.Tanh())\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.main = nn.Sequential(\n"
+                    "            nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2),\n"
+                    "            nn.Conv2d(ndf * 4, 1, 4, 1, 0), nn.Sigmoid())\n"
+                ),
+            },
+            "DCGAN with ndf = ngf = 64: mirrored channels are equal, not weaker (G has more parameters only "
+            "through its latent projection)",
+        ),
+        Example(
+            {
+                "model.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self, hidden=64):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(16, hidden), nn.ReLU(), nn.Linear(hidden, 2))\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self, hidden=32):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 1))\n"
+                ),
+                "train.py": "from model import Critic, Generator\nG = Generator()\nD = Critic(hidden=256)\n",
+            },
+            "the default (32) is not what the project builds: the call passes 256",
         ),
     ]
 

@@ -1,8 +1,11 @@
 """GL103 latent-dim-too-small: a generator's latent (z_dim / nz / latent_dim) below 8 (document 000 §1.4)."""
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from ganlint.checking.declarative import Example, SettingRangeRule
-from ganlint.core.types import Severity
+from ganlint.core.types import Finding, Fix, Severity
+from ganlint.reading.facts import ProjectFacts
 
 
 class LatentDimTooSmall(SettingRangeRule):
@@ -33,6 +36,28 @@ class LatentDimTooSmall(SettingRangeRule):
         "generator latent {key} = {value} is below {low}: few noise dimensions to shape several modes; "
         "try {proposed} (8-32). A 2-D toy can work with 2: `ganlint probe` decides"
     )
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        found = list(super().check(facts, opts))
+        yield from found
+        if found or self.candidates(facts):
+            return  # a latent setting exists: it is the one to report
+        low = opts["min_latent"]
+        for net in facts.code.networks_with_role("generator"):
+            first = net.input_layer
+            # the noise enters the generator's first layer: Linear(N_IDEAS, 128), ConvTranspose2d(nz, ...)
+            if first is None or first.kind not in ("Linear", "ConvTranspose2d", "ConvTranspose1d") or not first.certain:
+                continue
+            if isinstance(first.in_width, int) and 0 < first.in_width < low:
+                yield self.finding(
+                    f"generator `{net.name}` takes a {first.in_width}-dimensional noise (its first layer's input) "
+                    f"below {low}: few noise dimensions to shape several modes; try {opts['proposed']} (8-32). "
+                    "A 2-D toy can work with 2: `ganlint probe` decides",
+                    first.in_origin or first.location,
+                    related=[first.location] if first.in_origin else [],
+                    fix=Fix(f"give the generator a {opts['proposed']}-dimensional noise", []),
+                    evidence={"network": net.name, "latent": first.in_width},
+                )
+
     bad = [
         Example({"config.yaml": "grad_penalty: 10.0\nz_dim: 3  # expect\n"}, "document 000",
             fixed=[("z_dim: 3  # expect\n", "z_dim: 16 # expect\n")]),
@@ -48,11 +73,63 @@ class LatentDimTooSmall(SettingRangeRule):
             "Hydra: the group file's own line",
             fixed=[("conf/model/wgan_gp.yaml", "  z_dim: 2  # expect\n", "  z_dim: 16 # expect\n")],
         ),
+        Example(
+            {
+                "gan_script.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "N_IDEAS = 5  # expect\nART_COMPONENTS = 15\n\n"
+                    "G = nn.Sequential(nn.Linear(N_IDEAS, 128), nn.ReLU(), nn.Linear(128, ART_COMPONENTS))\n"
+                    "D = nn.Sequential(nn.Linear(ART_COMPONENTS, 128), nn.ReLU(), nn.Linear(128, 1), nn.Sigmoid())\n"
+                    "criterion = nn.BCELoss()\n"
+                ),
+            },
+            "readable only as the generator's first layer's input: reported where the size is written",
+            fixed=[("N_IDEAS = 5  # expect\n", "N_IDEAS = 16  # expect\n")],
+        ),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nz_dim: 16\n"}, "the repaired 000"),
         Example({"config.yaml": "grad_penalty: 10.0\nz_dim: 8\n"}, "at the bound"),
         Example({"config.yaml": "kl_weight: 0.01\nlatent_dim: 2\n"}, "a VAE's 2-D latent is GL206's range, not this"),
+        Example(
+            {
+                "cgan.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Generator(nn.Module):\n"
+                    "    def __init__(self, n_classes=10, latent=64):\n"
+                    "        super().__init__()\n"
+                    "        self.label_emb = nn.Embedding(n_classes, 4)\n"
+                    "        self.net = nn.Sequential(nn.Linear(latent + 4, 128), nn.ReLU(), nn.Linear(128, 784))\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 1))\n\n"
+                    "G, D = Generator(), Discriminator()\nloss = nn.BCEWithLogitsLoss()\n"
+                ),
+            },
+            "a conditional generator's first layer is its label embedding, not the noise",
+        ),
+        Example(
+            {
+                "test_gan.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class ExampleGenerator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.l1 = nn.Linear(1, 1)\n\n"
+                    "    def forward(self, z):\n"
+                    "        return torch.ones(z.shape[0], 3, 32, 32)\n\n"
+                    "class ExampleDiscriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.l1 = nn.Linear(1, 1)\n\n"
+                    "    def forward(self, x):\n"
+                    "        return torch.ones(x.shape[0])\n\n"
+                    "G, D = ExampleGenerator(), ExampleDiscriminator()\nloss = nn.BCEWithLogitsLoss()\n"
+                ),
+            },
+            "a test's stand-in generator whose forward never uses its layer",
+        ),
     ]
 
 

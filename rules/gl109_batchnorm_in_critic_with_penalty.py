@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.code.links import penalties_for, replace_code, segment
 from ganlint.reading.facts import ProjectFacts
 
 _GP = (
@@ -43,6 +43,9 @@ class BatchnormInCriticWithPenalty(Rule):
         if not facts.code.penalties:
             return
         for net in facts.code.networks_with_role("critic"):
+            penalties = penalties_for(facts, net)
+            if not penalties:
+                continue  # the penalty trains another model of the project
             for bn in net.batchnorms:
                 old = segment(facts.texts, bn.location)
                 edits = []
@@ -52,7 +55,7 @@ class BatchnormInCriticWithPenalty(Rule):
                     f"critic `{net.name}` uses {bn.kind} while a gradient penalty is applied: the per-sample "
                     "gradient norm the penalty constrains is mixed across the batch; use LayerNorm or no norm",
                     bn.location,
-                    related=[g.location for g in facts.code.penalties[:1]],
+                    related=[g.location for g in penalties[:1]],
                     fix=Fix("replace BatchNorm in the critic with LayerNorm", edits),
                     evidence={"network": net.name, "norm": bn.kind},
                 )
@@ -121,6 +124,27 @@ class BatchnormInCriticWithPenalty(Rule):
                 "train.py": "import torch.nn as nn\ncriterion = nn.BCEWithLogitsLoss()\n",
             },
             "no gradient penalty",
+        ),
+        Example(
+            {
+                "dcgan.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2))\n\n"
+                    "netD = Discriminator()\n"
+                ),
+                "wgan_gp.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.InstanceNorm2d(64, affine=True))\n\n"
+                    "netD = Discriminator()\n\n" + _GP.replace("critic", "netD")
+                ),
+            },
+            "a repository of several models: the penalty trains the other file's critic",
         ),
     ]
 

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.errors import GanlintError
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.code.links import bce_losses_for, replace_code, segment
 from ganlint.reading.facts import ProjectFacts
 
 _G = (
@@ -41,13 +41,17 @@ class SigmoidThenBce(Rule):
     )
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
-        yield from self._functional(facts)
-        bce = [l for l in facts.code.losses if l.kind == "bce"]
-        if not bce:
+        functional = list(self._functional(facts))
+        yield from functional
+        reported = {f.location for f in functional}  # a function-network's sigmoid the flow facts already report
+        if not any(l.kind == "bce" for l in facts.code.losses):
             return
         for net in facts.code.networks_with_role("critic"):
             act = net.final_sigmoid
-            if act is None or act.scaled:
+            if act is None or act.scaled or act.location in reported:
+                continue
+            bce = bce_losses_for(facts, net)  # the losses of its own program, not the whole project's
+            if not bce:
                 continue
             edits = []
             old = segment(facts.texts, act.location)
@@ -163,6 +167,21 @@ class SigmoidThenBce(Rule):
             },
             "sigmoid applied to the discriminator's logits before nn.BCELoss",
             fixed=[]),
+        Example(
+            {
+                "gan_script.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "N_IDEAS = 5\nART_COMPONENTS = 15\n\n"
+                    "G = nn.Sequential(nn.Linear(N_IDEAS, 128), nn.ReLU(), nn.Linear(128, ART_COMPONENTS))\n"
+                    "D = nn.Sequential(nn.Linear(ART_COMPONENTS, 128), nn.ReLU(), nn.Linear(128, 1),\n"
+                    "                  nn.Sigmoid())  # expect\n"
+                    "criterion = nn.BCELoss()\n"
+                ),
+            },
+            "a script without classes: module-level Sequentials",
+            fixed=[("nn.Sigmoid())  # expect\n", "nn.Identity())  # expect\n"),
+                   ("criterion = nn.BCELoss()\n", "criterion = nn.BCEWithLogitsLoss()\n")],
+        ),
     ]
     good = [
         Example(

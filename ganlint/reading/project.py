@@ -108,6 +108,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
         facts.texts[path] = text
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
+    from ganlint.reading.code.networks import link_call_sites
+
+    link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     _beta_of_a_vae(facts)
     return ReadResult(facts, errors, notes)
 

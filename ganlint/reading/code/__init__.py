@@ -10,14 +10,17 @@ Layout:
   it dispatches each node by type to the recognisers in `recognise/` (one module per kind of fact: optim,
   data, gan, bce, critic_loop, penalty, vae, energy), whose function passes then look at the statements
   the walk recorded (D step vs G step by the optimizer that steps, KL weights, penalties, critic loops).
-- `networks.py`: per `nn.Module` class, a pass over `__init__` (stacks, loop-built layers, activations by
-  name) and over `forward` (what is returned, what feeds a weighted layer).
-- `links.py`: helpers for rules (code <-> config links, code edits as data, KL and energy queries).
+- `networks.py`: per `nn.Module` class, its `__init__` run by the construction interpreter (`construct/`:
+  helpers, nested defs, `*block(...)`, loops over sizes, flag defaults, constants, constructor defaults and
+  call sites, also in another file, and config values -> stacks, widths, parameter counts), plus
+  module-level `nn.Sequential` networks and roles from use; `network_forward.py` traces forward.
+- `links.py`: helpers for rules (code <-> config links, code edits as data, capacity comparison, which
+  penalties and losses belong to a network's own program, KL and energy queries).
 
-What the reader sees: see facts.py. What it does not (it stays silent there, precision first): values
-passed through containers or across functions other than constructor call sites and simple helpers
-(a function returning G(z), one returning a sigmoid), classes built dynamically, and anything decided at
-run time. Python 2 files are read partially (`ganlint.reading.legacy_python`).
+What the reader does not see (it stays silent there, precision first): classes defined outside the project
+(their layers stay opaque), values passed through containers the interpreter does not follow, classes
+built dynamically, and anything decided at run time. Python 2 files are read partially
+(`ganlint.reading.legacy_python`).
 """
 from __future__ import annotations
 

@@ -54,6 +54,10 @@ class Layer:
     by_name_key: str | None = None  # getattr(nn, cfg["act"]): the config key
     by_name_default: str | None = None
     getattr_location: Location | None = None  # the getattr(...) call
+    in_width: int | None = None  # in features/channels when known (construct/ evaluates them)
+    params: int | None = None  # estimated parameter count (None: unknown)
+    certain: bool = True  # False: made under a condition the code does not decide
+    in_origin: Location | None = None  # where its in width is written: `N_IDEAS = 5`, a flag's default
 
 
 @dataclass(eq=False, repr=False)
@@ -111,6 +115,12 @@ class Network:
     norms: list[Layer] = field(default_factory=list)  # BatchNorm*/LayerNorm/GroupNorm/InstanceNorm
     final_sigmoid: Activation | None = None  # what forward returns is a sigmoid (or the stack ends in one)
     is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
+    layer_widths: list[int | None] | None = None  # out widths of the weighted layers in order (None: unknown)
+    param_count: int | None = None  # estimated parameters, when every layer's count is known
+    input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...
+    assumed_defaults: list[str] = field(default_factory=list)  # __init__ defaults the shape was read with
+    built_at: Location | None = None  # the call site whose arguments the shape was read with
+    base_widths: dict[str, tuple[int, Location]] = field(default_factory=dict)  # ngf=256 / ndf=128 defaults
 
     @property
     def batchnorms(self) -> list[Layer]:
@@ -196,6 +206,7 @@ class CodeFacts:
     infonce: list[Marker] = field(default_factory=list)
     backward_calls: list[Marker] = field(default_factory=list)
     optimizer_steps: list[Marker] = field(default_factory=list)
+    construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
 
     # -- derived views ----------------------------------------------------------------------------
     @property

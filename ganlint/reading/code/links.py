@@ -1,6 +1,7 @@
 """Helpers for rules that read CodeFacts: code <-> config links and code edits as data."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import lru_cache
 from typing import Any
 
@@ -118,3 +119,160 @@ def energy_optimizers(facts):
         if role in (None, "energy"):
             out.append(o)
     return out
+
+
+# -- network capacity (GL102) ----------------------------------------------------------------------
+def _passes(c: Construction, net: Network, params: list[str]) -> bool:
+    given = set(net.params[: len(c.positional)]) | set(c.keywords)
+    return bool(given & set(params))
+
+
+def shape_trusted(facts, net: Network) -> bool:
+    """The widths/parameter count read for `net` hold for how the project builds it: no other call site
+    (with other arguments) and no call passing a parameter whose default the shape was read with."""
+    if net.layer_widths is None and net.param_count is None:
+        return False
+    for c in facts.code.constructions_of(net.name):
+        if net.built_at is not None:
+            if c.location != net.built_at:
+                return False
+        elif _passes(c, net, net.assumed_defaults):
+            return False
+    return True
+
+
+def hidden(widths: list[int | None] | None) -> list[int] | None:
+    """The widths of every weighted layer but the output one, when all are known."""
+    if not widths or len(widths) < 2:
+        return None
+    out = widths[:-1]
+    return out if all(isinstance(w, int) for w in out) else None  # type: ignore[return-value]
+
+
+def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
+    """Why the critic is weaker than the generator, or None. Widths decide when both have as many hidden
+    layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
+    counts do (different depths, conv stacks against a Linear projection)."""
+    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    if ch is not None and gh is not None and len(ch) == len(gh):
+        if sum(ch) < ratio * sum(gh):
+            return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
+        return None
+    first = gen.input_layer.kind if gen.input_layer is not None else ""
+    if first.startswith("Conv") and not first.startswith("ConvTranspose"):
+        return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
+    cp, gp = critic.param_count, gen.param_count
+    if cp is not None and gp is not None and gp > 0 and cp < ratio * gp:
+        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
+        return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s {_count(gp)}{shape}")
+    return None
+
+
+def comparable(critic: Network, gen: Network) -> bool:
+    """capacity_gap can decide: widths at equal depth, or both parameter counts."""
+    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    if ch is not None and gh is not None and len(ch) == len(gh):
+        return True
+    return critic.param_count is not None and gen.param_count is not None
+
+
+def base_width_gap(facts, critic: Network, gen: Network, ratio: float):
+    """(message, location) when the critic's base channel default (ndf=128) is below the generator's
+    (ngf=256) and no call passes either: the blocks they scale are opaque, their multiplier is not."""
+    if not critic.base_widths or not gen.base_widths:
+        return None
+    cname, (cw, cloc) = next(iter(critic.base_widths.items()))
+    gname, (gw, _gloc) = next(iter(gen.base_widths.items()))
+    for net, param in ((critic, cname), (gen, gname)):
+        if any(_passes(c, net, [param]) for c in facts.code.constructions_of(net.name)):
+            return None
+    if cw < ratio * gw:
+        return f"base width {cname}={cw} is below generator `{gen.name}`'s {gname}={gw}", cloc
+    return None
+
+
+def _count(n: int) -> str:
+    return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
+
+
+# -- which facts belong to the program a network is part of ----------------------------------------
+class _ProgramIndex:
+    """Per-project lookups built once (rules ask per network: linear, not networks x constructions)."""
+
+    def __init__(self, facts):
+        code = facts.code
+        nets = code.networks
+        self.homes: dict[str, set[str]] = {}
+        for n in code.networks_all:
+            self.homes.setdefault(n.name, set()).add(n.location.file)
+        self.built_in: dict[str, set[str]] = {}
+        for c in code.constructions:
+            self.built_in.setdefault(c.cls, set()).add(c.location.file)
+        names = {n.name for n in nets}
+        claimed = {n.location.file for n in nets} | {c.location.file for c in code.constructions if c.cls in names}
+        self.orphans = set(facts.files) - claimed  # scripts that neither define nor build a network
+        self.losses: dict[str, list] = {}
+        for l in code.losses:
+            self.losses.setdefault(l.location.file, []).append(l)
+        self.bce: dict[str, list] = {}  # per file, in line order (bisect finds the nearest)
+        for f, ls in self.losses.items():
+            self.bce[f] = sorted((l for l in ls if l.kind == "bce"), key=lambda l: l.location.line)
+        self.bce_lines = {f: [l.location.line for l in ls] for f, ls in self.bce.items()}
+
+
+_INDEX: dict[tuple, tuple[object, _ProgramIndex]] = {}
+
+
+def _index(facts) -> _ProgramIndex:
+    code = facts.code
+    key = (id(facts), len(facts.files), len(code.networks_all), len(code.constructions), len(code.losses))
+    hit = _INDEX.get(key)  # type: ignore[call-overload]
+    if hit is None or hit[0] is not facts:
+        _INDEX.clear()
+        hit = _INDEX[key] = (facts, _ProgramIndex(facts))  # type: ignore[index]
+    return hit[1]
+
+
+def program_files(facts, net: Network) -> set[str]:
+    """The network's own file, the files that construct it, and the scripts that build no network: a
+    penalty or a loss in another model's files (a repository of several models) does not train it. A call
+    in a file that defines its own class of that name builds that one, not this one."""
+    ix = _index(facts)
+    homes = ix.homes.get(net.name, set())
+    files = {net.location.file}
+    files |= {f for f in ix.built_in.get(net.name, ()) if f == net.location.file or f not in homes}
+    return files | ix.orphans
+
+
+def penalties_for(facts, net: Network) -> list:
+    files = program_files(facts, net)
+    return [g for g in facts.code.penalties if g.location.file in files]
+
+
+def bce_losses_for(facts, net: Network, most: int = 4) -> list:
+    """The BCE losses of the network's program; of a file with many, the `most` nearest to the network."""
+    ix = _index(facts)
+    out = []
+    for f in sorted(program_files(facts, net)):
+        found = ix.bce.get(f, [])
+        if len(found) > most:
+            line = net.location.line if f == net.location.file else 0
+            at = bisect_left(ix.bce_lines[f], line)
+            lo = max(0, min(at - most // 2, len(found) - most))
+            found = found[lo: lo + most]
+        out.extend(found)
+    return out
+
+
+def wasserstein(facts, net: Network) -> bool:
+    """The critic is trained as a Wasserstein critic: a gradient penalty or weight clipping in its program
+    and no BCE loss there (a BCE discriminator with a penalty is a DRAGAN-style classifier)."""
+    files = program_files(facts, net)
+    ix = _index(facts)
+    if any(l.kind in ("bce", "bce_logits") for f in files for l in ix.losses.get(f, ())):
+        return False
+    code = facts.code
+    if any(w.location.file in files for w in code.weight_clips) or penalties_for(facts, net):
+        return True
+    # no WGAN code in its program: the family came from the settings, unless the code has it elsewhere
+    return not code.weight_clips and not code.penalties

@@ -1,64 +1,68 @@
-"""nn.Module classes -> Network facts: stacks, layers, activations and their positions (syntax tree only)."""
+"""nn.Module classes and module-level nn.Sequential -> Network facts: stacks, layers, widths, parameter
+counts, activations and their positions (syntax tree only).
+
+`__init__` is run by the construction interpreter (construct/) with the arguments of the module's own
+call site when there is one, else with its defaults; forward() is traced by network_forward.py."""
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from ganlint.reading.astwalk import walk
-from ganlint.reading.code.astutil import Source, dotted, last, literal
+from ganlint.reading.code.astutil import Source, dotted, last
+from ganlint.reading.code.construct.evaluator import Budget
+from ganlint.reading.code.construct.instance import Collector, param_count
+from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
+from ganlint.reading.code.construct.module import ModuleScope, same_call
+from ganlint.reading.code.construct.roles import roles_from_use
+from ganlint.reading.code.construct.values import (
+    ByName, Instance, KeyStr, Seq, TorchFunc, UserClass,
+)
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
+from ganlint.reading.code.network_forward import ForwardMixin
 
-ACTIVATIONS = {
-    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "Hardsigmoid", "Softmax",
-    "LogSigmoid", "PReLU", "SELU", "Mish", "Hardtanh", "ReLU6", "CELU", "Hardswish", "Tanhshrink",
-    "Softsign", "LogSoftmax", "Identity", "GLU", "RReLU", "Threshold",
-}
-WEIGHTED = {
-    "Linear", "Bilinear", "LazyLinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-    "ConvTranspose3d", "Embedding", "LSTM", "GRU", "RNN", "MultiheadAttention",
-}
-NORMS = {
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm1d",
-    "InstanceNorm2d", "InstanceNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "RMSNorm",
-}
-OTHER_LAYERS = {"Dropout", "Dropout2d", "Flatten", "Unflatten", "Upsample", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"}
-TORCH_LAYERS = ACTIVATIONS | WEIGHTED | NORMS | OTHER_LAYERS | {"Sequential", "ModuleList", "ModuleDict"}
-TRANSPARENT = {
-    "squeeze", "unsqueeze", "view", "reshape", "flatten", "contiguous", "float", "double", "clone", "to",
-    "permute", "transpose", "view_as", "reshape_as", "cpu", "cuda", "type", "half", "squeeze_", "unsqueeze_",
-}
-SIGMOID_FUNCS = {"torch.sigmoid", "F.sigmoid", "torch.nn.functional.sigmoid", "nn.functional.sigmoid", "sigmoid",
-                 "functional.sigmoid", "torch.special.expit", "expit"}
-_NN_PREFIXES = ("nn.", "torch.nn.", "")
+_PLAIN = (int, float, str, bool, type(None), tuple)
+# the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
+BASE_WIDTH_PARAMS = {"ngf", "ndf", "gf_dim", "df_dim", "g_conv_dim", "d_conv_dim", "nf", "ch", "base_channels"}
+
+
+def name_role(name: str) -> str | None:
+    """role_from_name, plurals included: CoupledGenerators holds generators."""
+    role = role_from_name(name)
+    if role is None and name.endswith("s") and len(name) > 2:
+        role = role_from_name(name[:-1])
+    return role
 
 
 def is_module_base(name: str) -> bool:
     return last(name) in ("Module", "LightningModule")
 
 
-def _torch_layer_name(call: ast.Call) -> str | None:
-    name = dotted(call.func)
-    if not name:
-        return None
-    ln = last(name)
-    if ln in TORCH_LAYERS and (name == ln or name.startswith(("nn.", "torch.nn."))):
-        return ln
-    return None
+def _layers(items: list) -> list[Layer]:
+    out = []
+    for it in items:
+        if isinstance(it, Instance):
+            it = it.module
+        if isinstance(it, Layer):
+            out.append(it)
+    return out
 
 
-class NetworkReader:
-    def __init__(self, src: Source, node: ast.ClassDef, tables: set[str] | None = None):
+class NetworkReader(ForwardMixin):
+    def __init__(self, src: Source, node: ast.ClassDef, scope: ModuleScope | None = None,
+                 site: tuple | None = None):
         self.src = src
-        self.tables = tables or set()
+        self.scope = scope
+        self.site = site  # (args, kwargs, call, caller's scope): a call in another file builds it
         self.node = node
         bases = [dotted(b) or "" for b in node.bases]
         self.net = Network(
             name=node.name,
-            role=role_from_name(node.name),
+            role=name_role(node.name),
             location=src.loc(node),
             bases=bases,
             is_module=any(is_module_base(b) for b in bases if b),
         )
-        self.attr_params: dict[str, str] = {}
         self.byname_attrs: dict[str, Layer] = {}
 
     def read(self) -> Network:
@@ -72,437 +76,234 @@ class NetworkReader:
         if init is not None:
             a = init.args
             self.net.params = [x.arg for x in (a.posonlyargs + a.args)[1:]] + [x.arg for x in a.kwonlyargs]
-            self._init(init)
-        self._stack_activations()
+        self._init(init)
+        if not self.net.is_module and any("." in b for b in self.net.bases) and (
+                any(l.kind in TORCH_LAYERS for st in self.net.stacks for l in st.layers)
+                or any(l.kind in TORCH_LAYERS for l in self.net.attr_layers.values())):
+            self.net.is_module = True  # a subclass of another package's module class that holds torch layers
+        stack_activations(self.net)
         if fwd is not None:
             self._forward(fwd)
-        elif len(self.net.stacks) == 1:
-            # no forward to read (inherited or elsewhere): the only stack's last layer is the output
-            tail = [a for a in self.net.activations if a.position == "final" and a.name == "Sigmoid"]
-            if tail and tail[-1].location == self.net.stacks[0].layers[-1].location:
-                self.net.final_sigmoid = tail[-1]
+            self._input_used(fwd)
+        else:
+            final_of_only_stack(self.net)
         return self.net
 
-    # -- __init__ ---------------------------------------------------------------------------------
-    def _init(self, fn: ast.FunctionDef) -> None:
-        self.env: dict[str, tuple[str, object]] = {}
-        self.loops: list[tuple[set[str], str | None]] = []
-        self._block(fn.body)
+    def _input_used(self, fwd: ast.FunctionDef) -> None:
+        """The first layer is the input only if forward calls what holds it (a test's dummy
+        `self.l1 = nn.Linear(1, 1)` beside a forward returning constants is not)."""
+        first = self.net.input_layer
+        if first is None:
+            return
+        holders = {a for a, l in self.net.attr_layers.items() if l is first}
+        holders |= {st.attr for st in self.net.stacks if any(l is first for l in st.layers)}
+        used = {n.attr for n in walk(fwd) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                and n.value.id == "self"}
+        if holders and not holders & used:
+            self.net.input_layer = None
 
-    def _block(self, body: list[ast.stmt]) -> None:
-        for st in body:
-            self._stmt(st)
+    # -- __init__, run by the interpreter ---------------------------------------------------------
+    def _init(self, init: ast.FunctionDef | None) -> None:
+        scope = self.scope if self.scope is not None else ModuleScope(self.src, ast.Module([], []), "")
+        ev = scope.evaluator()
+        cls = UserClass(self.node.name, self.node)
+        inst = Instance(cls.name)
+        inst.methods = ev.methods_of(cls, inst)
+        collector = Collector()
+        ev.self_obj, ev.on_self = inst, collector.on_self
+        ev.init_params = set(self.net.params)
+        site = self.site if self.site is not None else scope.call_site(cls.name)
+        caller = self.site[3] if self.site is not None else scope
+        args, kwargs = (site[0], site[1]) if site is not None else ([], {})
+        if site is not None:
+            self.net.built_at = caller.src.loc(site[2])
+        if init is not None:
+            given = set(self.net.params[: len(args)]) | set(kwargs)
+            a = init.args
+            pos = a.posonlyargs + a.args
+            with_default = [p.arg for p in pos[len(pos) - len(a.defaults):]]
+            with_default += [p.arg for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+            self.net.assumed_defaults = [p for p in with_default if p not in given and p != "self"]
+            pairs = list(zip(pos[len(pos) - len(a.defaults):], a.defaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
+            for p, d in pairs:
+                if p.arg in BASE_WIDTH_PARAMS and isinstance(d, ast.Constant) and type(d.value) is int \
+                        and p.arg not in given:
+                    self.net.base_widths[p.arg] = (d.value, self.src.loc(d))
+        complete = True
+        try:
+            ev.run_init(cls, inst, args, kwargs)
+        except (Budget, RecursionError):
+            complete = False
+        self._collect(collector, ev.created, complete)
+        if ev.keys_read:
+            scope.keys_read[cls.name] = ev.keys_read
+        first = self.net.input_layer
+        if first is not None and id(first) in ev.in_nodes:
+            params: dict[str, ast.AST] = {}
+            if site is not None:
+                params = dict(zip(self.net.params, site[2].args))
+                params.update({k.arg: k.value for k in site[2].keywords if k.arg})
+            in_node = ev.in_nodes[id(first)]
+            if caller is not scope and isinstance(in_node, ast.Name) and in_node.id in params:
+                where = caller.origin(params[in_node.id])  # the argument, read where the call is
+            else:
+                where = scope.origin(in_node, params)
+            first.in_origin = self.src.loc(where) if where is not None else None
 
-    def _loop_param(self, it: ast.AST) -> str | None:
-        for n in walk(it):
-            if isinstance(n, ast.Name) and n.id in self.net.params:
-                return n.id
-            if isinstance(n, ast.Attribute) and n.attr in self.attr_params:
-                return self.attr_params[n.attr]
+    def _collect(self, collector: Collector, created: list[Layer], complete: bool) -> None:
+        net = self.net
+        for attr, (value, st) in collector.attrs.items():
+            node = getattr(st, "value", st)
+            if isinstance(value, Seq):
+                net.stacks.append(Stack(attr, value.kind, _layers(value), value.location or self.src.loc(node)))
+            elif isinstance(value, list) and _layers(value):
+                net.stacks.append(Stack(attr, "list", _layers(value), self.src.loc(node)))
+            elif isinstance(value, Instance) and isinstance(value.module, Layer):
+                net.attr_layers[attr] = value.module
+            elif isinstance(value, Layer):
+                net.attr_layers[attr] = value
+            elif isinstance(value, ByName):
+                self.byname_attrs[attr] = Layer(kind="by-name", location=value.location, is_activation=True,
+                                                by_name_param=value.param, by_name_key=value.key,
+                                                by_name_default=value.default, getattr_location=value.location)
+            elif isinstance(value, TorchFunc) and value.name in ("sigmoid", "tanh"):
+                net.attr_layers[attr] = Layer(kind=value.name.capitalize(), location=self.src.loc(node),
+                                              is_activation=True)
+            elif isinstance(value, _PLAIN) and not isinstance(value, KeyStr):
+                net.attr_values[attr] = value
+        seen = set()
+        for l in created:
+            if l.kind in NORMS and l.certain and l.location not in seen:
+                seen.add(l.location)
+                net.norms.append(l)
+        if not net.is_module and all(b in ("", "object") for b in net.bases) and self.scope is not None:
+            # a trainer object holding its networks: self.D = nn.Sequential(..., nn.Sigmoid())
+            for attr, (value, st) in collector.attrs.items():
+                if isinstance(value, Seq) and value.kind == "sequential" and role_from_name(attr):
+                    self.scope.sequentials.append((f"{net.name}.{attr}", value, st))
+        if not complete:
+            return
+        layers = collector.layers()
+        net.param_count = param_count(layers) if layers else None
+        net.layer_widths = widths_of(layers)
+        net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
+
+
+def widths_of(layers: list[Layer]) -> list[int | None] | None:
+    """Out widths of the weighted layers in order (None where one is unknown); None when the structure
+    itself is not known (a loop over unknown sizes, an undecided condition, an opaque submodule)."""
+    if not layers or not all(l.certain and not l.in_loop and l.kind != "unknown" for l in layers):
         return None
+    widths = [l.width for l in layers if l.weighted]
+    return widths or None
 
-    def _stmt(self, st: ast.stmt) -> None:
-        if isinstance(st, ast.For):
-            names = {n.id for n in walk(st.target) if isinstance(n, ast.Name)}
-            self.loops.append((names, self._loop_param(st.iter)))
-            self._block(st.body)
-            self.loops.pop()
-            self._block(st.orelse)
-            return
-        if isinstance(st, (ast.If, ast.While)):
-            self._block(st.body)
-            self._block(st.orelse)
-            return
-        if isinstance(st, (ast.With, ast.Try)):
-            self._block(st.body)
-            for h in getattr(st, "handlers", []):
-                self._block(h.body)
-            return
-        if isinstance(st, ast.Assign) and len(st.targets) == 1:
-            self._assign(st.targets[0], st.value)
-            return
-        if isinstance(st, ast.AnnAssign) and st.value is not None:
-            self._assign(st.target, st.value)
-            return
-        if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name):
-            kind = self.env.get(st.target.id)
-            if kind and kind[0] == "list":
-                kind[1].extend(self._layers_of(st.value))
-            return
-        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call):
-            call = st.value
-            f = call.func
-            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
-                kind = self.env.get(f.value.id)
-                if kind and kind[0] == "list" and call.args:
-                    if f.attr == "append":
-                        kind[1].extend(self._layers_of(call.args[0]))
-                    elif f.attr == "extend":
-                        kind[1].extend(self._layers_of(call.args[0]))
-                    elif f.attr == "insert" and len(call.args) > 1:
-                        kind[1].extend(self._layers_of(call.args[1]))
-            elif isinstance(f, ast.Attribute) and f.attr == "add_module" and len(call.args) > 1:
-                for l in self._layers_of(call.args[1]):
-                    self._note_norm(l)
 
-    def _byname(self, call: ast.AST) -> Layer | None:
-        """getattr(nn, name[, default]), ACTS[name], ACTS.get(name, default) -> a by-name activation template."""
-        default_node = None
-        if isinstance(call, ast.Subscript) and dotted(call.value) in self.tables:
-            name_node = call.slice
-        elif isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "get" \
-                and dotted(call.func.value) in self.tables and call.args:
-            name_node = call.args[0]
-            default_node = call.args[1] if len(call.args) > 1 else None
-        elif isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "getattr" \
-                and len(call.args) >= 2 and dotted(call.args[0]) in ("nn", "torch.nn", "torch.nn.modules.activation", "activation"):
-            name_node = call.args[1]
-            default_node = call.args[2] if len(call.args) > 2 else None
-        else:
-            return None
-        param = key = None
-        if isinstance(name_node, ast.Name) and name_node.id in self.net.params:
-            param = name_node.id
-        elif isinstance(name_node, ast.Attribute) and name_node.attr in self.attr_params:
-            param = self.attr_params[name_node.attr]
-        else:
-            ref = self.src.config_ref(name_node)
-            if ref is None:
-                return None
-            key = ref.key
-        default = None
-        if default_node is not None:
-            d = default_node
-            default = last(dotted(d.func if isinstance(d, ast.Call) else d)) or None
-        return Layer(
-            kind="by-name", location=self.src.loc(call), is_activation=True, by_name_param=param,
-            by_name_key=key, by_name_default=default, getattr_location=self.src.loc(call),
-        )
-
-    def _assign(self, target: ast.AST, value: ast.AST) -> None:
-        if isinstance(target, (ast.Tuple, ast.List)):
-            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
-                for t, v in zip(target.elts, value.elts):
-                    self._assign(t, v)
-            return
-        if isinstance(target, ast.Name):
-            t = target.id
-            if isinstance(value, (ast.Call, ast.Subscript)):
-                bn = self._byname(value)
-                if bn is not None:
-                    self.env[t] = ("byname", bn)
-                    return
-            vname = dotted(value)
-            if vname and last(vname) in ACTIVATIONS and vname.startswith(_NN_PREFIXES[:2]):
-                self.env[t] = ("actclass", last(vname))
-                return
-            if isinstance(value, (ast.List, ast.Tuple)):
-                self.env[t] = ("list", self._layers_of(value))
-                return
-            if isinstance(value, ast.Call):
-                layers = self._layers_of(value)
-                if layers:
-                    self.env[t] = ("list", layers) if _torch_layer_name(value) == "Sequential" else ("layer", layers[0])
-            return
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-            attr = target.attr
-            if isinstance(value, ast.Name) and value.id in self.net.params:
-                self.attr_params[attr] = value.id
-                return
-            ok, val = literal(value)
-            if ok:
-                self.net.attr_values[attr] = val
-                return
-            if isinstance(value, (ast.Call, ast.Subscript)):
-                bn = self._byname(value)
-                if bn is not None:
-                    self.byname_attrs[attr] = bn
-                    return
-            if isinstance(value, ast.Call):
-                tl = _torch_layer_name(value)
-                if tl in ("Sequential", "ModuleList"):
-                    layers = []
-                    for a in value.args:
-                        layers.extend(self._layers_of(a))
-                    self.net.stacks.append(Stack(attr, tl.lower(), layers, self.src.loc(value)))
-                    return
-                layers = self._layers_of(value)
-                if len(layers) == 1:
-                    self.net.attr_layers[attr] = layers[0]
-            elif isinstance(value, ast.Name):
-                kind = self.env.get(value.id)
-                if kind and kind[0] == "layer":
-                    self.net.attr_layers[attr] = kind[1]
-                elif kind and kind[0] == "list":
-                    self.net.stacks.append(Stack(attr, "list", list(kind[1]), self.src.loc(value)))
-
-    def _note_norm(self, layer: Layer) -> None:
-        if layer.kind in NORMS and layer not in self.net.norms:
-            self.net.norms.append(layer)
-
-    def _layers_of(self, node: ast.AST) -> list[Layer]:
-        out: list[Layer] = []
-        in_loop = bool(self.loops)
-        if isinstance(node, (ast.List, ast.Tuple)):
-            for e in node.elts:
-                out.extend(self._layers_of(e))
-            return out
-        if isinstance(node, ast.Starred):
-            return self._layers_of(node.value)
-        if isinstance(node, ast.ListComp):
-            return []
-        if isinstance(node, ast.Name):
-            kind = self.env.get(node.id)
-            if kind and kind[0] == "list":
-                return list(kind[1])
-            if kind and kind[0] == "layer":
-                return [kind[1]]
-            return []
-        if not isinstance(node, ast.Call):
-            return []
-        fname = dotted(node.func)
-        if isinstance(node.func, ast.Name) and node.func.id in self.env:
-            kind, val = self.env[node.func.id]
-            if kind == "byname":
-                tmpl: Layer = val  # type: ignore[assignment]
-                return [Layer(**{**tmpl.__dict__, "location": self.src.loc(node), "in_loop": in_loop})]
-            if kind == "actclass":
-                return [Layer(kind=str(val), location=self.src.loc(node), is_activation=True, in_loop=in_loop)]
-        if isinstance(node.func, (ast.Call, ast.Subscript)):  # getattr(nn, name)(), ACTS[name]()
-            bn = self._byname(node.func)
-            if bn is not None:
-                bn.location = self.src.loc(node)
-                bn.in_loop = in_loop
-                return [bn]
-        if last(fname) in ("spectral_norm", "weight_norm") and node.args:
-            return self._layers_of(node.args[0])
-        tl = _torch_layer_name(node)
-        if tl is None:
-            return [Layer(kind="unknown", location=self.src.loc(node), in_loop=in_loop)] if fname and fname[:1].isupper() else []
-        if tl == "Sequential":
-            for a in node.args:
-                out.extend(self._layers_of(a))
-            return out
-        if tl in ("ModuleList", "ModuleDict"):
-            return []
-        layer = Layer(kind=tl, location=self.src.loc(node), in_loop=in_loop)
-        if tl in ACTIVATIONS:
-            layer.is_activation = True
-        elif tl in WEIGHTED:
-            layer.weighted = True
-            wnode = node.args[1] if len(node.args) > 1 else None
-            for kw in node.keywords:
-                if kw.arg in ("out_features", "out_channels", "hidden_size", "embedding_dim"):
-                    wnode = kw.value
-            if wnode is not None:
-                ok, val = literal(wnode)
-                if ok and isinstance(val, int):
-                    layer.width = val
-                elif isinstance(wnode, ast.Name):
-                    for names, param in reversed(self.loops):
-                        if wnode.id in names and param:
-                            layer.width_from_loop = param
-                            break
-        self._note_norm(layer)
-        return [layer]
-
-    def _stack_activations(self) -> None:
-        for st in self.net.stacks:
-            for i, layer in enumerate(st.layers):
-                if not layer.is_activation or not (layer.kind == "Sigmoid" or layer.kind == "by-name"):
-                    continue
-                after = st.layers[i + 1 :]
-                if any(l.weighted for l in after):
-                    pos = "hidden"
-                elif layer.in_loop:
-                    pos = "unknown"  # the loop's last iteration ends the stack, earlier ones do not
-                else:
-                    pos = "final"
-                self.net.activations.append(
-                    Activation(
-                        name="Sigmoid" if layer.kind == "Sigmoid" else "by-name",
-                        location=layer.location, network=self.net.name, role=self.net.role, position=pos,
-                        via="module" if layer.kind == "Sigmoid" else "by-name",
-                        by_name_param=layer.by_name_param, by_name_key=layer.by_name_key,
-                        getattr_location=layer.getattr_location, call_src=self.src.seg(None),
-                    )
-                )
-
-    # -- forward ----------------------------------------------------------------------------------
-    def _forward(self, fn: ast.FunctionDef) -> None:
-        # name -> [(first line, last line, value)] of its assignments, in order
-        self.assigns: dict[str, list[tuple[int, int, ast.AST]]] = {}
-        returns: list[ast.Return] = []
-        loop_layers: set[str] = set()  # `for layer in self.layers:` -> layer(x) is a layer call
-        nodes = list(walk(fn))
-        for st in nodes:
-            if isinstance(st, ast.Assign):
-                for t in st.targets:
-                    if isinstance(t, ast.Name):
-                        self.assigns.setdefault(t.id, []).append((st.lineno, st.end_lineno or st.lineno, st.value))
-            elif isinstance(st, ast.Return) and st.value is not None:
-                returns.append(st)
-            elif isinstance(st, ast.For) and self._over_layers(st.iter):
-                loop_layers |= {n.id for n in walk(st.target) if isinstance(n, ast.Name)}
-        for v in self.assigns.values():
-            v.sort(key=lambda x: x[0])
-        stack_by_attr = {s.attr: s for s in self.net.stacks}
-        seen: set = set()
-        # hidden: a sigmoid whose value is fed (through names and shape ops only) into a weighted layer
-        for node in nodes:
-            if not isinstance(node, ast.Call) or not self._is_layer_call(node.func, stack_by_attr, loop_layers):
+def stack_activations(net: Network) -> None:
+    """Sigmoids and by-name activations in the stacks, with their positions (one per source location)."""
+    seen: dict[Any, Activation] = {}
+    for st in net.stacks:
+        for i, layer in enumerate(st.layers):
+            if not layer.is_activation or not (layer.kind == "Sigmoid" or layer.kind == "by-name"):
                 continue
-            for a in node.args:
-                for r in self._resolve(a, node.lineno, 0, through_binop=False):
-                    if r["sig"] is not None and id(r["sig"]) not in seen:
-                        seen.add(id(r["sig"]))
-                        self._add_forward_activation(r, "hidden")
-        # final: what forward returns
-        for ret in returns:
-            vals = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
-            for v in vals:
-                for r in self._resolve(v, ret.lineno, 0):
-                    if r["sig"] is None:
-                        continue
-                    act = self._add_forward_activation(r, "final") if id(r["sig"]) not in seen else None
-                    seen.add(id(r["sig"]))
-                    if act is not None and act.name == "Sigmoid" and self.net.final_sigmoid is None:
-                        self.net.final_sigmoid = act
+            after = st.layers[i + 1:]
+            if any(l.weighted for l in after):
+                pos = "hidden"
+            elif layer.in_loop:
+                pos = "unknown"  # the loop's last iteration ends the stack, earlier ones do not
+            else:
+                pos = "final"
+            prev = seen.get(layer.location)
+            if prev is not None:
+                if pos == "hidden":
+                    prev.position = "hidden"  # a helper's Sigmoid used inside the stack somewhere
+                continue
+            act = Activation(
+                name="Sigmoid" if layer.kind == "Sigmoid" else "by-name",
+                location=layer.location, network=net.name, role=net.role, position=pos,
+                via="module" if layer.kind == "Sigmoid" else "by-name",
+                by_name_param=layer.by_name_param, by_name_key=layer.by_name_key,
+                getattr_location=layer.getattr_location, call_src="",
+            )
+            seen[layer.location] = act
+            net.activations.append(act)
 
-    def _self_attr(self, node: ast.AST) -> str | None:
-        while isinstance(node, ast.Subscript):
-            node = node.value
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            return node.attr
-        return None
 
-    def _over_layers(self, it: ast.AST) -> bool:
-        if isinstance(it, ast.Call) and dotted(it.func) in ("enumerate", "zip", "reversed") and it.args:
-            return any(self._over_layers(a) for a in it.args)
-        attr = self._self_attr(it)
-        return attr is not None and any(s.attr == attr for s in self.net.stacks)
+def final_of_only_stack(net: Network) -> None:
+    """No forward to read (inherited, elsewhere, or a module-level Sequential): the only stack's last layer
+    is the output."""
+    if len(net.stacks) != 1 or not net.stacks[0].layers:
+        return
+    tail = [a for a in net.activations if a.position == "final" and a.name == "Sigmoid"]
+    if tail and tail[-1].location == net.stacks[0].layers[-1].location:
+        net.final_sigmoid = tail[-1]
 
-    def _is_layer_call(self, func: ast.AST, stack_by_attr: dict, loop_layers: set[str]) -> bool:
-        if isinstance(func, ast.Name):
-            return func.id in loop_layers
-        attr = self._self_attr(func)
-        if attr is None:
-            return False
-        if isinstance(func, ast.Subscript):
-            return attr in stack_by_attr
-        layer = self.net.attr_layers.get(attr)
-        return attr in stack_by_attr or (layer is not None and layer.weighted)
 
-    def _add_forward_activation(self, r: dict, position: str) -> Activation | None:
-        call: ast.Call = r["sig"]
-        via = r["via"]
-        if via == "stack":
-            layer: Layer = r["layer"]
-            for a in self.net.activations:
-                if a.location == layer.location:
-                    if position == "hidden":
-                        a.position = "hidden"
-                    else:
-                        a.scaled, a.scale, a.offset = r["scaled"], r["scale"], r["offset"]
-                    return a
-            return None
-        arg = call.args[0] if call.args else (call.func.value if isinstance(call.func, ast.Attribute) else None)
-        bn = r.get("layer")
-        act = Activation(
-            name="by-name" if via == "by-name" else "Sigmoid",
-            location=self.src.loc(call), network=self.net.name, role=self.net.role, position=position,
-            via=via, scaled=r["scaled"], scale=r["scale"], offset=r["offset"],
-            arg_src=self.src.seg(arg) if arg is not None else None, call_src=self.src.seg(call),
-            by_name_param=bn.by_name_param if via == "by-name" and bn else None,
-            by_name_key=bn.by_name_key if via == "by-name" and bn else None,
-            getattr_location=bn.getattr_location if via == "by-name" and bn else None,
-        )
-        self.net.activations.append(act)
-        return act
+def module_networks(scope: ModuleScope, code: Any = None) -> list[Network]:
+    """`G = nn.Sequential(...)` / `D = nn.Sequential(..., nn.Sigmoid())` at module level or in main();
+    networks (these and the module's classes, `code.networks_all`) whose names say nothing get a role from
+    their use. The scope is kept in `code` for link_call_sites."""
+    out = _module_sequentials(scope)
+    if code is not None:
+        code.construction_scopes.append(scope)
+    nets = {n.name: n for n in (code.networks_all if code is not None else [])}
+    by_var = {v: nets[c] for v, c in scope.var_class.items() if c in nets}
+    by_var.update({n.name: n for n in out})
+    named = {v: n.role for v, n in by_var.items() if n.role}
+    unnamed = {v for v, n in by_var.items() if n.role is None and role_from_name(v) is None}
+    roles_here = set(named.values()) | {n.role for n in nets.values()}
+    # a file whose names already give both players has nothing to learn from use (its feature extractor
+    # stays role-less); this keeps the whole-tree walk off the common case
+    if unnamed and scope.tree is not None and not {"critic", "generator"} <= roles_here:
+        for var, role in roles_from_use(scope.tree, unnamed, named).items():
+            net = by_var[var]
+            if net.role is None:
+                net.role = role
+                for a in net.activations:
+                    a.role = role
+    return out
 
-    def _sigmoid_call(self, node: ast.AST) -> dict | None:
-        if not isinstance(node, ast.Call):
-            return None
-        f = node.func
-        name = dotted(f)
-        if name in SIGMOID_FUNCS and node.args:
-            return {"sig": node, "via": "functional"}
-        if isinstance(f, ast.Attribute) and f.attr in ("sigmoid", "sigmoid_") and not node.args:
-            if not (name or "").startswith(("torch.", "F.")):
-                return {"sig": node, "via": "functional"}
-        if isinstance(f, ast.Call) and isinstance(f.func, ast.Attribute) and f.func.attr == "Sigmoid":
-            return {"sig": node, "via": "functional"}
-        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
-            layer = self.net.attr_layers.get(f.attr)
-            if layer is not None and layer.kind == "Sigmoid":
-                return {"sig": node, "via": "attribute"}
-            if layer is not None and layer.kind == "by-name":
-                return {"sig": node, "via": "by-name", "layer": layer}
-            bn = self.byname_attrs.get(f.attr)
-            if bn is not None:
-                return {"sig": node, "via": "by-name", "layer": bn}
-            for st in self.net.stacks:
-                if st.attr == f.attr and st.kind == "sequential" and st.layers:
-                    tail = st.layers[-1]
-                    if tail.kind == "Sigmoid" and not tail.in_loop:
-                        return {"sig": node, "via": "stack", "layer": tail}
-        return None
 
-    def _num(self, node: ast.AST) -> float | None:
-        ok, val = literal(node)
-        if ok and isinstance(val, (int, float)) and not isinstance(val, bool):
-            return float(val)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            v = self.net.attr_values.get(node.attr)
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return float(v)
-        return None
+class _FunctionNetwork(ForwardMixin):
+    """A critic written as a function of weight tensors: `def D(X): ...; return F.sigmoid(h @ W + b)`."""
 
-    def _resolve(self, node: ast.AST, before: int, depth: int, through_binop: bool = True) -> list[dict]:
-        """Where a value comes from: sigmoid calls reached through names, shape ops and affine maps."""
-        none = [{"sig": None}]
-        if depth > 12:
-            return none
-        sig = self._sigmoid_call(node)
-        if sig is not None:
-            sig.update(scaled=False, scale=None, offset=None)
-            return [sig]
-        if isinstance(node, ast.Call):
-            f = node.func
-            if isinstance(f, ast.Attribute) and f.attr in TRANSPARENT:
-                return self._resolve(f.value, before, depth + 1, through_binop)
-            name = dotted(f)
-            if name and last(name) in TRANSPARENT and name.startswith("torch.") and node.args:
-                return self._resolve(node.args[0], before, depth + 1, through_binop)
-            return none
-        if isinstance(node, ast.Name):
-            hist = [(ln, v) for (ln, end, v) in self.assigns.get(node.id, []) if end < before]
-            if not hist:
-                return none
-            ln, val = hist[-1]
-            return self._resolve(val, ln, depth + 1, through_binop)
-        if through_binop and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub, ast.Div)):
-            out = []
-            for side, other in ((node.left, node.right), (node.right, node.left)):
-                for r in self._resolve(side, before, depth + 1):
-                    if r["sig"] is None:
-                        continue
-                    r = dict(r)
-                    num = self._num(other)
-                    if isinstance(node.op, (ast.Mult, ast.Div)):
-                        prev = 1.0 if not r["scaled"] else r["scale"]
-                        r["scaled"] = True
-                        if num is None or prev is None or (isinstance(node.op, ast.Div) and (side is node.right or not num)):
-                            r["scale"] = None
-                        else:
-                            r["scale"] = prev * num if isinstance(node.op, ast.Mult) else prev / num
-                    else:
-                        r["offset"] = num
-                    out.append(r)
-            return out or none
-        if through_binop and isinstance(node, ast.UnaryOp):
-            return self._resolve(node.operand, before, depth + 1)
-        return none
+    def __init__(self, src: Source, fn: ast.FunctionDef):
+        self.src, self.byname_attrs = src, {}
+        self.net = Network(name=fn.name, role="critic", location=src.loc(fn), is_module=True)
+        self._forward(fn)
+
+
+def _function_critics(scope: ModuleScope) -> list[Network]:
+    if scope.tree is None:
+        return []
+    out = []
+    for st in scope.tree.body:
+        if isinstance(st, ast.FunctionDef) and name_role(st.name) == "critic" and st.args.args:
+            net = _FunctionNetwork(scope.src, st).net
+            if net.final_sigmoid is not None:
+                net.activations = [a for a in net.activations if a is net.final_sigmoid]
+                out.append(net)
+    return out
+
+
+def _module_sequentials(scope: ModuleScope) -> list[Network]:
+    out = _function_critics(scope)
+    for var, seq, st in scope.sequentials:
+        layers = _layers(seq)
+        if not any(l.weighted for l in layers):
+            continue
+        net = Network(name=var, role=role_from_name(last(var)), location=scope.src.loc(st), is_module=True)
+        net.stacks.append(Stack(var, "sequential", layers, seq.location or scope.src.loc(st.value)))
+        net.norms = [l for l in layers if l.kind in NORMS and l.certain]
+        net.param_count = param_count(layers)
+        net.layer_widths = widths_of(layers)
+        net.input_layer = first = next((l for l in layers if l.weighted or l.kind == "unknown"), None)
+        if first is not None and id(first) in scope.in_nodes:
+            where = scope.origin(scope.in_nodes[id(first)])
+            first.in_origin = scope.src.loc(where) if where is not None else None
+        stack_activations(net)
+        final_of_only_stack(net)
+        out.append(net)
+    return out
 
 
 def activation_tables(body: list[ast.stmt]) -> set[str]:
@@ -517,5 +318,68 @@ def activation_tables(body: list[ast.stmt]) -> set[str]:
     return out
 
 
-def read_network(src: Source, node: ast.ClassDef, tables: set[str] | None = None) -> Network:
-    return NetworkReader(src, node, tables).read()
+def settings_by_key(settings: list) -> dict[str, Any]:
+    """Full key -> value, and a leaf -> value where only one setting has that leaf (cfg["nz"] for model.nz)."""
+    full: dict[str, list] = {}
+    leaves: dict[str, list] = {}
+    for s in settings:
+        full.setdefault(s.key, []).append(s.value)
+        leaves.setdefault(s.key.rsplit(".", 1)[-1], []).append(s.value)
+    # a key two files set differently is not known (which one the run reads is not in the code)
+    out = {k: v[0] for k, v in full.items() if all(x == v[0] for x in v)}
+    for leaf, values in leaves.items():
+        if len(values) == 1:
+            out.setdefault(leaf, values[0])
+    return out
+
+
+def link_call_sites(code: Any, settings: list | None = None) -> None:
+    """A class defined in one file and built in another (models.py / train.py): read again with the
+    arguments of that call, when the project builds it one way only. With the project's settings, a
+    network whose shape read config keys is read again with their values."""
+    scopes = code.construction_scopes
+    known_keys: dict[str, Any] = {}
+    if settings:
+        known_keys = settings_by_key(settings)
+        for sc in scopes:
+            sc.globals["__settings__"] = known_keys
+    try:
+        _link(code, scopes, known_keys)
+    finally:
+        scopes.clear()  # the syntax trees they hold are not needed past reading (and slow the collector)
+
+
+def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
+    settings = bool(known_keys)
+    if len(scopes) < 2 and not settings:
+        return
+    homes: dict[str, list[ModuleScope]] = {}
+    for sc in scopes:
+        for name in sc.classes:
+            homes.setdefault(name, []).append(sc)
+    for i, net in enumerate(code.networks_all):
+        home = homes.get(net.name)
+        if home is None or len(home) != 1 or home[0].src.path != net.location.file:
+            continue
+        sc = home[0]
+        site = None
+        if net.built_at is None:
+            sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
+                     for s in caller.calls.get(net.name, ())]
+            if sites and all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
+                (args, kwargs, node), caller = sites[0]
+                site = (args, kwargs, node, caller)
+        unread = bool(settings) and (net.layer_widths is None or net.param_count is None) and bool(
+            sc.keys_read.get(net.name, set()) & known_keys.keys())
+        if site is None and not unread:
+            continue
+        again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
+        again.role = again.role or net.role
+        code.networks_all[i] = again
+
+
+def read_network(src: Source, node: ast.ClassDef, scope: Any = None) -> Network:
+    return NetworkReader(src, node, scope if isinstance(scope, ModuleScope) else None).read()
+
+
+__all__ = ["NetworkReader", "link_call_sites", "module_networks", "read_network", "stack_activations"]

@@ -13,7 +13,8 @@ import ast
 from ganlint.reading.astwalk import node_fields, walk
 from ganlint.reading.code.astutil import CONFIG_NAMES, Source, call_name, dotted, last, tokens
 from ganlint.reading.code.facts import CodeFacts, Marker, role_from_name
-from ganlint.reading.code.networks import activation_tables, read_network
+from ganlint.reading.code.construct.module import ModuleScope
+from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
 from ganlint.reading.code.recognise.scope import Func
 
@@ -49,10 +50,11 @@ class CodeReader:
                 for a in node.names:
                     if a.name == "grad":
                         self.grad_aliases.add(a.asname or "grad")
-        self.act_tables = activation_tables(tree.body)
+        self.act_tables = ModuleScope(self.src, tree, self.src.text)  # constants, flags, call sites
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
+        self.f.networks_all.extend(module_networks(self.act_tables, self.f))
         return self.f
 
     def scope(self) -> str | None:

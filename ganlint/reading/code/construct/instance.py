@@ -1,0 +1,140 @@
+"""User classes in construction code: running an `__init__` on an instance (with its user base classes),
+and what the instance holds afterwards (its stacks, single layers and submodules, and their parameters)."""
+from __future__ import annotations
+
+import ast
+from collections import ChainMap
+from typing import Any
+
+from ganlint.reading.code.astutil import dotted, last
+from ganlint.reading.code.construct.values import Func, Instance, UserClass
+from ganlint.reading.code.facts import Layer
+
+
+class Collector:
+    """The modules assigned to one instance, in the order of their first assignment."""
+
+    def __init__(self) -> None:
+        self.attrs: dict[str, tuple[Any, ast.AST]] = {}
+
+    def on_self(self, attr: str, value: Any, st: ast.AST) -> None:
+        self.attrs[attr] = (value, st)
+
+    def layers(self) -> list[Layer]:
+        """Every layer the instance holds (submodules as one layer each), each once."""
+        out: list[Layer] = []
+        seen: set[int] = set()
+
+        def add(v: Any) -> None:
+            if isinstance(v, Instance):
+                v = v.module
+            if isinstance(v, Layer) and id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+
+        for value, _st in self.attrs.values():
+            if isinstance(value, list):
+                for item in value:
+                    add(item)
+            else:
+                add(value)
+        return out
+
+
+def param_count(layers: list[Layer]) -> int | None:
+    """Total parameters when every layer's count is known and every layer surely exists, else None."""
+    total = 0
+    for l in layers:
+        if l.params is None or l.in_loop or not l.certain:
+            return None
+        total += l.params
+    return total
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable form of plain arguments, None when one is not plain (a layer, an unknown, ...)."""
+    if isinstance(value, (int, float, str, bool, type(None))):
+        return value
+    if isinstance(value, (tuple, list)):
+        items = [_freeze(v) for v in value]
+        return None if any(i is None and v is not None for i, v in zip(items, value)) else (type(value).__name__, *items)
+    return None
+
+
+class InstanceMixin:
+    class_stack: list[UserClass]
+
+    def base_of(self, cls: UserClass | None) -> UserClass | None:
+        if cls is None:
+            return None
+        for b in cls.node.bases:
+            v = self.globals.get(last(dotted(b)))
+            if isinstance(v, UserClass) and v.node is not cls.node:
+                return v
+        return None
+
+    def methods_of(self, cls: UserClass, inst: Instance) -> dict[str, Func]:
+        out: dict[str, Func] = {}
+        chain = []
+        c: UserClass | None = cls
+        while c is not None and len(chain) < 8 and c not in chain:
+            chain.append(c)
+            c = self.base_of(c)
+        for c in reversed(chain):  # subclasses override
+            for st in c.node.body:
+                if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out[st.name] = Func(st, ChainMap({}, self.globals), inst)
+        return out
+
+    def run_init(self, cls: UserClass, inst: Instance, args: list, kwargs: dict) -> None:
+        c: UserClass | None = cls
+        for _ in range(8):
+            if c is None:
+                return
+            init = next((s for s in c.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+            if init is not None:
+                break
+            c = self.base_of(c)
+        else:
+            return
+        if c is None or init is None or self.depth > 8:
+            return
+        self.class_stack.append(c)
+        try:
+            self.call_func(Func(init, ChainMap({}, self.globals), inst), args, kwargs)
+        finally:
+            self.class_stack.pop()
+
+    def instantiate(self, cls: UserClass, args: list, kwargs: dict, node: ast.Call) -> Any:
+        """A user class constructed: recorded at module level, built as a submodule inside an __init__."""
+        if self.record_calls is not None:
+            return self.record_calls(cls, args, kwargs, node)
+        if self.depth > 6:
+            layer = self.unknown_layer(node)
+            return Instance(cls.name, module=layer)
+        key = _freeze((cls.name, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: str(kv[0])))))
+        cache = self.globals.setdefault("__built__", {})
+        if key is not None and key in cache:  # the same block built again (16 residual blocks): its count
+            layer = self.unknown_layer(node)
+            layer.params, made = cache[key]
+            self.created.extend(made)  # its norms belong to this network too
+            return Instance(cls.name, module=layer)
+        inst = Instance(cls.name)
+        inst.methods = self.methods_of(cls, inst)
+        saved = (self.self_obj, self.on_self, self.loops, self.cond)
+        start = len(self.created)
+        collector = Collector()
+        self.self_obj, self.on_self = inst, collector.on_self
+        try:
+            self.run_init(cls, inst, args, kwargs)
+        finally:
+            self.self_obj, self.on_self, self.loops, self.cond = saved
+        layer = self.unknown_layer(node)
+        layer.params = param_count(collector.layers())
+        inst.module = layer
+        if key is not None:
+            cache[key] = (layer.params, self.created[start:])
+        return inst
+
+
+__all__ = ["Collector", "InstanceMixin", "param_count"]
