@@ -72,6 +72,7 @@ def run(spec: dict) -> int:
         from ganlint.probe.trace import fakedata
 
         fake = fakedata.install(seed=int(spec.get("seed", 0)))
+    tracer.install()  # before the budget's timer: its SIGINT must land inside the program's try below
     fired = threading.Event()
     timer = None
     if budget is not None:  # a program that never reaches an optimizer step is stopped too
@@ -88,7 +89,6 @@ def run(spec: dict) -> int:
         timer.start()
     status: dict = {"kind": "ok"}
     stopped = "completed"
-    tracer.install()
     try:
         if script:
             runpy.run_path(script, run_name="__main__")
