@@ -5,7 +5,7 @@ The labels (benchmarks/labels/*.toml, one file per public repository) were made 
 against each rule's text, not by accepting ganlint's output. Each file names the repository, its set
 (A or B), the projects (the paths a user would pass to one `ganlint check`, relative to the checkout)
 and four kinds of entries, each with `project`, `file`, `code`, `lines` (an inclusive [lo, hi] span or a
-list of spans) and `why`:
+list of spans), optionally `also` (more places in other files: [[file, lo, hi], ...]) and `why`:
 
 - `label`: a finding an expert expects; recall counts these.
 - `silent`: a near miss that must stay silent; a finding there is a false positive.
@@ -52,7 +52,9 @@ def load_labels(folder: Path, which: str) -> list[dict]:
         for kind in KINDS:
             for e in data.get(kind, []):
                 spans = e["lines"]
-                e["spans"] = [spans] if isinstance(spans[0], int) else spans
+                spans = [spans] if isinstance(spans[0], int) else spans
+                e["locs"] = [(os.path.normpath(e["file"]), lo, hi) for lo, hi in spans]
+                e["locs"] += [(os.path.normpath(f), lo, hi) for f, lo, hi in e.get("also", [])]
                 if e["project"] not in data["projects"]:
                     raise SystemExit(f"{path}: entry names unknown project {e['project']!r}")
         repos.append(data)
@@ -75,8 +77,12 @@ def run_ganlint(cmd: list[str], cwd: Path, paths: list[str], timeout: float) -> 
     return findings, ("; ".join(note)[-300:] if note else ""), wall
 
 
-def _distance(line: int, spans: list[list[int]]) -> int:
-    return min(0 if lo <= line <= hi else min(abs(line - lo), abs(line - hi)) for lo, hi in spans)
+def _distance(f: dict, e: dict) -> int:
+    """Lines from finding f to entry e's nearest span in f's file (large when the code or file differs)."""
+    if f["code"] != e["code"]:
+        return 10**9
+    return min((0 if lo <= f["line"] <= hi else min(abs(f["line"] - lo), abs(f["line"] - hi))
+                for file, lo, hi in e["locs"] if file == f["file"]), default=10**9)
 
 
 def score_project(findings: list[dict], entries: dict[str, list[dict]], tol: int) -> dict:
@@ -87,10 +93,9 @@ def score_project(findings: list[dict], entries: dict[str, list[dict]], tol: int
     pairs = []
     for fi, f in enumerate(norm):
         for li, lab in enumerate(labels):
-            if f["code"] == lab["code"] and f["file"] == os.path.normpath(lab["file"]):
-                d = _distance(f["line"], lab["spans"])
-                if d <= tol:
-                    pairs.append((d, fi, li))
+            d = _distance(f, lab)
+            if d <= tol:
+                pairs.append((d, fi, li))
     used_f: set[int] = set()
     for d, fi, li in sorted(pairs):
         if fi in used_f or li in taken:
@@ -104,13 +109,11 @@ def score_project(findings: list[dict], entries: dict[str, list[dict]], tol: int
         if fi in used_f:
             continue
         kind, why = "unjudged", ""
-        if any(f["code"] == lab["code"] and f["file"] == os.path.normpath(lab["file"])
-               and _distance(f["line"], lab["spans"]) <= tol for lab in labels):
+        if any(_distance(f, lab) <= tol for lab in labels):
             kind, why = "duplicate", "a second report of a matched label"
         for k in ("silent", "judged", "ambiguous"):
             for e in entries[k]:
-                if (kind == "unjudged" and f["code"] == e["code"] and f["file"] == os.path.normpath(e["file"])
-                        and _distance(f["line"], e["spans"]) <= tol):
+                if kind == "unjudged" and _distance(f, e) <= tol:
                     kind, why = k, e["why"]
         if kind == "ambiguous":
             out["ambiguous"].append((f, why))
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         print(f"\nmisses ({len(misses)}):")
         for s, r, lab in misses:
-            print(f"  [{s}] {r}/{lab['file']}:{lab['spans']} {lab['code']}  {lab['why']}")
+            print(f"  [{s}] {r}/{lab['file']}:{lab['lines']} {lab['code']}  {lab['why']}")
         print(f"\nfalse positives ({len(fps)}):")
         for s, r, kind, f, why in fps:
             print(f"  [{s}] {kind:9s} {r}/{f['file']}:{f['line']} {f['code']}  {f['message'][:150]}"
