@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cmd = [args.ganlint] if args.ganlint else [sys.executable, "-m", "ganlint"]
     repos = load_labels(Path(args.labels), args.set)
-    per_rule = defaultdict(lambda: {"labels": 0, "tp": 0, "fp": 0})
-    per_set = defaultdict(lambda: {"labels": 0, "tp": 0, "fp": 0, "unjudged": 0, "repos": 0})
+    per_rule = defaultdict(lambda: {"labels": 0, "tp": 0, "fp": 0, "dup": 0})
+    per_set = defaultdict(lambda: {"labels": 0, "tp": 0, "fp": 0, "dup": 0, "unjudged": 0, "repos": 0})
     misses, fps, notes, ambiguous = [], [], [], []
     for repo in repos:
         checkout = root / repo["repo"]
@@ -168,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
             for lab in res["miss"]:
                 misses.append((s, repo["repo"], lab))
             for kind, f, why in res["fp"]:
-                per_rule[f["code"]]["fp"] += 1
-                per_set[s]["fp"] += 1
+                bucket = "dup" if kind == "duplicate" else "fp"
+                per_rule[f["code"]][bucket] += 1
+                per_set[s][bucket] += 1
                 per_set[s]["unjudged"] += kind == "unjudged"
                 fps.append((s, repo["repo"], kind, f, why))
             for f, why in res["ambiguous"]:
@@ -179,20 +180,21 @@ def main(argv: list[str] | None = None) -> int:
         return f"{a / b:.2f}" if b else "  - "
 
     print(f"ganlint: {' '.join(cmd)}   labels: {args.labels}   set: {args.set}   tolerance: +-{args.tolerance}")
-    print("\nper set:   repos  labels  found  recall  false+  (unjudged)  precision")
+    print("precision = found / (found + false+); strict also counts duplicates (a label reported again) as false")
+    head = "labels  found  recall  false+  dup  precision  strict"
+    print(f"\nper set:   repos  {head}  (unjudged)")
+
+    def row(v: dict) -> str:
+        return (f"{v['labels']:6d}  {v['tp']:5d}  {ratio(v['tp'], v['labels']):>6}  {v['fp']:6d}  {v['dup']:3d}  "
+                f"{ratio(v['tp'], v['tp'] + v['fp']):>9}  {ratio(v['tp'], v['tp'] + v['fp'] + v['dup']):>6}")
     for s in sorted(per_set):
         v = per_set[s]
-        print(f"  set {s}    {v['repos']:5d}  {v['labels']:6d}  {v['tp']:5d}  {ratio(v['tp'], v['labels']):>6}  "
-              f"{v['fp']:6d}  ({v['unjudged']:8d})  {ratio(v['tp'], v['tp'] + v['fp']):>9}")
-    tot = {k: sum(v[k] for v in per_set.values()) for k in ("labels", "tp", "fp", "unjudged")}
-    print(f"  all      {sum(v['repos'] for v in per_set.values()):5d}  {tot['labels']:6d}  {tot['tp']:5d}  "
-          f"{ratio(tot['tp'], tot['labels']):>6}  {tot['fp']:6d}  ({tot['unjudged']:8d})  "
-          f"{ratio(tot['tp'], tot['tp'] + tot['fp']):>9}")
-    print("\nper rule:  labels  found  recall  false+  precision")
+        print(f"  set {s}    {v['repos']:5d}  {row(v)}  ({v['unjudged']})")
+    tot = {k: sum(v[k] for v in per_set.values()) for k in ("labels", "tp", "fp", "dup", "unjudged", "repos")}
+    print(f"  all      {tot['repos']:5d}  {row(tot)}  ({tot['unjudged']})")
+    print(f"\nper rule:  {head}")
     for code in sorted(per_rule):
-        v = per_rule[code]
-        print(f"  {code}   {v['labels']:6d}  {v['tp']:5d}  {ratio(v['tp'], v['labels']):>6}  {v['fp']:6d}  "
-              f"{ratio(v['tp'], v['tp'] + v['fp']):>9}")
+        print(f"  {code}     {row(per_rule[code])}")
     if not args.quiet:
         print(f"\nmisses ({len(misses)}):")
         for s, r, lab in misses:
