@@ -108,13 +108,15 @@ def score_project(findings: list[dict], entries: dict[str, list[dict]], tol: int
     for fi, f in enumerate(norm):
         if fi in used_f:
             continue
-        kind, why = "unjudged", ""
-        if any(_distance(f, lab) <= tol for lab in labels):
-            kind, why = "duplicate", "a second report of a matched label"
-        for k in ("silent", "judged", "ambiguous"):
-            for e in entries[k]:
-                if kind == "unjudged" and _distance(f, e) <= tol:
-                    kind, why = k, e["why"]
+        # the nearest entry decides: a silent/judged/ambiguous entry on the very line beats a label 2 lines off
+        kind, why, best = "unjudged", "", tol + 1
+        for k, pool in (("duplicate", labels), ("silent", entries["silent"]),
+                        ("judged", entries["judged"]), ("ambiguous", entries["ambiguous"])):
+            for e in pool:
+                d = _distance(f, e)
+                if d < best or (d == best and k != "duplicate" and kind == "duplicate"):
+                    kind, best = k, d
+                    why = "a second report of a matched label" if k == "duplicate" else e["why"]
         if kind == "ambiguous":
             out["ambiguous"].append((f, why))
         else:
