@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     repos = load_labels(Path(args.labels), args.set)
     per_rule = defaultdict(lambda: {"labels": 0, "tp": 0, "fp": 0, "dup": 0})
     per_set = defaultdict(lambda: {"labels": 0, "tp": 0, "fp": 0, "dup": 0, "unjudged": 0, "repos": 0})
+    per_repo = defaultdict(lambda: {"labels": 0, "tp": 0, "fp": 0, "dup": 0})
     misses, fps, notes, ambiguous = [], [], [], []
     for repo in repos:
         checkout = root / repo["repo"]
@@ -164,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
             for lab in entries["label"]:
                 per_rule[lab["code"]]["labels"] += 1
             per_set[s]["labels"] += len(entries["label"])
+            pr = per_repo[(s, repo["repo"])]
+            pr["labels"] += len(entries["label"])
+            pr["tp"] += len(res["tp"])
+            pr["fp"] += sum(k != "duplicate" for k, _, _ in res["fp"])
+            pr["dup"] += sum(k == "duplicate" for k, _, _ in res["fp"])
             for lab, f in res["tp"]:
                 per_rule[lab["code"]]["tp"] += 1
                 per_set[s]["tp"] += 1
@@ -197,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nper rule:  {head}")
     for code in sorted(per_rule):
         print(f"  {code}     {row(per_rule[code])}")
+    print(f"\nper repo:  {head}")
+    for (s, r) in sorted(per_repo):
+        print(f"  [{s}] {r[:40]:40s} {row(per_repo[(s, r)])}")
     if not args.quiet:
         print(f"\nmisses ({len(misses)}):")
         for s, r, lab in misses:
@@ -216,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "per_set": per_set, "per_rule": per_rule,
+            "per_repo": {f"{s}:{r}": v for (s, r), v in per_repo.items()},
             "misses": [{"set": s, "repo": r, **{k: lab[k] for k in ("file", "code", "lines", "why")}}
                        for s, r, lab in misses],
             "false_positives": [{"set": s, "repo": r, "kind": k, "file": f["file"], "line": f["line"],
