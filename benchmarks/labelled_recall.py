@@ -18,7 +18,7 @@ on a taken label is a duplicate and counts as a false positive. A finding that m
 "unjudged": it counts as a false positive in the precision printed, and is listed so that someone
 reads the code and files it as a label or as judged-false.
 
-    python benchmarks/labelled_recall.py [--public-root /work/public] [--set A|B|all]
+    python benchmarks/labelled_recall.py [--public-root /work/public] [--set A|B|C|all]
                                          [--ganlint PATH] [--labels DIR] [--json OUT]
 
 The public checkouts are not part of this repository: without --public-root (default /work/public)
@@ -127,7 +127,7 @@ def score_project(findings: list[dict], entries: dict[str, list[dict]], tol: int
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--public-root", default="/work/public", help="folder holding <owner>+<repo> checkouts")
-    ap.add_argument("--set", default="all", choices=["A", "B", "all"])
+    ap.add_argument("--set", default="all", help="A, B, C (held out) or all")
     ap.add_argument("--ganlint", default=None, help="ganlint executable (default: this Python's -m ganlint)")
     ap.add_argument("--labels", default=str(HERE / "labels"), help="folder of label TOML files")
     ap.add_argument("--tolerance", type=int, default=2)
