@@ -236,8 +236,11 @@ class Samples(Instrument):
         for k, v in stats.items():
             if isinstance(v, (int, float)):
                 probe.record(k, step, float(v))
-        probe.last_samples = {"step": step, "stats": stats, "fake": fake[:400].tolist(),
-                              "real": self.reference.x[:400].tolist()}
+        # the points the measures used, so a reader can recompute them (all of them up to 64-D; 400 above)
+        keep = len(fake) if fake.shape[1] <= 64 else 400
+        probe.last_samples = {"step": step, "stats": stats, "fake": fake[:keep].tolist(),
+                              "real": self.reference.x[:keep].tolist(), "k": 5,
+                              "feature_space": self.reference.features.describe()}
         if stats.get("non_finite_samples"):
             probe.non_finite(step, "generated samples", float("nan"))
 
