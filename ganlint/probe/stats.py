@@ -137,3 +137,24 @@ def oscillation(values: list[float], n_windows: int = 20, skip: float = 0.1) -> 
     scale = abs(means.mean()) or 1.0
     return {"rel_std": float(resid.std() / scale), "flip_rate": flips,
             "noise_ratio": float(resid.var() / within) if within > 0 else 0.0}
+
+
+def kl_measures(series, windows_n: int = 20, warmup_fraction: float = 0.25) -> dict[str, float]:
+    """VAE KL shape over a run (anything with `.series` and `.context`, e.g. a Probe or a Series): detrended
+    oscillation, the relative trend after the warm-up (max(warmup_fraction of the run, kl_anneal_steps))."""
+    pts = series.series.get("kl", [])
+    kl = [v for _, v in pts]
+    osc = oscillation(kl, int(windows_n))
+    n = len(pts)
+    anneal = series.context.get("kl_anneal_steps") or 0
+    after = max(int(n * warmup_fraction), int(anneal))
+    after = min(after, max(n - 20, 0))
+    tail = kl[after:]
+    w = [mean(c) for c in windows(tail, 10)]
+    slope, icpt = linfit(list(range(len(w))), w)
+    start, end = icpt, icpt + slope * (len(w) - 1)
+    scale = abs(mean(tail)) or 1.0
+    return {"kl_oscillation": osc["rel_std"], "kl_flip_rate": osc["flip_rate"], "kl_noise_ratio": osc["noise_ratio"],
+            "kl_trend": slope * len(w) / max(len(tail), 1) * 1000.0, "kl_trend_rel": (end - start) / scale,
+            "kl_start": start, "kl_end": end, "kl_after_step": int(pts[after][0]) if pts else 0,
+            "kl_final": mean(kl[-max(10, n // 20):])}
