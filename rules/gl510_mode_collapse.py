@@ -45,6 +45,8 @@ class ModeCollapse(RuntimeRule):
         ev = {"modes": modes, "modes_covered": covered, "coverage": [rounded(c) for c in cov[-3:]], "steps": steps,
               "network": "generator", "per_mode": st.get("per_mode"), "on_modes": st.get("on_modes"),
               **{k: rounded(s.values(k)[-1]) for k in ("precision", "recall", "density", "coverage") if s.values(k)}}
+        if s.static("hidden_sigmoid"):  # where the built networks hold hidden Sigmoids: the fixer's evidence
+            ev["hidden_sigmoid_layers"] = s.context.get("static_facts", {}).get("hidden_sigmoid_layers")
         yield s.finding(self, f"generated samples cover {covered} of {modes} modes of the real data (last two "
                         f"evaluations, steps {steps[0]}-{steps[1]}){where}", s.loc("generator"), ev,
                         related=s.related("critic"), confirms=confirmed(s, "GL001", "GL102", "GL103"))

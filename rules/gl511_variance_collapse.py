@@ -49,6 +49,8 @@ class VarianceCollapse(RuntimeRule):
         where = ("the samples sit on the modes' centres" if on is not None and on >= 0.8
                  else f"the covered modes' samples are squeezed ({on:.0%} of all samples lie on a mode)" if on is not None
                  else "the samples are squeezed")
+        if s.static("hidden_sigmoid"):  # where the built networks hold hidden Sigmoids: the fixer's evidence
+            ev["hidden_sigmoid_layers"] = s.context.get("static_facts", {}).get("hidden_sigmoid_layers")
         yield s.finding(self, f"generated per-mode spread is {m:.2f}x the real spread (< {o['min_ratio']:g}) over steps "
                         f"{steps[-3]}-{steps[-1]}: {where}", s.loc("generator"), ev,
                         related=s.related("setting:latent_dim", "setting:activation"), confirms=confirmed(s, "GL001", "GL103"))

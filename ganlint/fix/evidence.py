@@ -65,6 +65,25 @@ def _still_saturating(texts: dict[str, str], files: list[str], root: str, kwargs
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _layers(findings: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """(layer evidence, why) per network: GL501's saturated layer first, else the hidden Sigmoids that a collapse
+    (GL510/GL511, confirming GL001) was measured with."""
+    out: dict[str, tuple[dict[str, Any], str]] = {}
+    for f in findings:
+        ev = f.get("evidence") or {}
+        if f.get("code") == "GL501" and str(ev.get("activation") or "").lower() in SATURATING and ev.get("network"):
+            why = (f"the probe measured it saturated ({ev.get('saturated_fraction') or 0:.0%} of pre-activations "
+                   f"beyond ±{ev.get('threshold', 5):g})")
+            out[ev["network"]] = (ev, why)
+    for f in findings:
+        ev = f.get("evidence") or {}
+        if f.get("code") in ("GL510", "GL511") and "GL001" in (ev.get("confirms") or []):
+            for layer in ev.get("hidden_sigmoid_layers") or []:
+                why = f"{f['code']} ({f.get('message', '').split(':')[0]}) was measured with it as a hidden layer"
+                out.setdefault(layer.get("network"), (layer, why))
+    return [v for k, v in out.items() if k]
+
+
 def runtime_repairs(plan: Plan, texts: dict[str, str], findings: list[dict[str, Any]], probe_kwargs: dict[str, Any],
                     root: str) -> tuple[list[PlannedFix], list[str]]:
     from ganlint.fix.edits import EditError, apply_edits
@@ -74,20 +93,16 @@ def runtime_repairs(plan: Plan, texts: dict[str, str], findings: list[dict[str, 
     planned = {(e.file, e.target) for fx in plan.fixes for e in fx.edits if e.kind == "set-setting"}
     project = Project(plan.files, texts)
     done: set[tuple[str, str]] = set()
-    for f in findings:
-        ev = f.get("evidence") or {}
+    for ev, why in _layers(findings):
         act, role, path = str(ev.get("activation") or ""), ev.get("network"), ev.get("module_path")
-        if f.get("code") != "GL501" or act.lower() not in SATURATING or not role or path is None:
+        if path is None:
             continue
         candidates = [k for k in project.settings if _names_activation(k.value, act)]
         candidates.sort(key=lambda k: (k.role != role, k.role is not None))  # the network's own role first
-        if any((k.file, k.key) in planned for k in candidates):
-            continue  # a static fix already changes that setting
+        if any((k.file, k.key) in planned or (k.file, k.key) in done for k in candidates):
+            continue  # a static fix (or one found here) already changes that setting
         found = None
         for k in candidates:
-            if (k.file, k.key) in done:
-                found = (k, None)
-                break
             for new in spellings(k.value):
                 edit = Edit("set-setting", k.file, target=k.key, old=k.value, new=new)
                 try:
@@ -101,15 +116,12 @@ def runtime_repairs(plan: Plan, texts: dict[str, str], findings: list[dict[str, 
                 break
         where = f"{ev.get('network_class') or role} layer {path} ({act})"
         if found is None:
-            notes.append(f"GL501 measured a saturated {where} in the {role}, but no setting of the project chooses "
-                         "it (none whose change turns that layer into LeakyReLU): not repaired automatically")
+            notes.append(f"the {role}'s {where}: {why}, but no setting of the project chooses it (none whose change "
+                         "turns that layer into LeakyReLU): not repaired automatically")
             continue
         k, edit = found
-        if edit is None:
-            continue
         done.add((k.file, k.key))
-        msg = (f"the probe measured the {role}'s {where} saturated ({ev.get('saturated_fraction', 0):.0%} beyond "
-               f"±{ev.get('threshold', 5):g}); `{k.key}` chooses it: {k.value!r} -> {edit.new!r}")
+        msg = f"the {role}'s {where}: {why}; `{k.key}` chooses it: {k.value!r} -> {edit.new!r}"
         fixes.append(PlannedFix("GL501", 1, msg, "000 §1.1", [edit], True, "runtime"))
-        notes.append(f"runtime evidence -> setting: {os.path.relpath(k.file)}:{k.line} {k.key} (GL501, {where})")
+        notes.append(f"runtime evidence -> setting: {os.path.relpath(k.file)}:{k.line} {k.key} ({where})")
     return fixes, notes

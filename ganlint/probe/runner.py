@@ -57,13 +57,15 @@ def _static_facts(nets, hp, family) -> dict[str, Any]:
     import torch.nn as nn
 
     facts: dict[str, Any] = {}
-    hidden_sig = False
+    hidden: list[dict[str, Any]] = []  # where the built networks hold a hidden Sigmoid (evidence for the fixer)
     for role, net in nets.items():
-        leaves = [m for m in net.modules() if not list(m.children())]
-        for i, m in enumerate(leaves):
+        leaves = [(n, m) for n, m in net.named_modules() if not list(m.children())]
+        for i, (n, m) in enumerate(leaves):
             if isinstance(m, nn.Sigmoid) and i < len(leaves) - 1 and role != "energy":
-                hidden_sig = True
-    facts["hidden_sigmoid"] = hidden_sig
+                hidden.append({"network": role, "network_class": type(net).__name__, "module_path": n,
+                               "layer_index": i, "activation": type(m).__name__})
+    facts["hidden_sigmoid"] = bool(hidden)
+    facts["hidden_sigmoid_layers"] = hidden
     if family in ("gan", "wgan", "wgan-gp"):
         z = hp.get("latent_dim", {}).get("value")
         facts["latent_small"] = z is not None and int(z) < 8
