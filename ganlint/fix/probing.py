@@ -145,6 +145,8 @@ def is_healthy(d: dict[str, Any]) -> bool:
             r = pm.get("spread_ratio")
             if r is not None and not SPREAD_OK[0] <= r <= SPREAD_OK[1]:
                 return False
+            if any(not SPREAD_OK[0] <= a <= SPREAD_OK[1] for a in pm.get("axis_ratios") or []):
+                return False  # a streak: right generalised spread, wrong shape
     if fam == "energy":
         gap = m.get("energy_gap")
         if gap is not None and _finite(gap) and gap < 0.1:
@@ -198,6 +200,10 @@ def problems(run: Run) -> list[str]:
         r = pm.get("spread_ratio")
         if r is not None and not SPREAD_OK[0] <= r <= SPREAD_OK[1]:
             out.append(f"mode {pm.get('mode')}: spread ratio {r:.2f} outside {SPREAD_OK[0]}-{SPREAD_OK[1]}")
+        axes = pm.get("axis_ratios") or []
+        if any(not SPREAD_OK[0] <= a <= SPREAD_OK[1] for a in axes):
+            out.append(f"mode {pm.get('mode')}: spread along its principal axes {', '.join(f'{a:.2f}' for a in axes)}x "
+                       f"the real (outside {SPREAD_OK[0]}-{SPREAD_OK[1]}: a streak or a squeezed cloud)")
     gap = m.get("energy_gap")
     if _finite(gap) and gap < 0.1:
         out.append(f"energy_gap {gap:.3f} < 0.1")

@@ -56,6 +56,9 @@ def test_per_mode_spread_sees_a_streak_and_a_collapse(rng):
     streak = np.stack([np.linspace(-2.0, -0.2, 400), 0.05 * rng.standard_normal(400)], 1)  # from a mode into the gap
     s = mm.compare(streak)["per_mode"][0]
     assert s["spread_ratio"] < 0.5  # a line: the generalised spread collapses
+    across = np.stack([np.linspace(-3.0, 3.0, 768), 0.3 * rng.standard_normal(768)], 1)  # a streak over the gap
+    for p in mm.compare(across)["per_mode"]:  # its generalised spread looks right; its axes do not
+        assert 0.8 < p["spread_ratio"] < 1.25 and min(p["axis_ratios"]) < 0.7 and max(p["axis_ratios"]) > 1.4
     wide = mix(rng, 768, std=1.0)
     assert all(p["spread_ratio"] > 1.4 for p in mm.compare(wide)["per_mode"])
     centre = mix(rng, 768, std=0.05)

@@ -7,10 +7,11 @@ value 1.8692 at alpha = 1e-4). One Gaussian stays one mode; two well-separated t
 whatever their dimension. Deterministic for a given seed; each step costs O(N * D) (the principal direction
 comes from power iteration, never a D x D covariance).
 
-Per mode: the real points nearest to its centre define its spread and a distance bound (the 99th percentile of
-their distances to the centre). A generated point counts on a mode (its `share`) only inside that bound; a mode
-is covered when its share reaches `min_share` of the real share. The spread ratio compares the generated
-points nearest to the mode (its Voronoi cell, so a streak across the gap widens it) with the real ones.
+Per mode: the real points nearest to its centre define a distance bound (the 99th percentile of their distances
+to the centre). A generated point counts on a mode (its `share`) only inside that bound; a mode is covered when
+its share reaches `min_share` of the real share. The spread ratio compares the generated and the real points
+nearest to the mode within SPREAD_REACH bounds (generalised variance: a line collapses it, a cloud squeezed to
+the centre shrinks it, a cloud wider than the mode or a streak into the gap raises it).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import numpy as np
 
 AD_CRITICAL = 1.8692  # G-means' critical value of the corrected A*^2 at alpha = 0.0001
 BOUND_QUANTILE = 0.99
+SPREAD_REACH = 2.0  # spreads are measured within this many bounds of the mode's centre
 LOW_DIM = 16  # up to here the spread is the generalised variance; above, the mean per-dimension variance
 
 
@@ -116,6 +118,13 @@ def spread(x: np.ndarray) -> float:
     return float(np.exp(0.5 * np.log(ev).mean()))
 
 
+def axis_stds(x: np.ndarray) -> np.ndarray | None:
+    """Standard deviations along the principal axes (sorted), in low dimension only."""
+    if len(x) < 5 or x.shape[1] > LOW_DIM:
+        return None
+    return np.sqrt(np.clip(np.linalg.eigvalsh(np.atleast_2d(np.cov(x.T))), 0.0, None))
+
+
 class ModeModel:
     """The real data's modes: centres, each mode's real share, spread and distance bound."""
 
@@ -126,8 +135,12 @@ class ModeModel:
         lab, dist = _nearest(self.real, self.centres)
         k = len(self.centres)
         self.real_share = np.bincount(lab, minlength=k) / len(self.real)
-        self.real_spread = [spread(self.real[lab == j]) for j in range(k)]
         self.bound = [float(np.quantile(dist[lab == j], BOUND_QUANTILE)) if (lab == j).any() else 0.0 for j in range(k)]
+        # spreads are measured over the mode's cell (nearest centre) within SPREAD_REACH bounds, real and generated
+        # alike: wide enough that a too-wide or streaked cloud shows, short of far outliers
+        reach = [(lab == j) & (dist <= SPREAD_REACH * self.bound[j]) for j in range(k)]
+        self.real_spread = [spread(self.real[r]) for r in reach]
+        self.real_axes = [axis_stds(self.real[r]) for r in reach]
 
     def compare(self, fake: Any, min_share: float = 0.25) -> dict[str, Any]:
         from ganlint.probe.samples.knn import as_array
@@ -140,15 +153,20 @@ class ModeModel:
             on = cell & (dist <= self.bound[j])
             share = float(on.mean())
             ok = bool(self.real_share[j] > 0 and share >= min_share * self.real_share[j])
-            fs = spread(f[cell]) if cell.sum() >= 5 else None
+            reach = cell & (dist <= SPREAD_REACH * self.bound[j])
+            fs = spread(f[reach]) if reach.sum() >= 5 else None
             ratio = fs / max(self.real_spread[j], 1e-12) if fs is not None else None
+            fa, ra = axis_stds(f[reach]) if reach.sum() >= 5 else None, self.real_axes[j]
+            # per principal axis: a streak is long on one axis and thin on the other (generalised spread ~ 1)
+            axes = None if fa is None or ra is None else [round(float(a / max(b, 1e-12)), 4) for a, b in zip(fa, ra)]
             covered += ok
             if ok and ratio is not None:
                 ratios.append(ratio)
             per_mode.append({"mode": j, "share": round(share, 4), "real_share": round(float(self.real_share[j]), 4),
                              "bound": round(self.bound[j], 4), "real_spread": round(self.real_spread[j], 4),
                              "fake_spread": None if fs is None else round(fs, 4),
-                             "spread_ratio": None if ratio is None else round(ratio, 4), "covered": ok})
+                             "spread_ratio": None if ratio is None else round(ratio, 4), "axis_ratios": axes,
+                             "covered": ok})
         k = len(self.centres)
         on_any = float(sum(p["share"] for p in per_mode))
         return {"modes": k, "modes_covered": covered, "mode_coverage": covered / k, "on_modes": round(on_any, 4),
