@@ -187,19 +187,32 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
                                                           opts.family)
         # the search over the documents' ranges, on top of the kept stages
         trials: list[Run] = []
+        staged, staged_texts = best, best_texts
         space = knob_space(plan, best_texts, opts.family)
         study_name = None
         if space and opts.trials > 0 and (not best.healthy or _symptom_worse(best, baseline, opts.family)):
             trials, best_t, study_name = _search(plan, space, best_texts, best, pool, opts, workers, baseline)
             if best_t is not None and better(best_t[0], best, opts.family):
                 best, best_texts = best_t
-        # the verdict: the chosen configuration at the full length, every step
+        # the verdict: the chosen configuration at the full length, every step. Short runs rank, but a 600-step
+        # ranking can prefer a setting that is worse at 2000: the search's best and the kept stages' result both
+        # run in full (in parallel) and the better full run is chosen.
         ranked = best
         full = (best.metrics.get("steps_run") or 0) >= opts.steps and best.steps == opts.steps
         if full and not best.error:
             final = best  # the ranking run already trained every step of --steps
         else:
-            final = _run_from(pool.run([("final", best_texts)], steps=opts.steps, early_stop=False)[0], best.params)
+            cands = [("final", best_texts, best.params)]
+            if staged_texts != best_texts and workers > 1:
+                cands.append(("final (kept stages, no search)", staged_texts, {}))
+            outs = pool.run([(label, texts) for label, texts, _ in cands], steps=opts.steps, early_stop=False)
+            runs = [(_run_from(d, params), texts) for d, (_, texts, params) in zip(outs, cands)]
+            final, best_texts = runs[0]
+            for run, texts in runs[1:]:
+                if (run.healthy and not final.healthy) or (run.healthy == final.healthy and better(run, final, opts.family)):
+                    final, best_texts = run, texts
+            if final.params != ranked.params:
+                notes.append(f"the full-length runs chose the kept stages without the search's {ranked.params}")
         final.healthy = final.healthy and not _symptom_worse(final, baseline, opts.family)
     result = _result_for(plan, best_texts, kept, upto, final.params)
     cpu = _cpu() - t_cpu
