@@ -98,3 +98,16 @@ def test_image_features_keep_distances_and_the_measures(rng):
     full, half = manifold_measures(fs(real), fs(fresh)), manifold_measures(fs(real), fs(one))
     assert full["coverage"] > 0.9 and abs(half["coverage"] - 0.5) < 0.1  # coverage is robust in 784-D
     assert half["recall"] < 0.6 * full["recall"]
+
+
+def test_fid_kid_only_with_torch_fidelity_and_its_weights_present():
+    import torch
+
+    from ganlint.probe.samples import fidelity
+
+    real = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8)
+    if not fidelity.available():
+        assert fidelity.fid_kid(real, real) == {}  # nothing downloaded, nothing made up
+        pytest.skip("torch-fidelity or its Inception weights are not installed")
+    same, other = fidelity.fid_kid(real, real), fidelity.fid_kid(real, torch.zeros_like(real))
+    assert same["fid"] < other["fid"] and same["kid"] < other["kid"]
