@@ -35,7 +35,7 @@ def test_000_written_config_is_healthy_in_an_independent_loop(project, tmp_path)
     r, rep = _fix_verify(project("wgan_gp_000_broken"), tmp_path / "out", "--trials", "2")
     assert rep["final"]["steps"] == 2000  # the verdict is a full-length run, not a ranking probe
     cfg = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # small MLPs: one intra-op thread is fastest
     modes = train(cfg, {"activation": "non_linearity", "g_widths": "nn_gen", "d_widths": "nn_disc", "z_dim": "z_dim",
                         "lr": "learning_rate", "n_critic": "n_critic", "batch": "batch_size", "gp": "grad_penalty"},
                   steps=2000)
@@ -57,7 +57,7 @@ def test_helper_chosen_sigmoid_repaired_at_its_yaml_key(tmp_path):
     assert cfg["gen_act"] == "leaky_relu" and cfg["critic_act"] == "leaky_relu", cfg
     runtime = [fx for fx in rep["applied"] if fx.get("origin") == "runtime"]
     assert runtime and runtime[0]["edits"][0]["target"] == "gen_act"
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # small MLPs: one intra-op thread is fastest
     modes = train(cfg, {"g_activation": "gen_act", "d_activation": "critic_act", "g_widths": "gen_units",
                         "d_widths": "critic_units", "z_dim": "noise_size", "lr": "lr", "n_critic": "n_critic",
                         "batch": "batch_size", "gp": "gp_lambda"}, steps=2000)
