@@ -203,15 +203,22 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
             final = best  # the ranking run already trained every step of --steps
         else:
             cands = [("final", best_texts, best.params)]
-            if staged_texts != best_texts and workers > 1:
-                cands.append(("final (kept stages, no search)", staged_texts, {}))
+            every = dict(plan.texts)
+            for s_ in stages:  # the documents' whole plan: a stage a short run dropped may pay off at full length
+                every = _stage_texts(plan, every, s_)
+            for label, texts in (("final (every stage)", every), ("final (kept stages, no search)", staged_texts)):
+                if len(cands) < max(2, workers) and all(texts != c[1] for c in cands):
+                    cands.append((label, texts, {}))
             outs = pool.run([(label, texts) for label, texts, _ in cands], steps=opts.steps, early_stop=False)
             runs = [(_run_from(d, params), texts) for d, (_, texts, params) in zip(outs, cands)]
             final, best_texts = runs[0]
             for run, texts in runs[1:]:
                 if (run.healthy and not final.healthy) or (run.healthy == final.healthy and better(run, final, opts.family)):
                     final, best_texts = run, texts
-            if final.params != ranked.params:
+            if best_texts == every and every != staged_texts:
+                kept = list(stages)  # every stage, as the documents order them, won at full length
+                notes.append("the full-length runs chose every stage of the plan over the short runs' choice")
+            elif final.params != ranked.params:
                 notes.append(f"the full-length runs chose the kept stages without the search's {ranked.params}")
         final.healthy = final.healthy and not _symptom_worse(final, baseline, opts.family)
     result = _result_for(plan, best_texts, kept, upto, final.params)
