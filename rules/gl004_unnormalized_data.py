@@ -1,6 +1,12 @@
-"""GL004 unnormalized-data: data is loaded and nothing standardises it (document 000 §1.5)."""
+"""GL004 unnormalized-data: data is loaded and nothing standardises it (document 000 §1.5).
+
+Static: a data load with no normalisation anywhere. Runtime (`data_finding`, called by the probe on the real
+data it trains with): the data's scale is far from standardised. Images already scaled (torchvision's
+ToTensor / ConvertImageDtype, values inside [0, 1] or [-1, 1]) are scaled data, not unnormalised data.
+"""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -21,7 +27,10 @@ class UnnormalizedData(Rule):
     )
     use_instead = "`data = (data - data.mean(0)) / data.std(0)` (keep mean/std to map samples back), `transforms.Normalize`, or `StandardScaler`."
     source = "000 §1.5"
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"max_abs_mean": 3.0, "max_std": 10.0, "min_std": 0.05}
+    option_docs = {"max_abs_mean": "runtime: largest |mean| of a data dimension still called standardised",
+                   "max_std": "runtime: median per-dimension std above which the data are too wide",
+                   "min_std": "runtime: median per-dimension std (constant dimensions left out) below which they are too narrow"}
     fix_safety = "display-only"
     fix_safety_why = (
         "Standardising changes what the model learns and how samples map back: a person decides."
@@ -31,7 +40,7 @@ class UnnormalizedData(Rule):
         code = facts.code
         if not code.data_loads or code.normalizations:
             return
-        if facts.settings_for("normalize"):
+        if facts.settings_for("normalize") or any(_IMAGE_SCALING.search(t) for f, t in facts.texts.items() if f.endswith(".py")):
             return
         critic_bce = {m.location for m in code.critic_bces}
         if "vae" in facts.families() and any(
@@ -45,6 +54,28 @@ class UnnormalizedData(Rule):
                 fix=Fix("standardise the loaded data: x = (x - x.mean(0)) / x.std(0)", []),
                 evidence={"loader": load.kind},
             )
+
+    def data_finding(self, x: Any, opts: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """Runtime: (message, evidence) when the real data (N, D) are far from standardised, else None.
+        Constant dimensions (an image's empty border) are left out; data inside [0, 1] or [-1, 1] are scaled."""
+        import numpy as np
+
+        a = np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x, dtype=np.float64).reshape(len(x), -1)
+        lo, hi = float(a.min()), float(a.max())
+        if lo >= -1.0 - 1e-6 and hi <= 1.0 + 1e-6:
+            return None
+        std = a.std(0)
+        varying = std > 1e-8 * max(1.0, abs(hi), abs(lo))
+        if not varying.any():
+            return None
+        mean = float(np.abs(a.mean(0)).max())
+        scale = float(np.median(std[varying]))
+        if not (mean > opts["max_abs_mean"] or scale > opts["max_std"] or scale < opts["min_std"]):
+            return None
+        msg = (f"the real data is far from standardised (max |mean| {mean:.3g}, median std {scale:.3g}, range "
+               f"{lo:.3g}..{hi:.3g}) and the config does not normalise it: use (x - mean) / std or `normalize: true`")
+        return msg, {"max_abs_mean": round(mean, 4), "median_std": round(scale, 4), "std_min": round(float(std[varying].min()), 4),
+                     "std_max": round(float(std.max()), 4), "range": [round(lo, 4), round(hi, 4)], "runtime": True}
 
     bad = [
         Example(
@@ -110,7 +141,21 @@ class UnnormalizedData(Rule):
             },
             "[0, 1] images for a Bernoulli decoder trained with BCE",
         ),
+        Example(
+            {
+                "data.py": (
+                    "import numpy as np\nfrom torchvision import datasets, transforms\n\n"
+                    "tf = transforms.Compose([transforms.Resize(64), transforms.ToTensor()])\n"
+                    "faces = datasets.ImageFolder('celeba', tf)\n"
+                    "imgs = np.load('sprites.npz')['imgs']\n"
+                ),
+            },
+            "images scaled to [0, 1] by ToTensor (binary sprites alike): scaled data, not unnormalised",
+        ),
     ]
 
+
+# transforms that scale images into [0, 1]: the data are scaled, not raw
+_IMAGE_SCALING = re.compile(r"\b(?:ToTensor|ConvertImageDtype)\s*\(|\bToDtype\s*\([^)]*scale\s*=\s*True")
 
 RULE = UnnormalizedData()

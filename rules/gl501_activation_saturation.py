@@ -1,16 +1,18 @@
 """GL501 activation-saturation (runtime): More than half of a sigmoid/tanh layer's pre-activations sit beyond ±5, where the gradient is almost zero.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL501]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL501].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
+import math
+
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, confirmed, rounded
 
 
-class ActivationSaturation(Rule):
+class ActivationSaturation(RuntimeRule):
     code = "GL501"
     slug = "activation-saturation"
     severity = Severity.WARNING
@@ -25,8 +27,36 @@ class ActivationSaturation(Rule):
     fix_stage = 1
     confirms = 'GL001'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def needs(self, o):
+        # the instrument counts pre-activations beyond this threshold: the option shapes the measurement
+        return {"activations": {"sat_threshold": float(o["preact_threshold"])}}
+
+    def detect(self, s, o):
+        from ganlint.probe.stats import mean
+
+        by_role: dict[str, list] = {}
+        for name in s.names("sat/"):
+            role, _, layer = name[len("sat/"):].partition("/")
+            vals, win = s.last_window(name)
+            m = mean(vals)
+            if math.isfinite(m) and m > o["fraction"]:
+                by_role.setdefault(role, []).append((layer, m, win, s.layer_kinds.get(name, ""), s.layer_info.get(name, {})))
+        spr = s.values("spread_ratio")
+        spread = mean(spr[-3:]) if spr else None
+        for role, layers in by_role.items():
+            worst = max(layers, key=lambda t: t[1])
+            info = worst[4]
+            ev = {"network": role, "network_class": s.network_class(role), "layers": {l: rounded(m) for l, m, *_ in layers},
+                  "worst_layer": worst[0], "module_path": info.get("module", worst[0]), "layer_index": info.get("index"),
+                  "activation": worst[3] or None, "saturated_fraction": rounded(worst[1]), "steps": list(worst[2]),
+                  "threshold": o["preact_threshold"]}
+            msg = (f"{len(layers)} {worst[3] or 'sigmoid/tanh'} layer(s) of the {role} saturated: in {worst[0]} "
+                   f"{worst[1]:.0%} of pre-activations lie beyond ±{o['preact_threshold']:g} (steps {worst[2][0]}-{worst[2][1]})")
+            if spread is not None and role == "generator":
+                ev["spread_ratio"] = rounded(spread)
+                msg += f"; generated/real spread {spread:.2f}"
+            yield s.finding(self, msg, s.loc(role, "activation"), ev, related=s.related(role),
+                            confirms=confirmed(s, "GL001"))
 
 
 RULE = ActivationSaturation()

@@ -1,16 +1,18 @@
 """GL502 dead-units (runtime): At least 70% of a ReLU layer's outputs are zero over a window (dead units).
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL502]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL502].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
+import math
+
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, rounded
 
 
-class DeadUnits(Rule):
+class DeadUnits(RuntimeRule):
     code = "GL502"
     slug = "dead-units"
     severity = Severity.WARNING
@@ -25,8 +27,24 @@ class DeadUnits(Rule):
     fix_stage = 1
     confirms = None  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def needs(self, o):
+        return {"activations": {}}
+
+    def detect(self, s, o):
+        from ganlint.probe.stats import mean
+
+        by_role: dict[str, list] = {}
+        for name in s.names("dead/"):
+            role, _, layer = name[len("dead/"):].partition("/")
+            vals, win = s.last_window(name)
+            m = mean(vals)
+            if math.isfinite(m) and m >= o["zero_fraction"]:
+                by_role.setdefault(role, []).append((layer, m, win))
+        for role, layers in by_role.items():
+            worst = max(layers, key=lambda t: t[1])
+            yield s.finding(self, f"{len(layers)} ReLU layer(s) of the {role} mostly dead: {worst[0]} outputs zero "
+                            f"{worst[1]:.0%} of the time (steps {worst[2][0]}-{worst[2][1]})", s.loc(role),
+                            {"network": role, "layers": {l: rounded(m) for l, m, _ in layers}, "steps": list(worst[2])})
 
 
 RULE = DeadUnits()

@@ -1,16 +1,18 @@
 """GL504 exploding-gradients (runtime): The gradient norm exceeds 1e3, or grows at least 2x from window to window.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL504]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL504].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
+import math
+
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, rounded
 
 
-class ExplodingGradients(Rule):
+class ExplodingGradients(RuntimeRule):
     code = "GL504"
     slug = "exploding-gradients"
     severity = Severity.WARNING
@@ -25,8 +27,29 @@ class ExplodingGradients(Rule):
     fix_stage = 2
     confirms = None  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def needs(self, o):
+        return {"grads": {}}
+
+    def detect(self, s, o):
+        from ganlint.probe.stats import mean, windows
+
+        for role in s.roles:
+            tot = s.values(f"gradnorm/{role}")
+            if not tot:
+                continue
+            vals, win = s.last_window(f"gradnorm/{role}")
+            m = mean(vals)
+            w = [mean(c) for c in windows(tot, 8)]
+            grow = 0
+            for a, b in zip(w, w[1:]):
+                grow = grow + 1 if (a > 0 and b >= o["growth"] * a) else 0
+                if grow >= o["growth_windows"]:
+                    break
+            if (math.isfinite(m) and m > o["max_norm"]) or grow >= o["growth_windows"]:
+                yield s.finding(self, f"the {role}'s gradient norm explodes: {m:.3g} over steps {win[0]}-{win[1]}"
+                                + (f", growing ≥{o['growth']:g}x for {grow} windows" if grow >= o["growth_windows"] else ""),
+                                s.loc(role, "learning_rate"),
+                                {"network": role, "grad_norm": rounded(m), "window_means": [rounded(x) for x in w], "steps": list(win)})
 
 
 RULE = ExplodingGradients()

@@ -1,16 +1,16 @@
 """GL505 non-finite (runtime): NaN or Inf appeared in a loss, a gradient or a parameter.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL505]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL505].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule
 
 
-class NonFinite(Rule):
+class NonFinite(RuntimeRule):
     code = "GL505"
     slug = "non-finite"
     severity = Severity.ERROR
@@ -25,8 +25,11 @@ class NonFinite(Rule):
     fix_stage = None
     confirms = None  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def detect(self, s, o):
+        if s.events:
+            e = s.events[0]
+            yield s.finding(self, f"non-finite value ({e['value']}) first seen at step {e['step']} in the {e['what']}",
+                            s.loc("default"), {"step": e["step"], "tensor": e["what"], "events": s.events[:10]})
 
 
 RULE = NonFinite()

@@ -1,16 +1,16 @@
 """GL510 mode-collapse (runtime): Generated samples cover fewer modes (clusters) of the real data than there are.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL510]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL510].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, confirmed, rounded
 
 
-class ModeCollapse(Rule):
+class ModeCollapse(RuntimeRule):
     code = "GL510"
     slug = "mode-collapse"
     severity = Severity.ERROR
@@ -25,8 +25,31 @@ class ModeCollapse(Rule):
     fix_stage = 1
     confirms = 'GL001, GL102, GL103'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def needs(self, o):
+        # a mode counts as covered at this share of its real mass: the option shapes the sample measure
+        return {"samples": {"min_share": float(o["min_share"])}}
+
+    def detect(self, s, o):
+        cov = s.values("mode_coverage")
+        if len(cov) < 2 or max(cov[-2:]) >= 1.0:
+            return
+        st = s.sample_stats
+        modes = int(s.values("modes")[-1]) if s.values("modes") else None
+        covered = int(s.values("modes_covered")[-1])
+        steps = s.steps("mode_coverage")[-2:]
+        prec = s.values("precision")
+        where = ""
+        if prec:
+            where = (f"; k-NN precision {prec[-1]:.2f}: " + ("most samples lie off the real data" if prec[-1] < 0.5
+                     else "the samples lie on the data but on too few modes"))
+        ev = {"modes": modes, "modes_covered": covered, "coverage": [rounded(c) for c in cov[-3:]], "steps": steps,
+              "network": "generator", "per_mode": st.get("per_mode"), "on_modes": st.get("on_modes"),
+              **{k: rounded(s.values(k)[-1]) for k in ("precision", "recall", "density", "coverage") if s.values(k)}}
+        if s.static("hidden_sigmoid"):  # where the built networks hold hidden Sigmoids: the fixer's evidence
+            ev["hidden_sigmoid_layers"] = s.context.get("static_facts", {}).get("hidden_sigmoid_layers")
+        yield s.finding(self, f"generated samples cover {covered} of {modes} modes of the real data (last two "
+                        f"evaluations, steps {steps[0]}-{steps[1]}){where}", s.loc("generator"), ev,
+                        related=s.related("critic"), confirms=confirmed(s, "GL001", "GL102", "GL103"))
 
 
 RULE = ModeCollapse()

@@ -1,16 +1,18 @@
 """GL512 discriminator-overpowers (runtime): D(G(z)) tends to 0 (D accuracy near 100%) while the generator's gradients vanish.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL512]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL512].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
+import math
+
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, rounded
 
 
-class DiscriminatorOverpowers(Rule):
+class DiscriminatorOverpowers(RuntimeRule):
     code = "GL512"
     slug = "discriminator-overpowers"
     severity = Severity.WARNING
@@ -25,8 +27,20 @@ class DiscriminatorOverpowers(Rule):
     fix_stage = 1
     confirms = 'GL110'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def detect(self, s, o):
+        from ganlint.probe.stats import mean
+
+        if s.family != "gan" or not s.values("d_fake"):
+            return
+        df, win = s.last_window("d_fake")
+        acc, _ = s.last_window("d_accuracy")
+        gg, _ = s.last_window("gradnorm/generator")
+        mdf, macc, mgg = mean(df), mean(acc), mean(gg) if gg else float("nan")
+        if (mdf < o["d_fake_max"] or macc > o["accuracy"]) and math.isfinite(mgg) and mgg < o["g_grad_max"]:
+            yield s.finding(self, f"the discriminator wins: mean D(G(z)) {mdf:.3f}, accuracy {macc:.0%}, generator "
+                            f"gradient norm {mgg:.1e} (steps {win[0]}-{win[1]})", s.loc("critic"),
+                            {"d_fake": rounded(mdf), "d_accuracy": rounded(macc), "generator_grad_norm": rounded(mgg, 10),
+                             "steps": list(win)})
 
 
 RULE = DiscriminatorOverpowers()

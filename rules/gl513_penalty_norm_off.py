@@ -1,16 +1,18 @@
 """GL513 penalty-norm-off (runtime): Mean gradient norm of the critic at interpolates is outside [0.5, 2].
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL513]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL513].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
+import math
+
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, rounded
 
 
-class PenaltyNormOff(Rule):
+class PenaltyNormOff(RuntimeRule):
     code = "GL513"
     slug = "penalty-norm-off"
     severity = Severity.WARNING
@@ -25,8 +27,16 @@ class PenaltyNormOff(Rule):
     fix_stage = 4
     confirms = 'GL107, GL108'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def detect(self, s, o):
+        from ganlint.probe.stats import mean
+
+        if s.family != "wgan-gp" or not s.values("gp_norm"):
+            return
+        v, win = s.last_window("gp_norm")
+        m = mean(v)
+        if math.isfinite(m) and not (o["low"] <= m <= o["high"]):
+            yield s.finding(self, f"mean ‖∇D(x̂)‖ at interpolates is {m:.2f}, outside [{o['low']:g}, {o['high']:g}] "
+                            f"(steps {win[0]}-{win[1]})", s.loc("critic", "gp_weight"), {"penalty_norm": rounded(m), "steps": list(win)})
 
 
 RULE = PenaltyNormOff()

@@ -1,16 +1,16 @@
 """GL520 kl-oscillation (runtime): The VAE's KL term oscillates: high detrended variance and frequent direction changes.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL520]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL520].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, rounded
 
 
-class KlOscillation(Rule):
+class KlOscillation(RuntimeRule):
     code = "GL520"
     slug = "kl-oscillation"
     severity = Severity.WARNING
@@ -25,8 +25,17 @@ class KlOscillation(Rule):
     fix_stage = 1
     confirms = 'GL201, GL202, GL203, GL002'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def detect(self, s, o):
+        from ganlint.probe.stats import kl_measures
+
+        if s.family != "vae" or len(s.values("kl")) < 100:
+            return
+        km = kl_measures(s, o["windows"])
+        if km["kl_oscillation"] > o["min_rel_std"] and km["kl_flip_rate"] > o["min_flip_rate"] and km["kl_noise_ratio"] > 4:
+            yield s.finding(self, f"the KL term oscillates: detrended windowed KL varies by {km['kl_oscillation']:.0%} of its mean, "
+                            f"direction changes in {km['kl_flip_rate']:.0%} of windows ({km['kl_noise_ratio']:.0f}x the sampling noise)",
+                            s.loc("vae", "kl_weight"), {**{k: rounded(v) for k, v in km.items()}, "steps": [s.steps("kl")[0], s.steps("kl")[-1]],
+                                                        "network": "vae"}, related=s.related("setting:learning_rate"))
 
 
 RULE = KlOscillation()

@@ -1,16 +1,16 @@
 """GL521 kl-rising (runtime): The KL term trends upward after the warm-up.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL521]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL521].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, rounded
 
 
-class KlRising(Rule):
+class KlRising(RuntimeRule):
     code = "GL521"
     slug = "kl-rising"
     severity = Severity.WARNING
@@ -25,8 +25,18 @@ class KlRising(Rule):
     fix_stage = 1
     confirms = 'GL201, GL206'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def detect(self, s, o):
+        from ganlint.probe.stats import kl_measures
+
+        if s.family != "vae" or len(s.values("kl")) < 100:
+            return
+        km = kl_measures(s, warmup_fraction=o["warmup_fraction"])
+        if km["kl_trend_rel"] > o["min_rel_rise"]:
+            yield s.finding(self, f"the KL term keeps rising after the warm-up: +{km['kl_trend_rel']:.0%} of its mean "
+                            f"from step {km['kl_after_step']} to the end (KL {km['kl_start']:.3g} -> {km['kl_end']:.3g})",
+                            s.loc("vae", "kl_weight"), {**{k: rounded(v) for k, v in km.items()},
+                                                        "steps": [km["kl_after_step"], s.steps("kl")[-1]], "network": "vae"},
+                            related=s.related("setting:latent_dim"))
 
 
 RULE = KlRising()

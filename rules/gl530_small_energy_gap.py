@@ -1,16 +1,18 @@
 """GL530 small-energy-gap (runtime): Mean E(negative) − E(positive) is below 0.1.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL530]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL530].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
+import math
+
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, confirmed, rounded
 
 
-class SmallEnergyGap(Rule):
+class SmallEnergyGap(RuntimeRule):
     code = "GL530"
     slug = "small-energy-gap"
     severity = Severity.WARNING
@@ -25,8 +27,25 @@ class SmallEnergyGap(Rule):
     fix_stage = 1
     confirms = 'GL301, GL302'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def detect(self, s, o):
+        from ganlint.probe.stats import mean
+
+        if s.family != "energy" or not s.values("energy_gap"):
+            return
+        gap, win = s.last_window("energy_gap", 0.1, 20)
+        m = mean(gap)
+        allg = s.values("energy_gap")
+        half = mean(allg[len(allg) // 2: len(allg) // 2 + max(20, len(allg) // 10)])
+        rising = math.isfinite(half) and (m - half) > max(0.002, o.get("min_rise", 0.25) * abs(half))
+        if math.isfinite(m) and m < o["min_gap"] and rising:
+            s.note(f"energy gap {m:.3f} is below {o['min_gap']:g} but still rising (from {half:.3f} at mid-run): "
+                   "not judged yet (GL530); probe longer (--steps) to decide")
+        if math.isfinite(m) and m < o["min_gap"] and not rising:
+            yield s.finding(self, f"mean E(neg) - E(pos) is {m:.3f} (< {o['min_gap']:g}) over steps {win[0]}-{win[1]}: "
+                            f"negatives are barely separated", s.loc("energy"),
+                            {"energy_gap": rounded(m), "e_pos": rounded(mean(s.last_window("e_pos", 0.1, 20)[0])),
+                             "e_neg": rounded(mean(s.last_window("e_neg", 0.1, 20)[0])), "steps": list(win)},
+                            related=s.related("setting:temperature"), confirms=confirmed(s, "GL301"))
 
 
 RULE = SmallEnergyGap()

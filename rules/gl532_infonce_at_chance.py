@@ -1,16 +1,16 @@
 """GL532 infonce-at-chance (runtime): In-batch InfoNCE accuracy stays near chance, 1/B.
 
-Measured by `ganlint probe` (and the probe API); `check` never reports it. The probe's detectors build the
-Finding through this rule (`RULE.finding(...)`), so code, slug, severity and the thresholds in `options`
-(overridable in [tool.ganlint.rules.GL532]) come from here.
+Measured by `ganlint probe` (and the probe API); `check` never reports it. Everything the rule does at
+runtime lives here: `needs()` names the instruments it reads and the options that shape them, `detect()`
+turns the measured series into findings; thresholds in `options` are overridable in [tool.ganlint.rules.GL532].
 """
 from __future__ import annotations
 
-from ganlint.checking.rule import Rule
 from ganlint.core.types import Severity
+from ganlint.probe.series import RuntimeRule, rounded
 
 
-class InfonceAtChance(Rule):
+class InfonceAtChance(RuntimeRule):
     code = "GL532"
     slug = "infonce-at-chance"
     severity = Severity.WARNING
@@ -25,8 +25,17 @@ class InfonceAtChance(Rule):
     fix_stage = 1
     confirms = 'GL301, GL302'  # static rules a firing of this rule confirms (named in the finding)
 
-    def check(self, facts, opts):
-        return ()  # runtime rule: ganlint/probe/detectors.py creates its findings
+    def detect(self, s, o):
+        from ganlint.probe.stats import mean
+
+        if s.family != "energy" or not s.values("energy_gap"):
+            return
+        acc, win = s.last_window("infonce_accuracy", 0.1, 20)
+        chance = s.values("infonce_chance")
+        if acc and chance and mean(acc) < o["max_ratio"] * chance[-1]:
+            yield s.finding(self, f"in-batch InfoNCE accuracy {mean(acc):.3f} stays near chance {chance[-1]:.3f} "
+                            f"(steps {win[0]}-{win[1]})", s.loc("energy"),
+                            {"infonce_accuracy": rounded(mean(acc)), "chance": rounded(chance[-1]), "steps": list(win)})
 
 
 RULE = InfonceAtChance()

@@ -43,7 +43,7 @@ def fix(
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="also apply fixes marked unsafe"),
     family: Optional[str] = typer.Option(None, "--family", help="wgan-gp | wgan | gan | vae | energy (default: inferred)"),
     verify: bool = typer.Option(False, "--verify", help="probe the baseline and each stage; keep what measurably helps"),
-    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="--verify: probe steps per run (default per family: GAN 600, energy 1000, VAE 2000)"),
+    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="--verify: steps of the final run that gives the verdict (default 2000); ranking probes run at most GAN 600, energy 1000, VAE 2000"),
     trials: int = typer.Option(6, "--trials", min=0, help="--verify: at most this many search trials (probe runs)"),
     storage: Optional[str] = typer.Option(None, "--storage", help="--verify: Optuna storage URL (sqlite:///f.db, postgresql://...)"),
     study_name: Optional[str] = typer.Option(None, "--study-name", help="--verify: shared study name (default from the files)"),
@@ -107,7 +107,7 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         if not entry and not model_files_in(plan.files):
             raise UsageError(f"--verify probes the model: no model code (nn.Module classes or {ENTRY_NAME}) among "
                              "the inputs; pass the model's .py file too, or --entry module:function")
-        steps = steps or DEFAULT_STEPS.get(family or plan.family or "", 1000)
+        steps = steps or DEFAULT_STEPS.get(family or plan.family or "", 2000)
         opts = VerifyOptions(steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers,
                              data=data, entry=entry, device=device, seed=seed, time_budget=time_budget,
                              family=family, report_dir=report_dir, progress=False)
@@ -155,12 +155,14 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     for f in plan.manual:
         print(f"  manual: {f.location}: {f.code} {f.fix.message if f.fix else f.message}", file=out)
 
+    # --verify: 0 only when the final full-length run is healthy, 1 when problems remain (named above), 2 errors
+    code = vres.exit_code if vres is not None else 0
     if diff:
         sys.stdout.write(result.diff())
-        return 0
+        return code
     if not result.new_texts:
-        return 0
+        return code
     mode = "in-place" if in_place else ("dir" if output else "copies")
     written = result.write(mode, output)
     print("Wrote " + ", ".join(shown(os.path.relpath(p)) for p in written), file=out)
-    return 0
+    return code

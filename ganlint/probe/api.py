@@ -117,8 +117,10 @@ class Activations(Instrument):
 
     name = "activations"
 
-    def __init__(self, every, threshold: float = 5.0):
+    def __init__(self, every, threshold: float = 5.0, head_threshold: float | None = None):
+        # thresholds come from the rules' needs(): GL501's preact_threshold, GL531's for the energy head
         self.every, self.threshold = every, threshold
+        self.head_threshold = threshold if head_threshold is None else head_threshold
         self.handles: list[Any] = []
         self.acc: dict[str, list[float]] = {}
         self.head: tuple[str, Any] | None = None
@@ -127,22 +129,31 @@ class Activations(Instrument):
         import torch.nn as nn
 
         self.targets = []
+        info: dict[str, dict[str, Any]] = {}
         for role, net in probe.networks.items():
             sig = [(n, m) for n, m in net.named_modules() if isinstance(m, nn.Sigmoid)]
             head = sig[-1] if (role == "energy" and sig) else None
+            leaves = [n for n, m in net.named_modules() if not list(m.children())]
             for n, m in net.named_modules():
                 if isinstance(m, (nn.Sigmoid, nn.Tanh)):
                     kind = "head" if head is not None and m is head[1] else "sat"
-                    self.targets.append((f"{kind}/{role}/{n or type(m).__name__}", m, kind, type(m).__name__))
+                    key = f"{kind}/{role}/{n or type(m).__name__}"
                 elif isinstance(m, (nn.ReLU, nn.ReLU6)):
-                    self.targets.append((f"dead/{role}/{n or 'relu'}", m, "dead", type(m).__name__))
+                    kind, key = "dead", f"dead/{role}/{n or 'relu'}"
+                else:
+                    continue
+                self.targets.append((key, m, kind, type(m).__name__))
+                # where the layer sits: its module path and its index among the network's leaf modules
+                info[key] = {"module": n, "index": leaves.index(n) if n in leaves else None, "kind": type(m).__name__,
+                             "network_class": type(net).__name__}
         probe.layer_kinds = {k: t for k, _, _, t in self.targets}
+        probe.layer_info = info
 
     def _attach(self):
         if self.handles:
             return
-        thr = self.threshold
         for key, module, kind, _ in self.targets:
+            thr = self.head_threshold if kind == "head" else self.threshold
             acc = self.acc.setdefault(key, [0.0, 0.0])
 
             if kind == "dead":
@@ -236,8 +247,11 @@ class Samples(Instrument):
         for k, v in stats.items():
             if isinstance(v, (int, float)):
                 probe.record(k, step, float(v))
-        probe.last_samples = {"step": step, "stats": stats, "fake": fake[:400].tolist(),
-                              "real": self.reference.x[:400].tolist()}
+        # the points the measures used, so a reader can recompute them (all of them up to 64-D; 400 above)
+        keep = len(fake) if fake.shape[1] <= 64 else 400
+        probe.last_samples = {"step": step, "stats": stats, "fake": fake[:keep].tolist(),
+                              "real": self.reference.x[:keep].tolist(), "k": 5,
+                              "feature_space": self.reference.features.describe()}
         if stats.get("non_finite_samples"):
             probe.non_finite(step, "generated samples", float("nan"))
 
@@ -263,10 +277,14 @@ class Probe:
         self.report = None
         self.started = None
         self.instruments: list[Instrument] = []
+        self.layer_info: dict[str, dict[str, Any]] = {}
         if instruments:
+            from ganlint.probe.detectors import instrument_needs
+
+            needs = instrument_needs(family, self.rule_options)  # the rules' options shape the instruments
             self.instruments = [Scalars(), GradNorms(self.schedule["grads"]), Params(self.schedule["params"])]
             if family == "vae":
-                self.instruments.append(Latents(self.schedule["latents"]))
+                self.instruments.append(Latents(self.schedule["latents"], **needs.get("latents", {})))
             if sample is not None and real is not None:
                 from ganlint.probe.data import find_modes
                 from ganlint.probe.stats import Reference
@@ -276,11 +294,14 @@ class Probe:
                 x = torch.as_tensor(real).float().reshape(len(real), -1)
                 if modes is None:
                     modes, _ = find_modes(x, seed=seed)
-                ms = self.opt("GL510").get("min_share", 0.25)
+                ms = needs.get("samples", {}).get("min_share", self.opt("GL510").get("min_share", 0.25))
                 self.instruments.append(Samples(self.schedule["samples"], Reference(x, modes, seed=seed), sample,
                                                 seed=seed, min_share=ms))
             # last: its hooks for the next step must not see the sample evaluation's forward pass
-            self.instruments.append(Activations(self.schedule["activations"]))
+            act = needs.get("activations", {})
+            self.instruments.append(Activations(self.schedule["activations"],
+                                                threshold=act.get("sat_threshold", self.opt("GL501")["preact_threshold"]),
+                                                head_threshold=act.get("head_threshold")))
         else:
             self.instruments = [Scalars()]
         self._layers: dict[str, list] = {}

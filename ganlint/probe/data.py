@@ -177,52 +177,20 @@ def from_object(obj: Any) -> Dataset:
     return Dataset("array", x=arr, info={"kind": "object", "n": int(arr.shape[0])})
 
 
-def kmeans(x, k: int, iters: int = 30, seed: int = 0):
-    """Plain k-means++ (torch): centres and labels."""
-    import torch
-
-    g = torch.Generator().manual_seed(seed)
-    n = len(x)
-    centres = [x[torch.randint(n, (1,), generator=g)].squeeze(0)]
-    for _ in range(1, k):
-        d = torch.cdist(x, torch.stack(centres)).min(dim=1).values ** 2
-        p = d / d.sum() if float(d.sum()) > 0 else torch.full_like(d, 1.0 / n)
-        centres.append(x[torch.multinomial(p, 1, generator=g)].squeeze(0))
-    c = torch.stack(centres)
-    for _ in range(iters):
-        lab = torch.cdist(x, c).argmin(dim=1)
-        newc = torch.stack([x[lab == j].mean(0) if bool((lab == j).any()) else c[j] for j in range(k)])
-        if torch.allclose(newc, c):
-            break
-        c = newc
-    return c, torch.cdist(x, c).argmin(dim=1)
-
-
 def find_modes(x, seed: int = 0, max_k: int = 10):
-    """Clusters of the real data: k chosen by the silhouette on a subsample (k=1 when nothing separates)."""
+    """Modes of data without known ones: G-means (ganlint/probe/samples/modes.py) in the sample measures' feature
+    space; the centres are the means of the points nearest to each, in the data's own space."""
     import torch
 
-    g = torch.Generator().manual_seed(seed)
-    sub = x[torch.randperm(len(x), generator=g)[:1500]]
-    best = (0.5, 1, sub.mean(0, keepdim=True))  # a silhouette below 0.5 is no real cluster structure
-    dist = torch.cdist(sub, sub)
-    for k in range(2, max_k + 1):
-        c, lab = kmeans(sub, k, seed=seed)
-        counts = torch.bincount(lab, minlength=k)
-        if bool((counts < 5).any()):
-            continue
-        onehot = torch.nn.functional.one_hot(lab, k).float()
-        sums = dist @ onehot  # (n, k): summed distance to each cluster
-        own = sums.gather(1, lab[:, None]).squeeze(1)
-        a = own / (counts[lab] - 1).clamp_min(1).float()
-        means = sums / counts.float().clamp_min(1)
-        means = means.masked_fill(onehot.bool(), float("inf"))
-        b = means.min(1).values
-        s = float(((b - a) / torch.maximum(a, b).clamp_min(1e-12)).mean())
-        if s > best[0] + 0.02:
-            best = (s, k, c)
-    c = best[2]
-    return c, torch.cdist(x, c).argmin(dim=1)
+    from ganlint.probe.samples import FeatureSpace, count_modes
+
+    x = torch.as_tensor(x).float()
+    fs = FeatureSpace(x.shape[1])
+    fx = torch.as_tensor(fs(x)).float()
+    c = torch.as_tensor(count_modes(fx, max_k=max_k, seed=seed)).float()
+    lab = torch.cdist(fx, c).argmin(dim=1)
+    centres = torch.stack([x[lab == j].mean(0) for j in range(len(c)) if bool((lab == j).any())])
+    return centres, torch.cdist(x, centres).argmin(dim=1)
 
 
 def resolve(data: Any, section: dict[str, Any] | None, family: str, *, seed: int,

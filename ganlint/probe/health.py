@@ -4,6 +4,7 @@
            + 2 * (1 - mode_coverage)                                  GAN families, coverage in [0, 1]
            + 2 * max(0, 1 - spread_ratio)   (capped at 2)             generated/real per-mode spread
            + 1 * min(1, kl_real_fake / 5)                             KL(real || generated)
+           + 1 * (1 - precision)                                      GAN families: k-NN precision (k = 5)
            + 1 * min(1, kl_oscillation)                               VAE: sign-change rate of the detrended KL
            + 1 * max(0, kl_trend_rel) (capped at 1)                   VAE: relative KL rise after warm-up
            + 2 * max(0, 1 - energy_gap / 0.1) (capped at 2)           energy: E(neg) - E(pos) below 0.1
@@ -50,6 +51,9 @@ def health_score(report: Any) -> float:
     spread = _get(metrics, "spread_ratio")
     if spread is not None:
         score += min(2.0, 2.0 * max(0.0, 1.0 - spread))
+    prec = _get(metrics, "precision")
+    if prec is not None:
+        score += max(0.0, 1.0 - prec)  # generated points off the real data
     klrf = _get(metrics, "kl_real_fake")
     if klrf is not None:
         score += min(1.0, max(0.0, klrf) / 5.0)

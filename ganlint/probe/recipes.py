@@ -254,8 +254,9 @@ def vae_outputs(outputs, x):
 class VaeRecipe(Recipe):
     family = "vae"
 
-    def __init__(self, nets, hp, data, device, probe):
+    def __init__(self, nets, hp, data, device, probe, recon_reduction: str | None = None):
         super().__init__(nets, hp, data, device, probe)
+        self.recon_reduction = recon_reduction  # the user's loss shape (ganlint/probe/loss_shape.py); None: mean
         self.vae = nets.get("vae")
         self.enc, self.dec = nets.get("encoder"), nets.get("decoder")
         params = list(self.vae.parameters()) if self.vae is not None else [*self.enc.parameters(), *self.dec.parameters()]
@@ -287,7 +288,10 @@ class VaeRecipe(Recipe):
         self.data.t = i
         x = self.real(self.batch_size)
         recon, mu, log_var = self.forward(x)
-        recon_loss = F.mse_loss(recon.reshape(x.shape), x)
+        if self.recon_reduction == "sum":  # summed over the data dimensions, averaged over the batch, as the user's
+            recon_loss = F.mse_loss(recon.reshape(x.shape), x, reduction="sum") / len(x)
+        else:
+            recon_loss = F.mse_loss(recon.reshape(x.shape), x)
         kl = torch.mean(-0.5 * torch.sum(1 + log_var - mu ** 2 - log_var.exp(), dim=1))
         w = self.kl_weight(i)
         loss = recon_loss + w * kl
@@ -371,7 +375,7 @@ def make_recipe(family, nets, hp, data, device, probe, extras):
     if family == "vae":
         if "vae" not in nets and not {"encoder", "decoder"} <= set(nets):
             raise ProbeError(f"a VAE needs a VAE module or an encoder and a decoder; found {sorted(nets)}")
-        return VaeRecipe(nets, hp, data, device, probe)
+        return VaeRecipe(nets, hp, data, device, probe, extras.get("recon_reduction"))
     if family == "energy":
         if "energy" not in nets:
             raise ProbeError(f"an energy model needs an energy network; found {sorted(nets)}")

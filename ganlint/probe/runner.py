@@ -57,13 +57,15 @@ def _static_facts(nets, hp, family) -> dict[str, Any]:
     import torch.nn as nn
 
     facts: dict[str, Any] = {}
-    hidden_sig = False
+    hidden: list[dict[str, Any]] = []  # where the built networks hold a hidden Sigmoid (evidence for the fixer)
     for role, net in nets.items():
-        leaves = [m for m in net.modules() if not list(m.children())]
-        for i, m in enumerate(leaves):
+        leaves = [(n, m) for n, m in net.named_modules() if not list(m.children())]
+        for i, (n, m) in enumerate(leaves):
             if isinstance(m, nn.Sigmoid) and i < len(leaves) - 1 and role != "energy":
-                hidden_sig = True
-    facts["hidden_sigmoid"] = hidden_sig
+                hidden.append({"network": role, "network_class": type(net).__name__, "module_path": n,
+                               "layer_index": i, "activation": type(m).__name__})
+    facts["hidden_sigmoid"] = bool(hidden)
+    facts["hidden_sigmoid_layers"] = hidden
     if family in ("gan", "wgan", "wgan-gp"):
         z = hp.get("latent_dim", {}).get("value")
         facts["latent_small"] = z is not None and int(z) < 8
@@ -130,6 +132,9 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
         else:
             fam = B.detect_family(set(built.networks), ps, texts, built.networks) or fam
     built.extras["gan_loss"] = B.gan_loss_kind(texts)
+    from ganlint.probe.loss_shape import reconstruction_reduction
+
+    built.extras["recon_reduction"] = reconstruction_reduction(texts) if fam == "vae" else None
     n_params = sum(p.numel() for n in built.networks.values() for p in n.parameters())
     nthreads = choose_threads(n_params, threads) if dev == "cpu" else old_threads
     torch.set_num_threads(nthreads)
@@ -178,7 +183,8 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
         real = ds.x
     context = {"locations": locs, "static_facts": _static_facts(built.networks, hp, fam),
                "kl_anneal_steps": hp.get("kl_anneal_steps", {}).get("value"),
-               "temperature": hp.get("temperature", {}).get("value") if fam == "energy" else None}
+               "temperature": hp.get("temperature", {}).get("value") if fam == "energy" else None,
+               "trained_by": "recipe", "vae_loss_shape": {"recon": built.extras.get("recon_reduction")}}
     probe_holder: dict[str, Any] = {}
 
     def sample_fn(n, g=None):
@@ -261,6 +267,10 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
     report.stopped = stopped
     report.files = files
     report.settings = hp
+    if fam == "vae":
+        rr = built.extras.get("recon_reduction")
+        report.settings["recon_reduction"] = {"value": rr or "mean", "from": "the code's reconstruction loss" if rr
+                                              else "not in the code: the recipe's mean"}
     report.networks = built.info
     report.data = {"name": ds.name, **ds.info}
     report.timings = {"total_s": round(time.perf_counter() - t0, 3), "train_s": round(train_s, 3),
@@ -287,27 +297,16 @@ def _fits(family: str, roles: set[str]) -> bool:
 
 
 def _gl004(report, ds, locs, ps, probe) -> None:
-    """Runtime GL004: real data far from standardised (|mean| > 3 or std outside [0.1, 10]) while unnormalised."""
+    """Runtime GL004 on the real data the probe trains with (the decision is the rule's: rules/gl004_*.py)."""
     if ds.x is None or ds.info.get("standardised"):
         return
     from ganlint.checking.registry import rule_by_code
 
     rule = rule_by_code("GL004")
-    mean = ds.x.mean(0).abs().max().item()
-    std = ds.x.std(0)
-    smax, smin = std.max().item(), std.min().item()
-    if mean > 3.0 or smax > 10.0 or smin < 0.1:
+    judged = rule.data_finding(ds.x, {**rule.options, **probe.rule_options.get("GL004", {})})
+    if judged is not None:
         loc = ps.data_location or locs.get("default") or Location("<data>", 1)
-        msg = (f"the real data is far from standardised (max |mean| {mean:.3g}, std {smin:.3g}..{smax:.3g}) and the config "
-               "does not normalise it: use (x - mean) / std or `normalize: true`")
-        ev = {"max_abs_mean": round(mean, 4), "std_min": round(smin, 4), "std_max": round(smax, 4), "runtime": True}
-        if rule is not None:
-            report.findings.append(rule.finding(msg, loc, evidence=ev, family=report.family))
-        else:
-            from ganlint.core.types import Finding, Severity
-
-            report.findings.append(Finding("GL004", "unnormalized-data", Severity.WARNING, msg, loc, evidence=ev,
-                                           family=report.family))
+        report.findings.append(rule.finding(judged[0], loc, evidence=judged[1], family=report.family))
 
 
 def _static_review(report, static_facts, probe, built, hp, fam) -> None:

@@ -1,5 +1,6 @@
-"""Sample statistics of generated vs real data: mode coverage, per-mode spread, KL both ways (KDE) and a
-log-likelihood in low dimension, MMD in higher dimension."""
+"""Sample statistics of generated vs real data (the Reference: k-NN precision/recall/density/coverage, modes,
+per-mode share and spread, KL both ways by KDE in low dimension, MMD above) and the series helpers of the
+detectors."""
 from __future__ import annotations
 
 import math
@@ -21,23 +22,18 @@ def _scott(x) -> float:
     return max(s * n ** (-1.0 / (d + 4)), 1e-3)
 
 
-def _spread(x):
-    """Generalised spread: geometric mean of the covariance's eigenvalues, as a std (det(cov)^(1/2D))."""
-    import torch
-
-    if len(x) < 3:
-        return 0.0
-    c = torch.cov(x.T) if x.shape[1] > 1 else x.var().reshape(1, 1)
-    c = c.reshape(x.shape[1], x.shape[1]) + 1e-12 * torch.eye(x.shape[1])
-    ev = torch.linalg.eigvalsh(c).clamp_min(1e-12)
-    return float(torch.exp(0.5 * ev.log().mean()))
-
-
 class Reference:
-    """The real data's reference set, clustered once."""
+    """The real data's reference set and its modes, prepared once; `compare` measures a generated set against it.
+
+    Sample measures (ganlint/probe/samples/): k-NN precision/recall (Kynkäänniemi et al. 2019) and
+    density/coverage (Naeem et al. 2020) at k = 5; per-mode share inside each mode's own distance bound and
+    per-mode spread ratio; all in the feature space of samples/features.py (the data themselves up to 64-D).
+    KL both ways and a log-likelihood by KDE in low dimension (<= 3-D), MMD otherwise."""
 
     def __init__(self, x, modes, labels=None, n: int = 768, seed: int = 0):
         import torch
+
+        from ganlint.probe.samples import FeatureSpace, ModeModel
 
         g = torch.Generator().manual_seed(seed + 7)
         idx = torch.randperm(len(x), generator=g)[: 2 * n]
@@ -46,17 +42,15 @@ class Reference:
         self.modes = modes.float() if modes is not None else None
         self.dim = x.shape[1]
         self.low_dim = self.dim <= 3
-        if self.modes is not None:
-            lab = torch.cdist(self.x, self.modes).argmin(1)
-            k = len(self.modes)
-            self.share = torch.bincount(lab, minlength=k).float() / len(self.x)
-            self.spread = [_spread(self.x[lab == j]) for j in range(k)]
-            self.rms = [float(((self.x[lab == j] - self.modes[j]) ** 2).sum(1).mean().sqrt()) if bool((lab == j).any())
-                        else 0.0 for j in range(k)]
+        self.features = FeatureSpace(self.dim)
+        self.fx = self.features(self.x)
+        self.mode_model = ModeModel(self.fx, self.features(self.modes)) if self.modes is not None else None
         self.bw = _scott(self.x)
 
     def compare(self, fake, min_share: float = 0.25) -> dict[str, Any]:
         import torch
+
+        from ganlint.probe.samples import manifold_measures
 
         fake = fake.float()
         out: dict[str, Any] = {}
@@ -66,32 +60,10 @@ class Reference:
             fake = fake[finite]
         if len(fake) < 10:
             return out
-        if self.modes is not None:
-            k = len(self.modes)
-            dist = torch.cdist(fake, self.modes)
-            lab = dist.argmin(1)
-            near = dist.min(1).values
-            radius = torch.tensor([3.0 * max(r, 1e-6) for r in self.rms])
-            out["precision"] = float((near <= radius[lab] + 1e-6).float().mean())  # share of samples on some mode
-            covered, ratios, per_mode = 0, [], []
-            for j in range(k):
-                sel = (lab == j) & (near <= 3.0 * max(self.rms[j], 1e-6) + 1e-6)
-                share = float(sel.float().mean())
-                ok = share >= min_share * float(self.share[j])
-                covered += int(ok)
-                ratio = _spread(fake[sel]) / max(self.spread[j], 1e-12) if int(sel.sum()) >= 5 else None
-                if ok and ratio is not None:
-                    ratios.append(ratio)
-                per_mode.append({"mode": j, "share": round(share, 4), "real_share": round(float(self.share[j]), 4),
-                                 "spread_ratio": None if ratio is None else round(ratio, 4),
-                                 "real_spread": round(self.spread[j], 4),
-                                 "fake_spread": round(_spread(fake[sel]), 4) if int(sel.sum()) >= 3 else None,
-                                 "covered": ok})
-            out["modes"] = k
-            out["modes_covered"] = covered
-            out["mode_coverage"] = covered / k
-            out["spread_ratio"] = sum(ratios) / len(ratios) if ratios else 0.0
-            out["per_mode"] = per_mode
+        ff = self.features(fake)
+        out.update(manifold_measures(self.fx, ff))
+        if self.mode_model is not None:
+            out.update({k: v for k, v in self.mode_model.compare(ff, min_share).items() if v is not None})
         # distances: KDE in low dimension, MMD otherwise
         if self.low_dim:
             bw = self.bw
@@ -105,7 +77,7 @@ class Reference:
             out["kl_fake_real"] = float((lp_fake_at_fake - lp_real_at_fake).mean())
             out["log_likelihood"] = float(lp_real_at_fake.mean())
         else:
-            out["mmd"] = mmd(self.x[:512], fake[:512])
+            out["mmd"] = mmd(torch.as_tensor(self.fx[:512]).float(), torch.as_tensor(ff[:512]).float())
         return out
 
 
@@ -165,3 +137,24 @@ def oscillation(values: list[float], n_windows: int = 20, skip: float = 0.1) -> 
     scale = abs(means.mean()) or 1.0
     return {"rel_std": float(resid.std() / scale), "flip_rate": flips,
             "noise_ratio": float(resid.var() / within) if within > 0 else 0.0}
+
+
+def kl_measures(series, windows_n: int = 20, warmup_fraction: float = 0.25) -> dict[str, float]:
+    """VAE KL shape over a run (anything with `.series` and `.context`, e.g. a Probe or a Series): detrended
+    oscillation, the relative trend after the warm-up (max(warmup_fraction of the run, kl_anneal_steps))."""
+    pts = series.series.get("kl", [])
+    kl = [v for _, v in pts]
+    osc = oscillation(kl, int(windows_n))
+    n = len(pts)
+    anneal = series.context.get("kl_anneal_steps") or 0
+    after = max(int(n * warmup_fraction), int(anneal))
+    after = min(after, max(n - 20, 0))
+    tail = kl[after:]
+    w = [mean(c) for c in windows(tail, 10)]
+    slope, icpt = linfit(list(range(len(w))), w)
+    start, end = icpt, icpt + slope * (len(w) - 1)
+    scale = abs(mean(tail)) or 1.0
+    return {"kl_oscillation": osc["rel_std"], "kl_flip_rate": osc["flip_rate"], "kl_noise_ratio": osc["noise_ratio"],
+            "kl_trend": slope * len(w) / max(len(tail), 1) * 1000.0, "kl_trend_rel": (end - start) / scale,
+            "kl_start": start, "kl_end": end, "kl_after_step": int(pts[after][0]) if pts else 0,
+            "kl_final": mean(kl[-max(10, n // 20):])}
