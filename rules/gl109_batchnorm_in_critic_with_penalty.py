@@ -63,6 +63,28 @@ class BatchnormInCriticWithPenalty(Rule):
     bad = [
         Example(
             {
+                "wgan_gp.py": (
+                    "import torch\nimport torch.nn as nn\nfrom torch.autograd import grad\n\n"
+                    "class discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.fc = nn.Sequential(nn.Linear(784, 256), nn.BatchNorm1d(256),  # expect\n"
+                    "                                nn.LeakyReLU(0.2), nn.Linear(256, 1))\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.fc(x)\n\n"
+                    "class trainer:\n"
+                    "    def step(self, x_, G_):\n"
+                    "        a = torch.rand(x_.size(0), 1)\n"
+                    "        x_hat = (a * x_.data + (1 - a) * G_.data).requires_grad_(True)\n"
+                    "        out = self.D(x_hat)\n"
+                    "        g = grad(outputs=out, inputs=x_hat, grad_outputs=torch.ones(out.size()), create_graph=True)[0]\n"
+                    "        return self.lambda_ * ((g.view(g.size()[0], -1).norm(2, 1) - 1) ** 2).mean()\n"
+                ),
+            },
+            "a penalty whose norm is taken on a reshaped gradient (a method chain)",
+            fixed=[('        self.fc = nn.Sequential(nn.Linear(784, 256), nn.BatchNorm1d(256),  # expect\n', '        self.fc = nn.Sequential(nn.Linear(784, 256), nn.LayerNorm(256),  # expect\n')]),
+        Example(
+            {
                 "model.py": (
                     "import torch\nimport torch.nn as nn\n\n"
                     "class Critic(nn.Module):\n"

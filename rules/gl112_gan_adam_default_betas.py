@@ -47,14 +47,15 @@ class GanAdamDefaultBetas(Rule):
         "Adam's betas are set to the documented values; the learning rate is not touched."
     )
 
-    def _beta1(self, facts: ProjectFacts, o) -> float | None | str:
+    def _beta1(self, facts: ProjectFacts, o) -> tuple[float | None | str, Any]:
+        """(beta1 of the optimizer call, the setting it comes from when a name in `betas=(name, ...)` reads one)."""
         arg = o.kwargs.get("betas")
         if arg is None:
-            return 0.9
-        val = arg.literal if arg.has_literal else None
+            return 0.9, None
+        val, src = (arg.literal if arg.has_literal else None), None
         if val is None and arg.ref is not None:
             s = setting_for_key(facts, arg.ref.key)
-            val = s.value if s is not None else None
+            val, src = (s.value, s) if s is not None else (None, None)
         if val is None:
             # betas=(beta1, 0.999) with beta1 a module constant or a config value
             try:
@@ -66,24 +67,30 @@ class GanAdamDefaultBetas(Rule):
                 name = first.id if isinstance(first, ast.Name) else first.attr if isinstance(first, ast.Attribute) else None
                 s = setting_for_key(facts, name) if name else None
                 if s is not None and numeric(s.value):
-                    return float(s.value)
+                    return float(s.value), s
         if isinstance(val, (list, tuple)) and val and numeric(val[0]):
-            return float(val[0])
-        return "unknown"
+            return float(val[0]), src
+        return "unknown", None
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         fams = facts.families()
         wgan = bool(fams & {"wgan", "wgan-gp"})
         betas = tuple(opts["wgan_betas"] if wgan else opts["gan_betas"])
+        reported: set = set()  # one finding per beta1 setting shared by several optimizers (`betas=(opt.b1, ...)`)
         for o in facts.code.optimizers:
             if o.cls not in ("Adam", "AdamW"):
                 continue
             role = o.role or facts.code.role_of_var(o.network_var)
             if role not in (None, "generator", "critic"):
                 continue
-            b1 = self._beta1(facts, o)
+            b1, source = self._beta1(facts, o)
             if not isinstance(b1, float) or b1 <= float(opts["max_beta1"]):
                 continue
+            if source is not None:
+                where = (source.location.file, source.location.line, source.location.column)
+                if where in reported:
+                    continue
+                reported.add(where)
             old = segment(facts.texts, o.location)
             edits = []
             arg = o.kwargs.get("betas")
@@ -104,6 +111,22 @@ class GanAdamDefaultBetas(Rule):
             )
 
     bad = [
+        Example(
+            {
+                "model.py": _NETS,
+                "train.py": (
+                    "import argparse\nimport torch\nfrom model import Discriminator, Generator\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--b1', type=float, default=0.9)\n"
+                    "parser.add_argument('--b2', type=float, default=0.999)\n"
+                    "opt = parser.parse_args()\n"
+                    "G, D = Generator(), Discriminator()\n"
+                    "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(opt.b1, opt.b2))  # expect\n"
+                    "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(opt.b1, opt.b2))\n"
+                ),
+            },
+            "one --b1 flag read by both optimizers: one finding, not one per optimizer",
+            fixed=[]),
         Example(
             {
                 "model.py": _NETS,

@@ -62,6 +62,14 @@ def interpolated(fn, node: ast.AST, line: int, depth: int) -> bool | None:
     return None
 
 
+def _called(call: ast.Call) -> str:
+    """The called function's last name, also on a chain (`g.view(n, -1).norm(2, 1)`: call_name has no dotted
+    name for a call's result)."""
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return last(call_name(call))
+
+
 def end_function(r, fn) -> None:
     if not fn.grad_calls or fn.node is None:
         return
@@ -71,9 +79,9 @@ def end_function(r, fn) -> None:
     normed: set[str] = set()
     for node in (n for st, _t, _ng in fn.stmts for n in walk(st)):  # this function's own statements only
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and literal(node.right)[1] in (1, 1.0):
-            if any(isinstance(m, ast.Call) and last(call_name(m)) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)):
+            if any(isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)):
                 two_sided = True
-        if isinstance(node, ast.Call) and last(call_name(node)) in ("norm", "pow", "vector_norm", "square", "sum"):
+        if isinstance(node, ast.Call) and _called(node) in ("norm", "pow", "vector_norm", "square", "sum"):
             normed |= names_in(node)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             normed |= names_in(node.left)
