@@ -1,8 +1,14 @@
 """GL106 gan-batch-small: a GAN / WGAN / WGAN-GP batch below 64 (document 000 §1.3)."""
 from __future__ import annotations
 
+import re
+
 from ganlint.checking.declarative import Example, SettingRangeRule
-from ganlint.core.types import Severity
+from ganlint.core.types import Setting, Severity
+from ganlint.reading.facts import ProjectFacts
+
+_DICT_START = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\{|dict\()")
+_EVAL_LOADER = re.compile(r"^\s*\w*(val|valid|test|eval|vis|sample|display|show)\w*\s*=\s*[\w.]*Loader\(", re.I)
 
 
 class GanBatchSmall(SettingRangeRule):
@@ -29,6 +35,11 @@ class GanBatchSmall(SettingRangeRule):
     fix_safety_why = (
         "The batch size is set to the option `proposed`."
     )
+    def candidates(self, facts: ProjectFacts) -> list[Setting]:
+        """The batch-size settings, less those of a Python dict that only an evaluation loader reads
+        (`params = {'batch_size': 5}` then `dataloader_val = DataLoader(data_val, **params)`)."""
+        return [s for s in super().candidates(facts) if not _feeds_only_eval_loaders(facts.texts, s)]
+
     message = "GAN batch size {key} = {value} is below {low}: the critic's estimate is too noisy; use {proposed}-128"
     bad = [
         Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 16  # expect\n"}, "document 000",
@@ -49,12 +60,52 @@ class GanBatchSmall(SettingRangeRule):
             fixed=[("BATCH_SIZE = 8  # expect\n", "BATCH_SIZE = 64  # expect\n")]),
     ]
     good = [
+        Example(
+            {
+                "pix2pix.py": (
+                    "import argparse\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--batch_size', type=int, default=64)\n"
+                    "opt = parser.parse_args()\n"
+                    "params = {'batch_size': opt.batch_size, 'shuffle': True}\n"
+                    "dataloader_train = DataLoader(data_train, **params)\n"
+                    "params = {'batch_size': 5, 'shuffle': True}\n"
+                    "dataloader_val = DataLoader(data_val, **params)\n"
+                    "gan_loss = nn.BCELoss()\n"
+                ),
+            },
+            "a small batch of a dict that only the validation loader reads",
+        ),
         Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 64\n"}, "at the bound"),
         Example({"config.yaml": "kl_weight: 0.01\nbatch_size: 16\n"}, "a VAE is not a GAN"),
         Example({"config.yaml": "grad_penalty: 10.0\neval_batch: 8\n"}, "not the training batch size"),
         Example({"config.json": '{"gan_mode": "vanilla", "train": {"batch_size": 128}, "eval": {"batch_size": 8}}'},
                 "JSON: the evaluation batch is not the training batch"),
     ]
+
+
+def _feeds_only_eval_loaders(texts: dict[str, str], s: Setting) -> bool:
+    """True when `s` sits in a dict assigned to a name whose every `**name` use (until the name is assigned
+    again) builds a loader named for validation, test or display."""
+    if s.style != "py-dict":
+        return False
+    lines = texts.get(s.location.file, "").splitlines()
+    here = s.location.line - 1
+    name, start = None, None
+    for i in range(here, max(-1, here - 20), -1):  # the dict's opening line, at most 20 lines up
+        m = _DICT_START.match(lines[i]) if i < len(lines) else None
+        if m:
+            name, start = m.group(1), i
+            break
+    if name is None:
+        return False
+    uses = []
+    for line in lines[start + 1:]:
+        if re.match(rf"^\s*{re.escape(name)}\s*=", line):
+            break  # assigned again: later uses read another dict
+        if f"**{name}" in line.replace(" ", ""):
+            uses.append(line)
+    return bool(uses) and all(_EVAL_LOADER.match(u) for u in uses)
 
 
 RULE = GanBatchSmall()
