@@ -10,8 +10,11 @@ from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
 from ganlint.reading.facts import ProjectFacts
 
 
+MAX_WIDTH = 2**40  # wider than any layer can be: such a list is not layer widths (and 1e308 * 1e308 overflows)
+
+
 def _widths(value: Any) -> list[int] | None:
-    if isinstance(value, (list, tuple)) and value and all(numeric(v) and v > 0 for v in value):
+    if isinstance(value, (list, tuple)) and value and all(numeric(v) and 0 < v < MAX_WIDTH for v in value):
         return [int(v) for v in value]
     return None
 
@@ -69,12 +72,12 @@ class CriticWeakerThanGenerator(Rule):
                         evidence={"critic": cw, "generator": gw},
                     )
             return
-        gnets = [n for n in facts.code.networks_with_role("generator") if n.hidden_widths]
-        cnets = [n for n in facts.code.networks_with_role("critic") if n.hidden_widths]
+        gnets = [n for n in facts.code.networks_with_role("generator") if _widths(n.hidden_widths)]
+        cnets = [n for n in facts.code.networks_with_role("critic") if _widths(n.hidden_widths)]
         if len(gnets) == 1 and cnets:
-            gw = gnets[0].hidden_widths
+            gw = _widths(gnets[0].hidden_widths)
             for net in cnets:
-                cw = net.hidden_widths
+                cw = _widths(net.hidden_widths)
                 if sum(cw) < ratio * sum(gw) or _params(cw) < ratio * _params(gw):
                     loc = next((l.location for st in net.stacks for l in st.layers if l.weighted), net.location)
                     yield self.finding(

@@ -24,20 +24,30 @@ For each (file, key) only the last written value counts, and one location is rep
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, ClassVar, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.errors import UsageError
 from ganlint.core.types import FAMILIES, ROLES, Edit, Finding, Fix, Setting, Severity
+from ganlint.reading.config.values import finite_number
 from ganlint.reading.facts import ProjectFacts
 
 _ANY = object()
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite number that fits a float (math.isfinite of a 400-digit int raises OverflowError)."""
+    return finite_number(value)
+
+
+def _comparable(value: Any) -> bool:
+    """A setting a range can judge: a finite number, or an infinity written as one (`lr: .inf` is above
+    any bound); nan is below and above nothing."""
+    return finite_number(value) or (isinstance(value, float) and value in (_INF, -_INF))
+
+
+_INF = float("inf")
 
 
 def _fmt(value: Any) -> str:
@@ -145,7 +155,7 @@ class SettingRangeRule(Rule):
         seen: set[tuple] = set()
         out = []
         for s in self.candidates(facts):
-            if not _number(s.value):
+            if not _comparable(s.value):
                 continue
             direction = self.direction(s.value, opts)
             if direction is None or not self.accept(facts, s, opts):
@@ -229,7 +239,7 @@ def rule_from_table(code: str, table: dict[str, Any]) -> Rule:
         raise UsageError(f"{where}: give 'min' or 'max'")
     for name, v in (("min", low), ("max", high), ("proposed", table.get("proposed"))):
         if v is not None and not _number(v):
-            raise UsageError(f"{where}: '{name}' must be a number")
+            raise UsageError(f"{where}: '{name}' must be a finite number within the range of a float")
     roles = table.get("roles")
     if roles is not None:
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):

@@ -164,6 +164,11 @@ def load_options(config: str | None = None, cwd: str | None = None) -> Options:
     from ganlint.reading.project import read_text
 
     text = read_text(path)
+    from ganlint.reading.config.toml_reader import budget_problem
+
+    over = budget_problem(text)  # a 20,000-part dotted key: refused before tomllib spends seconds on it
+    if over is not None:
+        raise UsageError(over[1], path, over[0])
     try:
         data = _toml_loads(text)
     except Exception as exc:  # tomllib.TOMLDecodeError: "... (at line 3, column 7)"
@@ -307,35 +312,60 @@ def options_from_table(table: dict, path: str, text: str = "") -> Options:
     return opts
 
 
+def _shown(value: Any) -> str:
+    """A user's value for a one-line message: short, and never str() of a 5000-digit int (refused)."""
+    from ganlint.reading.config.values import int_digits, shorten
+
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+        return f"an integer of {int_digits(value)} digits"
+    try:
+        return shorten(repr(value), 60)
+    except ValueError:  # a huge int inside a list or table
+        return f"a {type(value).__name__} holding a huge integer"
+
+
 def _coerce(code: str, name: str, default: Any, value: Any, fail) -> Any:
-    """A user value for an option, checked against the type of the option's default."""
+    """A user value for an option, checked against the type of the option's default.
+
+    Numbers must be finite and fit a float (every bound is compared with float settings): `max_lr = 1e309`
+    or a 400-digit integer is refused at its line, as is nan (a bound no value is ever above)."""
+    from ganlint.reading.config.values import finite_number, number_problem
+
     want = type(default)
     if default is None:
         return value
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            fail(f"{code}.{name} must be true or false, not {value!r}")
+            fail(f"{code}.{name} must be true or false, not {_shown(value)}")
         return value
-    if isinstance(default, float):
+    if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail(f"{code}.{name} must be a number, not {value!r}")
-        return float(value)
-    if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
+            fail(f"{code}.{name} must be {'a number' if isinstance(default, float) else 'an integer'}, not {_shown(value)}")
+        if not finite_number(value):
+            fail(f"{code}.{name} must be a finite number within the range of a float, not {_shown(value)}")
+        if isinstance(default, float):
+            return float(value)
+        if not isinstance(value, int):
+            if value.is_integer():
                 return int(value)
-            fail(f"{code}.{name} must be an integer, not {value!r}")
+            fail(f"{code}.{name} must be an integer, not {_shown(value)}")
         return value
     if isinstance(default, str):
         if not isinstance(value, str):
-            fail(f"{code}.{name} must be a string, not {value!r}")
+            fail(f"{code}.{name} must be a string, not {_shown(value)}")
         return value
     if isinstance(default, (list, tuple)):
         if not isinstance(value, list):
-            fail(f"{code}.{name} must be a list, not {value!r}")
+            fail(f"{code}.{name} must be a list, not {_shown(value)}")
+        problem = number_problem(value, "")
+        if problem is not None:
+            fail(f"{code}.{name}: {problem}")
         return want(value) if want in (list, tuple) else value
     if isinstance(default, dict):
         if not isinstance(value, dict):
-            fail(f"{code}.{name} must be a table, not {value!r}")
+            fail(f"{code}.{name} must be a table, not {_shown(value)}")
+        problem = number_problem(list(value.values()), "")
+        if problem is not None:
+            fail(f"{code}.{name}: {problem}")
         return value
     return value
