@@ -48,6 +48,7 @@ def _comparable(value: Any) -> bool:
 
 
 _INF = float("inf")
+_UNKNOWN = object()  # "not computed yet" (a family may be None)
 
 
 def _fmt(value: Any) -> str:
@@ -154,6 +155,7 @@ class SettingRangeRule(Rule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         seen: set[tuple] = set()
         out = []
+        family = _UNKNOWN  # facts.families() walks every network and setting: once per check, not per finding
         for s in self.candidates(facts):
             if not _comparable(s.value):
                 continue
@@ -164,10 +166,13 @@ class SettingRangeRule(Rule):
             if where in seen:
                 continue
             seen.add(where)
-            out.append(self.make_finding(facts, s, direction, opts))
+            if family is _UNKNOWN:
+                family = self.family_of(facts)
+            out.append(self.make_finding(facts, s, direction, opts, family))
         return out
 
-    def make_finding(self, facts: ProjectFacts, s: Setting, direction: str, opts: dict[str, Any]) -> Finding:
+    def make_finding(self, facts: ProjectFacts, s: Setting, direction: str, opts: dict[str, Any],
+                     family: Any = _UNKNOWN) -> Finding:
         proposed = self.proposal(s, direction, opts)
         fix = None
         if proposed is not None:
@@ -182,7 +187,7 @@ class SettingRangeRule(Rule):
             fix=fix,
             evidence={"setting": s.key, "value": s.value, "canonical": s.canonical, "role": s.role,
                       "low": self.bound(self.low, opts), "high": self.bound(self.high, opts)},
-            family=self.family_of(facts),
+            family=self.family_of(facts) if family is _UNKNOWN else family,
         )
 
     def family_of(self, facts: ProjectFacts) -> str | None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import os
 from dataclasses import dataclass, field
 
@@ -61,6 +63,29 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
 
     facts = ProjectFacts()
     errors: list[GanlintError] = []
+    with _collector_paused():
+        _read_all(files, texts, facts, errors, read_code, read_config_file, read_python_settings)
+    # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
+    facts.settings = [s for s in facts.settings if not is_own_config(s)]
+    return ReadResult(facts, errors)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off while files are read. A syntax tree is hundreds of thousands of
+    acyclic objects; every full collection during the parse and the walks traverses all of them, which made
+    a 2 MB file's ast.parse 2.5x slower per KB than a 128 KB file's. Reading makes no cycles worth
+    collecting early; the collector runs again (as it was) right after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_all(files, texts, facts, errors, read_code, read_config_file, read_python_settings) -> None:
     for path in files:
         try:
             text = texts[path] if texts is not None and path in texts else read_text(path)
@@ -81,9 +106,6 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
             continue
         facts.files.append(path)
         facts.texts[path] = text
-    # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
-    facts.settings = [s for s in facts.settings if not is_own_config(s)]
-    return ReadResult(facts, errors)
 
 
 def is_own_config(setting) -> bool:
