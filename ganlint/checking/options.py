@@ -84,6 +84,20 @@ def validate_selectors(selectors: list[str], known: list[tuple[str, str]], where
             raise UsageError(f"unknown rule {s!r} in {where} (see `ganlint rules`)")
 
 
+def invalid_patterns(patterns: list[str]) -> list[str]:
+    """The gitignore-style patterns pathspec refuses (`!` alone, ...): they must be a usage error at their
+    line, not an exception when the first directory is walked."""
+    import pathspec
+
+    bad = []
+    for p in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([p])
+        except Exception:  # noqa: BLE001 - pathspec raises GitIgnorePatternError (a ValueError) and others
+            bad.append(p)
+    return bad
+
+
 def find_pyproject(cwd: str | None = None) -> str | None:
     """The nearest pyproject.toml, walking up from cwd, that has a [tool.ganlint] table."""
     path = os.path.abspath(cwd or os.getcwd())
@@ -260,6 +274,8 @@ def options_from_table(table: dict, path: str, text: str = "") -> Options:
             codes = [codes]
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             fail(f"per-file-ignores[{glob!r}] must be a list of rule selectors", line)
+        if invalid_patterns([glob]):
+            fail(f"per-file-ignores: invalid gitignore-style pattern {glob!r}", line)
         sel = split_selectors(codes)
         try:
             validate_selectors(sel, known, f"per-file-ignores[{glob!r}]")
@@ -269,7 +285,11 @@ def options_from_table(table: dict, path: str, text: str = "") -> Options:
 
     for key in ("exclude", "extend-exclude"):
         if key in table:
-            opts.exclude.extend(str_list(key, table[key]))
+            patterns = str_list(key, table[key])
+            bad = invalid_patterns(patterns)
+            if bad:
+                fail(f"tool.ganlint.{key}: invalid gitignore-style pattern {bad[0]!r}", loc.key("tool.ganlint", key))
+            opts.exclude.extend(patterns)
     for key, attr in (("respect-gitignore", "respect_gitignore"), ("report-unused-suppressions", "report_unused_suppressions")):
         if key in table:
             if not isinstance(table[key], bool):
