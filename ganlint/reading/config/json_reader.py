@@ -39,9 +39,26 @@ def _validate(path: str, text: str) -> None:
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, exc.lineno) from None
     except RecursionError:
-        raise InputError("JSON nested too deeply", path) from None
+        raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", path, _deep_line(text)) from None
     except (ValueError, TypeError, MemoryError, OverflowError) as exc:
         raise InputError(f"invalid JSON: {exc.__class__.__name__}", path) from None
+
+
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where nesting first goes past MAX_DEPTH (strings skipped), for the error message."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, m.start()) + 1
+        elif c in "]}":
+            depth -= 1
+    return None
 
 
 class _Scanner:
@@ -132,7 +149,7 @@ def read_json(path: str, text: str) -> list[Setting]:
     try:
         scanner.run()
     except RecursionError:
-        raise InputError("JSON nested too deeply", path) from None
+        raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", path, _deep_line(text)) from None
     except (ValueError, IndexError, KeyError) as exc:  # the scanner disagrees with json: be honest
         raise InputError(f"cannot locate JSON values ({exc.__class__.__name__})", path) from None
     index = LineIndex(text)
