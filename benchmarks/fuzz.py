@@ -8,7 +8,8 @@ digit limit, YAML tag tricks, deep nesting, 20,000-part dotted keys, files repea
 times, broken encodings, renamed suffixes, [tool.ganlint] options holding all of those). The oracles
 (tests/fuzz/fuzz_oracle.py) report:
 
-- crashes: an exception out of the CLI, "internal error", a traceback, an exit code outside {0, 1, 2};
+- crashes: an exception out of the CLI, "internal error", a traceback, an exit code outside {0, 1, 2}, a
+  reader's safety net firing ("cannot analyse (OverflowError: ...)": one line, but a bug);
 - slow inputs: a command over --limit CPU seconds (the issue's bound: 10 s); a command is stopped as hung
   at --hard-limit wall seconds (default 3x --limit);
 - integrity failures of fix: files left behind or deleted, changes despite exit 2, a file unreadable after
@@ -44,7 +45,8 @@ def draw(rng: random.Random, n_files: int) -> list[Mutation]:
 
 
 def kind(problem: str) -> str:
-    if any(w in problem for w in ("crash:", "internal error", "traceback", "exit code")):
+    if any(w in problem for w in ("crash:", "internal error", "traceback", "exit code", "cannot analyse (",
+                                  "cannot read config (", "cannot read settings (")):
         return "crash"
     if "slow:" in problem or "hang:" in problem:
         return "slow"

@@ -104,6 +104,10 @@ def _read_all(files, texts, facts, errors, read_code, read_config_file, read_pyt
         except RecursionError:
             errors.append(InputError("too deeply nested to analyse", path))
             continue
+        except Exception as exc:  # noqa: BLE001 - a reader bug on one file: one line naming it, the rest read
+            detail = str(exc).splitlines()[0] if str(exc).strip() else ""
+            errors.append(InputError(f"cannot analyse ({exc.__class__.__name__}: {detail})"[:200], path))
+            continue
         facts.files.append(path)
         facts.texts[path] = text
 
