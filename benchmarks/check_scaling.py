@@ -2,10 +2,10 @@
 """Does `ganlint check` stay linear in the size of one Python file? Time per KB at growing sizes.
 
 For each shape of generated, realistic training code (below), a file of 64, 128, 256, 512 and 1024 KB is
-written and checked by `ganlint check FILE` in a subprocess (the child's CPU time, best of --runs;
-the start-up, checking a 3-line file, is subtracted). Linear behaviour shows as a flat ms/KB column; the
-last column is the ratio of the largest size's ms/KB to the smallest's (1.0 = linear, 2.0 = per-KB cost doubled over a 16x size increase). A size that runs
-past --timeout is printed as "> T s" and the shape's larger sizes are skipped.
+written and checked by `ganlint check FILE` in a subprocess: the child's CPU time (best of --runs), minus
+the start-up (checking a 3-line file). Linear behaviour shows as a flat ms/KB row; the last column is the
+largest size's ms/KB over the smallest's (1.0 = linear; 2.0 = the per-KB cost doubled over a 16x larger
+file). A size that runs past --timeout is printed as "> T s" and the shape's larger sizes are skipped.
 
 Shapes (each repeats a unit with fresh names, so nothing is a verbatim duplicate):
 - scripts: whole real-style training scripts (WGAN-GP, a Sigmoid+BCELoss GAN, a VAE; models, losses, optimizers,
