@@ -11,7 +11,7 @@ times, broken encodings, renamed suffixes, [tool.ganlint] options holding all of
 - crashes: an exception out of the CLI, "internal error", a traceback, an exit code outside {0, 1, 2}, a
   reader's safety net firing ("cannot analyse (OverflowError: ...)": one line, but a bug);
 - slow inputs: a command over --limit CPU seconds (the issue's bound: 10 s); a command is stopped as hung
-  at --hard-limit wall seconds (default 3x --limit);
+  at --hard-limit wall seconds (default 6x --limit);
 - integrity failures of fix: files left behind or deleted, changes despite exit 2, a file unreadable after
   the fix, a setting rewritten without a new value, lost comments/BOM/CRLF/mode, a second run changing more.
 
