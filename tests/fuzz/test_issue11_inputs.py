@@ -135,3 +135,19 @@ def test_a_pattern_pathspec_refuses_is_a_usage_error(tmp_path, pyproject, expect
     proc = ganlint("check", ".", cwd=root)
     line = error_line(proc)
     assert proc.returncode == 2 and line.startswith(expect) and "'!'" in line, line
+
+
+def test_many_options_are_located_in_linear_time(tmp_path):
+    """5,000 per-file-ignores entries took 12 s CPU (a line scan per key); the bad last one is still found
+    at its own line."""
+    from ganlint.checking.options import load_options
+    from ganlint.core.errors import UsageError
+
+    lines = ["[tool.ganlint.per-file-ignores]"] + [f'"dir{i}/*.py" = ["GL1"]' for i in range(5000)]
+    lines.append('"last/*.py" = ["GL1O"]')
+    (tmp_path / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    start = time.process_time()
+    with pytest.raises(UsageError) as err:
+        load_options(str(tmp_path / "pyproject.toml"))
+    assert time.process_time() - start < 3.0
+    assert err.value.line == 5002 and "GL1O" in err.value.message, str(err.value)
