@@ -13,7 +13,7 @@ from typing import Any
 
 from ganlint.core.errors import InputError
 from ganlint.core.types import Setting
-from ganlint.reading.config.values import LineIndex, Unreadable, coerce_string, make_setting
+from ganlint.reading.config.values import MAX_SETTINGS, LineIndex, Unreadable, coerce_string, make_setting, too_many_settings
 
 MAX_DEPTH = 200
 MAX_NUMBER_CHARS = 1000  # longer number tokens are refused at their line (int() stops at 4300 digits)
@@ -153,6 +153,8 @@ def read_json(path: str, text: str) -> list[Setting]:
     except (ValueError, IndexError, KeyError) as exc:  # the scanner disagrees with json: be honest
         raise InputError(f"cannot locate JSON values ({exc.__class__.__name__})", path) from None
     index = LineIndex(text)
+    if len(scanner.leaves) > MAX_SETTINGS:
+        raise too_many_settings(path, index.position(scanner.leaves[MAX_SETTINGS][2])[0])
     out = []
     for parts, value, start, end, value_style in scanner.leaves:
         line, col = index.position(start)

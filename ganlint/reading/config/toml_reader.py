@@ -12,7 +12,7 @@ from typing import Any
 
 from ganlint.core.errors import InputError
 from ganlint.core.types import Setting
-from ganlint.reading.config.values import LineIndex, coerce_string, make_setting
+from ganlint.reading.config.values import MAX_SETTINGS, LineIndex, coerce_string, make_setting, too_many_settings
 
 MAX_DEPTH = 200  # parts of a key path (table, dotted key, inline tables, arrays) the scanner follows
 MAX_NUMBER_CHARS = 1000  # a bare scalar (number, date, bool) longer than this is refused (int() stops at 4300 digits)
@@ -270,6 +270,9 @@ def read_toml(path: str, text: str) -> list[Setting]:
     except RecursionError:
         raise InputError("TOML nested too deeply", path) from None
     index = LineIndex(text)
+    if len(leaves) > MAX_SETTINGS:
+        span = scan.spans.get(tuple(leaves[MAX_SETTINGS][0]))
+        raise too_many_settings(path, index.position(span[0])[0] if span else None)
     out = []
     for parts, value in leaves:
         span = scan.spans.get(tuple(parts))

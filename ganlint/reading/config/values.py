@@ -15,6 +15,12 @@ _NUMBER = re.compile(r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INT = re.compile(r"[+-]?\d+")
 _STRING_LIST = re.compile(r"\s*[\[(].*[\])]\s*", re.S)
 MAX_STRING_LIST = 2000  # characters; longer strings are left alone
+MAX_SETTINGS = 100_000  # per file (the YAML reader's node budget): no configuration has more; refused fast
+
+
+def too_many_settings(path: str, line: int | None) -> InputError:
+    return InputError(f"more than {MAX_SETTINGS} settings in one file, too large for a configuration; "
+                      "refusing to read it", path, line)
 
 
 def numeric_string(text: str) -> int | float | None:
