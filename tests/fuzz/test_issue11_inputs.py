@@ -151,3 +151,26 @@ def test_many_options_are_located_in_linear_time(tmp_path):
         load_options(str(tmp_path / "pyproject.toml"))
     assert time.process_time() - start < 3.0
     assert err.value.line == 5002 and "GL1O" in err.value.message, str(err.value)
+
+
+@pytest.mark.parametrize("name", ["big.json", "big.py"])
+def test_a_file_of_more_than_100000_settings_is_refused_at_its_line(name):
+    import ast
+    import json
+
+    from ganlint.core.errors import InputError
+    from ganlint.reading.config import read_config_file, read_python_settings
+
+    n = 100_001
+    if name.endswith(".json"):
+        text = json.dumps({f"k{i}": i for i in range(n)}, indent=0)
+        read = lambda: read_config_file(name, text)  # noqa: E731
+    else:
+        text = "".join(f"k{i} = {i}\n" for i in range(n))
+        tree = ast.parse(text)
+        read = lambda: read_python_settings(name, tree, text)  # noqa: E731
+    start = time.process_time()
+    with pytest.raises(InputError) as err:
+        read()
+    assert time.process_time() - start < 10
+    assert err.value.line == (100_002 if name.endswith(".json") else 100_001) and "100000 settings" in str(err.value)
