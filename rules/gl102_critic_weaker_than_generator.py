@@ -12,8 +12,11 @@ from ganlint.reading.code.links import (
 from ganlint.reading.facts import ProjectFacts
 
 
+MAX_WIDTH = 2**40  # wider than any layer can be: such a list is not layer widths (and 1e308 * 1e308 overflows)
+
+
 def _widths(value: Any) -> list[int] | None:
-    if isinstance(value, (list, tuple)) and value and all(numeric(v) and v > 0 for v in value):
+    if isinstance(value, (list, tuple)) and value and all(numeric(v) and 0 < v < MAX_WIDTH for v in value):
         return [int(v) for v in value]
     return None
 

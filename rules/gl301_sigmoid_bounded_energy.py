@@ -7,7 +7,8 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import numeric, replace_code, segment
+from ganlint.reading.code.links import replace_code, segment
+from ganlint.reading.config.values import finite_number
 from ganlint.reading.facts import ProjectFacts
 
 _INFONCE = (
@@ -57,7 +58,7 @@ class SigmoidBoundedEnergy(Rule):
     def _number(self, facts: ProjectFacts, canonical: str) -> float | None:
         for role in ("energy", "any"):
             v = facts.value(canonical, role=role)
-            if numeric(v) and v > 0:
+            if finite_number(v) and v > 0:  # an inf/nan batch or τ has no floor to state
                 return float(v)
         return None
 

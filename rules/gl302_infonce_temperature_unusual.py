@@ -60,8 +60,8 @@ class InfonceTemperatureUnusual(SettingRangeRule):
         tau = opts.get("bounded_tau", 0.5)
         proposed = opts.get("proposed", 0.3)
         for s in self.candidates(facts):
-            if isinstance(s.value, bool) or not isinstance(s.value, (int, float)) or s.value != tau:
-                continue
+            if isinstance(s.value, bool) or not isinstance(s.value, (int, float)) or s.value != tau or not s.value:
+                continue  # (bounded_tau = 0 and a 0 temperature: no 1/τ to state)
             if (s.location.file, s.location.line) in reported:
                 continue
             reported.add((s.location.file, s.location.line))

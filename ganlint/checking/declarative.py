@@ -24,20 +24,31 @@ For each (file, key) only the last written value counts, and one location is rep
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, ClassVar, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.errors import UsageError
 from ganlint.core.types import FAMILIES, ROLES, Edit, Finding, Fix, Setting, Severity
+from ganlint.reading.config.values import finite_number
 from ganlint.reading.facts import ProjectFacts
 
 _ANY = object()
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite number that fits a float (math.isfinite of a 400-digit int raises OverflowError)."""
+    return finite_number(value)
+
+
+def _comparable(value: Any) -> bool:
+    """A setting a range can judge: a finite number, or an infinity written as one (`lr: .inf` is above
+    any bound); nan is below and above nothing."""
+    return finite_number(value) or (isinstance(value, float) and value in (_INF, -_INF))
+
+
+_INF = float("inf")
+_UNKNOWN = object()  # "not computed yet" (a family may be None)
 
 
 def _fmt(value: Any) -> str:
@@ -161,8 +172,9 @@ class SettingRangeRule(Rule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         seen: set[tuple] = set()
         out = []
+        family = _UNKNOWN  # facts.families() walks every network and setting: once per check, not per finding
         for s in self.candidates(facts):
-            if not _number(s.value):
+            if not _comparable(s.value):
                 continue
             direction = self.direction(s.value, opts)
             if direction is None or not self.accept(facts, s, opts):
@@ -171,10 +183,13 @@ class SettingRangeRule(Rule):
             if where in seen:
                 continue
             seen.add(where)
-            out.append(self.make_finding(facts, s, direction, opts))
+            if family is _UNKNOWN:
+                family = self.family_of(facts)
+            out.append(self.make_finding(facts, s, direction, opts, family))
         return out
 
-    def make_finding(self, facts: ProjectFacts, s: Setting, direction: str, opts: dict[str, Any]) -> Finding:
+    def make_finding(self, facts: ProjectFacts, s: Setting, direction: str, opts: dict[str, Any],
+                     family: Any = _UNKNOWN) -> Finding:
         proposed = self.proposal(s, direction, opts)
         fix = None
         if proposed is not None:
@@ -196,7 +211,7 @@ class SettingRangeRule(Rule):
             fix=fix,
             evidence={"setting": s.key, "value": s.value, "canonical": s.canonical, "role": s.role,
                       "low": self.bound(self.low, opts), "high": self.bound(self.high, opts)},
-            family=self.family_of(facts),
+            family=self.family_of(facts) if family is _UNKNOWN else family,
         )
 
     def family_of(self, facts: ProjectFacts) -> str | None:
@@ -253,7 +268,7 @@ def rule_from_table(code: str, table: dict[str, Any]) -> Rule:
         raise UsageError(f"{where}: give 'min' or 'max'")
     for name, v in (("min", low), ("max", high), ("proposed", table.get("proposed"))):
         if v is not None and not _number(v):
-            raise UsageError(f"{where}: '{name}' must be a number")
+            raise UsageError(f"{where}: '{name}' must be a finite number within the range of a float")
     roles = table.get("roles")
     if roles is not None:
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ganlint.core.errors import InputError
+from ganlint.core.errors import InputError, UsageError
 from ganlint.reading.config.flagfile import is_flagfile_path
 from ganlint.reading.project import CONFIG_SUFFIXES, PY_SUFFIXES
 
@@ -51,6 +51,11 @@ class _Ignores:
         self.git_specs: list[tuple[str, object]] = []
         self.respect_gitignore = respect_gitignore
         self._gitignore_seen: set[str] = set()
+        from ganlint.checking.options import invalid_patterns
+
+        bad = invalid_patterns(list(exclude or []))
+        if bad:  # --exclude on the command line ([tool.ganlint] ones are refused at their line already)
+            raise UsageError(f"invalid exclude pattern {bad[0]!r} (gitignore syntax)")
         patterns = list(DEFAULT_EXCLUDES) + list(exclude or [])
         self.specs.append(("", pathspec.GitIgnoreSpec.from_lines(patterns)))  # "" = match anywhere by name
         self.specs.append((self.root, pathspec.GitIgnoreSpec.from_lines(list(exclude or []))))
@@ -86,7 +91,14 @@ class _Ignores:
                 lines = fh.read().splitlines()
         except OSError:
             return
-        self.git_specs.append((directory, self._pathspec.GitIgnoreSpec.from_lines(lines)))
+        try:
+            spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
+        except Exception:  # noqa: BLE001 - git skips a line it cannot read; so do we
+            from ganlint.checking.options import invalid_patterns
+
+            bad = set(invalid_patterns(lines))
+            spec = self._pathspec.GitIgnoreSpec.from_lines([ln for ln in lines if ln not in bad])
+        self.git_specs.append((directory, spec))
 
     @staticmethod
     def _rel(apath: str, base: str, is_dir: bool) -> str | None:

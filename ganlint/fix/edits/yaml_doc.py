@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from ganlint.fix.edits.base import EditError, Entry, TreeDoc
@@ -29,12 +30,19 @@ class YamlDoc(TreeDoc):
             self.data = y.load(text)
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            raise EditError(f"YAML error: {getattr(exc, 'problem', None) or exc}", path, mark.line + 1 if mark else None) from None
+            problem = str(getattr(exc, "problem", None) or exc).splitlines()[0][:160]
+            raise EditError(f"YAML error: {problem}", path, mark.line + 1 if mark else None) from None
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+            # ruamel constructs tagged scalars itself: `!!timestamp 2001-99-99`, `!!int 1.5` raise here
+            raise EditError(f"YAML value ruamel.yaml cannot construct ({exc.__class__.__name__}: "
+                            f"{str(exc)[:120]})", path) from None
         if self.data is None:
             from ruamel.yaml.comments import CommentedMap
 
             self.data = CommentedMap()
         self._lines = text.splitlines()
+        self._touched: set[int] = set()  # 0-based lines of the original the edits change (see dump)
+        self._inserted = False
 
     # -- walking --------------------------------------------------------------------------
     def _walk(self, node, prefix=""):
@@ -59,9 +67,21 @@ class YamlDoc(TreeDoc):
     def entries(self) -> list[Entry]:
         return list(self._walk(self.data))
 
+    def _touch(self, key: str | None) -> None:
+        """Mark the original lines of `key`'s value as edited: from its key line to the next setting's."""
+        lines = sorted(e.line for e in self.entries() if e.line > 0)
+        for e in self.entries():
+            if e.key == key and e.line > 0:
+                after = [ln for ln in lines if ln > e.line]
+                end = after[0] - 1 if after else len(self._lines)
+                self._touched.update(range(e.line - 1, max(end, e.line)))
+
     def _parent(self, key: str, create: bool = False):
         from ruamel.yaml.comments import CommentedMap
 
+        self._touch(key)
+        if create:
+            self._inserted = True
         parts = key.split(".")
         node = self.data
         for p in parts[:-1]:
@@ -131,6 +151,8 @@ class YamlDoc(TreeDoc):
         if self.resolve(key, required=False) is not None:
             return self.set(key, value)
         near_key = self.resolve(near, required=False) if near else None
+        if near_key is not None:
+            self._touch(near_key)
         if near_key is not None and "." not in key:
             key = near_key.rsplit(".", 1)[0] + "." + key if "." in near_key else key
         parent, leaf = self._parent(key, create=True)
@@ -154,7 +176,64 @@ class YamlDoc(TreeDoc):
         text = out.getvalue()
         if self.text and not self.text.endswith("\n") and text.endswith("\n"):
             text = text[:-1]
+        return self._keep_untouched(text)
+
+    def _keep_untouched(self, dumped: str) -> str:
+        """ruamel re-serialises the whole document and rewrites lines no edit named (`!!binary ###`, tags on
+        scalars, odd spacing): every changed stretch of lines that holds no edited setting gets its
+        original bytes back. The merge is kept only when it reads back as the same data as ruamel's dump."""
+        import difflib
+
+        old = self.text.splitlines(keepends=True)
+        new = dumped.splitlines(keepends=True)
+        merged: list[str] = []
+        restored = False
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            if tag == "equal":
+                merged.extend(new[j1:j2])
+                continue
+            # one changed stretch may hold several settings: decide setting by setting when both sides
+            # hold the same keys in the same order
+            old_blocks, new_blocks = _blocks(old, i1, i2), _blocks(new, j1, j2)
+            if [k for k, _, _ in old_blocks] != [k for k, _, _ in new_blocks]:
+                old_blocks, new_blocks = [(None, i1, i2)], [(None, j1, j2)]
+            for (_, a1, a2), (_, b1, b2) in zip(old_blocks, new_blocks):
+                edited = any(i in self._touched for i in range(a1, a2)) or (a1 == a2 and self._inserted)
+                if edited:
+                    merged.extend(new[b1:b2])
+                else:
+                    merged.extend(old[a1:a2])
+                    restored = True
+        if not restored:
+            return dumped
+        text = "".join(merged)
+        try:
+            if _plain(_yaml().load(text)) != _plain(_yaml().load(dumped)):
+                return dumped
+        except Exception:  # noqa: BLE001 - any doubt: ruamel's own dump, as before
+            return dumped
         return text
+
+
+_KEY_LINE = re.compile(r"(\s*)(?:-\s+)?([^\s#'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")
+
+
+def _blocks(lines: list[str], start: int, end: int) -> list[tuple[str | None, int, int]]:
+    """lines[start:end] cut where a `key:` line at the stretch's outer indentation begins: (key, from, to).
+    A line before the first key (or a stretch with none) is one block with key None."""
+    if start == end:
+        return [(None, start, end)]
+    outer = None
+    cuts: list[tuple[str | None, int]] = []
+    for i in range(start, end):
+        m = _KEY_LINE.match(lines[i])
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        if m and (outer is None or indent <= outer):
+            outer = indent if outer is None else outer
+            cuts.append((m.group(2).strip(), i))
+        elif not cuts:
+            cuts.append((None, i))
+    return [(key, at, cuts[n + 1][1] if n + 1 < len(cuts) else end) for n, (key, at) in enumerate(cuts)]
 
 
 def _raw_of(value: Any) -> str | None:

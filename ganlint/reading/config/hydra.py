@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from ganlint.core.errors import InputError
 from ganlint.core.types import Setting
+from ganlint.reading.config.values import finite_number
 from ganlint.reading.config.yaml_reader import compose_documents, mapping_pairs, plain_value, settings_from_node, _Walk
 
 MAX_INCLUDE_DEPTH = 8
@@ -87,7 +88,7 @@ def _entries(path: str, text: str, node: Node) -> list[tuple[str, str | None, st
                 continue
             options = option if isinstance(option, list) else [option]
             for opt in options:
-                if isinstance(opt, (str, int, float)) and not isinstance(opt, bool):
+                if isinstance(opt, str) or finite_number(opt):
                     out.append((key, str(opt), package))
     return out
 

@@ -13,24 +13,52 @@ from typing import Any
 
 from ganlint.core.errors import InputError
 from ganlint.core.types import Setting
-from ganlint.reading.config.values import LineIndex, coerce_string, make_setting
+from ganlint.reading.config.values import MAX_SETTINGS, LineIndex, Unreadable, coerce_string, make_setting, too_many_settings
 
 MAX_DEPTH = 200
+MAX_NUMBER_CHARS = 1000  # longer number tokens are refused at their line (int() stops at 4300 digits)
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS = {"true": True, "false": False, "null": None, "NaN": float("nan"),
              "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
+def _ignore(token: str) -> None:
+    return None
+
+
+def _number(token: str) -> Any:
+    if len(token) > MAX_NUMBER_CHARS:
+        return Unreadable(token, "is too long for a number")
+    return float(token) if any(ch in token for ch in ".eE") else int(token)
+
+
 def _validate(path: str, text: str) -> None:
-    try:
-        json.loads(text)
+    try:  # numbers are checked by the scanner (at their line); json's int() would refuse 4300+ digits here
+        json.loads(text, parse_int=_ignore, parse_float=_ignore)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, exc.lineno) from None
     except RecursionError:
-        raise InputError("JSON nested too deeply", path) from None
+        raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", path, _deep_line(text)) from None
     except (ValueError, TypeError, MemoryError, OverflowError) as exc:
         raise InputError(f"invalid JSON: {exc.__class__.__name__}", path) from None
+
+
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where nesting first goes past MAX_DEPTH (strings skipped), for the error message."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, m.start()) + 1
+        elif c in "]}":
+            depth -= 1
+    return None
 
 
 class _Scanner:
@@ -57,8 +85,7 @@ class _Scanner:
             return s, end, True
         m = _NUMBER.match(self.text, i)
         if m:
-            tok = m.group()
-            return (float(tok) if any(ch in tok for ch in ".eE") else int(tok)), m.end(), True
+            return _number(m.group()), m.end(), True
         for lit, val in _LITERALS.items():
             if self.text.startswith(lit, i):
                 return val, i + len(lit), True
@@ -122,10 +149,12 @@ def read_json(path: str, text: str) -> list[Setting]:
     try:
         scanner.run()
     except RecursionError:
-        raise InputError("JSON nested too deeply", path) from None
+        raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", path, _deep_line(text)) from None
     except (ValueError, IndexError, KeyError) as exc:  # the scanner disagrees with json: be honest
         raise InputError(f"cannot locate JSON values ({exc.__class__.__name__})", path) from None
     index = LineIndex(text)
+    if len(scanner.leaves) > MAX_SETTINGS:
+        raise too_many_settings(path, index.position(scanner.leaves[MAX_SETTINGS][2])[0])
     out = []
     for parts, value, start, end, value_style in scanner.leaves:
         line, col = index.position(start)

@@ -32,7 +32,7 @@ from typing import Any, Iterable
 
 from ganlint.core.types import Setting
 from ganlint.reading.astwalk import calls_in, walk
-from ganlint.reading.config.values import finish, make_setting, string_list
+from ganlint.reading.config.values import MAX_SETTINGS, finish, make_setting, string_list, too_many_settings
 from ganlint.reading.vocabulary import tokens
 
 CONFIG_TOKENS = {
@@ -130,6 +130,8 @@ class _Reader:
         if isinstance(value, complex):
             return
         line = getattr(node, "lineno", 1)
+        if len(self.out) >= MAX_SETTINGS:
+            raise too_many_settings(self.path, line)
         end_line = getattr(node, "end_lineno", None) or line
         col = self.column(line, getattr(node, "col_offset", 0))
         end_col = self.column(end_line, node.end_col_offset) if getattr(node, "end_col_offset", None) is not None else None

@@ -12,15 +12,27 @@ from typing import Any
 
 from ganlint.core.errors import InputError
 from ganlint.core.types import Setting
-from ganlint.reading.config.values import LineIndex, coerce_string, make_setting
+from ganlint.reading.config.values import MAX_SETTINGS, LineIndex, coerce_string, make_setting, too_many_settings
 
-MAX_DEPTH = 200
+MAX_DEPTH = 200  # parts of a key path (table, dotted key, inline tables, arrays) the scanner follows
+MAX_NUMBER_CHARS = 1000  # a bare scalar (number, date, bool) longer than this is refused (int() stops at 4300 digits)
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR_END = re.compile(r"[\s,\]}#]")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ ]\d{2}:\d{2}")
 
 
+class OverBudget(Exception):
+    """The document is beyond the reader's budget; `offset` is where that became clear."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
 class _Scan:
+    """Finds every value's span. It runs before tomllib and enforces the budget (tomllib takes ~8 s and the
+    leaf walk quadratic memory on one 20,000-part dotted key): nothing past MAX_DEPTH is ever built."""
+
     def __init__(self, text: str):
         self.text = text
         self.n = len(text)
@@ -93,14 +105,16 @@ class _Scan:
                 i = m.end()
             i = self.skip_ws(i, False)
             if i < self.n and self.text[i] == ".":
+                if len(parts) >= MAX_DEPTH:
+                    raise OverBudget(f"TOML key has more than {MAX_DEPTH} dotted parts (nested too deeply)", i)
                 i += 1
                 continue
             return parts, i
 
     def value(self, i: int, path: tuple, depth: int) -> int:
         """End of the value starting at i; records spans of it and of what it contains."""
-        if depth > MAX_DEPTH:
-            raise RecursionError
+        if depth > MAX_DEPTH or len(path) > MAX_DEPTH:
+            raise OverBudget(f"TOML value nested more than {MAX_DEPTH} levels deep", i)
         text = self.text
         c = text[i]
         start = i
@@ -133,6 +147,8 @@ class _Scan:
             end = m2.start() if m2 else self.n
             if end == start:
                 raise ValueError("empty value")
+            if end - start > MAX_NUMBER_CHARS:
+                raise OverBudget(f"TOML value of {end - start} characters is too long for a number", start)
         self.spans[path] = (start, end)
         return end
 
@@ -207,7 +223,31 @@ def _plain(v: Any) -> Any:
     return str(v)  # dates and times: kept as their text
 
 
+def _scan(text: str) -> tuple[_Scan | None, OverBudget | None]:
+    """The scanner run over `text`: (scan, None); (None, OverBudget) past the budget; (None, None) when
+    the scanner cannot follow the text (tomllib then words the syntax error)."""
+    scan = _Scan(text)
+    try:
+        scan.run()
+    except OverBudget as exc:
+        return None, exc
+    except (ValueError, IndexError, KeyError, RecursionError, tomllib.TOMLDecodeError):
+        return None, None
+    return scan, None
+
+
+def budget_problem(text: str) -> tuple[int, str] | None:
+    """(line, message) when a TOML text is beyond the reader's budget (checked before tomllib sees it)."""
+    exc = _scan(text)[1]
+    if exc is None:
+        return None
+    return LineIndex(text).position(exc.offset)[0], exc.message
+
+
 def read_toml(path: str, text: str) -> list[Setting]:
+    scan, over = _scan(text)
+    if over is not None:
+        raise InputError(over.message, path, LineIndex(text).position(over.offset)[0])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -222,16 +262,17 @@ def read_toml(path: str, text: str) -> list[Setting]:
         raise InputError("TOML nested too deeply", path) from None
     except (ValueError, TypeError, MemoryError, OverflowError) as exc:
         raise InputError(f"invalid TOML: {exc.__class__.__name__}", path) from None
-    scan = _Scan(text)
+    if scan is None:  # tomllib reads what the scanner cannot follow: be honest rather than guess lines
+        raise InputError("cannot locate TOML values", path)
     try:
-        scan.run()
         leaves: list[tuple[list[Any], Any]] = []
         _leaves(data, [], leaves)
     except RecursionError:
         raise InputError("TOML nested too deeply", path) from None
-    except (ValueError, IndexError, KeyError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"cannot locate TOML values ({exc.__class__.__name__})", path) from None
     index = LineIndex(text)
+    if len(leaves) > MAX_SETTINGS:
+        span = scan.spans.get(tuple(leaves[MAX_SETTINGS][0]))
+        raise too_many_settings(path, index.position(span[0])[0] if span else None)
     out = []
     for parts, value in leaves:
         span = scan.spans.get(tuple(parts))

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import math
 import re
 from typing import Any, Iterable
 
+from ganlint.core.errors import InputError
 from ganlint.core.types import Location, Setting
 from ganlint.reading.vocabulary import apply_context, classify
 
@@ -13,6 +15,12 @@ _NUMBER = re.compile(r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INT = re.compile(r"[+-]?\d+")
 _STRING_LIST = re.compile(r"\s*[\[(].*[\])]\s*", re.S)
 MAX_STRING_LIST = 2000  # characters; longer strings are left alone
+MAX_SETTINGS = 100_000  # per file (the YAML reader's node budget): no configuration has more; refused fast
+
+
+def too_many_settings(path: str, line: int | None) -> InputError:
+    return InputError(f"more than {MAX_SETTINGS} settings in one file, too large for a configuration; "
+                      "refusing to read it", path, line)
 
 
 def numeric_string(text: str) -> int | float | None:
@@ -28,6 +36,77 @@ def numeric_string(text: str) -> int | float | None:
         return float(t.replace("_", ""))
     except (ValueError, OverflowError):
         return None
+
+
+class Unreadable:
+    """A scalar a reader could not turn into a number although its syntax says it is one (YAML ``!!int 1.5``,
+    an integer of 5000 digits): make_setting reports it at its line instead of reading it as text."""
+
+    __slots__ = ("text", "reason")
+
+    def __init__(self, text: str, reason: str):
+        self.text, self.reason = text, reason
+
+    def __repr__(self) -> str:
+        return f"Unreadable({shorten(self.text)!r})"
+
+
+def shorten(text: str, width: int = 32) -> str:
+    """`text` for a one-line message: long texts keep their start and end and say how long they were."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    return f"{text[:width // 2]}...{text[-8:]} ({len(text)} characters)"
+
+
+def int_digits(value: int) -> int:
+    """Decimal digits of an int, without str() (refused past 4300 digits) on big ones."""
+    if abs(value) < 10**18:
+        return len(str(abs(value)))
+    return int(abs(value).bit_length() * 0.30103) + 1
+
+
+def finite_number(value: Any) -> bool:
+    """A number (not a bool) that is finite and fits a float: safe for float(), int(), math.* and formatting."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return -_FLOAT_MAX_INT <= value <= _FLOAT_MAX_INT
+    return math.isfinite(value)
+
+
+_FLOAT_MAX_INT = int(1.7976931348623157e308)  # the largest int float() accepts (ints beyond raise OverflowError)
+_SPELLED_SPECIAL = re.compile(r"inf|nan", re.I)  # .inf, Infinity, inf, nan, NaN: written on purpose
+
+
+def number_problem(value: Any, raw: str | None = None) -> str | None:
+    """Why `value` (a scalar or a nested list) holds a number ganlint cannot use, or None.
+
+    Refused: an Unreadable scalar; an int beyond the float range (float(int) overflows, and every bound is
+    a float); a float that overflowed to inf or nan although its source text (`raw`) spells a finite
+    number (``2e309``). An inf or nan written as such (``.inf``, ``Infinity``) is a value (a range judges
+    an infinity; nan is skipped)."""
+    kind = value.__class__
+    if kind is str or value is None or kind is bool or (kind is float and math.isfinite(value)) or (
+            kind is int and -_FLOAT_MAX_INT <= value <= _FLOAT_MAX_INT):
+        return None  # the common case, first: this runs for every setting read
+    todo, seen = [value], 0
+    while todo and seen < 100_000:
+        item = todo.pop()
+        seen += 1
+        if isinstance(item, (list, tuple)):
+            todo.extend(item)
+        elif isinstance(item, Unreadable):
+            return f"{shorten(item.text)} {item.reason}"
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not finite_number(item):
+                return f"an integer of {int_digits(item)} digits is beyond the range of a float (about 1.8e308)"
+        elif isinstance(item, float) and not math.isfinite(item):
+            if raw is None or not _SPELLED_SPECIAL.search(raw):
+                return f"{shorten(raw) if raw else 'a number'} overflows a float (the largest is about 1.8e308)"
+    return None
 
 
 def _scalar_list(value: Any, depth: int = 0) -> bool:
@@ -101,10 +180,14 @@ def make_setting(
     """Build a Setting; the key is the path joined with dots, canonical and role from the vocabulary.
 
     Columns are 1-based; end_column is exclusive (the column just after the value's last character).
+    A value holding a number ganlint cannot use (see number_problem) is an InputError at its line.
     `context`: enclosing names that are not part of the key but may name a role (a Python class
     ``GeneratorConfig`` holding ``lr``).
     """
     parts = [str(p) for p in path]
+    problem = number_problem(value, raw)
+    if problem is not None:
+        raise InputError(f"{shorten('.'.join(parts), 60)}: {problem}", file, line)
     canonical, role = classify([*map(str, context), *parts])
     return Setting(
         key=".".join(parts),

@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ganlint.core.errors import InputError
 from ganlint.core.types import Setting
-from ganlint.reading.config.values import coerce_string, make_setting
+from ganlint.reading.config.values import Unreadable, coerce_string, make_setting
 
 try:  # libyaml: much faster, same node marks
     from yaml import CSafeLoader as _Loader
@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 MAX_VISITS = 100_000  # node visits while walking (aliases re-visit their anchor's subtree)
 MAX_DEPTH = 200
+MAX_NUMBER_CHARS = 1000  # a plain int/float scalar longer than this is refused (int() stops at 4300 digits)
 MERGE_TAG = "tag:yaml.org,2002:merge"
 _constructor: Any = None
 
@@ -86,15 +87,21 @@ def scalar_value(node: ScalarNode) -> tuple[Any, str | None]:
         return None, None
     if _constructor is None:
         _constructor = yaml.constructor.SafeConstructor()
+    kind = tag.rsplit(":", 1)[-1]
     try:
-        if tag == "tag:yaml.org,2002:int":
+        if kind == "int":
+            if len(node.value) > MAX_NUMBER_CHARS:
+                return Unreadable(node.value, "is too long for a number"), None
             return _constructor.construct_yaml_int(node), None
-        if tag == "tag:yaml.org,2002:float":
+        if kind == "float":
+            if len(node.value) > MAX_NUMBER_CHARS:
+                return Unreadable(node.value, "is too long for a number"), None
             return _constructor.construct_yaml_float(node), None
-        if tag == "tag:yaml.org,2002:bool":
+        if kind == "bool":
             return _constructor.construct_yaml_bool(node), None
-    except (ValueError, TypeError, OverflowError, yaml.YAMLError):
-        pass
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, yaml.YAMLError):
+        # the document says it is a number (`!!int 1.5`, `!!float abc`) and it is not: never read as text
+        return Unreadable(node.value, f"is not a valid YAML {kind} (tag !!{kind})"), None
     return str(node.value), None
 
 
