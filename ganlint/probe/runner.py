@@ -48,7 +48,7 @@ def _class_location(cls) -> Location | None:
         line = inspect.getsourcelines(cls)[1]
     except (OSError, TypeError):
         return None
-    from ganlint.probe.builder import _rel
+    from ganlint.probe.trace.locate import _rel
 
     return Location(_rel(f), line)
 

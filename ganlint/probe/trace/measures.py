@@ -355,13 +355,3 @@ def _ends_in_sigmoid(module) -> bool:
 
     leaves = [m for m in module.modules() if not list(m.children())]
     return bool(leaves) and isinstance(leaves[-1], nn.Sigmoid)
-
-
-def _rel(path: str) -> str:
-    import os
-
-    try:
-        r = os.path.relpath(path)
-        return path if r.startswith("..") else r
-    except ValueError:
-        return path

@@ -12,7 +12,7 @@ EARLY_STEPS = 600  # the recipe mode's minimum before a GAN verdict is trusted (
 
 
 def _loc(site) -> Location | None:
-    from ganlint.probe.trace.measures import _rel
+    from ganlint.probe.trace.locate import _rel
 
     return Location(_rel(site[0]), site[1]) if site else None
 
