@@ -49,5 +49,4 @@ def _validate(selectors: list[str], options) -> None:
     from ganlint.checking import registry
     from ganlint.checking.options import validate_selectors
 
-    known = [(r.code, r.slug) for r in [*registry.all_rules(), *options.custom_rules]]
-    validate_selectors(selectors, known + [("GL900", "unused-suppression")], "the selection")
+    validate_selectors(selectors, registry.known_selectors(options.custom_rules), "the selection")
