@@ -24,6 +24,7 @@ class ModeCollapse(RuntimeRule):
     option_docs = {'min_share': 'a mode counts as covered when it receives at least this share of its expected generated mass (and the points lie within 3 real std of the mode)'}
     fix_stage = 1
     confirms = 'GL001, GL102, GL103'  # static rules a firing of this rule confirms (named in the finding)
+    judges_samples = True  # a verdict on the generated samples
 
     def needs(self, o):
         # a mode counts as covered at this share of its real mass: the option shapes the sample measure

@@ -24,6 +24,7 @@ class VarianceCollapse(RuntimeRule):
     option_docs = {'min_ratio': 'generated/real per-mode standard deviation below which the rule fires'}
     fix_stage = 1
     confirms = 'GL001, GL103'  # static rules a firing of this rule confirms (named in the finding)
+    judges_samples = True  # a verdict on the generated samples
 
     def needs(self, o):
         return {"samples": {}}

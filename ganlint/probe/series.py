@@ -1,8 +1,9 @@
 """The runtime-rule contract: what a GL5xx rule declares and what its detector reads.
 
 A runtime rule (rules/gl5NN_*.py) subclasses RuntimeRule and defines
-  - `needs(options)`: the instruments it reads and the parameters that shape them (e.g. GL501's
-    `preact_threshold` is the |pre-activation| the activation instrument counts beyond);
+  - `needs(options)`: the instruments (or derived measures, e.g. "kl") it reads and the parameters that shape
+    them (e.g. the saturation rule's `preact_threshold` is the |pre-activation| the activation instrument counts
+    beyond);
   - `detect(series, options)`: findings from the measured series (a `Series`), with evidence.
 ganlint/probe/detectors.py loops over the rules; the probe builds its instruments from their needs.
 Pure Python: importing this module (as every rule file does) never imports torch or numpy.
@@ -21,6 +22,10 @@ GAN = ("gan", "wgan", "wgan-gp")
 class RuntimeRule(Rule):
     runtime: ClassVar[bool] = True
     confirms: ClassVar[str | None] = None  # static rules a firing of this rule confirms (named in the finding)
+    # options that replace the rule's own when it judges the user's own program (`probe train.py`): a loss of
+    # the program's scale can make an absolute threshold meaningless there
+    traced_run_options: ClassVar[dict[str, Any]] = {}
+    judges_samples: ClassVar[bool] = False  # a verdict on what the generator draws (needs real data and time)
 
     def check(self, facts, opts):
         return ()  # measured by the probe; `check` never reports a runtime rule
