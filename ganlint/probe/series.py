@@ -132,9 +132,8 @@ class Series:
         return rule.finding(message, location, evidence=evidence, related=related, family=self.family)
 
 
-# static conditions (runner's static_facts) behind the static rules a runtime finding can confirm
-STATIC_FACT = {"GL001": "hidden_sigmoid", "GL103": "latent_small", "GL102": "critic_weaker", "GL301": "sigmoid_head"}
-
-
 def confirmed(series: Series, *codes: str) -> list[str] | None:
-    return [c for c in codes if series.static(STATIC_FACT[c])] or None
+    """Those of the static rules `codes` whose condition (their `runtime_fact`) the probe saw."""
+    from ganlint.checking.registry import rule_by_code
+
+    return [c for c in codes if series.static(rule_by_code(c).runtime_fact)] or None
