@@ -30,6 +30,14 @@ class ModeCollapse(RuntimeRule):
         # a mode counts as covered at this share of its real mass: the option shapes the sample measure
         return {"samples": {"min_share": float(o["min_share"])}}
 
+    def blamed_layers(self, finding):
+        # a collapse measured with hidden Sigmoids in the networks (confirming GL001): those layers
+        ev = finding.get("evidence") or {}
+        if "GL001" not in (ev.get("confirms") or []):
+            return []
+        why = f"{finding['code']} ({finding.get('message', '').split(':')[0]}) was measured with it as a hidden layer"
+        return [(layer, why) for layer in ev.get("hidden_sigmoid_layers") or []]
+
     def detect(self, s, o):
         cov = s.values("mode_coverage")
         if len(cov) < 2 or max(cov[-2:]) >= 1.0:

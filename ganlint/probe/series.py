@@ -26,9 +26,19 @@ class RuntimeRule(Rule):
     # the program's scale can make an absolute threshold meaningless there
     traced_run_options: ClassVar[dict[str, Any]] = {}
     judges_samples: ClassVar[bool] = False  # a verdict on what the generator draws (needs real data and time)
+    # (chart, option, label word): report.html draws the option's default as a line on that chart
+    chart_line: ClassVar[tuple[str, str, str] | None] = None
+    # the document of the repair (the layer's activation -> LeakyReLU at the setting choosing it) that `ganlint
+    # fix --verify` makes from the layers this rule's findings blame first (fix/evidence.py); None: not its repair
+    layer_repair: ClassVar[str | None] = None
 
     def check(self, facts, opts):
         return ()  # measured by the probe; `check` never reports a runtime rule
+
+    def blamed_layers(self, finding: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+        """(layer evidence: network, module_path, activation, ...; why) per layer a finding of this rule (as a
+        report dict) blames, for the fixer's runtime repairs."""
+        return []
 
     def needs(self, options: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """instrument name -> the parameters (from this rule's options) that shape what it measures."""
