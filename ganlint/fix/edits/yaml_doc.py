@@ -59,20 +59,19 @@ class YamlDoc(TreeDoc):
     def entries(self) -> list[Entry]:
         return list(self._walk(self.data))
 
-    def _parent(self, key: str, create: bool = False):
+    def _tree(self):
+        return self.data
+
+    def _new_mapping(self):
         from ruamel.yaml.comments import CommentedMap
 
-        parts = key.split(".")
-        node = self.data
-        for p in parts[:-1]:
-            if p not in node:
-                if not create:
-                    raise EditError(f"setting {key!r} not found", self.path)
-                node[p] = CommentedMap()
-            node = node[p]
-            if not isinstance(node, CommentedMap):
-                raise EditError(f"{p!r} is not a mapping", self.path)
-        return node, parts[-1]
+        return CommentedMap()
+
+    def _check_mapping(self, node, part: str) -> None:
+        from ruamel.yaml.comments import CommentedMap
+
+        if not isinstance(node, CommentedMap):
+            raise EditError(f"{part!r} is not a mapping", self.path)
 
     # -- edits ----------------------------------------------------------------------------
     def _scalar(self, value: Any, old: Any = None):
