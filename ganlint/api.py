@@ -1,7 +1,7 @@
 """The public Python API of `ganlint check` (the CLI is a thin layer over it).
 
     import ganlint
-    result = ganlint.check(["model.py", "config.yaml"], select=["GL1"], ignore=["GL106"])
+    result = ganlint.check(["model.py", "config.yaml"], select=["ALL"], ignore=["gan-batch-small"])
     for f in result.findings:          # ganlint.core.types.Finding, sorted by file/line/column/code
         print(f.location, f.code, f.slug, f.message)
     for e in result.errors:            # unreadable inputs: ganlint.core.errors.GanlintError
@@ -49,5 +49,4 @@ def _validate(selectors: list[str], options) -> None:
     from ganlint.checking import registry
     from ganlint.checking.options import validate_selectors
 
-    known = [(r.code, r.slug) for r in [*registry.all_rules(), *options.custom_rules]]
-    validate_selectors(selectors, known + [("GL900", "unused-suppression")], "the selection")
+    validate_selectors(selectors, registry.known_selectors(options.custom_rules), "the selection")

@@ -16,6 +16,7 @@ class HiddenSigmoid(Rule):
     code = "GL001"
     slug = "hidden-sigmoid"
     severity = Severity.WARNING
+    runtime_fact = "hidden_sigmoid"  # the probe's name for this condition in the built networks
     summary = "A Sigmoid is used as a hidden activation of a generator, critic, encoder, decoder or energy network."
     why = (
         "A sigmoid saturates: for pre-activations beyond a few units its gradient is almost zero, and its "

@@ -34,6 +34,7 @@ class CriticWeakerThanGenerator(Rule):
     code = "GL102"
     slug = "critic-weaker-than-generator"
     severity = Severity.WARNING
+    runtime_fact = "critic_weaker"  # the probe's name for this condition in the built networks
     summary = "The critic/discriminator has fewer hidden units or parameters than the generator (e.g. `nn_disc: [32,128]` vs `nn_gen: [256,256]`)."
     why = (
         "The generator learns only through the critic's gradients. A critic smaller than the generator cannot "

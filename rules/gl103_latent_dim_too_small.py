@@ -12,6 +12,7 @@ class LatentDimTooSmall(SettingRangeRule):
     code = "GL103"
     slug = "latent-dim-too-small"
     severity = Severity.INFO
+    runtime_fact = "latent_small"  # the probe's name for this condition in the built networks
     summary = "A GAN generator's latent dimension (`z_dim`, `nz`, `latent_dim`) is below 8."
     why = (
         "The generator maps noise to data; with 3 noise dimensions it has little freedom to shape a "
@@ -131,6 +132,18 @@ class LatentDimTooSmall(SettingRangeRule):
             "a test's stand-in generator whose forward never uses its layer",
         ),
     ]
+
+
+    def harmless_in_run(self, family, facts, metrics, hp, data_dim, runtime_codes) -> str | None:
+        """The probe's review: a small latent on a low-dimensional toy whose every mode the run covered with
+        the right spread (and no collapse finding) is not harmful there; the note saying so, else None."""
+        if family not in ("gan", "wgan", "wgan-gp") or not facts.get(self.runtime_fact):
+            return None
+        cov, spr = metrics.get("mode_coverage"), metrics.get("spread_ratio")
+        if cov != 1.0 or spr is None or spr < 0.5 or "GL511" in runtime_codes or "GL510" in runtime_codes:
+            return None
+        return (f"{self.code} (latent_dim {hp['latent_dim']['value']}) is not harmful here: the {data_dim or 2}-D data's "
+                f"modes are all covered (coverage {cov:.0%}, spread ratio {spr:.2f})")
 
 
 RULE = LatentDimTooSmall()

@@ -188,6 +188,16 @@ class FakeNotDetached(Rule):
                       "also feeds the generator's loss, detaching it would cut the generator's gradient: the fix "
                       "is then refused, with the reason.")
 
+    def leak_finding(self, leak: dict[str, Any], location, related, family: str | None) -> Finding:
+        """The traced run's view of this rule: the generator's parameters got gradients in the critic's step
+        (`leak`: checks, hits, steps and the largest norm the trace measured)."""
+        msg = (f"the critic's backward reaches the generator: its parameters received gradients between the "
+               f"critic's zero_grad and step in {leak['hits']} of {leak['checks']} checked critic steps (largest norm "
+               f"{leak['norm']:.3g}); the fake batch is not detached here")
+        ev = {"runtime": True, "checks": leak["checks"], "hits": leak["hits"], "steps": leak["steps"][:10],
+              "generator_grad_norm": round(leak["norm"], 6), "network": "critic"}
+        return self.finding(msg, location, related=related, evidence=ev, family=family)
+
     def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
         from ganlint.fix.project import refused
 

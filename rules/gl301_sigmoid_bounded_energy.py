@@ -36,6 +36,7 @@ class SigmoidBoundedEnergy(Rule):
     code = "GL301"
     slug = "sigmoid-bounded-energy"
     severity = Severity.ERROR
+    runtime_fact = "sigmoid_head"  # the probe's name for this condition in the built networks
     summary = "An energy head ends in a Sigmoid with no scale or offset, so every energy lives in a band of width 1."
     why = (
         "In-batch InfoNCE compares the positive's energy with B-1 negatives through softmax(-E/τ). If a "

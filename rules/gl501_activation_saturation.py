@@ -11,6 +11,8 @@ import math
 from ganlint.core.types import Severity
 from ganlint.probe.series import RuntimeRule, confirmed, rounded
 
+SATURATING = {"sigmoid", "tanh"}
+
 
 class ActivationSaturation(RuntimeRule):
     code = "GL501"
@@ -26,6 +28,16 @@ class ActivationSaturation(RuntimeRule):
     option_docs = {'preact_threshold': '|pre-activation| beyond which a sigmoid/tanh counts as saturated', 'fraction': 'share of saturated pre-activations in a layer (mean over the last window) that fires the rule'}
     fix_stage = 1
     confirms = 'GL001'  # static rules a firing of this rule confirms (named in the finding)
+    chart_line = ("saturation", "fraction", "")  # the threshold line report.html draws
+    layer_repair = "000 §1.1"  # fix --verify turns the saturated layer into LeakyReLU at the setting choosing it
+
+    def blamed_layers(self, finding):
+        ev = finding.get("evidence") or {}
+        if str(ev.get("activation") or "").lower() not in SATURATING or not ev.get("network"):
+            return []
+        why = (f"the probe measured it saturated ({ev.get('saturated_fraction') or 0:.0%} of pre-activations "
+               f"beyond ±{ev.get('threshold', 5):g})")
+        return [(ev, why)]
 
     def needs(self, o):
         # the instrument counts pre-activations beyond this threshold: the option shapes the measurement

@@ -26,6 +26,7 @@ class DeadUnits(RuntimeRule):
     option_docs = {'zero_fraction': 'share of zero outputs of a ReLU layer (mean over the last window) that fires the rule'}
     fix_stage = 1
     confirms = None  # static rules a firing of this rule confirms (named in the finding)
+    chart_line = ("dead", "zero_fraction", "")  # the threshold line report.html draws
 
     def needs(self, o):
         return {"activations": {}}

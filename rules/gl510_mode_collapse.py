@@ -24,10 +24,19 @@ class ModeCollapse(RuntimeRule):
     option_docs = {'min_share': 'a mode counts as covered when it receives at least this share of its expected generated mass (and the points lie within 3 real std of the mode)'}
     fix_stage = 1
     confirms = 'GL001, GL102, GL103'  # static rules a firing of this rule confirms (named in the finding)
+    judges_samples = True  # a verdict on the generated samples
 
     def needs(self, o):
         # a mode counts as covered at this share of its real mass: the option shapes the sample measure
         return {"samples": {"min_share": float(o["min_share"])}}
+
+    def blamed_layers(self, finding):
+        # a collapse measured with hidden Sigmoids in the networks (confirming GL001): those layers
+        ev = finding.get("evidence") or {}
+        if "GL001" not in (ev.get("confirms") or []):
+            return []
+        why = f"{finding['code']} ({finding.get('message', '').split(':')[0]}) was measured with it as a hidden layer"
+        return [(layer, why) for layer in ev.get("hidden_sigmoid_layers") or []]
 
     def detect(self, s, o):
         cov = s.values("mode_coverage")

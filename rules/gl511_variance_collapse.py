@@ -24,9 +24,19 @@ class VarianceCollapse(RuntimeRule):
     option_docs = {'min_ratio': 'generated/real per-mode standard deviation below which the rule fires'}
     fix_stage = 1
     confirms = 'GL001, GL103'  # static rules a firing of this rule confirms (named in the finding)
+    chart_line = ("samples", "min_ratio", "")  # the threshold line report.html draws
+    judges_samples = True  # a verdict on the generated samples
 
     def needs(self, o):
         return {"samples": {}}
+
+    def blamed_layers(self, finding):
+        # a collapse measured with hidden Sigmoids in the networks (confirming GL001): those layers
+        ev = finding.get("evidence") or {}
+        if "GL001" not in (ev.get("confirms") or []):
+            return []
+        why = f"{finding['code']} ({finding.get('message', '').split(':')[0]}) was measured with it as a hidden layer"
+        return [(layer, why) for layer in ev.get("hidden_sigmoid_layers") or []]
 
     def detect(self, s, o):
         from ganlint.probe.stats import mean

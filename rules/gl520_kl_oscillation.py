@@ -25,6 +25,10 @@ class KlOscillation(RuntimeRule):
     fix_stage = 1
     confirms = 'GL201, GL202, GL203, GL002'  # static rules a firing of this rule confirms (named in the finding)
 
+    def needs(self, o):
+        # the KL shape measures (stats.kl_measures) cut the series into this many windows
+        return {"kl": {"windows_n": o["windows"]}}
+
     def detect(self, s, o):
         from ganlint.probe.stats import kl_measures
 

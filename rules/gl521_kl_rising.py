@@ -25,6 +25,10 @@ class KlRising(RuntimeRule):
     fix_stage = 1
     confirms = 'GL201, GL206'  # static rules a firing of this rule confirms (named in the finding)
 
+    def needs(self, o):
+        # the KL shape measures (stats.kl_measures) ignore this share of the run as warm-up
+        return {"kl": {"warmup_fraction": o["warmup_fraction"]}}
+
     def detect(self, s, o):
         from ganlint.probe.stats import kl_measures
 

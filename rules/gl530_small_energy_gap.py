@@ -26,6 +26,7 @@ class SmallEnergyGap(RuntimeRule):
     option_docs = {'min_gap': 'mean E(neg) - E(pos) over the last window below which the rule fires', 'min_rise': 'a gap that grew by more than this fraction (and by at least 0.002) over the second half of the run is still learning, e.g. during a warm-up, and is not judged yet'}
     fix_stage = 1
     confirms = 'GL301, GL302'  # static rules a firing of this rule confirms (named in the finding)
+    chart_line = ("energies", "min_gap", "gap ")  # the threshold line report.html draws
 
     def detect(self, s, o):
         from ganlint.probe.stats import mean

@@ -26,6 +26,7 @@ class EnergySaturation(RuntimeRule):
     option_docs = {'preact_threshold': "|input| of the head's sigmoid beyond which a sample is saturated", 'fraction': 'share of saturated samples (last window) that fires the rule'}
     fix_stage = 1
     confirms = 'GL301'  # static rules a firing of this rule confirms (named in the finding)
+    chart_line = ("saturation", "fraction", "")  # the threshold line report.html draws
 
     def needs(self, o):
         # the energy head counts inputs beyond its own threshold (not GL501's)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ganlint.checking.suppress import UNUSED_CODE, UNUSED_SLUG
 from ganlint.core.errors import UsageError
 from ganlint.core.types import Severity
 
@@ -35,7 +36,7 @@ KNOWN_KEYS = {
     "config": "path or list of paths of configuration files (probe/fix)",
 }
 SELECTOR = re.compile(r"^(ALL|GL\d{0,3}|[a-z0-9]+(-[a-z0-9]+)*)$", re.I)
-META_CODES = ("GL900",)
+META_CODES = (UNUSED_CODE,)
 
 
 @dataclass
@@ -267,7 +268,7 @@ def options_from_table(table: dict, path: str, text: str = "") -> Options:
         opts.custom_rules.append(rule)
 
     known = [(r.code, r.slug) for r in catalog] + [(r.code, r.slug) for r in opts.custom_rules]
-    known += [("GL900", "unused-suppression")]
+    known += [(UNUSED_CODE, UNUSED_SLUG)]
 
     for key, attr in (("select", "select"), ("ignore", "ignore"), ("extend-select", "extend_select")):
         if key in table:

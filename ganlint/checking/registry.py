@@ -34,8 +34,16 @@ def rule_by_code(code: str) -> Rule | None:
     return None
 
 
+def known_selectors(extra: tuple[Rule, ...] | list[Rule] = ()) -> list[tuple[str, str]]:
+    """(code, slug) of every rule a selection may name: the catalog, `extra` (a project's custom rules) and
+    the runner's unused-suppression meta finding."""
+    from ganlint.checking.suppress import UNUSED_CODE, UNUSED_SLUG
+
+    return [(r.code, r.slug) for r in [*all_rules(), *extra]] + [(UNUSED_CODE, UNUSED_SLUG)]
+
+
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
-    """--select / --ignore by code or prefix ("GL1", "GL104", "ALL"), or by slug."""
+    """--select / --ignore by code or code prefix, "ALL", or by slug."""
 
     def matches(rule: Rule, pattern: str) -> bool:
         p = pattern.strip()

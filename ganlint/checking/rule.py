@@ -61,6 +61,9 @@ class Rule:
     fix_safety: ClassVar[str | None] = None
     fix_safety_why: ClassVar[str] = ""
     runtime: ClassVar[bool] = False  # GL5xx: measured by the probe, not by check
+    # the probe's name for this rule's condition seen in the built networks (runner's static_facts), for the
+    # runtime findings that confirm it
+    runtime_fact: ClassVar[str | None] = None
     bad: ClassVar[list[Example]] = []
     good: ClassVar[list[Example]] = []
 

@@ -1,4 +1,4 @@
-"""check: files -> facts -> rules -> findings (then per-file ignores, inline suppressions, GL900).
+"""check: files -> facts -> rules -> findings (then per-file ignores, inline suppressions, unused suppressions).
 
     check_paths(paths, select=None, ignore=None, exclude=None, rule_options=None, *, options=None,
                 report_unused_suppressions=None) -> CheckResult

@@ -1,23 +1,23 @@
-"""Inline suppressions and the GL900 unused-suppression meta finding.
+"""Inline suppressions and the unused-suppression meta finding (UNUSED_CODE).
 
 Recognised on the finding's line (its first or last line), in comments only:
 
-    x = nn.Sigmoid()   # ganlint: ignore[GL001]
-    x = nn.Sigmoid()   # ganlint: ignore[GL001,GL104]      (also slugs: ignore[hidden-sigmoid])
+    x = nn.Sigmoid()   # ganlint: ignore[CODE]
+    x = nn.Sigmoid()   # ganlint: ignore[CODE,CODE]        (also slugs: ignore[hidden-sigmoid])
     x = nn.Sigmoid()   # ganlint: ignore                  (every code on this line)
-    x = nn.Sigmoid()   # noqa: GL001                      (flake8/ruff style; non-GL codes are left alone)
-    lr: 0.001          # ganlint: ignore[GL104]            (YAML and TOML)
+    x = nn.Sigmoid()   # noqa: CODE                       (flake8/ruff style; non-GL codes are left alone)
+    lr: 0.001          # ganlint: ignore[CODE]             (YAML and TOML)
 
 and anywhere in a file, on a line of its own:
 
     # ganlint: ignore-file                 (the whole file)
-    # ganlint: ignore-file[GL104]          (those codes in the whole file)
+    # ganlint: ignore-file[CODE]           (those codes in the whole file)
 
 A bare `# noqa` also silences ganlint on that line (as in flake8 and ruff) but is never reported as unused:
 it usually belongs to another linter. JSON has no comments: use per-file-ignores.
 
 With --report-unused-suppressions the runner reports each `ganlint:` suppression (and each GL code of a
-`noqa`) that silenced nothing as GL900 unused-suppression. GL900 is not a catalog rule: it belongs to the runner.
+`noqa`) that silenced nothing as unused-suppression, a meta finding that belongs to the runner, not the catalog.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from ganlint.core.types import Edit, Finding, Fix, Location, Severity
 UNUSED_CODE = "GL900"
 UNUSED_SLUG = "unused-suppression"
 
-# Docs for the meta rule, in the shape of Rule.docs(), for `ganlint rule GL900`, SARIF and the listing.
+# Docs for the meta rule, in the shape of Rule.docs(), for `ganlint rule unused-suppression`, SARIF and the listing.
 META_DOCS = {
     UNUSED_CODE: {
         "code": UNUSED_CODE,
@@ -48,7 +48,7 @@ META_DOCS = {
         "option_docs": {},
         "fix_stage": None,
         "runtime": False,
-        "example_bad": [{"model.py": "act = nn.LeakyReLU(0.2)  # ganlint: ignore[GL001]\n"}],
+        "example_bad": [{"model.py": "act = nn.LeakyReLU(0.2)  # ganlint: ignore[hidden-sigmoid]\n"}],
         "example_good": [{"model.py": "act = nn.LeakyReLU(0.2)\n"}],
         "meta": True,
     }
@@ -132,7 +132,7 @@ def apply_suppressions(
     enabled: set[str] | None = None,
     known: set[str] | None = None,
 ) -> list[Finding]:
-    """Findings left after inline suppressions; plus GL900 findings when report_unused is on.
+    """Findings left after inline suppressions; plus unused-suppression findings when report_unused is on.
 
     `enabled`: lower-cased codes and slugs of the rules that ran (a suppression of a rule that did not run
     is not "unused"); `known`: those of every rule (a code naming no rule is always reported).
@@ -176,7 +176,7 @@ def apply_suppressions(
 def unused_findings(
     by_file: dict[str, list[Directive]], enabled: set[str] | None, known: set[str] | None = None
 ) -> list[Finding]:
-    """GL900 findings. `enabled`/`known`: lower-cased codes and slugs of the rules that ran / that exist."""
+    """Unused-suppression findings. `enabled`/`known`: lower-cased codes and slugs of the rules that ran / that exist."""
     out: list[Finding] = []
     for path, ds in by_file.items():
         for d in ds:

@@ -82,7 +82,7 @@ def check(
     show_fixes: bool = typer.Option(False, "--show-fixes", help="Print each finding's proposed fix."),
     statistics: bool = typer.Option(False, "--statistics", help="Print the number of findings per code."),
     report_unused: bool = typer.Option(
-        False, "--report-unused-suppressions", help="Report suppression comments that suppress nothing (GL900)."
+        False, "--report-unused-suppressions", help="Report suppression comments that suppress nothing (unused-suppression)."
     ),
 ) -> None:
     """Read model code and configs (never run them) and report training-health problems."""
@@ -117,9 +117,7 @@ def _run(paths, fmt, select, ignore, fail_on, exit_zero, output, config, show_fi
     options = load_options(config)
     sel = split_selectors(select) if select else None
     ign = split_selectors(ignore)
-    known = [(r.code, r.slug) for r in [*registry.all_rules(), *options.custom_rules]]
-    known.append(("GL900", "unused-suppression"))
-    validate_selectors([*(sel or []), *ign], known, "--select/--ignore")
+    validate_selectors([*(sel or []), *ign], registry.known_selectors(options.custom_rules), "--select/--ignore")
     if fail_on is not None:
         options.fail_on = Severity.parse(fail_on)
     if output and os.path.isdir(output):

@@ -40,7 +40,7 @@ def list_rules(
 
 @app.command("rule")
 def show_rule(
-    code: str = typer.Argument(..., help="A rule code (GL001) or slug (hidden-sigmoid)."),
+    code: str = typer.Argument(..., help="A rule code (GLnnn) or slug (hidden-sigmoid)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """Print one rule's documentation: summary, why, example, fix, options, source."""

@@ -1,7 +1,8 @@
 """Repairs from runtime evidence: a finding the probe measured, mapped to the setting that decides it, even when
 `check` never saw the cause (an activation chosen by name through the user's own helper function).
 
-GL501 (a saturated Sigmoid/Tanh layer) carries its evidence: the network's role and class, the layer's module
+A runtime rule's finding names the layers it blames (`blamed_layers`; the saturation rule's saturated
+Sigmoid/Tanh layer first) with its evidence: the network's role and class, the layer's module
 path and index, the activation's class. The setting that chose that layer is found by counterfactual: among the
 project's settings whose value names that activation, the one that, changed to LeakyReLU (in the user's own
 spelling), makes the layer at that module path stop being a Sigmoid/Tanh in a 1-step probe build. No setting
@@ -22,7 +23,6 @@ from typing import Any
 from ganlint.core.types import Edit
 from ganlint.fix.planner import Plan, PlannedFix, Project
 
-SATURATING = {"sigmoid", "tanh"}
 _PREFIX = re.compile(r"^((?:torch\.)?nn\.)?(.*)$")
 
 
@@ -65,22 +65,30 @@ def _still_saturating(texts: dict[str, str], files: list[str], root: str, kwargs
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _repair_rule():
+    """The runtime rule whose repair this is (its `layer_repair` names the document), or None."""
+    from ganlint.probe.detectors import runtime_rules
+
+    return next((r for r in runtime_rules() if r.layer_repair), None)
+
+
 def _layers(findings: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
-    """(layer evidence, why) per network: GL501's saturated layer first, else the hidden Sigmoids that a collapse
-    (GL510/GL511, confirming GL001) was measured with."""
+    """(layer evidence, why) per network: the repair rule's blamed layer first, else the layers other runtime
+    findings blame (the hidden Sigmoids a collapse was measured with)."""
+    from ganlint.probe.detectors import runtime_rules
+
+    rules = {r.code: r for r in runtime_rules()}
     out: dict[str, tuple[dict[str, Any], str]] = {}
-    for f in findings:
-        ev = f.get("evidence") or {}
-        if f.get("code") == "GL501" and str(ev.get("activation") or "").lower() in SATURATING and ev.get("network"):
-            why = (f"the probe measured it saturated ({ev.get('saturated_fraction') or 0:.0%} of pre-activations "
-                   f"beyond ±{ev.get('threshold', 5):g})")
-            out[ev["network"]] = (ev, why)
-    for f in findings:
-        ev = f.get("evidence") or {}
-        if f.get("code") in ("GL510", "GL511") and "GL001" in (ev.get("confirms") or []):
-            for layer in ev.get("hidden_sigmoid_layers") or []:
-                why = f"{f['code']} ({f.get('message', '').split(':')[0]}) was measured with it as a hidden layer"
-                out.setdefault(layer.get("network"), (layer, why))
+    for first in (True, False):
+        for f in findings:
+            rule = rules.get(f.get("code"))
+            if rule is None or bool(rule.layer_repair) != first:
+                continue
+            for layer, why in rule.blamed_layers(f):
+                if first:
+                    out[layer["network"]] = (layer, why)
+                else:
+                    out.setdefault(layer.get("network"), (layer, why))
     return [v for k, v in out.items() if k]
 
 
@@ -93,7 +101,8 @@ def runtime_repairs(plan: Plan, texts: dict[str, str], findings: list[dict[str, 
     planned = {(e.file, e.target) for fx in plan.fixes for e in fx.edits if e.kind == "set-setting"}
     project = Project(plan.files, texts)
     done: set[tuple[str, str]] = set()
-    for ev, why in _layers(findings):
+    owner = _repair_rule()
+    for ev, why in _layers(findings) if owner is not None else []:
         act, role, path = str(ev.get("activation") or ""), ev.get("network"), ev.get("module_path")
         if path is None:
             continue
@@ -122,6 +131,6 @@ def runtime_repairs(plan: Plan, texts: dict[str, str], findings: list[dict[str, 
         k, edit = found
         done.add((k.file, k.key))
         msg = f"the {role}'s {where}: {why}; `{k.key}` chooses it: {k.value!r} -> {edit.new!r}"
-        fixes.append(PlannedFix("GL501", 1, msg, "000 §1.1", [edit], True, "runtime"))
+        fixes.append(PlannedFix(owner.code, owner.fix_stage or 1, msg, owner.layer_repair, [edit], True, "runtime"))
         notes.append(f"runtime evidence -> setting: {os.path.relpath(k.file)}:{k.line} {k.key} ({where})")
     return fixes, notes

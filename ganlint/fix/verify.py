@@ -47,7 +47,7 @@ class VerifyOptions:
     progress: bool = True
     probe_fn: Callable[..., dict] | None = None  # tests/benchmarks: replaces the real probe (same signature as probe_texts)
     rank_steps: int | None = None  # default RANK_STEPS[family]
-    runtime_repairs: bool = True  # turn runtime evidence (GL501) into repairs at the deciding setting
+    runtime_repairs: bool = True  # turn runtime evidence (a saturated layer) into repairs at the deciding setting
 
     def ranking_steps(self) -> int:
         return min(self.steps, self.rank_steps or RANK_STEPS.get(self.family or "", 1000))

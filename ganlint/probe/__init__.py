@@ -43,27 +43,14 @@ def run_probe(
     data: None (config `data:` section or the family's built-in set), a file (.npy/.csv/.pt), a built-in
     name ("two_gaussians", "ring8", "grid9", ...), or an array/tensor. out_dir: where report.json and
     report.html go (default "ganlint-probe"; nothing is written when write_report is False).
-    rule_options: thresholds by rule, {"GL511": {"min_ratio": 0.3}} (as [tool.ganlint.rules.GL511]).
+    rule_options: thresholds by rule code, {code: {option: value}} (as [tool.ganlint.rules.<code>]).
     Raises ProbeError (exit 2 in the CLI) when it cannot build, or when user code raises outside training.
     """
     from ganlint.probe.runner import run
 
-    return run(
-        list(paths),
-        steps=steps,
-        seed=seed,
-        device=device,
-        family=family,
-        data=data,
-        entry=entry,
-        out_dir=out_dir,
-        time_budget=time_budget,
-        early_stop=early_stop,
-        write_report=write_report,
-        progress=progress,
-        threads=threads,
-        rule_options=rule_options,
-    )
+    return run(list(paths), steps=steps, seed=seed, device=device, family=family, data=data, entry=entry,
+               out_dir=out_dir, time_budget=time_budget, early_stop=early_stop, write_report=write_report,
+               progress=progress, threads=threads, rule_options=rule_options)
 
 
 def __getattr__(name: str) -> Any:  # lazy: these import torch

@@ -118,7 +118,7 @@ class Activations(Instrument):
     name = "activations"
 
     def __init__(self, every, threshold: float = 5.0, head_threshold: float | None = None):
-        # thresholds come from the rules' needs(): GL501's preact_threshold, GL531's for the energy head
+        # thresholds come from the rules' needs(): the saturation rule's preact_threshold, the energy head's own
         self.every, self.threshold = every, threshold
         self.head_threshold = threshold if head_threshold is None else head_threshold
         self.handles: list[Any] = []
@@ -282,6 +282,7 @@ class Probe:
             from ganlint.probe.detectors import instrument_needs
 
             needs = instrument_needs(family, self.rule_options)  # the rules' options shape the instruments
+            defaults = instrument_needs(family, self.rule_options, any_family=True)  # where none of the family does
             self.instruments = [Scalars(), GradNorms(self.schedule["grads"]), Params(self.schedule["params"])]
             if family == "vae":
                 self.instruments.append(Latents(self.schedule["latents"], **needs.get("latents", {})))
@@ -294,13 +295,13 @@ class Probe:
                 x = torch.as_tensor(real).float().reshape(len(real), -1)
                 if modes is None:
                     modes, _ = find_modes(x, seed=seed)
-                ms = needs.get("samples", {}).get("min_share", self.opt("GL510").get("min_share", 0.25))
+                ms = needs.get("samples", {}).get("min_share", defaults.get("samples", {}).get("min_share", 0.25))
                 self.instruments.append(Samples(self.schedule["samples"], Reference(x, modes, seed=seed), sample,
                                                 seed=seed, min_share=ms))
             # last: its hooks for the next step must not see the sample evaluation's forward pass
             act = needs.get("activations", {})
             self.instruments.append(Activations(self.schedule["activations"],
-                                                threshold=act.get("sat_threshold", self.opt("GL501")["preact_threshold"]),
+                                                threshold=act.get("sat_threshold", defaults["activations"]["sat_threshold"]),
                                                 head_threshold=act.get("head_threshold")))
         else:
             self.instruments = [Scalars()]

@@ -27,6 +27,7 @@ from typing import Any
 
 from ganlint.probe.errors import BuildError, UserCodeError
 from ganlint.probe.settings import ProbeSettings, canonical_of, parse_value
+from ganlint.probe.trace.locate import _rel
 
 ENTRY_NAME = "ganlint_networks"
 
@@ -109,14 +110,6 @@ def user_error(exc: BaseException, doing: str, user_dirs: list[str] | None = Non
     if where is None:
         return UserCodeError(msg)
     return UserCodeError(msg, _rel(where.filename), where.lineno)
-
-
-def _rel(path: str) -> str:
-    try:
-        r = os.path.relpath(path)
-        return r if not r.startswith("..") else path
-    except ValueError:
-        return path
 
 
 def flat_config(ps: ProbeSettings) -> dict[str, Any]:

@@ -19,15 +19,23 @@ def runtime_rules():
     return [r for r in all_rules() if isinstance(r, RuntimeRule)]
 
 
+def sample_quality_codes() -> tuple[str, ...]:
+    """The runtime rules that judge what the generator draws (`judges_samples`): not meaningful on fake data
+    or before the run has trained long enough."""
+    return tuple(r.code for r in runtime_rules() if r.judges_samples)
+
+
 def rule_options(rule, user: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
     return {**rule.options, **(user or {}).get(rule.code, {})}
 
 
-def instrument_needs(family: str | None, user: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
-    """instrument -> parameters, merged from the needs() of the rules that apply to the family."""
+def instrument_needs(family: str | None, user: dict[str, dict[str, Any]] | None = None, *,
+                     any_family: bool = False) -> dict[str, dict[str, Any]]:
+    """instrument -> parameters, merged from the needs() of the rules that apply to the family (of every
+    runtime rule with `any_family`: the defaults an instrument takes when no rule of the family shapes it)."""
     out: dict[str, dict[str, Any]] = {}
     for rule in runtime_rules():
-        if rule.applies_to(family):
+        if any_family or rule.applies_to(family):
             for name, params in rule.needs(rule_options(rule, user)).items():
                 out.setdefault(name, {}).update(params)
     return out
@@ -68,8 +76,7 @@ def summary_metrics(probe) -> dict[str, float]:
         if s.values(k):
             m[k + "_final"] = mean(s.last_window(k, 0.1)[0])
     if probe.family == "vae" and len(s.values("kl")) >= 100:
-        o520, o521 = probe.opt("GL520"), probe.opt("GL521")
-        km = kl_measures(s, o520["windows"], o521["warmup_fraction"])
+        km = kl_measures(s, **instrument_needs("vae", probe.rule_options).get("kl", {}))  # the KL rules' windows
         m.update({k: v for k, v in km.items() if isinstance(v, (int, float))})
     if probe.family == "energy" and s.values("energy_gap"):
         m["energy_gap"] = mean(s.last_window("energy_gap", 0.1, 20)[0])

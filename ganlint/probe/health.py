@@ -33,6 +33,13 @@ def _get(metrics: dict[str, Any], name: str) -> float | None:
     return None if math.isnan(v) else v
 
 
+def _measured_codes() -> set[str]:
+    """The rules whose findings the probe measures: the runtime rules and those judging the real data."""
+    from ganlint.checking.registry import all_rules
+
+    return {r.code for r in all_rules() if r.runtime or hasattr(r, "data_finding")}
+
+
 def health_score(report: Any) -> float:
     """Lower = healthier. Accepts a ProbeReport or its to_dict() form."""
     if isinstance(report, dict):
@@ -42,8 +49,9 @@ def health_score(report: Any) -> float:
         findings = [(f.code, str(f.severity)) for f in report.findings]
         metrics = report.metrics
     score = 0.0
+    measured = _measured_codes()
     for code, sev in findings:
-        if code.startswith("GL5") or code == "GL004":
+        if code in measured:
             score += SEVERITY_WEIGHT.get(str(sev), 1.0)
     cov = _get(metrics, "mode_coverage")
     if cov is not None:

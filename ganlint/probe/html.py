@@ -84,6 +84,18 @@ def _log_ticks(y0: float, y1: float) -> list[float]:
     return [y0 + (y1 - y0) * i / 4 for i in range(5)]
 
 
+def threshold_lines(chart: str) -> list[tuple[float, str]]:
+    """(default threshold, "codes value") of the runtime rules that draw a line on `chart` (their chart_line)."""
+    from ganlint.probe.detectors import runtime_rules
+
+    by_value: dict[tuple[float, str], list[str]] = {}
+    for rule in runtime_rules():
+        if rule.chart_line and rule.chart_line[0] == chart:
+            _, option, word = rule.chart_line
+            by_value.setdefault((float(rule.options[option]), word), []).append(rule.code)
+    return [(v, f"{'/'.join(codes)} {word}{v:g}") for (v, word), codes in by_value.items()]
+
+
 def line_chart(title: str, series: dict[str, list], *, log: bool = False, hlines: list[tuple[float, str]] | None = None,
                width: int = 470, height: int = 230, ylabel: str = "") -> str:
     """Lines over training steps. `log`: a log10 value axis, so labelled, with ticks at powers of ten."""
@@ -274,7 +286,7 @@ def render_html(report) -> str:
     losses = {k: v for k, v in s.items() if k in ("loss_d", "loss_g", "loss", "recon")}
     charts.append(line_chart("losses", losses))
     samp = {k: v for k, v in s.items() if k in ("spread_ratio", "mode_coverage", "precision")}
-    charts.append(line_chart("generated vs real: spread ratio, mode coverage, precision", samp, hlines=[(0.5, "GL511 0.5"), (1.0, "")]))
+    charts.append(line_chart("generated vs real: spread ratio, mode coverage, precision", samp, hlines=[*threshold_lines("samples"), (1.0, "")]))
     charts.append(line_chart("KL between real and generated (KDE)", {k: v for k, v in s.items() if k in ("kl_real_fake", "kl_fake_real")}, log=True))
     charts.append(line_chart("critic outputs / penalty norm", {k: v for k, v in s.items() if k in ("d_real", "d_fake", "gp_norm", "wasserstein")},
                              hlines=[(1.0, "‖∇D‖=1")] if "gp_norm" in s else None))
@@ -284,16 +296,16 @@ def render_html(report) -> str:
             charts.append(line_chart(f"gradient norm by layer — {role}", layers, log=True))
     sat = {**{f"{k} (sat)": v for k, v in _pick(s, "sat/").items()}, **{f"{k} (head)": v for k, v in _pick(s, "head/").items()}}
     if sat:
-        charts.append(line_chart("saturation: share of sigmoid/tanh inputs beyond ±5", sat, hlines=[(0.5, "GL501/GL531 0.5")]))
+        charts.append(line_chart("saturation: share of sigmoid/tanh inputs beyond ±5", sat, hlines=threshold_lines("saturation")))
     dead = _pick(s, "dead/")
     if dead:
-        charts.append(line_chart("dead ReLU outputs (share of zeros)", dead, hlines=[(0.7, "GL502 0.7")]))
+        charts.append(line_chart("dead ReLU outputs (share of zeros)", dead, hlines=threshold_lines("dead")))
     if "kl" in s:
         charts.append(line_chart("VAE KL term", {"kl": s["kl"]}))
         charts.append(line_chart("VAE active units / log-variance", {k: v for k, v in s.items() if k in ("active_units", "log_var_min", "log_var_max")}))
     if "energy_gap" in s:
         charts.append(line_chart("energies: positive vs negative", {k: v for k, v in s.items() if k in ("e_pos", "e_neg", "energy_gap")},
-                                 hlines=[(0.1, "GL530 gap 0.1")]))
+                                 hlines=threshold_lines("energies")))
         charts.append(line_chart("in-batch InfoNCE accuracy", {k: v for k, v in s.items() if k in ("infonce_accuracy", "infonce_chance")}))
     parts.append(f"<section><h2>Measurements</h2><div class=grid2>{''.join(c for c in charts if c)}</div></section>")
     per_mode = (smp.get("stats") or {}).get("per_mode") or []

@@ -48,7 +48,7 @@ def _class_location(cls) -> Location | None:
         line = inspect.getsourcelines(cls)[1]
     except (OSError, TypeError):
         return None
-    from ganlint.probe.builder import _rel
+    from ganlint.probe.trace.locate import _rel
 
     return Location(_rel(f), line)
 
@@ -277,7 +277,7 @@ def run(paths: list[str], *, steps=2000, seed=0, device="auto", family=None, dat
                       "steps_per_s": round(steps_run / train_s, 1) if train_s > 0 else None}
     if user_exc is not None:
         report.errors.append(str(user_exc))
-    _gl004(report, ds, locs, ps, probe)
+    _data_findings(report, ds, locs, ps, probe)
     _static_review(report, ps.facts, probe, built, hp, fam)
     report.findings.sort(key=lambda f: (-int(f.severity), f.code))
     if write_report:
@@ -296,22 +296,26 @@ def _fits(family: str, roles: set[str]) -> bool:
     return family in roles
 
 
-def _gl004(report, ds, locs, ps, probe) -> None:
-    """Runtime GL004 on the real data the probe trains with (the decision is the rule's: rules/gl004_*.py)."""
+def _data_findings(report, ds, locs, ps, probe) -> None:
+    """The rules that judge the real data the probe trains with (their `data_finding`; the decision is theirs)."""
     if ds.x is None or ds.info.get("standardised"):
         return
-    from ganlint.checking.registry import rule_by_code
+    from ganlint.checking.registry import all_rules
 
-    rule = rule_by_code("GL004")
-    judged = rule.data_finding(ds.x, {**rule.options, **probe.rule_options.get("GL004", {})})
-    if judged is not None:
-        loc = ps.data_location or locs.get("default") or Location("<data>", 1)
-        report.findings.append(rule.finding(judged[0], loc, evidence=judged[1], family=report.family))
+    for rule in all_rules():
+        if not hasattr(rule, "data_finding"):
+            continue
+        judged = rule.data_finding(ds.x, {**rule.options, **probe.rule_options.get(rule.code, {})})
+        if judged is not None:
+            loc = ps.data_location or locs.get("default") or Location("<data>", 1)
+            report.findings.append(rule.finding(judged[0], loc, evidence=judged[1], family=report.family))
 
 
 def _static_review(report, static_facts, probe, built, hp, fam) -> None:
-    """Static findings the run confirms or finds harmless (e.g. GL103 on a 2-D toy covering every mode)."""
+    """Static findings the run confirms or finds harmless (a rule's `harmless_in_run`: e.g. a small latent on
+    a 2-D toy whose every mode is covered)."""
     static: list[dict[str, Any]] = []
+    from ganlint.checking.registry import all_rules
     from ganlint.checking.runner import run_rules
 
     sfind = run_rules(static_facts)
@@ -333,17 +337,17 @@ def _static_review(report, static_facts, probe, built, hp, fam) -> None:
     for code, by in confirmed_by.items():
         if code not in seen:
             static.append({"code": code, "status": "confirmed", "by": sorted(set(by)), "from": "runtime view of the networks"})
-    # GL103 on a low-dimensional toy that covers every mode with the right spread: not harmful here
-    if fam in ("gan", "wgan", "wgan-gp") and facts.get("latent_small"):
-        cov, spr = report.metrics.get("mode_coverage"), report.metrics.get("spread_ratio")
-        dim = probe.context.get("data_dim") or (len(report.samples.get("real", [[0, 0]])[0]) if report.samples.get("real") else None)
-        if cov == 1.0 and spr is not None and spr >= 0.5 and "GL511" not in runtime_codes and "GL510" not in runtime_codes:
-            for e in static:
-                if e["code"] == "GL103":
-                    e.update(status="not harmful here")
-                    break
-            else:
-                static.append({"code": "GL103", "status": "not harmful here"})
-            report.notes.append(f"GL103 (latent_dim {hp['latent_dim']['value']}) is not harmful here: the {dim or 2}-D data's "
-                                f"modes are all covered (coverage {cov:.0%}, spread ratio {spr:.2f})")
+    dim = probe.context.get("data_dim") or (len(report.samples.get("real", [[0, 0]])[0]) if report.samples.get("real") else None)
+    for rule in all_rules():
+        review = getattr(rule, "harmless_in_run", None)
+        note = review(fam, facts, report.metrics, hp, dim, runtime_codes) if review else None
+        if not note:
+            continue
+        for e in static:
+            if e["code"] == rule.code:
+                e.update(status="not harmful here")
+                break
+        else:
+            static.append({"code": rule.code, "status": "not harmful here"})
+        report.notes.append(note)
     report.static = static

@@ -1,8 +1,9 @@
 """The runtime-rule contract: what a GL5xx rule declares and what its detector reads.
 
 A runtime rule (rules/gl5NN_*.py) subclasses RuntimeRule and defines
-  - `needs(options)`: the instruments it reads and the parameters that shape them (e.g. GL501's
-    `preact_threshold` is the |pre-activation| the activation instrument counts beyond);
+  - `needs(options)`: the instruments (or derived measures, e.g. "kl") it reads and the parameters that shape
+    them (e.g. the saturation rule's `preact_threshold` is the |pre-activation| the activation instrument counts
+    beyond);
   - `detect(series, options)`: findings from the measured series (a `Series`), with evidence.
 ganlint/probe/detectors.py loops over the rules; the probe builds its instruments from their needs.
 Pure Python: importing this module (as every rule file does) never imports torch or numpy.
@@ -21,9 +22,23 @@ GAN = ("gan", "wgan", "wgan-gp")
 class RuntimeRule(Rule):
     runtime: ClassVar[bool] = True
     confirms: ClassVar[str | None] = None  # static rules a firing of this rule confirms (named in the finding)
+    # options that replace the rule's own when it judges the user's own program (`probe train.py`): a loss of
+    # the program's scale can make an absolute threshold meaningless there
+    traced_run_options: ClassVar[dict[str, Any]] = {}
+    judges_samples: ClassVar[bool] = False  # a verdict on what the generator draws (needs real data and time)
+    # (chart, option, label word): report.html draws the option's default as a line on that chart
+    chart_line: ClassVar[tuple[str, str, str] | None] = None
+    # the document of the repair (the layer's activation -> LeakyReLU at the setting choosing it) that `ganlint
+    # fix --verify` makes from the layers this rule's findings blame first (fix/evidence.py); None: not its repair
+    layer_repair: ClassVar[str | None] = None
 
     def check(self, facts, opts):
         return ()  # measured by the probe; `check` never reports a runtime rule
+
+    def blamed_layers(self, finding: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+        """(layer evidence: network, module_path, activation, ...; why) per layer a finding of this rule (as a
+        report dict) blames, for the fixer's runtime repairs."""
+        return []
 
     def needs(self, options: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """instrument name -> the parameters (from this rule's options) that shape what it measures."""
@@ -127,9 +142,8 @@ class Series:
         return rule.finding(message, location, evidence=evidence, related=related, family=self.family)
 
 
-# static conditions (runner's static_facts) behind the static rules a runtime finding can confirm
-STATIC_FACT = {"GL001": "hidden_sigmoid", "GL103": "latent_small", "GL102": "critic_weaker", "GL301": "sigmoid_head"}
-
-
 def confirmed(series: Series, *codes: str) -> list[str] | None:
-    return [c for c in codes if series.static(STATIC_FACT[c])] or None
+    """Those of the static rules `codes` whose condition (their `runtime_fact`) the probe saw."""
+    from ganlint.checking.registry import rule_by_code
+
+    return [c for c in codes if series.static(rule_by_code(c).runtime_fact)] or None

@@ -28,16 +28,17 @@ def node_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
-def walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node under `node` (itself included), breadth-first: exactly ast.walk's sequence."""
+def _breadth_first(node: ast.AST, fields_of: dict[type, tuple[str, ...]], skip: frozenset[str]) -> Iterator[ast.AST]:
+    """The nodes under `node` (itself included) in ast.walk's order, entering only the fields not in `skip`
+    (`fields_of` caches them per class)."""
     todo = [node]
     push = todo.append
-    node_fields_of = _NODE_FIELDS.get
+    cached = fields_of.get
     for n in todo:  # the list grows while it is read: breadth-first
         cls = n.__class__
-        fields = node_fields_of(cls)
+        fields = cached(cls)
         if fields is None:
-            fields = node_fields(cls)
+            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in skip)
         for name in fields:
             value = getattr(n, name, None)
             if value.__class__ is list:
@@ -49,26 +50,12 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         yield n
 
 
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (itself included), breadth-first: exactly ast.walk's sequence."""
+    return _breadth_first(node, _NODE_FIELDS, _VALUE_FIELDS)
+
+
 def calls_in(tree: ast.AST) -> list[ast.Call]:
     """Every Call under `tree`, in ast.walk's order (the nodes that cannot hold a call are not entered)."""
-    calls: list[ast.Call] = []
-    queue = [tree]
-    push = queue.append
-    fields_of = _CALL_FIELDS
     call = ast.Call
-    for node in queue:
-        cls = node.__class__
-        if cls is call:
-            calls.append(node)
-        fields = fields_of.get(cls)
-        if fields is None:
-            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _NO_CALL_FIELDS)
-        for name in fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        push(item)
-            elif isinstance(value, _AST):
-                push(value)
-    return calls
+    return [n for n in _breadth_first(tree, _CALL_FIELDS, _NO_CALL_FIELDS) if n.__class__ is call]

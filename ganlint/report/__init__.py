@@ -13,7 +13,7 @@ One entry point, shared by `check` and `probe`:
 - files:    number (or list) of files read, for the summary line
 - root:     folder paths are made relative to in sarif/github (default: the git top-level, else cwd)
 - rules:    rule objects (with .docs()) or docs dicts describing the codes, for sarif's rule table and
-            `--show-fixes`; default: the catalog plus GL900
+            `--show-fixes`; default: the catalog plus unused-suppression
 Returns the whole report as a str ending in a newline (empty string when there is nothing to print).
 Each formatter lives in its own module, imported only when used.
 """

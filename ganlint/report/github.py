@@ -1,4 +1,4 @@
-"""GitHub Actions workflow commands: `::error file=...,line=...,col=...,endLine=...,title=GL001 hidden-sigmoid::msg`.
+"""GitHub Actions workflow commands: `::error file=...,line=...,col=...,endLine=...,title=CODE slug::msg`.
 
 error -> ::error, warning -> ::warning, info -> ::notice. Paths are relative to the repository root.
 """

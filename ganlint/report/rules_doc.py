@@ -20,7 +20,7 @@ def _lang(name: str) -> str:
 
 
 def rule_text(d: dict[str, Any]) -> str:
-    """One rule as markdown-flavoured text (what `ganlint rule GL001` prints)."""
+    """One rule as markdown-flavoured text (what `ganlint rule CODE` prints)."""
     kind = "runtime (ganlint probe)" if d.get("runtime") else "static (ganlint check)"
     if d.get("meta"):
         kind = "meta (reported by the runner)"

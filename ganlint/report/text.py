@@ -1,4 +1,4 @@
-"""Text report: `path:line:col: GL001 [hidden-sigmoid] message`, related locations indented below,
+"""Text report: `path:line:col: CODE [slug] message`, related locations indented below,
 optional proposed fixes (--show-fixes) or per-code counts (--statistics), then one summary line."""
 from __future__ import annotations
 

@@ -78,11 +78,31 @@ class ConfigDoc:
 
 class TreeDoc(ConfigDoc):
     """A document held as nested mappings (YAML, TOML): `remove` and `rename` work the same on both; a
-    subclass gives `_parent` (the mapping holding a dotted key, and its last part) and `_rename_leaf`
-    (renaming in place, keeping the key's position and whatever the format attaches to it)."""
+    subclass gives `_tree` (the parsed document), `_new_mapping` (an empty table of its format) and
+    `_rename_leaf` (renaming in place, keeping the key's position and whatever the format attaches to it)."""
+
+    def _tree(self) -> Any:
+        raise NotImplementedError
+
+    def _new_mapping(self) -> Any:
+        raise NotImplementedError
+
+    def _check_mapping(self, node: Any, part: str) -> None:
+        """Raise EditError when `node` (the value at `part` of a dotted key) cannot hold keys; the default
+        leaves it to the format's own error."""
 
     def _parent(self, key: str, create: bool = False) -> tuple[Any, str]:
-        raise NotImplementedError
+        """The mapping holding the dotted `key`, and its last part (missing tables made with `create`)."""
+        parts = key.split(".")
+        node = self._tree()
+        for p in parts[:-1]:
+            if p not in node:
+                if not create:
+                    raise EditError(f"setting {key!r} not found", self.path)
+                node[p] = self._new_mapping()
+            node = node[p]
+            self._check_mapping(node, p)
+        return node, parts[-1]
 
     def _rename_leaf(self, parent: Any, leaf: str, new_leaf: str) -> None:
         raise NotImplementedError

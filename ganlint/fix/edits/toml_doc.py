@@ -42,18 +42,13 @@ class TomlDoc(TreeDoc):
     def entries(self) -> list[Entry]:
         return list(self._walk(self.doc))
 
-    def _parent(self, key: str, create: bool = False):
+    def _tree(self):
+        return self.doc
+
+    def _new_mapping(self):
         import tomlkit
 
-        parts = key.split(".")
-        node = self.doc
-        for p in parts[:-1]:
-            if p not in node:
-                if not create:
-                    raise EditError(f"setting {key!r} not found", self.path)
-                node[p] = tomlkit.table()
-            node = node[p]
-        return node, parts[-1]
+        return tomlkit.table()
 
     def _item(self, value: Any, old: Any = None):
         import tomlkit

@@ -67,6 +67,20 @@ class YamlDoc(TreeDoc):
     def entries(self) -> list[Entry]:
         return list(self._walk(self.data))
 
+    def _tree(self):
+        return self.data
+
+    def _new_mapping(self):
+        from ruamel.yaml.comments import CommentedMap
+
+        return CommentedMap()
+
+    def _check_mapping(self, node, part: str) -> None:
+        from ruamel.yaml.comments import CommentedMap
+
+        if not isinstance(node, CommentedMap):
+            raise EditError(f"{part!r} is not a mapping", self.path)
+
     def _touch(self, key: str | None) -> None:
         """Mark the original lines of `key`'s value as edited: from its key line to the next setting's."""
         lines = sorted(e.line for e in self.entries() if e.line > 0)
@@ -77,22 +91,10 @@ class YamlDoc(TreeDoc):
                 self._touched.update(range(e.line - 1, max(end, e.line)))
 
     def _parent(self, key: str, create: bool = False):
-        from ruamel.yaml.comments import CommentedMap
-
-        self._touch(key)
+        self._touch(key)  # the key's original lines are no longer kept byte for byte
         if create:
             self._inserted = True
-        parts = key.split(".")
-        node = self.data
-        for p in parts[:-1]:
-            if p not in node:
-                if not create:
-                    raise EditError(f"setting {key!r} not found", self.path)
-                node[p] = CommentedMap()
-            node = node[p]
-            if not isinstance(node, CommentedMap):
-                raise EditError(f"{p!r} is not a mapping", self.path)
-        return node, parts[-1]
+        return super()._parent(key, create)
 
     # -- edits ----------------------------------------------------------------------------
     def _scalar(self, value: Any, old: Any = None):

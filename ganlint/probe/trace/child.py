@@ -31,7 +31,7 @@ def _from_argparse(exc: BaseException) -> bool:
 
 
 def _rel(path: str) -> str:
-    from ganlint.probe.trace.measures import _rel as rel
+    from ganlint.probe.trace.locate import _rel as rel
 
     return rel(path)
 

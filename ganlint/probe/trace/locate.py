@@ -7,6 +7,7 @@ from typing import Any
 
 
 def _rel(path: str) -> str:
+    """`path` relative to the working directory when it lies under it, else as given."""
     import os
 
     try:

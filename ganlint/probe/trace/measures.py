@@ -21,9 +21,13 @@ from ganlint.probe.trace.discovery import Net, assign_roles, mu_logvar_module, n
 GRADS, FLUSH, CAPTURE, ACTS, SAMPLES = 25, 25, 5, 50, 100
 REAL_KEEP, FAKE_KEEP, REF_MODES = 1536, 768, 768
 LOSS_SERIES = {"critic": "loss_d", "generator": "loss_g"}
-# the program's own loss has its own scale (a loss summed over a batch of 784-D images has gradient norms in
-# the thousands): only GL504's growth criterion means "exploding" here, not its absolute norm
-RUN_RULE_OPTIONS = {"GL504": {"max_norm": float("inf")}}
+
+
+def run_rule_options() -> dict[str, dict[str, Any]]:
+    """The options the runtime rules take in a traced run of the user's own program (their traced_run_options)."""
+    from ganlint.probe.detectors import runtime_rules
+
+    return {r.code: dict(r.traced_run_options) for r in runtime_rules() if r.traced_run_options}
 
 
 def _fingerprint(params) -> list:
@@ -103,7 +107,7 @@ class Measures:
         ctx = {"locations": self.locations(), "static_facts": {}, "kl_anneal_steps": None, "temperature": None}
         old = self.probe
         self.probe = Probe({n.name: n.module for n in nets}, self.family, instruments=False, context=ctx,
-                           seed=self.t.seed, rule_options=RUN_RULE_OPTIONS)
+                           seed=self.t.seed, rule_options=run_rule_options())
         self.probe.instruments = []
         if old is not None:  # a late optimizer: keep what was measured
             self.probe.series, self.probe.events = old.series, old.events
@@ -195,7 +199,7 @@ class Measures:
             self.probe.family = self.family
 
     def _leak_check(self, step: int) -> None:
-        """Runtime GL115: the generator's .grad changed between the last optimizer step and the critic's step,
+        """The runtime view of the detach rule: the generator's .grad changed between the last optimizer step and the critic's step,
         i.e. the critic's backward reached the generator's parameters."""
         import torch
 
@@ -340,7 +344,10 @@ class Measures:
             self.reference = Reference(x, modes, n=max(len(x) // 2, 32), seed=self.t.seed)
             self.reference_n = len(x)
         fake = torch.cat(list(self.fake)).float().cpu()[-FAKE_KEEP:]
-        stats = self.reference.compare(fake, self.probe.opt("GL510").get("min_share", 0.25))
+        from ganlint.probe.detectors import instrument_needs
+
+        samples = instrument_needs(None, self.probe.rule_options, any_family=True).get("samples", {})
+        stats = self.reference.compare(fake, samples.get("min_share", 0.25))
         for k, v in stats.items():
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 self.probe.record(k, step, float(v))
@@ -355,13 +362,3 @@ def _ends_in_sigmoid(module) -> bool:
 
     leaves = [m for m in module.modules() if not list(m.children())]
     return bool(leaves) and isinstance(leaves[-1], nn.Sigmoid)
-
-
-def _rel(path: str) -> str:
-    import os
-
-    try:
-        r = os.path.relpath(path)
-        return path if r.startswith("..") else r
-    except ValueError:
-        return path

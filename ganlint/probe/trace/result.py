@@ -1,5 +1,5 @@
 """The traced run's report: the existing detectors over the measured series, plus what only a run of the
-user's loop can show (runtime GL115, steps per network), written as report.json / report.html."""
+user's loop can show (the gradient leak of an undetached fake batch, steps per network), written as report.json / report.html."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,12 +7,11 @@ from typing import Any
 
 from ganlint.core.types import Location, Severity
 
-SAMPLE_QUALITY = ("GL510", "GL511")  # verdicts about what the generator draws: not meaningful on fake data
 EARLY_STEPS = 600  # the recipe mode's minimum before a GAN verdict is trusted (runner.py)
 
 
 def _loc(site) -> Location | None:
-    from ganlint.probe.trace.measures import _rel
+    from ganlint.probe.trace.locate import _rel
 
     return Location(_rel(site[0]), site[1]) if site else None
 
@@ -20,7 +19,10 @@ def _loc(site) -> Location | None:
 def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped: str, fake_data: dict | None):
     import torch
 
+    from ganlint.probe.detectors import sample_quality_codes
     from ganlint.probe.report import ProbeReport
+
+    sample_quality = sample_quality_codes()  # verdicts about what the generator draws: not meaningful on fake data
 
     if tracer.discovering and tracer.optims:
         tracer.end_discovery()  # a short run: decide from what was seen
@@ -49,8 +51,8 @@ def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped:
         rep.notes.append(f"family {m.family}: {m.family_why}" if m.family else "family not recognised")
         for role, why in m.roles_why.items():
             rep.notes.append(f"{role}: {why}")
-        if m.step < EARLY_STEPS and any(f.code in SAMPLE_QUALITY for f in rep.findings):
-            rep.notes.append(f"GL510/GL511 after {m.step} generator steps judge early training (the recipe mode waits "
+        if m.step < EARLY_STEPS and any(f.code in sample_quality for f in rep.findings):
+            rep.notes.append(f"{'/'.join(sample_quality)} after {m.step} generator steps judge early training (the recipe mode waits "
                              f"{EARLY_STEPS}): probe longer (--steps) before acting on them")
         leak = _leak_finding(m)
         if leak is not None:
@@ -64,9 +66,9 @@ def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped:
         used = sorted(fake_data.get("datasets", {}))
         rep.notes.append(("--fake-data: " + ", ".join(used) + " replaced by in-memory images of the real shapes and "
                           "value ranges" + (" (torchvision stand-in)" if fake_data.get("standin") else "")
-                          + "; sample-quality verdicts (GL510, GL511) are not meaningful") if used else
+                          + f"; sample-quality verdicts ({', '.join(sample_quality)}) are not meaningful") if used else
                          "--fake-data: the program built no torchvision dataset")
-        rep.findings = [_not_meaningful(f) if f.code in SAMPLE_QUALITY else f for f in rep.findings]
+        rep.findings = [_not_meaningful(f) if f.code in sample_quality else f for f in rep.findings]
     rep.timings = {"total_s": round(tracer.control.elapsed(), 3),
                    "first_step_s": round(tracer.control.first_step_s, 3) if tracer.control.first_step_s else None}
     rep.notes.extend(tracer.notes)
@@ -93,13 +95,14 @@ def _net_info(n, m) -> dict[str, Any]:
 
 
 def _leak_finding(m):
-    """GL115 at runtime: the generator's parameters got gradients in the critic's step."""
-    from ganlint.checking.registry import rule_by_code
+    """The generator's parameters got gradients in the critic's step: the finding of the rule that owns a
+    traced leak (its `leak_finding`)."""
+    from ganlint.checking.registry import all_rules
 
     lk = m.leak
     if not lk["hits"] or "critic" not in m.by_role:
         return None
-    rule = rule_by_code("GL115")
+    rule = next((r for r in all_rules() if hasattr(r, "leak_finding")), None)
     if rule is None:
         return None
     critic = m.by_role["critic"]
@@ -114,9 +117,4 @@ def _leak_finding(m):
         site = site or (rec.loss_sites[0] if rec.loss_sites else None)
     loc = _loc(site) or m.probe.context["locations"].get("critic") or Location("<program>", 1)
     related = [x for x in (_loc(critic.optimizers[0].site),) if x is not None]
-    msg = (f"the critic's backward reaches the generator: its parameters received gradients between the "
-           f"critic's zero_grad and step in {lk['hits']} of {lk['checks']} checked critic steps (largest norm "
-           f"{lk['norm']:.3g}); the fake batch is not detached here")
-    ev = {"runtime": True, "checks": lk["checks"], "hits": lk["hits"], "steps": lk["steps"][:10],
-          "generator_grad_norm": round(lk["norm"], 6), "network": "critic"}
-    return rule.finding(msg, loc, related=related, evidence=ev, family=m.family)
+    return rule.leak_finding(lk, loc, related, m.family)

@@ -90,7 +90,7 @@ class Activation:
 
 @dataclass(eq=False, repr=False)
 class EnergyHead:
-    """An energy network whose forward ends in a sigmoid (read by GL301, GL302)."""
+    """An energy network whose forward ends in a sigmoid (read by the energy rules on bounded energies)."""
 
     network: str
     location: Location  # the sigmoid applied in forward (or the stack's last Sigmoid)

@@ -121,7 +121,7 @@ def energy_optimizers(facts):
     return out
 
 
-# -- network capacity (GL102) ----------------------------------------------------------------------
+# -- network capacity (critic weaker than generator) ----------------------------------------------
 def _passes(c: Construction, net: Network, params: list[str]) -> bool:
     given = set(net.params[: len(c.positional)]) | set(c.keywords)
     return bool(given & set(params))

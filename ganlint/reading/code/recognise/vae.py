@@ -214,12 +214,9 @@ def end_function(r, fn) -> None:
 def _kl_weight(r, fn, st: ast.stmt, w: ast.AST) -> KLWeight:
     loc = r.src.loc(st)
     src = r.src.seg(w)
-    ref = r.src.config_ref(w)
-    if ref is not None:
-        return KLWeight(loc, src, False, ref=ref)
-    ok, val = literal(w)
-    if ok and isinstance(val, (int, float)):
-        return KLWeight(loc, src, False, literal=float(val))
+    fixed = _fixed_kl_weight(r, loc, src, w)
+    if fixed is not None:
+        return fixed
     is_annealed = annealed(w)
     attr = None
     if isinstance(w, (ast.Name, ast.Attribute)):
@@ -229,13 +226,21 @@ def _kl_weight(r, fn, st: ast.stmt, w: ast.AST) -> KLWeight:
             pv = prev[0]
             is_annealed = is_annealed or annealed(pv)
             if not is_annealed:
-                r2 = r.src.config_ref(pv)
-                if r2 is not None:
-                    return KLWeight(loc, src, False, ref=r2)
-                ok, val = literal(pv)
-                if ok and isinstance(val, (int, float)):
-                    return KLWeight(loc, src, False, literal=float(val))
+                fixed = _fixed_kl_weight(r, loc, src, pv)
+                if fixed is not None:
+                    return fixed
         attr = (w.id if isinstance(w, ast.Name) else w.attr)
     elif isinstance(w, ast.Call):
         is_annealed = is_annealed or any(x in (call_name(w) or "").lower() for x in ("anneal", "schedul", "beta", "weight", "kl"))
     return KLWeight(loc, src, is_annealed, attr=attr)
+
+
+def _fixed_kl_weight(r, loc, src: str, value: ast.AST) -> KLWeight | None:
+    """The weight when `value` is a config reference or a number (neither is annealed), else None."""
+    ref = r.src.config_ref(value)
+    if ref is not None:
+        return KLWeight(loc, src, False, ref=ref)
+    ok, val = literal(value)
+    if ok and isinstance(val, (int, float)):
+        return KLWeight(loc, src, False, literal=float(val))
+    return None
