@@ -84,7 +84,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     notes: list[GanlintError] = []
     with _collector_paused():
         _read_all(files, texts, facts, errors, notes)
-    # ganlint's own configuration is not a training setting ([tool.ganlint.rules.GL104] max_lr = 3e-4)
+    # ganlint's own configuration is not a training setting ([tool.ganlint.rules.<code>] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
     from ganlint.reading.code.networks import link_call_sites
 
