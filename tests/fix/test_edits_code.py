@@ -144,3 +144,20 @@ def test_dropping_the_final_sigmoid_keeps_the_closing_line():
            "            nn.Conv2d(8, 1, 4, 1, 0, bias=False),\n            nn.Sigmoid()\n        )\n")
     out = run(src, "critic-final-sigmoid")
     assert out.endswith("            nn.Conv2d(8, 1, 4, 1, 0, bias=False)\n        )\n"), out
+
+
+def test_a_moved_replace_edit_lands_on_the_nearest_line_not_the_next_match():
+    """An earlier fix removed a line above: the D-step edit's line now points one line below its statement.
+    The next `netD(fake)` after that line is the G step's; detaching there would cut G's gradient."""
+    from ganlint.core.types import Edit, Location
+    from ganlint.fix.edits.code.engine import apply_text_edits
+
+    text = ("errD = bce(netD(real), ones) + bce(netD(fake), zeros)\n"
+            "optD.step()\n"
+            "x = 1\n"
+            "errG = bce(netD(fake), ones)\n")
+    moved = Location("t.py", 2, 33, 2, 43)  # the statement was at line 2 before a line above was removed
+    out = apply_text_edits("t.py", text, [Edit("replace-code", "t.py", location=moved, old="netD(fake)",
+                                               new="netD(fake.detach())")])
+    assert out.splitlines()[0].endswith("bce(netD(fake.detach()), zeros)")
+    assert out.splitlines()[3] == "errG = bce(netD(fake), ones)"

@@ -25,6 +25,20 @@ def _anchor_line(path: str, lines: list[str], line: int, anchor: str | None) -> 
     return min(hits, key=lambda i: (abs(i - line), i))
 
 
+def _nearest(text: str, old: str, line: int) -> int:
+    """Offset of the occurrence of `old` whose line is nearest `line` (earlier fixes moved it by a few lines),
+    -1 when there is none. Not simply the next one after `line`: that can be a later statement holding the
+    same text (a detach meant for the D step landing in the G step)."""
+    best, best_d, at, prev, ln = -1, None, text.find(old), 0, 1
+    while at >= 0:
+        ln += text.count("\n", prev, at)  # lines counted once over the whole file
+        prev = at
+        if best_d is None or abs(ln - line) < best_d:
+            best, best_d = at, abs(ln - line)
+        at = text.find(old, at + 1)
+    return best
+
+
 def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
     """The rules' replace-code / insert-code edits, applied bottom-up, then checked to parse."""
     spans = []
@@ -45,7 +59,7 @@ def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
                     end += 1
                 else:
                     ls = _offset(text, loc.line, 1)
-                    idx = text.find(str(e.old), ls)
+                    idx = _nearest(text, str(e.old), loc.line)
                     if idx < 0:
                         if str(e.new) and str(e.new) in text[ls : ls + 400]:
                             continue  # already applied
