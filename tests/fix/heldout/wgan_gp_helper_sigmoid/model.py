@@ -3,11 +3,11 @@ name that the config gives (held-out case for `fix --verify`: the static check c
 import torch
 import torch.nn as nn
 
-_ACTS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
-
-
 def activation(name):
-    return _ACTS[name]()
+    # a registry built at import time from torch.nn's own names: what class a name picks is known only
+    # when the program runs (`leaky_relu` -> LeakyReLU, `sigmoid` -> Sigmoid)
+    table = {n.lower(): getattr(nn, n) for n in dir(nn) if n[:1].isupper()}
+    return table[name.replace("_", "")]()
 
 
 def block_stack(sizes, act_name):
