@@ -111,6 +111,15 @@ def _per_file_filter(findings: list[Finding], per_file: dict[str, list[str]], ro
     return [f for f in findings if not any(selector_matches(f.code, f.slug, c) for c in ignored_codes(f.location.file))]
 
 
+def keep_configured(findings: list[Finding], opts) -> list[Finding]:
+    """[tool.ganlint]'s select, ignore and per-file-ignores applied to findings made outside `check` (the
+    probe's), exactly as `check` applies them to its own."""
+    from ganlint.checking.registry import select_rules
+
+    wanted = {r.code for r in select_rules(opts.select, opts.ignore)}
+    return _per_file_filter([f for f in findings if f.code in wanted], opts.per_file_ignores, opts.root)
+
+
 def check_paths(
     paths: list[str],
     select=None,

@@ -204,10 +204,9 @@ def probe(
     except KeyboardInterrupt:  # before training started (during training the run stops and reports)
         print("interrupted before training started: no report written", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED)
-    from ganlint.checking.registry import select_rules
+    from ganlint.checking.runner import keep_configured
 
-    wanted = {r.code for r in select_rules(opts.select, opts.ignore)}
-    kept = [f for f in report.findings if f.code in wanted]  # [tool.ganlint] select / ignore
+    kept = keep_configured(report.findings, opts)  # [tool.ganlint] select / ignore / per-file-ignores
     if len(kept) != len(report.findings):
         report.findings = kept
         report.write(out)

@@ -83,14 +83,14 @@ def probe_program(paths: list[str] | None, *, module: str | None, steps: int, ti
     mine, user_args = program_args(paths)
     if fmt not in ("text", "json", "sarif", "github"):
         _fail(f"--format {fmt!r}: choose text, json, sarif or github")
-    if select is None and ignore is None:
-        from ganlint.checking.options import load_options
+    from ganlint.checking.options import load_options
 
-        try:
-            opts = load_options()
-        except GanlintError as exc:
-            _fail(str(exc))
-        select, ignore = opts.select, opts.ignore
+    try:
+        opts = load_options()
+    except GanlintError as exc:
+        _fail(str(exc))
+    if select is not None or ignore is not None:  # given by the caller: they win over [tool.ganlint]
+        opts.select, opts.ignore = select, ignore
     if stop_on not in (None, "error"):
         _fail(f"--stop-on {stop_on!r}: the only level is `error`")
     if stop_on and not watch:
@@ -117,14 +117,12 @@ def probe_program(paths: list[str] | None, *, module: str | None, steps: int, ti
     report = result.report
     if report is None:
         _fail(result.message)
-    if select is not None or ignore is not None:
-        from ganlint.checking.registry import select_rules
+    from ganlint.checking.runner import keep_configured
 
-        wanted = {r.code for r in select_rules(select, ignore)}
-        kept = [f for f in report.findings if f.code in wanted]
-        if len(kept) != len(report.findings):
-            report.findings = kept
-            report.write(out)
+    kept = keep_configured(report.findings, opts)  # [tool.ganlint] select / ignore / per-file-ignores
+    if len(kept) != len(report.findings):
+        report.findings = kept
+        report.write(out)
     program = script or f"-m {module}"
     if fmt == "text":
         sys.stdout.write(summary(report, result, program))

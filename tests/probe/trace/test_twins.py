@@ -88,3 +88,11 @@ def test_lightning_gan_healthy_twin_is_silent(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr[-2000:]
     assert rep["findings"] == [] and rep["family"] == "gan"
     assert rep["networks"]["generator"]["steps"] == 120
+
+
+def test_per_file_ignores_of_the_project_apply_to_run_mode_findings(tmp_path):
+    """`[tool.ganlint] per-file-ignores` silences a runtime finding in the file it names, as check does."""
+    (tmp_path / "pyproject.toml").write_text('[tool.ganlint.per-file-ignores]\n"mlp_gan.py" = ["fake-not-detached"]\n')
+    p, rep = probe(PROGRAMS / "mlp_gan.py", "--steps", "150", args=["--no_detach"], cwd=tmp_path)
+    assert p.returncode in (0, 1), p.stderr[-2000:]
+    assert "GL115" not in codes(rep), rep["findings"]
