@@ -63,7 +63,8 @@ def test_time_budget_stops_and_reports(tmp_path):
     rep = run_probe([str(FIXTURES / "wgan_gp_000_broken")], steps=100000, time_budget=4, out_dir=str(tmp_path))
     assert time.perf_counter() - t < 30
     assert rep.stopped == "time-budget" and 0 < rep.metrics["steps_run"] < 100000
-    assert "spread_ratio" in rep.metrics  # samples measured at the stop
+    # samples measured at the stop (the spread ratio is left out when no sample lies on a mode, as here)
+    assert "mode_coverage" in rep.metrics and "precision" in rep.metrics
     assert (tmp_path / "report.json").is_file()
 
 
