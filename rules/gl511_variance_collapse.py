@@ -31,12 +31,9 @@ class VarianceCollapse(RuntimeRule):
         return {"samples": {}}
 
     def blamed_layers(self, finding):
-        # a collapse measured with hidden Sigmoids in the networks (confirming GL001): those layers
-        ev = finding.get("evidence") or {}
-        if "GL001" not in (ev.get("confirms") or []):
-            return []
-        why = f"{finding['code']} ({finding.get('message', '').split(':')[0]}) was measured with it as a hidden layer"
-        return [(layer, why) for layer in ev.get("hidden_sigmoid_layers") or []]
+        from ganlint.rules.gl510_mode_collapse import RULE as MODE_COLLAPSE
+
+        return MODE_COLLAPSE.blamed_layers(finding)  # the same hidden-Sigmoid evidence, one reading of it
 
     def detect(self, s, o):
         from ganlint.probe.stats import mean
