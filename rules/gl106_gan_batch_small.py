@@ -38,7 +38,8 @@ class GanBatchSmall(SettingRangeRule):
     def candidates(self, facts: ProjectFacts) -> list[Setting]:
         """The batch-size settings, less those of a Python dict that only an evaluation loader reads
         (`params = {'batch_size': 5}` then `dataloader_val = DataLoader(data_val, **params)`)."""
-        return [s for s in super().candidates(facts) if not _feeds_only_eval_loaders(facts.texts, s)]
+        lines: dict[str, list[str]] = {}  # each file split once, however many batch settings it holds
+        return [s for s in super().candidates(facts) if not _feeds_only_eval_loaders(lines, facts.texts, s)]
 
     message = "GAN batch size {key} = {value} is below {low}: the critic's estimate is too noisy; use {proposed}-128"
     bad = [
@@ -84,12 +85,14 @@ class GanBatchSmall(SettingRangeRule):
     ]
 
 
-def _feeds_only_eval_loaders(texts: dict[str, str], s: Setting) -> bool:
+def _feeds_only_eval_loaders(split: dict[str, list[str]], texts: dict[str, str], s: Setting) -> bool:
     """True when `s` sits in a dict assigned to a name whose every `**name` use (until the name is assigned
     again) builds a loader named for validation, test or display."""
     if s.style != "py-dict":
         return False
-    lines = texts.get(s.location.file, "").splitlines()
+    if s.location.file not in split:
+        split[s.location.file] = texts.get(s.location.file, "").splitlines()
+    lines = split[s.location.file]
     here = s.location.line - 1
     name, start = None, None
     for i in range(here, max(-1, here - 20), -1):  # the dict's opening line, at most 20 lines up
