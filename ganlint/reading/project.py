@@ -86,10 +86,14 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
         _read_all(files, texts, facts, errors, notes)
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.<code>] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
+    facts.settings.extend(facts.code.local_settings)  # `z_size = 512` in main(), passed to the network it builds
     from ganlint.reading.code.networks import link_call_sites
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     _beta_of_a_vae(facts)
+    from ganlint.reading.code.recognise.optim import learning_rates_by_use
+
+    learning_rates_by_use(facts)  # `--gamma` passed as Adam's lr is a learning rate
     return ReadResult(facts, errors, notes)
 
 

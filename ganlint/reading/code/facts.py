@@ -207,6 +207,7 @@ class CodeFacts:
     backward_calls: list[Marker] = field(default_factory=list)
     optimizer_steps: list[Marker] = field(default_factory=list)
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
+    local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network
 
     # -- derived views ----------------------------------------------------------------------------
     @property

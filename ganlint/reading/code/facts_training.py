@@ -45,6 +45,7 @@ class LossCall:
     location: Location
     src: str = ""
     arg_src: str | None = None  # saturating: the D(G(z)) expression
+    var: str | None = None  # bce: the name a loss object is assigned to (`criterion = nn.BCELoss()`)
 
 
 @dataclass(eq=False, repr=False)

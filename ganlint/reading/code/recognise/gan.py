@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
@@ -53,11 +54,30 @@ def _saturating_arg(r, fn, lc: ast.Call) -> tuple[ast.Call | None, str]:
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    var = tname if ln[:1].isupper() and tname and r.stmt_target == tname else None  # `criterion = nn.BCELoss()`
     if ln in ("BCELoss", "binary_cross_entropy"):
-        r.f.losses.append(LossCall("bce", r.src.loc(n), r.src.seg(n)))
+        r.f.losses.append(LossCall("bce", r.src.loc(n), r.src.seg(n), var=var))
     elif ln in ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits"):
-        r.f.losses.append(LossCall("bce_logits", r.src.loc(n), r.src.seg(n)))
+        r.f.losses.append(LossCall("bce_logits", r.src.loc(n), r.src.seg(n), var=var))
     return False
+
+
+def _drop_unused_loss_objects(r) -> None:
+    """A BCE loss object the file never names again is not the loss it computes: `gan_loss = nn.BCELoss()`
+    left in a WGAN script says nothing about its family. Any other mention (a call, an argument, even a
+    comment) keeps it: only a name written once is unused."""
+    keep = []
+    counts: dict[str, int] = {}
+    for l in r.f.losses:
+        if l.var and l.location.file == r.src.path:
+            short = l.var.rsplit(".", 1)[-1]
+            pattern = rf"(?<![\w.]){re.escape(short)}\b" if "." not in l.var else rf"\.{re.escape(short)}\b"
+            if pattern not in counts:
+                counts[pattern] = len(re.findall(pattern, r.src.text))
+            if counts[pattern] <= 1:
+                continue
+        keep.append(l)
+    r.f.losses[:] = keep
 
 
 def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tuple[str | None, ast.AST | None]:
@@ -210,6 +230,8 @@ def _alone(value: ast.AST, lc: ast.Call) -> bool:
 
 def end_function(r, fn) -> None:
     _steps(r, fn)
+    if fn.name == "<module>":
+        _drop_unused_loss_objects(r)
     if fn.name == "<module>" and not _imports_torch(r.module_tree):
         r.f.undetached_fakes.clear()  # TensorFlow's minimize(var_list=...) never reaches the generator
 

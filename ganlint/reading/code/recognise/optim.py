@@ -171,3 +171,28 @@ def _bound_value(r, node: ast.Name):
         arg = r.src.arg(prev[0])
         return arg if arg.has_literal or arg.ref is not None else None
     return None
+
+
+def learning_rates_by_use(facts) -> None:
+    """A setting the vocabulary cannot place whose value an optimizer takes as its learning rate
+    (`--gamma` passed as `Adam(..., lr=opt.gamma)`) is that optimizer's learning rate, whatever its name.
+    Only keys with no canonical name of their own, only numbers in (0, 1), and only when every read of the
+    key in an optimizer call is its `lr`: a `gamma` handed to a scheduler or a loss keeps its own meaning."""
+    uses: dict[str, list] = {}
+    others: set[str] = set()
+    for o in facts.code.optimizers:
+        for kw, arg in o.kwargs.items():
+            if arg.ref is not None:
+                (uses.setdefault(arg.ref.leaf, []).append(o) if kw == "lr" else others.add(arg.ref.leaf))
+    if not uses:
+        return
+    for s in facts.settings:
+        opts = uses.get(s.leaf)
+        if s.canonical is not None or not opts or s.leaf in others:
+            continue
+        if isinstance(s.value, bool) or not isinstance(s.value, (int, float)) or not 0 < s.value < 1:
+            continue
+        s.canonical = "learning_rate"
+        roles = {o.role for o in opts}
+        if s.role is None and len(roles) == 1:
+            s.role = roles.pop()

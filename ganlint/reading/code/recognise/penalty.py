@@ -77,9 +77,16 @@ def end_function(r, fn) -> None:
     name_hint = any(w in fname for w in ("penalty", "gp", "lipschitz", "r1", "r2", "grad_pen"))
     two_sided = False
     normed: set[str] = set()
+    norms: set[str] = set()  # names holding a norm: `grad_norm = g.view(n, -1).norm(2, dim=1)`, then (grad_norm - 1)
+    for st, targets, _ng in fn.stmts:
+        value = getattr(st, "value", None)
+        if targets and value is not None and any(
+                isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(value)):
+            norms.update(t for t in targets if t)
     for node in (n for st, _t, _ng in fn.stmts for n in walk(st)):  # this function's own statements only
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and literal(node.right)[1] in (1, 1.0):
-            if any(isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)):
+            if any(isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)) \
+                    or (isinstance(node.left, ast.Name) and node.left.id in norms):
                 two_sided = True
         if isinstance(node, ast.Call) and _called(node) in ("norm", "pow", "vector_norm", "square", "sum"):
             normed |= names_in(node)
