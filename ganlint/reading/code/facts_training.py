@@ -26,6 +26,7 @@ class Optimizer:
     role: str | None  # role of that network when the code says
     kwargs: dict[str, Arg] = field(default_factory=dict)
     call_src: str = ""
+    trains: tuple[str | None, ...] = ()  # the roles of every network it optimises (InfoGAN's Q step: G and D)
 
     @property
     def is_adam(self) -> bool:

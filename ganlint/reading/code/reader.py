@@ -41,6 +41,7 @@ class CodeReader:
         self.net_roles: dict[str, str] = {}  # networks whose role only their optimizer's name says
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
+        self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:

@@ -95,7 +95,7 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
                               "contiguous", "clone"):
             return fake_state(r, fn, node.func.value, line, ng, depth + 1)
     if isinstance(node, ast.Call) and (r.role_of_callee(node) in ("generator", "decoder") or _helper_returns_fake(r, node)
-                                       or last(call_name(node)) == "decode"):
+                                       or last(call_name(node)) == "decode" or _generator_method(r, node)):
         # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
         return ("detached" if ng else "live"), node
     if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
@@ -132,7 +132,45 @@ def _helper_returns_fake(r, call: ast.Call) -> bool:
     """sample(z) where `def sample(z): return G(z)` (a module function or a method of this class)."""
     name = last(call_name(call))
     helper = r.all_funcs.get(name) if name else None
-    return bool(helper is not None and helper.returns_fake)
+    return bool(helper is not None and helper.returns_fake and not _is_generator_class(r, helper.cls))
+
+
+def _is_generator_class(r, cls: str | None) -> bool:
+    return bool(cls) and role_from_name(cls) == "generator"
+
+
+def _generator_method(r, call: ast.Call) -> bool:
+    """G.sample(n), self.netG.generate_images(n): a method called on the generator. A method of a generator
+    class defined in this file counts when it returns the network's output (`return self(z)`); one defined
+    elsewhere is kept pending (r.pending_methods) until the project's fake_methods decide."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr in ("forward", "parameters", "state_dict", "apply"):
+        return False
+    recv = dotted(call.func.value)
+    if not recv:
+        return False
+    cls = r.var_class.get(recv)
+    if (role_from_name(cls) if cls else role_from_name(recv.rsplit(".", 1)[-1])) != "generator":
+        return False
+    helper = r.all_funcs.get(call.func.attr)
+    if helper is not None and _is_generator_class(r, helper.cls):
+        return helper.returns_fake
+    r.pending_methods[id(call)] = call.func.attr
+    return True
+
+
+def _returns_own_output(value: ast.AST) -> bool:
+    """`self(z)`, `self.forward(z)`, `self.main(z)`, `self.net(z).view(...)`: the network's own output."""
+    for _ in range(4):
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in (
+                "view", "reshape", "squeeze", "unsqueeze", "to", "float"):
+            value = value.func.value
+            continue
+        break
+    if not isinstance(value, ast.Call):
+        return False
+    f = value.func
+    return (isinstance(f, ast.Name) and f.id == "self") or (
+        isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self")
 
 
 def _optimizer_role(r, name: str) -> str | None:
@@ -140,6 +178,8 @@ def _optimizer_role(r, name: str) -> str | None:
         if o.var == name:
             if o.role:
                 return o.role
+            if {"generator", "critic"} <= set(o.trains):
+                return "joint"  # InfoGAN's info step: one optimizer over G and D (Q shares D's trunk)
             break
     return role_from_name(name.rsplit(".", 1)[-1])
 
@@ -156,7 +196,7 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
         for t in targets:
             if t:
                 by_name.setdefault(t, []).append(st)
-    steps = {"critic": set(), "generator": set()}
+    steps = {"critic": set(), "generator": set(), "joint": set()}
     pending: list[tuple[str, int]] = []  # backward-ed names waiting for their optimizer step
     for st, _targets, _ng in fn.stmts:
         value = getattr(st, "value", None)
@@ -176,7 +216,41 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
                 for name, line in pending:
                     _mark(by_name, name, line, steps[role])
             pending = []
-    return steps["critic"] - steps["generator"], steps["generator"] - steps["critic"]
+    # a loss stepped by an optimizer over both players is no D step, whatever its name (`disc_loss` of
+    # InfoGAN's discrete code): it counts as the generator's side here
+    return steps["critic"] - steps["generator"] - steps["joint"], (steps["generator"] | steps["joint"]) - steps["critic"]
+
+
+def _through_names(fn, value: ast.AST, line: int) -> ast.AST:
+    for _ in range(4):
+        if not isinstance(value, ast.Name):
+            break
+        prev = fn.value_before(value.id, line)
+        if prev is None or prev[0] is None:
+            break
+        value, line = prev[0], prev[2]
+    return value
+
+
+def _step_helpers(r, fn, step: set[int], out: set[str]) -> None:
+    """The functions whose results a step back-propagates: `c_loss, g = model.c_loss(x, z)` in the D step."""
+    for st, _targets, _ng in fn.stmts:
+        if id(st) in step and st.value is not None:
+            for node in walk(st.value):
+                if isinstance(node, ast.Call):
+                    name = last(call_name(node)) or (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+                    if name and name[:1].islower():
+                        out.add(name)
+
+
+def resolve_fakes(code) -> None:
+    """Project-wide: D(G.sample(n)) counts when some generator class's `sample` returns its output, and a
+    loss helper's undetached D(G(z)) when the helper's result is back-propagated by a D step (and by no G step)."""
+    code.undetached_fakes.extend(u for m, u in code.method_fakes if m in code.fake_methods)
+    code.undetached_fakes.extend(u for h, u in code.helper_fakes
+                                 if h in code.d_step_helpers and h not in code.g_step_helpers)
+    code.method_fakes.clear()
+    code.helper_fakes.clear()
 
 
 def _mark(by_name: dict[str, list[ast.stmt]], name: str, line: int, out: set[int]) -> None:
@@ -237,13 +311,24 @@ def end_function(r, fn) -> None:
 
 
 def _steps(r, fn) -> None:
+    own_output = _is_generator_class(r, fn.cls) and fn.name not in ("forward", "__init__")
     for st, _targets, ng in fn.stmts:  # a helper that returns G(z): sample(z) is a generated batch too
         if isinstance(st, ast.Return) and st.value is not None and not ng:
-            if fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
+            if own_output and _returns_own_output(_through_names(fn, st.value, st.lineno)):
+                fn.returns_fake = True  # Generator.sample(self, n): return self(z)
+                r.f.fake_methods.add(fn.name)
+            elif fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
                 fn.returns_fake = True
     if not fn.has_critic_call:
+        if any(isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
+               and st.value.func.attr == "backward" for st, _t, _ng in fn.stmts):
+            d_step, g_step = _step_losses(r, fn)  # a loop stepping losses that helpers compute
+            _step_helpers(r, fn, d_step, r.f.d_step_helpers)
+            _step_helpers(r, fn, g_step, r.f.g_step_helpers)
         return
     d_step, g_step = _step_losses(r, fn)
+    _step_helpers(r, fn, d_step, r.f.d_step_helpers)
+    _step_helpers(r, fn, g_step, r.f.g_step_helpers)
     tags: dict[str, dict] = {}
     saturating: list[tuple[list[str], LossCall]] = []
     reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
@@ -289,14 +374,20 @@ def _steps(r, fn) -> None:
         in_g_step = id(st) in g_step
         d_named = id(st) in d_step or (not in_g_step and any(is_d_loss_name(t) for t in short))
         report = (zeros_live if not in_g_step else []) or (live if d_named else [])
-        for call, where in report:
+        helper = not report and isinstance(st, ast.Return) and fn.name != "<module>" and not d_step and not g_step
+        for call, where in (live if helper else report):
             if id(call) in reported:
                 continue
             reported.add(id(call))
             arg = call.args[0]
-            r.f.undetached_fakes.append(UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
-                                                       r.src.loc(where) if where is not None else None,
-                                                       d_names))
+            fake = UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
+                                  r.src.loc(where) if where is not None else None, (fn.name,) if helper else d_names)
+            if helper:  # def c_loss(self, x, z): ... return -(D(x) - D(G(z))): the caller's step decides
+                r.f.helper_fakes.append((fn.name, fake))
+            elif where is not None and id(where) in r.pending_methods:
+                r.f.method_fakes.append((r.pending_methods[id(where)], fake))
+            else:
+                r.f.undetached_fakes.append(fake)
         # saturating generator loss: log(1 - D(G(z)))
         if d_named or real:
             continue

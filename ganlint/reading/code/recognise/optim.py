@@ -129,7 +129,7 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     if tname:
         r.optimizer_vars.add(tname)
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
-                                    net_var, role, kwargs, r.src.seg(n)))
+                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str))))
 
 
 def _param_owners(params: ast.AST | None) -> list[str]:
