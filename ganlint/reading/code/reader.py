@@ -13,6 +13,7 @@ import ast
 from ganlint.reading.astwalk import node_fields, walk
 from ganlint.reading.code.astutil import CONFIG_NAMES, Source, call_name, dotted, last, tokens
 from ganlint.reading.code.facts import CodeFacts, Marker, role_from_name
+from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
@@ -70,7 +71,7 @@ class CodeReader:
         if not name:
             return None
         cls = self.var_class.get(name)
-        if cls:
+        if cls and cls not in TORCH_LAYERS:  # self.b5 = nn.BatchNorm2d(...): a layer's class says no role ("2d")
             r = role_from_name(cls)
             if r:
                 return r

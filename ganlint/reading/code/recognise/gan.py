@@ -329,6 +329,9 @@ def _steps(r, fn) -> None:
     d_step, g_step = _step_losses(r, fn)
     _step_helpers(r, fn, d_step, r.f.d_step_helpers)
     _step_helpers(r, fn, g_step, r.f.g_step_helpers)
+    # a function returning a loss it does not step itself (`def c_loss(self, x, z)`): not a network's forward
+    loss_helper = (fn.name not in ("<module>", "forward", "__call__") and not d_step and not g_step
+                   and (fn.cls is None or role_from_name(fn.cls) not in ("generator", "critic")))
     tags: dict[str, dict] = {}
     saturating: list[tuple[list[str], LossCall]] = []
     reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
@@ -374,7 +377,7 @@ def _steps(r, fn) -> None:
         in_g_step = id(st) in g_step
         d_named = id(st) in d_step or (not in_g_step and any(is_d_loss_name(t) for t in short))
         report = (zeros_live if not in_g_step else []) or (live if d_named else [])
-        helper = not report and isinstance(st, ast.Return) and fn.name != "<module>" and not d_step and not g_step
+        helper = not report and isinstance(st, ast.Return) and loss_helper
         for call, where in (live if helper else report):
             if id(call) in reported:
                 continue
