@@ -94,6 +94,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     from ganlint.reading.code.recognise.optim import learning_rates_by_use
 
     learning_rates_by_use(facts)  # `--gamma` passed as Adam's lr is a learning rate
+    from ganlint.reading.code.recognise.penalty import penalty_weights_by_use
+
+    penalty_weights_by_use(facts)  # `--lambda_1` multiplying the gradient penalty is its weight
     from ganlint.reading.code.recognise.gan import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step

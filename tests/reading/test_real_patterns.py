@@ -412,3 +412,50 @@ def test_a_critic_loss_helper_with_a_detached_fake_is_silent(tmp_path):
              "train.py": _HELPER_TRAIN}
     _res, found, expected = _check(tmp_path, files, {"GL115"})
     assert found == expected == set()
+
+
+# -- a weight with an unusual name that multiplies the gradient penalty is the penalty's weight ------
+_GP_WEIGHTS = """\
+import argparse
+import torch
+from torch.autograd import grad
+from models import Critic, Generator
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--lambda_1', type=float, default=W1, help='gradient penalty coefficient')  # expect GL107
+parser.add_argument('--lambda_2', type=float, default=W2, help='consistency term coefficient')
+parser.add_argument('--lambda_adv', type=float, default=0.1)
+parser.add_argument('--n_critic', type=int, default=5)
+opt = parser.parse_args()
+
+generator, critic = Generator(), Critic()
+optimizer_D = torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
+for real in loader:
+    fake = generator(torch.randn(real.size(0), 128)).detach()
+    eps = torch.rand(real.size(0), 1)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    g = grad(critic(x_hat).sum(), x_hat, create_graph=True)[0]
+    g_norm = g.view(g.size(0), -1).norm(2, dim=1)
+    gp = torch.mean((g_norm - 1) ** 2)
+    ct = (critic(real) - critic(real)).pow(2).mean()
+    ls = torch.mean((critic(fake) - 1) ** 2)
+    d_loss = critic(fake).mean() - critic(real).mean() + opt.lambda_1 * gp + opt.lambda_2 * ct + opt.lambda_adv * ls
+    optimizer_D.zero_grad()
+    d_loss.backward()
+    optimizer_D.step()
+"""
+
+
+def test_a_lambda_that_multiplies_the_gradient_penalty_is_its_weight(tmp_path):
+    text = _GP_WEIGHTS.replace("W1", "0.1").replace("W2", "2.0")
+    res, found, expected = _check(tmp_path, {"ct_gan.py": text}, {"GL107"})
+    assert found == expected == {("GL107", "ct_gan.py", 7)}
+
+
+def test_lambdas_of_other_terms_are_no_penalty_weights(tmp_path):
+    # near misses: the consistency weight (0.1) and an LSGAN-style (D - 1)^2 weight (0.1) are not the
+    # penalty's; the penalty's own weight at 10 is in range
+    text = _GP_WEIGHTS.replace("W1", "10.0").replace("W2", "0.1").replace("  # expect GL107", "")
+    res, found, expected = _check(tmp_path, {"ct_gan.py": text}, {"GL107"})
+    assert found == expected == set()
+    assert {s.leaf for s in res.facts.settings if s.canonical == "gp_weight"} == {"lambda_1"}
