@@ -97,7 +97,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     from ganlint.reading.code.recognise.penalty import penalty_weights_by_use
 
     penalty_weights_by_use(facts)  # `--lambda_1` multiplying the gradient penalty is its weight
-    from ganlint.reading.code.recognise.gan import resolve_fakes
+    from ganlint.reading.code.recognise.fake_sources import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step
     return ReadResult(facts, errors, notes)

@@ -7,6 +7,9 @@ import re
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
+from ganlint.reading.code.recognise.fake_sources import (
+    generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
+)
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
@@ -95,7 +98,7 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
                               "contiguous", "clone"):
             return fake_state(r, fn, node.func.value, line, ng, depth + 1)
     if isinstance(node, ast.Call) and (r.role_of_callee(node) in ("generator", "decoder") or _helper_returns_fake(r, node)
-                                       or last(call_name(node)) == "decode" or _generator_method(r, node)):
+                                       or last(call_name(node)) == "decode" or generator_method(r, node)):
         # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
         return ("detached" if ng else "live"), node
     if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
@@ -132,45 +135,7 @@ def _helper_returns_fake(r, call: ast.Call) -> bool:
     """sample(z) where `def sample(z): return G(z)` (a module function or a method of this class)."""
     name = last(call_name(call))
     helper = r.all_funcs.get(name) if name else None
-    return bool(helper is not None and helper.returns_fake and not _is_generator_class(r, helper.cls))
-
-
-def _is_generator_class(r, cls: str | None) -> bool:
-    return bool(cls) and role_from_name(cls) == "generator"
-
-
-def _generator_method(r, call: ast.Call) -> bool:
-    """G.sample(n), self.netG.generate_images(n): a method called on the generator. A method of a generator
-    class defined in this file counts when it returns the network's output (`return self(z)`); one defined
-    elsewhere is kept pending (r.pending_methods) until the project's fake_methods decide."""
-    if not isinstance(call.func, ast.Attribute) or call.func.attr in ("forward", "parameters", "state_dict", "apply"):
-        return False
-    recv = dotted(call.func.value)
-    if not recv:
-        return False
-    cls = r.var_class.get(recv)
-    if (role_from_name(cls) if cls else role_from_name(recv.rsplit(".", 1)[-1])) != "generator":
-        return False
-    helper = r.all_funcs.get(call.func.attr)
-    if helper is not None and _is_generator_class(r, helper.cls):
-        return helper.returns_fake
-    r.pending_methods[id(call)] = call.func.attr
-    return True
-
-
-def _returns_own_output(value: ast.AST) -> bool:
-    """`self(z)`, `self.forward(z)`, `self.main(z)`, `self.net(z).view(...)`: the network's own output."""
-    for _ in range(4):
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in (
-                "view", "reshape", "squeeze", "unsqueeze", "to", "float"):
-            value = value.func.value
-            continue
-        break
-    if not isinstance(value, ast.Call):
-        return False
-    f = value.func
-    return (isinstance(f, ast.Name) and f.id == "self") or (
-        isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self")
+    return bool(helper is not None and helper.returns_fake and not is_generator_class(r, helper.cls))
 
 
 def _optimizer_role(r, name: str) -> str | None:
@@ -219,38 +184,6 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
     # a loss stepped by an optimizer over both players is no D step, whatever its name (`disc_loss` of
     # InfoGAN's discrete code): it counts as the generator's side here
     return steps["critic"] - steps["generator"] - steps["joint"], (steps["generator"] | steps["joint"]) - steps["critic"]
-
-
-def _through_names(fn, value: ast.AST, line: int) -> ast.AST:
-    for _ in range(4):
-        if not isinstance(value, ast.Name):
-            break
-        prev = fn.value_before(value.id, line)
-        if prev is None or prev[0] is None:
-            break
-        value, line = prev[0], prev[2]
-    return value
-
-
-def _step_helpers(r, fn, step: set[int], out: set[str]) -> None:
-    """The functions whose results a step back-propagates: `c_loss, g = model.c_loss(x, z)` in the D step."""
-    for st, _targets, _ng in fn.stmts:
-        if id(st) in step and st.value is not None:
-            for node in walk(st.value):
-                if isinstance(node, ast.Call):
-                    name = last(call_name(node)) or (node.func.attr if isinstance(node.func, ast.Attribute) else "")
-                    if name and name[:1].islower():
-                        out.add(name)
-
-
-def resolve_fakes(code) -> None:
-    """Project-wide: D(G.sample(n)) counts when some generator class's `sample` returns its output, and a
-    loss helper's undetached D(G(z)) when the helper's result is back-propagated by a D step (and by no G step)."""
-    code.undetached_fakes.extend(u for m, u in code.method_fakes if m in code.fake_methods)
-    code.undetached_fakes.extend(u for h, u in code.helper_fakes
-                                 if h in code.d_step_helpers and h not in code.g_step_helpers)
-    code.method_fakes.clear()
-    code.helper_fakes.clear()
 
 
 def _mark(by_name: dict[str, list[ast.stmt]], name: str, line: int, out: set[int]) -> None:
@@ -311,10 +244,10 @@ def end_function(r, fn) -> None:
 
 
 def _steps(r, fn) -> None:
-    own_output = _is_generator_class(r, fn.cls) and fn.name not in ("forward", "__init__")
+    own_output = is_generator_class(r, fn.cls) and fn.name not in ("forward", "__init__")
     for st, _targets, ng in fn.stmts:  # a helper that returns G(z): sample(z) is a generated batch too
         if isinstance(st, ast.Return) and st.value is not None and not ng:
-            if own_output and _returns_own_output(_through_names(fn, st.value, st.lineno)):
+            if own_output and returns_own_output(through_names(fn, st.value, st.lineno)):
                 fn.returns_fake = True  # Generator.sample(self, n): return self(z)
                 r.f.fake_methods.add(fn.name)
             elif fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
@@ -323,12 +256,12 @@ def _steps(r, fn) -> None:
         if any(isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
                and st.value.func.attr == "backward" for st, _t, _ng in fn.stmts):
             d_step, g_step = _step_losses(r, fn)  # a loop stepping losses that helpers compute
-            _step_helpers(r, fn, d_step, r.f.d_step_helpers)
-            _step_helpers(r, fn, g_step, r.f.g_step_helpers)
+            step_helpers(r, fn, d_step, r.f.d_step_helpers)
+            step_helpers(r, fn, g_step, r.f.g_step_helpers)
         return
     d_step, g_step = _step_losses(r, fn)
-    _step_helpers(r, fn, d_step, r.f.d_step_helpers)
-    _step_helpers(r, fn, g_step, r.f.g_step_helpers)
+    step_helpers(r, fn, d_step, r.f.d_step_helpers)
+    step_helpers(r, fn, g_step, r.f.g_step_helpers)
     # a function returning a loss it does not step itself (`def c_loss(self, x, z)`): not a network's forward
     loss_helper = (fn.name not in ("<module>", "forward", "__call__") and not d_step and not g_step
                    and (fn.cls is None or role_from_name(fn.cls) not in ("generator", "critic")))
