@@ -459,3 +459,46 @@ def test_lambdas_of_other_terms_are_no_penalty_weights(tmp_path):
     res, found, expected = _check(tmp_path, {"ct_gan.py": text}, {"GL107"})
     assert found == expected == set()
     assert {s.leaf for s in res.facts.settings if s.canonical == "gp_weight"} == {"lambda_1"}
+
+
+# -- networks held in dicts: D['model'](x), nets['G'](z) ----------------------------------------------
+_DICT_NETS = """\
+import torch
+import torch.nn as nn
+
+G_net = nn.Sequential(nn.Linear(16, 128), nn.ReLU(), nn.Linear(128, 2))
+D_net = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Linear(128, 1), nn.Sigmoid())
+G = {'model': G_net, 'solver': torch.optim.Adam(G_net.parameters(), lr=2e-4, betas=(0.5, 0.999))}
+D = {'model': D_net, 'solver': torch.optim.Adam(D_net.parameters(), lr=2e-4, betas=(0.5, 0.999))}
+for it in range(10000):
+    z, x = torch.randn(64, 16), sample_data(64)
+    G_sample = G['model'](z)FAKE
+    D_loss = -torch.mean(torch.log(D['model'](x)) + torch.log(1 - D['model'](G_sample)))  # expect GL115
+    D_loss.backward()
+    D['solver'].step()
+    G_loss = -torch.mean(torch.log(D['model'](G['model'](z))))
+    G_loss.backward()
+    G['solver'].step()
+"""
+
+
+def test_networks_held_in_a_dict_keep_their_roles(tmp_path):
+    _res, found, expected = _check(tmp_path, {"gap.py": _DICT_NETS.replace("FAKE", "")}, {"GL115"})
+    assert found == expected == {("GL115", "gap.py", 11)}
+
+
+def test_a_detached_fake_of_a_dict_held_generator_is_silent(tmp_path):
+    text = _DICT_NETS.replace("FAKE", ".detach()").replace("  # expect GL115", "")
+    _res, found, expected = _check(tmp_path, {"gap.py": text}, {"GL115"})
+    assert found == expected == set()
+
+
+def test_the_fix_of_a_local_setting_rewrites_only_its_literal(tmp_path, ganlint_cmd, clean_env):
+    import subprocess
+
+    text = _VAE_MAIN.replace("Z", "512")
+    (tmp_path / "train.py").write_text(text)
+    proc = subprocess.run([*ganlint_cmd, "fix", "--in-place", "--all-stages", "--select", "GL206", str(tmp_path)],
+                          capture_output=True, text=True, env=clean_env, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert (tmp_path / "train.py").read_text() == text.replace("z_size = 512", "z_size = 16")

@@ -68,6 +68,8 @@ class CodeReader:
     def role_of_callee(self, call: ast.Call) -> str | None:
         """The role the called object's name (or the class it was built from) says: D(x) -> critic."""
         name = dotted(call.func)
+        if not name and isinstance(call.func, ast.Subscript):
+            return _held_role(call.func)
         if not name:
             return None
         cls = self.var_class.get(name)
@@ -262,7 +264,8 @@ class CodeReader:
         ln = n.func.attr if isinstance(n.func, ast.Attribute) else last(name)
         tname = (target.id if isinstance(target, ast.Name) else dotted(target)) if target is not None else None
         fn = self.funcs[-1]
-        if not fn.has_critic_call and n.args and ln and (not ln[:1].isupper() or len(ln) <= 4 or ln.startswith("net")):
+        if not fn.has_critic_call and n.args and (ln and (not ln[:1].isupper() or len(ln) <= 4 or ln.startswith("net"))
+                                                   or isinstance(n.func, ast.Subscript)):
             if self.role_of_callee(n) == "critic":
                 fn.has_critic_call = True
         for a in [*n.args, *(k.value for k in n.keywords)]:  # config keys read anywhere
@@ -276,6 +279,17 @@ class CodeReader:
     def _end_func(self, fn: Func) -> None:
         for rec in ON_FUNCTION_END:
             rec(self, fn)
+
+
+def _held_role(sub: ast.Subscript) -> str | None:
+    """A network held in a container: `nets['D'](x)` by its key, `D['model'](x)` (a dict of a model and its
+    solver) by the container's name; an index (`nets[0](x)`) says nothing."""
+    key = sub.slice.value if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str) else None
+    role = role_from_name(key) if key else None
+    if role is None and key in ("model", "net", "network", "module"):
+        container = dotted(sub.value)
+        role = role_from_name(container.rsplit(".", 1)[-1]) if container else None
+    return role
 
 
 def read_module(path: str, tree: ast.Module, text: str) -> CodeFacts:
