@@ -86,7 +86,10 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
         _read_all(files, texts, facts, errors, notes)
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.<code>] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
+    from ganlint.reading.code.recognise.local_settings import defaults_not_overridden
+
     facts.settings.extend(facts.code.local_settings)  # `z_size = 512` in main(), passed to the network it builds
+    facts.settings.extend(defaults_not_overridden(facts.code))  # CTGAN(discriminator_steps=1) left at its default
     from ganlint.reading.code.networks import link_call_sites
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values

@@ -502,3 +502,63 @@ def test_the_fix_of_a_local_setting_rewrites_only_its_literal(tmp_path, ganlint_
                           capture_output=True, text=True, env=clean_env, timeout=120)
     assert proc.returncode in (0, 1), proc.stderr
     assert (tmp_path / "train.py").read_text() == text.replace("z_size = 512", "z_size = 16")
+
+
+# -- a trainer class's __init__ defaults are what it trains with, unless a call passes others -------
+_SYNTH = """\
+import torch
+from torch.autograd import grad
+from .nets import Critic, Generator
+
+
+class TabularGAN:
+    def __init__(self, embedding_dim=128, generator_lr=2e-4, batch_size=500, critic_steps=STEPS, epochs=300):  # expect GL105
+        self.critic_steps = critic_steps
+        self.generator_lr = generator_lr
+        self.batch_size = batch_size
+
+    def fit(self, data):
+        self.G, self.C = Generator(), Critic()
+        opt_g = torch.optim.Adam(self.G.parameters(), lr=self.generator_lr, betas=(0.5, 0.9))
+        opt_c = torch.optim.Adam(self.C.parameters(), lr=2e-4, betas=(0.5, 0.9))
+        for real in data:
+            for _ in range(self.critic_steps):
+                fake = self.G(torch.randn(real.size(0), 128)).detach()
+                a = torch.rand(real.size(0), 1)
+                x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+                g = grad(self.C(x_hat).sum(), x_hat, create_graph=True)[0]
+                gp = ((g.norm(2, dim=1) - 1) ** 2).mean()
+                loss_c = self.C(fake).mean() - self.C(real).mean() + 10 * gp
+                opt_c.zero_grad()
+                loss_c.backward()
+                opt_c.step()
+"""
+
+
+def test_a_trainer_classs_default_critic_steps_are_read(tmp_path):
+    files = {"pkg/synth.py": _SYNTH.replace("STEPS", "1"), "pkg/__main__.py": "from .synth import TabularGAN\n"
+             "model = TabularGAN(epochs=10, batch_size=256)\n"}
+    _res, found, expected = _check(tmp_path, files, {"GL105", "GL106"})
+    assert found == expected == {("GL105", "synth.py", 7)}
+
+
+def test_a_trainer_default_that_every_call_overrides_stays_unread(tmp_path):
+    # near miss: the command line passes critic_steps (by keyword here, by position or **vars(args) too)
+    for call in ("TabularGAN(critic_steps=args.critic_steps)", "TabularGAN(128, 2e-4, 500, 5)",
+                 "TabularGAN(**vars(args))"):
+        files = {"pkg/synth.py": _SYNTH.replace("STEPS", "1").replace("  # expect GL105", ""),
+                 "pkg/__main__.py": f"from .synth import TabularGAN\nmodel = {call}\n"}
+        _res, found, expected = _check(tmp_path / str(abs(hash(call))), files, {"GL105"})
+        assert found == expected == set(), call
+
+
+def test_a_bce_script_counting_one_d_step_is_no_wasserstein_critic(tmp_path):
+    # near miss: `N_CRITIC = 1` in a standard GAN trained with BCE is no WGAN's critic count
+    text = ("import torch\nimport torch.nn as nn\nN_CRITIC = 1\nLR = 2e-4\n"
+            "G, D = Generator(), Discriminator()\ncriterion = nn.BCEWithLogitsLoss()\n"
+            "opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.5, 0.999))\n"
+            "for real in loader:\n    for _ in range(N_CRITIC):\n"
+            "        d_loss = criterion(D(real), ones) + criterion(D(G(z).detach()), zeros)\n"
+            "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n")
+    _res, found, expected = _check(tmp_path, {"dcgan.py": text}, {"GL105"})
+    assert found == expected == set()

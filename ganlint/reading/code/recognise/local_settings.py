@@ -75,3 +75,46 @@ def end_function(r, fn) -> None:
                     seen.add(a.id)
                     r.f.local_settings.append(s)
                     break
+
+
+def class_defaults(r, cls: ast.ClassDef, net) -> None:
+    """The numeric keyword defaults of a trainer class's __init__ (`class CTGAN: def __init__(self, ...,
+    discriminator_steps=1)`): the values it trains with unless a call passes others (decided over the
+    project by defaults_not_overridden). Only classes that are not networks (no nn.Module base, no forward)
+    and that make an optimizer in their own methods; only names the vocabulary knows."""
+    if net is None or net.is_module or any(last(b).endswith("Module") for b in net.bases):
+        return
+    end = getattr(cls, "end_lineno", cls.lineno)
+    if not any(o.location.file == r.src.path and cls.lineno <= o.location.line <= end for o in r.f.optimizers):
+        return
+    init = next((st for st in cls.body if isinstance(st, ast.FunctionDef) and st.name == "__init__"), None)
+    if init is None or any(isinstance(st, ast.FunctionDef) and st.name == "forward" for st in cls.body):
+        return
+    from ganlint.reading.config.values import make_setting
+
+    a = init.args
+    positional = [*a.posonlyargs, *a.args][1:]  # less self
+    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+    index = {p.arg: i for i, p in enumerate(positional)}
+    for param, default in pairs:
+        if not _number(default):
+            continue
+        loc = r.src.loc(default)
+        s = make_setting([param.arg], default.value, loc.file, loc.line, loc.column, loc.end_line, loc.end_column,
+                         style="code", raw=r.src.seg(default), context=[cls.name])
+        if s.canonical is not None:
+            r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s))
+
+
+def defaults_not_overridden(code) -> list:
+    """The trainer defaults no call of their class replaces (by keyword, by position or through a splat)."""
+    shapes: dict[str, list] = {}
+    for cls, npos, kws, splat in code.call_shapes:
+        shapes.setdefault(cls, []).append((npos, kws, splat))
+    out = []
+    for cls, param, index, s in code.default_settings:
+        if any(splat or param in kws or (index is not None and npos > index) for npos, kws, splat in shapes.get(cls, ())):
+            continue
+        out.append(s)
+    return out
