@@ -103,6 +103,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     from ganlint.reading.code.recognise.fake_sources import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step
+    from ganlint.reading.code.recognise.gan import drop_unused_loss_objects
+
+    drop_unused_loss_objects(facts)  # `gan_loss = nn.BCELoss()` that nothing uses is not the loss computed
     return ReadResult(facts, errors, notes)
 
 

@@ -65,22 +65,25 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     return False
 
 
-def _drop_unused_loss_objects(r) -> None:
-    """A BCE loss object the file never names again is not the loss it computes: `gan_loss = nn.BCELoss()`
-    left in a WGAN script says nothing about its family. Any other mention (a call, an argument, even a
-    comment) keeps it: only a name written once is unused."""
-    keep = []
+def drop_unused_loss_objects(facts) -> None:
+    """A BCE loss object the project never names again is not the loss it computes: `gan_loss =
+    nn.BCELoss()` left in a WGAN script says nothing about its family. Any other mention in any file (a call,
+    an argument, an import, even a comment) keeps it: only a name written once in the whole project is unused."""
+    losses = facts.code.losses
+    if not any(l.var for l in losses):
+        return
     counts: dict[str, int] = {}
-    for l in r.f.losses:
-        if l.var and l.location.file == r.src.path:
+    keep = []
+    for l in losses:
+        if l.var:
             short = l.var.rsplit(".", 1)[-1]
             pattern = rf"(?<![\w.]){re.escape(short)}\b" if "." not in l.var else rf"\.{re.escape(short)}\b"
             if pattern not in counts:
-                counts[pattern] = len(re.findall(pattern, r.src.text))
+                counts[pattern] = sum(len(re.findall(pattern, t)) for f, t in facts.texts.items() if f.endswith(".py"))
             if counts[pattern] <= 1:
                 continue
         keep.append(l)
-    r.f.losses[:] = keep
+    losses[:] = keep
 
 
 def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tuple[str | None, ast.AST | None]:
@@ -237,8 +240,6 @@ def _alone(value: ast.AST, lc: ast.Call) -> bool:
 
 def end_function(r, fn) -> None:
     _steps(r, fn)
-    if fn.name == "<module>":
-        _drop_unused_loss_objects(r)
     if fn.name == "<module>" and not _imports_torch(r.module_tree):
         r.f.undetached_fakes.clear()  # TensorFlow's minimize(var_list=...) never reaches the generator
 
