@@ -35,6 +35,11 @@ def _built(value: ast.AST) -> ast.Call | None:
 def end_function(r, fn) -> None:
     if fn.cls is not None or fn.name == "<module>" or not isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return
+    built = [(st, targets[0], call) for st, targets, _ng in fn.stmts
+             if isinstance(st, ast.Assign) and len(targets) == 1 and targets[0] and (call := _built(st.value)) is not None
+             and any(isinstance(a, ast.Name) for a in [*call.args, *(k.value for k in call.keywords)])]
+    if not built:
+        return  # the common case: nothing built from a local name, no second look at the statements
     top = {id(st) for st in fn.node.body}
     params_of: set[str] = set()  # names whose .parameters() the function reads (what it trains)
     for st, _targets, _ng in fn.stmts:
@@ -45,14 +50,9 @@ def end_function(r, fn) -> None:
     from ganlint.reading.config.values import make_setting
 
     seen: set[str] = set()
-    for st, targets, _ng in fn.stmts:
-        if not isinstance(st, ast.Assign) or len(targets) != 1 or not targets[0]:
-            continue
-        call = _built(st.value)
-        if call is None:
-            continue
+    for st, target, call in built:
         cls = last(call_name(call))
-        if targets[0] not in params_of and role_from_name(cls) is None:
+        if target not in params_of and role_from_name(cls) is None:
             continue
         args = [(None, a) for a in call.args] + [(k.arg, k.value) for k in call.keywords if k.arg]
         for kw, a in args:
