@@ -334,9 +334,10 @@ for real in loader:
 
 
 def test_a_fake_from_the_generators_sample_method_in_another_file_is_traced(tmp_path):
-    files = {"models.py": _MODELS, "train.py": _SAMPLE_LOOP.replace("METHOD", "sample")}
-    _res, found, expected = _check(tmp_path, files, {"GL115"})
-    assert found == expected == {("GL115", "train.py", 10)}
+    for method in ("sample", "module.sample"):  # the second: netG wrapped in nn.DataParallel
+        files = {"models.py": _MODELS, "train.py": _SAMPLE_LOOP.replace("METHOD", method)}
+        _res, found, expected = _check(tmp_path / method, files, {"GL115"})
+        assert found == expected == {("GL115", "train.py", 10)}, method
 
 
 def test_the_generators_no_grad_or_latent_methods_are_no_live_fake(tmp_path):

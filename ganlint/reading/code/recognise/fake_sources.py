@@ -22,6 +22,8 @@ def generator_method(r, call: ast.Call) -> bool:
     if not isinstance(call.func, ast.Attribute) or call.func.attr in ("forward", "parameters", "state_dict", "apply"):
         return False
     recv = dotted(call.func.value)
+    if recv and recv.endswith(".module"):  # nn.DataParallel(netG): netG.module.sample(n)
+        recv = recv[: -len(".module")]
     if not recv:
         return False
     cls = r.var_class.get(recv)
