@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 
+from ganlint.core.errors import InputError
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, last
 from ganlint.reading.code.facts import role_from_name
@@ -69,8 +70,11 @@ def end_function(r, fn) -> None:
             for key in (a.id, kw):
                 if not key:
                     continue
-                s = make_setting([key], value_node.value, loc.file, loc.line, loc.column, loc.end_line,
-                                 loc.end_column, style="code", raw=r.src.seg(value_node))
+                try:
+                    s = make_setting([key], value_node.value, loc.file, loc.line, loc.column, loc.end_line,
+                                     loc.end_column, style="code", raw=r.src.seg(value_node))
+                except InputError:
+                    break  # 1e999: not a number ganlint can use; a local is no config to refuse
                 if s.canonical is not None:
                     seen.add(a.id)
                     r.f.local_settings.append(s)
@@ -101,8 +105,11 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
         if not _number(default):
             continue
         loc = r.src.loc(default)
-        s = make_setting([param.arg], default.value, loc.file, loc.line, loc.column, loc.end_line, loc.end_column,
-                         style="code", raw=r.src.seg(default), context=[cls.name])
+        try:
+            s = make_setting([param.arg], default.value, loc.file, loc.line, loc.column, loc.end_line,
+                             loc.end_column, style="code", raw=r.src.seg(default), context=[cls.name])
+        except InputError:
+            continue
         if s.canonical is not None:
             r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s))
 
