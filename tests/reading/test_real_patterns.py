@@ -563,3 +563,44 @@ def test_a_bce_script_counting_one_d_step_is_no_wasserstein_critic(tmp_path):
             "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n")
     _res, found, expected = _check(tmp_path, {"dcgan.py": text}, {"GL105"})
     assert found == expected == set()
+
+
+_VAE_TRAINER = """\
+import torch
+from .nets import Decoder, Encoder
+
+
+def kl_term(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.clamp(-10, 10).exp())
+
+
+class TableVAE:
+    def __init__(self, embedding_dim=DIM, batch_size=500, epochs=300):  # expect GL206
+        self.embedding_dim = embedding_dim
+
+    def fit(self, data):
+        self.encoder, self.decoder = Encoder(self.embedding_dim), Decoder(self.embedding_dim)
+        opt = torch.optim.Adam(list(self.encoder.parameters()) + list(self.decoder.parameters()), lr=1e-4)
+        for x in data:
+            mu, logvar = self.encoder(x)
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar.clamp(-10, 10))
+            loss = ((self.decoder(z) - x) ** 2).sum() + kl_term(mu, logvar)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+"""
+
+
+def test_a_vae_trainers_embedding_dim_is_its_latent_size(tmp_path):
+    _res, found, expected = _check(tmp_path, {"pkg/tvae.py": _VAE_TRAINER.replace("DIM", "128")}, {"GL206"})
+    assert found == expected == {("GL206", "tvae.py", 10)}
+
+
+def test_an_embedding_dim_without_a_kl_term_is_no_latent_size(tmp_path):
+    # near miss: the same trainer reconstructing without a KL term (a plain autoencoder): no VAE latent
+    text = _VAE_TRAINER.replace("DIM", "128").replace(" + kl_term(mu, logvar)", "").replace(
+        " * torch.exp(0.5 * logvar.clamp(-10, 10))", "").replace("  # expect GL206", "")
+    text = text.replace("def kl_term(mu, logvar):\n    return -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.clamp(-10, 10).exp())\n", "")
+    res, found, expected = _check(tmp_path, {"pkg/ae.py": text}, {"GL206"})
+    assert found == expected == set()
+    assert "embedding_dim" not in {s.key for s in res.facts.settings}

@@ -81,6 +81,10 @@ def end_function(r, fn) -> None:
                     break
 
 
+# a VAE trainer's name for its latent size (TVAE's embedding_dim): the latent only where the file has a KL term
+_CODE_SIZES = {"embedding_dim", "embed_dim", "code_dim", "code_size"}
+
+
 def class_defaults(r, cls: ast.ClassDef, net) -> None:
     """The numeric keyword defaults of a trainer class's __init__ (`class CTGAN: def __init__(self, ...,
     discriminator_steps=1)`): the values it trains with unless a call passes others (decided over the
@@ -110,6 +114,8 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
                              loc.end_column, style="code", raw=r.src.seg(default), context=[cls.name])
         except InputError:
             continue
+        if s.canonical is None and param.arg in _CODE_SIZES:
+            s.canonical = "latent_dim?"  # the latent size when the file trains a VAE (decided over the project)
         if s.canonical is not None:
             r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s))
 
@@ -119,9 +125,14 @@ def defaults_not_overridden(code) -> list:
     shapes: dict[str, list] = {}
     for cls, npos, kws, splat in code.call_shapes:
         shapes.setdefault(cls, []).append((npos, kws, splat))
+    vae_files = {m.location.file for items in (code.kl_terms, code.reparameterisations, code.logvar_exps) for m in items}
     out = []
     for cls, param, index, s in code.default_settings:
         if any(splat or param in kws or (index is not None and npos > index) for npos, kws, splat in shapes.get(cls, ())):
             continue
+        if s.canonical == "latent_dim?":
+            if s.location.file not in vae_files:
+                continue
+            s.canonical = "latent_dim"
         out.append(s)
     return out
