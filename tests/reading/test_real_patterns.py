@@ -604,3 +604,11 @@ def test_an_embedding_dim_without_a_kl_term_is_no_latent_size(tmp_path):
     res, found, expected = _check(tmp_path, {"pkg/ae.py": text}, {"GL206"})
     assert found == expected == set()
     assert "embedding_dim" not in {s.key for s in res.facts.settings}
+
+
+def test_a_number_the_call_passes_instead_of_the_default_is_the_setting(tmp_path):
+    files = {"pkg/synth.py": _SYNTH.replace("STEPS", "5").replace("  # expect GL105", ""),
+             "pkg/__main__.py": "from .synth import TabularGAN\n"
+             "model = TabularGAN(epochs=10, critic_steps=2)  # expect GL105\n"}
+    _res, found, expected = _check(tmp_path, files, {"GL105"})
+    assert found == expected == {("GL105", "__main__.py", 2)}

@@ -121,14 +121,26 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
 
 
 def defaults_not_overridden(code) -> list:
-    """The trainer defaults no call of their class replaces (by keyword, by position or through a splat)."""
+    """The trainer defaults no call of their class replaces (by keyword, by position or through a splat), and
+    the numbers the calls pass instead by keyword (`WGANGP(lr=5e-4)`: the setting is written at the call)."""
+    from ganlint.reading.config.values import make_setting
+
     shapes: dict[str, list] = {}
-    for cls, npos, kws, splat in code.call_shapes:
-        shapes.setdefault(cls, []).append((npos, kws, splat))
+    for cls, npos, kws, splat, numbers in code.call_shapes:
+        shapes.setdefault(cls, []).append((npos, kws, splat, numbers))
     vae_files = {m.location.file for items in (code.kl_terms, code.reparameterisations, code.logvar_exps) for m in items}
     out = []
     for cls, param, index, s in code.default_settings:
-        if any(splat or param in kws or (index is not None and npos > index) for npos, kws, splat in shapes.get(cls, ())):
+        calls = shapes.get(cls, ())
+        if any(splat or param in kws or (index is not None and npos > index) for npos, kws, splat, _n in calls):
+            for _npos, _kws, _splat, numbers in calls:
+                for kw, value, loc, raw in numbers:
+                    if kw == param and s.canonical != "latent_dim?":
+                        try:
+                            out.append(make_setting([kw], value, loc.file, loc.line, loc.column, loc.end_line,
+                                                    loc.end_column, style="code", raw=raw))
+                        except InputError:
+                            pass
             continue
         if s.canonical == "latent_dim?":
             if s.location.file not in vae_files:

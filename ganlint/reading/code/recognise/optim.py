@@ -64,7 +64,9 @@ def on_call_late(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -
     if name and ln[:1].isupper() and ln not in TORCH_LAYERS and not name.startswith(("torch.", "nn.", "optim.")):
         # what each call of a user class passes: a trainer's __init__ default counts only where no call overrides it
         splat = any(isinstance(a, ast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords)
-        r.f.call_shapes.append((ln, len(n.args), frozenset(k.arg for k in n.keywords if k.arg), splat))
+        numbers = tuple((k.arg, k.value.value, r.src.loc(k.value), r.src.seg(k.value)) for k in n.keywords
+                        if k.arg and isinstance(k.value, ast.Constant) and type(k.value.value) in (int, float))
+        r.f.call_shapes.append((ln, len(n.args), frozenset(k.arg for k in n.keywords if k.arg), splat, numbers))
     if name and ln[:1].isupper() and ln not in TORCH_LAYERS and name not in r.var_class \
             and not name.startswith(("torch.", "nn.", "optim.")):
         refs = [r.src.config_ref(a) for a in n.args]
