@@ -612,3 +612,70 @@ def test_a_number_the_call_passes_instead_of_the_default_is_the_setting(tmp_path
              "model = TabularGAN(epochs=10, critic_steps=2)  # expect GL105\n"}
     _res, found, expected = _check(tmp_path, files, {"GL105"})
     assert found == expected == {("GL105", "__main__.py", 2)}
+
+
+# -- a LightningModule's hyperparameter defaults are its settings ------------------------------------
+_LIGHTNING_GAN = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import pytorch_lightning as pl
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim, img_dim=784):
+        super().__init__()
+        self.model = nn.Sequential(nn.Linear(latent_dim, 256), nn.LeakyReLU(0.2), nn.Linear(256, img_dim), nn.Tanh())
+
+    def forward(self, z):
+        return self.model(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, img_dim=784):
+        super().__init__()
+        self.model = nn.Sequential(nn.Linear(img_dim, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1), nn.Sigmoid())
+
+    def forward(self, img):
+        return self.model(img)
+
+
+class GAN(pl.LightningModule):
+    def __init__(self, latent_dim=100, lr=0.0002, b1=0.5, b2=0.999, batch_size=BATCH):  # expect GL106
+        super().__init__()
+        self.save_hyperparameters()
+        self.generator = Generator(latent_dim)
+        self.discriminator = Discriminator()
+
+    def forward(self, z):
+        return self.generator(z)
+
+    def training_step(self, batch, batch_idx, optimizer_idx):
+        imgs, _ = batch
+        z = torch.randn(imgs.shape[0], self.hparams.latent_dim)
+        if optimizer_idx == 0:
+            valid = torch.ones(imgs.size(0), 1)
+            g_loss = F.binary_cross_entropy(self.discriminator(self(z)), valid)
+            return g_loss
+        if optimizer_idx == 1:
+            real_loss = F.binary_cross_entropy(self.discriminator(imgs), torch.ones(imgs.size(0), 1))
+            fake_loss = F.binary_cross_entropy(self.discriminator(self(z).detach()), torch.zeros(imgs.size(0), 1))
+            return (real_loss + fake_loss) / 2
+
+    def configure_optimizers(self):
+        lr, b1, b2 = self.hparams.lr, self.hparams.b1, self.hparams.b2
+        opt_g = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=(b1, b2))
+        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(b1, b2))
+        return [opt_g, opt_d], []
+"""
+
+
+def test_a_lightning_gans_default_batch_size_is_read(tmp_path):
+    _res, found, expected = _check(tmp_path, {"gan_pl.py": _LIGHTNING_GAN.replace("BATCH", "32")}, {"GL106", "GL103"})
+    assert found == expected == {("GL106", "gan_pl.py", 26)}
+
+
+def test_a_lightning_gan_at_batch_64_is_silent(tmp_path):
+    text = _LIGHTNING_GAN.replace("BATCH", "64").replace("  # expect GL106", "")
+    _res, found, expected = _check(tmp_path, {"gan_pl.py": text}, {"GL106", "GL103", "GL113", "GL112"})
+    assert found == expected == set()

@@ -90,13 +90,14 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
     discriminator_steps=1)`): the values it trains with unless a call passes others (decided over the
     project by defaults_not_overridden). Only classes that are not networks (no nn.Module base, no forward)
     and that make an optimizer in their own methods; only names the vocabulary knows."""
-    if net is None or net.is_module or any(last(b).endswith("Module") for b in net.bases):
-        return
+    lightning = any(last(b) == "LightningModule" for b in net.bases) if net is not None else False
+    if net is None or (not lightning and (net.is_module or any(last(b).endswith("Module") for b in net.bases))):
+        return  # a network's __init__ defaults are its shape (construct/ reads them); a LightningModule trains
     end = getattr(cls, "end_lineno", cls.lineno)
     if not any(o.location.file == r.src.path and cls.lineno <= o.location.line <= end for o in r.f.optimizers):
         return
     init = next((st for st in cls.body if isinstance(st, ast.FunctionDef) and st.name == "__init__"), None)
-    if init is None or any(isinstance(st, ast.FunctionDef) and st.name == "forward" for st in cls.body):
+    if init is None or (not lightning and any(isinstance(st, ast.FunctionDef) and st.name == "forward" for st in cls.body)):
         return
     from ganlint.reading.config.values import make_setting
 
