@@ -30,6 +30,37 @@ def _params(w: list[int]) -> int:
     return sum(a * b for a, b in zip(w, w[1:])) + sum(w)
 
 
+# an EBGAN/BEGAN-style autoencoder critic; CODE is the width of its code layer
+_AUTOENCODER_GAN = (
+    'import torch.nn as nn\n'
+    '\n'
+    '\n'
+    'class Generator(nn.Module):\n'
+    '    def __init__(self):\n'
+    '        super().__init__()\n'
+    '        self.fc = nn.Sequential(nn.Linear(62, 1024), nn.BatchNorm1d(1024), nn.ReLU(),\n'
+    '                                nn.Linear(1024, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU())\n'
+    '        self.up = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),\n'
+    '                                nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())\n'
+    '\n'
+    '    def forward(self, z):\n'
+    '        return self.up(self.fc(z).view(-1, 128, 7, 7))\n'
+    '\n'
+    '\n'
+    'class Discriminator(nn.Module):\n'
+    '    def __init__(self):\n'
+    '        super().__init__()\n'
+    '        self.down = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.ReLU())  # expect\n'
+    '        self.code = nn.Linear(64 * 14 * 14, CODE)\n'
+    '        self.fc = nn.Sequential(nn.Linear(CODE, 64 * 14 * 14), nn.BatchNorm1d(64 * 14 * 14), nn.ReLU())\n'
+    '        self.up = nn.ConvTranspose2d(64, 1, 4, 2, 1)\n'
+    '\n'
+    '    def forward(self, x):\n'
+    '        h = self.code(self.down(x).view(x.size(0), -1))\n'
+    '        return self.up(self.fc(h).view(-1, 64, 14, 14)), h\n'
+)
+
+
 class CriticWeakerThanGenerator(Rule):
     code = "GL102"
     slug = "critic-weaker-than-generator"
@@ -269,8 +300,18 @@ class CriticWeakerThanGenerator(Rule):
             "blocks from another package: each critic against its own file's generator, by the ndf/ngf defaults",
             fixed=[],  # the code's widths are the user's to change: shown, not rewritten
         ),
+        Example(
+            {"ebgan.py": _AUTOENCODER_GAN.replace("CODE", "32")},
+            "an autoencoder critic (EBGAN/BEGAN): widths narrow to a 32-unit code and widen again; its summed "
+            "widths exceed the generator's, its 0.8M parameters do not reach the generator's 6.6M",
+            fixed=[],  # the code's widths are the user's to change: shown, not rewritten
+        ),
     ]
     good = [
+        Example(
+            {"began.py": _AUTOENCODER_GAN.replace("CODE", "512").replace("  # expect", "")},
+            "an autoencoder critic with a 512-unit code: 12.9M parameters against the generator's 6.6M",
+        ),
         Example(
             {"config.yaml": "grad_penalty: 10\nnn_gen: \"[256,256]\"\nnn_disc: \"[256,256]\"\n"},
             "the repaired 000",

@@ -5,6 +5,7 @@ import re
 
 from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Setting, Severity
+from ganlint.reading.code.links import program_files
 from ganlint.reading.facts import ProjectFacts
 
 _DICT_START = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\{|dict\()")
@@ -40,6 +41,14 @@ class GanBatchSmall(SettingRangeRule):
         (`params = {'batch_size': 5}` then `dataloader_val = DataLoader(data_val, **params)`)."""
         lines: dict[str, list[str]] = {}  # each file split once, however many batch settings it holds
         return [s for s in super().candidates(facts) if not _feeds_only_eval_loaders(lines, facts.texts, s)]
+
+    def accept(self, facts: ProjectFacts, setting: Setting, opts: dict) -> bool:
+        """Not for image-to-image GANs (pix2pix, CycleGAN, super-resolution: a generator whose first layer
+        convolves an input image): each output is conditioned on its own input and a patch critic judges
+        many patches per image, so the multi-mode batch estimate this rule is about does not apply (their
+        published settings train with batches of 1 to 16)."""
+        gens = [g for g in facts.code.networks_with_role("generator") if setting.location.file in program_files(facts, g)]
+        return not gens or not all(_image_to_image(g) for g in gens)
 
     message = "GAN batch size {key} = {value} is below {low}: the critic's estimate is too noisy; use {proposed}-128"
     bad = [
@@ -77,12 +86,58 @@ class GanBatchSmall(SettingRangeRule):
             },
             "a small batch of a dict that only the validation loader reads",
         ),
+        Example(
+            {
+                "pix2pix.py": (
+                    'import argparse\n'
+                    'import torch\n'
+                    'import torch.nn as nn\n'
+                    '\n'
+                    'parser = argparse.ArgumentParser()\n'
+                    "parser.add_argument('--batch_size', type=int, default=1)\n"
+                    'opt = parser.parse_args()\n'
+                    '\n'
+                    '\n'
+                    'class GeneratorUNet(nn.Module):\n'
+                    '    def __init__(self, in_channels=3, out_channels=3):\n'
+                    '        super().__init__()\n'
+                    '        self.down = nn.Sequential(nn.Conv2d(in_channels, 64, 4, 2, 1), nn.LeakyReLU(0.2))\n'
+                    '        self.up = nn.Sequential(nn.ConvTranspose2d(64, out_channels, 4, 2, 1), nn.Tanh())\n'
+                    '\n'
+                    '    def forward(self, x):\n'
+                    '        return self.up(self.down(x))\n'
+                    '\n'
+                    '\n'
+                    'class Discriminator(nn.Module):\n'
+                    '    def __init__(self, in_channels=3):\n'
+                    '        super().__init__()\n'
+                    '        self.model = nn.Sequential(nn.Conv2d(in_channels * 2, 64, 4, 2, 1), nn.LeakyReLU(0.2),\n'
+                    '                                   nn.Conv2d(64, 1, 4, padding=1))\n'
+                    '\n'
+                    '    def forward(self, img_a, img_b):\n'
+                    '        return self.model(torch.cat((img_a, img_b), 1))\n'
+                    '\n'
+                    '\n'
+                    'generator, discriminator = GeneratorUNet(), Discriminator()\n'
+                    'criterion_GAN = nn.BCEWithLogitsLoss()\n'
+                    'for real_A, real_B in loader:\n'
+                    '    fake_B = generator(real_A)\n'
+                    '    loss_D = criterion_GAN(discriminator(real_B, real_A), valid) + criterion_GAN(discriminator(fake_B.detach(), real_A), fake)\n'
+                ),
+            },
+            "an image-to-image GAN (the generator convolves its input image): pix2pix trains with batch 1",
+        ),
         Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 64\n"}, "at the bound"),
         Example({"config.yaml": "kl_weight: 0.01\nbatch_size: 16\n"}, "a VAE is not a GAN"),
         Example({"config.yaml": "grad_penalty: 10.0\neval_batch: 8\n"}, "not the training batch size"),
         Example({"config.json": '{"gan_mode": "vanilla", "train": {"batch_size": 128}, "eval": {"batch_size": 8}}'},
                 "JSON: the evaluation batch is not the training batch"),
     ]
+
+
+def _image_to_image(net) -> bool:
+    kind = net.input_layer.kind if net.input_layer is not None else ""
+    return kind.startswith("Conv") and not kind.startswith("ConvTranspose")
 
 
 def _feeds_only_eval_loaders(split: dict[str, list[str]], texts: dict[str, str], s: Setting) -> bool:

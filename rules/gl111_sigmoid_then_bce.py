@@ -113,7 +113,7 @@ class SigmoidThenBce(Rule):
                     "    def forward(self, x):\n"
                     "        return self.net(x)\n"
                 ),
-                "train.py": "import torch.nn as nn\ncriterion = nn.BCELoss()\n",
+                "train.py": "import torch.nn as nn\ncriterion = nn.BCELoss()\nloss_d = criterion(D(real), ones)\n",
             },
             "document 002",
             fixed=[("model.py", "            nn.Sigmoid(),  # expect\n", "            nn.Identity(),  # expect\n"),
@@ -176,6 +176,7 @@ class SigmoidThenBce(Rule):
                     "D = nn.Sequential(nn.Linear(ART_COMPONENTS, 128), nn.ReLU(), nn.Linear(128, 1),\n"
                     "                  nn.Sigmoid())  # expect\n"
                     "criterion = nn.BCELoss()\n"
+                    "d_loss = criterion(D(real), torch.ones(real.size(0), 1))\n"
                 ),
             },
             "a script without classes: module-level Sequentials",

@@ -86,14 +86,16 @@ class GanAdamDefaultBetas(Rule):
             b1, source = self._beta1(facts, o)
             if not isinstance(b1, float) or b1 <= float(opts["max_beta1"]):
                 continue
-            if source is not None:
-                where = (source.location.file, source.location.line, source.location.column)
+            arg = o.kwargs.get("betas")
+            shared = arg is not None and not o.location.line <= arg.location.line <= (o.location.end_line or o.location.line)
+            if source is not None or shared:  # `betas = (.9, .99)` passed by name to both: one place to change
+                at = source.location if source is not None else arg.location
+                where = (at.file, at.line, at.column)
                 if where in reported:
                     continue
                 reported.add(where)
             old = segment(facts.texts, o.location)
             edits = []
-            arg = o.kwargs.get("betas")
             if arg is None:
                 new = add_kwarg(old, f"betas={betas!r}") if old else None
                 if new:
@@ -127,6 +129,19 @@ class GanAdamDefaultBetas(Rule):
             },
             "one --b1 flag read by both optimizers: one finding, not one per optimizer",
             fixed=[]),
+        Example(
+            {
+                "model.py": _NETS,
+                "train.py": (
+                    "import torch\nfrom model import Discriminator, Generator\n"
+                    "G, D = Generator(), Discriminator()\n"
+                    "betas = (.9, .99)\n"
+                    "opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=betas)  # expect\n"
+                    "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=betas)\n"
+                ),
+            },
+            "one betas tuple passed by name to both optimizers: one finding, its fix at the tuple",
+            fixed=[("train.py", "betas = (.9, .99)\n", "betas = (0.5, 0.999)\n")]),
         Example(
             {
                 "model.py": _NETS,

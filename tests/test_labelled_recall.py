@@ -32,6 +32,7 @@ G, D = Generator(), Discriminator()
 criterion = nn.BCELoss()
 opt_g = torch.optim.Adam(G.parameters(), lr=2e-4)
 opt_d = torch.optim.Adam(D.parameters(), lr=2e-4)
+d_loss = criterion(D(x), torch.ones(64, 1))
 """
 
 _LABELS = """repo = "someone+toy"

@@ -159,6 +159,8 @@ class ProjectFacts:
         own = ProjectFacts(settings=self.__dict__["_settings_by_file"].get(file, [])).settings_families()
         if "penalty" not in ev and "code" in ev:
             own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty
+        if "bce" in ev and "clip" not in ev:
+            own.discard("wgan")  # a BCE-trained script's `n_critic = 1` counts D steps of a standard GAN
         return fams | own
 
     def _configs_say_wgan(self) -> bool:

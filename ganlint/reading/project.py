@@ -86,10 +86,26 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
         _read_all(files, texts, facts, errors, notes)
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.<code>] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
+    from ganlint.reading.code.recognise.local_settings import defaults_not_overridden
+
+    facts.settings.extend(facts.code.local_settings)  # `z_size = 512` in main(), passed to the network it builds
+    facts.settings.extend(defaults_not_overridden(facts.code))  # CTGAN(discriminator_steps=1) left at its default
     from ganlint.reading.code.networks import link_call_sites
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     _beta_of_a_vae(facts)
+    from ganlint.reading.code.recognise.optim import learning_rates_by_use
+
+    learning_rates_by_use(facts)  # `--gamma` passed as Adam's lr is a learning rate
+    from ganlint.reading.code.recognise.penalty import penalty_weights_by_use
+
+    penalty_weights_by_use(facts)  # `--lambda_1` multiplying the gradient penalty is its weight
+    from ganlint.reading.code.recognise.fake_sources import resolve_fakes
+
+    resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step
+    from ganlint.reading.code.recognise.gan import drop_unused_loss_objects
+
+    drop_unused_loss_objects(facts)  # `gan_loss = nn.BCELoss()` that nothing uses is not the loss computed
     return ReadResult(facts, errors, notes)
 
 

@@ -145,7 +145,8 @@ def test_critic_sigmoid_kept_where_bce_needs_probabilities(tmp_path, monkeypatch
         "def gradient_penalty(D, X):\n"
         "    X = X.requires_grad_(True)\n"
         "    g = torch.autograd.grad(D(X).sum(), X, create_graph=True)[0]\n"
-        "    return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+        "    return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n\n"
+        "d_loss = adversarial_loss(discriminator(x), valid) + gradient_penalty(discriminator, x)\n"
     )
     _write(tmp_path, {"dragan.py": model})
     plan = make_plan(input_files([str(tmp_path)]), select=["GL101"])

@@ -290,6 +290,7 @@ def test_roles_from_use_when_names_say_nothing(tmp_path):
             p_real = net_b(real)
             fake = net_a(torch.randn(64, 8))
             p_fake = net_b(fake.detach())
+            d_loss = loss_fn(p_real, ones) + loss_fn(p_fake, zeros)
     '''})
     roles = {n.name: n.role for n in result.facts.code.networks}
     assert roles == {"net_a": "generator", "net_b": "critic"}

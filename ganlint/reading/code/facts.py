@@ -207,6 +207,16 @@ class CodeFacts:
     backward_calls: list[Marker] = field(default_factory=list)
     optimizer_steps: list[Marker] = field(default_factory=list)
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
+    local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network
+    default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting): a trainer's defaults
+    call_shapes: list[Any] = field(default_factory=list)  # (class, positional count, keyword names, splat) per call
+    penalty_weights: set[str] = field(default_factory=set)  # names multiplying a gradient penalty: opt.lambda_1 * gp
+    # fakes whose generation or D step is in another function (resolved over the project: gan.resolve_fakes)
+    fake_methods: set[str] = field(default_factory=set)  # generator methods returning its output: def sample(self, n)
+    method_fakes: list[Any] = field(default_factory=list)  # (method, UndetachedFake): D(G.sample(n)) in a D step
+    helper_fakes: list[Any] = field(default_factory=list)  # (function, UndetachedFake): a loss helper returning D(G(z))
+    d_step_helpers: set[str] = field(default_factory=set)  # functions whose result a D step back-propagates
+    g_step_helpers: set[str] = field(default_factory=set)  # ... and a G step
 
     # -- derived views ----------------------------------------------------------------------------
     @property

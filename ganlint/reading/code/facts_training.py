@@ -26,6 +26,7 @@ class Optimizer:
     role: str | None  # role of that network when the code says
     kwargs: dict[str, Arg] = field(default_factory=dict)
     call_src: str = ""
+    trains: tuple[str | None, ...] = ()  # the roles of every network it optimises (InfoGAN's Q step: G and D)
 
     @property
     def is_adam(self) -> bool:
@@ -45,6 +46,7 @@ class LossCall:
     location: Location
     src: str = ""
     arg_src: str | None = None  # saturating: the D(G(z)) expression
+    var: str | None = None  # bce: the name a loss object is assigned to (`criterion = nn.BCELoss()`)
 
 
 @dataclass(eq=False, repr=False)

@@ -154,7 +154,7 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
     counts do (different depths, conv stacks against a Linear projection)."""
     ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
-    if ch is not None and gh is not None and len(ch) == len(gh):
+    if ch is not None and gh is not None and len(ch) == len(gh) and not _bottleneck(ch):
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
         return None
@@ -166,6 +166,12 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
         return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s {_count(gp)}{shape}")
     return None
+
+
+def _bottleneck(widths: list[int]) -> bool:
+    """Widths that narrow to a code and widen again (an autoencoder critic: EBGAN, BEGAN): its wide
+    decoder layers carry few parameters each, so summed widths overstate it; its parameters decide."""
+    return any(widths[i] < widths[0] and widths[i] < max(widths[i + 1:]) for i in range(1, len(widths) - 1))
 
 
 def comparable(critic: Network, gen: Network) -> bool:

@@ -13,9 +13,11 @@ import ast
 from ganlint.reading.astwalk import node_fields, walk
 from ganlint.reading.code.astutil import CONFIG_NAMES, Source, call_name, dotted, last, tokens
 from ganlint.reading.code.facts import CodeFacts, Marker, role_from_name
+from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
+from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
 
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into
@@ -41,6 +43,7 @@ class CodeReader:
         self.net_roles: dict[str, str] = {}  # networks whose role only their optimizer's name says
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
+        self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -66,10 +69,12 @@ class CodeReader:
     def role_of_callee(self, call: ast.Call) -> str | None:
         """The role the called object's name (or the class it was built from) says: D(x) -> critic."""
         name = dotted(call.func)
+        if not name and isinstance(call.func, ast.Subscript):
+            return _held_role(call.func)
         if not name:
             return None
         cls = self.var_class.get(name)
-        if cls:
+        if cls and cls not in TORCH_LAYERS:  # self.b5 = nn.BatchNorm2d(...): a layer's class says no role ("2d")
             r = role_from_name(cls)
             if r:
                 return r
@@ -112,6 +117,7 @@ class CodeReader:
             self.classes.append(st.name)
             self._body(st.body)
             self.classes.pop()
+            class_defaults(self, st, self.f.networks_all[-1])
             for d in st.decorator_list:
                 self._expr(d)
             return
@@ -260,7 +266,8 @@ class CodeReader:
         ln = n.func.attr if isinstance(n.func, ast.Attribute) else last(name)
         tname = (target.id if isinstance(target, ast.Name) else dotted(target)) if target is not None else None
         fn = self.funcs[-1]
-        if not fn.has_critic_call and n.args and ln and (not ln[:1].isupper() or len(ln) <= 4 or ln.startswith("net")):
+        if not fn.has_critic_call and n.args and (ln and (not ln[:1].isupper() or len(ln) <= 4 or ln.startswith("net"))
+                                                   or isinstance(n.func, ast.Subscript)):
             if self.role_of_callee(n) == "critic":
                 fn.has_critic_call = True
         for a in [*n.args, *(k.value for k in n.keywords)]:  # config keys read anywhere
@@ -274,6 +281,17 @@ class CodeReader:
     def _end_func(self, fn: Func) -> None:
         for rec in ON_FUNCTION_END:
             rec(self, fn)
+
+
+def _held_role(sub: ast.Subscript) -> str | None:
+    """A network held in a container: `nets['D'](x)` by its key, `D['model'](x)` (a dict of a model and its
+    solver) by the container's name; an index (`nets[0](x)`) says nothing."""
+    key = sub.slice.value if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str) else None
+    role = role_from_name(key) if key else None
+    if role is None and key in ("model", "net", "network", "module"):
+        container = dotted(sub.value)
+        role = role_from_name(container.rsplit(".", 1)[-1]) if container else None
+    return role
 
 
 def read_module(path: str, tree: ast.Module, text: str) -> CodeFacts:

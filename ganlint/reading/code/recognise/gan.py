@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
+from ganlint.reading.code.recognise.fake_sources import (
+    generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
+)
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
@@ -53,11 +57,33 @@ def _saturating_arg(r, fn, lc: ast.Call) -> tuple[ast.Call | None, str]:
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    var = tname if ln[:1].isupper() and tname and r.stmt_target == tname else None  # `criterion = nn.BCELoss()`
     if ln in ("BCELoss", "binary_cross_entropy"):
-        r.f.losses.append(LossCall("bce", r.src.loc(n), r.src.seg(n)))
+        r.f.losses.append(LossCall("bce", r.src.loc(n), r.src.seg(n), var=var))
     elif ln in ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits"):
-        r.f.losses.append(LossCall("bce_logits", r.src.loc(n), r.src.seg(n)))
+        r.f.losses.append(LossCall("bce_logits", r.src.loc(n), r.src.seg(n), var=var))
     return False
+
+
+def drop_unused_loss_objects(facts) -> None:
+    """A BCE loss object the project never names again is not the loss it computes: `gan_loss =
+    nn.BCELoss()` left in a WGAN script says nothing about its family. Any other mention in any file (a call,
+    an argument, an import, even a comment) keeps it: only a name written once in the whole project is unused."""
+    losses = facts.code.losses
+    if not any(l.var for l in losses):
+        return
+    counts: dict[str, int] = {}
+    keep = []
+    for l in losses:
+        if l.var:
+            short = l.var.rsplit(".", 1)[-1]
+            pattern = rf"(?<![\w.]){re.escape(short)}\b" if "." not in l.var else rf"\.{re.escape(short)}\b"
+            if pattern not in counts:
+                counts[pattern] = sum(len(re.findall(pattern, t)) for f, t in facts.texts.items() if f.endswith(".py"))
+            if counts[pattern] <= 1:
+                continue
+        keep.append(l)
+    losses[:] = keep
 
 
 def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tuple[str | None, ast.AST | None]:
@@ -75,7 +101,7 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
                               "contiguous", "clone"):
             return fake_state(r, fn, node.func.value, line, ng, depth + 1)
     if isinstance(node, ast.Call) and (r.role_of_callee(node) in ("generator", "decoder") or _helper_returns_fake(r, node)
-                                       or last(call_name(node)) == "decode"):
+                                       or last(call_name(node)) == "decode" or generator_method(r, node)):
         # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
         return ("detached" if ng else "live"), node
     if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
@@ -112,7 +138,7 @@ def _helper_returns_fake(r, call: ast.Call) -> bool:
     """sample(z) where `def sample(z): return G(z)` (a module function or a method of this class)."""
     name = last(call_name(call))
     helper = r.all_funcs.get(name) if name else None
-    return bool(helper is not None and helper.returns_fake)
+    return bool(helper is not None and helper.returns_fake and not is_generator_class(r, helper.cls))
 
 
 def _optimizer_role(r, name: str) -> str | None:
@@ -120,6 +146,8 @@ def _optimizer_role(r, name: str) -> str | None:
         if o.var == name:
             if o.role:
                 return o.role
+            if {"generator", "critic"} <= set(o.trains):
+                return "joint"  # InfoGAN's info step: one optimizer over G and D (Q shares D's trunk)
             break
     return role_from_name(name.rsplit(".", 1)[-1])
 
@@ -136,7 +164,7 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
         for t in targets:
             if t:
                 by_name.setdefault(t, []).append(st)
-    steps = {"critic": set(), "generator": set()}
+    steps = {"critic": set(), "generator": set(), "joint": set()}
     pending: list[tuple[str, int]] = []  # backward-ed names waiting for their optimizer step
     for st, _targets, _ng in fn.stmts:
         value = getattr(st, "value", None)
@@ -156,7 +184,9 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
                 for name, line in pending:
                     _mark(by_name, name, line, steps[role])
             pending = []
-    return steps["critic"] - steps["generator"], steps["generator"] - steps["critic"]
+    # a loss stepped by an optimizer over both players is no D step, whatever its name (`disc_loss` of
+    # InfoGAN's discrete code): it counts as the generator's side here
+    return steps["critic"] - steps["generator"] - steps["joint"], (steps["generator"] | steps["joint"]) - steps["critic"]
 
 
 def _mark(by_name: dict[str, list[ast.stmt]], name: str, line: int, out: set[int]) -> None:
@@ -215,13 +245,27 @@ def end_function(r, fn) -> None:
 
 
 def _steps(r, fn) -> None:
+    own_output = is_generator_class(r, fn.cls) and fn.name not in ("forward", "__init__")
     for st, _targets, ng in fn.stmts:  # a helper that returns G(z): sample(z) is a generated batch too
         if isinstance(st, ast.Return) and st.value is not None and not ng:
-            if fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
+            if own_output and returns_own_output(through_names(fn, st.value, st.lineno)):
+                fn.returns_fake = True  # Generator.sample(self, n): return self(z)
+                r.f.fake_methods.add(fn.name)
+            elif fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
                 fn.returns_fake = True
     if not fn.has_critic_call:
+        if any(isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
+               and st.value.func.attr == "backward" for st, _t, _ng in fn.stmts):
+            d_step, g_step = _step_losses(r, fn)  # a loop stepping losses that helpers compute
+            step_helpers(r, fn, d_step, r.f.d_step_helpers)
+            step_helpers(r, fn, g_step, r.f.g_step_helpers)
         return
     d_step, g_step = _step_losses(r, fn)
+    step_helpers(r, fn, d_step, r.f.d_step_helpers)
+    step_helpers(r, fn, g_step, r.f.g_step_helpers)
+    # a function returning a loss it does not step itself (`def c_loss(self, x, z)`): not a network's forward
+    loss_helper = (fn.name not in ("<module>", "forward", "__call__") and not d_step and not g_step
+                   and (fn.cls is None or role_from_name(fn.cls) not in ("generator", "critic")))
     tags: dict[str, dict] = {}
     saturating: list[tuple[list[str], LossCall]] = []
     reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
@@ -267,14 +311,20 @@ def _steps(r, fn) -> None:
         in_g_step = id(st) in g_step
         d_named = id(st) in d_step or (not in_g_step and any(is_d_loss_name(t) for t in short))
         report = (zeros_live if not in_g_step else []) or (live if d_named else [])
-        for call, where in report:
+        helper = not report and isinstance(st, ast.Return) and loss_helper
+        for call, where in (live if helper else report):
             if id(call) in reported:
                 continue
             reported.add(id(call))
             arg = call.args[0]
-            r.f.undetached_fakes.append(UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
-                                                       r.src.loc(where) if where is not None else None,
-                                                       d_names))
+            fake = UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
+                                  r.src.loc(where) if where is not None else None, (fn.name,) if helper else d_names)
+            if helper:  # def c_loss(self, x, z): ... return -(D(x) - D(G(z))): the caller's step decides
+                r.f.helper_fakes.append((fn.name, fake))
+            elif where is not None and id(where) in r.pending_methods:
+                r.f.method_fakes.append((r.pending_methods[id(where)], fake))
+            else:
+                r.f.undetached_fakes.append(fake)
         # saturating generator loss: log(1 - D(G(z)))
         if d_named or real:
             continue

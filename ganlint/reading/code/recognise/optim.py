@@ -61,6 +61,12 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
 
 def on_call_late(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     """Constructions of user classes (linking code to config): MLPGenerator(cfg["nn_gen"])."""
+    if name and ln[:1].isupper() and ln not in TORCH_LAYERS and not name.startswith(("torch.", "nn.", "optim.")):
+        # what each call of a user class passes: a trainer's __init__ default counts only where no call overrides it
+        splat = any(isinstance(a, ast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords)
+        numbers = tuple((k.arg, k.value.value, r.src.loc(k.value), r.src.seg(k.value)) for k in n.keywords
+                        if k.arg and isinstance(k.value, ast.Constant) and type(k.value.value) in (int, float))
+        r.f.call_shapes.append((ln, len(n.args), frozenset(k.arg for k in n.keywords if k.arg), splat, numbers))
     if name and ln[:1].isupper() and ln not in TORCH_LAYERS and name not in r.var_class \
             and not name.startswith(("torch.", "nn.", "optim.")):
         refs = [r.src.config_ref(a) for a in n.args]
@@ -129,7 +135,7 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     if tname:
         r.optimizer_vars.add(tname)
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
-                                    net_var, role, kwargs, r.src.seg(n)))
+                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str))))
 
 
 def _param_owners(params: ast.AST | None) -> list[str]:
@@ -171,3 +177,28 @@ def _bound_value(r, node: ast.Name):
         arg = r.src.arg(prev[0])
         return arg if arg.has_literal or arg.ref is not None else None
     return None
+
+
+def learning_rates_by_use(facts) -> None:
+    """A setting the vocabulary cannot place whose value an optimizer takes as its learning rate
+    (`--gamma` passed as `Adam(..., lr=opt.gamma)`) is that optimizer's learning rate, whatever its name.
+    Only keys with no canonical name of their own, only numbers in (0, 1), and only when every read of the
+    key in an optimizer call is its `lr`: a `gamma` handed to a scheduler or a loss keeps its own meaning."""
+    uses: dict[str, list] = {}
+    others: set[str] = set()
+    for o in facts.code.optimizers:
+        for kw, arg in o.kwargs.items():
+            if arg.ref is not None:
+                (uses.setdefault(arg.ref.leaf, []).append(o) if kw == "lr" else others.add(arg.ref.leaf))
+    if not uses:
+        return
+    for s in facts.settings:
+        opts = uses.get(s.leaf)
+        if s.canonical is not None or not opts or s.leaf in others:
+            continue
+        if isinstance(s.value, bool) or not isinstance(s.value, (int, float)) or not 0 < s.value < 1:
+            continue
+        s.canonical = "learning_rate"
+        roles = {o.role for o in opts}
+        if s.role is None and len(roles) == 1:
+            s.role = roles.pop()

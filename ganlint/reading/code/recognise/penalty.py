@@ -77,9 +77,16 @@ def end_function(r, fn) -> None:
     name_hint = any(w in fname for w in ("penalty", "gp", "lipschitz", "r1", "r2", "grad_pen"))
     two_sided = False
     normed: set[str] = set()
+    norms: set[str] = set()  # names holding a norm: `grad_norm = g.view(n, -1).norm(2, dim=1)`, then (grad_norm - 1)
+    for st, targets, _ng in fn.stmts:
+        value = getattr(st, "value", None)
+        if targets and value is not None and any(
+                isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(value)):
+            norms.update(t for t in targets if t)
     for node in (n for st, _t, _ng in fn.stmts for n in walk(st)):  # this function's own statements only
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and literal(node.right)[1] in (1, 1.0):
-            if any(isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)):
+            if any(isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(node.left)) \
+                    or (isinstance(node.left, ast.Name) and node.left.id in norms):
                 two_sided = True
         if isinstance(node, ast.Call) and _called(node) in ("norm", "pow", "vector_norm", "square", "sum"):
             normed |= names_in(node)
@@ -88,3 +95,78 @@ def end_function(r, fn) -> None:
     for g, tname in fn.grad_calls:
         g.two_sided = two_sided
         g.is_penalty = name_hint or two_sided or bool(tname and tname.rsplit(".", 1)[-1] in normed)
+
+
+# -- the weight a penalty term is multiplied by: `opt.lambda_1 * d_wgp_loss`, `gp * self.lambda_` ----------
+def _norm_minus_one(node: ast.AST, fn) -> bool:
+    """(||g|| - 1): a norm (called here, or held in a name assigned from one) less one."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and literal(node.right)[1] in (1, 1.0)):
+        return False
+    left = node.left
+    if any(isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(left)):
+        return True
+    if isinstance(left, ast.Name):
+        prev = fn.value_before(left.id, node.lineno + 1)
+        return bool(prev and prev[0] is not None and any(
+            isinstance(m, ast.Call) and _called(m) in ("norm", "vector_norm", "sqrt") for m in walk(prev[0])))
+    return False
+
+
+def _penalty_term(node: ast.AST, fn, depth: int = 0) -> bool:
+    """A gradient-penalty term: a call of a *penalty* / *gp* function, or (||g|| - 1)^2, also through a name
+    assigned earlier in the function."""
+    if depth > 2:
+        return False
+    if isinstance(node, ast.Name):
+        prev = fn.value_before(node.id, node.lineno + 1)
+        return bool(prev and prev[0] is not None and _penalty_term(prev[0], fn, depth + 1))
+    for m in walk(node):
+        if isinstance(m, ast.Call):
+            name = _called(m).lower()
+            if "penalty" in name or name in ("gp", "calc_gp", "compute_gp") or name.startswith("gp_") or name.endswith("_gp"):
+                return True
+            if _called(m) == "pow" and m.args and literal(m.args[0])[1] == 2 and isinstance(m.func, ast.Attribute) \
+                    and _norm_minus_one(m.func.value, fn):
+                return True
+        if isinstance(m, ast.BinOp) and isinstance(m.op, ast.Pow) and literal(m.right)[1] == 2 \
+                and _norm_minus_one(m.left, fn):
+            return True
+    return False
+
+
+def _weight_name(node: ast.AST) -> str | None:
+    """`opt.lambda_1`, `self.lambda_`, `args['gp']`, `LAMBDA`: the name a weight is read by."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    return None
+
+
+def on_binop(r, n: ast.BinOp) -> None:
+    if not isinstance(n.op, ast.Mult):
+        return
+    has_grad = r.__dict__.get("_mentions_grad")
+    if has_grad is None:
+        has_grad = r.__dict__["_mentions_grad"] = "grad" in r.src.text or "penalty" in r.src.text
+    if not has_grad:
+        return  # a penalty weight needs a penalty: a file that never says grad or penalty has none
+    fn = r.funcs[-1]
+    for weight, term in ((n.left, n.right), (n.right, n.left)):
+        name = _weight_name(weight)
+        if name and _penalty_term(term, fn):
+            r.f.penalty_weights.add(name)
+
+
+def penalty_weights_by_use(facts) -> None:
+    """A number the vocabulary cannot place that multiplies a gradient penalty (`--lambda_1` in
+    `d_loss = w + opt.lambda_1 * gp`) is the penalty's weight, whatever its name."""
+    names = facts.code.penalty_weights
+    if not names:
+        return
+    for s in facts.settings:
+        if s.canonical is None and s.leaf in names and not isinstance(s.value, bool) \
+                and isinstance(s.value, (int, float)) and s.value > 0:
+            s.canonical = "gp_weight"
