@@ -23,11 +23,15 @@ REAL_KEEP, FAKE_KEEP, REF_MODES = 1536, 768, 768
 LOSS_SERIES = {"critic": "loss_d", "generator": "loss_g"}
 
 
-def run_rule_options() -> dict[str, dict[str, Any]]:
-    """The options the runtime rules take in a traced run of the user's own program (their traced_run_options)."""
+def run_rule_options(user: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """The options the runtime rules take in a traced run of the user's own program: their traced_run_options,
+    under the user's own `[tool.ganlint.rules.GLnnn]` values (which win, as in recipe mode)."""
     from ganlint.probe.detectors import runtime_rules
 
-    return {r.code: dict(r.traced_run_options) for r in runtime_rules() if r.traced_run_options}
+    out = {r.code: dict(r.traced_run_options) for r in runtime_rules() if r.traced_run_options}
+    for code, values in (user or {}).items():
+        out.setdefault(code, {}).update(values)
+    return out
 
 
 def _fingerprint(params) -> list:
@@ -62,13 +66,18 @@ class Measures:
         self._clip_checked = False
         self.static_families: set[str] = set(getattr(tracer, "static_families", set()))
         self.acts = self.grads = self.params = None
+        self.active_var = 0.01
+        self._capture_handles: list[Any] = []
+        self._capture_parts: list[tuple[Any, Any]] = []  # (module, hook) attached while capturing
 
     # -- networks, roles, family ----------------------------------------------------------------------
     def resolve(self, recs) -> None:
         import torch.nn as nn
 
-        from ganlint.probe.api import Activations, GradNorms, Params, Probe
+        from ganlint.probe.api import Params, Probe
+        from ganlint.probe.detectors import instrument_needs
         from ganlint.probe.trace.family import clip_bound, family_of
+        from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms
 
         self.detach_all()
         flow = self.t.flow
@@ -106,12 +115,21 @@ class Measures:
             self.t.control.main = f"opt{main.optimizers[0].index}"
         ctx = {"locations": self.locations(), "static_facts": {}, "kl_anneal_steps": None, "temperature": None}
         old = self.probe
+        opts = run_rule_options(getattr(self.t, "rule_options", None))
         self.probe = Probe({n.name: n.module for n in nets}, self.family, instruments=False, context=ctx,
-                           seed=self.t.seed, rule_options=run_rule_options())
+                           seed=self.t.seed, rule_options=opts)
         self.probe.instruments = []
         if old is not None:  # a late optimizer: keep what was measured
             self.probe.series, self.probe.events = old.series, old.events
-        self.grads, self.params, self.acts = GradNorms(1), Params(1), Activations(ACTS)
+        # the rules' options shape the instruments, as in recipe mode (api.Probe): GL501's preact_threshold is
+        # the |pre-activation| counted as saturated, GL522's active_var the variance of an active latent unit
+        needs, defaults = instrument_needs(self.family, opts), instrument_needs(self.family, opts, any_family=True)
+        act = needs.get("activations", {})
+        self.active_var = float(needs.get("latents", defaults.get("latents", {})).get("active_var", 0.01))
+        self.grads, self.params = DeviceGradNorms(self._push), Params(1)
+        self.acts = DeviceActivations(ACTS, self._push,
+                                      threshold=act.get("sat_threshold", defaults["activations"]["sat_threshold"]),
+                                      head_threshold=act.get("head_threshold"))
         self.acts.on_train_start(self.probe)
         self.acts.saw_start = True
         self._attach_hooks(flow)
@@ -127,10 +145,9 @@ class Measures:
             c_ids = {id(m) for m in critic.module.modules()}
             srcs = {e.src for e in flow.edges if e.dst in c_ids}
             outs = [p for p in gen.parts if any(id(m) in srcs for m in p.modules())] or gen.parts[:1]
-            for p in outs:
-                self.handles.append(p.register_forward_hook(self._gen_hook))
-            for p in critic.parts[:1]:
-                self.handles.append(p.register_forward_hook(self._critic_hook))
+            # attached only while capturing (_capture): off schedule a forward pays nothing for them
+            self._capture_parts = [(p, self._gen_hook) for p in outs] + [(p, self._critic_hook) for p in critic.parts[:1]]
+            self._capture(self.capturing)
             self.gen_params = list(gen.module.parameters())
             self.d_sigmoid = _ends_in_sigmoid(critic.module)
         if vae is not None:
@@ -139,10 +156,18 @@ class Measures:
                 self.mu_idx = idx
                 self.handles.append(m.register_forward_hook(self._vae_hook))
 
+    def _capture(self, on: bool) -> None:
+        if on and not self._capture_handles:
+            self._capture_handles = [m.register_forward_hook(h) for m, h in self._capture_parts]
+        elif not on and self._capture_handles:
+            for h in self._capture_handles:
+                h.remove()
+            self._capture_handles = []
+
     def detach_all(self) -> None:
-        for h in self.handles:
+        for h in self.handles + self._capture_handles:
             h.remove()
-        self.handles = []
+        self.handles, self._capture_handles = [], []
         if self.acts is not None:
             self.acts._detach()
 
@@ -161,8 +186,6 @@ class Measures:
             self.buf.append(("gp_norm", self.step, g.detach().reshape(len(g), -1).norm(2, dim=1).mean()))
 
     def infonce(self, x, y) -> None:
-        import torch
-
         x, y = x.detach(), y.detach()
         c = x.shape[1]
         pos = x.gather(1, y[:, None]).squeeze(1)
@@ -171,7 +194,7 @@ class Measures:
         # the softmax over logits is a Boltzmann distribution with energy E = -logit (the temperature inside)
         self.buf += [("infonce_accuracy", s, (x.argmax(1) == y).float().mean()), ("e_pos", s, -pos.mean()),
                      ("e_neg", s, -neg.mean()), ("energy_gap", s, (pos - neg).mean()),
-                     ("infonce_chance", s, torch.tensor(1.0 / c))]
+                     ("infonce_chance", s, 1.0 / c)]
 
     def before_step(self, rec, losses) -> None:
         s = self.step
@@ -184,7 +207,7 @@ class Measures:
             self._clip_checked = True
             self._clipping(net)
         if rec.steps % GRADS == 0:
-            self.grads.on_after_backward(self.probe, net.name, s)
+            self.grads.measure(self.probe, net.name, s)
         if net.role == "critic" and "generator" in self.by_role and (self.leak["checks"] < 40 or rec.steps % GRADS == 0):
             self._leak_check(s)
 
@@ -229,6 +252,7 @@ class Measures:
         self.acts.on_train_batch_end(self.probe, k - 1, {})
         self.acts.on_train_batch_start(self.probe, k)
         self.capturing = k < 20 or k % CAPTURE == 0
+        self._capture(self.capturing)
         if k % FLUSH == 0:
             self.flush()
         if k % ACTS == 0:
@@ -286,8 +310,8 @@ class Measures:
         self.buf.append(("kl", s, kl_dim.sum()))
         if s % GRADS == 0 and (not self.kl_dims or self.kl_dims[-1][0] != s):
             self.kl_dims.append((s, kl_dim))
-            # active units (Burda et al. 2016): variance over the data of the posterior mean above 0.01
-            self.buf += [("active_units", s, (mu.var(0) > 0.01).float().mean()), ("log_var_min", s, lv.min()),
+            # active units (Burda et al. 2016): variance over the data of the posterior mean above 0.01 (GL522's active_var)
+            self.buf += [("active_units", s, (mu.var(0) > self.active_var).float().mean()), ("log_var_min", s, lv.min()),
                          ("log_var_max", s, lv.max())]
 
     @staticmethod
@@ -297,18 +321,43 @@ class Measures:
             buf.popleft()
 
     # -- read back, evaluate -----------------------------------------------------------------------------
+    def _push(self, names, step: int, value) -> None:
+        """An instrument's statistic(s), left on their device until the next flush: names is one series
+        name (a 0-d tensor or a float) or a tuple of names (a 1-D tensor holding one value per name)."""
+        self.buf.append((names, step, value))
+
     def flush(self) -> None:
+        """Everything measured since the last flush to the CPU: one copy per device, then the series."""
         import torch
 
         buf, self.buf = self.buf, []
         if not buf or self.probe is None:
             return
-        vals = torch.stack([t.detach().float().reshape(()).cpu() for _, _, t in buf]).tolist()
+        by_dev: dict[Any, list[int]] = {}
+        for i, (_, _, v) in enumerate(buf):
+            if isinstance(v, torch.Tensor):
+                by_dev.setdefault(v.device, []).append(i)
+        vals: list[Any] = [None] * len(buf)
+        for idxs in by_dev.values():
+            parts = [buf[i][2].detach().reshape(-1).float() for i in idxs]
+            flat = torch.cat(parts).cpu().tolist()
+            at = 0
+            for i, t in zip(idxs, parts):
+                vals[i] = flat[at: at + len(t)]
+                at += len(t)
         bad = None
-        for (name, step, _), v in zip(buf, vals):
-            self.probe.record(name, step, v)
-            if not math.isfinite(v) and name not in ("log_var_min", "log_var_max") and bad is None:
-                bad = (name, step, v)
+        for (names, step, v), got in zip(buf, vals):
+            names = (names,) if isinstance(names, str) else names
+            for name, x in zip(names, got if got is not None else [float(v)]):
+                self.probe.record(name, step, x)
+                if math.isfinite(x) or name in ("log_var_min", "log_var_max"):
+                    continue
+                if name.startswith(("grad/", "gradnorm/")):  # as the recipe mode's GradNorms: an event, no stop
+                    role, _, layer = name.partition("/")[2].partition("/")
+                    self.probe.non_finite(step, f"gradient of {role} layer {layer}" if layer else
+                                          f"gradient norm of {role}", x)
+                elif bad is None:
+                    bad = (name, step, x)
         if bad is not None:
             self.probe.non_finite(bad[1], f"{bad[0]}", bad[2])
             self._non_finite_layer(bad[1])
