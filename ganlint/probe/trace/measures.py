@@ -19,7 +19,7 @@ from typing import Any
 from ganlint.probe.trace.discovery import Net, assign_roles, mu_logvar_module, net_modules, storage_ptr, tensors_in
 
 GRADS, FLUSH, CAPTURE, ACTS, SAMPLES = 25, 25, 5, 50, 100
-REAL_KEEP, FAKE_KEEP, REF_MODES = 1536, 768, 768
+REAL_KEEP, FAKE_KEEP = 1536, 768
 LOSS_SERIES = {"critic": "loss_d", "generator": "loss_g"}
 
 
@@ -32,10 +32,6 @@ def run_rule_options(user: dict[str, dict[str, Any]] | None = None) -> dict[str,
     for code, values in (user or {}).items():
         out.setdefault(code, {}).update(values)
     return out
-
-
-def _fingerprint(params) -> list:
-    return [None if p.grad is None else (id(p.grad), p.grad._version) for p in params]
 
 
 class Measures:
@@ -56,12 +52,11 @@ class Measures:
         self.fake: deque = deque()
         self.fake_ptrs: deque = deque(maxlen=6)
         self.capturing = True
-        self.reference = None
-        self.reference_n = 0
+        self.evaluator = None  # evaluation.SampleEvaluator, made at the first evaluation
+        self._watch_due = False
         self.evals = 0
         self.kl_dims: list[tuple[int, list[float]]] = []
-        self.leak = {"checks": 0, "hits": 0, "steps": [], "norm": 0.0}
-        self._gfp = None
+        self.leak_check = None  # leak.LeakCheck when the program has a generator and a critic
         self.clip: float | None = None
         self._clip_checked = False
         self.static_families: set[str] = set(getattr(tracer, "static_families", set()))
@@ -148,7 +143,12 @@ class Measures:
             # attached only while capturing (_capture): off schedule a forward pays nothing for them
             self._capture_parts = [(p, self._gen_hook) for p in outs] + [(p, self._critic_hook) for p in critic.parts[:1]]
             self._capture(self.capturing)
-            self.gen_params = list(gen.module.parameters())
+            from ganlint.probe.trace.leak import LeakCheck
+
+            if self.leak_check is None:
+                self.leak_check = LeakCheck(list(gen.module.parameters()))
+            else:  # a late optimizer re-resolves: keep what was checked
+                self.leak_check.gen_params = list(gen.module.parameters())
             self.d_sigmoid = _ends_in_sigmoid(critic.module)
         if vae is not None:
             m, idx = mu_logvar_module(vae, flow)
@@ -208,8 +208,8 @@ class Measures:
             self._clipping(net)
         if rec.steps % GRADS == 0:
             self.grads.measure(self.probe, net.name, s)
-        if net.role == "critic" and "generator" in self.by_role and (self.leak["checks"] < 40 or rec.steps % GRADS == 0):
-            self._leak_check(s)
+        if net.role == "critic" and self.leak_check is not None and self.leak_check.due(rec.steps):
+            self.leak_check.at_critic_step(s)
 
     def _clipping(self, critic) -> None:
         """Weight clipping runs after the critic's step, so it is seen at the critic's next step."""
@@ -221,30 +221,9 @@ class Measures:
             self.family, self.family_why = family_of(set(self.by_role), kinds, self.clip, self.static_families)
             self.probe.family = self.family
 
-    def _leak_check(self, step: int) -> None:
-        """The runtime view of the detach rule: the generator's .grad changed between the last optimizer step and the critic's step,
-        i.e. the critic's backward reached the generator's parameters."""
-        import torch
-
-        if self._gfp is None:  # no snapshot at the step before: nothing to compare
-            return
-        fp = _fingerprint(self.gen_params)
-        self.leak["checks"] += 1
-        changed = [p.grad for p, a, b in zip(self.gen_params, fp, self._gfp) if a is not None and a != b]
-        if changed:
-            norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in changed])))
-            if norm > 0:
-                self.leak["hits"] += 1
-                self.leak["norm"] = max(self.leak["norm"], norm)
-                if len(self.leak["steps"]) < 20:
-                    self.leak["steps"].append(step)
-
     def after_step(self, rec) -> None:
-        critic = self.by_role.get("critic")
-        if critic is not None and "generator" in self.by_role:
-            done = critic.optimizers[0].steps  # the critic's next step is checked when this is due
-            # a snapshot from an older step would count the generator's own backward: none then
-            self._gfp = _fingerprint(self.gen_params) if (self.leak["checks"] < 40 or done % GRADS == 0) else None
+        if self.leak_check is not None:  # the critic's next step is checked when this is due
+            self.leak_check.after_step(self.by_role["critic"].optimizers[0].steps)
         if rec.net is not self.main:
             return
         k = self.step
@@ -262,7 +241,12 @@ class Measures:
         if k % SAMPLES == 0:
             self.evaluate(k)
             if self.t.on_watch is not None:
-                self.t.on_watch(self)
+                if self.evaluator is not None and self.evaluator.pending:
+                    self._watch_due = True  # judged when this evaluation lands (land)
+                else:
+                    self.t.on_watch(self)
+        elif self.evaluator is not None and self.evaluator.pending:
+            self.land()
 
     # -- forward hooks on the networks ---------------------------------------------------------------------
     def _gen_hook(self, module, args, output) -> None:
@@ -377,33 +361,28 @@ class Measures:
                         return
 
     def evaluate(self, step: int, final: bool = False) -> None:
-        import torch
+        """Hand the kept features to the sample evaluator (evaluation.py: off the training thread); at the
+        end, wait for every evaluation."""
+        if self.evaluator is None:
+            from ganlint.probe.detectors import instrument_needs
+            from ganlint.probe.trace.evaluation import SampleEvaluator
 
-        from ganlint.probe.data import find_modes
-        from ganlint.probe.stats import Reference
-
+            samples = instrument_needs(None, self.probe.rule_options, any_family=True).get("samples", {})
+            self.evaluator = SampleEvaluator(self.t.seed, samples.get("min_share", 0.25))
         n_real, n_fake = sum(len(b) for b in self.real), sum(len(b) for b in self.fake)
-        if n_real < 64 or n_fake < 64 or "generator" not in self.by_role:
-            return
-        if self.reference is None or (self.reference_n < 512 and n_real >= 512):
-            x = torch.cat(list(self.real)).float().cpu()
-            if not bool(torch.isfinite(x).all()):
-                return
-            modes, _ = find_modes(x[:REF_MODES], seed=self.t.seed)  # k-means + silhouette: on a subsample
-            self.reference = Reference(x, modes, n=max(len(x) // 2, 32), seed=self.t.seed)
-            self.reference_n = len(x)
-        fake = torch.cat(list(self.fake)).float().cpu()[-FAKE_KEEP:]
-        from ganlint.probe.detectors import instrument_needs
+        if n_real >= 64 and n_fake >= 64 and "generator" in self.by_role:
+            self.evaluator.submit(step, list(self.real), list(self.fake))
+            self.evals += 1
+        if final:
+            self.land(wait=True)
 
-        samples = instrument_needs(None, self.probe.rule_options, any_family=True).get("samples", {})
-        stats = self.reference.compare(fake, samples.get("min_share", 0.25))
-        for k, v in stats.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                self.probe.record(k, step, float(v))
-        self.probe.last_samples = {"step": step, "stats": stats}  # no points: the report lists none of the data
-        if stats.get("non_finite_samples"):
-            self.probe.non_finite(step, "generated samples", float("nan"))
-        self.evals += 1
+    def land(self, wait: bool = False) -> None:
+        """Record the finished evaluations; --watch re-judges once a scheduled one has landed."""
+        if self.evaluator is None:
+            return
+        if self.evaluator.collect(self.probe, wait=wait) and self._watch_due and self.t.on_watch is not None:
+            self._watch_due = False
+            self.t.on_watch(self)
 
 
 def _ends_in_sigmoid(module) -> bool:
