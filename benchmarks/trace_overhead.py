@@ -1,14 +1,20 @@
 """Overhead of `ganlint probe train.py` (run mode, default schedule) vs the same program run plainly for the
-same number of generator (or model) steps, measured in the same run, interleaved, min of R repeats.
+same number of generator (or model) steps.
 
 Three programs (written to a temp folder): a 2-D WGAN-GP (n_critic 5), an MNIST-size DCGAN (1x28x28,
-batch 32, 32/64 channels) and a VAE on 784-D data. Each times its own loop from step WARM (after the probe's discovery
-window) to the end and writes the seconds in a `finally:` block, so the probe's stop is timed the same way;
-"whole loop" also counts the discovery steps from step 0. Process start-up (torch import) is not counted.
-Wall-clock ratios and CPU-time ratios (time.process_time: this process's own CPU, less sensitive to other
-jobs on a shared machine) are both printed.
+batch 32, 32/64 channels) and a VAE on 784-D data. Each times its own loop and writes the seconds in a
+`finally:` block, so the probe's stop is timed the same way: "steady" from step WARM (after the probe's
+discovery window) to the end, "whole" from step 0 (discovery included). Process start-up (the torch import)
+and the report written after the stop are not counted: the figure is what the instruments add to the loop.
 
-    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 3]
+Built for a shared, noisy machine: the runs are interleaved in pairs (plain and probed back to back, the
+order alternating between repeats), and each pair gives one ratio, so a load change between minutes hits
+both runs of a pair alike. Printed per program: the median and the min of the pair ratios, the ratio of the
+fastest runs, for wall-clock and for CPU time (time.process_time: the process's own CPU, all its threads,
+the sample-statistics worker included, so CPU ratios also count work the wall clock may hide on a second
+core), and the spread of the plain runs (max/min: the noise the ratios carry).
+
+    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 5] [--only wgan]
 """
 from __future__ import annotations
 
@@ -118,15 +124,25 @@ def run_once(path: str, steps: int, probed: bool, tmp: str) -> dict:
     return res
 
 
+def _ratios(plain: list[dict], probed: list[dict], key: str) -> tuple[float, float, float]:
+    """(median of the pair ratios, min of the pair ratios, fastest probed / fastest plain)."""
+    import statistics
+
+    pairs = [q[key] / p[key] for p, q in zip(plain, probed) if p[key] > 0]
+    return statistics.median(pairs), min(pairs), min(q[key] for q in probed) / min(p[key] for p in plain)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="", help="run the programs whose name starts with this (wgan, dcgan, vae)")
     a = ap.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{a.steps} steps, {a.repeats} interleaved pairs per program; load average {load:.1f} on {os.cpu_count()} cores")
+    print(f"{'program':<13} {'plain s':>8} {'noise':>6} | {'wall steady med/min/fastest':>28} | "
+          f"{'wall whole med':>14} | {'CPU steady med/min/fastest':>27} | {'CPU whole med':>13}")
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"{'program':<14} {'plain s':>8} {'probe s':>8} {'steady':>7} {'whole':>7} {'cpu st.':>7} {'cpu wh.':>7}"
-              f"  ({a.steps} steps, min of {a.repeats})")
         for name, body in PROGRAMS.items():
             if not name.startswith(a.only):
                 continue
@@ -134,14 +150,21 @@ def main() -> None:
             with open(path, "w") as fh:
                 fh.write(textwrap.dedent(HEAD) + textwrap.dedent(body) + textwrap.dedent(TAIL))
             plain, probed = [], []
-            for _ in range(a.repeats):  # interleaved: load changes hit both alike
-                plain.append(run_once(path, a.steps, False, tmp))
-                probed.append(run_once(path, a.steps, True, tmp))
-            ps, qs = min(r["steady"] for r in plain), min(r["steady"] for r in probed)
-            pw, qw = min(r["whole"] for r in plain), min(r["whole"] for r in probed)
-            cs = min(r["cpu_steady"] for r in probed) / min(r["cpu_steady"] for r in plain)
-            cw = min(r["cpu_whole"] for r in probed) / min(r["cpu_whole"] for r in plain)
-            print(f"{name:<14} {pw:8.2f} {qw:8.2f} {qs / ps:6.3f}x {qw / pw:6.3f}x {cs:6.3f}x {cw:6.3f}x")
+            for i in range(a.repeats):  # pairs back to back, the order alternating
+                first_plain = i % 2 == 0
+                r1 = run_once(path, a.steps, not first_plain, tmp)
+                r2 = run_once(path, a.steps, first_plain, tmp)
+                p, q = (r1, r2) if first_plain else (r2, r1)
+                plain.append(p)
+                probed.append(q)
+            ws, cs = _ratios(plain, probed, "steady"), _ratios(plain, probed, "cpu_steady")
+            ww, cw = _ratios(plain, probed, "whole"), _ratios(plain, probed, "cpu_whole")
+            wall = [p["whole"] for p in plain]
+            print(f"{name:<13} {min(wall):8.2f} {max(wall) / min(wall):5.2f}x | "
+                  f"{ws[0]:8.3f}x {ws[1]:7.3f}x {ws[2]:8.3f}x | {ww[0]:13.3f}x | "
+                  f"{cs[0]:8.3f}x {cs[1]:7.3f}x {cs[2]:7.3f}x | {cw[0]:12.3f}x", flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average at the end {load:.1f}")
 
 
 if __name__ == "__main__":
