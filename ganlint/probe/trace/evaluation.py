@@ -43,9 +43,12 @@ class SampleEvaluator:
     # -- main thread ---------------------------------------------------------------------------------
     def submit(self, step: int, real: list, fake: list) -> None:
         """real / fake: lists of (N, d) feature tensors (as kept); CUDA tensors are copied to the CPU here,
-        once per evaluation, so the worker never reads another stream's memory."""
-        real = [t if t.device.type == "cpu" else t.cpu() for t in real]
-        fake = [t if t.device.type == "cpu" else t.cpu() for t in fake]
+        once per evaluation (every SAMPLES steps, not per step), so the worker never reads another stream's
+        memory."""
+        import torch
+
+        if any(t.device.type != "cpu" for t in real + fake):  # one copy per side, not one per kept batch
+            real, fake = [torch.cat(real).cpu()], [torch.cat(fake).cpu()]
         job = (step, threading.Event(), {})
         self.pending.append(job)
         if self._thread is None:

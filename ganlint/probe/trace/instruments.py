@@ -84,3 +84,24 @@ class DeviceActivations(Activations):
                 if n:
                     self.push((key,), step, (hit / n).reshape(1))
             self.acc = {}
+
+
+class DeviceParams:
+    """Non-finite parameters, checked on schedule as the recipe mode's Params does, with one host copy per
+    network (all of its tensors' finiteness reduced on the device) instead of one per parameter tensor."""
+
+    def check(self, probe, step: int) -> None:
+        import torch
+
+        for role, net in probe.networks.items():
+            params = list(net.parameters())
+            if not params:
+                continue
+            dev = params[0].device
+            flags = [torch.isfinite(p.detach()).all() for p in params]
+            if bool(torch.stack([f if f.device == dev else f.to(dev) for f in flags]).all()):
+                continue
+            for pname, prm in net.named_parameters():  # something is non-finite: name the first tensor
+                if not bool(torch.isfinite(prm).all()):
+                    probe.non_finite(step, f"parameter {role}.{pname}", float("nan"))
+                    return

@@ -69,10 +69,10 @@ class Measures:
     def resolve(self, recs) -> None:
         import torch.nn as nn
 
-        from ganlint.probe.api import Params, Probe
+        from ganlint.probe.api import Probe
         from ganlint.probe.detectors import instrument_needs
         from ganlint.probe.trace.family import clip_bound, family_of
-        from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms
+        from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms, DeviceParams
 
         self.detach_all()
         flow = self.t.flow
@@ -121,7 +121,7 @@ class Measures:
         needs, defaults = instrument_needs(self.family, opts), instrument_needs(self.family, opts, any_family=True)
         act = needs.get("activations", {})
         self.active_var = float(needs.get("latents", defaults.get("latents", {})).get("active_var", 0.01))
-        self.grads, self.params = DeviceGradNorms(self._push), Params(1)
+        self.grads, self.params = DeviceGradNorms(self._push), DeviceParams()
         self.acts = DeviceActivations(ACTS, self._push,
                                       threshold=act.get("sat_threshold", defaults["activations"]["sat_threshold"]),
                                       head_threshold=act.get("head_threshold"))
@@ -235,7 +235,7 @@ class Measures:
         if k % FLUSH == 0:
             self.flush()
         if k % ACTS == 0:
-            self.params.on_train_batch_end(self.probe, k, {})
+            self.params.check(self.probe, k)
             if self.probe.events:
                 self.t.control.stop_reason = "non-finite"
         if k % SAMPLES == 0:

@@ -12,7 +12,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch.overrides import TorchFunctionMode  # noqa: E402
 
 from ganlint.probe.api import Activations, GradNorms, Probe  # noqa: E402
-from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms  # noqa: E402
+from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms, DeviceParams  # noqa: E402
 
 SYNCS = {"item", "tolist", "cpu", "numpy", "__float__", "__bool__", "__int__", "to"}
 
@@ -91,6 +91,18 @@ def test_device_activations_equal_the_recipe_instrument_at_a_threshold():
     pre = net[0](torch.cat([x, x[:8]]))
     assert device["sat/generator/1"] == pytest.approx(float((pre.abs() > 1.5).float().mean()))
     assert not ins.handles  # hooks are on for the measured iteration only
+
+
+def test_device_params_names_the_first_non_finite_tensor_with_one_copy_when_healthy():
+    net = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    probe = Probe({"critic": net}, "gan", instruments=False)
+    with CountSyncs() as c:
+        DeviceParams().check(probe, 50)
+    assert probe.events == [] and len(c.calls) == 1  # one host copy for the whole network
+    with torch.no_grad():
+        net[2].weight[0, 1] = float("inf")
+    DeviceParams().check(probe, 100)
+    assert probe.events == [{"step": 100, "what": "parameter critic.2.weight", "value": "nan"}]
 
 
 def test_no_host_copy_off_the_read_back_schedule(tmp_path):
