@@ -54,6 +54,7 @@ class Measures:
         self.capturing = True
         self.evaluator = None  # evaluation.SampleEvaluator, made at the first evaluation
         self._watch_due = False
+        self.kept, self.kept_at_eval = 0, -1  # generator batches kept so far / when last evaluated
         self.evals = 0
         self.kl_dims: list[tuple[int, list[float]]] = []
         self.leak_check = None  # leak.LeakCheck when the program has a generator and a critic
@@ -257,6 +258,7 @@ class Measures:
             x = out[0]
             self.fake_ptrs.append((storage_ptr(x), x))
             self._keep(self.fake, self.features(x), FAKE_KEEP)
+            self.kept += 1
 
     def _critic_hook(self, module, args, output) -> None:
         if not self.capturing:
@@ -373,6 +375,7 @@ class Measures:
         if n_real >= 64 and n_fake >= 64 and "generator" in self.by_role:
             self.evaluator.submit(step, list(self.real), list(self.fake))
             self.evals += 1
+            self.kept_at_eval = self.kept
         if final:
             self.land(wait=True)
 

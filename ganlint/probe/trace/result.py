@@ -34,7 +34,8 @@ def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped:
         m.flush()
         m.land(wait=stopped != "running")  # --watch judges what has landed; the end waits for every evaluation
         last_eval = m.probe.series.get("mode_coverage", [[None]])[-1][0]
-        if "generator" in m.by_role and last_eval != m.step and stopped != "running":
+        # a last evaluation at the end, unless nothing was drawn since the scheduled one
+        if "generator" in m.by_role and last_eval != m.step and stopped != "running" and m.kept != m.kept_at_eval:
             m.evaluate(m.step, final=True)
         rep = m.probe.finish()
         rep.family = m.family
