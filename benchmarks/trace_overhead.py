@@ -12,7 +12,8 @@ order alternating between repeats), and each pair gives one ratio, so a load cha
 both runs of a pair alike. Printed per program: the median and the min of the pair ratios, the ratio of the
 fastest runs, for wall-clock and for CPU time (time.process_time: the process's own CPU, all its threads,
 the sample-statistics worker included, so CPU ratios also count work the wall clock may hide on a second
-core), and the spread of the plain runs (max/min: the noise the ratios carry).
+core), for the loop thread's own CPU time (time.thread_time: what the training loop itself pays, the
+worker's evaluations excluded), and the spread of the plain runs (max/min: the noise the ratios carry).
 
     .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 5] [--only wgan]
 """
@@ -38,14 +39,15 @@ TAIL = """
 try:
     for it in range(ITERS):
         if it == 0:
-            t["start"], t["cpu_start"] = time.perf_counter(), time.process_time()
+            t["start"], t["cpu_start"], t["thr_start"] = time.perf_counter(), time.process_time(), time.thread_time()
         if it == WARM:
-            t["warm"], t["cpu_warm"] = time.perf_counter(), time.process_time()
+            t["warm"], t["cpu_warm"], t["thr_warm"] = time.perf_counter(), time.process_time(), time.thread_time()
         step(it)
 finally:
-    end, cpu = time.perf_counter(), time.process_time()
+    end, cpu, thr = time.perf_counter(), time.process_time(), time.thread_time()
     json.dump({"whole": end - t["start"], "steady": end - t.get("warm", end), "cpu_whole": cpu - t["cpu_start"],
-               "cpu_steady": cpu - t.get("cpu_warm", cpu), "iters": it}, open(OUT, "w"))
+               "cpu_steady": cpu - t.get("cpu_warm", cpu), "thread_steady": thr - t.get("thr_warm", thr),
+               "iters": it}, open(OUT, "w"))
 """
 PROGRAMS = {
     "wgan-gp 2-D": """
@@ -141,7 +143,8 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{a.steps} steps, {a.repeats} interleaved pairs per program; load average {load:.1f} on {os.cpu_count()} cores")
     print(f"{'program':<13} {'plain s':>8} {'noise':>6} | {'wall steady med/min/fastest':>28} | "
-          f"{'wall whole med':>14} | {'CPU steady med/min/fastest':>27} | {'CPU whole med':>13}")
+          f"{'wall whole med':>14} | {'CPU steady med/min/fastest':>27} | {'CPU whole med':>13} | "
+          f"{'loop thread CPU med/min':>23}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, body in PROGRAMS.items():
             if not name.startswith(a.only):
@@ -159,10 +162,12 @@ def main() -> None:
                 probed.append(q)
             ws, cs = _ratios(plain, probed, "steady"), _ratios(plain, probed, "cpu_steady")
             ww, cw = _ratios(plain, probed, "whole"), _ratios(plain, probed, "cpu_whole")
+            ts = _ratios(plain, probed, "thread_steady")
             wall = [p["whole"] for p in plain]
             print(f"{name:<13} {min(wall):8.2f} {max(wall) / min(wall):5.2f}x | "
                   f"{ws[0]:8.3f}x {ws[1]:7.3f}x {ws[2]:8.3f}x | {ww[0]:13.3f}x | "
-                  f"{cs[0]:8.3f}x {cs[1]:7.3f}x {cs[2]:7.3f}x | {cw[0]:12.3f}x", flush=True)
+                  f"{cs[0]:8.3f}x {cs[1]:7.3f}x {cs[2]:7.3f}x | {cw[0]:12.3f}x | {ts[0]:13.3f}x {ts[1]:7.3f}x",
+                  flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average at the end {load:.1f}")
 
