@@ -15,7 +15,10 @@ the sample-statistics worker included, so CPU ratios also count work the wall cl
 core), for the loop thread's own CPU time (time.thread_time: what the training loop itself pays, the
 worker's evaluations excluded), and the spread of the plain runs (max/min: the noise the ratios carry).
 
-    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 5] [--only wgan]
+    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 5] [--only wgan] [--in-process]
+
+--in-process: traced and plain blocks of the program's steps alternate inside one interpreter (after the
+discovery window), the least noisy view of the per-step cost the instruments add to the loop thread.
 """
 from __future__ import annotations
 
@@ -134,12 +137,65 @@ def _ratios(plain: list[dict], probed: list[dict], key: str) -> tuple[float, flo
     return statistics.median(pairs), min(pairs), min(q[key] for q in probed) / min(p[key] for p in plain)
 
 
+def in_process(name: str, steps: int, repeats: int) -> None:
+    """--in-process: one interpreter, the program's step() in blocks of `steps` iterations, traced (after the
+    discovery window and the first-20 capture window) and plain alternating; the loop thread's CPU time of
+    each block (no process start-up, no report writing; the sample worker's CPU not counted)."""
+    import statistics
+    import time
+
+    import torch
+
+    from ganlint.probe.trace.hooks import Tracer
+
+    torch.set_num_threads(1)
+    body = next(b for k, b in PROGRAMS.items() if k.startswith(name))
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, "program.py")
+    g: dict = {"__name__": "program"}
+    code = "import torch, torch.nn as nn, torch.nn.functional as F\ntorch.manual_seed(0)\n" + textwrap.dedent(body)
+    exec(compile(code, path, "exec"), g)  # noqa: S102 - the benchmark's own program text
+
+    def block(it0: int) -> tuple[float, float]:
+        w, c = time.perf_counter(), time.thread_time()
+        for i in range(steps):
+            g["step"](it0 + i)
+        return time.perf_counter() - w, time.thread_time() - c
+
+    cpu, wall = [], []
+    for _ in range(repeats):
+        tracer = Tracer(steps=None, time_budget=None, watch=False, stop_on=None, user_dirs=[tmp])
+        tracer.install()
+        try:
+            it = 0
+            while tracer.discovering or it < 40:
+                g["step"](it)
+                it += 1
+            w1, c1 = block(it)
+        finally:
+            tracer.uninstall()
+            if tracer.measure is not None and tracer.measure.evaluator is not None:
+                tracer.measure.evaluator.drain()
+        w0, c0 = block(0)
+        cpu.append(c1 / c0)
+        wall.append(w1 / w0)
+    print(f"{name:<13} in process, {steps}-step blocks x {repeats}: loop thread CPU median {statistics.median(cpu):.3f}x "
+          f"min {min(cpu):.3f}x; wall median {statistics.median(wall):.3f}x min {min(wall):.3f}x", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="", help="run the programs whose name starts with this (wgan, dcgan, vae)")
+    ap.add_argument("--in-process", action="store_true", help="traced and plain blocks alternating in one process")
     a = ap.parse_args()
+    if a.in_process:
+        for name in PROGRAMS:
+            if name.startswith(a.only):
+                subprocess.run([sys.executable, __file__, "--in-process-one", name, str(a.steps), str(a.repeats)],
+                               env=dict(os.environ, OMP_NUM_THREADS="1"), check=False)
+        return
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{a.steps} steps, {a.repeats} interleaved pairs per program; load average {load:.1f} on {os.cpu_count()} cores")
     print(f"{'program':<13} {'plain s':>8} {'noise':>6} | {'wall steady med/min/fastest':>28} | "
@@ -173,4 +229,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--in-process-one":  # a fresh interpreter per program
+        in_process(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        os._exit(0)  # the sample worker thread is a daemon: no join at exit
     main()
