@@ -7,7 +7,9 @@ Schedule (main = generator, else the model; counted in its optimizer steps):
                     update), VAE active units; the values are read back (flush) and NaN/Inf are looked for
   every 5 steps     (and the first 20) generator outputs and the critic's real batches, as features
   every 50 steps    saturation / dead units (forward hooks for one iteration), non-finite parameters
-  every 100 steps   generated vs real sample statistics (ganlint.probe.stats.Reference)
+  every 100 steps   generated vs real sample statistics (ganlint.probe.stats.Reference, on a worker thread:
+                    evaluation.py)
+Statistics stay on the networks' device until the read-back (instruments.py): no host copy between.
 The existing instruments (ganlint.probe.api) compute saturation, gradient norms and parameter checks.
 """
 from __future__ import annotations
