@@ -1,14 +1,24 @@
 """Overhead of `ganlint probe train.py` (run mode, default schedule) vs the same program run plainly for the
-same number of generator (or model) steps, measured in the same run, interleaved, min of R repeats.
+same number of generator (or model) steps.
 
 Three programs (written to a temp folder): a 2-D WGAN-GP (n_critic 5), an MNIST-size DCGAN (1x28x28,
-batch 32, 32/64 channels) and a VAE on 784-D data. Each times its own loop from step WARM (after the probe's discovery
-window) to the end and writes the seconds in a `finally:` block, so the probe's stop is timed the same way;
-"whole loop" also counts the discovery steps from step 0. Process start-up (torch import) is not counted.
-Wall-clock ratios and CPU-time ratios (time.process_time: this process's own CPU, less sensitive to other
-jobs on a shared machine) are both printed.
+batch 32, 32/64 channels) and a VAE on 784-D data. Each times its own loop and writes the seconds in a
+`finally:` block, so the probe's stop is timed the same way: "steady" from step WARM (after the probe's
+discovery window) to the end, "whole" from step 0 (discovery included). Process start-up (the torch import)
+and the report written after the stop are not counted: the figure is what the instruments add to the loop.
 
-    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 3]
+Built for a shared, noisy machine: the runs are interleaved in pairs (plain and probed back to back, the
+order alternating between repeats), and each pair gives one ratio, so a load change between minutes hits
+both runs of a pair alike. Printed per program: the median and the min of the pair ratios, the ratio of the
+fastest runs, for wall-clock and for CPU time (time.process_time: the process's own CPU, all its threads,
+the sample-statistics worker included, so CPU ratios also count work the wall clock may hide on a second
+core), for the loop thread's own CPU time (time.thread_time: what the training loop itself pays, the
+worker's evaluations excluded), and the spread of the plain runs (max/min: the noise the ratios carry).
+
+    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 5] [--only wgan] [--in-process]
+
+--in-process: traced and plain blocks of the program's steps alternate inside one interpreter (after the
+discovery window), the least noisy view of the per-step cost the instruments add to the loop thread.
 """
 from __future__ import annotations
 
@@ -32,14 +42,15 @@ TAIL = """
 try:
     for it in range(ITERS):
         if it == 0:
-            t["start"], t["cpu_start"] = time.perf_counter(), time.process_time()
+            t["start"], t["cpu_start"], t["thr_start"] = time.perf_counter(), time.process_time(), time.thread_time()
         if it == WARM:
-            t["warm"], t["cpu_warm"] = time.perf_counter(), time.process_time()
+            t["warm"], t["cpu_warm"], t["thr_warm"] = time.perf_counter(), time.process_time(), time.thread_time()
         step(it)
 finally:
-    end, cpu = time.perf_counter(), time.process_time()
+    end, cpu, thr = time.perf_counter(), time.process_time(), time.thread_time()
     json.dump({"whole": end - t["start"], "steady": end - t.get("warm", end), "cpu_whole": cpu - t["cpu_start"],
-               "cpu_steady": cpu - t.get("cpu_warm", cpu), "iters": it}, open(OUT, "w"))
+               "cpu_steady": cpu - t.get("cpu_warm", cpu), "thread_steady": thr - t.get("thr_warm", thr),
+               "iters": it}, open(OUT, "w"))
 """
 PROGRAMS = {
     "wgan-gp 2-D": """
@@ -118,15 +129,79 @@ def run_once(path: str, steps: int, probed: bool, tmp: str) -> dict:
     return res
 
 
+def _ratios(plain: list[dict], probed: list[dict], key: str) -> tuple[float, float, float]:
+    """(median of the pair ratios, min of the pair ratios, fastest probed / fastest plain)."""
+    import statistics
+
+    pairs = [q[key] / p[key] for p, q in zip(plain, probed) if p[key] > 0]
+    return statistics.median(pairs), min(pairs), min(q[key] for q in probed) / min(p[key] for p in plain)
+
+
+def in_process(name: str, steps: int, repeats: int) -> None:
+    """--in-process: one interpreter, the program's step() in blocks of `steps` iterations, traced (after the
+    discovery window and the first-20 capture window) and plain alternating; the loop thread's CPU time of
+    each block (no process start-up, no report writing; the sample worker's CPU not counted)."""
+    import statistics
+    import time
+
+    import torch
+
+    from ganlint.probe.trace.hooks import Tracer
+
+    torch.set_num_threads(1)
+    body = next(b for k, b in PROGRAMS.items() if k.startswith(name))
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, "program.py")
+    g: dict = {"__name__": "program"}
+    code = "import torch, torch.nn as nn, torch.nn.functional as F\ntorch.manual_seed(0)\n" + textwrap.dedent(body)
+    exec(compile(code, path, "exec"), g)  # noqa: S102 - the benchmark's own program text
+
+    def block(it0: int) -> tuple[float, float]:
+        w, c = time.perf_counter(), time.thread_time()
+        for i in range(steps):
+            g["step"](it0 + i)
+        return time.perf_counter() - w, time.thread_time() - c
+
+    cpu, wall = [], []
+    for _ in range(repeats):
+        tracer = Tracer(steps=None, time_budget=None, watch=False, stop_on=None, user_dirs=[tmp])
+        tracer.install()
+        try:
+            it = 0
+            while tracer.discovering or it < 40:
+                g["step"](it)
+                it += 1
+            w1, c1 = block(it)
+        finally:
+            tracer.uninstall()
+            if tracer.measure is not None and tracer.measure.evaluator is not None:
+                tracer.measure.evaluator.drain()
+        w0, c0 = block(0)
+        cpu.append(c1 / c0)
+        wall.append(w1 / w0)
+    print(f"{name:<13} in process, {steps}-step blocks x {repeats}: loop thread CPU median {statistics.median(cpu):.3f}x "
+          f"min {min(cpu):.3f}x; wall median {statistics.median(wall):.3f}x min {min(wall):.3f}x", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="", help="run the programs whose name starts with this (wgan, dcgan, vae)")
+    ap.add_argument("--in-process", action="store_true", help="traced and plain blocks alternating in one process")
     a = ap.parse_args()
+    if a.in_process:
+        for name in PROGRAMS:
+            if name.startswith(a.only):
+                subprocess.run([sys.executable, __file__, "--in-process-one", name, str(a.steps), str(a.repeats)],
+                               env=dict(os.environ, OMP_NUM_THREADS="1"), check=False)
+        return
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{a.steps} steps, {a.repeats} interleaved pairs per program; load average {load:.1f} on {os.cpu_count()} cores")
+    print(f"{'program':<13} {'plain s':>8} {'noise':>6} | {'wall steady med/min/fastest':>28} | "
+          f"{'wall whole med':>14} | {'CPU steady med/min/fastest':>27} | {'CPU whole med':>13} | "
+          f"{'loop thread CPU med/min':>23}")
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"{'program':<14} {'plain s':>8} {'probe s':>8} {'steady':>7} {'whole':>7} {'cpu st.':>7} {'cpu wh.':>7}"
-              f"  ({a.steps} steps, min of {a.repeats})")
         for name, body in PROGRAMS.items():
             if not name.startswith(a.only):
                 continue
@@ -134,15 +209,27 @@ def main() -> None:
             with open(path, "w") as fh:
                 fh.write(textwrap.dedent(HEAD) + textwrap.dedent(body) + textwrap.dedent(TAIL))
             plain, probed = [], []
-            for _ in range(a.repeats):  # interleaved: load changes hit both alike
-                plain.append(run_once(path, a.steps, False, tmp))
-                probed.append(run_once(path, a.steps, True, tmp))
-            ps, qs = min(r["steady"] for r in plain), min(r["steady"] for r in probed)
-            pw, qw = min(r["whole"] for r in plain), min(r["whole"] for r in probed)
-            cs = min(r["cpu_steady"] for r in probed) / min(r["cpu_steady"] for r in plain)
-            cw = min(r["cpu_whole"] for r in probed) / min(r["cpu_whole"] for r in plain)
-            print(f"{name:<14} {pw:8.2f} {qw:8.2f} {qs / ps:6.3f}x {qw / pw:6.3f}x {cs:6.3f}x {cw:6.3f}x")
+            for i in range(a.repeats):  # pairs back to back, the order alternating
+                first_plain = i % 2 == 0
+                r1 = run_once(path, a.steps, not first_plain, tmp)
+                r2 = run_once(path, a.steps, first_plain, tmp)
+                p, q = (r1, r2) if first_plain else (r2, r1)
+                plain.append(p)
+                probed.append(q)
+            ws, cs = _ratios(plain, probed, "steady"), _ratios(plain, probed, "cpu_steady")
+            ww, cw = _ratios(plain, probed, "whole"), _ratios(plain, probed, "cpu_whole")
+            ts = _ratios(plain, probed, "thread_steady")
+            wall = [p["whole"] for p in plain]
+            print(f"{name:<13} {min(wall):8.2f} {max(wall) / min(wall):5.2f}x | "
+                  f"{ws[0]:8.3f}x {ws[1]:7.3f}x {ws[2]:8.3f}x | {ww[0]:13.3f}x | "
+                  f"{cs[0]:8.3f}x {cs[1]:7.3f}x {cs[2]:7.3f}x | {cw[0]:12.3f}x | {ts[0]:13.3f}x {ts[1]:7.3f}x",
+                  flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average at the end {load:.1f}")
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--in-process-one":  # a fresh interpreter per program
+        in_process(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        os._exit(0)  # the sample worker thread is a daemon: no join at exit
     main()

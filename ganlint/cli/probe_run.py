@@ -2,7 +2,8 @@
 user's own training program under the probe's instruments (ganlint.probe.trace).
 
 Exit 0: no runtime findings; 1: findings; 2: the program raised, a package is missing, its argument parser
-rejected its arguments, no optimizer step was reached, or bad usage.
+rejected its arguments, no optimizer step was reached, or bad usage; 130: interrupted (Ctrl-C), after the
+partial report was written.
 """
 from __future__ import annotations
 
@@ -67,7 +68,11 @@ def summary(report, result, program: str) -> str:
         lines.append(f"{f.location}: {f.code} [{f.slug}] {f.message}")
     for n in report.notes:
         lines.append(f"  note: {n}")
-    lines.append(f"Found {len(report.findings)} runtime problem(s)." if report.findings else "No runtime problems found.")
+    if report.stopped == "interrupted":  # a partial run is no all-clear
+        lines.append(f"Interrupted at step {int(m.get('steps_run', 0))}: partial report, "
+                     f"{len(report.findings)} runtime problem(s) found so far.")
+    else:
+        lines.append(f"Found {len(report.findings)} runtime problem(s)." if report.findings else "No runtime problems found.")
     if result.paths:
         lines.append("Report: " + ", ".join(result.paths.values()))
     return "\n".join(lines) + "\n"
@@ -111,7 +116,8 @@ def probe_program(paths: list[str] | None, *, module: str | None, steps: int, ti
             _fail(f"{script}: no such file")
     try:
         result = run_program(script, module, user_args, steps=steps, time_budget=time_budget, out=out,
-                             fake_data=fake_data, watch=watch, stop_on=stop_on, seed=seed)
+                             fake_data=fake_data, watch=watch, stop_on=stop_on, seed=seed,
+                             rule_options=opts.rule_options if rule_options is None else rule_options)
     except GanlintError as exc:
         _fail(str(exc))
     report = result.report
@@ -133,4 +139,11 @@ def probe_program(paths: list[str] | None, *, module: str | None, steps: int, ti
     if result.failed:
         print(f"error: {result.message}", file=sys.stderr)
         raise typer.Exit(2)
+    if report.stopped == "interrupted":  # as the recipe mode: a partial report is no all-clear
+        from ganlint.cli import EXIT_INTERRUPTED
+        from ganlint.core.display import shown
+
+        print(f"interrupted at step {int(report.metrics.get('steps_run', 0))}: partial report in {shown(out)}",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(1 if report.findings else 0)

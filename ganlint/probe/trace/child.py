@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import signal
 import sys
 import threading
 import traceback
@@ -36,6 +37,23 @@ def _rel(path: str) -> str:
     return rel(path)
 
 
+def _on_sigint(tracer, fired: threading.Event, interrupted: list[str]) -> None:
+    """SIGINT raises KeyboardInterrupt as Python's own handler does, and is remembered: a program (or a
+    framework: Lightning's Trainer catches KeyboardInterrupt, then calls sys.exit(1)) that turns it into an exit
+    is still reported as interrupted, and one that swallows it and trains on is stopped at its next step."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return  # SIGINT ignored (a background job) or handled by whoever started us: left alone
+
+    def handler(signum, frame):
+        reason = "time-budget" if fired.is_set() else "interrupted"
+        if not interrupted:
+            interrupted.append(reason)
+        tracer.control.stop_reason = tracer.control.stop_reason or reason
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+
+
 def run(spec: dict) -> int:
     from ganlint.probe.trace.hooks import Tracer
     from ganlint.probe.trace.stepcontrol import StopTraining
@@ -59,7 +77,7 @@ def run(spec: dict) -> int:
         watcher = Watcher(spec)
     tracer = Tracer(steps=spec.get("steps"), time_budget=budget, watch=bool(spec.get("watch")),
                     stop_on=spec.get("stop_on"), user_dirs=user_dirs, seed=int(spec.get("seed", 0)),
-                    on_watch=watcher)
+                    on_watch=watcher, rule_options=spec.get("rule_options") or {})
     try:  # the static reading: a tie-break for the family only
         from ganlint.probe.settings import read_settings
 
@@ -74,10 +92,10 @@ def run(spec: dict) -> int:
         fake = fakedata.install(seed=int(spec.get("seed", 0)))
     tracer.install()  # before the budget's timer: its SIGINT must land inside the program's try below
     fired = threading.Event()
+    interrupted: list[str] = []  # why a SIGINT came (Ctrl-C, or the budget's timer), once one came
+    _on_sigint(tracer, fired, interrupted)
     timer = None
     if budget is not None:  # a program that never reaches an optimizer step is stopped too
-        import signal
-
         main_id = threading.main_thread().ident
 
         def _interrupt():  # a real SIGINT to the main thread also wakes a blocking sleep or read
@@ -100,7 +118,9 @@ def run(spec: dict) -> int:
         stopped = "time-budget" if fired.is_set() else "interrupted"
     except SystemExit as e:
         code = e.code
-        if _from_argparse(e) and code not in (0, None):
+        if interrupted:  # the program's (or its framework's: Lightning) own handler turned Ctrl-C into an exit
+            stopped = interrupted[0]
+        elif _from_argparse(e) and code not in (0, None):
             stopped = "error"
             status = {"kind": "argparse", "message": "the program's argument parser rejected its arguments "
                       "(its usage is above); pass the program's own arguments after `--`: "
@@ -121,6 +141,8 @@ def run(spec: dict) -> int:
     finally:
         if timer is not None:
             timer.cancel()
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cost the report
         tracer.uninstall()
     try:
         sys.stdout.flush()

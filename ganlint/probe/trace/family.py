@@ -47,9 +47,12 @@ def clip_bound(params) -> float | None:
     import torch
 
     with torch.no_grad():
-        amax = [float(p.detach().abs().max()) for p in params if p.numel() > 1]
-    if len(amax) < 2:
-        return None
+        tensors = [p.detach() for p in params if p.numel() > 1]
+        if len(tensors) < 2:
+            return None
+        dev = tensors[0].device  # one copy to the host, not one per tensor
+        peaks = [t.abs().max().float() for t in tensors]
+        amax = torch.stack([a if a.device == dev else a.to(dev) for a in peaks]).tolist()
     c = max(amax)
     if not (0 < c < 1):
         return None

@@ -73,7 +73,8 @@ class OptRecord:
 
 class Tracer:
     def __init__(self, *, steps: int | None, time_budget: float | None, watch: bool, stop_on: str | None,
-                 user_dirs: list[str], seed: int = 0, on_watch=None):
+                 user_dirs: list[str], seed: int = 0, on_watch=None,
+                 rule_options: dict[str, dict[str, Any]] | None = None):
         self.control = StepControl(steps, time_budget, watch)
         self.frames = UserFrames(user_dirs)
         self.flow = Flow(self.frames.where)
@@ -87,6 +88,7 @@ class Tracer:
         self.infonce_sources: set[int] = set()
         self.infonce_sites: list[tuple[str, int]] = []
         self.stop_on = stop_on
+        self.rule_options = rule_options or {}  # the user's [tool.ganlint.rules.GLnnn] (measures.run_rule_options)
         self.seed = seed
         self.on_watch = on_watch
         self.handles: list[Any] = []

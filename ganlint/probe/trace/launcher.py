@@ -36,8 +36,11 @@ class RunResult:
 def run_program(script: str | None = None, module: str | None = None, args: list[str] | None = None, *,
                 steps: int | None = 2000, time_budget: float | None = None, out: str = "ganlint-probe",
                 fake_data: bool = False, watch: bool = False, stop_on: str | None = None, seed: int = 0,
-                stdout=None) -> RunResult:
-    """Run `python SCRIPT ARGS` (or `python -m MODULE ARGS`) under the instruments; return what it measured."""
+                stdout=None, rule_options: dict[str, dict[str, Any]] | None = None) -> RunResult:
+    """Run `python SCRIPT ARGS` (or `python -m MODULE ARGS`) under the instruments; return what it measured.
+
+    rule_options: thresholds by rule code, {code: {option: value}} as `[tool.ganlint.rules.<code>]` holds them
+    (checking.options.load_options().rule_options); they shape the child's instruments and detectors."""
     from ganlint.probe.report import load_report
 
     if bool(script) == bool(module):
@@ -50,7 +53,8 @@ def run_program(script: str | None = None, module: str | None = None, args: list
         spec_path, status_path = os.path.join(tmp, "spec.json"), os.path.join(tmp, "status.json")
         spec = {"script": os.path.abspath(script) if script else None, "module": module, "args": list(args or []),
                 "steps": None if watch else steps, "time_budget": time_budget, "out": out, "fake_data": fake_data,
-                "watch": watch, "stop_on": stop_on, "seed": seed, "status": status_path}
+                "watch": watch, "stop_on": stop_on, "seed": seed, "status": status_path,
+                "rule_options": {code: dict(v) for code, v in (rule_options or {}).items()}}
         with open(spec_path, "w", encoding="utf-8") as fh:
             json.dump(spec, fh)
         env = dict(os.environ)

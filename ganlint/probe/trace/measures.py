@@ -7,7 +7,9 @@ Schedule (main = generator, else the model; counted in its optimizer steps):
                     update), VAE active units; the values are read back (flush) and NaN/Inf are looked for
   every 5 steps     (and the first 20) generator outputs and the critic's real batches, as features
   every 50 steps    saturation / dead units (forward hooks for one iteration), non-finite parameters
-  every 100 steps   generated vs real sample statistics (ganlint.probe.stats.Reference)
+  every 100 steps   generated vs real sample statistics (ganlint.probe.stats.Reference, on a worker thread:
+                    evaluation.py)
+Statistics stay on the networks' device until the read-back (instruments.py): no host copy between.
 The existing instruments (ganlint.probe.api) compute saturation, gradient norms and parameter checks.
 """
 from __future__ import annotations
@@ -19,19 +21,19 @@ from typing import Any
 from ganlint.probe.trace.discovery import Net, assign_roles, mu_logvar_module, net_modules, storage_ptr, tensors_in
 
 GRADS, FLUSH, CAPTURE, ACTS, SAMPLES = 25, 25, 5, 50, 100
-REAL_KEEP, FAKE_KEEP, REF_MODES = 1536, 768, 768
+REAL_KEEP, FAKE_KEEP = 1536, 768
 LOSS_SERIES = {"critic": "loss_d", "generator": "loss_g"}
 
 
-def run_rule_options() -> dict[str, dict[str, Any]]:
-    """The options the runtime rules take in a traced run of the user's own program (their traced_run_options)."""
+def run_rule_options(user: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """The options the runtime rules take in a traced run of the user's own program: their traced_run_options,
+    under the user's own `[tool.ganlint.rules.GLnnn]` values (which win, as in recipe mode)."""
     from ganlint.probe.detectors import runtime_rules
 
-    return {r.code: dict(r.traced_run_options) for r in runtime_rules() if r.traced_run_options}
-
-
-def _fingerprint(params) -> list:
-    return [None if p.grad is None else (id(p.grad), p.grad._version) for p in params]
+    out = {r.code: dict(r.traced_run_options) for r in runtime_rules() if r.traced_run_options}
+    for code, values in (user or {}).items():
+        out.setdefault(code, {}).update(values)
+    return out
 
 
 class Measures:
@@ -52,23 +54,28 @@ class Measures:
         self.fake: deque = deque()
         self.fake_ptrs: deque = deque(maxlen=6)
         self.capturing = True
-        self.reference = None
-        self.reference_n = 0
+        self.evaluator = None  # evaluation.SampleEvaluator, made at the first evaluation
+        self._watch_due = False
+        self.kept, self.kept_at_eval = 0, -1  # generator batches kept so far / when last evaluated
         self.evals = 0
         self.kl_dims: list[tuple[int, list[float]]] = []
-        self.leak = {"checks": 0, "hits": 0, "steps": [], "norm": 0.0}
-        self._gfp = None
+        self.leak_check = None  # leak.LeakCheck when the program has a generator and a critic
         self.clip: float | None = None
         self._clip_checked = False
         self.static_families: set[str] = set(getattr(tracer, "static_families", set()))
         self.acts = self.grads = self.params = None
+        self.active_var = 0.01
+        self._capture_handles: list[Any] = []
+        self._capture_parts: list[tuple[Any, Any]] = []  # (module, hook) attached while capturing
 
     # -- networks, roles, family ----------------------------------------------------------------------
     def resolve(self, recs) -> None:
         import torch.nn as nn
 
-        from ganlint.probe.api import Activations, GradNorms, Params, Probe
+        from ganlint.probe.api import Probe
+        from ganlint.probe.detectors import instrument_needs
         from ganlint.probe.trace.family import clip_bound, family_of
+        from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms, DeviceParams
 
         self.detach_all()
         flow = self.t.flow
@@ -106,12 +113,21 @@ class Measures:
             self.t.control.main = f"opt{main.optimizers[0].index}"
         ctx = {"locations": self.locations(), "static_facts": {}, "kl_anneal_steps": None, "temperature": None}
         old = self.probe
+        opts = run_rule_options(getattr(self.t, "rule_options", None))
         self.probe = Probe({n.name: n.module for n in nets}, self.family, instruments=False, context=ctx,
-                           seed=self.t.seed, rule_options=run_rule_options())
+                           seed=self.t.seed, rule_options=opts)
         self.probe.instruments = []
         if old is not None:  # a late optimizer: keep what was measured
             self.probe.series, self.probe.events = old.series, old.events
-        self.grads, self.params, self.acts = GradNorms(1), Params(1), Activations(ACTS)
+        # the rules' options shape the instruments, as in recipe mode (api.Probe): GL501's preact_threshold is
+        # the |pre-activation| counted as saturated, GL522's active_var the variance of an active latent unit
+        needs, defaults = instrument_needs(self.family, opts), instrument_needs(self.family, opts, any_family=True)
+        act = needs.get("activations", {})
+        self.active_var = float(needs.get("latents", defaults.get("latents", {})).get("active_var", 0.01))
+        self.grads, self.params = DeviceGradNorms(self._push), DeviceParams()
+        self.acts = DeviceActivations(ACTS, self._push,
+                                      threshold=act.get("sat_threshold", defaults["activations"]["sat_threshold"]),
+                                      head_threshold=act.get("head_threshold"))
         self.acts.on_train_start(self.probe)
         self.acts.saw_start = True
         self._attach_hooks(flow)
@@ -127,11 +143,15 @@ class Measures:
             c_ids = {id(m) for m in critic.module.modules()}
             srcs = {e.src for e in flow.edges if e.dst in c_ids}
             outs = [p for p in gen.parts if any(id(m) in srcs for m in p.modules())] or gen.parts[:1]
-            for p in outs:
-                self.handles.append(p.register_forward_hook(self._gen_hook))
-            for p in critic.parts[:1]:
-                self.handles.append(p.register_forward_hook(self._critic_hook))
-            self.gen_params = list(gen.module.parameters())
+            # attached only while capturing (_capture): off schedule a forward pays nothing for them
+            self._capture_parts = [(p, self._gen_hook) for p in outs] + [(p, self._critic_hook) for p in critic.parts[:1]]
+            self._capture(self.capturing)
+            from ganlint.probe.trace.leak import LeakCheck
+
+            if self.leak_check is None:
+                self.leak_check = LeakCheck(list(gen.module.parameters()))
+            else:  # a late optimizer re-resolves: keep what was checked
+                self.leak_check.gen_params = list(gen.module.parameters())
             self.d_sigmoid = _ends_in_sigmoid(critic.module)
         if vae is not None:
             m, idx = mu_logvar_module(vae, flow)
@@ -139,10 +159,18 @@ class Measures:
                 self.mu_idx = idx
                 self.handles.append(m.register_forward_hook(self._vae_hook))
 
+    def _capture(self, on: bool) -> None:
+        if on and not self._capture_handles:
+            self._capture_handles = [m.register_forward_hook(h) for m, h in self._capture_parts]
+        elif not on and self._capture_handles:
+            for h in self._capture_handles:
+                h.remove()
+            self._capture_handles = []
+
     def detach_all(self) -> None:
-        for h in self.handles:
+        for h in self.handles + self._capture_handles:
             h.remove()
-        self.handles = []
+        self.handles, self._capture_handles = [], []
         if self.acts is not None:
             self.acts._detach()
 
@@ -161,8 +189,6 @@ class Measures:
             self.buf.append(("gp_norm", self.step, g.detach().reshape(len(g), -1).norm(2, dim=1).mean()))
 
     def infonce(self, x, y) -> None:
-        import torch
-
         x, y = x.detach(), y.detach()
         c = x.shape[1]
         pos = x.gather(1, y[:, None]).squeeze(1)
@@ -171,7 +197,7 @@ class Measures:
         # the softmax over logits is a Boltzmann distribution with energy E = -logit (the temperature inside)
         self.buf += [("infonce_accuracy", s, (x.argmax(1) == y).float().mean()), ("e_pos", s, -pos.mean()),
                      ("e_neg", s, -neg.mean()), ("energy_gap", s, (pos - neg).mean()),
-                     ("infonce_chance", s, torch.tensor(1.0 / c))]
+                     ("infonce_chance", s, 1.0 / c)]
 
     def before_step(self, rec, losses) -> None:
         s = self.step
@@ -184,9 +210,9 @@ class Measures:
             self._clip_checked = True
             self._clipping(net)
         if rec.steps % GRADS == 0:
-            self.grads.on_after_backward(self.probe, net.name, s)
-        if net.role == "critic" and "generator" in self.by_role and (self.leak["checks"] < 40 or rec.steps % GRADS == 0):
-            self._leak_check(s)
+            self.grads.measure(self.probe, net.name, s)
+        if net.role == "critic" and self.leak_check is not None and self.leak_check.due(rec.steps):
+            self.leak_check.at_critic_step(s)
 
     def _clipping(self, critic) -> None:
         """Weight clipping runs after the critic's step, so it is seen at the critic's next step."""
@@ -198,30 +224,9 @@ class Measures:
             self.family, self.family_why = family_of(set(self.by_role), kinds, self.clip, self.static_families)
             self.probe.family = self.family
 
-    def _leak_check(self, step: int) -> None:
-        """The runtime view of the detach rule: the generator's .grad changed between the last optimizer step and the critic's step,
-        i.e. the critic's backward reached the generator's parameters."""
-        import torch
-
-        if self._gfp is None:  # no snapshot at the step before: nothing to compare
-            return
-        fp = _fingerprint(self.gen_params)
-        self.leak["checks"] += 1
-        changed = [p.grad for p, a, b in zip(self.gen_params, fp, self._gfp) if a is not None and a != b]
-        if changed:
-            norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in changed])))
-            if norm > 0:
-                self.leak["hits"] += 1
-                self.leak["norm"] = max(self.leak["norm"], norm)
-                if len(self.leak["steps"]) < 20:
-                    self.leak["steps"].append(step)
-
     def after_step(self, rec) -> None:
-        critic = self.by_role.get("critic")
-        if critic is not None and "generator" in self.by_role:
-            done = critic.optimizers[0].steps  # the critic's next step is checked when this is due
-            # a snapshot from an older step would count the generator's own backward: none then
-            self._gfp = _fingerprint(self.gen_params) if (self.leak["checks"] < 40 or done % GRADS == 0) else None
+        if self.leak_check is not None:  # the critic's next step is checked when this is due
+            self.leak_check.after_step(self.by_role["critic"].optimizers[0].steps)
         if rec.net is not self.main:
             return
         k = self.step
@@ -229,16 +234,22 @@ class Measures:
         self.acts.on_train_batch_end(self.probe, k - 1, {})
         self.acts.on_train_batch_start(self.probe, k)
         self.capturing = k < 20 or k % CAPTURE == 0
+        self._capture(self.capturing)
         if k % FLUSH == 0:
             self.flush()
         if k % ACTS == 0:
-            self.params.on_train_batch_end(self.probe, k, {})
+            self.params.check(self.probe, k)
             if self.probe.events:
                 self.t.control.stop_reason = "non-finite"
         if k % SAMPLES == 0:
             self.evaluate(k)
             if self.t.on_watch is not None:
-                self.t.on_watch(self)
+                if self.evaluator is not None and self.evaluator.pending:
+                    self._watch_due = True  # judged when this evaluation lands (land)
+                else:
+                    self.t.on_watch(self)
+        elif self.evaluator is not None and self.evaluator.pending:
+            self.land()
 
     # -- forward hooks on the networks ---------------------------------------------------------------------
     def _gen_hook(self, module, args, output) -> None:
@@ -249,6 +260,7 @@ class Measures:
             x = out[0]
             self.fake_ptrs.append((storage_ptr(x), x))
             self._keep(self.fake, self.features(x), FAKE_KEEP)
+            self.kept += 1
 
     def _critic_hook(self, module, args, output) -> None:
         if not self.capturing:
@@ -286,8 +298,8 @@ class Measures:
         self.buf.append(("kl", s, kl_dim.sum()))
         if s % GRADS == 0 and (not self.kl_dims or self.kl_dims[-1][0] != s):
             self.kl_dims.append((s, kl_dim))
-            # active units (Burda et al. 2016): variance over the data of the posterior mean above 0.01
-            self.buf += [("active_units", s, (mu.var(0) > 0.01).float().mean()), ("log_var_min", s, lv.min()),
+            # active units (Burda et al. 2016): variance over the data of the posterior mean above 0.01 (GL522's active_var)
+            self.buf += [("active_units", s, (mu.var(0) > self.active_var).float().mean()), ("log_var_min", s, lv.min()),
                          ("log_var_max", s, lv.max())]
 
     @staticmethod
@@ -297,18 +309,43 @@ class Measures:
             buf.popleft()
 
     # -- read back, evaluate -----------------------------------------------------------------------------
+    def _push(self, names, step: int, value) -> None:
+        """An instrument's statistic(s), left on their device until the next flush: names is one series
+        name (a 0-d tensor or a float) or a tuple of names (a 1-D tensor holding one value per name)."""
+        self.buf.append((names, step, value))
+
     def flush(self) -> None:
+        """Everything measured since the last flush to the CPU: one copy per device, then the series."""
         import torch
 
         buf, self.buf = self.buf, []
         if not buf or self.probe is None:
             return
-        vals = torch.stack([t.detach().float().reshape(()).cpu() for _, _, t in buf]).tolist()
+        by_dev: dict[Any, list[int]] = {}
+        for i, (_, _, v) in enumerate(buf):
+            if isinstance(v, torch.Tensor):
+                by_dev.setdefault(v.device, []).append(i)
+        vals: list[Any] = [None] * len(buf)
+        for idxs in by_dev.values():
+            parts = [buf[i][2].detach().reshape(-1).float() for i in idxs]
+            flat = torch.cat(parts).cpu().tolist()
+            at = 0
+            for i, t in zip(idxs, parts):
+                vals[i] = flat[at: at + len(t)]
+                at += len(t)
         bad = None
-        for (name, step, _), v in zip(buf, vals):
-            self.probe.record(name, step, v)
-            if not math.isfinite(v) and name not in ("log_var_min", "log_var_max") and bad is None:
-                bad = (name, step, v)
+        for (names, step, v), got in zip(buf, vals):
+            names = (names,) if isinstance(names, str) else names
+            for name, x in zip(names, got if got is not None else [float(v)]):
+                self.probe.record(name, step, x)
+                if math.isfinite(x) or name in ("log_var_min", "log_var_max"):
+                    continue
+                if name.startswith(("grad/", "gradnorm/")):  # as the recipe mode's GradNorms: an event, no stop
+                    role, _, layer = name.partition("/")[2].partition("/")
+                    self.probe.non_finite(step, f"gradient of {role} layer {layer}" if layer else
+                                          f"gradient norm of {role}", x)
+                elif bad is None:
+                    bad = (name, step, x)
         if bad is not None:
             self.probe.non_finite(bad[1], f"{bad[0]}", bad[2])
             self._non_finite_layer(bad[1])
@@ -328,33 +365,29 @@ class Measures:
                         return
 
     def evaluate(self, step: int, final: bool = False) -> None:
-        import torch
+        """Hand the kept features to the sample evaluator (evaluation.py: off the training thread); at the
+        end, wait for every evaluation."""
+        if self.evaluator is None:
+            from ganlint.probe.detectors import instrument_needs
+            from ganlint.probe.trace.evaluation import SampleEvaluator
 
-        from ganlint.probe.data import find_modes
-        from ganlint.probe.stats import Reference
-
+            samples = instrument_needs(None, self.probe.rule_options, any_family=True).get("samples", {})
+            self.evaluator = SampleEvaluator(self.t.seed, samples.get("min_share", 0.25))
         n_real, n_fake = sum(len(b) for b in self.real), sum(len(b) for b in self.fake)
-        if n_real < 64 or n_fake < 64 or "generator" not in self.by_role:
-            return
-        if self.reference is None or (self.reference_n < 512 and n_real >= 512):
-            x = torch.cat(list(self.real)).float().cpu()
-            if not bool(torch.isfinite(x).all()):
-                return
-            modes, _ = find_modes(x[:REF_MODES], seed=self.t.seed)  # k-means + silhouette: on a subsample
-            self.reference = Reference(x, modes, n=max(len(x) // 2, 32), seed=self.t.seed)
-            self.reference_n = len(x)
-        fake = torch.cat(list(self.fake)).float().cpu()[-FAKE_KEEP:]
-        from ganlint.probe.detectors import instrument_needs
+        if n_real >= 64 and n_fake >= 64 and "generator" in self.by_role:
+            self.evaluator.submit(step, list(self.real), list(self.fake))
+            self.evals += 1
+            self.kept_at_eval = self.kept
+        if final:
+            self.land(wait=True)
 
-        samples = instrument_needs(None, self.probe.rule_options, any_family=True).get("samples", {})
-        stats = self.reference.compare(fake, samples.get("min_share", 0.25))
-        for k, v in stats.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                self.probe.record(k, step, float(v))
-        self.probe.last_samples = {"step": step, "stats": stats}  # no points: the report lists none of the data
-        if stats.get("non_finite_samples"):
-            self.probe.non_finite(step, "generated samples", float("nan"))
-        self.evals += 1
+    def land(self, wait: bool = False) -> None:
+        """Record the finished evaluations; --watch re-judges once a scheduled one has landed."""
+        if self.evaluator is None:
+            return
+        if self.evaluator.collect(self.probe, wait=wait) and self._watch_due and self.t.on_watch is not None:
+            self._watch_due = False
+            self.t.on_watch(self)
 
 
 def _ends_in_sigmoid(module) -> bool:

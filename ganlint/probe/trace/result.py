@@ -32,8 +32,10 @@ def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped:
         rep.metrics = {"steps_run": 0.0}
     else:
         m.flush()
+        m.land(wait=stopped != "running")  # --watch judges what has landed; the end waits for every evaluation
         last_eval = m.probe.series.get("mode_coverage", [[None]])[-1][0]
-        if "generator" in m.by_role and last_eval != m.step:
+        # a last evaluation at the end, unless nothing was drawn since the scheduled one
+        if "generator" in m.by_role and last_eval != m.step and stopped != "running" and m.kept != m.kept_at_eval:
             m.evaluate(m.step, final=True)
         rep = m.probe.finish()
         rep.family = m.family
@@ -54,6 +56,8 @@ def build_report(tracer, *, program: dict[str, Any], steps: int | None, stopped:
         if m.step < EARLY_STEPS and any(f.code in sample_quality for f in rep.findings):
             rep.notes.append(f"{'/'.join(sample_quality)} after {m.step} generator steps judge early training (the recipe mode waits "
                              f"{EARLY_STEPS}): probe longer (--steps) before acting on them")
+        if m.evaluator is not None:
+            rep.notes.extend(m.evaluator.errors[:3])
         leak = _leak_finding(m)
         if leak is not None:
             rep.findings.append(leak)
@@ -99,8 +103,8 @@ def _leak_finding(m):
     traced leak (its `leak_finding`)."""
     from ganlint.checking.registry import all_rules
 
-    lk = m.leak
-    if not lk["hits"] or "critic" not in m.by_role:
+    lk = m.leak_check.found if m.leak_check is not None else None
+    if not lk or not lk["hits"] or "critic" not in m.by_role:
         return None
     rule = next((r for r in all_rules() if hasattr(r, "leak_finding")), None)
     if rule is None:

@@ -178,7 +178,8 @@ def test_real_torchvision_dataset_class(tmp_path):
     assert rep["family"] == "gan" and rep["networks"]["generator"]["steps"] == 30
 
 
-def test_ctrl_c_stops_the_program_and_writes_the_report(tmp_path):
+def _interrupt(tmp_path, script, marker="started"):
+    """Start `ganlint probe script` as a terminal would, Ctrl-C its process group once `marker` exists."""
     import os
     import signal
     import subprocess
@@ -186,22 +187,66 @@ def test_ctrl_c_stops_the_program_and_writes_the_report(tmp_path):
 
     from tests.probe.trace.helpers import GANLINT
 
-    marked = LOOP.format(extra="").replace("opt.step()", "opt.step()\n        if step == 40:\n"
-                                           "            open('started', 'w').close()")
-    script = write(tmp_path, "train.py", marked)
     proc = subprocess.Popen(GANLINT + ["probe", str(script), "--steps", "10000000", "--out", str(tmp_path / "out")],
                             cwd=tmp_path, env=dict(os.environ, OMP_NUM_THREADS="1"), start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not (tmp_path / "started").exists() and time.time() < deadline and proc.poll() is None:
+    deadline = time.time() + 180
+    while not (tmp_path / marker).exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
-    assert (tmp_path / "started").exists()
+    assert (tmp_path / marker).exists(), proc.communicate(timeout=60)[1][-2000:] if proc.poll() is not None else "no start"
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode in (0, 1), err[-2000:]
     rep = json.loads((tmp_path / "out" / "report.json").read_text())
+    return proc.returncode, out, err, rep
+
+
+def test_ctrl_c_stops_the_program_and_writes_the_report(tmp_path):
+    marked = LOOP.format(extra="").replace("opt.step()", "opt.step()\n        if step == 40:\n"
+                                           "            open('started', 'w').close()")
+    code, out, err, rep = _interrupt(tmp_path, write(tmp_path, "train.py", marked))
+    assert code == 130, err[-2000:]  # the distinct exit of an interrupted probe: a partial report is no all-clear
     assert rep["stopped"] == "interrupted" and rep["networks"]["model"]["steps"] >= 40
-    assert "Traceback" not in err
+    steps = int(rep["metrics"]["steps_run"])
+    assert f"interrupted at step {steps}: partial report in " in err and "Traceback" not in err
+    assert f"Interrupted at step {steps}: partial report" in out and "No runtime problems found" not in out
+
+
+LIGHTNING = '''
+import pytorch_lightning as pl
+import torch, torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class Regressor(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+
+    def training_step(self, batch, batch_idx):
+        (x,) = batch
+        if self.global_step == 30:
+            open("started", "w").close()
+        return (self.net(x) - x[:, :1]).pow(2).mean()
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.01)
+
+
+if __name__ == "__main__":
+    loader = DataLoader(TensorDataset(torch.randn(512, 4)), batch_size=8)
+    pl.Trainer(max_epochs=100000, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+               enable_model_summary=False, accelerator="cpu").fit(Regressor(), loader)
+'''
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pytorch_lightning") is None, reason="pytorch-lightning")
+def test_ctrl_c_under_lightning_is_still_an_interruption(tmp_path):
+    """Lightning's Trainer catches KeyboardInterrupt ("attempting graceful shutdown") and calls sys.exit(1):
+    the probe still reports the run as interrupted, with its partial report and exit 130."""
+    code, out, err, rep = _interrupt(tmp_path, write(tmp_path, "fit.py", LIGHTNING))
+    assert code == 130, err[-2000:]
+    assert rep["stopped"] == "interrupted" and rep["networks"]["model"]["steps"] >= 30
+    assert "interrupted at step" in err and "exited with status" not in err + out and not rep["errors"]
 
 
 WGAN_CLIP = '''
@@ -230,3 +275,35 @@ def test_weight_clipping_is_seen_at_runtime(tmp_path):
     assert p.returncode in (0, 1), p.stderr[-2000:]
     assert rep["family"] == "wgan" and "family wgan: the critic's weights are clipped to ±0.01" in rep["notes"]
     assert rep["networks"]["critic"]["steps"] >= 96 and rep["networks"]["generator"]["steps"] == 20
+
+
+TANH = '''
+import torch, torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 32), nn.Tanh(), nn.Linear(32, 1))
+nn.init.normal_(model[0].weight, std=1.5)  # pre-activations ~ N(0, 3^2): ~74% beyond +-1, ~10% beyond +-5
+opt = torch.optim.SGD(model.parameters(), lr=1e-5)
+for step in range(100000):
+    x = torch.randn(16, 4)
+    loss = (model(x) - x[:, :1]).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+
+def test_rule_options_of_the_project_shape_the_run_mode_instruments(tmp_path):
+    """[tool.ganlint.rules.GL501] preact_threshold is the |pre-activation| the saturation instrument counts
+    beyond, in run mode as in recipe mode: the same program is silent at the default (5) and saturated at 1."""
+    script = write(tmp_path, "fit.py", TANH)
+    p, rep = probe(script, "--steps", "110", cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr[-2000:]
+    sat = rep["series"]["sat/model/1"]
+    assert len(sat) >= 2 and all(0.03 < v < 0.2 for _, v in sat)  # the share beyond +-5
+    (tmp_path / "pyproject.toml").write_text("[tool.ganlint.rules.GL501]\npreact_threshold = 1.0\n")
+    p, rep = probe(script, "--steps", "110", cwd=tmp_path)
+    assert p.returncode == 1, p.stdout + p.stderr[-2000:]
+    sat = rep["series"]["sat/model/1"]
+    assert all(0.6 < v < 0.9 for _, v in sat)  # the share beyond +-1 (2 * (1 - Phi(1/3)) = 0.74)
+    (f,) = [f for f in rep["findings"] if f["code"] == "GL501"]
+    assert f["evidence"]["threshold"] == 1.0 and "beyond ±1" in f["message"]
