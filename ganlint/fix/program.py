@@ -27,6 +27,7 @@ from ganlint.core.errors import GanlintError, UsageError
 COPY_MAX_BYTES = 8 << 20  # a larger file is data: linked into the copy, not copied
 TREE_MAX_FILES = 2000  # a folder with more files (a data set) is linked whole
 TREE_MAX_BYTES = 64 << 20
+COPY_BUDGET_BYTES = 256 << 20  # past this much copied, the rest of the project is linked
 LINKED = {".git", ".hg", ".svn", ".venv", "venv", "env", "node_modules", "__pycache__", ".mypy_cache",
           ".pytest_cache", ".tox", ".ipynb_checkpoints"}  # never copied: linked (tools' and VCS folders)
 
@@ -93,10 +94,10 @@ def make_scratch(src: str, dest: str, patched: dict[str, str], skip: str) -> Non
         while p.startswith(src + os.sep):
             p = os.path.dirname(p)
             chain.add(p)
-    _mirror(src, dest, patched, chain, os.path.realpath(skip))
+    _mirror(src, dest, patched, chain, os.path.realpath(skip), [COPY_BUDGET_BYTES])
 
 
-def _mirror(src: str, dest: str, patched: dict[str, str], chain: set[str], skip: str) -> None:
+def _mirror(src: str, dest: str, patched: dict[str, str], chain: set[str], skip: str, budget: list[int]) -> None:
     os.makedirs(dest, exist_ok=True)
     try:
         entries = sorted(os.scandir(src), key=lambda e: e.name)
@@ -117,12 +118,14 @@ def _mirror(src: str, dest: str, patched: dict[str, str], chain: set[str], skip:
             elif e.is_dir():
                 holds_scratch = skip.startswith(real + os.sep)  # never copy the copy into itself
                 if s in chain or (e.name not in LINKED and not holds_scratch and _small_tree(s)):
-                    _mirror(s, d, patched, chain, skip)
+                    _mirror(s, d, patched, chain, skip, budget)
                 else:
                     _link(s, d)
             elif e.is_file():
-                if e.stat().st_size <= COPY_MAX_BYTES:
+                size = e.stat().st_size
+                if size <= COPY_MAX_BYTES and size <= budget[0]:
                     shutil.copy2(s, d)
+                    budget[0] -= size
                 else:
                     _link(s, d)
         except OSError:

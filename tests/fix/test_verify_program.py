@@ -201,3 +201,18 @@ def test_scratch_copy_and_paths_back_to_the_user(tmp_path):
     added = lines.index("        print('added')") + 1
     assert pm.text(f"train.py:{added}: E") .endswith("(in a line ganlint's fix wrote)")
     assert pm.text(f"{scratch}/nets.py:3: E") == "nets.py:3: E"
+
+
+def test_the_copy_mirrors_the_current_directory_when_it_holds_the_project(tmp_path):
+    from ganlint.fix.program import mirror_root
+
+    proj = make_project(tmp_path / "proj")
+    (proj / "conf").mkdir()
+    cfg = proj / "conf" / "gan.yaml"
+    cfg.write_text("lr: 0.0002\n")
+    train = str(proj / "train.py")
+    assert mirror_root([train, str(cfg)], train, cwd=str(proj)) == str(proj)
+    assert mirror_root([train, str(cfg)], train, cwd=str(tmp_path)) == str(tmp_path)  # the user runs proj/train.py
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert mirror_root([train, str(cfg)], train, cwd=str(elsewhere)) == str(proj)
