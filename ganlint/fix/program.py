@@ -226,7 +226,8 @@ def probe_program_texts(texts: dict[str, str], files: list[str], root: str, kwar
             except GanlintError as exc:
                 return _error(label, paths.text(str(exc)), kwargs, t0)
         if res.report is None or res.failed:
-            return _error(label, paths.text(res.message or "the program gave no report"), kwargs, t0)
+            msg = (res.message or "the program gave no report").replace("ganlint probe ", "ganlint fix --verify ")
+            return _error(label, paths.text(msg), kwargs, t0)
         res.report.findings = [dataclasses.replace(f, message=paths.text(f.message)) for f in res.report.findings]
         d = report_result(res.report, label, kwargs["steps"], t0, scratch, traced=True)
         for f in d["findings"]:

@@ -216,3 +216,19 @@ def test_the_copy_mirrors_the_current_directory_when_it_holds_the_project(tmp_pa
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert mirror_root([train, str(cfg)], train, cwd=str(elsewhere)) == str(proj)
+
+
+def test_the_programs_own_arguments_come_after_the_double_dash(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    # --n_epochs 0 reaches the program's parser: its loop never steps, which is an error to report (exit 2)
+    p = fix_verify(proj, "train.py", "--steps", "5", "--trials", "0", "--workers", "1", "--", "--n_epochs", "0")
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "without an optimizer step" in p.stderr and "Traceback" not in p.stderr
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    for args, msg in ((["train.py", "--run"], "--run/--recipe need --verify"),
+                      (["--verify", "train.py", "--run", "--recipe"], "mutually exclusive"),
+                      (["train.py", "--", "--lr", "1"], "for --verify")):
+        q = subprocess.run([GANLINT, "fix", *args], cwd=proj, env=env, capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        assert q.returncode == 2 and msg in q.stderr and len(q.stderr.strip().splitlines()) == 1, q.stderr
+    assert not (proj / "train.fixed.py").exists()
