@@ -225,6 +225,8 @@ def probe_program_texts(texts: dict[str, str], files: list[str], root: str, kwar
                                   seed=int(kwargs.get("seed") or 0), stdout=sink)
             except GanlintError as exc:
                 return _error(label, paths.text(str(exc)), kwargs, t0)
+        if res.stopped == "interrupted":  # Ctrl-C reached the program (the launcher waits it out): stop verifying
+            raise KeyboardInterrupt
         if res.report is None or res.failed:
             msg = (res.message or "the program gave no report").replace("ganlint probe ", "ganlint fix --verify ")
             return _error(label, paths.text(msg), kwargs, t0)

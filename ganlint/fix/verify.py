@@ -83,6 +83,7 @@ class VerifyResult:
     ranked: Run | None = None  # the chosen configuration's ranking run (short)
     runtime_fixes: list[PlannedFix] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    program: str | None = None  # run mode: the training program each probe run executed, patched
 
     @property
     def exit_code(self) -> int:
@@ -252,6 +253,7 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
 
 
 def _finish(vres: VerifyResult, plan: Plan, opts: VerifyOptions) -> VerifyResult:
+    vres.program = opts.program
     if opts.report_dir:
         from ganlint.fix.report import write_reports
 

@@ -119,6 +119,7 @@ def test_the_loop_edit_is_verified_by_running_the_patched_program(tmp_path):
     fixed = (proj / "train.fixed.py").read_text()
     assert "discriminator(gen.detach()), fake)" in fixed
     rep = json.loads((proj / "fix-report" / "fix-report.json").read_text())
+    assert rep["mode"] == "run" and rep["program"] == "train.py"
     # the baseline ran the user's loop and measured the leak; the final run of the patched loop did not
     assert "GL115" in rep["baseline"]["codes"] and rep["baseline"]["healthy"] is False
     assert rep["final"]["healthy"] is True and "GL115" not in rep["final"]["codes"]
