@@ -218,17 +218,21 @@ def probe_program_texts(texts: dict[str, str], files: list[str], root: str, kwar
         os.makedirs(run_cwd, exist_ok=True)
         paths = PathMap(scratch, mirror, run_cwd, user_cwd, patched)
         script = os.path.join(scratch, os.path.relpath(program, mirror))
-        with open(os.path.join(tmp, "program-output.txt"), "w", encoding="utf-8") as sink, _working_dir(run_cwd):
+        output = os.path.join(tmp, "program-output.txt")  # the program's prints and warnings (scratch paths)
+        with open(output, "w", encoding="utf-8") as sink, _working_dir(run_cwd):
             try:
                 res = run_program(script, None, list(kwargs.get("args") or []), steps=kwargs["steps"],
                                   time_budget=kwargs.get("time_budget"), out=os.path.join(tmp, "report"),
-                                  seed=int(kwargs.get("seed") or 0), stdout=sink)
+                                  seed=int(kwargs.get("seed") or 0), stdout=sink, stderr=sink)
             except GanlintError as exc:
                 return _error(label, paths.text(str(exc)), kwargs, t0)
         if res.stopped == "interrupted":  # Ctrl-C reached the program (the launcher waits it out): stop verifying
             raise KeyboardInterrupt
         if res.report is None or res.failed:
             msg = (res.message or "the program gave no report").replace("ganlint probe ", "ganlint fix --verify ")
+            if res.kind == "argparse":  # its usage went to the output file: say what the parser said
+                said = [ln for ln in _tail(output) if ": error: " in ln]
+                msg = msg.replace(" (its usage is above)", f" ({said[-1].split(': error: ', 1)[1]})" if said else "")
             return _error(label, paths.text(msg), kwargs, t0)
         res.report.findings = [dataclasses.replace(f, message=paths.text(f.message)) for f in res.report.findings]
         d = report_result(res.report, label, kwargs["steps"], t0, scratch, traced=True)
@@ -245,6 +249,14 @@ def probe_program_texts(texts: dict[str, str], files: list[str], root: str, kwar
         return d
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tail(path: str, n: int = 40) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read().splitlines()[-n:]
+    except OSError:
+        return []
 
 
 def _error(label: str, message: str, kwargs: dict[str, Any], t0: float) -> dict[str, Any]:

@@ -11,7 +11,11 @@ from pathlib import Path
 
 GANLINT = str(Path(sys.executable).with_name("ganlint"))
 
-NETS = '''import torch.nn as nn
+NETS = '''import warnings
+
+import torch.nn as nn
+
+warnings.warn("nets: the block() helper is deprecated")  # the program's own stderr names its file
 
 
 def block(in_feat, out_feat):
@@ -133,6 +137,7 @@ def test_the_loop_edit_is_verified_by_running_the_patched_program(tmp_path):
     assert min(rep["baseline"]["per_mode"][0]["axis_ratios"]) < 0.7 <= min(rep["final"]["per_mode"][0]["axis_ratios"])
     assert rep["baseline"]["metrics"]["precision"] < rep["final"]["metrics"]["precision"]
     assert "ran the patched program train.py" in out
+    assert "ganlint-verify" not in out  # no scratch path, not even in the program's own warnings
 
 
 def test_a_patched_program_that_still_leaks_exits_1_naming_the_problem(tmp_path):
@@ -205,8 +210,8 @@ def test_scratch_copy_and_paths_back_to_the_user(tmp_path):
     assert not (scratch / "nets.py").is_symlink() and (scratch / "data" / "big.bin").is_symlink()
     pm = PathMap(str(scratch), str(proj), str(scratch), str(proj), {train: patched})
     lines = patched.splitlines()
-    g_step = lines.index("        optimizer_G.zero_grad()") + 1  # after the added line: one more than the user's
-    assert src.splitlines()[g_step - 2] == "        optimizer_G.zero_grad()"
+    g_step = lines.index("        g_loss.backward()") + 1  # after the added line: one more than the user's
+    assert src.splitlines()[g_step - 2] == "        g_loss.backward()"
     assert pm.text(f"train.py:{g_step}: RuntimeError: x") == f"train.py:{g_step - 1}: RuntimeError: x"
     added = lines.index("        print('added')") + 1
     assert pm.text(f"train.py:{added}: E") .endswith("(in a line ganlint's fix wrote)")
@@ -234,6 +239,9 @@ def test_the_programs_own_arguments_come_after_the_double_dash(tmp_path):
     p = fix_verify(proj, "train.py", "--steps", "5", "--trials", "0", "--workers", "1", "--", "--n_epochs", "0")
     assert p.returncode == 2, p.stdout + p.stderr
     assert "without an optimizer step" in p.stderr and "Traceback" not in p.stderr
+    p = fix_verify(proj, "train.py", "--steps", "5", "--trials", "0", "--workers", "1", "--", "--bogus")
+    assert p.returncode == 2 and "rejected its arguments (unrecognized arguments: --bogus)" in p.stderr, p.stderr
+    assert "ganlint fix --verify train.py [OPTIONS] -- ARGS" in p.stderr
     env = dict(os.environ, OMP_NUM_THREADS="1")
     for args, msg in ((["train.py", "--run"], "--run/--recipe need --verify"),
                       (["--verify", "train.py", "--run", "--recipe"], "mutually exclusive"),
