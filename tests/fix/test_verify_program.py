@@ -250,3 +250,39 @@ def test_the_programs_own_arguments_come_after_the_double_dash(tmp_path):
                            stdin=subprocess.DEVNULL)
         assert q.returncode == 2 and msg in q.stderr and len(q.stderr.strip().splitlines()) == 1, q.stderr
     assert not (proj / "train.fixed.py").exists()
+
+
+def test_the_patched_config_is_what_the_program_reads(tmp_path, monkeypatch):
+    """The worker writes every patched input (config too) into the copy: the program, reading `conf/gan.yaml`
+    by its relative path, sees the patched value; the user's file keeps its bytes."""
+    from ganlint.fix.program import mirror_root, probe_program_texts
+
+    proj = tmp_path / "proj"
+    (proj / "conf").mkdir(parents=True)
+    cfg = proj / "conf" / "gan.yaml"
+    cfg.write_bytes(b"lr: 0.5\n")
+    train = proj / "train.py"
+    train.write_text("import torch\n\nlr = float(open('conf/gan.yaml').read().split(':')[1])\n"
+                     "raise ValueError(f'the program read lr {lr}')\n")
+    files = [str(train), str(cfg)]
+    texts = {str(train): train.read_text(), str(cfg): "lr: 0.0002\n"}
+    monkeypatch.chdir(proj)
+    kw = {"steps": 5, "seed": 0, "program": str(train), "args": [], "cwd": str(proj),
+          "mirror": mirror_root(files, str(train), str(proj))}
+    d = probe_program_texts(texts, files, str(proj), kw, "stage 1")
+    assert d["error"] == "train.py:4: ValueError: the program read lr 0.0002", d["error"]
+    assert cfg.read_bytes() == b"lr: 0.5\n" and sorted(os.listdir(proj)) == ["conf", "train.py"]
+
+
+def test_a_crash_below_a_line_the_fix_inserted_names_the_users_line(tmp_path, monkeypatch):
+    from ganlint.fix.program import probe_program_texts
+
+    train = tmp_path / "train.py"
+    src = "import torch\n\nx = torch.zeros(2)\ny = x.view(3)\n"
+    train.write_text(src)
+    patched = src.replace("x = torch.zeros(2)\n", "x = torch.zeros(2)\nx = x + 0  # a line a fix inserted\n")
+    monkeypatch.chdir(tmp_path)
+    kw = {"steps": 5, "seed": 0, "program": str(train), "args": [], "cwd": str(tmp_path), "mirror": str(tmp_path)}
+    d = probe_program_texts({str(train): patched}, [str(train)], str(tmp_path), kw)
+    assert d["error"].startswith("train.py:4: RuntimeError: shape '[3]' is invalid"), d["error"]  # line 5 of the copy
+    assert train.read_text() == src
