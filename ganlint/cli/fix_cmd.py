@@ -54,6 +54,8 @@ def fix(
     seed: int = typer.Option(0, "--seed", help="--verify: probe seed"),
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="--verify: seconds per probe run"),
     report_dir: Optional[str] = typer.Option(None, "--report-dir", help="--verify: where fix-report.json/html go (default: fix-report, under -o DIR with -o)"),
+    run: bool = typer.Option(False, "--run", help="--verify: run the training program among the inputs, patched (default for one .py with a loop)"),
+    recipe: bool = typer.Option(False, "--recipe", help="--verify: train ganlint's recipe on the model, never the program"),
 ) -> None:
     """Apply the documents' staged fixes (RULES.md) to configs and code, keeping the files as written."""
     from ganlint.core.errors import GanlintError, UsageError
@@ -65,12 +67,22 @@ def fix(
             raise UsageError("--stage and --all-stages are mutually exclusive")
         if (storage or study_name) and not verify:
             raise UsageError("--storage/--study-name need --verify")
+        if (run or recipe) and not verify:
+            raise UsageError("--run/--recipe need --verify")
+        if run and recipe:
+            raise UsageError("--run and --recipe are mutually exclusive")
+        from ganlint.cli.probe_run import program_args
+
+        paths, user_args = program_args(paths)  # the program's own arguments come after `--`
+        if user_args and not verify:
+            raise UsageError(f"{user_args[0]}: arguments after `--` are the program's, for --verify")
         if report_dir is None:
             report_dir = os.path.join(output, "fix-report") if output else "fix-report"
         code = _run(paths, diff=diff, in_place=in_place, output=output, stage=stage, all_stages=all_stages,
                     select=_selectors(select, "--select"), ignore=_selectors(ignore, "--ignore"), unsafe=unsafe_fixes, family=family, verify=verify,
                     steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers, data=data,
-                    entry=entry, device=device, seed=seed, time_budget=time_budget, report_dir=report_dir)
+                    entry=entry, device=device, seed=seed, time_budget=time_budget, report_dir=report_dir,
+                    run=run, recipe=recipe, program_args=user_args)
     except GanlintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2)
@@ -86,7 +98,8 @@ def fix(
 
 
 def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, unsafe, family, verify, steps, trials,
-         storage, study_name, workers, data, entry, device, seed, time_budget, report_dir) -> int:
+         storage, study_name, workers, data, entry, device, seed, time_budget, report_dir, run=False, recipe=False,
+         program_args=()) -> int:
     from ganlint.core.display import shown
     from ganlint.core.errors import UsageError
     from ganlint.fix import DEFAULT_MAX_STAGE, apply_plan, input_files
@@ -102,15 +115,23 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         from ganlint.cli.progress import VerifyProgress
         from ganlint.fix.verify import DEFAULT_STEPS, VerifyOptions, verify_plan
 
+        from ganlint.fix.program import training_program
         from ganlint.probe.builder import ENTRY_NAME, model_files_in  # (no torch: an AST scan)
 
-        if not entry and not model_files_in(plan.files):
+        if run and (data or entry):
+            raise UsageError("--data/--entry are for the recipe mode: --run runs the program with its own data and networks")
+        # --data/--entry name what the recipe trains: they choose the recipe mode
+        program = training_program(paths, plan.files, run=run, recipe=recipe or bool(data or entry))
+        if program_args and not program:
+            raise UsageError(f"{program_args[0]}: arguments after `--` are for a training program (give its .py file, or --run)")
+        if not program and not entry and not model_files_in(plan.files):
             raise UsageError(f"--verify probes the model: no model code (nn.Module classes or {ENTRY_NAME}) among "
                              "the inputs; pass the model's .py file too, or --entry module:function")
         steps = steps or DEFAULT_STEPS.get(family or plan.family or "", 2000)
         opts = VerifyOptions(steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers,
                              data=data, entry=entry, device=device, seed=seed, time_budget=time_budget,
-                             family=family, report_dir=report_dir, progress=False)
+                             family=family, report_dir=report_dir, progress=False, program=program,
+                             program_args=list(program_args))
         bar = VerifyProgress(sys.stderr) if sys.stderr.isatty() else None
         try:
             vres = verify_plan(plan, upto=upto, options=opts, progress=bar)
@@ -118,6 +139,8 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
             if bar is not None:
                 bar.close()
         if vres.baseline.error:  # the probe could not run the project: no measurement, no verified fix
+            if program:
+                raise UsageError(f"--verify: {shown(os.path.relpath(program))} did not run (before any fix): {vres.baseline.error}")
             raise UsageError(f"--verify: the probe cannot run this project: {vres.baseline.error}")
         result = vres.result
     else:
@@ -157,6 +180,8 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
 
     # --verify: 0 only when the final full-length run is healthy, 1 when problems remain (named above), 2 errors
     code = vres.exit_code if vres is not None else 0
+    if vres is not None and vres.final.error:
+        print(f"error: the final run failed: {vres.final.error}", file=sys.stderr)
     if diff:
         sys.stdout.write(result.diff())
         return code

@@ -58,7 +58,7 @@ def _write_project(texts: dict[str, str], files: list[str], root: str, dest: str
 
 def probe_texts(texts: dict[str, str], files: list[str], root: str, kwargs: dict[str, Any], label: str = "") -> dict[str, Any]:
     """Write the candidate project to a temp dir, probe it, return plain numbers (picklable)."""
-    from ganlint.probe import health_score, run_probe
+    from ganlint.probe import run_probe
 
     t0 = time.perf_counter()
     kwargs = dict(kwargs)
@@ -71,23 +71,38 @@ def probe_texts(texts: dict[str, str], files: list[str], root: str, kwargs: dict
         except GanlintError as exc:
             return {"label": label, "score": 50.0, "healthy": False, "metrics": {}, "codes": [], "error": str(exc),
                     "seconds": time.perf_counter() - t0}
-        d = report.to_dict()
-        metrics = dict(d.get("metrics", {}))
-        metrics["_finding_weight"] = sum(SEVERITY_WEIGHT.get(f.get("severity"), 1.0) for f in d.get("findings", [])
-                                         if f["code"].startswith("GL5"))
-        return {"label": label, "score": float(health_score(report)), "healthy": is_healthy(d), "metrics": metrics,
-                "codes": sorted({f["code"] for f in d.get("findings", [])}), "samples": _small_samples(d.get("samples", {})),
-                "per_mode": _per_mode(d), "series": _small_series(d.get("series", {})),
-                "findings": [_finding_summary(f, tmp) for f in d.get("findings", []) if f["code"].startswith("GL5")],
-                "steps": kwargs.get("steps"), "seconds": time.perf_counter() - t0, "error": None}
+        return report_result(report, label, kwargs.get("steps"), t0, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report_result(report, label: str, steps: int | None, t0: float, tmp: str, traced: bool = False) -> dict[str, Any]:
+    """A probe report as the plain numbers verify compares; `tmp`: the scratch folder whose prefix is dropped
+    from the findings' messages. A recipe report's runtime findings are the GL5xx rules'; in a traced run of the
+    user's program every finding was measured there (the critic's gradient leak into the generator is GL115's)."""
+    from ganlint.probe import health_score
+    from ganlint.probe.health import _measured_codes
+
+    d = report.to_dict()
+    measured = (lambda c: True) if traced else (lambda c: c.startswith("GL5"))
+    metrics = dict(d.get("metrics", {}))
+    metrics["_finding_weight"] = sum(SEVERITY_WEIGHT.get(f.get("severity"), 1.0) for f in d.get("findings", [])
+                                     if measured(f["code"]))
+    score = float(health_score(report))
+    if traced:  # the traced findings health_score does not weigh (a static rule's runtime evidence)
+        known = _measured_codes()
+        score += sum(SEVERITY_WEIGHT.get(f.get("severity"), 1.0) for f in d.get("findings", []) if f["code"] not in known)
+    return {"label": label, "score": score, "healthy": is_healthy(d, measured), "metrics": metrics,
+            "codes": sorted({f["code"] for f in d.get("findings", [])}), "samples": _small_samples(d.get("samples", {})),
+            "per_mode": _per_mode(d), "series": _small_series(d.get("series", {})),
+            "findings": [_finding_summary(f, tmp) for f in d.get("findings", []) if measured(f["code"])],
+            "steps": steps, "seconds": time.perf_counter() - t0, "error": None}
 
 
 def _finding_summary(f: dict[str, Any], tmp: str) -> dict[str, Any]:
     ev = {k: v for k, v in (f.get("evidence") or {}).items() if k not in ("per_mode", "events")}
     return {"code": f["code"], "severity": f.get("severity"), "message": f.get("message", "").replace(tmp + os.sep, ""),
-            "evidence": ev}
+            "evidence": ev, "location": {"file": f["file"], "line": f.get("line")} if f.get("file") else None}
 
 
 PLOT_SERIES = ("spread_ratio", "mode_coverage", "kl_real_fake", "kl", "energy_gap", "loss_d", "loss_g", "loss")
@@ -126,12 +141,14 @@ def _per_mode(d: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def is_healthy(d: dict[str, Any]) -> bool:
-    """No runtime warning/error, and the family's key numbers in range (both modes covered, spread 0.7-1.4x)."""
+def is_healthy(d: dict[str, Any], measured: Callable[[str], bool] | None = None) -> bool:
+    """No runtime warning/error, and the family's key numbers in range (both modes covered, spread 0.7-1.4x).
+    `measured(code)`: which findings are runtime findings (default: the GL5xx rules')."""
+    measured = measured or (lambda c: c.startswith("GL5"))
     if d.get("errors") or d.get("stopped") in ("non-finite", "error"):
         return False
     for f in d.get("findings", []):
-        if f["code"].startswith("GL5") and f.get("severity") in ("warning", "error"):
+        if measured(f["code"]) and f.get("severity") in ("warning", "error"):
             return False
     m = d.get("metrics", {})
     fam = d.get("family")
@@ -284,6 +301,10 @@ class _Pool:
         """Probe each candidate (for `steps`, default the ranking length); a candidate already probed (same files,
         byte for byte, same length) is not probed again."""
         fn = self.opts.probe_fn or probe_texts
+        if self.opts.probe_fn is None and getattr(self.opts, "program", None):
+            from ganlint.fix.program import probe_program_texts
+
+            fn = probe_program_texts  # the user's patched program, run by the trace launcher
         kw = self.opts.probe_kwargs()
         if steps is not None:
             kw["steps"] = steps

@@ -23,6 +23,9 @@ def report_dict(vres, plan) -> dict[str, Any]:
     return {
         "schema": "ganlint-fix/1",
         "family": plan.family,
+        # run: every probe run was the user's patched program (ganlint/fix/program.py); recipe: ganlint's loop
+        "mode": "run" if getattr(vres, "program", None) else "recipe",
+        "program": os.path.relpath(vres.program) if getattr(vres, "program", None) else None,
         "files": [os.path.relpath(p) for p in plan.files],
         "changed": [os.path.relpath(p) for p in vres.result.changed],
         "baseline": b.to_dict(),
@@ -108,7 +111,8 @@ def render_html(d: dict[str, Any]) -> str:
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>"
              f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{CSS}</style></head><body>",
              f"<header><h1>{badge}{_e(title)}</h1><div class=sub>{d['probe_runs']} probe run(s) · CPU {d['cpu_seconds']} s "
-             f"· wall {d['wall_seconds']} s · health score {_f(b['health'])} → {_f(f['health'])} (lower is healthier)</div></header><main>"]
+             + (f"· ran the patched program {_e(d['program'])} " if d.get("program") else "")
+             + f"· wall {d['wall_seconds']} s · health score {_f(b['health'])} → {_f(f['health'])} (lower is healthier)</div></header><main>"]
     kpis = [("health", _f(b["health"]), _f(f["health"])),
             ("runtime findings", _e(", ".join(b["codes"]) or "none"), _e(", ".join(f["codes"]) or "none"))]
     kpis += [(k.replace("_", " "), _f(v["before"]), _f(v["after"])) for k, v in d["before_after"].items()

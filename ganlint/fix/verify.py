@@ -48,13 +48,22 @@ class VerifyOptions:
     probe_fn: Callable[..., dict] | None = None  # tests/benchmarks: replaces the real probe (same signature as probe_texts)
     rank_steps: int | None = None  # default RANK_STEPS[family]
     runtime_repairs: bool = True  # turn runtime evidence (a saturated layer) into repairs at the deciding setting
+    # run mode (ganlint/fix/program.py): the training program each probe run executes, patched, in a scratch copy
+    program: str | None = None  # its absolute path; None: the recipe mode
+    program_args: list[str] = field(default_factory=list)  # its own arguments (after `--`)
+    cwd: str | None = None  # where the user runs it (default: the current directory)
+    mirror: str | None = None  # the folder each scratch copy mirrors (default: program.mirror_root)
 
     def ranking_steps(self) -> int:
         return min(self.steps, self.rank_steps or RANK_STEPS.get(self.family or "", 1000))
 
     def probe_kwargs(self) -> dict[str, Any]:
-        return {"steps": self.ranking_steps(), "seed": self.seed, "device": self.device, "family": self.family,
-                "data": self.data, "entry": self.entry, "time_budget": self.time_budget}
+        kw = {"steps": self.ranking_steps(), "seed": self.seed, "device": self.device, "family": self.family,
+              "data": self.data, "entry": self.entry, "time_budget": self.time_budget}
+        if self.program:
+            kw.update(program=self.program, args=list(self.program_args), cwd=self.cwd or os.getcwd(),
+                      mirror=self.mirror)
+        return kw
 
 
 @dataclass
@@ -74,6 +83,7 @@ class VerifyResult:
     ranked: Run | None = None  # the chosen configuration's ranking run (short)
     runtime_fixes: list[PlannedFix] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    program: str | None = None  # run mode: the training program each probe run executed, patched
 
     @property
     def exit_code(self) -> int:
@@ -93,7 +103,7 @@ class VerifyResult:
             lines.append(f"  runtime evidence: {fx.code} {fx.message}")
         for st, run, kept in self.stage_runs:
             lines.append(f"  stage {st}: health {run.score:.3f}{' (healthy)' if run.healthy else ''}, codes {', '.join(run.codes) or '-'} -> "
-                         + ("kept" if kept else f"dropped (no measured improvement in {run.metrics.get('steps_run', '?'):g} steps; "
+                         + ("kept" if kept else f"dropped (the run failed: {run.error})" if run.error else f"dropped (no measured improvement in {run.metrics.get('steps_run', '?'):g} steps; "
                                                  f"more --steps, or apply it without --verify)" if isinstance(run.metrics.get('steps_run'), (int, float))
                             else "dropped (no measured improvement)"))
         if self.trials:
@@ -170,12 +180,23 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
     workers = opts.workers or min(os.cpu_count() or 1, 4)
     notes: list[str] = []
     runtime: list[PlannedFix] = []
+    if opts.program:  # run mode: every probe run is the user's patched program (ganlint/fix/program.py)
+        from ganlint.fix.program import mirror_root
+
+        opts.cwd = os.path.abspath(opts.cwd or os.getcwd())
+        opts.mirror = opts.mirror or mirror_root(plan.files, opts.program, opts.cwd)
+        where = "the current directory" if opts.mirror == opts.cwd else os.path.relpath(opts.mirror, opts.cwd)
+        notes.append(f"each probe run ran the patched program {os.path.relpath(opts.program, opts.cwd)} in a scratch copy "
+                     f"of {where}; the user's files were only read")
 
     with _Pool(workers, opts, plan.files, root) as pool:
         stages = sorted(s for s in plan.stages if upto is None or s <= upto)
         pool.on_progress, pool.planned = progress, 2 + len(stages) + max(opts.trials, 0)
         baseline = _run_from(pool.run([("baseline", dict(plan.texts))])[0])
-        if opts.runtime_repairs and baseline.findings and opts.probe_fn is None:
+        if baseline.error:  # nothing measured (the program crashed, the model did not build): nothing to judge
+            return _finish(VerifyResult(FixResult(plan, [], {}, upto), baseline, [], [], baseline, pool.count,
+                                        _cpu() - t_cpu, time.perf_counter() - t_wall, notes=notes), plan, opts)
+        if opts.runtime_repairs and baseline.findings and opts.probe_fn is None and not opts.program:
             from ganlint.fix.evidence import runtime_repairs
 
             runtime, ev_notes = runtime_repairs(plan, plan.texts, baseline.findings, opts.probe_kwargs(), root)
@@ -198,7 +219,8 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
         # ranking can prefer a setting that is worse at 2000: the search's best and the kept stages' result both
         # run in full (in parallel) and the better full run is chosen.
         ranked = best
-        full = (best.metrics.get("steps_run") or 0) >= opts.steps and best.steps == opts.steps
+        full = ((best.metrics.get("steps_run") or 0) >= opts.steps and best.steps == opts.steps
+                or bool(best.metrics.get("_ran_to_end")))  # a program whose own loop ended: no longer run exists
         if full and not best.error:
             final = best  # the ranking run already trained every step of --steps
         else:
@@ -227,6 +249,11 @@ def verify_plan(plan: Plan, *, upto: int | None = None, options: VerifyOptions |
     vres = VerifyResult(result, baseline, stage_runs, trials, final, pool.count, cpu, time.perf_counter() - t_wall,
                         study_name, first_healthy_run=first_healthy, ranked=ranked, runtime_fixes=runtime, notes=notes)
     vres.search_params = final.params
+    return _finish(vres, plan, opts)
+
+
+def _finish(vres: VerifyResult, plan: Plan, opts: VerifyOptions) -> VerifyResult:
+    vres.program = opts.program
     if opts.report_dir:
         from ganlint.fix.report import write_reports
 

@@ -36,7 +36,7 @@ class RunResult:
 def run_program(script: str | None = None, module: str | None = None, args: list[str] | None = None, *,
                 steps: int | None = 2000, time_budget: float | None = None, out: str = "ganlint-probe",
                 fake_data: bool = False, watch: bool = False, stop_on: str | None = None, seed: int = 0,
-                stdout=None, rule_options: dict[str, dict[str, Any]] | None = None) -> RunResult:
+                stdout=None, stderr=None, rule_options: dict[str, dict[str, Any]] | None = None) -> RunResult:
     """Run `python SCRIPT ARGS` (or `python -m MODULE ARGS`) under the instruments; return what it measured.
 
     rule_options: thresholds by rule code, {code: {option: value}} as `[tool.ganlint.rules.<code>]` holds them
@@ -60,7 +60,7 @@ def run_program(script: str | None = None, module: str | None = None, args: list
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
         cmd = [sys.executable, "-m", "ganlint.probe.trace.child", spec_path]
-        proc = subprocess.Popen(cmd, stdout=stdout if stdout is not None else sys.stderr.fileno(), env=env)
+        proc = subprocess.Popen(cmd, stdout=stdout if stdout is not None else sys.stderr.fileno(), stderr=stderr, env=env)
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child gets Ctrl-C and reports; we wait
         try:
             limit = None if time_budget is None else float(time_budget) + KILL_GRACE_S
