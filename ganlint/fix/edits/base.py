@@ -47,6 +47,11 @@ class ConfigDoc:
     def dump(self) -> str:
         raise NotImplementedError
 
+    def needs_reload(self, edits: list) -> bool:
+        """Whether `edits` must read this document from its own dump rather than from the loaded one (a
+        document that keeps positions of the original text cannot place keys it added itself)."""
+        return False
+
     # -- shared ---------------------------------------------------------------------------
     def resolve(self, target: str, *, required: bool = True) -> str | None:
         """The document's own key for `target`: exact, else a unique match on the last part(s)."""

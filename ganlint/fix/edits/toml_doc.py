@@ -12,6 +12,7 @@ class TomlDoc(TreeDoc):
 
     def __init__(self, path: str, text: str):
         super().__init__(path, text)
+        self._assigned: dict[str, int] | None = None  # left side of each `key = ...` line -> its first line
         import tomlkit
         from tomlkit.exceptions import ParseError
 
@@ -33,11 +34,20 @@ class TomlDoc(TreeDoc):
                 yield Entry(key, _plain(v), self._line_of(k, raw), raw)
 
     def _line_of(self, key: str, raw: str | None) -> int:
-        for i, line in enumerate(self.text.splitlines(), 1):
-            s = line.strip()
-            if s.startswith(key) and s[len(key):].lstrip().startswith("="):
-                return i
-        return 0
+        """The first line of the original text that assigns `key` (`key = ...`), 0 when none does."""
+        if "=" in key or key != key.rstrip():
+            for i, line in enumerate(self.text.splitlines(), 1):
+                s = line.strip()
+                if s.startswith(key) and s[len(key):].lstrip().startswith("="):
+                    return i
+            return 0
+        if self._assigned is None:  # one pass over the text for every key (a scan per key was quadratic)
+            self._assigned = {}
+            for i, line in enumerate(self.text.splitlines(), 1):
+                left, eq, _ = line.strip().partition("=")
+                if eq:
+                    self._assigned.setdefault(left.rstrip(), i)
+        return self._assigned.get(key, 0)
 
     def entries(self) -> list[Entry]:
         return list(self._walk(self.doc))

@@ -43,6 +43,8 @@ class YamlDoc(TreeDoc):
         self._lines = text.splitlines()
         self._touched: set[int] = set()  # 0-based lines of the original the edits change (see dump)
         self._inserted = False
+        self._entries: list[Entry] | None = None  # entries() of the current data (cleared by every edit)
+        self._placed: set[str] = set()  # keys this doc added or renamed: no position in the original text
 
     # -- walking --------------------------------------------------------------------------
     def _walk(self, node, prefix=""):
@@ -65,7 +67,10 @@ class YamlDoc(TreeDoc):
                 yield Entry(key, _plain(v), line, raw)
 
     def entries(self) -> list[Entry]:
-        return list(self._walk(self.data))
+        # one walk per edit state: resolve, _touch and _raw ask for them several times per edit
+        if self._entries is None:
+            self._entries = list(self._walk(self.data))
+        return self._entries
 
     def _tree(self):
         return self.data
@@ -83,11 +88,13 @@ class YamlDoc(TreeDoc):
 
     def _touch(self, key: str | None) -> None:
         """Mark the original lines of `key`'s value as edited: from its key line to the next setting's."""
+        import bisect
+
         lines = sorted(e.line for e in self.entries() if e.line > 0)
         for e in self.entries():
             if e.key == key and e.line > 0:
-                after = [ln for ln in lines if ln > e.line]
-                end = after[0] - 1 if after else len(self._lines)
+                at = bisect.bisect_right(lines, e.line)  # the next setting's line after this one
+                end = lines[at] - 1 if at < len(lines) else len(self._lines)
                 self._touched.update(range(e.line - 1, max(end, e.line)))
 
     def _parent(self, key: str, create: bool = False):
@@ -132,6 +139,7 @@ class YamlDoc(TreeDoc):
             if raw is not None:
                 new = _yaml().load(f"v: {render_number(value, raw)}\n")["v"]
         parent[leaf] = new
+        self._entries = None
         return True
 
     def _raw(self, key: str) -> str | None:
@@ -149,6 +157,31 @@ class YamlDoc(TreeDoc):
         if comment is not None:
             parent.ca.items[new_leaf] = comment
 
+    def rename(self, key: str, new_key: str) -> bool:
+        old = self.resolve(key, required=False)
+        if not super().rename(key, new_key):
+            return False
+        self._entries = None
+        self._placed.add(old.rsplit(".", 1)[0] + "." + new_key.rsplit(".", 1)[-1] if "." in old else new_key.rsplit(".", 1)[-1])
+        return True
+
+    def remove(self, key: str) -> bool:
+        if not super().remove(key):
+            return False
+        self._entries = None
+        return True
+
+    def needs_reload(self, edits: list) -> bool:
+        """An edit naming a key this doc placed itself (or one inside it) reads it from the dump: the loaded
+        doc knows no line or source text of it (a fix after the one that added it, as fix by fix did)."""
+        for e in edits if self._placed else ():
+            names = [e.target, e.old if e.kind == "add-setting" and isinstance(e.old, str) else None]
+            for name in filter(None, names):
+                parts = (self.resolve(name, required=False) or name).split(".")
+                if any(".".join(parts[:i]) in self._placed for i in range(1, len(parts) + 1)):
+                    return True
+        return False
+
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         if self.resolve(key, required=False) is not None:
             return self.set(key, value)
@@ -157,6 +190,7 @@ class YamlDoc(TreeDoc):
             self._touch(near_key)
         if near_key is not None and "." not in key:
             key = near_key.rsplit(".", 1)[0] + "." + key if "." in near_key else key
+        self._placed.add(key)
         parent, leaf = self._parent(key, create=True)
         keys = list(parent.keys())
         pos = len(keys)
@@ -168,8 +202,10 @@ class YamlDoc(TreeDoc):
             parent.insert(pos, leaf, self._scalar(value))
             if comment is not None:
                 parent.ca.items[leaf] = comment
+            self._entries = None
             return True
         parent.insert(pos, leaf, self._scalar(value))
+        self._entries = None
         return True
 
     def dump(self) -> str:
@@ -210,7 +246,7 @@ class YamlDoc(TreeDoc):
             return dumped
         text = "".join(merged)
         try:
-            if _plain(_yaml().load(text)) != _plain(_yaml().load(dumped)):
+            if _plain(_yaml().load(text)) != _plain(self.data):  # ruamel's dump reads back as self.data
                 return dumped
         except Exception:  # noqa: BLE001 - any doubt: ruamel's own dump, as before
             return dumped

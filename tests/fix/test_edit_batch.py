@@ -1,0 +1,132 @@
+"""A plan's fixes share one parsed document per file (cost linear in the file's size, not size x fixes), and
+give the same bytes as the fixes applied one by one."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ganlint.core.types import Edit
+from ganlint.fix import apply_plan, input_files
+from ganlint.fix.edits import EditError, apply_edits, apply_fixes
+from ganlint.fix.planner import Plan, PlannedFix, make_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN = sorted(p.name for p in (ROOT / "fixtures").iterdir() if p.name.endswith("_broken"))
+
+
+def one_by_one(texts, fixes):
+    """The reference: each fix applied on the text the previous one left (a parse and a dump per fix)."""
+    cur, applied = dict(texts), []
+    for i, edits in enumerate(fixes):
+        try:
+            cur.update(apply_edits(cur, edits))
+        except EditError:
+            continue
+        applied.append(i)
+    return {p: t for p, t in cur.items() if t != texts[p]}, applied
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_a_plan_gives_the_bytes_of_its_fixes_applied_one_by_one(tmp_path, name):
+    shutil.copytree(ROOT / "fixtures" / name, tmp_path / name)
+    plan = make_plan(input_files([str(tmp_path / name)]))
+    chosen = sorted(plan.fixes, key=lambda f: (f.stage, f.code))
+    assert len(chosen) >= 2
+    res = apply_plan(plan)  # every stage
+    want, applied = one_by_one(plan.texts, [f.edits for f in chosen])
+    assert res.new_texts == want
+    assert [chosen.index(f) for f in res.applied] == applied
+
+
+def big_config(n_extra: int) -> str:
+    head = (ROOT / "fixtures" / "wgan_gp_000_broken" / "config.yaml").read_text()
+    extra = "".join(f"  key_{i}: value {i}  # note {i}\n" for i in range(n_extra))
+    return head + "\nextras:\n" + extra
+
+
+def test_each_file_is_parsed_once_however_many_fixes_edit_it(tmp_path, monkeypatch):
+    import ganlint.fix.edits as edits_pkg
+    import ganlint.fix.edits.yaml_doc as yaml_doc
+
+    for f in ("model.py", "train.py"):
+        shutil.copy(ROOT / "fixtures" / "wgan_gp_000_broken" / f, tmp_path / f)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(big_config(3000))
+    plan = make_plan(input_files([str(tmp_path)]))
+    on_cfg = [f for f in plan.fixes if any(e.file == str(cfg) for e in f.edits)]
+    assert len(on_cfg) >= 4  # GL001, GL102, GL104, GL105, GL106, GL103 all edit config.yaml
+
+    loads, big_parses = [], []
+    real_load_doc, real_yaml = edits_pkg.load_doc, yaml_doc._yaml
+
+    def counting_load_doc(path, text):
+        loads.append(path)
+        return real_load_doc(path, text)
+
+    def counting_yaml():
+        y = real_yaml()
+        load = y.load
+
+        def counted(text):
+            if len(text) > 10_000:  # the whole file, not a one-value snippet
+                big_parses.append(len(text))
+            return load(text)
+
+        y.load = counted
+        return y
+
+    monkeypatch.setattr(edits_pkg, "load_doc", counting_load_doc)
+    monkeypatch.setattr(yaml_doc, "_yaml", counting_yaml)
+    res = apply_plan(plan)
+    assert {f.code for f in on_cfg} <= {f.code for f in res.applied}
+    assert loads.count(str(cfg)) == 1
+    # the document itself, and once more the merge of its untouched lines (dump's check): not once per fix
+    assert 1 <= len(big_parses) <= 2
+    assert "  key_2999: value 2999  # note 2999\n" in res.new_texts[str(cfg)]
+
+
+def edit(kind, target, new=None, old=None, file="c.yaml"):
+    return Edit(kind, file, target=target, new=new, old=old)
+
+
+YAML = "# head\nlr: 0.001   # rate\nz_dim: 3\nbeta1: 0.9\n"
+
+
+def test_a_fix_that_cannot_apply_leaves_nothing_of_itself():
+    fixes = [[edit("set-setting", "lr", 1e-4)],
+             [edit("set-setting", "z_dim", 16), edit("set-setting", "no_such_key", 1)],  # half applies, then fails
+             [edit("set-setting", "beta1", 0.5)]]
+    new, applied, failed = apply_fixes({"c.yaml": YAML}, fixes)
+    assert applied == [0, 2]
+    assert [i for i, _ in failed] == [1] and "no_such_key" in failed[0][1]
+    assert new["c.yaml"] == "# head\nlr: 0.0001  # rate\nz_dim: 3\nbeta1: 0.5\n"
+    assert (new, applied) == one_by_one({"c.yaml": YAML}, fixes)
+
+
+def test_a_fix_on_a_key_an_earlier_fix_added_reads_it_as_written():
+    fixes = [[edit("add-setting", "gp_weight", 10.0, old="z_dim")],
+             [edit("set-setting", "gp_weight", 5.0)],
+             [edit("rename-setting", "beta1", "adam_beta1")],
+             [edit("set-setting", "adam_beta1", 0.5)]]
+    new, applied, _ = apply_fixes({"c.yaml": YAML}, fixes)
+    assert applied == [0, 1, 2, 3]
+    assert new["c.yaml"] == "# head\nlr: 0.001   # rate\nz_dim: 3\ngp_weight: 5.0\nadam_beta1: 0.5\n"
+    assert (new, applied) == one_by_one({"c.yaml": YAML}, fixes)
+
+
+def test_mixed_code_and_setting_edits_of_one_python_file_keep_their_order():
+    src = "import torch.nn as nn\nLR = 0.001\nact = nn.Sigmoid()\n"
+    loc = __import__("ganlint.core.types", fromlist=["Location"]).Location("m.py", 3, 7, 3, 19)
+    fixes = [[Edit("set-setting", "m.py", target="LR", new=1e-4)],
+             [Edit("replace-code", "m.py", old="nn.Sigmoid()", new="nn.LeakyReLU(0.2)", location=loc)],
+             [Edit("set-setting", "m.py", target="LR", new=2e-4)]]
+    new, applied, _ = apply_fixes({"m.py": src}, fixes)
+    assert new["m.py"] == "import torch.nn as nn\nLR = 0.0002\nact = nn.LeakyReLU(0.2)\n"
+    assert (new, applied) == one_by_one({"m.py": src}, fixes)
+
+
+def test_a_plan_whose_fixes_all_fail_changes_nothing():
+    plan = Plan(None, ["c.yaml"], {"c.yaml": YAML},
+                fixes=[PlannedFix("GL104", 2, "set lr", "", [edit("set-setting", "missing", 1)])])
+    res = apply_plan(plan)
+    assert res.new_texts == {} and res.applied == [] and len(res.failed) == 1
