@@ -50,7 +50,9 @@ class TomlDoc(TreeDoc):
         return self._assigned.get(key, 0)
 
     def entries(self) -> list[Entry]:
-        return list(self._walk(self.doc))
+        if self._entry_cache is None:
+            self._entry_cache = list(self._walk(self.doc))
+        return self._entry_cache
 
     def _tree(self):
         return self.doc
@@ -87,6 +89,7 @@ class TomlDoc(TreeDoc):
             new.trivia.trail = trivia.trail
             new.trivia.indent = trivia.indent
         parent[leaf] = new
+        self._entry_cache = None
         return True
 
     def _rename_leaf(self, parent, leaf: str, new_leaf: str) -> None:
@@ -115,6 +118,7 @@ class TomlDoc(TreeDoc):
                 parent[kk] = vv
                 if kk == nleaf:
                     parent[leaf] = item
+            self._entry_cache = None
             return True
         if hasattr(parent, "add"):
             # before a trailing blank line of the table, not after it
@@ -126,10 +130,12 @@ class TomlDoc(TreeDoc):
                 ws = body.body.pop()
                 parent.add(leaf, item)
                 body.body.append(ws)
+                self._entry_cache = None
                 return True
             parent.add(leaf, item)
         else:
             parent[leaf] = item
+        self._entry_cache = None
         return True
 
     def dump(self) -> str:

@@ -43,7 +43,6 @@ class YamlDoc(TreeDoc):
         self._lines = text.splitlines()
         self._touched: set[int] = set()  # 0-based lines of the original the edits change (see dump)
         self._inserted = False
-        self._entries: list[Entry] | None = None  # entries() of the current data (cleared by every edit)
         self._placed: set[str] = set()  # keys this doc added or renamed: no position in the original text
 
     # -- walking --------------------------------------------------------------------------
@@ -68,9 +67,9 @@ class YamlDoc(TreeDoc):
 
     def entries(self) -> list[Entry]:
         # one walk per edit state: resolve, _touch and _raw ask for them several times per edit
-        if self._entries is None:
-            self._entries = list(self._walk(self.data))
-        return self._entries
+        if self._entry_cache is None:
+            self._entry_cache = list(self._walk(self.data))
+        return self._entry_cache
 
     def _tree(self):
         return self.data
@@ -139,7 +138,7 @@ class YamlDoc(TreeDoc):
             if raw is not None:
                 new = _yaml().load(f"v: {render_number(value, raw)}\n")["v"]
         parent[leaf] = new
-        self._entries = None
+        self._entry_cache = None
         return True
 
     def _raw(self, key: str) -> str | None:
@@ -161,14 +160,7 @@ class YamlDoc(TreeDoc):
         old = self.resolve(key, required=False)
         if not super().rename(key, new_key):
             return False
-        self._entries = None
         self._placed.add(old.rsplit(".", 1)[0] + "." + new_key.rsplit(".", 1)[-1] if "." in old else new_key.rsplit(".", 1)[-1])
-        return True
-
-    def remove(self, key: str) -> bool:
-        if not super().remove(key):
-            return False
-        self._entries = None
         return True
 
     def needs_reload(self, edits: list) -> bool:
@@ -202,10 +194,10 @@ class YamlDoc(TreeDoc):
             parent.insert(pos, leaf, self._scalar(value))
             if comment is not None:
                 parent.ca.items[leaf] = comment
-            self._entries = None
+            self._entry_cache = None
             return True
         parent.insert(pos, leaf, self._scalar(value))
-        self._entries = None
+        self._entry_cache = None
         return True
 
     def dump(self) -> str:
