@@ -18,7 +18,7 @@ SETTING_KINDS = ("set-setting", "remove-setting", "rename-setting", "add-setting
 TEXT_KINDS = ("replace-code", "insert-code")
 TRANSFORM_KIND = "transform-code"
 
-__all__ = ["apply_edits", "apply_fixes", "load_doc", "EditError", "Entry", "ConfigDoc", "SETTING_KINDS", "TEXT_KINDS", "TRANSFORM_KIND"]
+__all__ = ["apply_edits", "apply_fixes", "load_doc", "too_deep", "EditError", "Entry", "ConfigDoc", "SETTING_KINDS", "TEXT_KINDS", "TRANSFORM_KIND"]
 
 
 def load_doc(path: str, text: str) -> ConfigDoc:
@@ -66,8 +66,21 @@ def apply_setting(doc: ConfigDoc, e: Edit, path: str) -> bool:
         raise
 
 
+def too_deep(path: str, text: str) -> EditError:
+    """The error for a file the editors' recursive walks cannot follow (LibCST, ruamel.yaml, tomlkit)."""
+    from ganlint.core.errors import nesting_line
+
+    return EditError("too deeply nested to edit (past Python's recursion limit)", path, nesting_line(text))
+
+
 def apply_file(path: str, text: str, edits: Iterable[Edit]) -> str:
-    edits = list(edits)
+    try:
+        return _apply_file(path, text, list(edits))
+    except RecursionError:
+        raise too_deep(path, text) from None
+
+
+def _apply_file(path: str, text: str, edits: list[Edit]) -> str:
     text_edits = [e for e in edits if e.kind in TEXT_KINDS]
     setting_edits = [e for e in edits if e.kind in SETTING_KINDS]
     transforms = [e for e in edits if e.kind == TRANSFORM_KIND]

@@ -44,12 +44,26 @@ class EditBatch:
             self.log.setdefault(path, []).append(file_edits)
 
     def changed(self) -> dict[str, str]:
+        from ganlint.fix.edits import too_deep
+
         for path in list(self.docs):
-            self._text(path)
+            try:
+                self._text(path)
+            except RecursionError:  # dumping a tree thousands deep: the file is left as it was
+                self.texts[path] = self.base[path]
+                raise too_deep(path, self.base[path]) from None
         return {p: t for p, t in self.texts.items() if t != self.base[p]}
 
     # -- one file -------------------------------------------------------------------------------------
     def _apply_file(self, path: str, edits: list[Edit]) -> None:
+        from ganlint.fix.edits import too_deep
+
+        try:
+            self._apply_edits(path, edits)
+        except RecursionError:
+            raise too_deep(path, self.texts[path]) from None
+
+    def _apply_edits(self, path: str, edits: list[Edit]) -> None:
         from ganlint.fix.edits import SETTING_KINDS, TEXT_KINDS, TRANSFORM_KIND, apply_setting
 
         unknown = [e for e in edits if e.kind not in (*TEXT_KINDS, *SETTING_KINDS, TRANSFORM_KIND)]

@@ -32,7 +32,9 @@ def parse_cst(path: str, text: str):
     except cst.ParserSyntaxError as exc:
         raise EditError(f"syntax error: {exc.message}", path, exc.raw_line) from None
     except RecursionError:
-        raise EditError("too deeply nested to edit", path) from None
+        from ganlint.core.errors import nesting_line
+
+        raise EditError("too deeply nested to edit", path, nesting_line(text)) from None
 
 
 def _literal(code: str) -> Any:

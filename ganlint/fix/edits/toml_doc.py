@@ -1,6 +1,7 @@
 """TOML round-trip through tomlkit: comments, order, tables and number style kept."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ganlint.fix.edits.base import EditError, Entry, TreeDoc
@@ -19,7 +20,8 @@ class TomlDoc(TreeDoc):
         try:
             self.doc = tomlkit.parse(text)
         except ParseError as exc:
-            raise EditError(f"TOML error: {exc}", path, getattr(exc, "line", None)) from None
+            msg = re.sub(r" at line \d+ col \d+$", "", str(exc))  # the line is in the error's own place
+            raise EditError(f"TOML error: {msg}", path, getattr(exc, "line", None)) from None
 
     def _walk(self, node, prefix=""):
         from tomlkit.container import Container

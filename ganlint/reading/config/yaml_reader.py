@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ganlint.core.errors import InputError
+from ganlint.core.errors import InputError, nesting_line
 from ganlint.core.types import Setting
 from ganlint.reading.config.values import Unreadable, coerce_string, make_setting
 
@@ -43,7 +43,7 @@ def compose_documents(path: str, text: str) -> list[Node]:
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else 'malformed'}", path) from None
     except RecursionError:
-        raise InputError("YAML nested too deeply", path) from None
+        raise InputError("YAML nested too deeply", path, nesting_line(text)) from None
     except (ValueError, TypeError, MemoryError, UnicodeError, OverflowError, AttributeError) as exc:
         raise InputError(f"invalid YAML: {exc.__class__.__name__}", path) from None
 
@@ -207,7 +207,7 @@ def settings_from_node(
         else:
             _walk(walk, node, list(prefix or []), 0)
     except RecursionError:
-        raise InputError("YAML nested too deeply", path) from None
+        raise InputError("YAML nested too deeply", path, nesting_line(text)) from None
     return walk.out
 
 

@@ -81,11 +81,20 @@ def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
             spans.append((at, at, new_lines))
     for start, end, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
         text = text[:start] + new + text[end:]
-    parse_cst(path, text)
+    parse_cst(path, text)  # (a RecursionError there is an EditError already)
     return text
 
 
 def apply_transforms(path: str, text: str, edits: list[Edit]) -> str:
+    try:
+        return _apply_transforms(path, text, edits)
+    except RecursionError:  # LibCST's visitors recurse once per node level
+        from ganlint.core.errors import nesting_line
+
+        raise EditError("too deeply nested to edit (past Python's recursion limit)", path, nesting_line(text)) from None
+
+
+def _apply_transforms(path: str, text: str, edits: list[Edit]) -> str:
     module = parse_cst(path, text)
     for e in edits:
         fn = TRANSFORMS.get(e.target or "")
