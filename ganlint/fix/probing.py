@@ -69,8 +69,8 @@ def probe_texts(texts: dict[str, str], files: list[str], root: str, kwargs: dict
         try:
             report = run_probe(written, write_report=False, progress=False, threads=1, early_stop=early_stop, **kwargs)
         except GanlintError as exc:
-            return {"label": label, "score": 50.0, "healthy": False, "metrics": {}, "codes": [], "error": str(exc),
-                    "seconds": time.perf_counter() - t0}
+            return {"label": label, "score": 50.0, "healthy": False, "metrics": {}, "codes": [],
+                    "error": user_paths(str(exc), tmp, written, files), "seconds": time.perf_counter() - t0}
         d = report.to_dict()
         metrics = dict(d.get("metrics", {}))
         metrics["_finding_weight"] = sum(SEVERITY_WEIGHT.get(f.get("severity"), 1.0) for f in d.get("findings", [])
@@ -78,15 +78,26 @@ def probe_texts(texts: dict[str, str], files: list[str], root: str, kwargs: dict
         return {"label": label, "score": float(health_score(report)), "healthy": is_healthy(d), "metrics": metrics,
                 "codes": sorted({f["code"] for f in d.get("findings", [])}), "samples": _small_samples(d.get("samples", {})),
                 "per_mode": _per_mode(d), "series": _small_series(d.get("series", {})),
-                "findings": [_finding_summary(f, tmp) for f in d.get("findings", []) if f["code"].startswith("GL5")],
+                "findings": [_finding_summary(f, tmp, written, files) for f in d.get("findings", [])
+                             if f["code"].startswith("GL5")],
                 "steps": kwargs.get("steps"), "seconds": time.perf_counter() - t0, "error": None}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _finding_summary(f: dict[str, Any], tmp: str) -> dict[str, Any]:
+def user_paths(text: str, tmp: str, written: list[str], files: list[str]) -> str:
+    """`text` (an error, a finding's message) with the candidate copy's paths spelled as the user's own files:
+    a temporary folder the user never made and that is gone when they read it names nothing."""
+    for copy, own in sorted(zip(written, files), key=lambda pair: -len(pair[0])):
+        text = text.replace(copy, own)
+    for base in {tmp, os.path.realpath(tmp)}:  # anything else in the copy: as it lies in the project's root
+        text = text.replace(base + os.sep, "")
+    return text
+
+
+def _finding_summary(f: dict[str, Any], tmp: str, written: list[str], files: list[str]) -> dict[str, Any]:
     ev = {k: v for k, v in (f.get("evidence") or {}).items() if k not in ("per_mode", "events")}
-    return {"code": f["code"], "severity": f.get("severity"), "message": f.get("message", "").replace(tmp + os.sep, ""),
+    return {"code": f["code"], "severity": f.get("severity"), "message": user_paths(f.get("message", ""), tmp, written, files),
             "evidence": ev}
 
 
