@@ -162,6 +162,13 @@ class PyDoc(ConfigDoc):
         k = self.resolve(key)
         return next(e for e in self._entries if e.key == k)
 
+    def _all(self, key: str) -> list[_PyEntry]:
+        """Every assignment of the setting: a key written twice (`config['lr']` set again further down, the
+        file pasted twice) is one setting, and Python keeps the last value; a fix that set or removed only
+        the first would change nothing the program reads (and a second run would find it again)."""
+        k = self.resolve(key)
+        return [e for e in self._entries if e.key == k]
+
     # -- writing --------------------------------------------------------------------------
     def _value_code(self, value: Any, old_raw: str | None, quote: str = "'") -> str:
         old = _literal(old_raw) if old_raw is not None else None
@@ -189,23 +196,31 @@ class PyDoc(ConfigDoc):
         self._parse()
 
     def _replace_node(self, target, replacement):
+        self._replace_nodes({id(target): replacement})
+
+    def _replace_nodes(self, replacements: dict[int, Any]):
+        """Several nodes (by id) replaced in one pass over the module, one re-parse."""
         import libcst as cst
 
         class T(cst.CSTTransformer):
             def on_leave(self, original, updated):
-                return replacement if original is target else updated
+                return replacements.get(id(original), updated)
 
         self._commit(self.module.visit(T()))
 
     def set(self, key: str, value: Any) -> bool:
         import libcst as cst
 
-        e = self._entry(key)
-        raw = self.module.code_for_node(e.value_node)
-        new_code = self._value_code(value, raw, e.quote)
-        if _literal(new_code) == _literal(raw) and _literal(raw) is not None and type(_literal(raw)) is type(_literal(new_code)):
+        changes = {}
+        for e in self._all(key):
+            raw = self.module.code_for_node(e.value_node)
+            new_code = self._value_code(value, raw, e.quote)
+            if _literal(new_code) == _literal(raw) and _literal(raw) is not None and type(_literal(raw)) is type(_literal(new_code)):
+                continue
+            changes[id(e.value_node)] = cst.parse_expression(new_code)
+        if not changes:
             return False
-        self._replace_node(e.value_node, cst.parse_expression(new_code))
+        self._replace_nodes(changes)
         return True
 
     def remove(self, key: str) -> bool:
@@ -214,14 +229,15 @@ class PyDoc(ConfigDoc):
         k = self.resolve(key, required=False)
         if k is None:
             return False
-        e = next(x for x in self._entries if x.key == k)
-        if e.kind == "argparse":
-            raise EditError(f"cannot remove the command-line option {key!r} (code may read it); remove it by hand", self.path, e.line)
-        target = e.elem if e.kind == "dict" else e.stmt
+        every = self._all(k)
+        for e in every:
+            if e.kind == "argparse":
+                raise EditError(f"cannot remove the command-line option {key!r} (code may read it); remove it by hand", self.path, e.line)
+        targets = {id(e.elem if e.kind == "dict" else e.stmt) for e in every}
 
         class T(cst.CSTTransformer):
             def on_leave(self, original, updated):
-                if original is target:
+                if id(original) in targets:
                     return cst.RemoveFromParent()
                 return updated
 
@@ -234,10 +250,19 @@ class PyDoc(ConfigDoc):
         k = self.resolve(key, required=False)
         if k is None:
             return False
-        e = next(x for x in self._entries if x.key == k)
         leaf = new_key.rsplit(".", 1)[-1]
         if leaf == k.rsplit(".", 1)[-1]:
             return False
+        for _ in range(len(self._all(k))):  # every assignment of it (each rename re-reads the entries)
+            e = next((x for x in self._entries if x.key == k), None)
+            if e is None:
+                break
+            self._rename_one(e, key, leaf)
+        return True
+
+    def _rename_one(self, e: _PyEntry, key: str, leaf: str) -> None:
+        import libcst as cst
+
         if e.kind in ("subscript", "dict"):
             node = e.stmt.body[0].targets[0].target.slice[0].slice.value if e.kind == "subscript" else e.elem.key
             self._replace_node(node, cst.SimpleString(f"{e.quote}{leaf}{e.quote}"))
@@ -245,7 +270,6 @@ class PyDoc(ConfigDoc):
             self._replace_node(e.stmt.body[0].targets[0].target if hasattr(e.stmt.body[0], "targets") else e.stmt.body[0].target, cst.Name(leaf))
         else:
             raise EditError(f"cannot rename {key!r} ({e.kind}); code reads it by name", self.path, e.line)
-        return True
 
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         import libcst as cst
