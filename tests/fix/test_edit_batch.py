@@ -130,3 +130,77 @@ def test_a_plan_whose_fixes_all_fail_changes_nothing():
                 fixes=[PlannedFix("GL104", 2, "set lr", "", [edit("set-setting", "missing", 1)])])
     res = apply_plan(plan)
     assert res.new_texts == {} and res.applied == [] and len(res.failed) == 1
+
+
+BIG_YAML = ("# head\na: 1   # c1\nb: 0.001   # c2\nc: [1, 2]  # c3\nd: 12345  # c4\ne: 3\nf: 1e-3 # x\n"
+            "g: Sigmoid  # act\nh: [1,2]\nq: 'quoted'\nt: !!int 7\nn:\n  m: 5   # deep\n  k: [0.5, 1.5]\n"
+            "extras:\n" + "".join(f"  key_{i}: value {i}  # note {i}\n" for i in range(30)))
+
+
+def fast_and_round_trip(monkeypatch, texts, fixes):
+    """The fixes applied with every YAML file spliced (as a big one is) and with ruamel.yaml's round trip."""
+    import ganlint.fix.edits.yaml_fast as yaml_fast
+
+    monkeypatch.setattr(yaml_fast, "FAST_CHARS", 0)
+    fast = apply_fixes(texts, fixes)
+    monkeypatch.setattr(yaml_fast, "FAST_CHARS", 10**9)
+    return fast, apply_fixes(texts, fixes)
+
+
+@pytest.mark.parametrize("edits", [
+    [("a", 123456789)], [("b", 1e-4)], [("c", [256, 256, 256])], [("d", 1)], [("e", 4.5)], [("f", 1e-4)],
+    [("g", "LeakyReLU")], [("h", [3, 4])], [("n.m", 10)], [("a", 2.5)], [("b", 5)], [("n.k", [0.25, 2.0])],
+    [("g", "a b")], [("q", "other")], [("t", 8)], [("g", True)],  # not splices: the round trip, same bytes
+    [("a", 2), ("b", 2e-4), ("g", "ReLU"), ("n.m", 7)],
+])
+def test_a_big_yaml_file_gets_the_round_trips_bytes_without_its_cost(monkeypatch, edits):
+    """Over 64 KB, value edits are text splices (yaml_fast): the same bytes as ruamel.yaml's round trip."""
+    import ganlint.fix.edits.yaml_fast as yaml_fast
+    from ganlint.fix.edits import load_doc
+
+    fixes = [[edit("set-setting", k, v)] for k, v in edits]
+    fast, round_trip = fast_and_round_trip(monkeypatch, {"c.yaml": BIG_YAML}, fixes)
+    assert fast == round_trip and fast[1] == list(range(len(fixes)))
+    monkeypatch.setattr(yaml_fast, "FAST_CHARS", 0)
+    doc = load_doc("c.yaml", BIG_YAML)
+    for k, v in edits:
+        doc.set(k, v)
+    spliced = doc.fast is not None  # splices all the way, or the round trip took over
+    assert spliced == all(k not in ("q", "t") and not isinstance(v, bool) and v != "a b" for k, v in edits)
+
+
+def test_a_structural_edit_after_splices_goes_through_the_round_trip(monkeypatch):
+    fixes = [[edit("set-setting", "b", 1e-4)], [edit("add-setting", "gp_weight", 10.0, old="e")],
+             [edit("remove-setting", "h")], [edit("set-setting", "a", 3)]]
+    fast, round_trip = fast_and_round_trip(monkeypatch, {"c.yaml": BIG_YAML}, fixes)
+    assert fast[1] == [0, 1, 2, 3]
+    assert "b: 0.0001  # c2\n" in fast[0]["c.yaml"] and "gp_weight: 10.0\n" in fast[0]["c.yaml"]
+    assert "\nh:" not in fast[0]["c.yaml"] and "a: 3   # c1\n" in fast[0]["c.yaml"]
+    assert fast == round_trip
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",  # an alias shares the node: a splice would change both
+    "a: 1\na: 2\n",  # a duplicate key: ruamel.yaml refuses it, so must this
+    "<<: {a: 1}\nb: 2\n",  # a merge key
+    "---\na: 1\n---\nb: 2\n",  # a stream of documents
+    "s: {a: 1, b: 2}\na: 1\n",  # a flow mapping
+])
+def test_a_document_the_splices_cannot_read_exactly_goes_through_the_round_trip(monkeypatch, text):
+    fixes = [[edit("set-setting", "a", 5)]]
+    fast, round_trip = fast_and_round_trip(monkeypatch, {"c.yaml": text}, fixes)
+    assert fast == round_trip
+
+
+def test_a_250_kb_flow_list_is_edited_in_about_a_second():
+    """Fuzz input 130: a 250 KB flow list took ruamel.yaml 5 s to load, 3 s to dump and 5 s to check the
+    dump, for two value edits (31 s CPU in all): now no round trip at all."""
+    import time
+
+    text = "z_dim: 2\nnn_gen: [" + ", ".join(["256"] * 50000) + "]\nnn_disc: [64, 64]\n"
+    start = time.process_time()
+    new, applied, _ = apply_fixes({"c.yaml": text}, [[edit("set-setting", "z_dim", 16)],
+                                                     [edit("set-setting", "nn_disc", [256] * 3)]])
+    assert applied == [0, 1]
+    assert new["c.yaml"] == text.replace("z_dim: 2", "z_dim: 16").replace("[64, 64]", "[256, 256, 256]")
+    assert time.process_time() - start < 4.0  # the round trip alone was over 13 s

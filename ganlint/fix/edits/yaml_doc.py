@@ -23,8 +23,33 @@ class YamlDoc(TreeDoc):
 
     def __init__(self, path: str, text: str):
         super().__init__(path, text)
+        from ganlint.fix.edits.yaml_fast import FAST_CHARS, FastYaml, Unsupported
+
+        self._touched: set[int] = set()  # 0-based lines of the original the edits change (see dump)
+        self._inserted = False
+        self._placed: set[str] = set()  # keys this doc added or renamed: no position in the original text
+        self.data = None
+        self.fast: FastYaml | None = None  # a big file's value edits as splices (yaml_fast), until one is not
+        if len(text) >= FAST_CHARS:
+            try:
+                self.fast = FastYaml(path, text)
+            except Unsupported:
+                self.fast = None
+        if self.fast is None:
+            self._load()
+
+    def _round_trip(self) -> None:
+        """From here on, ruamel.yaml's round trip (of the text as spliced so far)."""
+        if self.fast is not None:
+            self.text = self.fast.text
+            self.fast = None
+            self._entry_cache = None
+            self._load()
+
+    def _load(self) -> None:
         from ruamel.yaml.error import YAMLError
 
+        path, text = self.path, self.text
         y = _yaml()
         try:
             self.data = y.load(text)
@@ -41,9 +66,6 @@ class YamlDoc(TreeDoc):
 
             self.data = CommentedMap()
         self._lines = text.splitlines()
-        self._touched: set[int] = set()  # 0-based lines of the original the edits change (see dump)
-        self._inserted = False
-        self._placed: set[str] = set()  # keys this doc added or renamed: no position in the original text
 
     # -- walking --------------------------------------------------------------------------
     def _walk(self, node, prefix=""):
@@ -66,6 +88,8 @@ class YamlDoc(TreeDoc):
                 yield Entry(key, _plain(v), line, raw)
 
     def entries(self) -> list[Entry]:
+        if self.fast is not None:
+            return self.fast.entries
         # one walk per edit state: resolve, _touch and _raw ask for them several times per edit
         if self._entry_cache is None:
             self._entry_cache = list(self._walk(self.data))
@@ -127,7 +151,14 @@ class YamlDoc(TreeDoc):
         return value
 
     def set(self, key: str, value: Any) -> bool:
+        from ganlint.fix.edits.yaml_fast import Unsupported
+
         key = self.resolve(key)
+        if self.fast is not None:
+            try:
+                return self.fast.set(key, value)
+            except Unsupported:
+                self._round_trip()
         parent, leaf = self._parent(key)
         old = parent[leaf]
         if _plain(old) == _plain(coerce_like(value, old)) and type(_plain(old)) is type(_plain(coerce_like(value, old))):
@@ -157,11 +188,16 @@ class YamlDoc(TreeDoc):
             parent.ca.items[new_leaf] = comment
 
     def rename(self, key: str, new_key: str) -> bool:
+        self._round_trip()
         old = self.resolve(key, required=False)
         if not super().rename(key, new_key):
             return False
         self._placed.add(old.rsplit(".", 1)[0] + "." + new_key.rsplit(".", 1)[-1] if "." in old else new_key.rsplit(".", 1)[-1])
         return True
+
+    def remove(self, key: str) -> bool:
+        self._round_trip()
+        return super().remove(key)
 
     def needs_reload(self, edits: list) -> bool:
         """An edit naming a key this doc placed itself (or one inside it) reads it from the dump: the loaded
@@ -177,6 +213,7 @@ class YamlDoc(TreeDoc):
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         if self.resolve(key, required=False) is not None:
             return self.set(key, value)
+        self._round_trip()
         near_key = self.resolve(near, required=False) if near else None
         if near_key is not None:
             self._touch(near_key)
@@ -201,6 +238,8 @@ class YamlDoc(TreeDoc):
         return True
 
     def dump(self) -> str:
+        if self.fast is not None:
+            return self.fast.text
         out = io.StringIO()
         _yaml().dump(self.data, out)
         text = out.getvalue()
