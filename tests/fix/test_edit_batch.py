@@ -204,3 +204,25 @@ def test_a_250_kb_flow_list_is_edited_in_about_a_second():
     assert applied == [0, 1]
     assert new["c.yaml"] == text.replace("z_dim: 2", "z_dim: 16").replace("[64, 64]", "[256, 256, 256]")
     assert time.process_time() - start < 4.0  # the round trip alone was over 13 s
+
+
+def test_code_edits_are_checked_by_pythons_parser_not_a_libcst_parse_per_fix(monkeypatch):
+    """Fuzz input 2745 (a training script pasted 13 times): a finding per copy, a textual fix each, and a
+    LibCST parse of the whole file after each of them (19 s CPU)."""
+    import libcst
+
+    from ganlint.core.types import Location
+
+    copies = 30
+    src = "".join(f"d{i} = torch.sigmoid(x)\n" for i in range(copies))
+    fixes = [[Edit("replace-code", "t.py", old="torch.sigmoid(x)", new="x", location=Location("t.py", i + 1, 6))]
+             for i in range(copies)]
+    parses = []
+    real = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda *a, **k: parses.append(1) or real(*a, **k))
+    new, applied, _ = apply_fixes({"t.py": src}, fixes)
+    assert applied == list(range(copies)) and new["t.py"] == "".join(f"d{i} = x\n" for i in range(copies))
+    assert parses == []
+    broken = [[Edit("replace-code", "t.py", old="torch.sigmoid(x)", new="(x", location=Location("t.py", 1, 6))]]
+    new, applied, failed = apply_fixes({"t.py": src}, broken)
+    assert new == {} and applied == [] and "t.py:1: syntax error" in failed[0][1]
