@@ -226,3 +226,18 @@ def test_code_edits_are_checked_by_pythons_parser_not_a_libcst_parse_per_fix(mon
     broken = [[Edit("replace-code", "t.py", old="torch.sigmoid(x)", new="(x", location=Location("t.py", 1, 6))]]
     new, applied, failed = apply_fixes({"t.py": src}, broken)
     assert new == {} and applied == [] and "t.py:1: syntax error" in failed[0][1]
+
+
+def test_edits_of_one_fix_moved_by_an_earlier_fix_land_on_distinct_copies():
+    """Fuzz input 3695 (a model pasted 11 times): an earlier fix inserted lines, so GL002's 11 `betas=` edits
+    were relocated by their text, two onto one call: 'syntax error: unmatched )', and a second run fixed it."""
+    from ganlint.core.types import Location
+
+    call = "opt = Adam(p, lr=lr)"
+    src = "import torch\n" + "".join(f"def f{i}():\n    {call}\n" for i in range(6))
+    insert = [Edit("insert-code", "m.py", old="import torch", new="x = 1\ny = 2", location=Location("m.py", 1, 1))]
+    betas = [Edit("replace-code", "m.py", old="Adam(p, lr=lr)", new="Adam(p, lr=lr, betas=(0.5, 0.999))",
+                  location=Location("m.py", 2 * i + 3, 11)) for i in range(6)]
+    new, applied, failed = apply_fixes({"m.py": src}, [insert, betas])
+    assert applied == [0, 1], failed
+    assert new["m.py"].count("betas=(0.5, 0.999))") == 6 and new["m.py"].count("betas") == 6

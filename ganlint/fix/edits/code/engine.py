@@ -25,7 +25,7 @@ def _anchor_line(path: str, lines: list[str], line: int, anchor: str | None) -> 
     return min(hits, key=lambda i: (abs(i - line), i))
 
 
-def _nearest(text: str, old: str, line: int) -> int:
+def _nearest(text: str, old: str, line: int, taken: list[tuple[int, int, str]] = ()) -> int:
     """Offset of the occurrence of `old` whose line is nearest `line` (earlier fixes moved it by a few lines),
     -1 when there is none. Not simply the next one after `line`: that can be a later statement holding the
     same text (a detach meant for the D step landing in the G step)."""
@@ -33,7 +33,10 @@ def _nearest(text: str, old: str, line: int) -> int:
     while at >= 0:
         ln += text.count("\n", prev, at)  # lines counted once over the whole file
         prev = at
-        if best_d is None or abs(ln - line) < best_d:
+        # an occurrence another edit of this fix already claimed is not this one (the same call pasted
+        # twice: both edits moved by the lines an earlier fix inserted must not land on one of them)
+        free = not any(s < at + len(old) and at < e for s, e, _ in taken)
+        if free and (best_d is None or abs(ln - line) < best_d):
             best, best_d = at, abs(ln - line)
         at = text.find(old, at + 1)
     return best
@@ -53,13 +56,14 @@ def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
                 end = _offset(text, end_line, loc.end_column)
             else:
                 end = start + len(str(e.old)) if e.old is not None else _offset(text, end_line + 1, 1) - 1
-            if e.old is not None and text[start:end] != str(e.old):
+            claimed = any(s < end and start < t for s, t, _ in spans)  # another edit's text: moved lines
+            if e.old is not None and (text[start:end] != str(e.old) or claimed):
                 # tolerate an inclusive end column, else find the old text on the line
-                if text[start : end + 1] == str(e.old):
+                if not claimed and text[start : end + 1] == str(e.old):
                     end += 1
                 else:
                     ls = _offset(text, loc.line, 1)
-                    idx = _nearest(text, str(e.old), loc.line)
+                    idx = _nearest(text, str(e.old), loc.line, spans)
                     if idx < 0:
                         if str(e.new) and str(e.new) in text[ls : ls + 400]:
                             continue  # already applied
