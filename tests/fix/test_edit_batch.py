@@ -241,3 +241,36 @@ def test_edits_of_one_fix_moved_by_an_earlier_fix_land_on_distinct_copies():
     new, applied, failed = apply_fixes({"m.py": src}, [insert, betas])
     assert applied == [0, 1], failed
     assert new["m.py"].count("betas=(0.5, 0.999))") == 6 and new["m.py"].count("betas") == 6
+
+
+def test_a_code_edit_whose_line_an_earlier_fix_removed_is_found_by_its_text():
+    """Fuzz input 3500: earlier fixes made the file shorter, GL115's edit pointed past its end ("edit location
+    line 847 is outside the file"), and only a second run applied it."""
+    from ganlint.core.types import Location
+
+    src = "a = 1\nb = 2\nc = 3\nerr = D(fake)\n"
+    remove = [Edit("replace-code", "m.py", old="a = 1\nb = 2\nc = 3\n", new="", location=Location("m.py", 1, 1, 4, 1))]
+    detach = [Edit("replace-code", "m.py", old="D(fake)", new="D(fake.detach())", location=Location("m.py", 40, 7))]
+    new, applied, failed = apply_fixes({"m.py": src}, [remove, detach])
+    assert applied == [0, 1], failed
+    assert new["m.py"] == "err = D(fake.detach())\n"
+
+
+def test_a_code_edit_follows_its_line_when_earlier_fixes_moved_it_not_the_nearest_copy():
+    """Fuzz input 3500 (a GAN script pasted 14 times): an earlier fix removed a line per copy, so each
+    GL115 edit's planned line drifted by one more line per copy, and relocating by text picked the
+    generator step's `netD(fake)`, detaching the generator's own loss."""
+    from ganlint.core.types import Location
+
+    block = ["x = nn.Sigmoid()", "errD = crit(netD(fake))", "y = 0", "errG = crit(netD(fake))"]
+    copies = 8
+    src = "\n".join(block * copies) + "\n"
+    drop = [Edit("replace-code", "t.py", old="x = nn.Sigmoid()\n", new="", location=Location("t.py", 4 * i + 1, 1, 4 * i + 2, 1))
+            for i in range(copies)]
+    detach = [[Edit("replace-code", "t.py", old="netD(fake)", new="netD(fake.detach())",
+                    location=Location("t.py", 4 * i + 2, 14))] for i in range(copies)]
+    new, applied, failed = apply_fixes({"t.py": src}, [drop, *detach])
+    assert applied == list(range(copies + 1)), failed
+    lines = new["t.py"].splitlines()
+    assert [ln for ln in lines if ln.startswith("errD")] == ["errD = crit(netD(fake.detach()))"] * copies
+    assert [ln for ln in lines if ln.startswith("errG")] == ["errG = crit(netD(fake))"] * copies

@@ -75,7 +75,10 @@ class EditBatch:
         if text_edits:
             from ganlint.fix.edits.code import apply_text_edits
 
-            self.texts[path] = apply_text_edits(path, self._text(path), text_edits)
+            text = self._text(path)
+            if text != self.base[path]:  # the edits' lines are the planned text's: where they are now
+                text_edits = moved(text_edits, self.base[path], text)
+            self.texts[path] = apply_text_edits(path, text, text_edits)
         if setting_edits:
             doc = self._doc(path, setting_edits)
             for e in setting_edits:
@@ -108,3 +111,34 @@ class EditBatch:
         self.texts[path] = self.base[path]
         for file_edits in self.log.get(path, []):
             self._apply_file(path, file_edits)
+
+
+def moved(edits: list[Edit], planned: str, now: str) -> list[Edit]:
+    """`edits` (located in the `planned` text) moved to where their line now is, after earlier fixes inserted
+    or removed lines: the nearest line of the current text that is the edit's planned line, character for
+    character. Relocating by the edit's own text (`D(fake)`) picked the nearest copy of that fragment, and in
+    a script pasted many times, once the shift exceeded the gap, that was the generator step's `D(fake)`
+    instead of the discriminator step's (fuzz input 3500): detaching it there stops the generator learning.
+    An edit whose line is gone is left where it was (the engine then looks for its text)."""
+    from bisect import bisect_left
+    from dataclasses import replace
+
+    old, new = planned.splitlines(), now.splitlines()
+    where: dict[str, list[int]] = {}
+    for i, line in enumerate(new):
+        where.setdefault(line, []).append(i)
+    out = []
+    for e in edits:
+        loc = e.location
+        if loc is None or not 0 < loc.line <= len(old):
+            out.append(e)
+            continue
+        at = where.get(old[loc.line - 1])
+        if not at or (loc.line <= len(new) and new[loc.line - 1] == old[loc.line - 1]):
+            out.append(e)
+            continue
+        k = bisect_left(at, loc.line - 1)
+        line = min(at[max(0, k - 1):k + 1], key=lambda i: (abs(i - (loc.line - 1)), i)) + 1
+        shift = line - loc.line
+        out.append(replace(e, location=replace(loc, line=line, end_line=None if loc.end_line is None else loc.end_line + shift)))
+    return out

@@ -50,19 +50,24 @@ def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
         if loc is None:
             raise EditError(f"{e.kind} edit without a location", path)
         if e.kind == "replace-code":
-            start = _offset(text, loc.line, loc.column)
-            end_line = loc.end_line or loc.line
-            if loc.end_column is not None:
-                end = _offset(text, end_line, loc.end_column)
-            else:
-                end = start + len(str(e.old)) if e.old is not None else _offset(text, end_line + 1, 1) - 1
-            claimed = any(s < end and start < t for s, t, _ in spans)  # another edit's text: moved lines
+            try:
+                start = _offset(text, loc.line, loc.column)
+                end_line = loc.end_line or loc.line
+                if loc.end_column is not None:
+                    end = _offset(text, end_line, loc.end_column)
+                else:
+                    end = start + len(str(e.old)) if e.old is not None else _offset(text, end_line + 1, 1) - 1
+            except EditError:
+                if e.old is None:
+                    raise
+                start = end = -1  # past the end now: an earlier fix removed lines; found by its text below
+            claimed = start < 0 or any(s < end and start < t for s, t, _ in spans)  # moved lines
             if e.old is not None and (text[start:end] != str(e.old) or claimed):
                 # tolerate an inclusive end column, else find the old text on the line
                 if not claimed and text[start : end + 1] == str(e.old):
                     end += 1
                 else:
-                    ls = _offset(text, loc.line, 1)
+                    ls = _offset(text, loc.line, 1) if start >= 0 else len(text)
                     idx = _nearest(text, str(e.old), loc.line, spans)
                     if idx < 0:
                         if str(e.new) and str(e.new) in text[ls : ls + 400]:
