@@ -77,12 +77,15 @@ class PyDoc(ConfigDoc):
         super().__init__(path, text)
         self._parse()
 
-    def _parse(self):
+    def _parse(self, module=None):
         import libcst as cst
         from libcst.metadata import MetadataWrapper, PositionProvider
 
-        module = parse_cst(self.path, self.text)
-        self.wrapper = MetadataWrapper(module)
+        if module is None:
+            module = parse_cst(self.path, self.text)
+        # no deep copy: the module is read only here (an edit makes a new one), and a parsed or transformed
+        # tree holds each node once, what the copy would ensure; copying a big file's tree per edit was seconds
+        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = self.wrapper.module
         pos = self.wrapper.resolve(PositionProvider)
         found: list[_PyEntry] = []
@@ -206,7 +209,7 @@ class PyDoc(ConfigDoc):
 
     def _commit(self, new_module):
         self.text = new_module.code
-        self._parse()
+        self._parse(new_module)  # its positions are those of its own code: no second parse of that code
 
     def _replace_node(self, target, replacement):
         self._replace_nodes({id(target): replacement})
