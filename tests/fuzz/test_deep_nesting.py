@@ -56,3 +56,13 @@ def test_fix_reports_a_file_its_editor_cannot_walk_at_its_line_and_applies_the_r
     later = [ln for ln in proc.stdout.splitlines() if "later stages not applied" in ln]
     assert not any(code in ln for code in failed_codes for ln in later), out  # not also called "later stage"
     assert "Wrote" in proc.stdout and "model.py" in proc.stdout  # the model's fixes still apply
+
+
+def test_an_integer_beyond_float_range_in_a_forward_is_no_internal_error(tmp_path):
+    """Fuzz input 7675: `self.energy_scale = 1000...0` (90 digits) used in forward(): the network reader's
+    float() raised OverflowError ("cannot analyse")."""
+    root = project(tmp_path, "energy_004_healthy", "model.py", "        self.energy_scale",
+                   "        self.energy_scale = 1" + "0" * 400)
+    proc = ganlint("check", ".", cwd=root)
+    out = proc.stdout + proc.stderr
+    assert "cannot analyse" not in out and "internal error" not in out and proc.returncode in (0, 1), out
