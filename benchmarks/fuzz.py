@@ -16,6 +16,7 @@ times, broken encodings, renamed suffixes, [tool.ganlint] options holding all of
   the fix, a setting rewritten without a new value, lost comments/BOM/CRLF/mode, a second run changing more.
 
     python benchmarks/fuzz.py --inputs 10000 [--seed 0] [--fix-every 5] [--limit 10] [--save DIR]
+    python benchmarks/fuzz.py --only 130,1760      # just those inputs of the run (same seed): a failure's rerun
 
 Prints one line per failing input (index, seed project, mutations, problems), progress every 500 inputs,
 and a summary; exits 1 when anything failed (0 otherwise), so it can gate a release.
@@ -62,7 +63,9 @@ def main() -> int:
     ap.add_argument("--hard-limit", type=float, default=None, help="wall seconds before a command is stopped")
     ap.add_argument("--max-repeat", type=int, default=24, help="largest file repetition (size growth)")
     ap.add_argument("--save", help="copy every failing input project into this folder")
+    ap.add_argument("--only", help="comma-separated input indexes to run (each drawn as in the full run)")
     args = ap.parse_args()
+    indexes = [int(x) for x in args.only.split(",")] if args.only else range(args.inputs)
 
     projects = all_projects()
     names = sorted(projects)
@@ -73,7 +76,7 @@ def main() -> int:
     started = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="ganlint-fuzz-"))
     try:
-        for i in range(args.inputs):
+        for n, i in enumerate(indexes):
             rng = random.Random(f"{args.seed}:{i}")
             name = rng.choice(names)
             mutations = draw(rng, len(projects[name]))
@@ -99,12 +102,12 @@ def main() -> int:
                     shutil.rmtree(dest, ignore_errors=True)
                     write_project(dest, files)
             shutil.rmtree(root, ignore_errors=True)
-            if (i + 1) % 500 == 0:
-                print(f"... {i + 1} inputs, {time.perf_counter() - started:.0f} s, {failing_inputs} failing", flush=True)
+            if (n + 1) % 500 == 0:
+                print(f"... {n + 1} inputs, {time.perf_counter() - started:.0f} s, {failing_inputs} failing", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     total = time.perf_counter() - started
-    print(f"\n{args.inputs} inputs (seed {args.seed}) in {total:.0f} s: {checks} check runs, {fixes} fix runs")
+    print(f"\n{len(indexes)} inputs (seed {args.seed}) in {total:.0f} s: {checks} check runs, {fixes} fix runs")
     print(f"crashes: {counts['crash']}  inputs over {args.limit:g} s: {counts['slow']}  "
           f"integrity failures: {counts['integrity']}  (failing inputs: {failing_inputs})")
     print(f"slowest command: {slowest[0]:.2f} s CPU (input {slowest[1]})")

@@ -149,8 +149,10 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
 
     out = sys.stderr if diff else sys.stdout
     names = STAGE_NAMES.get(plan.family or "", {})
+    failed = [fx for fx, _ in getattr(result, "failed", [])]
     if not result.applied and not plan.unsafe_skipped:
-        print("Nothing to fix." if not plan.manual else "No automatic fix applies.", file=out)
+        print("No fix could be applied (see below)." if failed else
+              "Nothing to fix." if not plan.manual else "No automatic fix applies.", file=out)
     for f in [f for f in result.applied if f.code == "search"]:
         print(f"search: {f.message.split(': ', 1)[-1]} -> {', '.join(sorted({shown(os.path.relpath(e.file)) for e in f.edits}))}", file=out)
     for st in sorted({f.stage for f in result.applied if f.code != "search"}):
@@ -162,8 +164,8 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         for code, fs in groups.items():  # one line per rule: its own message, the files of every edit
             files_ = sorted({shown(os.path.relpath(e.file)) for f in fs for e in f.edits})
             src = next((f.source for f in fs if f.source), "ganlint")
-            print(f"  {code} {fs[0].message}  [{src}] -> {', '.join(files_)}", file=out)
-    later = [f for f in plan.fixes if f not in result.applied]
+            print(f"  {code} {shown(fs[0].message)}  [{src}] -> {', '.join(files_)}", file=out)
+    later = [f for f in plan.fixes if f not in result.applied and f not in failed]  # failed ones: listed below
     if later and vres is None:
         print(f"{len(later)} fix(es) of later stages not applied (use --all-stages or --verify): "
               + ", ".join(sorted({f'{f.code}@{f.stage}' for f in later})), file=out)
@@ -171,12 +173,12 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         for line in vres.summary_lines():
             print(line, file=out)
     for fx, why in getattr(result, "failed", []):
-        print(f"  not applied: {fx.code} {fx.message}: {why}", file=out)
+        print(f"  not applied: {fx.code} {shown(fx.message)}: {why}", file=out)
     if plan.unsafe_skipped:
         print(f"{len(plan.unsafe_skipped)} unsafe fix(es) not applied (use --unsafe-fixes): "
               + ", ".join(sorted({f.code for f in plan.unsafe_skipped})), file=out)
     for f in plan.manual:
-        print(f"  manual: {f.location}: {f.code} {f.fix.message if f.fix else f.message}", file=out)
+        print(f"  manual: {f.location}: {f.code} {shown(f.fix.message if f.fix else f.message)}", file=out)
 
     # --verify: 0 only when the final full-length run is healthy, 1 when problems remain (named above), 2 errors
     code = vres.exit_code if vres is not None else 0

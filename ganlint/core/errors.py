@@ -30,3 +30,30 @@ class UsageError(GanlintError):
 
 class PartialRead(GanlintError):
     """Not an error (exit code unchanged): a file read only in part, e.g. a Python 2 script."""
+
+
+_OPENERS = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+
+
+def nesting_line(text: str, limit: int = 100) -> int:
+    """The line a "nested too deeply" error points at when the error itself carries no position (a parser's
+    or walker's RecursionError): the first line where open brackets pass `limit`, else the line with the
+    most marks of nesting (brackets, operators, `not`/`lambda`/`if`, indentation), else line 1. A guess, but
+    the right one for the inputs that nest thousands deep: one line of `[[[...`, `- - - 1`, `a.b.b.b...`."""
+    import re
+
+    depth = 0
+    for i, line in enumerate(text.splitlines(), 1):
+        for ch in line:
+            step = _OPENERS.get(ch)
+            if step:
+                depth += step
+                if depth > limit:
+                    return i
+    marks = re.compile(r"[-+*/%@&|^~<>=.!([{]|\b(?:not|lambda|if|and|or)\b")
+    best, most = 1, 0
+    for i, line in enumerate(text.splitlines(), 1):
+        n = len(marks.findall(line)) + len(line) - len(line.lstrip(" \t"))
+        if n > most:
+            best, most = i, n
+    return best

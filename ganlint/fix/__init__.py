@@ -115,23 +115,14 @@ def input_files(paths: list[str] | None, exclude: list[str] | None = None, optio
 
 def apply_plan(plan: Plan, upto: int | None = None, only: set[int] | None = None) -> FixResult:
     """Apply the chosen stages fix by fix (in stage order). A fix whose edits cannot be applied is left out
-    (recorded in `failed`) and the others still apply; the files themselves were parsed by the planner."""
-    from ganlint.fix.edits import EditError, apply_edits
+    (recorded in `failed`) and the others still apply; each file is parsed once for all of them."""
+    from ganlint.fix.edits import apply_fixes
 
     chosen = [f for f in sorted(plan.fixes, key=lambda f: (f.stage, f.code))
               if (upto is None or f.stage <= upto) and (only is None or f.stage in only)]
-    texts = dict(plan.texts)
-    applied, failed = [], []
-    for fx in chosen:
-        try:
-            texts.update(apply_edits(texts, fx.edits))
-        except EditError as exc:
-            failed.append((fx, str(exc)))
-            continue
-        applied.append(fx)
-    new = {p: t for p, t in texts.items() if t != plan.texts[p]}
-    res = FixResult(plan, applied, new, upto)
-    res.failed = failed
+    new, done, errors = apply_fixes(plan.texts, [fx.edits for fx in chosen])
+    res = FixResult(plan, [chosen[i] for i in done], new, upto)
+    res.failed = [(chosen[i], why) for i, why in errors]
     return res
 
 

@@ -141,7 +141,10 @@ def make_plan(files: list[str], *, family: str | None = None, select: list[str] 
             fixes = [f.fix for f in fnds if f.fix is not None]
             stage0, source = None, ""
         else:
-            fixes = rule.fixes(project, fnds, session.rule_options(code, rule.options))
+            try:
+                fixes = rule.fixes(project, fnds, session.rule_options(code, rule.options))
+            except RecursionError:  # a rule's LibCST walk of code nested thousands deep: shown, not applied
+                fixes = [_too_deep(fnds[0], texts)]
             stage0, source = rule.fix_stage, rule.source
         own = {id(f.fix) for f in fnds if f.fix is not None}
         code_fixes, shown = [], []
@@ -168,6 +171,17 @@ def make_plan(files: list[str], *, family: str | None = None, select: list[str] 
     # one line per place and message (a rule may report one line twice: two fakes in one D call)
     plan.manual = list({(str(f.location), f.code, f.fix.message if f.fix else ""): f for f in plan.manual}.values())
     return plan
+
+
+def _too_deep(finding: Finding, texts: dict[str, str]) -> Fix:
+    from ganlint.core.display import shown
+    from ganlint.core.errors import nesting_line
+    from ganlint.fix.project import refused
+
+    file = finding.location.file
+    where = f"{shown(file)}:{nesting_line(texts[file])}" if file in texts else shown(file)
+    return refused(finding.fix.message if finding.fix else finding.message,
+                   f"{where}: too deeply nested to edit (past Python's recursion limit)")
 
 
 def _one_edit_per_setting(fixes: list[PlannedFix], plan: Plan) -> list[PlannedFix]:

@@ -69,14 +69,15 @@ def probe_texts(texts: dict[str, str], files: list[str], root: str, kwargs: dict
         try:
             report = run_probe(written, write_report=False, progress=False, threads=1, early_stop=early_stop, **kwargs)
         except GanlintError as exc:
-            return {"label": label, "score": 50.0, "healthy": False, "metrics": {}, "codes": [], "error": str(exc),
-                    "seconds": time.perf_counter() - t0}
-        return report_result(report, label, kwargs.get("steps"), t0, tmp)
+            return {"label": label, "score": 50.0, "healthy": False, "metrics": {}, "codes": [],
+                    "error": user_paths(str(exc), tmp, written, files), "seconds": time.perf_counter() - t0}
+        return report_result(report, label, kwargs.get("steps"), t0, tmp, written=written, files=files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report_result(report, label: str, steps: int | None, t0: float, tmp: str, traced: bool = False) -> dict[str, Any]:
+def report_result(report, label: str, steps: int | None, t0: float, tmp: str, traced: bool = False,
+                  written: list[str] = (), files: list[str] = ()) -> dict[str, Any]:
     """A probe report as the plain numbers verify compares; `tmp`: the scratch folder whose prefix is dropped
     from the findings' messages. A recipe report's runtime findings are the GL5xx rules'; in a traced run of the
     user's program every finding was measured there (the critic's gradient leak into the generator is GL115's)."""
@@ -95,13 +96,23 @@ def report_result(report, label: str, steps: int | None, t0: float, tmp: str, tr
     return {"label": label, "score": score, "healthy": is_healthy(d, measured), "metrics": metrics,
             "codes": sorted({f["code"] for f in d.get("findings", [])}), "samples": _small_samples(d.get("samples", {})),
             "per_mode": _per_mode(d), "series": _small_series(d.get("series", {})),
-            "findings": [_finding_summary(f, tmp) for f in d.get("findings", []) if measured(f["code"])],
+            "findings": [_finding_summary(f, tmp, written, files) for f in d.get("findings", []) if measured(f["code"])],
             "steps": steps, "seconds": time.perf_counter() - t0, "error": None}
 
 
-def _finding_summary(f: dict[str, Any], tmp: str) -> dict[str, Any]:
+def user_paths(text: str, tmp: str, written: list[str], files: list[str]) -> str:
+    """`text` (an error, a finding's message) with the candidate copy's paths spelled as the user's own files:
+    a temporary folder the user never made and that is gone when they read it names nothing."""
+    for copy, own in sorted(zip(written, files), key=lambda pair: -len(pair[0])):
+        text = text.replace(copy, own)
+    for base in {tmp, os.path.realpath(tmp)}:  # anything else in the copy: as it lies in the project's root
+        text = text.replace(base + os.sep, "")
+    return text
+
+
+def _finding_summary(f: dict[str, Any], tmp: str, written: list[str] = (), files: list[str] = ()) -> dict[str, Any]:
     ev = {k: v for k, v in (f.get("evidence") or {}).items() if k not in ("per_mode", "events")}
-    return {"code": f["code"], "severity": f.get("severity"), "message": f.get("message", "").replace(tmp + os.sep, ""),
+    return {"code": f["code"], "severity": f.get("severity"), "message": user_paths(f.get("message", ""), tmp, written, files),
             "evidence": ev, "location": {"file": f["file"], "line": f.get("line")} if f.get("file") else None}
 
 

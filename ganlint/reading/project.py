@@ -7,7 +7,7 @@ import gc
 import os
 from dataclasses import dataclass, field
 
-from ganlint.core.errors import GanlintError, InputError, PartialRead
+from ganlint.core.errors import GanlintError, InputError, PartialRead, nesting_line
 from ganlint.reading.facts import ProjectFacts
 
 CONFIG_SUFFIXES = {".yaml", ".yml", ".json", ".toml"}
@@ -50,7 +50,9 @@ def parse_python(path: str, text: str) -> ast.Module:
         return ast.parse(text, filename=path)
     except SyntaxError as exc:
         raise InputError(f"syntax error: {exc.msg}", path, exc.lineno) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError) as exc:  # the parser's stack: an expression nested thousands deep
+        raise InputError(f"too deeply nested to parse ({exc.__class__.__name__})", path, nesting_line(text)) from None
+    except ValueError as exc:
         raise InputError(f"cannot parse: {exc.__class__.__name__}", path) from None
 
 
@@ -70,7 +72,9 @@ def parse_python_or_legacy(path: str, text: str, notes: list[GanlintError]) -> t
         notes.append(PartialRead(f"read partially as Python 2 ({why}){left_out}; its Python 2 statements "
                                  "were not analysed", path, exc.lineno))
         return legacy.tree, legacy.text
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError) as exc:  # the parser's stack: an expression nested thousands deep
+        raise InputError(f"too deeply nested to parse ({exc.__class__.__name__})", path, nesting_line(text)) from None
+    except ValueError as exc:
         raise InputError(f"cannot parse: {exc.__class__.__name__}", path) from None
 
 
@@ -130,6 +134,7 @@ def _read_all(files, texts, facts, errors, notes) -> None:
     from ganlint.reading.config.flagfile import FLAGFILE_SUFFIXES, looks_like_flagfile, read_flagfile
 
     for path in files:
+        text = ""
         try:
             text = texts[path] if texts is not None and path in texts else read_text(path)
             suffix = os.path.splitext(path)[1].lower()
@@ -147,7 +152,7 @@ def _read_all(files, texts, facts, errors, notes) -> None:
             errors.append(exc)
             continue
         except RecursionError:
-            errors.append(InputError("too deeply nested to analyse", path))
+            errors.append(InputError("too deeply nested to analyse", path, nesting_line(text)))
             continue
         except Exception as exc:  # noqa: BLE001 - a reader bug on one file: one line naming it, the rest read
             detail = str(exc).splitlines()[0] if str(exc).strip() else ""

@@ -4,13 +4,17 @@ error -> ::error, warning -> ::warning, info -> ::notice. Paths are relative to 
 """
 from __future__ import annotations
 
+from ganlint.core.display import shown
 from ganlint.report import relative_root, relpath
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escaping of a workflow command's message (%, CR, LF), then every other control character
+    (ESC of a colour or cursor sequence, tab, NUL, U+2028) made visible as Python writes it (`\x1b`): the
+    runner prints the line into the log raw, where ESC [2J would clear it."""
+    return shown(str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _prop(text: str) -> str:

@@ -15,15 +15,15 @@ def _fix_lines(finding) -> list[str]:
     if fix is None:
         return ["    fix: none proposed"]
     tag = "" if fix.safe else " (unsafe)"
-    lines = [f"    fix{tag}: {fix.message}"]
+    lines = [f"    fix{tag}: {shown(fix.message)}"]
     for e in fix.edits:
         where = f" ({e.location})" if e.location else f" ({shown(e.file)})"
         if e.kind in ("set-setting", "add-setting"):
-            lines.append(f"      {e.kind} {e.target}: {e.old!r} -> {e.new!r}{where}")
+            lines.append(f"      {e.kind} {shown(e.target)}: {e.old!r} -> {e.new!r}{where}")
         elif e.kind == "rename-setting":
-            lines.append(f"      rename {e.target} -> {e.new}{where}")
+            lines.append(f"      rename {shown(e.target)} -> {shown(e.new)}{where}")
         elif e.kind == "remove-setting":
-            lines.append(f"      remove {e.target}{where}")
+            lines.append(f"      remove {shown(e.target)}{where}")
         else:
             new = str(e.new) if e.new is not None else ""
             new = new if len(new) <= 80 else new[:77] + "..."
@@ -43,7 +43,7 @@ def render_text(findings, errors, *, files=None, show_fixes=False, statistics=Fa
             out.append(f"{n:>{width}}  {code}  [{slug}]  {sev}")
     else:
         for f in findings:
-            out.append(f"{f.location}: {f.code} [{f.slug}] {f.message}")
+            out.append(f"{f.location}: {f.code} [{f.slug}] {shown(f.message)}")  # a message may quote a key
             for r in f.related:
                 out.append(f"    {r}: related location")
             if show_fixes:

@@ -219,3 +219,40 @@ def test_json_report_is_strict_json_with_non_finite_evidence():
                 evidence={"loss": float("nan"), "grad": [float("inf"), 1.5]})
     doc = json.loads(render([f], [], "json"), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     assert doc["findings"][0]["evidence"] == {"loss": "nan", "grad": ["inf", 1.5]}
+
+
+def _controls(text: str) -> list[str]:
+    return [c for c in text if not c.isprintable() and c != "\n"]
+
+
+def test_github_makes_control_characters_visible_in_names_and_messages():
+    from ganlint.core.errors import InputError
+    from ganlint.core.types import Finding, Location, Severity
+    from ganlint.report import render
+
+    f = Finding("GL001", "x", Severity.ERROR, "key \x1b[2Jlr\tis\x00 odd\u2028here, 5%\r\n", Location("a\x1b[31m.py", 1))
+    err = InputError("syntax error \x1b[1m", "b\x07,c.py", 3)
+    out = render([f], [err], "github", root=".")
+    lines = out.splitlines()
+    assert len(lines) == 2 and not _controls(out), ascii(out)
+    assert lines[0] == ("::error file=a\\x1b[31m.py,line=1,col=1,endLine=1,title=GL001 x::"
+                        "key \\x1b[2Jlr\\tis\\x00 odd\\u2028here, 5%25%0D%0A")
+    assert lines[1] == "::error file=b\\x07%2Cc.py,line=3,title=ganlint::syntax error \\x1b[1m"
+
+
+def test_check_output_in_every_text_format_keeps_a_file_names_escape_visible(tmp_path):
+    """A real `ganlint check` on a file whose name holds ESC (and one that fails to parse): no raw control
+    character reaches the terminal, text or github."""
+    import subprocess
+    import sys
+
+    (tmp_path / "m\x1b[2Jodel.py").write_text("import torch.nn as nn\nact = nn.Sigmoid()\nclass G(nn.Module):\n"
+                                             "    def __init__(self):\n        super().__init__()\n"
+                                             "        self.net = nn.Sequential(nn.Linear(2, 8), nn.Sigmoid(), nn.Linear(8, 2))\n")
+    (tmp_path / "bro\x1bken.py").write_text("def f(:\n")
+    for fmt in ("text", "github"):
+        proc = subprocess.run([sys.executable, "-m", "ganlint", "check", "--format", fmt, "."], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        both = proc.stdout + proc.stderr
+        assert not _controls(both) and "bro\\x1bken.py" in both, (fmt, ascii(both))

@@ -161,3 +161,24 @@ def test_a_moved_replace_edit_lands_on_the_nearest_line_not_the_next_match():
                                                new="netD(fake.detach())")])
     assert out.splitlines()[0].endswith("bce(netD(fake.detach()), zeros)")
     assert out.splitlines()[3] == "errG = bce(netD(fake), ones)"
+
+
+def test_an_expression_libcst_would_parse_for_minutes_is_refused_at_its_line():
+    """Fuzz input 7660: `lr = 1 + 1 + ... + 1` (20,000 operands) beside a line Python cannot parse: each
+    LibCST parse took 18 s (quadratic in the operands) and fix ran for minutes."""
+    import time
+
+    import pytest
+
+    from ganlint.fix.edits.py_doc import parse_cst
+
+    chain = "lr = " + " + ".join(["1"] * 1500) + "\n"
+    start = time.process_time()
+    with pytest.raises(EditError) as err:
+        parse_cst("m.py", "import torch\n" + chain)
+    assert err.value.line == 2 and "1500 operands" in err.value.message
+    with pytest.raises(EditError) as err:
+        parse_cst("m.py", "import torch\n" + chain + "n_critic: !!int 1.5\n")
+    assert err.value.line == 3 and "syntax error" in err.value.message
+    assert time.process_time() - start < 2.0  # LibCST alone: 1.5 s per parse (17 s at 5,000)
+    assert parse_cst("m.py", "x = " + " + ".join(["1"] * 300) + "\n").code.startswith("x = 1 + 1")

@@ -198,3 +198,17 @@ def test_entries_carry_lines():
     doc = load_doc("c.yaml", YAML)
     lines = {e.key: e.line for e in doc.entries()}
     assert lines["z_dim"] == 5 and lines["data.std"] == 13
+
+
+def test_a_python_setting_assigned_twice_is_edited_at_every_assignment():
+    """Python keeps the last assignment: editing only the first changed nothing the program reads (and a
+    second `fix` found the setting again). Found by the fuzzer (a settings file pasted twice)."""
+    src = ("config = {}\nconfig['vae_lr'] = 5e-4\nconfig['optim_alpha'] = 0.9\nconfig['z'] = 3\n"
+           "config['vae_lr'] = 5e-4\nconfig['optim_alpha'] = 0.9\n")
+    out = apply_edits({"c.py": src}, [edit("set-setting", "c.py", "vae_lr", 3e-4),
+                                     edit("remove-setting", "c.py", "optim_alpha"),
+                                     edit("rename-setting", "c.py", "z", "z_dim")])["c.py"]
+    assert out == "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['z_dim'] = 3\nconfig['vae_lr'] = 3e-4\n"
+    again = apply_edits({"c.py": out}, [edit("set-setting", "c.py", "vae_lr", 3e-4),
+                                       edit("remove-setting", "c.py", "optim_alpha")])
+    assert again == {}

@@ -171,8 +171,13 @@ def integrity(root: Path, rel: str, old: tuple[bytes, int], new: tuple[bytes, in
         return problems + [f"{where}: wrote invalid UTF-8"]
     if old_text.startswith("\ufeff") and not new_text.startswith("\ufeff"):
         problems.append(f"{where}: UTF-8 BOM dropped")
-    if "\r\n" in old_text and new_text.replace("\r\n", "").count("\n") > old_text.replace("\r\n", "").count("\n"):
+    old_lf = old_text.replace("\r\n", "").count("\n")
+    if "\r\n" in old_text and not old_lf and new_text.replace("\r\n", "").count("\n"):
         problems.append(f"{where}: CRLF file got LF-only lines")
+    elif "\r\n" in old_text and new_text.count("\r\n") < old_text.count("\r\n") and \
+            new_text.count("\n") >= old_text.count("\n"):
+        # a file of mixed endings: new lines take the LF most of it has, its CRLF lines stay
+        problems.append(f"{where}: CRLF lines lost")
     lost = Counter(_comments(old_text)) - Counter(_comments(new_text))
     if lost:
         problems.append(f"{where}: comment lines lost: {next(iter(lost))[:60]!r}")

@@ -143,3 +143,11 @@ def test_context_names_alpha_beta():
     assert s["optim.beta"].canonical is None
     s = read("beta: 4.0\nlr: 0.1\n")
     assert s["beta"].canonical is None
+
+
+def test_a_long_flow_list_is_read_whatever_its_length():
+    """Fuzz input 130: `fix` wrote a 100,000-item list (it copies the generator's widths) into a file that
+    then read as an "alias bomb": what plain text holds is read, only aliases' expansion has the budget."""
+    text = "anchor: &w 3\nz: *w\nnn_gen: [" + ", ".join(["256"] * 120_000) + "]\n"
+    settings = {s.key: s for s in read_config_file("big.yaml", text)}
+    assert len(settings["nn_gen"].value) == 120_000 and settings["z"].value == 3

@@ -1,6 +1,7 @@
 """The edit engine: Edits (fixes as data) applied to the user's files, each file kept as the user wrote it.
 
     new_texts = apply_edits({path: text}, edits)   # only changed files are returned; raises EditError
+    new_texts, applied, failed = apply_fixes(texts, [edits_of_fix1, edits_of_fix2, ...])  # a plan: one parse per file
 
 Config files: YAML (ruamel.yaml round-trip), TOML (tomlkit), JSON (textual: only the value token changes),
 Python settings (LibCST). Code: the rules' textual edits, then the planner's LibCST transforms.
@@ -17,7 +18,7 @@ SETTING_KINDS = ("set-setting", "remove-setting", "rename-setting", "add-setting
 TEXT_KINDS = ("replace-code", "insert-code")
 TRANSFORM_KIND = "transform-code"
 
-__all__ = ["apply_edits", "load_doc", "EditError", "Entry", "ConfigDoc", "SETTING_KINDS", "TEXT_KINDS", "TRANSFORM_KIND"]
+__all__ = ["apply_edits", "apply_fixes", "load_doc", "too_deep", "EditError", "Entry", "ConfigDoc", "SETTING_KINDS", "TEXT_KINDS", "TRANSFORM_KIND"]
 
 
 def load_doc(path: str, text: str) -> ConfigDoc:
@@ -54,8 +55,32 @@ def _apply_setting(doc: ConfigDoc, e: Edit) -> bool:
     raise EditError(f"unknown edit kind {e.kind!r}", e.file)
 
 
+def apply_setting(doc: ConfigDoc, e: Edit, path: str) -> bool:
+    """One setting edit on a loaded document; its error names the file and the edit's line."""
+    try:
+        return _apply_setting(doc, e)
+    except EditError as exc:
+        exc.file = exc.file or path
+        if exc.line is None and e.location is not None:
+            exc.line = e.location.line
+        raise
+
+
+def too_deep(path: str, text: str) -> EditError:
+    """The error for a file the editors' recursive walks cannot follow (LibCST, ruamel.yaml, tomlkit)."""
+    from ganlint.core.errors import nesting_line
+
+    return EditError("too deeply nested to edit (past Python's recursion limit)", path, nesting_line(text))
+
+
 def apply_file(path: str, text: str, edits: Iterable[Edit]) -> str:
-    edits = list(edits)
+    try:
+        return _apply_file(path, text, list(edits))
+    except RecursionError:
+        raise too_deep(path, text) from None
+
+
+def _apply_file(path: str, text: str, edits: list[Edit]) -> str:
     text_edits = [e for e in edits if e.kind in TEXT_KINDS]
     setting_edits = [e for e in edits if e.kind in SETTING_KINDS]
     transforms = [e for e in edits if e.kind == TRANSFORM_KIND]
@@ -69,13 +94,7 @@ def apply_file(path: str, text: str, edits: Iterable[Edit]) -> str:
     if setting_edits:
         doc = load_doc(path, text)
         for e in setting_edits:
-            try:
-                _apply_setting(doc, e)
-            except EditError as exc:
-                exc.file = exc.file or path
-                if exc.line is None and e.location is not None:
-                    exc.line = e.location.line
-                raise
+            apply_setting(doc, e, path)
         text = doc.dump()
     if transforms:
         from ganlint.fix.edits.code import apply_transforms
@@ -97,3 +116,21 @@ def apply_edits(texts: dict[str, str], edits: Iterable[Edit]) -> dict[str, str]:
         if new != texts[path]:
             out[path] = new
     return out
+
+
+def apply_fixes(texts: dict[str, str], fixes: list[list[Edit]]) -> tuple[dict[str, str], list[int], list[tuple[int, str]]]:
+    """Several fixes in turn, each applied whole or not at all, every file parsed once (batch.EditBatch):
+    (the changed files' new texts, the indexes of the fixes applied, (index, why) of those that could not)."""
+    from ganlint.fix.edits.batch import EditBatch
+
+    batch = EditBatch(texts)
+    applied: list[int] = []
+    failed: list[tuple[int, str]] = []
+    for i, edits in enumerate(fixes):
+        try:
+            batch.apply(list(edits))
+        except EditError as exc:
+            failed.append((i, str(exc)))
+            continue
+        applied.append(i)
+    return batch.changed(), applied, failed

@@ -47,6 +47,11 @@ class ConfigDoc:
     def dump(self) -> str:
         raise NotImplementedError
 
+    def needs_reload(self, edits: list) -> bool:
+        """Whether `edits` must read this document from its own dump rather than from the loaded one (a
+        document that keeps positions of the original text cannot place keys it added itself)."""
+        return False
+
     # -- shared ---------------------------------------------------------------------------
     def resolve(self, target: str, *, required: bool = True) -> str | None:
         """The document's own key for `target`: exact, else a unique match on the last part(s)."""
@@ -79,7 +84,11 @@ class ConfigDoc:
 class TreeDoc(ConfigDoc):
     """A document held as nested mappings (YAML, TOML): `remove` and `rename` work the same on both; a
     subclass gives `_tree` (the parsed document), `_new_mapping` (an empty table of its format) and
-    `_rename_leaf` (renaming in place, keeping the key's position and whatever the format attaches to it)."""
+    `_rename_leaf` (renaming in place, keeping the key's position and whatever the format attaches to it).
+    `entries()` of a big document is one walk per edit state (`_entry_cache`, cleared by every change): an
+    edit asks for them several times (resolve, raw text, touched lines)."""
+
+    _entry_cache: list[Entry] | None = None
 
     def _tree(self) -> Any:
         raise NotImplementedError
@@ -113,6 +122,7 @@ class TreeDoc(ConfigDoc):
             return False
         parent, leaf = self._parent(k)
         del parent[leaf]
+        self._entry_cache = None
         return True
 
     def rename(self, key: str, new_key: str) -> bool:
@@ -126,4 +136,5 @@ class TreeDoc(ConfigDoc):
         if new_leaf in parent:
             raise EditError(f"cannot rename {key!r}: {new_leaf!r} exists", self.path)
         self._rename_leaf(parent, leaf, new_leaf)
+        self._entry_cache = None
         return True

@@ -24,15 +24,67 @@ class _PyEntry:
     cls: Any = None
 
 
+_PARSED: dict[str, Any] = {}  # text -> its LibCST module, the last two (see parse_cst)
+
+
 def parse_cst(path: str, text: str):
+    """The LibCST module of `text`. Modules are immutable (a transform returns a new one), and a plan parses
+    one text once per rule that weighs a transform, so the last two parses are kept: a LibCST parse of a
+    250 KB file is seconds."""
     import libcst as cst
 
+    hit = _PARSED.get(text)
+    if hit is not None:
+        return hit
+    _operator_budget(path, text)
     try:
-        return cst.parse_module(text)
+        module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise EditError(f"syntax error: {exc.message}", path, exc.raw_line) from None
     except RecursionError:
-        raise EditError("too deeply nested to edit", path) from None
+        from ganlint.core.errors import nesting_line
+
+        raise EditError("too deeply nested to edit", path, nesting_line(text)) from None
+    if len(_PARSED) >= 2:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[text] = module
+    return module
+
+
+MAX_CHAIN = 1000  # operands of one binary-operator chain LibCST is given (its parse is quadratic in them)
+
+
+def _operator_budget(path: str, text: str) -> None:
+    """EditError when one expression chains more than MAX_CHAIN operands (`lr = 1 + 1 + ... + 1`, 20,000
+    of them): LibCST's parser takes 1.5 s for 2,000 and 17 s for 5,000 (fuzz input 7660 ran for minutes)."""
+    if len(text) < 4 * MAX_CHAIN:
+        return
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:  # Python's verdict first: LibCST may take minutes to reach its own
+        raise EditError(f"syntax error: {exc.msg}", path, exc.lineno) from None
+    except ValueError:
+        return  # LibCST's own error
+    except (RecursionError, MemoryError):
+        from ganlint.core.errors import nesting_line
+
+        raise EditError("too deeply nested to edit", path, nesting_line(text)) from None
+    nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.BinOp, ast.BoolOp, ast.Compare))]
+    inner = {id(n.left) for n in nodes if isinstance(n, ast.BinOp)}
+    for n in nodes:
+        if isinstance(n, ast.BoolOp):
+            count = len(n.values)
+        elif isinstance(n, ast.Compare):
+            count = len(n.ops) + 1
+        elif id(n) in inner:
+            continue
+        else:
+            count, cur = 1, n
+            while isinstance(cur, ast.BinOp):
+                count, cur = count + 1, cur.left
+        if count > MAX_CHAIN:
+            raise EditError(f"an expression of {count} operands: too long to edit (LibCST's parser is quadratic "
+                            f"in them; at most {MAX_CHAIN})", path, n.lineno)
 
 
 def _literal(code: str) -> Any:
@@ -62,12 +114,15 @@ class PyDoc(ConfigDoc):
         super().__init__(path, text)
         self._parse()
 
-    def _parse(self):
+    def _parse(self, module=None):
         import libcst as cst
         from libcst.metadata import MetadataWrapper, PositionProvider
 
-        module = parse_cst(self.path, self.text)
-        self.wrapper = MetadataWrapper(module)
+        if module is None:
+            module = parse_cst(self.path, self.text)
+        # no deep copy: the module is read only here (an edit makes a new one), and a parsed or transformed
+        # tree holds each node once, what the copy would ensure; copying a big file's tree per edit was seconds
+        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = self.wrapper.module
         pos = self.wrapper.resolve(PositionProvider)
         found: list[_PyEntry] = []
@@ -160,6 +215,13 @@ class PyDoc(ConfigDoc):
         k = self.resolve(key)
         return next(e for e in self._entries if e.key == k)
 
+    def _all(self, key: str) -> list[_PyEntry]:
+        """Every assignment of the setting: a key written twice (`config['lr']` set again further down, the
+        file pasted twice) is one setting, and Python keeps the last value; a fix that set or removed only
+        the first would change nothing the program reads (and a second run would find it again)."""
+        k = self.resolve(key)
+        return [e for e in self._entries if e.key == k]
+
     # -- writing --------------------------------------------------------------------------
     def _value_code(self, value: Any, old_raw: str | None, quote: str = "'") -> str:
         old = _literal(old_raw) if old_raw is not None else None
@@ -184,26 +246,34 @@ class PyDoc(ConfigDoc):
 
     def _commit(self, new_module):
         self.text = new_module.code
-        self._parse()
+        self._parse(new_module)  # its positions are those of its own code: no second parse of that code
 
     def _replace_node(self, target, replacement):
+        self._replace_nodes({id(target): replacement})
+
+    def _replace_nodes(self, replacements: dict[int, Any]):
+        """Several nodes (by id) replaced in one pass over the module, one re-parse."""
         import libcst as cst
 
         class T(cst.CSTTransformer):
             def on_leave(self, original, updated):
-                return replacement if original is target else updated
+                return replacements.get(id(original), updated)
 
         self._commit(self.module.visit(T()))
 
     def set(self, key: str, value: Any) -> bool:
         import libcst as cst
 
-        e = self._entry(key)
-        raw = self.module.code_for_node(e.value_node)
-        new_code = self._value_code(value, raw, e.quote)
-        if _literal(new_code) == _literal(raw) and _literal(raw) is not None and type(_literal(raw)) is type(_literal(new_code)):
+        changes = {}
+        for e in self._all(key):
+            raw = self.module.code_for_node(e.value_node)
+            new_code = self._value_code(value, raw, e.quote)
+            if _literal(new_code) == _literal(raw) and _literal(raw) is not None and type(_literal(raw)) is type(_literal(new_code)):
+                continue
+            changes[id(e.value_node)] = cst.parse_expression(new_code)
+        if not changes:
             return False
-        self._replace_node(e.value_node, cst.parse_expression(new_code))
+        self._replace_nodes(changes)
         return True
 
     def remove(self, key: str) -> bool:
@@ -212,14 +282,15 @@ class PyDoc(ConfigDoc):
         k = self.resolve(key, required=False)
         if k is None:
             return False
-        e = next(x for x in self._entries if x.key == k)
-        if e.kind == "argparse":
-            raise EditError(f"cannot remove the command-line option {key!r} (code may read it); remove it by hand", self.path, e.line)
-        target = e.elem if e.kind == "dict" else e.stmt
+        every = self._all(k)
+        for e in every:
+            if e.kind == "argparse":
+                raise EditError(f"cannot remove the command-line option {key!r} (code may read it); remove it by hand", self.path, e.line)
+        targets = {id(e.elem if e.kind == "dict" else e.stmt) for e in every}
 
         class T(cst.CSTTransformer):
             def on_leave(self, original, updated):
-                if original is target:
+                if id(original) in targets:
                     return cst.RemoveFromParent()
                 return updated
 
@@ -232,10 +303,19 @@ class PyDoc(ConfigDoc):
         k = self.resolve(key, required=False)
         if k is None:
             return False
-        e = next(x for x in self._entries if x.key == k)
         leaf = new_key.rsplit(".", 1)[-1]
         if leaf == k.rsplit(".", 1)[-1]:
             return False
+        for _ in range(len(self._all(k))):  # every assignment of it (each rename re-reads the entries)
+            e = next((x for x in self._entries if x.key == k), None)
+            if e is None:
+                break
+            self._rename_one(e, key, leaf)
+        return True
+
+    def _rename_one(self, e: _PyEntry, key: str, leaf: str) -> None:
+        import libcst as cst
+
         if e.kind in ("subscript", "dict"):
             node = e.stmt.body[0].targets[0].target.slice[0].slice.value if e.kind == "subscript" else e.elem.key
             self._replace_node(node, cst.SimpleString(f"{e.quote}{leaf}{e.quote}"))
@@ -243,7 +323,6 @@ class PyDoc(ConfigDoc):
             self._replace_node(e.stmt.body[0].targets[0].target if hasattr(e.stmt.body[0], "targets") else e.stmt.body[0].target, cst.Name(leaf))
         else:
             raise EditError(f"cannot rename {key!r} ({e.kind}); code reads it by name", self.path, e.line)
-        return True
 
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         import libcst as cst

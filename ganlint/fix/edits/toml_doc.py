@@ -1,6 +1,7 @@
 """TOML round-trip through tomlkit: comments, order, tables and number style kept."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ganlint.fix.edits.base import EditError, Entry, TreeDoc
@@ -12,13 +13,15 @@ class TomlDoc(TreeDoc):
 
     def __init__(self, path: str, text: str):
         super().__init__(path, text)
+        self._assigned: dict[str, int] | None = None  # left side of each `key = ...` line -> its first line
         import tomlkit
         from tomlkit.exceptions import ParseError
 
         try:
             self.doc = tomlkit.parse(text)
         except ParseError as exc:
-            raise EditError(f"TOML error: {exc}", path, getattr(exc, "line", None)) from None
+            msg = re.sub(r" at line \d+ col \d+$", "", str(exc))  # the line is in the error's own place
+            raise EditError(f"TOML error: {msg}", path, getattr(exc, "line", None)) from None
 
     def _walk(self, node, prefix=""):
         from tomlkit.container import Container
@@ -33,14 +36,25 @@ class TomlDoc(TreeDoc):
                 yield Entry(key, _plain(v), self._line_of(k, raw), raw)
 
     def _line_of(self, key: str, raw: str | None) -> int:
-        for i, line in enumerate(self.text.splitlines(), 1):
-            s = line.strip()
-            if s.startswith(key) and s[len(key):].lstrip().startswith("="):
-                return i
-        return 0
+        """The first line of the original text that assigns `key` (`key = ...`), 0 when none does."""
+        if "=" in key or key != key.rstrip():
+            for i, line in enumerate(self.text.splitlines(), 1):
+                s = line.strip()
+                if s.startswith(key) and s[len(key):].lstrip().startswith("="):
+                    return i
+            return 0
+        if self._assigned is None:  # one pass over the text for every key (a scan per key was quadratic)
+            self._assigned = {}
+            for i, line in enumerate(self.text.splitlines(), 1):
+                left, eq, _ = line.strip().partition("=")
+                if eq:
+                    self._assigned.setdefault(left.rstrip(), i)
+        return self._assigned.get(key, 0)
 
     def entries(self) -> list[Entry]:
-        return list(self._walk(self.doc))
+        if self._entry_cache is None:
+            self._entry_cache = list(self._walk(self.doc))
+        return self._entry_cache
 
     def _tree(self):
         return self.doc
@@ -77,6 +91,7 @@ class TomlDoc(TreeDoc):
             new.trivia.trail = trivia.trail
             new.trivia.indent = trivia.indent
         parent[leaf] = new
+        self._entry_cache = None
         return True
 
     def _rename_leaf(self, parent, leaf: str, new_leaf: str) -> None:
@@ -105,6 +120,7 @@ class TomlDoc(TreeDoc):
                 parent[kk] = vv
                 if kk == nleaf:
                     parent[leaf] = item
+            self._entry_cache = None
             return True
         if hasattr(parent, "add"):
             # before a trailing blank line of the table, not after it
@@ -116,10 +132,12 @@ class TomlDoc(TreeDoc):
                 ws = body.body.pop()
                 parent.add(leaf, item)
                 body.body.append(ws)
+                self._entry_cache = None
                 return True
             parent.add(leaf, item)
         else:
             parent[leaf] = item
+        self._entry_cache = None
         return True
 
     def dump(self) -> str:

@@ -23,8 +23,33 @@ class YamlDoc(TreeDoc):
 
     def __init__(self, path: str, text: str):
         super().__init__(path, text)
+        from ganlint.fix.edits.yaml_fast import FAST_CHARS, FastYaml, Unsupported
+
+        self._touched: set[int] = set()  # 0-based lines of the original the edits change (see dump)
+        self._inserted = False
+        self._placed: set[str] = set()  # keys this doc added or renamed: no position in the original text
+        self.data = None
+        self.fast: FastYaml | None = None  # a big file's value edits as splices (yaml_fast), until one is not
+        if len(text) >= FAST_CHARS:
+            try:
+                self.fast = FastYaml(path, text)
+            except Unsupported:
+                self.fast = None
+        if self.fast is None:
+            self._load()
+
+    def _round_trip(self) -> None:
+        """From here on, ruamel.yaml's round trip (of the text as spliced so far)."""
+        if self.fast is not None:
+            self.text = self.fast.text
+            self.fast = None
+            self._entry_cache = None
+            self._load()
+
+    def _load(self) -> None:
         from ruamel.yaml.error import YAMLError
 
+        path, text = self.path, self.text
         y = _yaml()
         try:
             self.data = y.load(text)
@@ -41,8 +66,6 @@ class YamlDoc(TreeDoc):
 
             self.data = CommentedMap()
         self._lines = text.splitlines()
-        self._touched: set[int] = set()  # 0-based lines of the original the edits change (see dump)
-        self._inserted = False
 
     # -- walking --------------------------------------------------------------------------
     def _walk(self, node, prefix=""):
@@ -65,7 +88,12 @@ class YamlDoc(TreeDoc):
                 yield Entry(key, _plain(v), line, raw)
 
     def entries(self) -> list[Entry]:
-        return list(self._walk(self.data))
+        if self.fast is not None:
+            return self.fast.entries
+        # one walk per edit state: resolve, _touch and _raw ask for them several times per edit
+        if self._entry_cache is None:
+            self._entry_cache = list(self._walk(self.data))
+        return self._entry_cache
 
     def _tree(self):
         return self.data
@@ -83,11 +111,13 @@ class YamlDoc(TreeDoc):
 
     def _touch(self, key: str | None) -> None:
         """Mark the original lines of `key`'s value as edited: from its key line to the next setting's."""
+        import bisect
+
         lines = sorted(e.line for e in self.entries() if e.line > 0)
         for e in self.entries():
             if e.key == key and e.line > 0:
-                after = [ln for ln in lines if ln > e.line]
-                end = after[0] - 1 if after else len(self._lines)
+                at = bisect.bisect_right(lines, e.line)  # the next setting's line after this one
+                end = lines[at] - 1 if at < len(lines) else len(self._lines)
                 self._touched.update(range(e.line - 1, max(end, e.line)))
 
     def _parent(self, key: str, create: bool = False):
@@ -121,7 +151,14 @@ class YamlDoc(TreeDoc):
         return value
 
     def set(self, key: str, value: Any) -> bool:
+        from ganlint.fix.edits.yaml_fast import Unsupported
+
         key = self.resolve(key)
+        if self.fast is not None:
+            try:
+                return self.fast.set(key, value)
+            except Unsupported:
+                self._round_trip()
         parent, leaf = self._parent(key)
         old = parent[leaf]
         if _plain(old) == _plain(coerce_like(value, old)) and type(_plain(old)) is type(_plain(coerce_like(value, old))):
@@ -132,6 +169,7 @@ class YamlDoc(TreeDoc):
             if raw is not None:
                 new = _yaml().load(f"v: {render_number(value, raw)}\n")["v"]
         parent[leaf] = new
+        self._entry_cache = None
         return True
 
     def _raw(self, key: str) -> str | None:
@@ -149,14 +187,39 @@ class YamlDoc(TreeDoc):
         if comment is not None:
             parent.ca.items[new_leaf] = comment
 
+    def rename(self, key: str, new_key: str) -> bool:
+        self._round_trip()
+        old = self.resolve(key, required=False)
+        if not super().rename(key, new_key):
+            return False
+        self._placed.add(old.rsplit(".", 1)[0] + "." + new_key.rsplit(".", 1)[-1] if "." in old else new_key.rsplit(".", 1)[-1])
+        return True
+
+    def remove(self, key: str) -> bool:
+        self._round_trip()
+        return super().remove(key)
+
+    def needs_reload(self, edits: list) -> bool:
+        """An edit naming a key this doc placed itself (or one inside it) reads it from the dump: the loaded
+        doc knows no line or source text of it (a fix after the one that added it, as fix by fix did)."""
+        for e in edits if self._placed else ():
+            names = [e.target, e.old if e.kind == "add-setting" and isinstance(e.old, str) else None]
+            for name in filter(None, names):
+                parts = (self.resolve(name, required=False) or name).split(".")
+                if any(".".join(parts[:i]) in self._placed for i in range(1, len(parts) + 1)):
+                    return True
+        return False
+
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         if self.resolve(key, required=False) is not None:
             return self.set(key, value)
+        self._round_trip()
         near_key = self.resolve(near, required=False) if near else None
         if near_key is not None:
             self._touch(near_key)
         if near_key is not None and "." not in key:
             key = near_key.rsplit(".", 1)[0] + "." + key if "." in near_key else key
+        self._placed.add(key)
         parent, leaf = self._parent(key, create=True)
         keys = list(parent.keys())
         pos = len(keys)
@@ -168,11 +231,15 @@ class YamlDoc(TreeDoc):
             parent.insert(pos, leaf, self._scalar(value))
             if comment is not None:
                 parent.ca.items[leaf] = comment
+            self._entry_cache = None
             return True
         parent.insert(pos, leaf, self._scalar(value))
+        self._entry_cache = None
         return True
 
     def dump(self) -> str:
+        if self.fast is not None:
+            return self.fast.text
         out = io.StringIO()
         _yaml().dump(self.data, out)
         text = out.getvalue()
@@ -210,7 +277,7 @@ class YamlDoc(TreeDoc):
             return dumped
         text = "".join(merged)
         try:
-            if _plain(_yaml().load(text)) != _plain(_yaml().load(dumped)):
+            if _plain(_yaml().load(text)) != _plain(self.data):  # ruamel's dump reads back as self.data
                 return dumped
         except Exception:  # noqa: BLE001 - any doubt: ruamel's own dump, as before
             return dumped

@@ -140,13 +140,15 @@ class ForwardMixin:
 
     def _num(self, node: ast.AST) -> float | None:
         ok, val = literal(node)
-        if ok and isinstance(val, (int, float)) and not isinstance(val, bool):
-            return float(val)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            v = self.net.attr_values.get(node.attr)
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return float(v)
-        return None
+        if not (ok and isinstance(val, (int, float)) and not isinstance(val, bool)):
+            val = None
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+                v = self.net.attr_values.get(node.attr)
+                val = v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        try:
+            return None if val is None else float(val)
+        except OverflowError:  # an integer beyond float range (fuzz input 7675): no number this reader can use
+            return None
 
     def _resolve(self, node: ast.AST, before: int, depth: int, through_binop: bool = True) -> list[dict]:
         """Where a value comes from: sigmoid calls reached through names, shape ops and affine maps."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import os
 
-from ganlint.core.errors import InputError
+from ganlint.core.errors import InputError, nesting_line
 from ganlint.core.types import Setting
 
 __all__ = ["read_config_file", "read_python_settings", "CONFIG_SUFFIXES"]
@@ -44,7 +44,7 @@ def read_config_file(path: str, text: str) -> list[Setting]:
     except InputError:
         raise
     except RecursionError:
-        raise InputError("too deeply nested to read", path) from None
+        raise InputError("too deeply nested to read", path, nesting_line(text)) from None
     except Exception as exc:  # noqa: BLE001 - a reader bug must still be one clear line, not a traceback
         raise InputError(f"cannot read config ({exc.__class__.__name__}: {exc})"[:200], path) from None
     return []
@@ -79,7 +79,7 @@ def read_python_settings(path: str, tree: ast.Module, text: str) -> list[Setting
     try:
         return _read(path, tree, text)
     except RecursionError:
-        raise InputError("too deeply nested to read settings", path) from None
+        raise InputError("too deeply nested to read settings", path, nesting_line(text)) from None
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001

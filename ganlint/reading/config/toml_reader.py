@@ -10,7 +10,7 @@ import re
 import tomllib
 from typing import Any
 
-from ganlint.core.errors import InputError
+from ganlint.core.errors import InputError, nesting_line
 from ganlint.core.types import Setting
 from ganlint.reading.config.values import MAX_SETTINGS, LineIndex, coerce_string, make_setting, too_many_settings
 
@@ -259,7 +259,7 @@ def read_toml(path: str, text: str) -> list[Setting]:
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg).split("\n")[0]
         raise InputError(f"invalid TOML: {msg}", path, line) from None
     except RecursionError:
-        raise InputError("TOML nested too deeply", path) from None
+        raise InputError("TOML nested too deeply", path, nesting_line(text)) from None
     except (ValueError, TypeError, MemoryError, OverflowError) as exc:
         raise InputError(f"invalid TOML: {exc.__class__.__name__}", path) from None
     if scan is None:  # tomllib reads what the scanner cannot follow: be honest rather than guess lines
@@ -268,7 +268,7 @@ def read_toml(path: str, text: str) -> list[Setting]:
         leaves: list[tuple[list[Any], Any]] = []
         _leaves(data, [], leaves)
     except RecursionError:
-        raise InputError("TOML nested too deeply", path) from None
+        raise InputError("TOML nested too deeply", path, nesting_line(text)) from None
     index = LineIndex(text)
     if len(leaves) > MAX_SETTINGS:
         span = scan.spans.get(tuple(leaves[MAX_SETTINGS][0]))

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ganlint.core.errors import InputError
+from ganlint.core.errors import InputError, nesting_line
 from ganlint.core.types import Setting
 from ganlint.reading.config.values import Unreadable, coerce_string, make_setting
 
@@ -25,7 +25,7 @@ try:  # libyaml: much faster, same node marks
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_VISITS = 100_000  # node visits while walking (aliases re-visit their anchor's subtree)
+MAX_VISITS = 100_000  # node visits while walking, plus one per 2 characters (aliases re-visit their anchor's subtree)
 MAX_DEPTH = 200
 MAX_NUMBER_CHARS = 1000  # a plain int/float scalar longer than this is refused (int() stops at 4300 digits)
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -43,7 +43,7 @@ def compose_documents(path: str, text: str) -> list[Node]:
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else 'malformed'}", path) from None
     except RecursionError:
-        raise InputError("YAML nested too deeply", path) from None
+        raise InputError("YAML nested too deeply", path, nesting_line(text)) from None
     except (ValueError, TypeError, MemoryError, UnicodeError, OverflowError, AttributeError) as exc:
         raise InputError(f"invalid YAML: {exc.__class__.__name__}", path) from None
 
@@ -54,6 +54,9 @@ class _Walk:
         self.text = text
         self.style = style
         self.visits = 0
+        # a node is at least two characters of text unless an alias repeats it: a long flow list of a big
+        # file is read (its size is bounded already), what only aliases can make is refused
+        self.budget = MAX_VISITS + len(text) // 2
         self.stack: set[int] = set()
         self.containers: set[int] = set()  # container nodes walked once: a second walk is an alias expansion
         self.expansions = 0
@@ -66,12 +69,12 @@ class _Walk:
                 self.expansions += 1
             else:
                 self.containers.add(id(node))
-        if self.visits > MAX_VISITS:
+        if self.visits > self.budget:
             line = node.start_mark.line + 1 if node.start_mark else None
             if self.expansions:
-                msg = f"YAML expands to more than {MAX_VISITS} nodes through aliases (alias bomb?); refusing to read it"
+                msg = f"YAML expands to more than {self.budget} nodes through aliases (alias bomb?); refusing to read it"
             else:
-                msg = f"YAML has more than {MAX_VISITS} nodes, too large for a configuration; refusing to read it"
+                msg = f"YAML has more than {self.budget} nodes, too large for a configuration; refusing to read it"
             raise InputError(msg, self.path, line)
         if depth > MAX_DEPTH:
             raise InputError("YAML nested too deeply", self.path, node.start_mark.line + 1)
@@ -207,7 +210,7 @@ def settings_from_node(
         else:
             _walk(walk, node, list(prefix or []), 0)
     except RecursionError:
-        raise InputError("YAML nested too deeply", path) from None
+        raise InputError("YAML nested too deeply", path, nesting_line(text)) from None
     return walk.out
 
 
