@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
@@ -136,6 +137,12 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
         for t in targets:
             if t:
                 by_name.setdefault(t, []).append(st)
+    # each name's statement lines, where they never decrease (the walk's source order): _mark bisects them
+    lines: dict[str, list[int]] = {}
+    for t, sts in by_name.items():
+        lns = [st.lineno for st in sts]
+        if all(a <= b for a, b in zip(lns, lns[1:])):
+            lines[t] = lns
     steps = {"critic": set(), "generator": set()}
     pending: list[tuple[str, int]] = []  # backward-ed names waiting for their optimizer step
     for st, _targets, _ng in fn.stmts:
@@ -154,21 +161,26 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
             role = _optimizer_role(r, opt) if opt else None
             if role in steps:
                 for name, line in pending:
-                    _mark(by_name, name, line, steps[role])
+                    _mark(by_name, lines, name, line, steps[role])
             pending = []
     return steps["critic"] - steps["generator"], steps["generator"] - steps["critic"]
 
 
-def _mark(by_name: dict[str, list[ast.stmt]], name: str, line: int, out: set[int]) -> None:
+def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name: str, line: int, out: set[int]) -> None:
     work = [(name, line)]
     for _ in range(200):  # bounded: a loss is a handful of statements
         if not work:
             return
         name, line = work.pop()
-        before = [st for st in by_name.get(name, ()) if st.lineno < line]
-        if not before or id(before[-1]) in out:
+        sts = by_name.get(name, ())
+        if name in lines:
+            i = bisect_left(lines[name], line)
+            st = sts[i - 1] if i else None
+        else:
+            before = [s for s in sts if s.lineno < line]
+            st = before[-1] if before else None
+        if st is None or id(st) in out:
             continue
-        st = before[-1]
         out.add(id(st))
         work.extend((n, st.lineno) for n in names_in(st.value) if n in by_name)
 
