@@ -21,8 +21,16 @@ WRAPPERS = {"eval", "int", "float", "str", "bool", "list", "tuple", "loads", "li
 _REF_KINDS = (ast.Call, ast.Subscript, ast.Attribute, ast.Name)
 
 
+_Name, _Attribute = ast.Name, ast.Attribute
+
+
 def dotted(node: ast.AST | None) -> str | None:
     """a.b.c for Name/Attribute chains, else None."""
+    cls = node.__class__  # the two commonest shapes first: `x` and `nn.Linear` (called for every call)
+    if cls is _Name:
+        return node.id
+    if cls is _Attribute and node.value.__class__ is _Name:
+        return f"{node.value.id}.{node.attr}"
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -97,9 +105,13 @@ class Source:
 
     def config_ref(self, node: ast.AST | None) -> ConfigRef | None:
         """cfg["k"], self.args['k'], args.k, config.model.k, cfg.get("k"), wrapped in eval/int/float/..."""
+        key = self.config_key(node)
+        return ConfigRef(key, self.loc(node)) if key is not None else None
+
+    def config_key(self, node: ast.AST | None) -> str | None:
+        """config_ref's key alone (no Location made: the walk only collects the keys read)."""
         if node is None or node.__class__ not in _REF_KINDS:  # nothing else can be or wrap a config read
             return None
-        start = node
         for _ in range(4):
             if isinstance(node, ast.Call) and node.args and last(dotted(node.func)) in WRAPPERS:
                 node = node.args[0]
@@ -131,7 +143,7 @@ class Source:
         if name is None:
             return None
         if not keys and isinstance(node, ast.Name) and len(name) > 1 and name.isupper():
-            return ConfigRef(name, self.loc(start))  # a module constant: LR, CRITIC_ITERS, ENC_ACT
+            return name  # a module constant: LR, CRITIC_ITERS, ENC_ACT
         parts = name.split(".")
         idx = next((i for i, p in enumerate(parts) if p in CONFIG_NAMES), None)
         if idx is not None:
@@ -140,7 +152,7 @@ class Source:
             return None
         if not keys:
             return None
-        return ConfigRef(".".join(keys), self.loc(start))
+        return ".".join(keys)
 
 
 def names_in(node: ast.AST) -> set[str]:

@@ -41,6 +41,8 @@ class CodeReader:
         self.net_roles: dict[str, str] = {}  # networks whose role only their optimizer's name says
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
+        self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
+        self._optimizers_indexed = 0  # how many of f.optimizers the index holds (the list only grows)
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -79,6 +81,17 @@ class CodeReader:
         if short in ("forward",):
             return None
         return role_from_name(short) if short and not short[:1].isupper() or len(short) <= 4 or short.startswith("net") else None
+
+    def optimizers_named(self, var: str) -> list:
+        """The optimizers assigned to `var` so far, in the order they were made: one dict lookup instead of a
+        scan of every optimizer in the file per `opt.step()` (which made the step passes quadratic)."""
+        opts = self.f.optimizers
+        if self._optimizers_indexed < len(opts):
+            index = self._optimizers_by_var
+            for o in opts[self._optimizers_indexed:]:
+                index.setdefault(o.var, []).append(o)
+            self._optimizers_indexed = len(opts)
+        return self._optimizers_by_var.get(var, [])
 
     # -- traversal --------------------------------------------------------------------------------
     def _body(self, body: list[ast.stmt]) -> None:
@@ -230,16 +243,16 @@ class CodeReader:
                     rec(self, n)
             elif cls is ast.Subscript:
                 if type(n.slice) is ast.Constant:
-                    ref = self.src.config_ref(n)
-                    if ref is not None:
-                        self.f.config_keys.add(ref.key)
+                    key = self.src.config_key(n)
+                    if key is not None:
+                        self.f.config_keys.add(key)
             elif cls is ast.Attribute:
                 v = n.value
                 if (type(v) is ast.Name and v.id in CONFIG_NAMES) or (
                         type(v) is ast.Attribute and v.attr in CONFIG_NAMES and type(v.value) is ast.Name):
-                    ref = self.src.config_ref(n)
-                    if ref is not None and type(n.ctx) is not ast.Store:
-                        self.f.config_keys.add(ref.key)
+                    key = self.src.config_key(n)
+                    if key is not None and type(n.ctx) is not ast.Store:
+                        self.f.config_keys.add(key)
             fields = _EXPR_FIELDS.get(cls)
             if fields is None:
                 fields = _EXPR_FIELDS[cls] = tuple(f for f in node_fields(cls) if f not in ("ctx", "op", "ops"))
@@ -263,10 +276,15 @@ class CodeReader:
         if not fn.has_critic_call and n.args and ln and (not ln[:1].isupper() or len(ln) <= 4 or ln.startswith("net")):
             if self.role_of_callee(n) == "critic":
                 fn.has_critic_call = True
-        for a in [*n.args, *(k.value for k in n.keywords)]:  # config keys read anywhere
-            ref = self.src.config_ref(a)
-            if ref is not None:
-                self.f.config_keys.add(ref.key)
+        config_key, keys = self.src.config_key, self.f.config_keys
+        for a in n.args:  # config keys read anywhere
+            key = config_key(a)
+            if key is not None:
+                keys.add(key)
+        for k in n.keywords:
+            key = config_key(k.value)
+            if key is not None:
+                keys.add(key)
         for rec in ON_CALL:
             if rec(self, n, name, ln, tname):
                 return  # the call is fully recognised (an optimizer): nothing else applies

@@ -16,7 +16,7 @@ def _step_roles(r, body: list[ast.stmt]) -> set[str]:
                 name = dotted(n.func.value)
                 if not name:
                     continue
-                role = next((o.role for o in r.f.optimizers if o.var == name and o.role), None)
+                role = next((o.role for o in r.optimizers_named(name) if o.role), None)
                 roles.add(role or role_from_name(name.rsplit(".", 1)[-1]) or "")
     return roles
 

@@ -117,11 +117,9 @@ def _helper_returns_fake(r, call: ast.Call) -> bool:
 
 
 def _optimizer_role(r, name: str) -> str | None:
-    for o in r.f.optimizers:
-        if o.var == name:
-            if o.role:
-                return o.role
-            break
+    named = r.optimizers_named(name)
+    if named and named[0].role:
+        return named[0].role
     return role_from_name(name.rsplit(".", 1)[-1])
 
 
