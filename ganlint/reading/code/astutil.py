@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 from typing import Any
 
 from ganlint.reading.astwalk import walk
@@ -169,4 +170,9 @@ _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 def tokens(name: str) -> list[str]:
-    return [t.lower() for part in re.split(r"[_\W]+", name) for t in _CAMEL.findall(part)]
+    return list(_tokens(name))  # a fresh list: callers may change theirs
+
+
+@lru_cache(maxsize=8192)
+def _tokens(name: str) -> tuple[str, ...]:  # the same few names are split for every assignment and call
+    return tuple(t.lower() for part in re.split(r"[_\W]+", name) for t in _CAMEL.findall(part))
