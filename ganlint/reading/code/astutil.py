@@ -66,8 +66,11 @@ class Source:
         self.path = path
         self.text = text
         self.lines = text.splitlines(keepends=True)
+        self.ascii = text.isascii()  # then every column is a byte column: no line to look at
 
     def _col(self, lineno: int, byte_col: int) -> int:
+        if self.ascii:
+            return byte_col
         if 0 < lineno <= len(self.lines):
             line = self.lines[lineno - 1]
             if not line.isascii():

@@ -18,7 +18,8 @@ from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
 from ganlint.reading.code.recognise.scope import Func
 
-_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into
+_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into, last first
+_AST = ast.AST
 
 
 class CodeReader:
@@ -254,19 +255,16 @@ class CodeReader:
                     if key is not None and type(n.ctx) is not ast.Store:
                         self.f.config_keys.add(key)
             fields = _EXPR_FIELDS.get(cls)
-            if fields is None:
-                fields = _EXPR_FIELDS[cls] = tuple(f for f in node_fields(cls) if f not in ("ctx", "op", "ops"))
-            children = []
-            for name in fields:  # ast.iter_child_nodes(n) in its order, less the ctx/op/ops fields
+            if fields is None:  # reversed: pushed last-first, so popped in ast.iter_child_nodes' order
+                fields = _EXPR_FIELDS[cls] = tuple(reversed([f for f in node_fields(cls) if f not in ("ctx", "op", "ops")]))
+            for name in fields:  # ast.iter_child_nodes(n), less the ctx/op/ops fields
                 value = getattr(n, name, None)
                 if value.__class__ is list:
-                    for c in value:
-                        if isinstance(c, ast.AST):
-                            children.append(c)
-                elif isinstance(value, ast.AST):
-                    children.append(value)
-            for c in reversed(children):
-                push(c)
+                    for c in reversed(value):
+                        if isinstance(c, _AST):
+                            push(c)
+                elif isinstance(value, _AST):
+                    push(value)
 
     def _call(self, n: ast.Call, target: ast.AST | None) -> None:
         name = dotted(n.func)
