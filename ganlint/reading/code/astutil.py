@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ganlint.reading.astwalk import walk
+from ganlint.reading.astwalk import walk_code
 from ganlint.core.types import Location
 from ganlint.reading.code.facts import ConfigRef, Arg
 
@@ -161,7 +161,7 @@ class Source:
 
 def names_in(node: ast.AST) -> set[str]:
     out = set()
-    for n in walk(node):
+    for n in walk_code(node):
         if isinstance(n, ast.Name):
             out.add(n.id)
         elif isinstance(n, ast.Attribute):

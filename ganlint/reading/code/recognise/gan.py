@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left
 
-from ganlint.reading.astwalk import walk
+from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 
@@ -245,7 +245,7 @@ def _steps(r, fn) -> None:
         live: list[tuple[ast.Call, ast.AST | None]] = []
         zeros_live = []
         log_calls = []
-        for node in walk(value):
+        for node in walk_code(value):  # names and calls only: the marker leaves are left out
             if isinstance(node, ast.Name) and node.id in tags:
                 t = tags[node.id]
                 real = real or t["real"]
