@@ -132,6 +132,15 @@ def check_paths(
     session=None,
 ) -> CheckResult:
     """`session` (ganlint.session.Session) supplies the texts already read this run and its options."""
+    from ganlint.reading.project import collector_paused
+
+    with collector_paused():  # the syntax trees stay alive through the rules: see collector_paused
+        return _check_paths(paths, select, ignore, exclude, rule_options, options, report_unused_suppressions,
+                            session)
+
+
+def _check_paths(paths, select, ignore, exclude, rule_options, options, report_unused_suppressions,
+                 session) -> CheckResult:
     from ganlint.checking.suppress import UNUSED_CODE, UNUSED_SLUG, apply_suppressions
     from ganlint.session import Session
 

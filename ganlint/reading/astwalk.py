@@ -13,9 +13,13 @@ from typing import Iterator
 # one: 3.12's TypeAlias.name is a Name node)
 _VALUE_FIELDS = frozenset({"id", "attr", "arg", "module", "level", "kind", "type_comment", "conversion", "simple",
                            "is_async"})
+# the fields that hold only leaf markers (Load/Store/Del, operators, comparison operators): no name, call
+# or statement is ever under them
+_MARKER_FIELDS = _VALUE_FIELDS | {"ctx", "op", "ops"}
 # the fields that never hold a call either (contexts, operators, names): the call scan skips them too
-_NO_CALL_FIELDS = _VALUE_FIELDS | {"ctx", "op", "ops", "names", "name"}
+_NO_CALL_FIELDS = _MARKER_FIELDS | {"names", "name"}
 _NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+_CODE_FIELDS: dict[type, tuple[str, ...]] = {}
 _CALL_FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
 _AST = ast.AST
 
@@ -53,6 +57,13 @@ def _breadth_first(node: ast.AST, fields_of: dict[type, tuple[str, ...]], skip: 
 def walk(node: ast.AST) -> Iterator[ast.AST]:
     """Every node under `node` (itself included), breadth-first: exactly ast.walk's sequence."""
     return _breadth_first(node, _NODE_FIELDS, _VALUE_FIELDS)
+
+
+def walk_code(node: ast.AST) -> Iterator[ast.AST]:
+    """walk(node) less the marker leaves (Load/Store/Del, operators): every other node, in the same order.
+    The markers have no children, so leaving them out moves nothing else; about a quarter fewer nodes for
+    the passes that look only at names, attributes, calls, operations and statements."""
+    return _breadth_first(node, _CODE_FIELDS, _MARKER_FIELDS)
 
 
 def calls_in(tree: ast.AST) -> list[ast.Call]:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 from typing import Any
 
-from ganlint.reading.astwalk import walk
+from ganlint.reading.astwalk import walk_code
 from ganlint.core.types import Location
 from ganlint.reading.code.facts import ConfigRef, Arg
 
@@ -21,8 +22,16 @@ WRAPPERS = {"eval", "int", "float", "str", "bool", "list", "tuple", "loads", "li
 _REF_KINDS = (ast.Call, ast.Subscript, ast.Attribute, ast.Name)
 
 
+_Name, _Attribute = ast.Name, ast.Attribute
+
+
 def dotted(node: ast.AST | None) -> str | None:
     """a.b.c for Name/Attribute chains, else None."""
+    cls = node.__class__  # the two commonest shapes first: `x` and `nn.Linear` (called for every call)
+    if cls is _Name:
+        return node.id
+    if cls is _Attribute and node.value.__class__ is _Name:
+        return f"{node.value.id}.{node.attr}"
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -57,8 +66,11 @@ class Source:
         self.path = path
         self.text = text
         self.lines = text.splitlines(keepends=True)
+        self.ascii = text.isascii()  # then every column is a byte column: no line to look at
 
     def _col(self, lineno: int, byte_col: int) -> int:
+        if self.ascii:
+            return byte_col
         if 0 < lineno <= len(self.lines):
             line = self.lines[lineno - 1]
             if not line.isascii():
@@ -97,9 +109,13 @@ class Source:
 
     def config_ref(self, node: ast.AST | None) -> ConfigRef | None:
         """cfg["k"], self.args['k'], args.k, config.model.k, cfg.get("k"), wrapped in eval/int/float/..."""
+        key = self.config_key(node)
+        return ConfigRef(key, self.loc(node)) if key is not None else None
+
+    def config_key(self, node: ast.AST | None) -> str | None:
+        """config_ref's key alone (no Location made: the walk only collects the keys read)."""
         if node is None or node.__class__ not in _REF_KINDS:  # nothing else can be or wrap a config read
             return None
-        start = node
         for _ in range(4):
             if isinstance(node, ast.Call) and node.args and last(dotted(node.func)) in WRAPPERS:
                 node = node.args[0]
@@ -131,7 +147,7 @@ class Source:
         if name is None:
             return None
         if not keys and isinstance(node, ast.Name) and len(name) > 1 and name.isupper():
-            return ConfigRef(name, self.loc(start))  # a module constant: LR, CRITIC_ITERS, ENC_ACT
+            return name  # a module constant: LR, CRITIC_ITERS, ENC_ACT
         parts = name.split(".")
         idx = next((i for i, p in enumerate(parts) if p in CONFIG_NAMES), None)
         if idx is not None:
@@ -140,12 +156,12 @@ class Source:
             return None
         if not keys:
             return None
-        return ConfigRef(".".join(keys), self.loc(start))
+        return ".".join(keys)
 
 
 def names_in(node: ast.AST) -> set[str]:
     out = set()
-    for n in walk(node):
+    for n in walk_code(node):
         if isinstance(n, ast.Name):
             out.add(n.id)
         elif isinstance(n, ast.Attribute):
@@ -157,4 +173,9 @@ _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 def tokens(name: str) -> list[str]:
-    return [t.lower() for part in re.split(r"[_\W]+", name) for t in _CAMEL.findall(part)]
+    return list(_tokens(name))  # a fresh list: callers may change theirs
+
+
+@lru_cache(maxsize=8192)
+def _tokens(name: str) -> tuple[str, ...]:  # the same few names are split for every assignment and call
+    return tuple(t.lower() for part in re.split(r"[_\W]+", name) for t in _CAMEL.findall(part))

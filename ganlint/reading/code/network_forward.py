@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from ganlint.reading.astwalk import walk
+from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import dotted, last, literal
 from ganlint.reading.code.facts import Activation, Layer
 
@@ -24,7 +24,7 @@ class ForwardMixin:
         self.assigns: dict[str, list[tuple[int, int, ast.AST]]] = {}
         returns: list[ast.Return] = []
         loop_layers: set[str] = set()  # `for layer in self.layers:` -> layer(x) is a layer call
-        nodes = list(walk(fn))
+        nodes = list(walk_code(fn))  # statements and calls: the marker leaves are left out
         for st in nodes:
             if isinstance(st, ast.Assign):
                 for t in st.targets:

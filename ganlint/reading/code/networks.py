@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ganlint.reading.astwalk import walk
+from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
 from ganlint.reading.code.construct.instance import Collector, param_count
@@ -97,7 +97,7 @@ class NetworkReader(ForwardMixin):
             return
         holders = {a for a, l in self.net.attr_layers.items() if l is first}
         holders |= {st.attr for st in self.net.stacks if any(l is first for l in st.layers)}
-        used = {n.attr for n in walk(fwd) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+        used = {n.attr for n in walk_code(fwd) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                 and n.value.id == "self"}
         if holders and not holders & used:
             self.net.input_layer = None

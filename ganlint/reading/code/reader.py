@@ -20,7 +20,8 @@ from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNC
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
 
-_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into
+_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into, last first
+_AST = ast.AST
 
 
 class CodeReader:
@@ -44,6 +45,8 @@ class CodeReader:
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
         self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
+        self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
+        self._optimizers_indexed = 0  # how many of f.optimizers the index holds (the list only grows)
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -84,6 +87,17 @@ class CodeReader:
         if short in ("forward",):
             return None
         return role_from_name(short) if short and not short[:1].isupper() or len(short) <= 4 or short.startswith("net") else None
+
+    def optimizers_named(self, var: str) -> list:
+        """The optimizers assigned to `var` so far, in the order they were made: one dict lookup instead of a
+        scan of every optimizer in the file per `opt.step()` (which made the step passes quadratic)."""
+        opts = self.f.optimizers
+        if self._optimizers_indexed < len(opts):
+            index = self._optimizers_by_var
+            for o in opts[self._optimizers_indexed:]:
+                index.setdefault(o.var, []).append(o)
+            self._optimizers_indexed = len(opts)
+        return self._optimizers_by_var.get(var, [])
 
     # -- traversal --------------------------------------------------------------------------------
     def _body(self, body: list[ast.stmt]) -> None:
@@ -236,30 +250,27 @@ class CodeReader:
                     rec(self, n)
             elif cls is ast.Subscript:
                 if type(n.slice) is ast.Constant:
-                    ref = self.src.config_ref(n)
-                    if ref is not None:
-                        self.f.config_keys.add(ref.key)
+                    key = self.src.config_key(n)
+                    if key is not None:
+                        self.f.config_keys.add(key)
             elif cls is ast.Attribute:
                 v = n.value
                 if (type(v) is ast.Name and v.id in CONFIG_NAMES) or (
                         type(v) is ast.Attribute and v.attr in CONFIG_NAMES and type(v.value) is ast.Name):
-                    ref = self.src.config_ref(n)
-                    if ref is not None and type(n.ctx) is not ast.Store:
-                        self.f.config_keys.add(ref.key)
+                    key = self.src.config_key(n)
+                    if key is not None and type(n.ctx) is not ast.Store:
+                        self.f.config_keys.add(key)
             fields = _EXPR_FIELDS.get(cls)
-            if fields is None:
-                fields = _EXPR_FIELDS[cls] = tuple(f for f in node_fields(cls) if f not in ("ctx", "op", "ops"))
-            children = []
-            for name in fields:  # ast.iter_child_nodes(n) in its order, less the ctx/op/ops fields
+            if fields is None:  # reversed: pushed last-first, so popped in ast.iter_child_nodes' order
+                fields = _EXPR_FIELDS[cls] = tuple(reversed([f for f in node_fields(cls) if f not in ("ctx", "op", "ops")]))
+            for name in fields:  # ast.iter_child_nodes(n), less the ctx/op/ops fields
                 value = getattr(n, name, None)
                 if value.__class__ is list:
-                    for c in value:
-                        if isinstance(c, ast.AST):
-                            children.append(c)
-                elif isinstance(value, ast.AST):
-                    children.append(value)
-            for c in reversed(children):
-                push(c)
+                    for c in reversed(value):
+                        if isinstance(c, _AST):
+                            push(c)
+                elif isinstance(value, _AST):
+                    push(value)
 
     def _call(self, n: ast.Call, target: ast.AST | None) -> None:
         name = dotted(n.func)
@@ -270,10 +281,15 @@ class CodeReader:
                                                    or isinstance(n.func, ast.Subscript)):
             if self.role_of_callee(n) == "critic":
                 fn.has_critic_call = True
-        for a in [*n.args, *(k.value for k in n.keywords)]:  # config keys read anywhere
-            ref = self.src.config_ref(a)
-            if ref is not None:
-                self.f.config_keys.add(ref.key)
+        config_key, keys = self.src.config_key, self.f.config_keys
+        for a in n.args:  # config keys read anywhere
+            key = config_key(a)
+            if key is not None:
+                keys.add(key)
+        for k in n.keywords:
+            key = config_key(k.value)
+            if key is not None:
+                keys.add(key)
         for rec in ON_CALL:
             if rec(self, n, name, ln, tname):
                 return  # the call is fully recognised (an optimizer): nothing else applies

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ganlint.reading.astwalk import walk
+from ganlint.reading.astwalk import calls_in
 from ganlint.reading.code.astutil import call_name, dotted
 from ganlint.reading.code.facts import CriticLoop, role_from_name
 
@@ -11,12 +11,12 @@ from ganlint.reading.code.facts import CriticLoop, role_from_name
 def _step_roles(r, body: list[ast.stmt]) -> set[str]:
     roles = set()
     for st in body:
-        for n in walk(st):
+        for n in calls_in(st):  # the calls of walk(st), in its order
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "step" and not n.args:
                 name = dotted(n.func.value)
                 if not name:
                     continue
-                role = next((o.role for o in r.f.optimizers if o.var == name and o.role), None)
+                role = next((o.role for o in r.optimizers_named(name) if o.role), None)
                 roles.add(role or role_from_name(name.rsplit(".", 1)[-1]) or "")
     return roles
 

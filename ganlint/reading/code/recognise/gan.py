@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 
-from ganlint.reading.astwalk import walk
+from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.recognise.fake_sources import (
@@ -142,13 +143,12 @@ def _helper_returns_fake(r, call: ast.Call) -> bool:
 
 
 def _optimizer_role(r, name: str) -> str | None:
-    for o in r.f.optimizers:
-        if o.var == name:
-            if o.role:
-                return o.role
-            if {"generator", "critic"} <= set(o.trains):
-                return "joint"  # InfoGAN's info step: one optimizer over G and D (Q shares D's trunk)
-            break
+    named = r.optimizers_named(name)
+    if named:
+        if named[0].role:
+            return named[0].role
+        if {"generator", "critic"} <= set(named[0].trains):
+            return "joint"  # InfoGAN's info step: one optimizer over G and D (Q shares D's trunk)
     return role_from_name(name.rsplit(".", 1)[-1])
 
 
@@ -164,6 +164,12 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
         for t in targets:
             if t:
                 by_name.setdefault(t, []).append(st)
+    # each name's statement lines, where they never decrease (the walk's source order): _mark bisects them
+    lines: dict[str, list[int]] = {}
+    for t, sts in by_name.items():
+        lns = [st.lineno for st in sts]
+        if all(a <= b for a, b in zip(lns, lns[1:])):
+            lines[t] = lns
     steps = {"critic": set(), "generator": set(), "joint": set()}
     pending: list[tuple[str, int]] = []  # backward-ed names waiting for their optimizer step
     for st, _targets, _ng in fn.stmts:
@@ -182,23 +188,28 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
             role = _optimizer_role(r, opt) if opt else None
             if role in steps:
                 for name, line in pending:
-                    _mark(by_name, name, line, steps[role])
+                    _mark(by_name, lines, name, line, steps[role])
             pending = []
     # a loss stepped by an optimizer over both players is no D step, whatever its name (`disc_loss` of
     # InfoGAN's discrete code): it counts as the generator's side here
     return steps["critic"] - steps["generator"] - steps["joint"], (steps["generator"] | steps["joint"]) - steps["critic"]
 
 
-def _mark(by_name: dict[str, list[ast.stmt]], name: str, line: int, out: set[int]) -> None:
+def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name: str, line: int, out: set[int]) -> None:
     work = [(name, line)]
     for _ in range(200):  # bounded: a loss is a handful of statements
         if not work:
             return
         name, line = work.pop()
-        before = [st for st in by_name.get(name, ()) if st.lineno < line]
-        if not before or id(before[-1]) in out:
+        sts = by_name.get(name, ())
+        if name in lines:
+            i = bisect_left(lines[name], line)
+            st = sts[i - 1] if i else None
+        else:
+            before = [s for s in sts if s.lineno < line]
+            st = before[-1] if before else None
+        if st is None or id(st) in out:
             continue
-        st = before[-1]
         out.add(id(st))
         work.extend((n, st.lineno) for n in names_in(st.value) if n in by_name)
 
@@ -279,7 +290,7 @@ def _steps(r, fn) -> None:
         live: list[tuple[ast.Call, ast.AST | None]] = []
         zeros_live = []
         log_calls = []
-        for node in walk(value):
+        for node in walk_code(value):  # names and calls only: the marker leaves are left out
             if isinstance(node, ast.Name) and node.id in tags:
                 t = tags[node.id]
                 real = real or t["real"]

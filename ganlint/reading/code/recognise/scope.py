@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ganlint.reading.code.facts import GradCall
@@ -21,11 +22,37 @@ class Func:
     has_kl_expr: bool = False
     returns_sigmoid: ast.Call | None = None  # the sigmoid call its return value is
     returns_fake: bool = False  # returns G(z) with its graph (a sampling helper)
+    _ordered_upto: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def value_before(self, name: str, line: int) -> tuple[ast.AST | None, bool, int] | None:
         """The value last assigned to `name` before `line`: (value, under no_grad, its line)."""
-        hist = [h for h in self.assigns.get(name, []) if h[0] < line]
+        hist = self.assigns.get(name)
         if not hist:
             return None
-        ln, val, ng = hist[-1]
+        if self._in_line_order(name, hist):  # the walk appends in source order: bisect, not a scan per query
+            i = bisect_left(hist, line, key=_line)
+            if i == 0:
+                return None
+            ln, val, ng = hist[i - 1]
+            return val, ng, ln
+        before = [h for h in hist if h[0] < line]
+        if not before:
+            return None
+        ln, val, ng = before[-1]
         return val, ng, ln
+
+    def _in_line_order(self, name: str, hist: list) -> bool:
+        """Whether `hist`'s lines never decrease; checked once per appended entry (the lists only grow)."""
+        done = self._ordered_upto.get(name, 1)
+        if done < 0:
+            return False
+        for k in range(done, len(hist)):
+            if hist[k][0] < hist[k - 1][0]:
+                self._ordered_upto[name] = -1
+                return False
+        self._ordered_upto[name] = len(hist)
+        return True
+
+
+def _line(entry: tuple) -> int:
+    return entry[0]
