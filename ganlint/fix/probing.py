@@ -80,7 +80,7 @@ def report_result(report, label: str, steps: int | None, t0: float, tmp: str, tr
                   written: list[str] = (), files: list[str] = ()) -> dict[str, Any]:
     """A probe report as the plain numbers verify compares; `tmp`: the scratch folder whose prefix is dropped
     from the findings' messages. A recipe report's runtime findings are the GL5xx rules'; in a traced run of the
-    user's program every finding was measured there (the critic's gradient leak into the generator is GL115's)."""
+    user's program every finding was measured there (the critic's gradient leak into the generator is the undetached-fake rule's)."""
     from ganlint.probe import health_score
     from ganlint.probe.health import _measured_codes
 

@@ -119,8 +119,8 @@ class Measures:
         self.probe.instruments = []
         if old is not None:  # a late optimizer: keep what was measured
             self.probe.series, self.probe.events = old.series, old.events
-        # the rules' options shape the instruments, as in recipe mode (api.Probe): GL501's preact_threshold is
-        # the |pre-activation| counted as saturated, GL522's active_var the variance of an active latent unit
+        # the rules' options shape the instruments, as in recipe mode (api.Probe): the saturation rule's preact_threshold is
+        # the |pre-activation| counted as saturated, the inactive-latent rule's active_var the variance of an active latent unit
         needs, defaults = instrument_needs(self.family, opts), instrument_needs(self.family, opts, any_family=True)
         act = needs.get("activations", {})
         self.active_var = float(needs.get("latents", defaults.get("latents", {})).get("active_var", 0.01))
@@ -298,7 +298,7 @@ class Measures:
         self.buf.append(("kl", s, kl_dim.sum()))
         if s % GRADS == 0 and (not self.kl_dims or self.kl_dims[-1][0] != s):
             self.kl_dims.append((s, kl_dim))
-            # active units (Burda et al. 2016): variance over the data of the posterior mean above 0.01 (GL522's active_var)
+            # active units (Burda et al. 2016): variance over the data of the posterior mean above 0.01 (the inactive-latent rule's active_var)
             self.buf += [("active_units", s, (mu.var(0) > self.active_var).float().mean()), ("log_var_min", s, lv.min()),
                          ("log_var_max", s, lv.max())]
 
