@@ -131,7 +131,7 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
         opts = VerifyOptions(steps=steps, trials=trials, storage=storage, study_name=study_name, workers=workers,
                              data=data, entry=entry, device=device, seed=seed, time_budget=time_budget,
                              family=family, report_dir=report_dir, progress=False, program=program,
-                             program_args=list(program_args))
+                             program_args=list(program_args), rule_options=options.rule_options)
         bar = VerifyProgress(sys.stderr) if sys.stderr.isatty() else None
         try:
             vres = verify_plan(plan, upto=upto, options=opts, progress=bar)

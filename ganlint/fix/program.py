@@ -223,7 +223,8 @@ def probe_program_texts(texts: dict[str, str], files: list[str], root: str, kwar
             try:
                 res = run_program(script, None, list(kwargs.get("args") or []), steps=kwargs["steps"],
                                   time_budget=kwargs.get("time_budget"), out=os.path.join(tmp, "report"),
-                                  seed=int(kwargs.get("seed") or 0), stdout=sink, stderr=sink)
+                                  seed=int(kwargs.get("seed") or 0), stdout=sink, stderr=sink,
+                                  rule_options=kwargs.get("rule_options"))
             except GanlintError as exc:
                 return _error(label, paths.text(str(exc)), kwargs, t0)
         if res.stopped == "interrupted":  # Ctrl-C reached the program (the launcher waits it out): stop verifying

@@ -53,6 +53,7 @@ class VerifyOptions:
     program_args: list[str] = field(default_factory=list)  # its own arguments (after `--`)
     cwd: str | None = None  # where the user runs it (default: the current directory)
     mirror: str | None = None  # the folder each scratch copy mirrors (default: program.mirror_root)
+    rule_options: dict[str, dict[str, Any]] | None = None  # [tool.ganlint.rules.*]: they shape the traced run's instruments
 
     def ranking_steps(self) -> int:
         return min(self.steps, self.rank_steps or RANK_STEPS.get(self.family or "", 1000))
@@ -62,7 +63,7 @@ class VerifyOptions:
               "data": self.data, "entry": self.entry, "time_budget": self.time_budget}
         if self.program:
             kw.update(program=self.program, args=list(self.program_args), cwd=self.cwd or os.getcwd(),
-                      mirror=self.mirror)
+                      mirror=self.mirror, rule_options=self.rule_options)
         return kw
 
 
