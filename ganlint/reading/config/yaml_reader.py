@@ -60,22 +60,28 @@ class _Walk:
         self.stack: set[int] = set()
         self.containers: set[int] = set()  # container nodes walked once: a second walk is an alias expansion
         self.expansions = 0
+        self.prev_line: int | None = None  # the line of the node walked last (an alias's key or list item)
+        self.first_alias_line: int | None = None  # where a container was first walked again: an alias's use
         self.out: list[Setting] = []
 
     def tick(self, node: Node, depth: int) -> None:
         self.visits += 1
         if not isinstance(node, ScalarNode):
             if id(node) in self.containers:
+                if not self.expansions:
+                    self.first_alias_line = self.prev_line
                 self.expansions += 1
             else:
                 self.containers.add(id(node))
+        line = node.start_mark.line + 1 if node.start_mark else None
         if self.visits > self.budget:
-            line = node.start_mark.line + 1 if node.start_mark else None
-            if self.expansions:
+            if self.expansions:  # the node's own mark is its anchor's: name where the aliases start repeating it
+                line = self.first_alias_line or line
                 msg = f"YAML expands to more than {self.budget} nodes through aliases (alias bomb?); refusing to read it"
             else:
                 msg = f"YAML has more than {self.budget} nodes, too large for a configuration; refusing to read it"
             raise InputError(msg, self.path, line)
+        self.prev_line = line
         if depth > MAX_DEPTH:
             raise InputError("YAML nested too deeply", self.path, node.start_mark.line + 1)
 
