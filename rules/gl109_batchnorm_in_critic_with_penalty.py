@@ -42,11 +42,15 @@ class BatchnormInCriticWithPenalty(Rule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         if not facts.code.penalties:
             return
+        reported: set = set()  # a layer inherited by thin subclasses (Critic32(Critic)) is one place to change
         for net in facts.code.networks_with_role("critic"):
             penalties = penalties_for(facts, net)
             if not penalties:
                 continue  # the penalty trains another model of the project
             for bn in net.batchnorms:
+                if bn.location in reported:
+                    continue
+                reported.add(bn.location)
                 old = segment(facts.texts, bn.location)
                 edits = []
                 if bn.kind == "BatchNorm1d" and old and "BatchNorm1d" in old:
