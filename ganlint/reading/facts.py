@@ -172,12 +172,12 @@ class ProjectFacts:
             fams.add("wgan")
         if ev & {"bce", "saturating"}:
             fams.add("gan")
-        if not fams and ev & {"d_step", "d_opt"} and not self._configs_say_wgan():
-            chosen = chosen_loss_family(self.__dict__["_settings_by_file"].get(file, []))
+        chosen = chosen_loss_family(self.__dict__["_settings_by_file"].get(file, []))
+        if not fams and chosen == "gan" and (ev & {"d_step", "d_opt"} or not file.endswith(".py")):
+            fams.add("gan")  # the selected loss is a standard one, whatever else a loss-choice dict lists
+        elif not fams and ev & {"d_step", "d_opt"} and chosen is None and not self._configs_say_wgan():
             low = self.texts.get(file, "").lower()
-            if chosen == "gan":
-                fams.add("gan")  # the selected loss is a standard one, whatever else a loss-choice dict lists
-            elif chosen is None and not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
+            if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
                 fams.add("gan")
         fams |= ev & {"vae", "energy"}
         own = ProjectFacts(settings=self.__dict__["_settings_by_file"].get(file, [])).settings_families()
@@ -186,6 +186,11 @@ class ProjectFacts:
         if "bce" in ev and "clip" not in ev:
             own.discard("wgan")  # a BCE-trained script's `n_critic = 1` counts D steps of a standard GAN
         return fams | own
+
+    def selects_standard_loss(self, file: str) -> bool:
+        """The file's own settings select a standard GAN loss (a flagfile's `--loss=bce`)."""
+        self._evidence()
+        return chosen_loss_family(self.__dict__["_settings_by_file"].get(file, [])) == "gan"
 
     def _configs_say_wgan(self) -> bool:
         """The configuration files (not Python) make the project a WGAN: their settings cover every script."""

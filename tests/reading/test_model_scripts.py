@@ -179,3 +179,40 @@ def test_selected_standard_loss_with_one_step_is_no_wgan(tmp_path):
     _res, found, expected = _check(tmp_path, files, {"GL105"})
     assert expected == set()
     assert found == expected
+
+
+# -- absl flagfiles named *.txt: read only when every line is a flag; each selects its own loss --------
+def _flags(loss: str, steps: int, mark: str = "") -> str:
+    return f"--arch=c32\n--batch_size=64\n# critic steps per generator step\n--n_dis={steps}{mark}\n--loss={loss}\n--record\n"
+
+
+def test_txt_flagfiles_judged_by_the_loss_they_select(tmp_path):
+    """A `--loss=was` flagfile with one critic step fires; `--loss=bce` / `--loss=hinge` ones stay silent,
+    as do a requirements.txt and a notes file that only mention flags."""
+    files = {
+        "models/__init__.py": "",
+        "models/plain.py": _models("nn.LayerNorm"),
+        "models/losses.py": _LOSSES,
+        "gan.py": _script("plain", "bce", 1, penalty=False),
+        "wgan_gp.py": _script("plain", "was", 5, penalty=True),
+        "configs/wgan_small.txt": _flags("was", 1, "  # expect GL105"),
+        "configs/dcgan.txt": _flags("bce", 1),
+        "configs/hinge.txt": _flags("hinge", 1),
+        "requirements.txt": "torch>=1.8\nabsl-py\n",
+        "NOTES.txt": "run with\n--n_dis=1\n--loss=was\n",
+    }
+    res, found, expected = _check(tmp_path, files, {"GL105"})
+    assert len(expected) == 1
+    assert found == expected
+    read = {f.rsplit("/", 1)[-1] for f in res.files}
+    assert "wgan_small.txt" in read
+    assert "requirements.txt" not in read and "NOTES.txt" not in read
+
+
+def test_strict_txt_flagfile_shape():
+    from ganlint.reading.config.flagfile import looks_like_flagfile
+
+    assert looks_like_flagfile("# comment\n--lr=2e-4\n\n--record\n", strict=True)
+    assert not looks_like_flagfile("--lr 2e-4\n", strict=True)  # a space-separated value: not clearly one
+    assert not looks_like_flagfile("--lr=2e-4\nsee README\n", strict=True)
+    assert not looks_like_flagfile("torch>=1.8\n", strict=True)
