@@ -42,11 +42,15 @@ class BatchnormInCriticWithPenalty(Rule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         if not facts.code.penalties:
             return
+        reported: set = set()  # a layer inherited by thin subclasses (Critic32(Critic)) is one place to change
         for net in facts.code.networks_with_role("critic"):
             penalties = penalties_for(facts, net)
             if not penalties:
                 continue  # the penalty trains another model of the project
             for bn in net.batchnorms:
+                if bn.location in reported:
+                    continue
+                reported.add(bn.location)
                 old = segment(facts.texts, bn.location)
                 edits = []
                 if bn.kind == "BatchNorm1d" and old and "BatchNorm1d" in old:
@@ -116,6 +120,25 @@ class BatchnormInCriticWithPenalty(Rule):
             "BatchNorm2d attribute in a DCGAN-style critic",
             fixed=[],
         ),
+        Example(
+            {
+                "nets.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self, width):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, width, 4, 2, 1), nn.BatchNorm2d(width), nn.LeakyReLU(0.2))  # expect\n\n"
+                    "class SmallCritic(Critic):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__(64)\n\n"
+                    "class WideCritic(Critic):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__(512)\n\n" + _GP
+                ),
+            },
+            "thin subclasses that only change a width: the inherited layer is reported once, at its line",
+            fixed=[],
+        ),
     ]
     good = [
         Example(
@@ -167,6 +190,29 @@ class BatchnormInCriticWithPenalty(Rule):
                 ),
             },
             "a repository of several models: the penalty trains the other file's critic",
+        ),
+        Example(
+            {
+                "bn_nets.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2))\n"
+                ),
+                "ln_nets.py": (
+                    "import torch.nn as nn\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.LeakyReLU(0.2))\n"
+                ),
+                "train_gp.py": (
+                    "import torch\nimport ln_nets as nets\n\n"
+                    "critics = {'small': nets.Critic}\n\n" + _GP
+                ),
+            },
+            "the penalty's script imports the models module of another critic (no BatchNorm there)",
         ),
     ]
 

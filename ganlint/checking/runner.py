@@ -86,8 +86,10 @@ def _other_family_file(facts: ProjectFacts, rule, finding: Finding) -> bool:
     a repository that also holds a WGAN-GP is not judged as a WGAN-GP)."""
     fams = getattr(rule, "families", ())
     file = finding.location.file
-    if not fams or not file.endswith(".py") or not hasattr(facts, "file_families"):
+    if not fams or not hasattr(facts, "file_families"):
         return False
+    if not file.endswith(".py") and not facts.selects_standard_loss(file):
+        return False  # a config file is judged by the project, unless it selects its own standard loss
     own = facts.file_families(file)
     return bool(own) and not own & set(fams)
 

@@ -9,6 +9,25 @@ from ganlint.reading.code.facts import CodeFacts
 
 
 _D_WORDS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
+# the loss a script selects (`flags.DEFINE_enum('loss', 'bce', loss_fns.keys())`): its default decides the
+# family, not the options a loss-choice dict merely lists
+_LOSS_KEYS = {"loss", "loss_fn", "loss_type", "gan_loss", "adversarial_loss", "loss_name", "criterion"}
+_WASSERSTEIN_LOSSES = {"was", "wass", "wasserstein", "wgan", "wgan_gp", "wgangp", "wgan_clip", "wgan_div"}
+_STANDARD_LOSSES = {"bce", "bce_logits", "bcewithlogits", "vanilla", "ns", "nsgan", "non_saturating", "hinge",
+                    "softplus", "logistic", "lsgan", "ls", "gan", "dcgan", "standard"}
+
+
+def chosen_loss_family(settings: list[Setting]) -> str | None:
+    """"wgan" / "gan" when a loss-choice setting names a Wasserstein / standard GAN loss, else None."""
+    found = None
+    for s in settings:
+        if s.leaf.lower() in _LOSS_KEYS and isinstance(s.value, str) and len(s.value) <= 40:
+            name = s.value.strip().lower().replace("-", "_")
+            if name in _WASSERSTEIN_LOSSES:
+                found = "wgan"
+            elif name in _STANDARD_LOSSES:
+                found = "gan"
+    return found
 
 
 @dataclass
@@ -87,6 +106,8 @@ class ProjectFacts:
                 fams.add("wgan")
             elif any("critic" in tokens(s.leaf) for s in n_critic):
                 fams.add("wgan")
+        if chosen_loss_family(self.settings) == "wgan":
+            fams.add("wgan")  # `loss: was` selects a Wasserstein critic loss
         if any(number(s.value) for s in canon.get("kl_weight", [])) or "vae" in roles:
             fams.add("vae")
         energy_keys = [s for s in self.settings if s.role == "energy"]
@@ -151,7 +172,10 @@ class ProjectFacts:
             fams.add("wgan")
         if ev & {"bce", "saturating"}:
             fams.add("gan")
-        if not fams and ev & {"d_step", "d_opt"} and not self._configs_say_wgan():
+        chosen = chosen_loss_family(self.__dict__["_settings_by_file"].get(file, []))
+        if not fams and chosen == "gan" and (ev & {"d_step", "d_opt"} or not file.endswith(".py")):
+            fams.add("gan")  # the selected loss is a standard one, whatever else a loss-choice dict lists
+        elif not fams and ev & {"d_step", "d_opt"} and chosen is None and not self._configs_say_wgan():
             low = self.texts.get(file, "").lower()
             if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
                 fams.add("gan")
@@ -162,6 +186,11 @@ class ProjectFacts:
         if "bce" in ev and "clip" not in ev:
             own.discard("wgan")  # a BCE-trained script's `n_critic = 1` counts D steps of a standard GAN
         return fams | own
+
+    def selects_standard_loss(self, file: str) -> bool:
+        """The file's own settings select a standard GAN loss (a flagfile's `--loss=bce`)."""
+        self._evidence()
+        return chosen_loss_family(self.__dict__["_settings_by_file"].get(file, [])) == "gan"
 
     def _configs_say_wgan(self) -> bool:
         """The configuration files (not Python) make the project a WGAN: their settings cover every script."""

@@ -145,7 +145,7 @@ def _read_all(files, texts, facts, errors, notes) -> None:
                 facts.code.merge(read_code(path, tree, read_as))
             elif suffix in CONFIG_SUFFIXES:
                 facts.settings.extend(read_config_file(path, text))
-            elif suffix in FLAGFILE_SUFFIXES and (suffix == ".flags" or looks_like_flagfile(text)):
+            elif suffix in FLAGFILE_SUFFIXES and (suffix == ".flags" or looks_like_flagfile(text, strict=suffix == ".txt")):
                 facts.settings.extend(read_flagfile(path, text))
             else:
                 continue

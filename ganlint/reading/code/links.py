@@ -224,6 +224,44 @@ class _ProgramIndex:
         for f, ls in self.losses.items():
             self.bce[f] = sorted((l for l in ls if l.kind == "bce"), key=lambda l: l.location.line)
         self.bce_lines = {f: [l.location.line for l in ls] for f, ls in self.bce.items()}
+        self.critic_files = {n.location.file for n in nets if n.role == "critic"}
+        self._imports: dict[str, set[str]] = {}
+
+    def imported_models(self, facts, file: str) -> set[str]:
+        """The project files defining a critic that `file` imports (parsed once, only for scripts asked about)."""
+        if file not in self._imports:
+            self._imports[file] = _imported_files(facts.texts.get(file, ""), self.critic_files)
+        return self._imports[file]
+
+
+def _imported_files(text: str, candidates: set[str]) -> set[str]:
+    """The files among `candidates` whose module path an import of `text` names (by its trailing parts)."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return set()
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+            names.extend(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.extend(a.name for a in node.names)  # from . import models
+    out = set()
+    for f in candidates:
+        parts = f[:-3].replace("\\", "/").split("/") if f.endswith(".py") else []
+        if parts and parts[-1] == "__init__":
+            parts = parts[:-1]
+        for name in names:
+            mod = name.split(".")
+            if parts and len(mod) <= len(parts) and parts[-len(mod):] == mod:
+                out.add(f)
+                break
+    return out
 
 
 _INDEX: dict[tuple, tuple[object, _ProgramIndex]] = {}
@@ -251,8 +289,21 @@ def program_files(facts, net: Network) -> set[str]:
 
 
 def penalties_for(facts, net: Network) -> list:
+    """The penalties of the network's program. A script that builds no network itself but imports the
+    models module of another critic (`import models.wgan_gp as models`) penalises that critic, not this one."""
     files = program_files(facts, net)
-    return [g for g in facts.code.penalties if g.location.file in files]
+    ix = _index(facts)
+    out = []
+    for g in facts.code.penalties:
+        f = g.location.file
+        if f not in files:
+            continue
+        if f in ix.orphans and f != net.location.file:
+            models = ix.imported_models(facts, f)
+            if models and net.location.file not in models:
+                continue  # the script trains the critic of the module it imports
+        out.append(g)
+    return out
 
 
 def bce_losses_for(facts, net: Network, most: int = 4) -> list:

@@ -21,7 +21,8 @@ from ganlint.core.types import Setting
 from ganlint.reading.config.values import coerce_string, finish, make_setting
 from ganlint.reading.vocabulary import classify
 
-FLAGFILE_SUFFIXES = (".flags", ".flagfile", ".cfg")
+FLAGFILE_SUFFIXES = (".flags", ".flagfile", ".cfg", ".txt")
+_STRICT_FLAG = re.compile(r"--[A-Za-z_][\w.\-]*(=.*)?")  # `--name=value` / `--name`: what a `.txt` must hold
 _FLAG = re.compile(r"(-{1,2})([A-Za-z_][\w.\-]*)(?:(\s*=\s*|\s+)(.*?))?\s*$")
 _SKIP_FLAGS = {"flagfile", "helpfull", "help", "helpshort"}
 
@@ -37,12 +38,18 @@ def _code(line: str) -> str:
     return s
 
 
-def looks_like_flagfile(text: str) -> bool:
-    """Every code line of the first 50 starts with `--` (at least one)."""
+def looks_like_flagfile(text: str, strict: bool = False) -> bool:
+    """Every code line of the first 50 starts with `--` (at least one). `strict` (a `.txt`, which is
+    usually something else: requirements, notes): every code line is `--name=value` or `--name`."""
     seen = 0
-    for line in text.splitlines()[:200]:
+    for line in text.splitlines() if strict else text.splitlines()[:200]:
         code = _code(line)
         if not code:
+            continue
+        if strict:
+            if not _STRICT_FLAG.fullmatch(code):
+                return False
+            seen += 1
             continue
         if not code.startswith("--"):
             return False
@@ -70,6 +77,9 @@ def is_flagfile_path(path: str, peek: int = 4096) -> bool:
             head = fh.read(peek).decode("utf-8", "replace")
     except OSError:
         return False
+    if low.endswith(".txt"):  # the peek may end mid-line: judge its complete lines
+        head = head if len(head) < peek else head.rsplit("\n", 1)[0]
+        return looks_like_flagfile(head, strict=True)
     return looks_like_flagfile(head)
 
 
