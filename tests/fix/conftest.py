@@ -25,6 +25,26 @@ def project(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def seed000_verified(tmp_path_factory):
+    """One real `fix --verify` of seed 000 at the full 2000 steps (2 search trials, sqlite study), shared by the
+    tests that judge it (test_acceptance, test_verify_holds_up): the longest run of the suite, made once.
+    Returns (completed process, fix-report.json, output folder)."""
+    import json
+    import subprocess
+
+    base = tmp_path_factory.mktemp("seed000")
+    d, out = base / "wgan_gp_000_broken", base / "out"
+    shutil.copytree(FIXTURES / "wgan_gp_000_broken", d)
+    (d / "expected.toml").unlink(missing_ok=True)
+    ganlint = str(Path(sys.executable).with_name("ganlint"))
+    r = subprocess.run([ganlint, "fix", "--verify", "-o", str(out), "--report-dir", str(out / "fix-report"),
+                        "--workers", "2", "--trials", "2", "--storage", f"sqlite:///{base / 'study.db'}", str(d)],
+                       capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return r, json.loads((out / "fix-report" / "fix-report.json").read_text()), out
+
+
+@pytest.fixture(scope="session")
 def postgres_url():
     """A real PostgreSQL server on localhost (temp cluster). Skipped only when the binaries are absent, and
     never under CI (CI=true or GANLINT_REQUIRE_POSTGRES=1): there a missing server is a failure."""

@@ -31,10 +31,10 @@ def _healthy(modes):
 
 
 @pytest.mark.slow
-def test_000_written_config_is_healthy_in_an_independent_loop(project, tmp_path):
-    r, rep = _fix_verify(project("wgan_gp_000_broken"), tmp_path / "out", "--trials", "2")
+def test_000_written_config_is_healthy_in_an_independent_loop(seed000_verified):
+    r, rep, out = seed000_verified  # `fix --verify --trials 2` at the default 2000 steps (conftest.py)
     assert rep["final"]["steps"] == 2000  # the verdict is a full-length run, not a ranking probe
-    cfg = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
+    cfg = yaml.safe_load((out / "config.yaml").read_text())
     torch.set_num_threads(1)  # small MLPs: one intra-op thread is fastest
     modes = train(cfg, {"activation": "non_linearity", "g_widths": "nn_gen", "d_widths": "nn_disc", "z_dim": "z_dim",
                         "lr": "learning_rate", "n_critic": "n_critic", "batch": "batch_size", "gp": "grad_penalty"},
