@@ -6,8 +6,6 @@ turns the measured series into findings; thresholds in `options` are overridable
 """
 from __future__ import annotations
 
-import math
-
 from ganlint.core.types import Severity
 from ganlint.probe.series import RuntimeRule, confirmed, rounded
 
@@ -47,11 +45,8 @@ class ActivationSaturation(RuntimeRule):
         from ganlint.probe.stats import mean
 
         by_role: dict[str, list] = {}
-        for name in s.names("sat/"):
-            role, _, layer = name[len("sat/"):].partition("/")
-            vals, win = s.last_window(name)
-            m = mean(vals)
-            if math.isfinite(m) and m > o["fraction"]:
+        for name, role, layer, m, win in s.layer_windows("sat"):
+            if m > o["fraction"]:
                 by_role.setdefault(role, []).append((layer, m, win, s.layer_kinds.get(name, ""), s.layer_info.get(name, {})))
         spr = s.values("spread_ratio")
         spread = mean(spr[-3:]) if spr else None

@@ -6,8 +6,6 @@ turns the measured series into findings; thresholds in `options` are overridable
 """
 from __future__ import annotations
 
-import math
-
 from ganlint.core.types import Severity
 from ganlint.probe.series import RuntimeRule, rounded
 
@@ -32,14 +30,9 @@ class DeadUnits(RuntimeRule):
         return {"activations": {}}
 
     def detect(self, s, o):
-        from ganlint.probe.stats import mean
-
         by_role: dict[str, list] = {}
-        for name in s.names("dead/"):
-            role, _, layer = name[len("dead/"):].partition("/")
-            vals, win = s.last_window(name)
-            m = mean(vals)
-            if math.isfinite(m) and m >= o["zero_fraction"]:
+        for name, role, layer, m, win in s.layer_windows("dead"):
+            if m >= o["zero_fraction"]:
                 by_role.setdefault(role, []).append((layer, m, win))
         for role, layers in by_role.items():
             worst = max(layers, key=lambda t: t[1])

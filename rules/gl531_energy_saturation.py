@@ -35,12 +35,7 @@ class EnergySaturation(RuntimeRule):
     def detect(self, s, o):
         from ganlint.probe.stats import mean
 
-        for name in s.names("head/"):
-            role, _, layer = name[len("head/"):].partition("/")
-            vals, win = s.last_window(name)
-            m = mean(vals)
-            if not math.isfinite(m):
-                continue
+        for name, role, layer, m, win in s.layer_windows("head"):
             s.context.setdefault("head_saturation", m)
             if m <= o["fraction"]:
                 continue

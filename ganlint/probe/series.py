@@ -89,6 +89,18 @@ class Series:
     def points(self, name: str) -> list:
         return self.series.get(name, [])
 
+    def layer_windows(self, prefix: str):
+        """Per-layer series `<prefix>/<role>/<layer>`: (name, role, layer, mean of the last window, window) for
+        each whose mean is finite, in name order (the saturation, dead-unit and energy-head rules)."""
+        from ganlint.probe.stats import mean
+
+        for name in self.names(prefix + "/"):
+            role, _, layer = name[len(prefix) + 1:].partition("/")
+            vals, win = self.last_window(name)
+            m = mean(vals)
+            if math.isfinite(m):
+                yield name, role, layer, m, win
+
     def values(self, name: str) -> list[float]:
         return [v for _, v in self.series.get(name, [])]
 
