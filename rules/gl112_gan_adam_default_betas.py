@@ -51,7 +51,7 @@ class GanAdamDefaultBetas(Rule):
         """(beta1 of the optimizer call, the setting it comes from when a name in `betas=(name, ...)` reads one)."""
         arg = o.kwargs.get("betas")
         if arg is None:
-            return 0.9, None
+            return ("unknown", None) if o.opaque else (0.9, None)
         val, src = (arg.literal if arg.has_literal else None), None
         if val is None and arg.ref is not None:
             s = setting_for_key(facts, arg.ref.key)
@@ -195,6 +195,19 @@ class GanAdamDefaultBetas(Rule):
                 ),
             },
             "not a GAN",
+        ),
+        Example(
+            {
+                "model.py": _NETS,
+                "train.py": (
+                    "import torch\nfrom model import Discriminator, Generator\n\n"
+                    "class Trainer:\n"
+                    "    def __init__(self, optim_kwargs=dict(lr=2e-4, betas=(0.5, 0.9))):\n"
+                    "        self.G, self.D = Generator(), Discriminator()\n"
+                    "        self.opt_d = torch.optim.Adam(self.D.parameters(), **optim_kwargs)\n"
+                ),
+            },
+            "betas may come through **optim_kwargs: not assumed to be the default",
         ),
     ]
 

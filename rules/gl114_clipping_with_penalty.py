@@ -1,6 +1,7 @@
 """GL114 clipping-with-penalty: weight clipping and a gradient penalty both applied to the critic (001, paper)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -14,6 +15,14 @@ _GP = (
     "    g = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)[0]\n"
     "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
 )
+
+
+def _calls_helper(text: str, name: str) -> bool:
+    """The file calls `name(...)` and does not define its own `name`: a WGAN algorithm class whose
+    `optimize_D` clips is not tied to another file's `optimize_D` that penalises."""
+    if re.search(rf"\bdef\s+{re.escape(name)}\s*\(", text):
+        return False
+    return re.search(rf"(?<![\w.]){re.escape(name)}\s*\(|\.{re.escape(name)}\s*\(", text) is not None
 
 
 class ClippingWithPenalty(Rule):
@@ -46,7 +55,7 @@ class ClippingWithPenalty(Rule):
             # WGAN and WGAN-GP scripts clips in one and penalises in the other)
             text = facts.texts.get(clip.location.file, "")
             same = [g for g in pens if g.location.file == clip.location.file
-                    or (g.function and f"{g.function}(" in text)]  # a penalty helper imported from another file
+                    or (g.function and _calls_helper(text, g.function))]  # a penalty helper imported from another file
             if not same:
                 continue
             yield self.finding(
@@ -137,6 +146,29 @@ class ClippingWithPenalty(Rule):
                 ),
             },
             "a repository of separate scripts: the WGAN clips, the WGAN-GP penalises",
+        ),
+        Example(
+            {
+                "algos/wgan_gp.py": (
+                    "import torch\n\n"
+                    "class WGANGP:\n"
+                    "    def train_critic(self, critic, real, fake):\n"
+                    "        a = torch.rand(real.size(0), 1)\n"
+                    "        x_hat = (a * real + (1 - a) * fake).requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+                    "        gp = ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+                    "        return critic(fake).mean() - critic(real).mean() + 10 * gp\n"
+                ),
+                "algos/wgan.py": (
+                    "class WGAN:\n"
+                    "    def train_critic(self, critic, real, fake):\n"
+                    "        loss = critic(fake).mean() - critic(real).mean()\n"
+                    "        for p in critic.parameters():\n"
+                    "            p.data.clamp_(-0.01, 0.01)\n"
+                    "        return loss\n"
+                ),
+            },
+            "two algorithm classes whose methods share a name: WGAN clips, WGAN-GP penalises",
         ),
     ]
 

@@ -27,6 +27,7 @@ class Optimizer:
     kwargs: dict[str, Arg] = field(default_factory=dict)
     call_src: str = ""
     trains: tuple[str | None, ...] = ()  # the roles of every network it optimises (InfoGAN's Q step: G and D)
+    opaque: bool = False  # `**optim_kwargs` / `*args` in the call: keywords not written out may be set there
 
     @property
     def is_adam(self) -> bool:
@@ -35,7 +36,7 @@ class Optimizer:
     @property
     def default_lr(self) -> float | None:
         """torch.optim's default learning rate when the call gives none (Adam() trains at 1e-3)."""
-        if "lr" in self.kwargs:
+        if "lr" in self.kwargs or self.opaque:
             return None
         return TORCH_DEFAULT_LR.get(self.cls)
 

@@ -134,8 +134,10 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
             r.net_roles.setdefault(var, role)  # chain(Q.parameters(), P.parameters()) in G_solver
     if tname:
         r.optimizer_vars.add(tname)
+    # Adam(p, **optim_kwargs): any keyword not written out may be set by the splat, so no default is assumed
+    opaque = any(kw.arg is None for kw in n.keywords) or any(isinstance(a, ast.Starred) for a in n.args)
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
-                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str))))
+                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque))
 
 
 def _param_owners(params: ast.AST | None) -> list[str]:
