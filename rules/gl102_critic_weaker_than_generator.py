@@ -2,6 +2,7 @@
 the generator (document 000 §1.2)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -24,6 +25,26 @@ def _widths(value: Any) -> list[int] | None:
 def _is_block(name: str) -> bool:
     """GBlock / DBlockOptimized: a part of a network, not a network to compare."""
     return "block" in name.lower()
+
+
+# the role word of a network's name; what is left is its variant (Generator32 -> "32", ResGenerator32 -> "res32")
+_ROLE_WORD = re.compile(r"generator|discriminator|critic|gen|disc|net_?[gd](?![a-z])|(?<![a-z])[gd](?![a-z])", re.I)
+
+
+def _variant(name: str) -> str | None:
+    rest, n = _ROLE_WORD.subn("", name, count=1)
+    return rest.strip("_").lower() if n else None
+
+
+def _partner(critic, pool: list):
+    """The generator a critic is compared with: the only one, or of a file with several size variants
+    (Generator32 / Discriminator32, ResGenerator32 / ResDiscriminator32) the one of the same variant;
+    None when that does not single one out."""
+    if len(pool) == 1:
+        return pool[0]
+    key = _variant(critic.name)
+    same = [g for g in pool if key is not None and _variant(g.name) == key]
+    return same[0] if len(same) == 1 else None
 
 
 def _params(w: list[int]) -> int:
@@ -127,14 +148,14 @@ class CriticWeakerThanGenerator(Rule):
         by_file: dict[str, list] = {}
         for g in gens:
             by_file.setdefault(g.location.file, []).append(g)
+        reported = set()
         for net in facts.code.networks_with_role("critic"):
             if _is_block(net.name):
                 continue
             local = by_file.get(net.location.file, [])
-            pool = local if local else gens
-            if len(pool) != 1:
+            g = _partner(net, local) if local else gens[0] if len(gens) == 1 else None
+            if g is None:
                 continue
-            g = pool[0]
             verdict, loc = None, None
             if shape_trusted(facts, net) and shape_trusted(facts, g) and comparable(net, g):
                 verdict = capacity_gap(net, g, ratio)
@@ -147,6 +168,9 @@ class CriticWeakerThanGenerator(Rule):
             if loc is None:
                 loc = next((l.location for st in net.stacks for l in st.layers if l.weighted),
                            next((l.location for l in net.attr_layers.values() if l.weighted), net.location))
+            if loc in reported:
+                continue  # a size variant subclassing the critic reported (Discriminator32(Discriminator))
+            reported.add(loc)
             yield self.finding(
                 f"critic `{net.name}` {verdict}: its gradients are too coarse; give it at least the "
                 "generator's widths",

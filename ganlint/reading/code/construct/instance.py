@@ -51,6 +51,18 @@ def param_count(layers: list[Layer]) -> int | None:
     return total
 
 
+def param_floor(layers: list[Layer]) -> int | None:
+    """The parameters the layers have at least: every layer surely exists (none in a loop over unknown
+    sizes or under an undecided condition); a layer whose size is unknown (`Linear(z_dim, 4096)` with z_dim
+    given elsewhere, an opaque submodule) counts nothing. None when the structure itself is not known."""
+    total = 0
+    for l in layers:
+        if l.in_loop or not l.certain:
+            return None
+        total += l.params or 0
+    return total
+
+
 def _freeze(value: Any) -> Any:
     """A hashable form of plain arguments, None when one is not plain (a layer, an unknown, ...)."""
     if isinstance(value, (int, float, str, bool, type(None))):
@@ -137,4 +149,4 @@ class InstanceMixin:
         return inst
 
 
-__all__ = ["Collector", "InstanceMixin", "param_count"]
+__all__ = ["Collector", "InstanceMixin", "param_count", "param_floor"]
