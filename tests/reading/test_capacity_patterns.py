@@ -1,0 +1,387 @@
+"""GL102 (critic weaker than generator) on the shapes real GAN repositories are written in: sizes passed at
+a call site in another file, residual block classes, files holding several size variants. Each pattern has
+near misses that must stay silent. Written in those styles, not copied from any repository.
+
+A trailing `# expect GL102` marks each line where the finding must be reported; the findings must be
+exactly the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+
+# -- sizes given at a call site in the training script ----------------------------------------------
+# the critic's blocks come from a helper method returning nn.Sequential; the generator starts at 16x its
+# base width (a DCGAN that is not a mirror: 1024-512-256-128 against 64-128-256-512 at base 64)
+_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class Discriminator(nn.Module):
+    def __init__(self, img_channels, feat_d):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(img_channels, feat_d, 4, 2, 1),  # MARK_D
+            nn.LeakyReLU(0.2),
+            self._down(feat_d, feat_d * 2),
+            self._down(feat_d * 2, feat_d * 4),
+            self._down(feat_d * 4, feat_d * 8),
+            nn.Conv2d(feat_d * 8, 1, 4, 2, 0),
+        )
+
+    def _down(self, c_in, c_out):
+        return nn.Sequential(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.LeakyReLU(0.2))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class Generator(nn.Module):
+    def __init__(self, noise_dim, img_channels, feat_g):
+        super().__init__()
+        self.body = nn.Sequential(
+            self._up(noise_dim, feat_g * TOP, 4, 1, 0),
+            self._up(feat_g * TOP, feat_g * TOP // 2, 4, 2, 1),
+            self._up(feat_g * TOP // 2, feat_g * TOP // 4, 4, 2, 1),
+            self._up(feat_g * TOP // 4, feat_g * TOP // 8, 4, 2, 1),
+            nn.ConvTranspose2d(feat_g * TOP // 8, img_channels, 4, 2, 1),
+            nn.Tanh(),
+        )
+
+    def _up(self, c_in, c_out, k, s, p):
+        return nn.Sequential(nn.ConvTranspose2d(c_in, c_out, k, s, p, bias=False), nn.BatchNorm2d(c_out), nn.ReLU())
+
+    def forward(self, z):
+        return self.body(z)
+
+
+def test():
+    x = torch.randn(2, 3, 64, 64)
+    assert Discriminator(3, 8)(x).shape == (2, 1, 1, 1)
+    gen = Generator(100, 3, 8)
+    assert gen(torch.randn(2, 100, 1, 1)).shape == (2, 3, 64, 64)
+"""
+
+_TRAIN = """\
+import torch
+import torch.nn as nn
+from models import Discriminator, Generator
+
+NOISE = 100
+IMG_CHANNELS = 1
+FEATURES_D = FD
+FEATURES_G = 64
+
+gen = Generator(NOISE, IMG_CHANNELS, FEATURES_G)
+disc = Discriminator(IMG_CHANNELS, FEATURES_D)
+opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
+opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999))
+criterion = nn.BCEWithLogitsLoss()
+"""
+
+_TRAIN_ARGPARSE = """\
+import argparse
+import torch
+import torch.nn as nn
+from models import Discriminator, Generator
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--nz", type=int, default=100)
+parser.add_argument("--channels", type=int, default=3)
+parser.add_argument("--features_d", type=int, default=32)
+parser.add_argument("--features_g", type=int, default=32)
+opt = parser.parse_args()
+
+
+def main():
+    generator = Generator(opt.nz, img_channels=opt.channels, feat_g=opt.features_g)
+    discriminator = Discriminator(img_channels=opt.channels, feat_d=opt.features_d)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4)
+    criterion = nn.BCEWithLogitsLoss()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _models(top: int, mark: bool) -> str:
+    return _MODELS.replace("TOP", str(top)).replace("  # MARK_D", "  # expect GL102" if mark else "")
+
+
+def test_call_site_sizes_in_the_training_script_reach_the_model_file(tmp_path):
+    # D 64-128-256-512 against G 1024-512-256-128, sizes only in train.py; model.py's shape test builds
+    # both with 8 channels, which is not how the project trains them
+    files = {"models.py": _models(16, True), "train.py": _TRAIN.replace("FD", "64")}
+    res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected and len(found) == 1
+    [f] = [f for f in res.findings if f.code == "GL102"]
+    assert f.evidence["critic"][:4] == [64, 128, 256, 512]
+    assert f.evidence["generator"][:4] == [1024, 512, 256, 128]
+
+
+def test_argparse_defaults_passed_by_keyword_in_main(tmp_path):
+    files = {"models.py": _models(16, True), "train.py": _TRAIN_ARGPARSE}
+    res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected and len(found) == 1
+    [f] = [f for f in res.findings if f.code == "GL102"]
+    assert f.evidence["critic"][:4] == [32, 64, 128, 256]
+
+
+def test_the_model_file_alone_says_nothing_about_sizes(tmp_path):
+    # near miss: without the training script only the shape test's toy sizes are known
+    _res, found, expected = _check(tmp_path, {"models.py": _models(16, False)}, {"GL102"})
+    assert found == expected == set()
+
+
+def test_a_mirrored_dcgan_built_at_a_call_site_stays_silent(tmp_path):
+    # near miss: G 512-256-128-64 against D 64-128-256-512 (equal widths, mirrored)
+    files = {"models.py": _models(8, False), "train.py": _TRAIN.replace("FD", "64")}
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected == set()
+
+
+def test_a_wider_critic_passed_at_the_call_site_stays_silent(tmp_path):
+    # near miss: FEATURES_D = 256 gives D 256-512-1024-2048 against G 1024-512-256-128
+    files = {"models.py": _models(16, False), "train.py": _TRAIN.replace("FD", "256")}
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected == set()
+
+
+def test_call_sites_that_disagree_leave_the_sizes_unknown(tmp_path):
+    # near miss: two scripts build the critic with different widths; which one trains is not in the code
+    files = {"models.py": _models(16, False), "train_small.py": _TRAIN.replace("FD", "16"),
+             "train_large.py": _TRAIN.replace("FD", "256")}
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected == set()
+
+
+# -- residual block classes and size variants in one file --------------------------------------------
+_RES_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class UpBlock(nn.Module):
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.main = nn.Sequential(nn.BatchNorm2d(c_in), nn.ReLU(), nn.Upsample(scale_factor=2),
+                                  nn.Conv2d(c_in, c_out, 3, 1, 1), nn.BatchNorm2d(c_out), nn.ReLU(),
+                                  nn.Conv2d(c_out, c_out, 3, 1, 1))
+        self.skip = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(c_in, c_out, 1, 1, 0))
+
+    def forward(self, x):
+        return self.main(x) + self.skip(x)
+
+
+class DownBlock(nn.Module):
+    def __init__(self, c_in, c_out, down=False):
+        super().__init__()
+        skip = []
+        if c_in != c_out or down:
+            skip.append(nn.Conv2d(c_in, c_out, 1, 1, 0))
+        if down:
+            skip.append(nn.AvgPool2d(2))
+        self.skip = nn.Sequential(*skip)
+        main = [nn.ReLU(), nn.Conv2d(c_in, c_out, 3, 1, 1), nn.ReLU(), nn.Conv2d(c_out, c_out, 3, 1, 1)]
+        if down:
+            main.append(nn.AvgPool2d(2))
+        self.main = nn.Sequential(*main)
+
+    def forward(self, x):
+        return self.main(x) + self.skip(x)
+
+
+class ResGenerator32(nn.Module):
+    def __init__(self, z_dim):
+        super().__init__()
+        self.fc = nn.Linear(z_dim, 4 * 4 * GCH)
+        self.blocks = nn.Sequential(UpBlock(GCH, GCH), UpBlock(GCH, GCH), UpBlock(GCH, GCH))
+        self.out = nn.Sequential(nn.BatchNorm2d(GCH), nn.ReLU(), nn.Conv2d(GCH, 3, 3, 1, 1), nn.Tanh())
+
+    def forward(self, z):
+        return self.out(self.blocks(self.fc(z).view(-1, GCH, 4, 4)))
+
+
+class ResDiscriminator32(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.Sequential(DownBlock(3, DCH, down=True), DownBlock(DCH, DCH, down=True),
+                                    DownBlock(DCH, DCH), DownBlock(DCH, DCH), nn.ReLU())
+        self.fc = nn.Linear(DCH, 1)  # MARK_RES
+
+    def forward(self, x):
+        return self.fc(self.blocks(x).sum(dim=[2, 3]))
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim, side=4):
+        super().__init__()
+        self.side = side
+        self.fc = nn.Linear(z_dim, side * side * 512)
+        self.main = nn.Sequential(
+            nn.BatchNorm2d(512), nn.ReLU(True),
+            nn.ConvTranspose2d(512, 256, 4, 2, 1), nn.BatchNorm2d(256), nn.ReLU(True),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.ReLU(True),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(True),
+            nn.Conv2d(64, 3, 3, 1, 1), nn.Tanh())
+
+    def forward(self, z):
+        return self.main(self.fc(z).view(z.size(0), -1, self.side, self.side))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, size=32):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(3, 64, 3, 1, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(128, 128, 3, 1, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(128, 256, 4, 2, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(256, 256, 3, 1, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(256, 512, 4, 2, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(512, 512, 3, 1, 1), nn.LeakyReLU(0.1))
+        self.fc = nn.Linear(size // 8 * size // 8 * 512, 1)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.main(x), 1))
+
+
+class Generator32(Generator):
+    def __init__(self, z_dim):
+        super().__init__(z_dim, side=4)
+
+
+class Discriminator32(Discriminator):
+    def __init__(self):
+        super().__init__(size=32)
+"""
+
+_RES_TRAIN = """\
+import torch
+from absl import app, flags
+
+import nets.gan32 as nets
+
+generators = {"res32": nets.ResGenerator32, "cnn32": nets.Generator32}
+critics = {"res32": nets.ResDiscriminator32, "cnn32": nets.Discriminator32}
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("arch", "res32", generators.keys(), "architecture")
+flags.DEFINE_integer("z_dim", 128, "latent size")
+flags.DEFINE_float("lr", 2e-4, "learning rate")
+
+
+def train():
+    net_g = generators[FLAGS.arch](FLAGS.z_dim)
+    net_d = critics[FLAGS.arch]()
+    opt_d = torch.optim.Adam(net_d.parameters(), lr=FLAGS.lr, betas=(0.0, 0.9))
+    opt_g = torch.optim.Adam(net_g.parameters(), lr=FLAGS.lr, betas=(0.0, 0.9))
+
+
+def main(argv):
+    train()
+
+
+if __name__ == "__main__":
+    app.run(main)
+"""
+
+
+def _res(gch: int, dch: int, mark: bool) -> dict[str, str]:
+    text = _RES_MODELS.replace("GCH", str(gch)).replace("DCH", str(dch))
+    text = text.replace("  # MARK_RES", "  # expect GL102" if mark else "")
+    return {"nets/__init__.py": "", "nets/gan32.py": text, "train.py": _RES_TRAIN}
+
+
+def test_a_residual_critic_counted_through_its_block_classes(tmp_path):
+    # ResGenerator32 at 256 channels holds at least 3.7M parameters (three up blocks of 1.2M; its first
+    # Linear's input comes from a flag), ResDiscriminator32 at 128 channels about 1M; the CNN pair of the
+    # same file has the stronger critic (5.9M against 2.8M) and stays silent
+    res, found, expected = _check(tmp_path, _res(256, 128, True), {"GL102"})
+    assert found == expected and len(found) == 1
+    [f] = [f for f in res.findings if f.code == "GL102"]
+    assert "ResGenerator32" in f.message
+    assert f.evidence["critic_params"] < 1.2e6
+
+
+def test_a_variant_file_with_balanced_pairs_stays_silent(tmp_path):
+    # near miss: both residual networks at 256 channels (the critic's four blocks outweigh three up blocks)
+    _res_, found, expected = _check(tmp_path, _res(256, 256, False), {"GL102"})
+    assert found == expected == set()
+
+
+_SUBCLASS_VARIANTS = """\
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim, side):
+        super().__init__()
+        self.z_dim = z_dim
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(z_dim, 1024, side, 1, 0, bias=False), nn.BatchNorm2d(1024), nn.ReLU(True),
+            nn.ConvTranspose2d(1024, 512, 4, 2, 1, bias=False), nn.BatchNorm2d(512), nn.ReLU(True),
+            nn.ConvTranspose2d(512, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+            nn.ConvTranspose2d(128, 3, 4, 2, 1, bias=False), nn.Tanh())
+
+    def forward(self, z):
+        return self.main(z.view(-1, self.z_dim, 1, 1))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, size):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(3, W1, 5, 2, 2, bias=False), nn.LeakyReLU(0.2, inplace=True),  # MARK_D
+            nn.Conv2d(W1, W2, 5, 2, 2, bias=False), nn.LeakyReLU(0.2, inplace=True), nn.BatchNorm2d(W2),
+            nn.Conv2d(W2, W3, 5, 2, 2, bias=False), nn.LeakyReLU(0.2, inplace=True), nn.BatchNorm2d(W3),
+            nn.Conv2d(W3, W4, 5, 2, 2, bias=False), nn.LeakyReLU(0.2, inplace=True), nn.BatchNorm2d(W4))
+        self.linear = nn.Linear(size // 16 * size // 16 * W4, 1)
+
+    def forward(self, x):
+        return self.linear(self.main(x).flatten(1))
+
+
+class Generator32(Generator):
+    def __init__(self, z_dim):
+        super().__init__(z_dim, side=2)
+
+
+class Generator48(Generator):
+    def __init__(self, z_dim):
+        super().__init__(z_dim, side=3)
+
+
+class Discriminator32(Discriminator):
+    def __init__(self):
+        super().__init__(size=32)
+
+
+class Discriminator48(Discriminator):
+    def __init__(self):
+        super().__init__(size=48)
+"""
+
+
+def _subclasses(widths: tuple[int, int, int, int], mark: bool) -> str:
+    text = _SUBCLASS_VARIANTS
+    for i, w in enumerate(widths, 1):
+        text = text.replace(f"W{i}", str(w))
+    return text.replace("  # MARK_D", "  # expect GL102" if mark else "")
+
+
+def test_size_variant_subclasses_pair_by_suffix_and_report_once(tmp_path):
+    # Generator/Discriminator, Generator32/Discriminator32 and Generator48/Discriminator48 share one
+    # critic stack (64-128-256-512 against 1024-512-256-128): one finding, at the critic's first layer
+    res, found, expected = _check(tmp_path, {"dcgan.py": _subclasses((64, 128, 256, 512), True)}, {"GL102"})
+    assert found == expected and len(found) == 1
+    assert len([f for f in res.findings if f.code == "GL102"]) == 1
+
+
+def test_size_variants_of_a_mirrored_dcgan_stay_silent(tmp_path):
+    # near miss: the critic mirrors the generator (128-256-512-1024 against 1024-512-256-128)
+    _res, found, expected = _check(tmp_path, {"dcgan.py": _subclasses((128, 256, 512, 1024), False)}, {"GL102"})
+    assert found == expected == set()
