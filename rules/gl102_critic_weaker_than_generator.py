@@ -31,9 +31,15 @@ def _is_block(name: str) -> bool:
 _ROLE_WORD = re.compile(r"generator|discriminator|critic|gen|disc|net_?[gd](?![a-z])|(?<![a-z])[gd](?![a-z])", re.I)
 
 
+_SIZE = re.compile(r"\d\d")  # an image size in the name: 32, 48, 128
+
+
 def _variant(name: str) -> str | None:
+    """The size variant a name says ("" for the plain Generator/Discriminator), None when it names none:
+    `G_shared` / `D1` are parts of coupled players (CoGAN), not size variants of whole networks."""
     rest, n = _ROLE_WORD.subn("", name, count=1)
-    return rest.strip("_").lower() if n else None
+    key = rest.strip("_").lower()
+    return key if n and (not key or _SIZE.search(key)) else None
 
 
 def _partner(critic, pool: list):
