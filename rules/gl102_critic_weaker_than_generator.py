@@ -43,14 +43,21 @@ def _variant(name: str) -> str | None:
 
 
 def _partner(critic, pool: list):
-    """The generator a critic is compared with: the only one, or of a file with several size variants
-    (Generator32 / Discriminator32, ResGenerator32 / ResDiscriminator32) the one of the same variant;
-    None when that does not single one out."""
+    """The generator a critic is compared with: the only one; of a file with several variants the one of
+    the same size variant (Generator32 / Discriminator32, ResGenerator32 / ResDiscriminator32), else the
+    only one the critic's training script builds (the pair an `--arch` default picks from tables of
+    classes); None when that does not single one out."""
     if len(pool) == 1:
         return pool[0]
     key = _variant(critic.name)
     same = [g for g in pool if key is not None and _variant(g.name) == key]
-    return same[0] if len(same) == 1 else None
+    if len(same) == 1:
+        return same[0]
+    if critic.built_at is not None:
+        built = [g for g in pool if g.built_at is not None and g.built_at.file == critic.built_at.file]
+        if len(built) == 1:
+            return built[0]
+    return None
 
 
 def _params(w: list[int]) -> int:

@@ -296,19 +296,40 @@ def _res(gch: int, dch: int, mark: bool) -> dict[str, str]:
 
 
 def test_a_residual_critic_counted_through_its_block_classes(tmp_path):
-    # ResGenerator32 at 256 channels holds at least 3.7M parameters (three up blocks of 1.2M; its first
-    # Linear's input comes from a flag), ResDiscriminator32 at 128 channels about 1M; the CNN pair of the
-    # same file has the stronger critic (5.9M against 2.8M) and stays silent
+    # ResGenerator32 at 256 channels: three up blocks of 1.25M and Linear(z_dim=128 from the flag the
+    # script passes, 4096) = 4.28M parameters; ResDiscriminator32 at 128 channels about 1.05M. The script
+    # builds the pair its --arch default picks from two tables; the CNN pair of the same file has the
+    # stronger critic (5.9M against at least 2.8M) and stays silent
     res, found, expected = _check(tmp_path, _res(256, 128, True), {"GL102"})
     assert found == expected and len(found) == 1
     [f] = [f for f in res.findings if f.code == "GL102"]
     assert "ResGenerator32" in f.message
-    assert f.evidence["critic_params"] < 1.2e6
+    assert f.evidence["critic_params"] == 1053825
+    assert f.evidence["generator_params"] == 4276739
+
+
+def test_the_generator_floor_decides_without_the_training_script(tmp_path):
+    # the model file alone: z_dim unknown, yet the generator holds at least its blocks' 3.75M parameters
+    files = _res(256, 128, True)
+    del files["train.py"]
+    res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected and len(found) == 1
+    [f] = [f for f in res.findings if f.code == "GL102"]
+    assert "at least 3.75M" in f.message
 
 
 def test_a_variant_file_with_balanced_pairs_stays_silent(tmp_path):
-    # near miss: both residual networks at 256 channels (the critic's four blocks outweigh three up blocks)
-    _res_, found, expected = _check(tmp_path, _res(256, 256, False), {"GL102"})
+    # near miss: the residual critic at 256 channels (4.2M) against a generator at 128 (1.6M)
+    _res_, found, expected = _check(tmp_path, _res(128, 256, False), {"GL102"})
+    assert found == expected == set()
+
+
+def test_a_critic_just_below_a_generator_floor_is_not_known_weaker(tmp_path):
+    # near miss: both at 256 channels without the script, the critic's 4.2M is above the generator's
+    # floor (3.75M: its Linear's input size is unknown), so the comparison is undecided and stays silent
+    files = _res(256, 256, False)
+    del files["train.py"]
+    _res_, found, expected = _check(tmp_path, files, {"GL102"})
     assert found == expected == set()
 
 
@@ -384,4 +405,90 @@ def test_size_variant_subclasses_pair_by_suffix_and_report_once(tmp_path):
 def test_size_variants_of_a_mirrored_dcgan_stay_silent(tmp_path):
     # near miss: the critic mirrors the generator (128-256-512-1024 against 1024-512-256-128)
     _res, found, expected = _check(tmp_path, {"dcgan.py": _subclasses((128, 256, 512, 1024), False)}, {"GL102"})
+    assert found == expected == set()
+
+
+# -- the pair a training script picks from tables of classes -----------------------------------------
+_ARCH_NETS = """\
+import torch.nn as nn
+
+
+class MLPGenerator(nn.Module):
+    def __init__(self, nz, hidden):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(nz, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class MLPCritic(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(784, hidden // 4), nn.LeakyReLU(0.2),  # MARK_MLP
+                                 nn.Linear(hidden // 4, hidden // 4), nn.LeakyReLU(0.2), nn.Linear(hidden // 4, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class ConvGenerator(nn.Module):
+    def __init__(self, nz, hidden):
+        super().__init__()
+        self.net = nn.Sequential(nn.ConvTranspose2d(nz, hidden, 7, 1, 0), nn.ReLU(),
+                                 nn.ConvTranspose2d(hidden, hidden // 2, 4, 2, 1), nn.ReLU(),
+                                 nn.ConvTranspose2d(hidden // 2, 1, 4, 2, 1), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z.view(z.size(0), -1, 1, 1))
+
+
+class ConvCritic(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, hidden // 2, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(hidden // 2, hidden, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(hidden, 1, 7))
+
+    def forward(self, x):
+        return self.net(x)
+"""
+
+_ARCH_TRAIN = """\
+import argparse
+import torch
+from nets import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator
+
+GENERATORS = {"mlp": MLPGenerator, "conv": ConvGenerator}
+CRITICS = {"mlp": MLPCritic, "conv": ConvCritic}
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--arch", default="ARCH", choices=list(GENERATORS))
+parser.add_argument("--nz", type=int, default=64)
+parser.add_argument("--hidden", type=int, default=512)
+args = parser.parse_args()
+
+netG = GENERATORS[args.arch](args.nz, args.hidden)
+netD = CRITICS[args.arch](args.hidden)
+optD = torch.optim.RMSprop(netD.parameters(), lr=5e-5)
+"""
+
+
+def _arch(default: str) -> dict[str, str]:
+    nets = _ARCH_NETS.replace("  # MARK_MLP", "  # expect GL102" if default == "mlp" else "")
+    return {"nets.py": nets, "train.py": _ARCH_TRAIN.replace("ARCH", default)}
+
+
+def test_the_pair_the_arch_default_selects_is_compared(tmp_path):
+    # --arch mlp builds MLPGenerator(64, 512) and MLPCritic(512): hidden 128-128 against 512-512
+    res, found, expected = _check(tmp_path, _arch("mlp"), {"GL102"})
+    assert found == expected and len(found) == 1
+    [f] = [f for f in res.findings if f.code == "GL102"]
+    assert f.evidence["critic"][:2] == [128, 128] and f.evidence["generator"][:2] == [512, 512]
+
+
+def test_a_pair_the_script_does_not_build_stays_silent(tmp_path):
+    # near miss: --arch conv builds the balanced conv pair; the weak MLP critic is never trained, and its
+    # names pair with no generator by size
+    _res_, found, expected = _check(tmp_path, _arch("conv"), {"GL102"})
     assert found == expected == set()

@@ -81,7 +81,7 @@ class InstanceMixin:
             return None
         for b in cls.node.bases:
             v = self.globals.get(last(dotted(b)))
-            if isinstance(v, UserClass) and v.node is not cls.node:
+            if isinstance(v, UserClass) and v.node is not None and v.node is not cls.node:
                 return v
         return None
 
@@ -89,7 +89,7 @@ class InstanceMixin:
         out: dict[str, Func] = {}
         chain = []
         c: UserClass | None = cls
-        while c is not None and len(chain) < 8 and c not in chain:
+        while c is not None and c.node is not None and len(chain) < 8 and c not in chain:
             chain.append(c)
             c = self.base_of(c)
         for c in reversed(chain):  # subclasses override
@@ -101,7 +101,7 @@ class InstanceMixin:
     def run_init(self, cls: UserClass, inst: Instance, args: list, kwargs: dict) -> None:
         c: UserClass | None = cls
         for _ in range(8):
-            if c is None:
+            if c is None or c.node is None:
                 return
             init = next((s for s in c.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
             if init is not None:
@@ -121,7 +121,7 @@ class InstanceMixin:
         """A user class constructed: recorded at module level, built as a submodule inside an __init__."""
         if self.record_calls is not None:
             return self.record_calls(cls, args, kwargs, node)
-        if self.depth > 6:
+        if self.depth > 6 or cls.node is None:  # cls.node None: a class of another file, opaque here
             layer = self.unknown_layer(node)
             return Instance(cls.name, module=layer)
         key = _freeze((cls.name, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: str(kv[0])))))
