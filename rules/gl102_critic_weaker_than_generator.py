@@ -191,7 +191,8 @@ class CriticWeakerThanGenerator(Rule):
                 related=[g.location],
                 fix=Fix(f"give `{net.name}` the generator's capacity", []),
                 evidence={"critic": net.layer_widths or net.hidden_widths, "generator": g.layer_widths or g.hidden_widths,
-                          "critic_params": net.param_count, "generator_params": g.param_count},
+                          "critic_params": net.param_count, "generator_params": g.param_count,
+                          "generator_params_at_least": g.param_floor},
             )
 
     bad = [

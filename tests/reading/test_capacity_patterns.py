@@ -7,6 +7,8 @@ exactly the marked lines.
 """
 from __future__ import annotations
 
+import pytest
+
 from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
 
 
@@ -308,6 +310,19 @@ def test_a_residual_critic_counted_through_its_block_classes(tmp_path):
     assert f.evidence["generator_params"] == 4276739
 
 
+def test_the_residual_counts_are_torchs():
+    # the static counts (through the block classes, shortcut convs included) against torch's own
+    torch = pytest.importorskip("torch")
+    scope: dict = {}
+    exec(compile(_res(256, 128, False)["nets/gan32.py"], "gan32.py", "exec"), scope)  # our own fixture
+    g, d = scope["ResGenerator32"](128), scope["ResDiscriminator32"]()
+    assert sum(p.numel() for p in g.parameters()) == 4276739
+    assert sum(p.numel() for p in d.parameters()) == 1053825
+    # the floor without z_dim: everything but the first Linear
+    assert sum(p.numel() for n, p in g.named_parameters() if not n.startswith("fc.")) == 3748355
+    assert isinstance(g, torch.nn.Module)
+
+
 def test_the_generator_floor_decides_without_the_training_script(tmp_path):
     # the model file alone: z_dim unknown, yet the generator holds at least its blocks' 3.75M parameters
     files = _res(256, 128, True)
@@ -315,7 +330,8 @@ def test_the_generator_floor_decides_without_the_training_script(tmp_path):
     res, found, expected = _check(tmp_path, files, {"GL102"})
     assert found == expected and len(found) == 1
     [f] = [f for f in res.findings if f.code == "GL102"]
-    assert "at least 3.75M" in f.message
+    assert "at least 3.75M" in f.message and f.evidence["generator_params"] is None
+    assert f.evidence["generator_params_at_least"] == 3748355  # torch's count less the first Linear
 
 
 def test_a_variant_file_with_balanced_pairs_stays_silent(tmp_path):

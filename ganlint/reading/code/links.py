@@ -133,7 +133,8 @@ def shape_test_site(c: Construction) -> bool:
     fn = (c.scope or "").rsplit(".", 1)[-1]
     path = c.location.file.replace("\\", "/")
     base = path.rsplit("/", 1)[-1]
-    return fn.startswith(("test", "_test")) or base.startswith("test_") or "/tests/" in f"/{path}"
+    return fn.startswith(("test", "_test")) or base.startswith("test_") or any(
+        d in f"/{path}" for d in ("/tests/", "/test/"))
 
 
 def build_sites(facts, net: Network) -> list[Construction]:
