@@ -29,8 +29,6 @@ def _is_block(name: str) -> bool:
 
 # the role word of a network's name; what is left is its variant (Generator32 -> "32", ResGenerator32 -> "res32")
 _ROLE_WORD = re.compile(r"generator|discriminator|critic|gen|disc|net_?[gd](?![a-z])|(?<![a-z])[gd](?![a-z])", re.I)
-
-
 _SIZE = re.compile(r"\d\d")  # an image size in the name: 32, 48, 128
 
 
@@ -43,10 +41,9 @@ def _variant(name: str) -> str | None:
 
 
 def _partner(critic, pool: list):
-    """The generator a critic is compared with: the only one; of a file with several variants the one of
-    the same size variant (Generator32 / Discriminator32, ResGenerator32 / ResDiscriminator32), else the
-    only one the critic's training script builds (the pair an `--arch` default picks from tables of
-    classes); None when that does not single one out."""
+    """The generator a critic is compared with: the only one; of a file with several, the one of the same
+    size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
+    builds (an `--arch` default picking from tables of classes); None when neither singles one out."""
     if len(pool) == 1:
         return pool[0]
     key = _variant(critic.name)
@@ -66,29 +63,23 @@ def _params(w: list[int]) -> int:
 
 # an EBGAN/BEGAN-style autoencoder critic; CODE is the width of its code layer
 _AUTOENCODER_GAN = (
-    'import torch.nn as nn\n'
-    '\n'
-    '\n'
+    'import torch.nn as nn\n\n\n'
     'class Generator(nn.Module):\n'
     '    def __init__(self):\n'
     '        super().__init__()\n'
     '        self.fc = nn.Sequential(nn.Linear(62, 1024), nn.BatchNorm1d(1024), nn.ReLU(),\n'
     '                                nn.Linear(1024, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU())\n'
     '        self.up = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),\n'
-    '                                nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())\n'
-    '\n'
+    '                                nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())\n\n'
     '    def forward(self, z):\n'
-    '        return self.up(self.fc(z).view(-1, 128, 7, 7))\n'
-    '\n'
-    '\n'
+    '        return self.up(self.fc(z).view(-1, 128, 7, 7))\n\n\n'
     'class Discriminator(nn.Module):\n'
     '    def __init__(self):\n'
     '        super().__init__()\n'
     '        self.down = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.ReLU())  # expect\n'
     '        self.code = nn.Linear(64 * 14 * 14, CODE)\n'
     '        self.fc = nn.Sequential(nn.Linear(CODE, 64 * 14 * 14), nn.BatchNorm1d(64 * 14 * 14), nn.ReLU())\n'
-    '        self.up = nn.ConvTranspose2d(64, 1, 4, 2, 1)\n'
-    '\n'
+    '        self.up = nn.ConvTranspose2d(64, 1, 4, 2, 1)\n\n'
     '    def forward(self, x):\n'
     '        h = self.code(self.down(x).view(x.size(0), -1))\n'
     '        return self.up(self.fc(h).view(-1, 64, 14, 14)), h\n'
@@ -187,9 +178,7 @@ class CriticWeakerThanGenerator(Rule):
             yield self.finding(
                 f"critic `{net.name}` {verdict}: its gradients are too coarse; give it at least the "
                 "generator's widths",
-                loc,
-                related=[g.location],
-                fix=Fix(f"give `{net.name}` the generator's capacity", []),
+                loc, related=[g.location], fix=Fix(f"give `{net.name}` the generator's capacity", []),
                 evidence={"critic": net.layer_widths or net.hidden_widths, "generator": g.layer_widths or g.hidden_widths,
                           "critic_params": net.param_count, "generator_params": g.param_count,
                           "generator_params_at_least": g.param_floor},
@@ -197,9 +186,7 @@ class CriticWeakerThanGenerator(Rule):
 
     bad = [
         Example(
-            {
-                "config.yaml": "grad_penalty: 10\nnn_gen: \"[256,256]\"\nnn_disc: \"[32,128]\"  # expect\n",
-            },
+            {"config.yaml": "grad_penalty: 10\nnn_gen: \"[256,256]\"\nnn_disc: \"[32,128]\"  # expect\n"},
             "document 000's string-lists",
             fixed=[("nn_disc: \"[32,128]\"  # expect\n", "nn_disc: \"[256,256]\" # expect\n")],
         ),
