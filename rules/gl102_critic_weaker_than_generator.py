@@ -2,6 +2,7 @@
 the generator (document 000 §1.2)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -26,35 +27,59 @@ def _is_block(name: str) -> bool:
     return "block" in name.lower()
 
 
+# the role word of a network's name; what is left is its variant (Generator32 -> "32", ResGenerator32 -> "res32")
+_ROLE_WORD = re.compile(r"generator|discriminator|critic|gen|disc|net_?[gd](?![a-z])|(?<![a-z])[gd](?![a-z])", re.I)
+_SIZE = re.compile(r"\d\d")  # an image size in the name: 32, 48, 128
+
+
+def _variant(name: str) -> str | None:
+    """The size variant a name says ("" for the plain Generator/Discriminator), None when it names none:
+    `G_shared` / `D1` are parts of coupled players (CoGAN), not size variants of whole networks."""
+    rest, n = _ROLE_WORD.subn("", name, count=1)
+    key = rest.strip("_").lower()
+    return key if n and (not key or _SIZE.search(key)) else None
+
+
+def _partner(critic, pool: list):
+    """The generator a critic is compared with: the only one; of a file with several, the one of the same
+    size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
+    builds (an `--arch` default picking from tables of classes); None when neither singles one out."""
+    if len(pool) == 1:
+        return pool[0]
+    key = _variant(critic.name)
+    same = [g for g in pool if key is not None and _variant(g.name) == key]
+    if len(same) == 1:
+        return same[0]
+    if critic.built_at is not None:
+        built = [g for g in pool if g.built_at is not None and g.built_at.file == critic.built_at.file]
+        if len(built) == 1:
+            return built[0]
+    return None
+
+
 def _params(w: list[int]) -> int:
     return sum(a * b for a, b in zip(w, w[1:])) + sum(w)
 
 
 # an EBGAN/BEGAN-style autoencoder critic; CODE is the width of its code layer
 _AUTOENCODER_GAN = (
-    'import torch.nn as nn\n'
-    '\n'
-    '\n'
+    'import torch.nn as nn\n\n\n'
     'class Generator(nn.Module):\n'
     '    def __init__(self):\n'
     '        super().__init__()\n'
     '        self.fc = nn.Sequential(nn.Linear(62, 1024), nn.BatchNorm1d(1024), nn.ReLU(),\n'
     '                                nn.Linear(1024, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU())\n'
     '        self.up = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),\n'
-    '                                nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())\n'
-    '\n'
+    '                                nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())\n\n'
     '    def forward(self, z):\n'
-    '        return self.up(self.fc(z).view(-1, 128, 7, 7))\n'
-    '\n'
-    '\n'
+    '        return self.up(self.fc(z).view(-1, 128, 7, 7))\n\n\n'
     'class Discriminator(nn.Module):\n'
     '    def __init__(self):\n'
     '        super().__init__()\n'
     '        self.down = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.ReLU())  # expect\n'
     '        self.code = nn.Linear(64 * 14 * 14, CODE)\n'
     '        self.fc = nn.Sequential(nn.Linear(CODE, 64 * 14 * 14), nn.BatchNorm1d(64 * 14 * 14), nn.ReLU())\n'
-    '        self.up = nn.ConvTranspose2d(64, 1, 4, 2, 1)\n'
-    '\n'
+    '        self.up = nn.ConvTranspose2d(64, 1, 4, 2, 1)\n\n'
     '    def forward(self, x):\n'
     '        h = self.code(self.down(x).view(x.size(0), -1))\n'
     '        return self.up(self.fc(h).view(-1, 64, 14, 14)), h\n'
@@ -127,14 +152,14 @@ class CriticWeakerThanGenerator(Rule):
         by_file: dict[str, list] = {}
         for g in gens:
             by_file.setdefault(g.location.file, []).append(g)
+        reported = set()
         for net in facts.code.networks_with_role("critic"):
             if _is_block(net.name):
                 continue
             local = by_file.get(net.location.file, [])
-            pool = local if local else gens
-            if len(pool) != 1:
+            g = _partner(net, local) if local else gens[0] if len(gens) == 1 else None
+            if g is None:
                 continue
-            g = pool[0]
             verdict, loc = None, None
             if shape_trusted(facts, net) and shape_trusted(facts, g) and comparable(net, g):
                 verdict = capacity_gap(net, g, ratio)
@@ -147,21 +172,21 @@ class CriticWeakerThanGenerator(Rule):
             if loc is None:
                 loc = next((l.location for st in net.stacks for l in st.layers if l.weighted),
                            next((l.location for l in net.attr_layers.values() if l.weighted), net.location))
+            if loc in reported:
+                continue  # a size variant subclassing the critic reported (Discriminator32(Discriminator))
+            reported.add(loc)
             yield self.finding(
                 f"critic `{net.name}` {verdict}: its gradients are too coarse; give it at least the "
                 "generator's widths",
-                loc,
-                related=[g.location],
-                fix=Fix(f"give `{net.name}` the generator's capacity", []),
+                loc, related=[g.location], fix=Fix(f"give `{net.name}` the generator's capacity", []),
                 evidence={"critic": net.layer_widths or net.hidden_widths, "generator": g.layer_widths or g.hidden_widths,
-                          "critic_params": net.param_count, "generator_params": g.param_count},
+                          "critic_params": net.param_count, "generator_params": g.param_count,
+                          "generator_params_at_least": g.param_floor},
             )
 
     bad = [
         Example(
-            {
-                "config.yaml": "grad_penalty: 10\nnn_gen: \"[256,256]\"\nnn_disc: \"[32,128]\"  # expect\n",
-            },
+            {"config.yaml": "grad_penalty: 10\nnn_gen: \"[256,256]\"\nnn_disc: \"[32,128]\"  # expect\n"},
             "document 000's string-lists",
             fixed=[("nn_disc: \"[32,128]\"  # expect\n", "nn_disc: \"[256,256]\" # expect\n")],
         ),

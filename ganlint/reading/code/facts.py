@@ -117,6 +117,7 @@ class Network:
     is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
     layer_widths: list[int | None] | None = None  # out widths of the weighted layers in order (None: unknown)
     param_count: int | None = None  # estimated parameters, when every layer's count is known
+    param_floor: int | None = None  # parameters it has at least: every layer surely built, some sizes unknown
     input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...
     assumed_defaults: list[str] = field(default_factory=list)  # __init__ defaults the shape was read with
     built_at: Location | None = None  # the call site whose arguments the shape was read with
@@ -156,6 +157,7 @@ class Construction:
     var: str | None  # the assigned name: "gen", "self.vae"
     positional: list[ConfigRef | None] = field(default_factory=list)
     keywords: dict[str, ConfigRef | None] = field(default_factory=dict)
+    scope: str | None = None  # the enclosing function ("Trainer.__init__", "test"), None at module level
 
     def keys_by_param(self, params: list[str]) -> dict[str, ConfigRef]:
         out: dict[str, ConfigRef] = {}

@@ -127,12 +127,27 @@ def _passes(c: Construction, net: Network, params: list[str]) -> bool:
     return bool(given & set(params))
 
 
+def shape_test_site(c: Construction) -> bool:
+    """A call in a shape smoke test (`def test(): disc = Discriminator(3, 8); assert disc(x).shape == ...`,
+    a tests/ file): it checks the shapes with toy sizes, it is not how the project trains the network."""
+    fn = (c.scope or "").rsplit(".", 1)[-1]
+    path = c.location.file.replace("\\", "/")
+    base = path.rsplit("/", 1)[-1]
+    return fn.startswith(("test", "_test")) or base.startswith("test_") or any(
+        d in f"/{path}" for d in ("/tests/", "/test/"))
+
+
+def build_sites(facts, net: Network) -> list[Construction]:
+    """The calls that build `net` for training (shape smoke tests left out)."""
+    return [c for c in facts.code.constructions_of(net.name) if not shape_test_site(c)]
+
+
 def shape_trusted(facts, net: Network) -> bool:
     """The widths/parameter count read for `net` hold for how the project builds it: no other call site
     (with other arguments) and no call passing a parameter whose default the shape was read with."""
-    if net.layer_widths is None and net.param_count is None:
+    if net.layer_widths is None and net.param_count is None and net.param_floor is None:
         return False
-    for c in facts.code.constructions_of(net.name):
+    for c in build_sites(facts, net):
         if net.built_at is not None:
             if c.location != net.built_at:
                 return False
@@ -162,9 +177,13 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
     cp, gp = critic.param_count, gen.param_count
+    at_least = ""
+    if gp is None and gen.param_floor:
+        gp, at_least = gen.param_floor, "at least "  # a lower bound suffices: the critic has fewer still
     if cp is not None and gp is not None and gp > 0 and cp < ratio * gp:
         shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
-        return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s {_count(gp)}{shape}")
+        return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
+                f"{at_least}{_count(gp)}{shape}")
     return None
 
 
@@ -179,7 +198,7 @@ def comparable(critic: Network, gen: Network) -> bool:
     ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
     if ch is not None and gh is not None and len(ch) == len(gh):
         return True
-    return critic.param_count is not None and gen.param_count is not None
+    return critic.param_count is not None and (gen.param_count is not None or bool(gen.param_floor))
 
 
 def base_width_gap(facts, critic: Network, gen: Network, ratio: float):
@@ -190,7 +209,7 @@ def base_width_gap(facts, critic: Network, gen: Network, ratio: float):
     cname, (cw, cloc) = next(iter(critic.base_widths.items()))
     gname, (gw, _gloc) = next(iter(gen.base_widths.items()))
     for net, param in ((critic, cname), (gen, gname)):
-        if any(_passes(c, net, [param]) for c in facts.code.constructions_of(net.name)):
+        if any(_passes(c, net, [param]) for c in build_sites(facts, net)):
             return None
     if cw < ratio * gw:
         return f"base width {cname}={cw} is below generator `{gen.name}`'s {gname}={gw}", cloc

@@ -11,7 +11,7 @@ from typing import Any
 from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
-from ganlint.reading.code.construct.instance import Collector, param_count
+from ganlint.reading.code.construct.instance import Collector, param_count, param_floor
 from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
 from ganlint.reading.code.construct.module import ModuleScope, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
@@ -185,6 +185,7 @@ class NetworkReader(ForwardMixin):
             return
         layers = collector.layers()
         net.param_count = param_count(layers) if layers else None
+        net.param_floor = param_floor(layers) if layers else None
         net.layer_widths = widths_of(layers)
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
 

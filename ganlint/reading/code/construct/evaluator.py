@@ -16,7 +16,7 @@ from ganlint.reading.code.construct.statements import (
     _CMPOPS, _NN_BASES, _TORCH_FUNCS, MAX_UNROLL, Budget, StatementsMixin, _num, binop,
 )
 from ganlint.reading.code.construct.values import (
-    ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, keyed, known, lookup,
+    ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass, keyed, known, lookup,
 )
 
 def _unknown(self: Any, node: ast.AST, env: ChainMap) -> Any:
@@ -24,6 +24,11 @@ def _unknown(self: Any, node: ast.AST, env: ChainMap) -> Any:
 
 
 _DISPATCH: dict[type, Callable] = {}
+
+
+def _class_name(name: str) -> bool:
+    """CamelCase, not a CONSTANT."""
+    return name[:1].isupper() and not name.isupper()
 
 
 class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
@@ -68,7 +73,12 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
         name = node.id
         v = lookup(env, name)
         if v is ABSENT:
-            v = self.globals.get(name, UNKNOWN)
+            v = self.globals.get(name, ABSENT)
+            if v is ABSENT:
+                imported = self.globals.get("__imported__") if self.record_calls is not None else None
+                if imported and name in imported:
+                    return UserClass(imported[name], None)  # `from models import Generator`, in a table
+                v = UNKNOWN
         if isinstance(v, Unknown):
             if v.key and not v.param:
                 return self.config_value(v.key)  # nz = cfg["nz"] at module level, read once settings are known
@@ -117,6 +127,9 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
                 return self.config_value(f"{base.key}.{attr}")
             if base.config:
                 return self.config_value(attr)
+            if self.record_calls is not None and _class_name(attr) and node.value.__class__ is ast.Name \
+                    and lookup(env, node.value.id) is ABSENT and node.value.id not in self.globals:
+                return UserClass(attr, None)  # `models.ResGenerator32` of an imported module, kept in a table
             return UNKNOWN
         if isinstance(base, dict) and attr in ("keys", "values", "items", "get"):
             return ("method", base, attr)

@@ -51,6 +51,18 @@ def param_count(layers: list[Layer]) -> int | None:
     return total
 
 
+def param_floor(layers: list[Layer]) -> int | None:
+    """The parameters the layers have at least: every layer surely exists (none in a loop over unknown
+    sizes or under an undecided condition); a layer whose size is unknown (`Linear(z_dim, 4096)` with z_dim
+    given elsewhere, an opaque submodule) counts nothing. None when the structure itself is not known."""
+    total = 0
+    for l in layers:
+        if l.in_loop or not l.certain:
+            return None
+        total += l.params or 0
+    return total
+
+
 def _freeze(value: Any) -> Any:
     """A hashable form of plain arguments, None when one is not plain (a layer, an unknown, ...)."""
     if isinstance(value, (int, float, str, bool, type(None))):
@@ -69,7 +81,7 @@ class InstanceMixin:
             return None
         for b in cls.node.bases:
             v = self.globals.get(last(dotted(b)))
-            if isinstance(v, UserClass) and v.node is not cls.node:
+            if isinstance(v, UserClass) and v.node is not None and v.node is not cls.node:
                 return v
         return None
 
@@ -77,7 +89,7 @@ class InstanceMixin:
         out: dict[str, Func] = {}
         chain = []
         c: UserClass | None = cls
-        while c is not None and len(chain) < 8 and c not in chain:
+        while c is not None and c.node is not None and len(chain) < 8 and c not in chain:
             chain.append(c)
             c = self.base_of(c)
         for c in reversed(chain):  # subclasses override
@@ -89,7 +101,7 @@ class InstanceMixin:
     def run_init(self, cls: UserClass, inst: Instance, args: list, kwargs: dict) -> None:
         c: UserClass | None = cls
         for _ in range(8):
-            if c is None:
+            if c is None or c.node is None:
                 return
             init = next((s for s in c.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
             if init is not None:
@@ -109,7 +121,7 @@ class InstanceMixin:
         """A user class constructed: recorded at module level, built as a submodule inside an __init__."""
         if self.record_calls is not None:
             return self.record_calls(cls, args, kwargs, node)
-        if self.depth > 6:
+        if self.depth > 6 or cls.node is None:  # cls.node None: a class of another file, opaque here
             layer = self.unknown_layer(node)
             return Instance(cls.name, module=layer)
         key = _freeze((cls.name, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: str(kv[0])))))
@@ -137,4 +149,4 @@ class InstanceMixin:
         return inst
 
 
-__all__ = ["Collector", "InstanceMixin", "param_count"]
+__all__ = ["Collector", "InstanceMixin", "param_count", "param_floor"]

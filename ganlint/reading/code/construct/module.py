@@ -16,6 +16,8 @@ from ganlint.reading.code.construct.statements import _Break, _Continue, _Return
 
 _ABSL = {"DEFINE_integer", "DEFINE_float", "DEFINE_string", "DEFINE_boolean", "DEFINE_bool", "DEFINE_enum",
          "DEFINE_list"}
+_LIBRARY_MODULES = ("torch", "torchvision", "numpy", "scipy", "sklearn", "tensorflow", "keras", "jax", "flax",
+                    "absl", "typing", "collections", "dataclasses", "pytorch_lightning", "lightning")
 _SCRIPT_FUNCS = ("main", "train", "run", "training", "fit")
 _SCRIPT_PREFIXES = ("build_", "create_", "make_model", "get_model", "setup", "init_model", "train_")
 
@@ -183,6 +185,13 @@ class ModuleScope:
                         env.maps[0][n] = UNKNOWN  # set on a path the code does not decide
             elif cls in (ast.With, ast.AsyncWith, ast.Try):
                 self._script(st.body, ev, env)
+            elif cls is ast.ImportFrom and not (st.module or "").startswith(_LIBRARY_MODULES):
+                # classes of the project's other files: a table of them (`{"res32": ResGenerator32}`)
+                # indexed by a flag builds one, and that call is a call site of the class
+                imported = self.globals.setdefault("__imported__", {})
+                for a in st.names:
+                    if a.name[:1].isupper() and not a.name.isupper():
+                        imported[a.asname or a.name] = a.name
 
     def _record(self, cls: UserClass, args: list, kwargs: dict, node: ast.Call) -> Instance:
         self.calls.setdefault(cls.name, []).append((args, kwargs, node))

@@ -72,7 +72,7 @@ def on_call_late(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -
         refs = [r.src.config_ref(a) for a in n.args]
         kws = {k.arg: r.src.config_ref(k.value) for k in n.keywords if k.arg}
         if tname or any(refs) or any(kws.values()):
-            r.f.constructions.append(Construction(ln, r.src.loc(n), tname, refs, kws))
+            r.f.constructions.append(Construction(ln, r.src.loc(n), tname, refs, kws, r.scope()))
     return False
 
 
