@@ -27,6 +27,7 @@ class Optimizer:
     kwargs: dict[str, Arg] = field(default_factory=dict)
     call_src: str = ""
     trains: tuple[str | None, ...] = ()  # the roles of every network it optimises (InfoGAN's Q step: G and D)
+    forwards_keywords: bool = True  # False: built by a helper that passes no **kwargs on (a keyword added breaks it)
 
     @property
     def is_adam(self) -> bool:

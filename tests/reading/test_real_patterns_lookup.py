@@ -1,0 +1,157 @@
+"""Settings reached by value flow in public training code: optimizer classes chosen by a dict lookup, a
+getattr on torch.optim or a helper that builds the optimizer, each with near misses that stay silent.
+
+Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
+each line where that finding must be reported, and the findings of the codes a test names are exactly
+the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+_NETS = """\
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, nz=128):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(nz, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+
+    def forward(self, x):
+        return self.net(x)
+"""
+
+# a trainer module: the class table, a helper building from it, one trainer per player
+_TRAINERS = """\
+import torch
+
+from penalty import gradient_penalty
+
+OPTIMS = {
+    'adam': torch.optim.Adam,
+    'rmsprop': torch.optim.RMSprop,
+}
+
+
+def build_optimizer(net, name, lr, **extra):
+    if name not in OPTIMS:
+        raise ValueError(name)
+    return OPTIMS[name](net.parameters(), lr=lr, **extra)
+
+
+class GenTrainer:
+    def __init__(self, generator, optim='adam', lr=1e-4, **optim_kwargs):
+        self.generator = generator
+        self.opt = build_optimizer(self.generator, optim, lr, **optim_kwargs)
+
+
+class CriticTrainer:
+    def __init__(self, critic, optim='adam', lr=1e-4):
+        self.critic = critic
+        self.opt = build_optimizer(self.critic, optim, lr)  # expect GL112
+
+    def step(self, real, fake):
+        loss = self.critic(fake).mean() - self.critic(real).mean() + 10 * gradient_penalty(self.critic, real, fake)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+"""
+
+_PENALTY = """\
+import torch
+
+
+def gradient_penalty(critic, real, fake):
+    eps = torch.rand(real.size(0), 1)
+    x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    grad = torch.autograd.grad(critic(x).sum(), x, create_graph=True)[0]
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+"""
+
+
+def test_a_helper_building_adam_from_a_class_table_is_read_at_its_call(tmp_path):
+    files = {"models.py": _NETS, "trainers.py": _TRAINERS, "penalty.py": _PENALTY}
+    res, found, expected = _check(tmp_path, files, {"GL112"})
+    assert found == expected, (found, expected)  # the generator's betas come through **optim_kwargs: unknown
+    opt = next(o for o in res.facts.code.optimizers if o.role == "critic")
+    assert opt.cls == "Adam" and opt.network_var == "self.critic"
+
+
+def test_a_helper_whose_key_is_rmsprop_or_unknown_stays_silent(tmp_path):
+    trainers = _TRAINERS.replace("optim='adam', lr=1e-4):\n        self.critic", "optim='rmsprop', lr=1e-4):\n        self.critic")
+    trainers = trainers.replace("  # expect GL112", "")
+    res, found, _ = _check(tmp_path, {"models.py": _NETS, "trainers.py": trainers, "penalty.py": _PENALTY}, {"GL112"})
+    assert found == set()
+    assert [o.cls for o in res.facts.code.optimizers if o.role == "critic"] == ["RMSprop"]
+    unknown = _TRAINERS.replace("optim='adam', lr=1e-4):\n        self.critic", "optim, lr=1e-4):\n        self.critic")
+    res, found, _ = _check(tmp_path, {"models.py": _NETS, "trainers.py": unknown.replace("  # expect GL112", ""),
+                                      "penalty.py": _PENALTY}, {"GL112"})
+    assert found == set() and [o.cls for o in res.facts.code.optimizers if o.role == "critic"] == [""]
+
+
+def test_the_fix_passes_betas_through_the_helper(tmp_path):
+    from ganlint.checking.runner import check_paths
+
+    res, found, expected = _check(tmp_path, {"models.py": _NETS, "trainers.py": _TRAINERS, "penalty.py": _PENALTY}, {"GL112"})
+    f = next(f for f in res.findings if f.code == "GL112")
+    assert [e.new for e in f.fix.edits] == ["build_optimizer(self.critic, optim, lr, betas=(0.5, 0.9))"], f.fix.edits
+    helper = _TRAINERS.replace("lr=lr, **extra)", "lr=lr)").replace("def build_optimizer(net, name, lr, **extra)",
+                                                                     "def build_optimizer(net, name, lr)")
+    helper = helper.replace(", **optim_kwargs)\n", ")\n")
+    (tmp_path / "trainers.py").write_text(helper)
+    f = next(f for f in check_paths([str(tmp_path)]).findings if f.code == "GL112" and f.evidence["role"] == "critic")
+    assert not f.fix.edits  # the helper takes no betas=: no edit that would break the call
+
+
+# a training script: the class picked by an argparse flag, or by getattr on torch.optim
+_SCRIPT = """\
+import argparse
+import torch
+import torch.nn as nn
+
+from models import Critic, Generator
+
+OPTIMIZER = {'adam': torch.optim.Adam, 'sgd': torch.optim.SGD, 'rms': torch.optim.RMSprop}
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--optimizer', type=str, default='adam')
+parser.add_argument('--lr', type=float, default=1e-4)
+opt = parser.parse_args()
+
+G, D = Generator(), Critic()
+optimizer_G = OPTIMIZER[opt.optimizer](G.parameters(), lr=opt.lr, betas=(0.5, 0.9))
+optimizer_D = OPTIMIZER[opt.optimizer](D.parameters(), lr=opt.lr)  # expect GL112
+"""
+
+
+def test_a_class_table_indexed_by_a_flag_takes_the_flag_default(tmp_path):
+    res, found, expected = _check(tmp_path, {"models.py": _NETS, "train.py": _SCRIPT}, {"GL112"})
+    assert found == expected, (found, expected)
+    silent = _SCRIPT.replace("default='adam'", "default='rms'").replace("  # expect GL112", "")
+    res, found, _ = _check(tmp_path, {"models.py": _NETS, "train.py": silent}, {"GL112"})
+    assert found == set() and {o.cls for o in res.facts.code.optimizers} == {"RMSprop"}
+    unknown = _SCRIPT.replace("OPTIMIZER[opt.optimizer](D", "OPTIMIZER[os.environ['OPTIM']](D").replace("  # expect GL112", "")
+    res, found, _ = _check(tmp_path, {"models.py": _NETS, "train.py": "import os\n" + unknown}, {"GL112"})
+    assert found == set()
+
+
+def test_getattr_on_torch_optim_with_a_known_name(tmp_path):
+    script = _SCRIPT.replace("OPTIMIZER[opt.optimizer](D.parameters()", "getattr(torch.optim, 'Adam')(D.parameters()")
+    res, found, expected = _check(tmp_path, {"models.py": _NETS, "train.py": script}, {"GL112"})
+    assert found == expected, (found, expected)
+    # the name a parameter of a helper nobody calls: unknown
+    lookup = script.replace("getattr(torch.optim, 'Adam')", "getattr(torch.optim, name)")
+    lookup = lookup.replace("optimizer_D = getattr", "def build(name):\n    return getattr").replace("  # expect GL112", "")
+    res, found, _ = _check(tmp_path, {"models.py": _NETS, "train.py": lookup}, {"GL112"})
+    assert found == set()
