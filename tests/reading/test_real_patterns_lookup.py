@@ -155,3 +155,76 @@ def test_getattr_on_torch_optim_with_a_known_name(tmp_path):
     lookup = lookup.replace("optimizer_D = getattr", "def build(name):\n    return getattr").replace("  # expect GL112", "")
     res, found, _ = _check(tmp_path, {"models.py": _NETS, "train.py": lookup}, {"GL112"})
     assert found == set()
+
+
+# -- a critic loop counted by a trainer attribute read from a settings dict module -------------------
+_SETTINGS = """\
+# training settings
+config = {
+    "batch_size": 64,
+    "epochs": 100,
+    "crit_repeats": 2,  # expect GL105
+    "gp_lambda": 10,
+    "schedule": {
+        "warm": {"crit_repeats": 5},
+    },
+}
+"""
+
+_TRAIN_CLASS = """\
+import torch
+
+from penalty import gradient_penalty
+from settings import config
+
+
+class Trainer:
+    def __init__(self, generator, critic):
+        self.generator, self.critic = generator, critic
+        self.crit_repeats = config["crit_repeats"]
+        self.gp_lambda = config["gp_lambda"]
+        self.scaler = torch.cuda.amp.GradScaler()
+        self.optimizer_c = torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        self.optimizer_g = torch.optim.Adam(generator.parameters(), lr=1e-4, betas=(0.0, 0.9))
+
+    def _critic_update(self, real):
+        fake = self.generator(torch.randn(real.size(0), 128)).detach()
+        loss = self.critic(fake).mean() - self.critic(real).mean()
+        loss = loss + self.gp_lambda * gradient_penalty(self.critic, real, fake)
+        self.optimizer_c.zero_grad()
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer_c)
+        self.scaler.update()
+
+    def fit(self, loader):
+        for real in loader:
+            for _ in range(self.crit_repeats):
+                self._critic_update(real)
+            loss_g = -self.critic(self.generator(torch.randn(real.size(0), 128))).mean()
+            self.optimizer_g.zero_grad()
+            loss_g.backward()
+            self.optimizer_g.step()
+"""
+
+
+def test_a_critic_loop_count_follows_the_attribute_to_the_settings_dict(tmp_path):
+    files = {"models.py": _NETS, "penalty.py": _PENALTY, "settings.py": _SETTINGS, "trainer.py": _TRAIN_CLASS}
+    _, found, expected = _check(tmp_path, files, {"GL105"})
+    assert found == expected and expected, (found, expected)  # the top-level entry, not the nested one
+
+
+def test_critic_loop_near_misses_stay_silent(tmp_path):
+    base = {"models.py": _NETS, "penalty.py": _PENALTY}
+    five = _SETTINGS.replace('"crit_repeats": 2,  # expect GL105', '"crit_repeats": 5,')
+    _, found, _ = _check(tmp_path, {**base, "settings.py": five, "trainer.py": _TRAIN_CLASS}, {"GL105"})
+    assert found == set()
+    quiet = _SETTINGS.replace("  # expect GL105", "")
+    # the attribute set to two different values: the count is not known
+    twice = _TRAIN_CLASS.replace("    def fit(self, loader):\n", "    def warm_up(self):\n        self.crit_repeats = 1\n\n"
+                                 "    def fit(self, loader):\n")
+    _, found, _ = _check(tmp_path, {**base, "settings.py": quiet, "trainer.py": twice}, {"GL105"})
+    assert found == set()
+    # the loop's helper steps the generator: not a critic loop
+    gen = _TRAIN_CLASS.replace("self.scaler.step(self.optimizer_c)", "self.scaler.step(self.optimizer_g)")
+    _, found, _ = _check(tmp_path, {**base, "settings.py": quiet, "trainer.py": gen}, {"GL105"})
+    assert found == set()
