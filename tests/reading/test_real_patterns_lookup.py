@@ -228,3 +228,114 @@ def test_critic_loop_near_misses_stay_silent(tmp_path):
     gen = _TRAIN_CLASS.replace("self.scaler.step(self.optimizer_c)", "self.scaler.step(self.optimizer_g)")
     _, found, _ = _check(tmp_path, {**base, "settings.py": quiet, "trainer.py": gen}, {"GL105"})
     assert found == set()
+
+
+# -- PyTorch Lightning: automatic optimization toggles the optimizers, manual optimization does not --
+_LIGHTNING_NETS = _NETS.replace("class Critic", "class Discriminator")
+
+_MANUAL = """\
+import torch
+import torch.nn.functional as F
+import pytorch_lightning as pl
+
+from models import Discriminator, Generator
+
+
+class GAN(pl.LightningModule):
+    def __init__(self, latent_dim=128, lr=2e-4):
+        super().__init__()
+        self.save_hyperparameters()
+        self.automatic_optimization = False
+        self.generator = Generator(latent_dim)
+        self.discriminator = Discriminator()
+
+    def forward(self, z):
+        return self.generator(z)
+
+    def training_step(self, batch, batch_idx):
+        imgs, _ = batch
+        opt_g, opt_d = self.optimizers()
+        z = torch.randn(imgs.size(0), self.hparams.latent_dim).type_as(imgs)
+        ones, zeros = torch.ones(imgs.size(0), 1).type_as(imgs), torch.zeros(imgs.size(0), 1).type_as(imgs)
+
+        g_loss = F.binary_cross_entropy_with_logits(self.discriminator(self(z)), ones)
+        opt_g.zero_grad()
+        self.manual_backward(g_loss)
+        opt_g.step()
+
+        real_loss = F.binary_cross_entropy_with_logits(self.discriminator(imgs), ones)
+        fake_loss = F.binary_cross_entropy_with_logits(self.discriminator(self(z)), zeros)  # expect GL115
+        d_loss = (real_loss + fake_loss) / 2
+        opt_d.zero_grad()
+        self.manual_backward(d_loss)
+        opt_d.step()
+
+    def configure_optimizers(self):
+        lr = self.hparams.lr
+        opt_g = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+        return [opt_g, opt_d]
+"""
+
+_AUTOMATIC = """\
+import torch
+import torch.nn.functional as F
+import pytorch_lightning as pl
+
+from models import Discriminator, Generator
+
+
+class GAN(pl.LightningModule):
+    def __init__(self, latent_dim=128, lr=2e-4):
+        super().__init__()
+        self.generator = Generator(latent_dim)
+        self.discriminator = Discriminator()
+
+    def forward(self, z):
+        return self.generator(z)
+
+    def training_step(self, batch, batch_idx, optimizer_idx):
+        imgs, _ = batch
+        z = torch.randn(imgs.size(0), 128).type_as(imgs)
+        if optimizer_idx == 0:
+            return F.binary_cross_entropy_with_logits(self.discriminator(self(z)), torch.ones(imgs.size(0), 1))
+        if optimizer_idx == 1:
+            real_loss = F.binary_cross_entropy_with_logits(self.discriminator(imgs), torch.ones(imgs.size(0), 1))
+            d_fake = self.discriminator(self(z))
+            fake_loss = F.binary_cross_entropy_with_logits(d_fake, torch.zeros(imgs.size(0), 1))
+            d_loss = (real_loss + fake_loss) / 2
+            return d_loss
+
+    def configure_optimizers(self):
+        opt_g = torch.optim.Adam(self.generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        return [opt_g, opt_d], []
+"""
+
+
+def test_manual_optimization_follows_self_call_to_the_generator(tmp_path):
+    _, found, expected = _check(tmp_path, {"models.py": _LIGHTNING_NETS, "gan.py": _MANUAL}, {"GL115"})
+    assert found == expected and expected, (found, expected)
+    direct = _MANUAL.replace("self.discriminator(self(z)), zeros", "self.discriminator(self.generator(z)), zeros")
+    _, found, expected = _check(tmp_path, {"models.py": _LIGHTNING_NETS, "gan.py": direct}, {"GL115"})
+    assert found == expected and expected, (found, expected)
+
+
+def test_manual_optimization_near_misses_stay_silent(tmp_path):
+    quiet = _MANUAL.replace("  # expect GL115", "")
+    detached = quiet.replace("self.discriminator(self(z)), zeros", "self.discriminator(self(z).detach()), zeros")
+    toggled = quiet.replace("        real_loss = F.binary", "        self.toggle_optimizer(opt_d)\n        real_loss = F.binary")
+    for text in (detached, toggled):
+        _, found, _ = _check(tmp_path, {"models.py": _LIGHTNING_NETS, "gan.py": text}, {"GL115"})
+        assert found == set()
+
+
+def test_automatic_optimization_with_two_optimizers_toggles_them(tmp_path):
+    for text in (_AUTOMATIC, _AUTOMATIC.replace("self.discriminator(self(z))\n", "self.discriminator(self.generator(z))\n")):
+        _, found, _ = _check(tmp_path, {"models.py": _LIGHTNING_NETS, "gan.py": text}, {"GL115"})
+        assert found == set()
+    # the same step outside a LightningModule: a plain class, nothing toggles
+    plain = _AUTOMATIC.replace("class GAN(pl.LightningModule):", "class GAN(torch.nn.Module):")
+    plain = plain.replace("            d_fake = self.discriminator(self(z))\n", "            d_fake = self.discriminator(self(z))  # expect GL115\n")
+    _, found, expected = _check(tmp_path, {"models.py": _LIGHTNING_NETS, "gan.py": plain}, {"GL115"})
+    assert found == expected and expected, (found, expected)

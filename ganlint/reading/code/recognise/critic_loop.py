@@ -8,7 +8,7 @@ from ganlint.reading.code.astutil import call_name, dotted
 from ganlint.reading.code.facts import CriticLoop, role_from_name
 
 
-def _class_node(r, name: str | None) -> ast.ClassDef | None:
+def class_node(r, name: str | None) -> ast.ClassDef | None:
     """The module-level class `name` (one lookup table per file)."""
     table = r.__dict__.get("_class_nodes")
     if table is None:
@@ -63,7 +63,7 @@ def end_function(r, fn) -> None:
         it = loop.iter
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
             continue
-        cls_node = _class_node(r, fn.cls)
+        cls_node = class_node(r, fn.cls)
         roles = _step_roles(r, loop.body, cls_node)
         if "critic" in roles and "generator" not in roles:
             count = it.args[0]
