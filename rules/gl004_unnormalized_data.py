@@ -47,8 +47,9 @@ class UnnormalizedData(Rule):
                 l.kind in ("bce", "bce_logits") and l.location not in critic_bce for l in code.losses):
             return  # a Bernoulli decoder's BCE needs the data in [0, 1]: standardising it would be the bug
         for load in code.data_loads:
-            if _images_of_unknown_range(facts.texts.get(load.location.file, ""), load.location.line):
-                continue  # images that may already be in [0, 1] (binary dSprites): no sign of a 0..255 range
+            if "datasets." not in load.kind and _images_of_unknown_range(facts.texts.get(load.location.file, ""), load.location.line):
+                continue  # images from a file that may already be in [0, 1] (binary dSprites): no sign of 0..255
+            # (a torchvision dataset with no transform gives bytes of 0..255: it always counts)
             yield self.finding(
                 f"data loaded by `{load.src or load.kind}` is never standardised (no `(x - mean) / std`, "
                 "Normalize or scaler anywhere, no normalisation setting): standardise it to mean 0, std 1",
@@ -93,6 +94,20 @@ class UnnormalizedData(Rule):
                 ),
             },
             "uint8 face images (0..255) fed raw as floats",
+            fixed=[],
+        ),
+        Example(
+            {
+                "pairs.py": (
+                    "import torch\nfrom torchvision import datasets\n\n\n"
+                    "class DigitPairs(torch.utils.data.Dataset):\n"
+                    "    def __init__(self, root):\n"
+                    "        # MNIST images, no transform\n"
+                    "        self.dataset = datasets.MNIST(root, train=True, download=True)  # expect\n"
+                    "        self.data = self.dataset.data.unsqueeze(1).float()\n"
+                ),
+            },
+            "a torchvision image dataset with no transform: bytes of 0..255, whatever the words around it",
             fixed=[],
         ),
         Example(
