@@ -6,15 +6,7 @@ import ast
 from ganlint.reading.astwalk import calls_in
 from ganlint.reading.code.astutil import call_name, dotted
 from ganlint.reading.code.facts import CriticLoop, role_from_name
-
-
-def class_node(r, name: str | None) -> ast.ClassDef | None:
-    """The module-level class `name` (one lookup table per file)."""
-    table = r.__dict__.get("_class_nodes")
-    if table is None:
-        table = r._class_nodes = {st.name: st for st in (r.module_tree.body if r.module_tree else ())
-                                  if isinstance(st, ast.ClassDef)}
-    return table.get(name) if name else None
+from ganlint.reading.code.recognise.scope import class_node
 
 
 def _method(cls_node: ast.ClassDef | None, name: str):

@@ -11,6 +11,7 @@ from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.recognise.fake_sources import (
     generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
 )
+from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
@@ -106,7 +107,7 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
         # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
         return ("detached" if ng else "live"), node
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "self" \
-            and _forward_returns_generated(r, fn.cls):
+            and forward_returns_generated(r, fn.cls):
         return ("detached" if ng else "live"), node  # self(z) in a LightningModule whose forward is self.generator(z)
     if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
         # torch.cat([fake, c], 1), torch.tanh(fake), self._apply_activate(fake): still G's output
@@ -127,44 +128,6 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
             st = "detached"
         return st, where
     return None, None
-
-
-def _forward_returns_generated(r, cls: str | None) -> bool:
-    """The class's forward returns its generator's output (`return self.generator(z)`): `self(z)` is G(z)."""
-    from ganlint.reading.code.recognise.critic_loop import class_node
-
-    node = class_node(r, cls)
-    if node is None or role_from_name(cls) in ("generator", "critic"):
-        return False
-    cache = r.__dict__.setdefault("_forward_generates", {})
-    if cls not in cache:
-        forward = next((st for st in node.body if isinstance(st, ast.FunctionDef) and st.name == "forward"), None)
-        cache[cls] = forward is not None and any(
-            isinstance(st, ast.Return) and isinstance(st.value, ast.Call) and st.value.args
-            and r.role_of_callee(st.value) == "generator" for st in walk(forward))
-    return cache[cls]
-
-
-def optimizers_toggled(r, fn) -> bool:
-    """Lightning makes the other optimizers' parameters requires_grad=False while one optimizer steps: in
-    automatic optimization with several optimizers (`training_step(self, batch, batch_idx, optimizer_idx)`
-    of a LightningModule), and wherever the code calls `self.toggle_optimizer(opt)` itself. A D step's
-    undetached G(z) then does not back-propagate into the generator."""
-    from ganlint.reading.code.recognise.critic_loop import class_node
-
-    node = fn.node
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "toggle_optimizer"
-           for c in walk(node)):
-        return True
-    cls = class_node(r, fn.cls)
-    if node.name != "training_step" or cls is None or "optimizer_idx" not in {a.arg for a in node.args.args}:
-        return False
-    if not any((dotted(b) or "").rsplit(".", 1)[-1] == "LightningModule" for b in cls.bases):
-        return False
-    return not any(isinstance(st, ast.Assign) and any(dotted(t) == "self.automatic_optimization" for t in st.targets)
-                   and literal(st.value)[1] is False for st in walk(cls))
 
 
 _GRAPH_KEEPING = {"cat", "stack", "concat", "concatenate", "tanh", "sigmoid", "softmax", "gumbel_softmax",
