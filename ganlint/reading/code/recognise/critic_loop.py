@@ -37,9 +37,12 @@ def _step_roles(r, body: list[ast.stmt], cls_node: ast.ClassDef | None = None, d
         for n in calls_in(st):  # the calls of walk(st), in its order
             if depth == 0 and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and cls_node is not None \
                     and isinstance(n.func.value, ast.Name) and n.func.value.id == "self":
-                method = _method(cls_node, n.func.attr)  # self._train_critic(real, fake): the step is in there
-                if method is not None:
-                    roles |= _step_roles(r, method.body, cls_node, depth + 1)
+                cache = r.__dict__.setdefault("_method_step_roles", {})  # once per method, however many loops call it
+                key = (cls_node.name, n.func.attr)
+                if key not in cache:
+                    method = _method(cls_node, n.func.attr)  # self._train_critic(real, fake): the step is in there
+                    cache[key] = _step_roles(r, method.body, cls_node, depth + 1) if method is not None else set()
+                roles |= cache[key]
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "step" and (
                     not n.args or len(n.args) == 1 and "scaler" in (dotted(n.func.value) or "").lower()):
                 name = dotted(n.args[0] if n.args else n.func.value)  # opt.step(), AMP's scaler.step(opt)
@@ -61,7 +64,10 @@ def end_function(r, fn) -> None:
             count = it.args[0]
             if dotted(count) and dotted(count).startswith("self.") and dotted(count).count(".") == 1:
                 # range(self.num_crit_training), set in __init__ from the settings: its value, whatever the name
-                value = _attribute_value(cls_node, count.attr)
+                cache = r.__dict__.setdefault("_attribute_values", {})
+                if (fn.cls, count.attr) not in cache:
+                    cache[(fn.cls, count.attr)] = _attribute_value(cls_node, count.attr)
+                value = cache[(fn.cls, count.attr)]
                 count = value if value is not None else count
             if isinstance(count, ast.Name):  # for _ in range(n_critic) with n_critic = args.critic_iters
                 prev = fn.value_before(count.id, loop.lineno) or r.funcs[0].value_before(count.id, 10**9)
