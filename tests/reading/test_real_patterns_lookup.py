@@ -339,3 +339,9 @@ def test_automatic_optimization_with_two_optimizers_toggles_them(tmp_path):
     plain = plain.replace("            d_fake = self.discriminator(self(z))\n", "            d_fake = self.discriminator(self(z))  # expect GL115\n")
     _, found, expected = _check(tmp_path, {"models.py": _LIGHTNING_NETS, "gan.py": plain}, {"GL115"})
     assert found == expected and expected, (found, expected)
+
+
+def test_a_class_table_indexed_by_a_name_bound_to_a_flag(tmp_path):
+    script = _SCRIPT.replace("optimizer_D = OPTIMIZER[opt.optimizer](D", "choice = opt.optimizer\noptimizer_D = OPTIMIZER[choice](D")
+    _, found, expected = _check(tmp_path, {"models.py": _NETS, "train.py": script}, {"GL112"})
+    assert found == expected and expected, (found, expected)

@@ -96,6 +96,8 @@ def _key_value(r, node: ast.AST | None):
         prev = fn.value_before(node.id, node.lineno)
         if prev is not None and isinstance(prev[0], ast.Constant) and isinstance(prev[0].value, str):
             return prev[0].value, None
+        if prev is not None and prev[0] is not None:  # name = args.optimizer
+            return None, r.src.config_key(prev[0])
         if prev is None:
             d = _param_default(fn.node, node.id)
             if isinstance(d, ast.Constant) and isinstance(d.value, str):
