@@ -81,17 +81,21 @@ _PY2_MESSAGES = ("Missing parentheses in call to", "multiple exception types mus
 def read_legacy(path: str, text: str, error: SyntaxError) -> LegacyRead | None:
     """A syntax tree of what can be read of a Python 2 file; None when the file is not Python 2 (a real
     syntax error: the caller reports it) or nothing of it can be read."""
-    lines = [_modernise(l) for l in text.splitlines()]
+    original = text.splitlines()
+    lines = [_modernise(l) for l in original]
+    # the statements that became `pass` (print and exec statements): not read, named in the note
+    passed = [i + 1 for i, (old, new) in enumerate(zip(original, lines)) if old != new and new.strip() == "pass"]
     modern = "\n".join(lines) + "\n"
     try:
-        return LegacyRead(ast.parse(modern, filename=path), modern, [], None)
+        return LegacyRead(ast.parse(modern, filename=path), modern, [], None, passed)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass
     python2 = any(m in (error.msg or "") for m in _PY2_MESSAGES)
     recovered = neutralise_until_parsed(path, text, lines)
     if recovered is not None:
         tree, recovered_text, skipped, renamed = recovered
-        return LegacyRead(tree, recovered_text, [], None, skipped, renamed, python2 or bool(skipped))
+        return LegacyRead(tree, recovered_text, [], None, sorted(set(passed) | set(skipped)), renamed,
+                          python2 or bool(passed) or bool(skipped))
     if not python2:
         return None
     body: list[ast.stmt] = []
@@ -106,4 +110,4 @@ def read_legacy(path: str, text: str, error: SyntaxError) -> LegacyRead | None:
             dropped.append(start + 1)
     if not body:
         return None
-    return LegacyRead(ast.Module(body=body, type_ignores=[]), modern, dropped, dropped[0] if dropped else None)
+    return LegacyRead(ast.Module(body=body, type_ignores=[]), modern, dropped, dropped[0] if dropped else None, passed)
