@@ -47,6 +47,9 @@ class UnnormalizedData(Rule):
                 l.kind in ("bce", "bce_logits") and l.location not in critic_bce for l in code.losses):
             return  # a Bernoulli decoder's BCE needs the data in [0, 1]: standardising it would be the bug
         for load in code.data_loads:
+            if "datasets." not in load.kind and _images_of_unknown_range(facts.texts.get(load.location.file, ""), load.location.line):
+                continue  # images from a file that may already be in [0, 1] (binary dSprites): no sign of 0..255
+            # (a torchvision dataset with no transform gives bytes of 0..255: it always counts)
             yield self.finding(
                 f"data loaded by `{load.src or load.kind}` is never standardised (no `(x - mean) / std`, "
                 "Normalize or scaler anywhere, no normalisation setting): standardise it to mean 0, std 1",
@@ -80,6 +83,35 @@ class UnnormalizedData(Rule):
     bad = [
         Example(
             {
+                "datasets.py": (
+                    "import numpy as np\nimport torch\n\n\n"
+                    "class Faces(object):\n"
+                    "    def __init__(self, root='data/faces_64.npy'):\n"
+                    "        images = np.load(root).astype(np.uint8)  # expect\n"
+                    "        self.imgs = torch.from_numpy(images).permute(0, 3, 1, 2).float()\n\n"
+                    "    def __getitem__(self, i):\n"
+                    "        return self.imgs[i]\n"
+                ),
+            },
+            "uint8 face images (0..255) fed raw as floats",
+            fixed=[],
+        ),
+        Example(
+            {
+                "pairs.py": (
+                    "import torch\nfrom torchvision import datasets\n\n\n"
+                    "class DigitPairs(torch.utils.data.Dataset):\n"
+                    "    def __init__(self, root):\n"
+                    "        # MNIST images, no transform\n"
+                    "        self.dataset = datasets.MNIST(root, train=True, download=True)  # expect\n"
+                    "        self.data = self.dataset.data.unsqueeze(1).float()\n"
+                ),
+            },
+            "a torchvision image dataset with no transform: bytes of 0..255, whatever the words around it",
+            fixed=[],
+        ),
+        Example(
+            {
                 "train.py": (
                     "import numpy as np\nimport torch\n\n"
                     "data = np.load('points.npy')  # expect\n"
@@ -103,6 +135,20 @@ class UnnormalizedData(Rule):
         ),
     ]
     good = [
+        Example(
+            {
+                "datasets.py": (
+                    "import numpy as np\nimport torch\n\n\n"
+                    "class Sprites(object):\n"
+                    "    def __init__(self, root='data/sprites_64x64.npz'):\n"
+                    "        archive = np.load(root, allow_pickle=True)\n"
+                    "        self.imgs = torch.from_numpy(archive['imgs']).float()\n\n"
+                    "    def __getitem__(self, i):\n"
+                    "        return self.imgs[i].view(1, 64, 64)\n"
+                ),
+            },
+            "binary sprite images (0/1) from an .npz: already in [0, 1], nothing says 0..255",
+        ),
         Example(
             {
                 "train.py": (
@@ -156,6 +202,20 @@ class UnnormalizedData(Rule):
 
 
 # transforms that scale images into [0, 1]: the data are scaled, not raw
+_IMAGES = re.compile(r"img|image|picture|frames|mnist|dsprites|celeba|cifar|svhn|faces|sprites|pixels", re.I)
+# bytes of 0..255 (a division by 255 is the scaling itself, not a sign of raw bytes)
+_RANGE_255 = re.compile(r"uint8|(?<!div\()(?<!div_\()(?<!/)(?<!/ )\b255\b|\.byte\(\)|imread|Image\.open|frombuffer", re.I)
+
+
+def _images_of_unknown_range(text: str, line: int) -> bool:
+    """The load (and the lines around it, where its path and its array's key are) says it holds images,
+    and nothing there says they are bytes of 0..255 (uint8, 255, .byte(), an image decoder): images stored
+    as floats in [0, 1] or as 0/1 bits are already scaled, and the code cannot tell which."""
+    lines = text.splitlines()
+    window = "\n".join(lines[max(0, line - 4):line + 5])
+    return bool(_IMAGES.search(window)) and not _RANGE_255.search(window)
+
+
 _IMAGE_SCALING = re.compile(r"\b(?:ToTensor|ConvertImageDtype)\s*\(|\bToDtype\s*\([^)]*scale\s*=\s*True")
 
 RULE = UnnormalizedData()

@@ -44,7 +44,7 @@ class NCriticLow(SettingRangeRule):
                 s = Setting(key="critic loop", value=arg.literal, location=arg.location, style="code",
                             canonical="n_critic", role="critic", raw=arg.src)
             elif arg.ref is not None:
-                hit = facts.setting_by_key(arg.ref.key)
+                hit = _read_setting(facts, arg.ref.key)
                 if hit is None:
                     continue
                 s = Setting(key=hit.key, value=hit.value, location=hit.location, style=hit.style,
@@ -148,6 +148,16 @@ class NCriticLow(SettingRangeRule):
             "five critic updates; the generator's own one-step loop is not a critic loop",
         ),
     ]
+
+
+def _read_setting(facts: ProjectFacts, key: str) -> Setting | None:
+    """The setting `settings["num_crit_training"]` reads: the shallowest one of that key (the top-level entry
+    `setting.num_crit_training`, not a nested `setting.phases.late.num_crit_training` of the same name)."""
+    hit = facts.setting_by_key(key)
+    if hit is None or hit.key == key:
+        return hit
+    nested = [s for s in facts.settings if s.key.endswith("." + key)]
+    return min(reversed(nested), key=lambda s: s.key.count(".")) if nested else hit
 
 
 RULE = NCriticLow()

@@ -96,8 +96,8 @@ class GanAdamDefaultBetas(Rule):
                 reported.add(where)
             old = segment(facts.texts, o.location)
             edits = []
-            if arg is None:
-                new = add_kwarg(old, f"betas={betas!r}") if old else None
+            if arg is None:  # (a helper that passes no **kwargs on to the optimizer would not take betas=)
+                new = add_kwarg(old, f"betas={betas!r}") if old and o.forwards_keywords else None
                 if new:
                     edits.append(replace_code(o.location, old, new))
             elif arg.has_literal:

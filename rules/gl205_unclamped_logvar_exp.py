@@ -1,6 +1,7 @@
 """GL205 unclamped-logvar-exp: exp of a log-variance with no clamp on it anywhere (document 003 5️⃣)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -8,6 +9,16 @@ from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.code.facts import norm_var
 from ganlint.reading.code.links import replace_code, segment
 from ganlint.reading.facts import ProjectFacts
+
+
+# a log standard deviation by its name (logsigma, log_std, log_scale), not a log-variance (logsigma2, log_sigma_sq)
+_LOG_STD = re.compile(r"(?i)(?:^|_)log_?(?:sigma|std|scale)(?!_?(?:2|sq|squared))(?:$|_)|(?:^|_)log_?(?:sigma|std|scale)$")
+
+
+def log_scale_of(var: str) -> str:
+    """What a name says it holds: "log-std" (exp of it is sigma) or "log-variance" (exp of it is sigma^2)."""
+    leaf = var.rsplit(".", 1)[-1]
+    return "log-std" if _LOG_STD.search(leaf) else "log-variance"
 
 
 class UnclampedLogvarExp(Rule):
@@ -29,10 +40,12 @@ class UnclampedLogvarExp(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
-        lo, hi = opts["low"], opts["high"]
         for e in code.logvar_exps:
             if e.clamped_inline or norm_var(e.var) in code.clamped_logvars:
                 continue
+            kind = log_scale_of(e.var)
+            # the same bound on the variance: log-std = log-variance / 2
+            lo, hi = (opts["low"] / 2, opts["high"] / 2) if kind == "log-std" else (opts["low"], opts["high"])
             edits = []
             var_src = segment(facts.texts, e.var_location)
             call_src = segment(facts.texts, e.location)
@@ -44,11 +57,12 @@ class UnclampedLogvarExp(Rule):
             elif var_src == e.var:
                 edits.append(replace_code(e.var_location, var_src, f"{var_src}.clamp({lo:g}, {hi:g})"))
             yield self.finding(
-                f"`{e.src}` exponentiates the log-variance `{e.var}`, which is never clamped: large values "
+                f"`{e.src}` exponentiates the {'log standard deviation' if kind == 'log-std' else 'log-variance'} "
+                f"`{e.var}`, which is never clamped: large values "
                 f"overflow and blow up the KL gradient; clamp it to [{lo:g}, {hi:g}]",
                 e.location,
                 fix=Fix(f"clamp {e.var} to [{lo:g}, {hi:g}] before exp", edits),
-                evidence={"variable": e.var, "scope": e.scope},
+                evidence={"variable": e.var, "scope": e.scope, "holds": kind},
             )
 
     bad = [
@@ -110,6 +124,18 @@ class UnclampedLogvarExp(Rule):
             },
             "a log-std called std, exponentiated in the reparameterisation",
             fixed=[('        return mu + torch.exp(0.5 * std) * eps  # expect\n', '        return mu + torch.exp(0.5 * std.clamp(-10, 10)) * eps  # expect\n')]),
+        Example(
+            {
+                "dist.py": (
+                    "import torch\n\n"
+                    "class Normal:\n"
+                    "    def sample(self, mu, logsigma):\n"
+                    "        return mu + torch.exp(logsigma) * torch.randn_like(mu)  # expect\n"
+                ),
+            },
+            "a log standard deviation (logsigma): named as such, clamped to half the log-variance bounds",
+            fixed=[("        return mu + torch.exp(logsigma) * torch.randn_like(mu)  # expect\n",
+                    "        return mu + torch.exp(logsigma.clamp(-5, 5)) * torch.randn_like(mu)  # expect\n")]),
     ]
     good = [
         Example(
@@ -173,11 +199,15 @@ class UnclampedLogvarExp(Rule):
     def fixes(self, project, findings: list[Finding], opts: dict[str, Any]) -> list[Fix]:
         # a clamp statement where log_var is produced covers every exp() below it; an inline .clamp() where
         # the transform cannot reach (the rule's own edit)
-        edits = project.transform_or_edits(self, findings, opts, "clamp-logvar", min=float(opts["low"]),
-                                           max=float(opts["high"]))
-        if not edits:
-            return []
-        return [Fix(f"log_var clamped to [{opts['low']:g}, {opts['high']:g}] before exp()", edits, stage=self.fix_stage)]
-
+        fixes = []
+        for kind in ("log-variance", "log-std"):  # a log-std gets half the bounds: the same bound on the variance
+            group = [f for f in findings if (f.evidence or {}).get("holds", "log-variance") == kind]
+            lo, hi = (float(opts["low"]), float(opts["high"]))
+            lo, hi = (lo / 2, hi / 2) if kind == "log-std" else (lo, hi)
+            edits = project.transform_or_edits(self, group, opts, "clamp-logvar", min=lo, max=hi) if group else []
+            if edits:
+                fixes.append(Fix(f"{'log_var' if kind == 'log-variance' else 'the log-std'} clamped to "
+                                 f"[{lo:g}, {hi:g}] before exp()", edits, stage=self.fix_stage))
+        return fixes
 
 RULE = UnclampedLogvarExp()

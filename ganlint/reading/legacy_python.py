@@ -1,15 +1,20 @@
-"""Python files that do not parse as Python 3 (Python 2 scripts: `print x`, `except E, e:`, `0777`).
+"""Python files that do not parse as Python 3 (Python 2 scripts: `print x`, `except E, e:`, `0777`; code
+of Python <= 3.6 that uses `async` as a name: `x.cuda(async=True)`).
 
 Such a file is not skipped: its Python 2 statements are neutralised line by line (each keeps its line, so
-locations stay right), and what still does not parse is dropped top-level block by top-level block. The
-blocks that remain are read as usual (settings, module constants, models, training code). The caller
-reports the file as read partially, always: the dropped blocks may hold settings ganlint did not see.
+locations stay right). A statement that still does not parse but carries a mark of old Python is then
+neutralised where the parser stops (`async` renamed, anything else replaced by `pass` over its whole logical
+line), a bounded number of times, one parse each. What still does not parse is dropped top-level block by
+top-level block (a Python 2 file only: a Python 3 file with a plain typo stays a syntax error). The caller
+reports the file as read partially, always, naming the lines skipped.
 """
 from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ganlint.reading.legacy_lines import neutralise_until_parsed
 
 _PRINT = re.compile(r"^(\s*)print\b(?!\s*\()(?!\s*=)(.*)$")  # `print x, y` / `print >>f, x` (not print(...))
 _EXEC = re.compile(r"^(\s*)exec\b(?!\s*\()\s+(.*)$")
@@ -26,6 +31,9 @@ class LegacyRead:
     text: str  # the text the tree was parsed from: the file's, Python 2 lines rewritten in place
     dropped_lines: list[int]  # first lines of the top-level blocks left out
     first_error_line: int | None
+    skipped_lines: list[int] = field(default_factory=list)  # statements replaced by `pass` (their first lines)
+    renamed_lines: list[int] = field(default_factory=list)  # lines where `async`/`await` as a name was renamed
+    python2: bool = True  # False: Python 3 code of <= 3.6 (`async` as a name), not Python 2
 
 
 def _modernise(line: str) -> str:
@@ -73,13 +81,22 @@ _PY2_MESSAGES = ("Missing parentheses in call to", "multiple exception types mus
 def read_legacy(path: str, text: str, error: SyntaxError) -> LegacyRead | None:
     """A syntax tree of what can be read of a Python 2 file; None when the file is not Python 2 (a real
     syntax error: the caller reports it) or nothing of it can be read."""
-    lines = [_modernise(l) for l in text.splitlines()]
+    original = text.splitlines()
+    lines = [_modernise(l) for l in original]
+    # the statements that became `pass` (print and exec statements): not read, named in the note
+    passed = [i + 1 for i, (old, new) in enumerate(zip(original, lines)) if old != new and new.strip() == "pass"]
     modern = "\n".join(lines) + "\n"
     try:
-        return LegacyRead(ast.parse(modern, filename=path), modern, [], None)
+        return LegacyRead(ast.parse(modern, filename=path), modern, [], None, passed)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass
-    if not any(m in (error.msg or "") for m in _PY2_MESSAGES):
+    python2 = any(m in (error.msg or "") for m in _PY2_MESSAGES)
+    recovered = neutralise_until_parsed(path, text, lines)
+    if recovered is not None:
+        tree, recovered_text, skipped, renamed = recovered
+        return LegacyRead(tree, recovered_text, [], None, sorted(set(passed) | set(skipped)), renamed,
+                          python2 or bool(passed) or bool(skipped))
+    if not python2:
         return None
     body: list[ast.stmt] = []
     dropped: list[int] = []
@@ -93,4 +110,4 @@ def read_legacy(path: str, text: str, error: SyntaxError) -> LegacyRead | None:
             dropped.append(start + 1)
     if not body:
         return None
-    return LegacyRead(ast.Module(body=body, type_ignores=[]), modern, dropped, dropped[0] if dropped else None)
+    return LegacyRead(ast.Module(body=body, type_ignores=[]), modern, dropped, dropped[0] if dropped else None, passed)

@@ -66,16 +66,34 @@ def parse_python_or_legacy(path: str, text: str, notes: list[GanlintError]) -> t
         legacy = read_legacy(path, text, exc)
         if legacy is None:
             raise InputError(f"syntax error: {exc.msg}", path, exc.lineno) from None
-        left_out = f"; top-level blocks at lines {', '.join(map(str, legacy.dropped_lines[:5]))} left out" \
-            if legacy.dropped_lines else ""
-        why = (exc.msg or "").split(".")[0]
-        notes.append(PartialRead(f"read partially as Python 2 ({why}){left_out}; its Python 2 statements "
-                                 "were not analysed", path, exc.lineno))
+        notes.append(PartialRead(_partial_read_message(exc, legacy), path, exc.lineno))
         return legacy.tree, legacy.text
     except (RecursionError, MemoryError) as exc:  # the parser's stack: an expression nested thousands deep
         raise InputError(f"too deeply nested to parse ({exc.__class__.__name__})", path, nesting_line(text)) from None
     except ValueError as exc:
         raise InputError(f"cannot parse: {exc.__class__.__name__}", path) from None
+
+
+def _lines(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+
+
+def _partial_read_message(exc: SyntaxError, legacy) -> str:
+    """What was read of a file that needed the legacy reader, and which lines were not."""
+    why = (exc.msg or "").split(".")[0]
+    parts = []
+    if legacy.renamed_lines:
+        parts.append(f"`async`/`await` used as a name renamed at line{'s' if len(legacy.renamed_lines) > 1 else ''} "
+                     f"{_lines(legacy.renamed_lines)}")
+    if legacy.skipped_lines:
+        parts.append(f"statement{'s' if len(legacy.skipped_lines) > 1 else ''} at line"
+                     f"{'s' if len(legacy.skipped_lines) > 1 else ''} {_lines(legacy.skipped_lines)} skipped")
+    if legacy.dropped_lines:
+        parts.append(f"top-level blocks at lines {_lines(legacy.dropped_lines)} left out")
+    detail = "".join(f"; {p}" for p in parts)
+    if legacy.python2:
+        return f"read partially as Python 2 ({why}){detail}; its Python 2 statements were not analysed"
+    return f"read partially as Python <= 3.6 ({why}){detail}"
 
 
 def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadResult:
@@ -98,6 +116,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     _beta_of_a_vae(facts)
+    from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes
+
+    resolve_chosen_classes(facts)  # OPTIMIZER[cfg.optimizer](...): the class the setting names
     from ganlint.reading.code.recognise.optim import learning_rates_by_use
 
     learning_rates_by_use(facts)  # `--gamma` passed as Adam's lr is a learning rate

@@ -84,3 +84,81 @@ def test_python3_syntax_error_stays_an_error(tmp_path):
     r = _run(tmp_path, {"bad.py": "import torch\nLR = 1e-3\ndef f(:\n    pass\n"})
     assert r.returncode == 2
     assert "bad.py:3: error: syntax error" in r.stderr and "info:" not in r.stderr
+
+
+# a VAE script of the Python 3.5 era: `cuda(async=True)` (a keyword since 3.7) in its training loop,
+# otherwise Python 3; one Python 2 print statement and a `<>` left in a helper
+PY36_VAE = """\
+import argparse
+import torch
+import torch.nn as nn
+
+
+class VAE(nn.Module):
+    def __init__(self, z_dim=10):
+        super(VAE, self).__init__()
+        self.enc = nn.Linear(784, 2 * z_dim)
+        self.dec = nn.Linear(z_dim, 784)
+
+    def forward(self, x):
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar.clamp(-10, 10))
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return self.dec(z), kl
+
+
+def report(step, loss):
+    if step <> 0:
+        print 'step %d loss %.3f' % (step, loss)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--lr', default=1e-3, type=float)  # expect GL203
+    args = parser.parse_args()
+    vae = VAE()
+    optimizer = torch.optim.Adam(vae.parameters(), lr=args.lr)
+    for x in loader:
+        x = x.cuda(async=True)
+        recon, kl = vae(x)
+        loss = nn.functional.mse_loss(recon, x) + kl
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def _line(text: str, part: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if part in line)
+
+
+def test_async_keyword_and_old_statements_are_neutralised_and_the_rest_read(tmp_path):
+    r = _run(tmp_path, {"vae_train.py": PY36_VAE})
+    found = {(f["code"], f["line"]) for f in json.loads(r.stdout)["findings"]}
+    assert found == {("GL203", _line(PY36_VAE, "'--lr'"))}, found  # the lr default, read past the bad lines
+    assert r.returncode == 1, r.stderr
+    note = [l for l in r.stderr.splitlines() if "info: read partially" in l]
+    neq, prt, cuda = (_line(PY36_VAE, p) for p in ("<>", "print '", "async=True"))
+    assert len(note) == 1, r.stderr
+    assert f"renamed at line {cuda}" in note[0] and f"statements at lines {neq}, {prt} skipped" in note[0], note
+
+
+def test_neutralised_lines_keep_every_line_number(tmp_path):
+    (tmp_path / "m.py").write_text(PY36_VAE)
+    res = check_paths([str(tmp_path / "m.py")])
+    assert not res.errors and len(res.notes) == 1
+    assert {s.key: s.location.line for s in res.facts.settings}.get("lr") == _line(PY36_VAE, "'--lr'")
+    assert res.facts.code.network("VAE").location.line == _line(PY36_VAE, "class VAE")
+
+
+def test_a_plain_typo_beside_an_async_keyword_stays_a_syntax_error(tmp_path):
+    text = "import torch\nx = torch.zeros(1).cuda(async=True)\ndef f(:\n    pass\n"
+    r = _run(tmp_path, {"bad.py": text})
+    assert r.returncode == 2
+    assert "bad.py:2: error: syntax error" in r.stderr and "info:" not in r.stderr
+
+
+def test_an_unclosed_bracket_is_not_neutralised_away(tmp_path):
+    text = "import torch\nLR = 1e-3\nx = torch.zeros(1).cuda(async=True\nBATCH = 4\n"
+    r = _run(tmp_path, {"bad.py": text})
+    assert r.returncode == 2 and "error: syntax error" in r.stderr

@@ -7,8 +7,9 @@ Layout:
 - `facts_training.py`: the training facts (Optimizer, LossCall, SigmoidBCE, CriticLoop, UndetachedFake,
   GradCall, clips, Marker, ExpUse, KLWeight), re-exported by facts.py.
 - `reader.py`: one pre-order walk over a module (statements, then the calls/binops inside each expression);
-  it dispatches each node by type to the recognisers in `recognise/` (one module per kind of fact: optim,
-  data, gan, bce, critic_loop, penalty, vae, energy), whose function passes then look at the statements
+  it dispatches each node by type to the recognisers in `recognise/` (one module per kind of fact: optim
+  and optim_lookup (classes chosen by name), data, gan and lightning (Lightning's toggled optimizers), bce,
+  critic_loop, penalty, vae, energy), whose function passes then look at the statements
   the walk recorded (D step vs G step by the optimizer that steps, KL weights, penalties, critic loops).
 - `networks.py`: per `nn.Module` class, its `__init__` run by the construction interpreter (`construct/`:
   helpers, nested defs, `*block(...)`, loops over sizes, flag defaults, constants, constructor defaults and
@@ -19,7 +20,8 @@ Layout:
 
 What the reader does not see (it stays silent there, precision first): classes defined outside the project
 (their layers stay opaque), values passed through containers the interpreter does not follow, classes
-built dynamically, and anything decided at run time. Python 2 files are read partially
+built dynamically, and anything decided at run time. Python 2 files (and Python <= 3.6 files using
+`async` as a name) are read partially
 (`ganlint.reading.legacy_python`).
 """
 from __future__ import annotations

@@ -185,6 +185,7 @@ class CodeFacts:
     constructions: list[Construction] = field(default_factory=list)
     config_keys: set[str] = field(default_factory=set)  # every config key the code reads
     optimizers: list[Optimizer] = field(default_factory=list)
+    optimizer_choices: list = field(default_factory=list)  # (Optimizer, config key, table): class named by a setting
     losses: list[LossCall] = field(default_factory=list)
     sigmoid_bces: list[SigmoidBCE] = field(default_factory=list)
     critic_loops: list[CriticLoop] = field(default_factory=list)

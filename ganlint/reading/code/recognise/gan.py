@@ -11,6 +11,7 @@ from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.recognise.fake_sources import (
     generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
 )
+from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
@@ -105,6 +106,9 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
                                        or last(call_name(node)) == "decode" or generator_method(r, node)):
         # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
         return ("detached" if ng else "live"), node
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "self" \
+            and forward_returns_generated(r, fn.cls):
+        return ("detached" if ng else "live"), node  # self(z) in a LightningModule whose forward is self.generator(z)
     if isinstance(node, ast.Call) and node.args and _keeps_graph(node):
         # torch.cat([fake, c], 1), torch.tanh(fake), self._apply_activate(fake): still G's output
         first = node.args[0]
@@ -282,6 +286,7 @@ def _steps(r, fn) -> None:
     reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
     d_names = tuple(sorted({t.rsplit(".", 1)[-1] for st, targets, _ in fn.stmts if id(st) in d_step
                             for t in targets if t}))
+    toggled = optimizers_toggled(r, fn)
     for st, targets, ng in fn.stmts:
         value = st.value
         if value is None:
@@ -324,6 +329,8 @@ def _steps(r, fn) -> None:
         report = (zeros_live if not in_g_step else []) or (live if d_named else [])
         helper = not report and isinstance(st, ast.Return) and loss_helper
         for call, where in (live if helper else report):
+            if toggled:
+                break  # Lightning freezes the generator's parameters during the D step
             if id(call) in reported:
                 continue
             reported.add(id(call))

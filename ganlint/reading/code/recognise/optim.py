@@ -25,6 +25,11 @@ SCHEDULERS = {
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     f = r.f
+    if not ln or name in r.__dict__.get("_optimizer_factories", ()):  # OPTIMIZER[key](...), get_optimizer(D, ...)
+        from ganlint.reading.code.recognise.optim_lookup import on_call as chosen_optimizer
+
+        if chosen_optimizer(r, n, name, ln, tname):
+            return True
     if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
         _optimizer(r, n, ln, tname)
         return True
@@ -122,6 +127,17 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
             bound = _bound_value(r, _kw_node(n, name, cls))
             if bound is not None:
                 kwargs[name] = bound
+    role, roles = optimizer_role(r, net_vars, tname)
+    if tname:
+        r.optimizer_vars.add(tname)
+    # Adam(p, **optim_kwargs): any keyword not written out may be set by the splat, so no default is assumed
+    opaque = any(kw.arg is None for kw in n.keywords) or any(isinstance(a, ast.Starred) for a in n.args)
+    r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
+                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque=opaque))
+
+
+def optimizer_role(r, net_vars: list[str], tname: str | None) -> tuple[str | None, set]:
+    """(the role of the networks an optimizer trains, the other roles among them)."""
     roles = set()
     for var in net_vars:
         cls_name = r.var_class.get(var)
@@ -132,12 +148,7 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
         role = role if role in ("generator", "critic", "encoder", "decoder", "vae", "energy") else None
         for var in net_vars if role in ("generator", "critic") else ():
             r.net_roles.setdefault(var, role)  # chain(Q.parameters(), P.parameters()) in G_solver
-    if tname:
-        r.optimizer_vars.add(tname)
-    # Adam(p, **optim_kwargs): any keyword not written out may be set by the splat, so no default is assumed
-    opaque = any(kw.arg is None for kw in n.keywords) or any(isinstance(a, ast.Starred) for a in n.args)
-    r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
-                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque))
+    return role, roles  # as the callers used it: less the role popped when there was one
 
 
 def _param_owners(params: ast.AST | None) -> list[str]:

@@ -56,3 +56,12 @@ class Func:
 
 def _line(entry: tuple) -> int:
     return entry[0]
+
+
+def class_node(r, name: str | None) -> ast.ClassDef | None:
+    """The module-level class `name` (one lookup table per file)."""
+    table = r.__dict__.get("_class_nodes")
+    if table is None:
+        table = r._class_nodes = {st.name: st for st in (r.module_tree.body if r.module_tree else ())
+                                  if isinstance(st, ast.ClassDef)}
+    return table.get(name) if name else None
