@@ -143,5 +143,8 @@ class KLWeight:
     ref: ConfigRef | None = None
     literal: float | None = None
     attr: str | None = None  # self.beta, a local name...
+    param_of: str | None = None  # a parameter of this function: `def elbo_loss(..., beta=1)` (its callers decide)
+    param_index: int | None = None  # its position among the positional parameters (self left out); None: keyword-only
+    default: Arg | None = None  # its default, when it has one
 
 

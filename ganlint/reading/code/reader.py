@@ -214,8 +214,12 @@ class CodeReader:
     def _record_assign(self, target: ast.AST, value: ast.AST | None, st: ast.stmt) -> None:
         fn = self.funcs[-1]
         if isinstance(target, (ast.Tuple, ast.List)):
-            for e in target.elts:
+            for i, e in enumerate(target.elts):
                 self._record_assign(e, None, st)
+                if value is not None and value is not st and not any(isinstance(x, ast.Starred) for x in target.elts[:i + 1]):
+                    name = e.id if isinstance(e, ast.Name) else dotted(e)
+                    if name:  # `fake, aux = G(z)`: which part of the one value the name holds
+                        fn.unpacked[(name, st.lineno)] = (value, i)
             return
         name = target.id if isinstance(target, ast.Name) else dotted(target)
         if name:

@@ -1,0 +1,250 @@
+"""Data flow through training loops as real trainers write it, each with near misses that must stay silent.
+
+Every project below is written in the style of public trainers (not copied from any). A trailing
+`# expect GLnnn` marks each line where that finding must be reported; for the codes a test names, the
+findings must be exactly the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+# -- GL115: a generator returning several outputs, unpacked before the D step ----------------------------
+_ATTN_NETS = """\
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim=64):
+        super().__init__()
+        self.fc = nn.Linear(z_dim, 784)
+        self.attn = nn.Linear(784, 784)
+
+    def forward(self, z):
+        h = torch.tanh(self.fc(z))
+        a = torch.softmax(self.attn(h), dim=1)
+        return h * a, a, h
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 1)
+
+    def forward(self, x):
+        return self.fc(x), x.mean(1), x.std(1)
+"""
+
+_ATTN_TRAINER = """\
+import torch
+from nets import Discriminator, Generator
+
+
+class Trainer(object):
+    def __init__(self, loader, config):
+        self.loader = loader
+        self.z_dim = config.z_dim
+        self.G = Generator(self.z_dim)
+        self.D = Discriminator()
+        self.g_optimizer = torch.optim.Adam(self.G.parameters(), 1e-4, [0.0, 0.9])
+        self.d_optimizer = torch.optim.Adam(self.D.parameters(), 4e-4, [0.0, 0.9])
+
+    def reset_grad(self):
+        self.d_optimizer.zero_grad()
+        self.g_optimizer.zero_grad()
+
+    def train(self):
+        for step, (real_images, _) in enumerate(self.loader):
+            d_out_real, dr1, dr2 = self.D(real_images)
+            d_loss_real = torch.nn.ReLU()(1.0 - d_out_real).mean()
+            z = torch.randn(real_images.size(0), self.z_dim)
+            fake_images, gf1, gf2 = self.G(z)
+            d_out_fake, df1, df2 = self.D(fake_images)  # expect GL115
+            d_loss_fake = torch.nn.ReLU()(1.0 + d_out_fake).mean()
+            d_loss = d_loss_real + d_loss_fake
+            self.reset_grad()
+            d_loss.backward()
+            self.d_optimizer.step()
+
+            z = torch.randn(real_images.size(0), self.z_dim)
+            fake_images, _, _ = self.G(z)
+            g_out_fake, _, _ = self.D(fake_images)
+            g_loss = -g_out_fake.mean()
+            self.reset_grad()
+            g_loss.backward()
+            self.g_optimizer.step()
+"""
+
+
+def test_a_generator_output_unpacked_from_a_tuple_is_the_fake_of_the_d_step(tmp_path):
+    _res, found, expected = _check(tmp_path, {"nets.py": _ATTN_NETS, "trainer.py": _ATTN_TRAINER}, {"GL115"})
+    assert found == expected == {("GL115", "trainer.py", 24)}
+
+
+def test_the_unpacked_fake_detached_or_made_under_no_grad_stays_silent(tmp_path):
+    detached = _ATTN_TRAINER.replace("self.D(fake_images)  # expect GL115", "self.D(fake_images.detach())")
+    _res, found, expected = _check(tmp_path, {"nets.py": _ATTN_NETS, "trainer.py": detached}, {"GL115"})
+    assert found == expected == set()
+    no_grad = _ATTN_TRAINER.replace(
+        "            fake_images, gf1, gf2 = self.G(z)\n",
+        "            with torch.no_grad():\n                fake_images, gf1, gf2 = self.G(z)\n",
+    ).replace("  # expect GL115", "")
+    _res, found, expected = _check(tmp_path / "ng", {"nets.py": _ATTN_NETS, "trainer.py": no_grad}, {"GL115"})
+    assert found == expected == set()
+
+
+_SCRIPT = """\
+import torch
+import torch.nn.functional as F
+from nets import Discriminator, Generator
+
+netG, netD = Generator(), Discriminator()
+optD = torch.optim.Adam(netD.parameters(), lr=2e-4)
+optG = torch.optim.Adam(netG.parameters(), lr=2e-4)
+
+
+def d_step_pair(real, z):
+    fake, _ = netG(z)
+    out_fake = netD(fake)[0]  # expect GL115
+    loss_d = F.softplus(out_fake).mean() + F.softplus(-netD(real)[0]).mean()
+    optD.zero_grad()
+    loss_d.backward()
+    optD.step()
+
+
+def d_step_parenthesised(real, z):
+    (fake, attn) = netG(z)
+    errD = F.softplus(netD(fake)[0]).mean() + F.softplus(-netD(real)[0]).mean()  # expect GL115
+    optD.zero_grad()
+    errD.backward()
+    optD.step()
+
+
+def d_step_indexed(real, z):
+    fake = netG(z)[0]
+    errD = F.softplus(netD(fake)[0]).mean() + F.softplus(-netD(real)[0]).mean()  # expect GL115
+    optD.zero_grad()
+    errD.backward()
+    optD.step()
+
+
+def d_step_indexed_detached(real, z):
+    fake = netG(z)[0].detach()
+    errD = F.softplus(netD(fake)[0]).mean() + F.softplus(-netD(real)[0]).mean()
+    optD.zero_grad()
+    errD.backward()
+    optD.step()
+
+
+def d_step_other_part(real, z):
+    fake, attn = netG(z)
+    mask = attn.detach()
+    errD = F.softplus(netD(fake.detach() * mask)[0]).mean() + F.softplus(-netD(real)[0]).mean()
+    optD.zero_grad()
+    errD.backward()
+    optD.step()
+
+
+def g_step(z):
+    fake, _ = netG(z)
+    errG = F.softplus(-netD(fake)[0]).mean()
+    optG.zero_grad()
+    errG.backward()
+    optG.step()
+
+
+def encode_step(encoder, real):
+    mu, logvar = encoder(real)
+    loss_d = F.softplus(-netD(mu)[0]).mean()
+    optD.zero_grad()
+    loss_d.backward()
+    optD.step()
+"""
+
+
+def test_pairs_parenthesised_and_indexed_generator_outputs_in_d_steps(tmp_path):
+    # near misses: the indexed fake detached, a detached fake times another (detached) part, the G step's own
+    # undetached fake, and an encoder's unpacked output (not a generator's) fed to D
+    _res, found, expected = _check(tmp_path, {"nets.py": _ATTN_NETS, "gan.py": _SCRIPT}, {"GL115"})
+    assert found == expected == {("GL115", "gan.py", 12), ("GL115", "gan.py", 21), ("GL115", "gan.py", 29)}
+
+
+# -- GL202: a KL weight that is a parameter of the loss function, called from a trainer in another file -----
+_ELBO = """\
+import torch
+import torch.nn.functional as F
+
+
+def elbo_loss(recon_x, x, mu, logvar, beta=1):  # expect GL202
+    \"\"\"Reconstruction + KL; call as elbo_loss(recon, x, mu, logvar, beta=0.5) for a beta-VAE.\"\"\"
+    bce = F.binary_cross_entropy(recon_x, x, reduction='sum')
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + beta * kld
+"""
+
+_VAE_TRAINER = """\
+from model.loss import elbo_loss
+
+
+class VAETrainer:
+    def __init__(self, model, optimizer, loader):
+        self.model, self.optimizer, self.loader = model, optimizer, loader
+
+    def train_epoch(self, epoch):
+        for x, _ in self.loader:
+            self.optimizer.zero_grad()
+            out, mu, logvar = self.model(x)
+            # elbo_loss(out, x, mu, logvar, beta=2) was too strong
+            loss = elbo_loss(out, x, mu, logvar)
+            loss.backward()
+            self.optimizer.step()
+"""
+
+
+_MAIN = "from trainer.trainer import VAETrainer\n\n\ndef main(model, opt, loader):\n    VAETrainer(model, opt, loader).train_epoch(0)\n"
+
+
+def test_a_kl_weight_left_at_its_parameter_default_by_every_call(tmp_path):
+    files = {"model/loss.py": _ELBO, "trainer/trainer.py": _VAE_TRAINER, "train.py": _MAIN}
+    res, found, expected = _check(tmp_path, files, {"GL202"})
+    assert found == expected == {("GL202", "loss.py", 5)}
+    (f,) = [f for f in res.findings if f.code == "GL202"]
+    assert (f.location.column, f.evidence["kl_weight"]) == (44, 1.0)  # at the default `1` of beta=1
+    assert "default of elbo_loss()" in f.message
+
+
+def test_a_kl_weight_passed_as_a_number_is_reported_at_the_call(tmp_path):
+    trainer = _VAE_TRAINER.replace("elbo_loss(out, x, mu, logvar)", "elbo_loss(out, x, mu, logvar,\n"
+                                   "                             beta=4)  # expect GL202")
+    loss = _ELBO.replace("  # expect GL202", "")
+    res, found, expected = _check(tmp_path, {"model/loss.py": loss, "trainer/trainer.py": trainer, "train.py": _MAIN},
+                                  {"GL202"})
+    assert found == expected == {("GL202", "trainer.py", 14)}
+    (f,) = [f for f in res.findings if f.code == "GL202"]
+    assert (f.location.column, f.evidence["kl_weight"]) == (35, 4.0)
+    # positionally too, and a method's `self` is not counted
+    method = ("import torch\n\n\nclass Loss:\n    def elbo(self, recon, x, mu, logvar, beta=1.0):\n"
+              "        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
+              "        return ((recon - x) ** 2).sum() + beta * kld\n\n\n"
+              "def step(crit, out, x, mu, logvar):\n    return crit.elbo(out, x, mu, logvar, 0.25)  # expect GL202\n")
+    _res, found, expected = _check(tmp_path / "m", {"losses.py": method}, {"GL202"})
+    assert found == expected == {("GL202", "losses.py", 11)}
+
+
+def test_a_kl_weight_annealed_at_its_call_or_with_unseen_callers_stays_silent(tmp_path):
+    loss = _ELBO.replace("  # expect GL202", "")
+    annealed = _VAE_TRAINER.replace("elbo_loss(out, x, mu, logvar)",
+                                    "elbo_loss(out, x, mu, logvar, beta=min(1.0, self.step / 1000))")
+    _res, found, expected = _check(tmp_path / "a", {"model/loss.py": loss, "trainer/trainer.py": annealed,
+                                                    "train.py": _MAIN}, {"GL202"})
+    assert found == expected == set()
+    # the function handed to the trainer as a value: its calls there are not seen
+    passed = ("from model.loss import elbo_loss\nfrom trainer.trainer import VAETrainer\n\n"
+              "def main(model, opt, loader):\n    VAETrainer(model, opt, loader, criterion=elbo_loss).train()\n")
+    _res, found, expected = _check(tmp_path / "p", {"model/loss.py": loss, "main.py": passed}, {"GL202"})
+    assert found == expected == set()
+    # a call that passes **kwargs may carry beta
+    splat = _VAE_TRAINER.replace("elbo_loss(out, x, mu, logvar)", "elbo_loss(out, x, mu, logvar, **self.loss_args)")
+    _res, found, expected = _check(tmp_path / "s", {"model/loss.py": loss, "trainer/trainer.py": splat,
+                                                    "train.py": _MAIN}, {"GL202"})
+    assert found == expected == set()
