@@ -248,3 +248,146 @@ def test_a_kl_weight_annealed_at_its_call_or_with_unseen_callers_stays_silent(tm
     _res, found, expected = _check(tmp_path / "s", {"model/loss.py": loss, "trainer/trainer.py": splat,
                                                     "train.py": _MAIN}, {"GL202"})
     assert found == expected == set()
+
+
+# -- GL105: one critic update per generator step while the critic-step setting is parsed and never read ---
+_PARAMS = """\
+import argparse
+
+
+def get_parameters():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--adv_loss', type=str, default='wgan-gp', choices=['wgan-gp', 'hinge'])
+    parser.add_argument('--z_dim', type=int, default=64)
+    parser.add_argument('--lambda_gp', type=float, default=10)
+    parser.add_argument('--total_step', type=int, default=100000)
+    parser.add_argument('--d_iters', type=int, default=5)
+    parser.add_argument('--g_lr', type=float, default=0.0001)
+    parser.add_argument('--d_lr', type=float, default=0.0001)
+    return parser.parse_args()
+"""
+
+_MAIN_105 = """\
+from parameter import get_parameters
+from trainer import Trainer
+
+if __name__ == '__main__':
+    config = get_parameters()
+    Trainer(config).train()
+"""
+
+_WGAN_TRAINER = """\
+import torch
+import torch.nn as nn
+
+
+class Trainer(object):
+    def __init__(self, config):
+        self.adv_loss = config.adv_loss
+        self.z_dim = config.z_dim
+        self.lambda_gp = config.lambda_gp
+        self.total_step = config.total_step
+        self.d_iters = config.d_iters
+        self.G = nn.Sequential(nn.Linear(self.z_dim, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+        self.D = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+        self.g_optimizer = torch.optim.Adam(self.G.parameters(), config.g_lr, [0.0, 0.9])
+        self.d_optimizer = torch.optim.Adam(self.D.parameters(), config.d_lr, [0.0, 0.9])
+
+    def reset_grad(self):
+        self.d_optimizer.zero_grad()
+        self.g_optimizer.zero_grad()
+
+    def train(self, loader):
+        data_iter = iter(loader)
+        for step in range(self.total_step):  # expect GL105
+            try:
+                real, _ = next(data_iter)
+            except StopIteration:
+                data_iter = iter(loader)
+                real, _ = next(data_iter)
+            z = torch.randn(real.size(0), self.z_dim)
+            fake = self.G(z)
+            d_loss = self.D(fake.detach()).mean() - self.D(real).mean()
+            self.reset_grad()
+            d_loss.backward()
+            self.d_optimizer.step()
+            if self.adv_loss == 'wgan-gp':
+                alpha = torch.rand(real.size(0), 1)
+                x_hat = (alpha * real.data + (1 - alpha) * fake.data).requires_grad_(True)
+                grad = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)[0]
+                d_loss_gp = ((grad.norm(2, dim=1) - 1) ** 2).mean()
+                d_loss = self.lambda_gp * d_loss_gp
+                self.reset_grad()
+                d_loss.backward()
+                self.d_optimizer.step()
+            g_loss = -self.D(self.G(torch.randn(real.size(0), self.z_dim))).mean()
+            self.reset_grad()
+            g_loss.backward()
+            self.g_optimizer.step()
+"""
+
+
+def _project(trainer=_WGAN_TRAINER, params=_PARAMS, main=_MAIN_105):
+    return {"parameter.py": params, "trainer.py": trainer, "main.py": main}
+
+
+def test_a_critic_updated_once_per_generator_step_while_d_iters_is_never_read(tmp_path):
+    res, found, expected = _check(tmp_path, _project(), {"GL105"})
+    assert found == expected == {("GL105", "trainer.py", 23)}
+    (f,) = [f for f in res.findings if f.code == "GL105"]
+    assert "d_iters = 5 (parameter.py:10) is never read" in f.message
+    assert [(r.file.rsplit("/", 1)[-1], r.line) for r in f.related] == [("parameter.py", 10)]
+
+
+def test_the_critic_step_setting_read_by_a_loop_a_condition_or_a_parameter_stays_silent(tmp_path):
+    marked = _WGAN_TRAINER.replace("  # expect GL105", "")
+    d_step = ("            fake = self.G(z)\n            d_loss = self.D(fake.detach()).mean() - self.D(real).mean()\n"
+              "            self.reset_grad()\n            d_loss.backward()\n            self.d_optimizer.step()\n")
+    looped = marked.replace(d_step, "            for _ in range(self.d_iters):\n"
+                            + "".join("    " + ln + "\n" for ln in d_step.splitlines()))
+    assert looped != marked
+    every_n = marked.replace("            g_loss = -self.D(", "            if step % self.d_iters:\n                continue\n"
+                             "            g_loss = -self.D(")
+    assert every_n != marked
+    by_param = marked.replace("    def train(self, loader):", "    def train(self, loader, d_iters=1):")
+    for i, trainer in enumerate((looped, every_n, by_param)):
+        _res, found, expected = _check(tmp_path / str(i), _project(trainer), {"GL105"})
+        assert found == expected == set(), i
+
+
+def test_hinge_ttur_and_unknown_loss_choices_stay_silent(tmp_path):
+    marked = _WGAN_TRAINER.replace("  # expect GL105", "")
+    # the flag's default selects the hinge loss (the penalty branch does not run)
+    hinge = _PARAMS.replace("default='wgan-gp', choices", "default='hinge', choices")
+    # the loss flag has no default: which loss trains is not written
+    unknown = _PARAMS.replace("default='wgan-gp', choices", "choices")
+    # a default from a module constant is read
+    constant = "LOSS = 'hinge'\n" + _PARAMS.replace("default='wgan-gp', choices", "default=LOSS, choices")
+    # TTUR: the critic's own learning rate instead of n_critic, and no critic-step setting at all
+    ttur = _PARAMS.replace("    parser.add_argument('--d_iters', type=int, default=5)\n", "").replace(
+        "'--d_lr', type=float, default=0.0001", "'--d_lr', type=float, default=0.0004")
+    ttur_trainer = marked.replace("        self.d_iters = config.d_iters\n", "")
+    cases = [(hinge, marked), (unknown, marked), (constant, marked), (ttur, ttur_trainer)]
+    for i, (params, trainer) in enumerate(cases):
+        _res, found, expected = _check(tmp_path / str(i), _project(trainer, params), {"GL105"})
+        assert found == expected == set(), i
+    # the same module constant naming the Wasserstein loss is read too
+    wgan = "LOSS = 'wgan-gp'\n" + _PARAMS.replace("default='wgan-gp', choices", "default=LOSS, choices")
+    _res, found, _expected = _check(tmp_path / "w", _project(params=wgan), {"GL105"})
+    assert found == {("GL105", "trainer.py", 23)}
+
+
+def test_a_standard_gan_with_an_unused_critic_step_flag_stays_silent(tmp_path):
+    # one script, no penalty and no clipping: a hinge GAN's one D step per G step is its own balance
+    script = (_PARAMS.replace("    parser.add_argument('--adv_loss', type=str, default='wgan-gp', choices=['wgan-gp', 'hinge'])\n", "")
+              .replace("    parser.add_argument('--d_iters', type=int, default=5)\n", "    parser.add_argument('--n_critic', type=int, default=5)\n")
+              + "\n\nimport torch\nimport torch.nn.functional as F\n\n\n"
+              "def train(G, D, opt_d, opt_g, loader, z_dim):\n"
+              "    for real in loader:\n"
+              "        fake = G(torch.randn(real.size(0), z_dim))\n"
+              "        d_loss = F.relu(1.0 - D(real)).mean() + F.relu(1.0 + D(fake.detach())).mean()\n"
+              "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+              "        g_loss = -D(fake).mean()\n"
+              "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n")
+    _res, found, expected = _check(tmp_path, {"hinge_gan.py": script}, {"GL105"})
+    assert found == expected == set()

@@ -12,6 +12,7 @@ import ast
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ganlint.core.types import Location
 
@@ -48,29 +49,36 @@ class FunctionCalls:
     definitions: int = 0  # `def name(` in the project: more than one, and a call may be any of them
 
 
-def function_calls(facts, name: str) -> FunctionCalls:
+def function_calls(facts, name: str, batch: Iterable[str] = ()) -> FunctionCalls:
     """Every `name(...)` / `obj.name(...)` call in the project's Python files (definitions and imports left
-    out), cached per name on the facts."""
+    out), cached per name on the facts. `batch`: other names to find in the same pass over the texts (one
+    pass for all the names a rule asks about, not one per name)."""
     cache = facts.__dict__.setdefault("_function_calls", {})
     if name not in cache:
-        cache[name] = _find(facts.texts, name)
+        wanted = {name, *batch} - set(cache)
+        cache.update(_find(facts.texts, wanted))
     return cache[name]
 
 
-def _find(texts: dict[str, str], name: str) -> FunctionCalls:
-    out = FunctionCalls()
-    pattern = re.compile(rf"(?<![\w]){re.escape(name)}\b")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _find(texts: dict[str, str], names: set[str]) -> dict[str, FunctionCalls]:
+    out = {n: FunctionCalls() for n in names}
     for path, text in texts.items():
-        if not path.endswith(".py") or name not in text:
+        if not path.endswith(".py"):
             continue
         line, counted = 1, 0  # lines counted up to `counted`: one pass over the text, however many hits
         quotes = None
-        for m in pattern.finditer(text):
+        for m in _WORD.finditer(text):
+            found = out.get(m.group())
+            if found is None:
+                continue
             start = text.rfind("\n", 0, m.start()) + 1
             prefix = text[start:m.start()]
             stripped = prefix.strip()
             if stripped in ("def", "async def"):
-                out.definitions += 1
+                found.definitions += 1
                 continue
             if quotes is None:  # docstrings: where each triple quote opens or closes, once per file
                 quotes = [q.start() for q in re.finditer(r"\"\"\"|\'\'\'", text)]
@@ -84,11 +92,11 @@ def _find(texts: dict[str, str], name: str) -> FunctionCalls:
             while after < len(text) and text[after] in " \t":
                 after += 1
             if after >= len(text) or text[after] != "(" or _in_string(prefix):
-                out.passed = True  # used as a value (or named in a string): callers unknown
+                found.passed = True  # used as a value (or named in a string): callers unknown
                 continue
             line += text.count("\n", counted, m.start())
             counted = m.start()
-            out.calls.append(_call_site(path, text, line, start, m.start(), m.end(), after))
+            found.calls.append(_call_site(path, text, line, start, m.start(), m.end(), after))
     return out
 
 

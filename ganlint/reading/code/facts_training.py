@@ -58,6 +58,28 @@ class CriticLoop:
 
 
 @dataclass(eq=False, repr=False)
+class StepLoop:
+    """A training loop whose every iteration steps the critic's optimizer and, unconditionally, the generator's,
+    with no inner loop repeating either: one critic update (however many `.step()` calls it takes: a loss step
+    and a penalty step) per generator update."""
+
+    location: Location  # the for statement
+    critic_steps: int  # the critic optimizer's `.step()` calls in one iteration
+
+
+@dataclass(eq=False, repr=False)
+class LossChoice:
+    """A flag choosing the adversarial loss among options, one of them Wasserstein:
+    `add_argument('--adv_loss', choices=['wgan-gp', 'hinge'])`; `value` is its default, None when the code
+    does not say (no default, or one computed elsewhere)."""
+
+    location: Location  # the defining call
+    key: str
+    value: str | None
+    choices: tuple[str, ...]
+
+
+@dataclass(eq=False, repr=False)
 class SigmoidBCE:
     """BCE on a discriminator's probability computed by a functional sigmoid (no nn.Module class needed):
     `F.binary_cross_entropy(torch.sigmoid(D(x)), y)`, or `def D(x): ... return torch.sigmoid(h)`."""

@@ -79,6 +79,33 @@ def used_keys(facts) -> set[str]:
     return keys | {k.rsplit(".", 1)[-1] for k in keys}
 
 
+_READ_BY_NAME = ("argparse", "flagfile", "yaml", "json", "toml", "hydra")  # read as cfg.key / cfg['key'] only
+
+
+def setting_unread(facts, s: Setting) -> bool:
+    """Nothing in the code reads the setting: its key is loaded nowhere (as `cfg.key`, `cfg['key']`,
+    `cfg.get('key')`) but in copies `self.x = cfg.key` whose attribute nothing loads, and no function has a
+    parameter of its name (`Trainer(**vars(args))` would hand it over). Only for settings a program reads by
+    name (flags, config files): a Python constant is read as a bare name, which is not counted."""
+    if s.style not in _READ_BY_NAME:
+        return False
+    code = facts.code
+    leaf = s.leaf
+    if leaf in code.param_names:
+        return False
+    loads = code.attr_loads
+    copied_from: dict[str, int] = {}  # name -> copies whose value loads it
+    attrs = []
+    for key, attr in code.config_copies:
+        copied_from[key] = copied_from.get(key, 0) + 1
+        if key == leaf:
+            attrs.append(attr)
+    for name in (leaf, *attrs):
+        if loads.get(name, 0) > copied_from.get(name, 0) or (name != leaf and name in code.param_names):
+            return False
+    return True
+
+
 def kl_annealed(facts) -> bool:
     """Annealing anywhere: an annealed weight in the code, a KL schedule function, or an anneal setting."""
     code = facts.code
@@ -126,7 +153,8 @@ def _parameter_weights(facts, w) -> list[tuple[str, Any, Location, Any]]:
     from ganlint.reading.code.call_sites import function_calls
     from ganlint.reading.code.facts import KLWeight
 
-    found = function_calls(facts, w.param_of)
+    batch = (x.param_of for x in facts.code.kl_weights if x.param_of)  # one pass over the texts for them all
+    found = function_calls(facts, w.param_of, batch)
     if found.passed or found.definitions > 1:
         return []
     out: list[tuple[str, Any, Location, Any]] = []

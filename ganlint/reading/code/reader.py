@@ -117,6 +117,8 @@ class CodeReader:
         self.funcs.append(fn)
         saved_loops, self.loops = self.loops, []
         saved_ng, self.no_grad = self.no_grad, (1 if ng else 0)
+        a = st.args
+        self.f.param_names.update(p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs))
         for d in st.args.defaults + st.args.kw_defaults:
             if d is not None:
                 self._expr(d)
@@ -242,6 +244,7 @@ class CodeReader:
         """Visit every call/binop inside an expression (pre-order, one pass)."""
         stack = [node]
         pop, push = stack.pop, stack.append
+        loads = self.f.attr_loads
         while stack:
             n = pop()
             cls = type(n)
@@ -257,7 +260,10 @@ class CodeReader:
                     key = self.src.config_key(n)
                     if key is not None:
                         self.f.config_keys.add(key)
+                        leaf = key.rsplit(".", 1)[-1]
+                        loads[leaf] = loads.get(leaf, 0) + 1
             elif cls is ast.Attribute:
+                loads[n.attr] = loads.get(n.attr, 0) + 1  # what reads a setting (links.setting_unread)
                 v = n.value
                 if (type(v) is ast.Name and v.id in CONFIG_NAMES) or (
                         type(v) is ast.Attribute and v.attr in CONFIG_NAMES and type(v.value) is ast.Name):
