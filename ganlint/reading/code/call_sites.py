@@ -12,9 +12,10 @@ import ast
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from ganlint.core.types import Location
+from ganlint.reading.code.facts import Arg
 
 _MAX_CALL = 4000  # characters of one call's text; a longer one is not read (counted as unknown)
 
@@ -47,6 +48,44 @@ class FunctionCalls:
     calls: list[CallSite] = field(default_factory=list)
     passed: bool = False  # the name is also used as a value: some callers are not seen
     definitions: int = 0  # `def name(` in the project: more than one, and a call may be any of them
+
+
+def parameter_values(facts, function: str, param: str, index: int | None, default: Arg | None,
+                     batch: Iterable[str] = ()) -> list[tuple[str, float, Location, Any]]:
+    """The constant values `param` of `function` takes at its calls: ("literal", number, where a call passes
+    it), ("setting", value, the setting's location, Setting) for `beta=args.beta`, and ("default", number, the
+    default) when some call passes nothing (or no call is seen). Empty when the callers cannot all be seen
+    (the function passed around, defined twice, a *args/**kwargs call) or a call passes a computed value
+    (`beta=min(1, step / 1000)`: not a constant, maybe annealed)."""
+    from ganlint.reading.code.astutil import Source, literal
+    from ganlint.reading.code.links import numeric, setting_for_key
+
+    found = function_calls(facts, function, batch)
+    if found.passed or found.definitions > 1:
+        return []
+    out: list[tuple[str, float, Location, Any]] = []
+    default_used = not found.calls
+    for call in found.calls:
+        arg = call.passed(param, index)
+        if arg is None:
+            if call.splat:
+                return []  # *args / **kwargs may carry it
+            default_used = True
+            continue
+        ok, value = literal(arg.node)
+        if ok and numeric(value):
+            out.append(("literal", float(value), arg.location, None))
+            continue
+        key = Source(arg.location.file, "").config_key(arg.node)
+        s = setting_for_key(facts, key) if key is not None else None
+        if s is None or not numeric(s.value):
+            return []
+        out.append(("setting", s.value, s.location, s))
+    if default_used:
+        if default is None or not (default.has_literal and numeric(default.literal)):
+            return []
+        out.append(("default", float(default.literal), default.location, None))
+    return out
 
 
 def function_calls(facts, name: str, batch: Iterable[str] = ()) -> FunctionCalls:

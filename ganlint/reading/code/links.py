@@ -144,47 +144,19 @@ def kl_weight_sources(facts) -> list[tuple[str, Any, Location, Any]]:
 
 
 def _parameter_weights(facts, w) -> list[tuple[str, Any, Location, Any]]:
-    """The values a KL weight that is a parameter of its loss function (`def elbo_loss(..., beta=1)`) takes
-    at the function's calls: a number a call passes (at the call), a setting it passes (`beta=args.beta`),
-    and the default where some call passes nothing (or no call is seen). Nothing when the callers cannot all
-    be seen (the function is passed around, defined twice, called with *args) or a call passes a value that
-    is computed (`beta=min(1, step / 1000)`: annealed or unknown, not a constant)."""
-    from ganlint.reading.code.astutil import literal
-    from ganlint.reading.code.call_sites import function_calls
+    """The constant values a KL weight that is a parameter of its loss function (`def elbo_loss(...,
+    beta=1)`) takes at the function's calls (call_sites.parameter_values), as KL weight sources."""
+    from ganlint.reading.code.call_sites import parameter_values
     from ganlint.reading.code.facts import KLWeight
 
-    batch = (x.param_of for x in facts.code.kl_weights if x.param_of)  # one pass over the texts for them all
-    found = function_calls(facts, w.param_of, batch)
-    if found.passed or found.definitions > 1:
-        return []
+    batch = [x.param_of for x in facts.code.kl_weights if x.param_of]  # one pass over the texts for them all
     out: list[tuple[str, Any, Location, Any]] = []
-    default_used = not found.calls
-    for call in found.calls:
-        if call.splat and call.passed(w.attr, w.param_index) is None:
-            return []  # *args / **kwargs may carry it
-        arg = call.passed(w.attr, w.param_index)
-        if arg is None:
-            default_used = True
-            continue
-        ok, value = literal(arg.node)
-        if ok and numeric(value):
-            out.append(("literal", float(value), arg.location, KLWeight(arg.location, w.attr or arg.src, False,
-                                                                       literal=float(value), param_of=w.param_of)))
-            continue
-        from ganlint.reading.code.astutil import Source
-
-        key = Source(arg.location.file, "").config_key(arg.node)
-        s = setting_for_key(facts, key) if key is not None else None
-        if s is None or not numeric(s.value):
-            return []  # computed at the call (an annealed or unknown value): not a constant weight
-        out.append(("setting", s.value, s.location, s))
-    d = w.default
-    if default_used:
-        if d is None or not (d.has_literal and numeric(d.literal)):
-            return []
-        out.append(("literal", float(d.literal), d.location, KLWeight(d.location, w.attr or "", False,
-                                                                     literal=float(d.literal), param_of=w.param_of,
-                                                                     default=d)))
+    for kind, value, loc, s in parameter_values(facts, w.param_of, w.attr or "", w.param_index, w.default, batch):
+        if kind == "setting":
+            out.append(("setting", value, loc, s))
+        else:
+            out.append(("literal", value, loc, KLWeight(loc, w.attr or "", False, literal=value, param_of=w.param_of,
+                                                        default=w.default if kind == "default" else None)))
     return out
 
 
