@@ -337,6 +337,12 @@ def test_a_critic_updated_once_per_generator_step_while_d_iters_is_never_read(tm
     (f,) = [f for f in res.findings if f.code == "GL105"]
     assert "d_iters = 5 (parameter.py:10) is never read" in f.message
     assert [(r.file.rsplit("/", 1)[-1], r.line) for r in f.related] == [("parameter.py", 10)]
+    # the same loop written as `while step < total:`
+    looped = _WGAN_TRAINER.replace("        for step in range(self.total_step):  # expect GL105\n",
+                                   "        step = 0\n        while step < self.total_step:  # expect GL105\n"
+                                   "            step += 1\n")
+    _res, found, expected = _check(tmp_path / "w", _project(looped), {"GL105"})
+    assert found == expected == {("GL105", "trainer.py", 24)}
 
 
 def test_the_critic_step_setting_read_by_a_loop_a_condition_or_a_parameter_stays_silent(tmp_path):
@@ -350,7 +356,9 @@ def test_the_critic_step_setting_read_by_a_loop_a_condition_or_a_parameter_stays
                              "            g_loss = -self.D(")
     assert every_n != marked
     by_param = marked.replace("    def train(self, loader):", "    def train(self, loader, d_iters=1):")
-    for i, trainer in enumerate((looped, every_n, by_param)):
+    by_string = marked.replace("        self.d_iters = config.d_iters\n",
+                               "        self.d_iters = config.d_iters\n        self.log('d_iters', getattr(self, 'd_iters'))\n")
+    for i, trainer in enumerate((looped, every_n, by_param, by_string)):
         _res, found, expected = _check(tmp_path / str(i), _project(trainer), {"GL105"})
         assert found == expected == set(), i
 

@@ -161,6 +161,8 @@ class CodeReader:
             self.no_grad -= ng
             return
         if isinstance(st, (ast.If, ast.While)):
+            if isinstance(st, ast.While):
+                fn.loops.append(st)  # `while step < total_steps:` trains as a for loop does
             self._expr(st.test)
             self.tests.append(self.src.seg(st.test))
             self._body(st.body)

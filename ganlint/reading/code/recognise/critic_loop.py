@@ -68,7 +68,7 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict[str, int]) -> None
 
 def end_function(r, fn) -> None:
     for loop in fn.loops:
-        it = loop.iter
+        it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
             _balanced(r, loop)
             continue
@@ -93,19 +93,19 @@ def _balanced(r, loop: ast.stmt) -> None:
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
-    """`cfg.get('n_critic', 5)`, `getattr(args, 'd_iters')`: a setting read by its name as a string; and the
+    """A setting read by its name as a string (`cfg.get('n_critic', 5)`, `getattr(args, 'd_iters')`); and the
     flags choosing the adversarial loss."""
     if ln in ("add_argument", "DEFINE_enum", "DEFINE_string"):
         _loss_choice(r, n, ln)
-        return False
-    key = None
-    if ln == "get" and isinstance(n.func, ast.Attribute) and n.args:
-        key = n.args[0]
-    elif ln == "getattr" and len(n.args) >= 2:
-        key = n.args[1]
-    if isinstance(key, ast.Constant) and isinstance(key.value, str):
-        loads = r.f.attr_loads
-        loads[key.value] = loads.get(key.value, 0) + 1
+    if ln in ("add_argument", "option", "argument") or ln.startswith("DEFINE"):
+        return False  # a definition, not a read
+    loads = r.f.attr_loads
+    for a in (*n.args, *(k.value for k in n.keywords)):
+        # cfg.get('n_critic'), getattr(args, 'd_iters'), OmegaConf.select(cfg, 'train.n_critic')
+        if type(a) is ast.Constant and type(a.value) is str and len(a.value) <= 80 \
+                and a.value.replace(".", "_").isidentifier():
+            leaf = a.value.rsplit(".", 1)[-1]
+            loads[leaf] = loads.get(leaf, 0) + 1
     return False
 
 
