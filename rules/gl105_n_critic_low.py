@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.declarative import Example, SettingRangeRule
-from ganlint.core.types import Finding, Setting, Severity
+from ganlint.core.types import Finding, Fix, Setting, Severity
 from ganlint.reading.code.links import numeric, setting_unread
 from ganlint.reading.facts import ProjectFacts
 
@@ -94,6 +94,9 @@ class NCriticLow(SettingRangeRule):
                 f"repeat the critic's step `for _ in range({s.key})`",
                 loop.location,
                 related=[s.location],
+                fix=Fix(f"repeat the critic's step {_fmt(s.value)} times per generator step: not applied automatically: "
+                        f"wrap the critic's update in `for _ in range(...)` reading {s.key} (a block of statements is "
+                        "not rewritten)", [], display_only=True),
                 evidence={"setting": s.key, "value": s.value, "critic_updates": 1, "unread": True},
                 family=self.family_of(facts),
             ))
