@@ -84,11 +84,14 @@ class NCriticLow(SettingRangeRule):
         for loop in code.step_loops:
             if loop.location.file in critic_loop_files:
                 continue  # the file repeats the critic's step somewhere: this loop is another phase
+            if loop.function is not None and loop.function not in code.loop_calls:
+                continue  # a step function no loop is seen calling: how often it runs is not known
             if not (chosen or _wasserstein_code(facts, loop.location.file)):
                 continue  # a hinge or BCE GAN's one D step per G step is its usual balance
             steps = "" if loop.critic_steps == 1 else f"; its {loop.critic_steps} critic `.step()` calls run once each"
+            what = "this loop" if loop.function is None else f"{loop.function}(), called once per loop iteration,"
             out.append(self.finding(
-                f"this loop updates the critic once per generator step (no loop repeats its step{steps}), while "
+                f"{what} updates the critic once per generator step (no loop repeats its step{steps}), while "
                 f"{s.key} = {_fmt(s.value)} "
                 f"({where}) is never read: the critic gets 1 update per generator step, not {_fmt(s.value)}; "
                 f"repeat the critic's step `for _ in range({s.key})`",

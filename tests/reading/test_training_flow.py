@@ -399,3 +399,22 @@ def test_a_standard_gan_with_an_unused_critic_step_flag_stays_silent(tmp_path):
               "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n")
     _res, found, expected = _check(tmp_path, {"hinge_gan.py": script}, {"GL105"})
     assert found == expected == set()
+
+
+def test_a_step_function_called_once_per_loop_iteration(tmp_path):
+    # the iteration's body moved into a method of its own, called from the loop
+    body_start = _WGAN_TRAINER.index("            z = torch.randn(real.size(0), self.z_dim)\n")
+    body = _WGAN_TRAINER[body_start:]
+    head = _WGAN_TRAINER[:body_start].replace("  # expect GL105", "")
+    step_fn = "".join(ln[4:] + "\n" for ln in body.splitlines())
+    trainer = (head + "            self.train_step(real, step)\n\n"
+               "    def train_step(self, real, step):  # expect GL105\n" + step_fn)
+    res, found, expected = _check(tmp_path, _project(trainer), {"GL105"})
+    assert found == expected and len(found) == 1
+    (f,) = [f for f in res.findings if f.code == "GL105"]
+    assert f.message.startswith("train_step(), called once per loop iteration, updates the critic once")
+    # near miss: the same step function, called by a framework (no loop of the project calls it)
+    framework = trainer.replace("            self.train_step(real, step)\n", "            pass\n").replace(
+        "  # expect GL105", "")
+    _res, found, expected = _check(tmp_path / "f", _project(framework), {"GL105"})
+    assert found == expected == set()

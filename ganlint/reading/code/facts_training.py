@@ -63,8 +63,10 @@ class StepLoop:
     with no inner loop repeating either: one critic update (however many `.step()` calls it takes: a loss step
     and a penalty step) per generator update."""
 
-    location: Location  # the for statement
+    location: Location  # the for statement (or the def of a step function)
     critic_steps: int  # the critic optimizer's `.step()` calls in one iteration
+    function: str | None = None  # a function without loops doing the same (`def train_step(self, x)`): one
+    # iteration when a loop calls it (CodeFacts.loop_calls)
 
 
 @dataclass(eq=False, repr=False)

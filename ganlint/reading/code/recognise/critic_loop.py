@@ -67,6 +67,8 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict[str, int]) -> None
 
 
 def end_function(r, fn) -> None:
+    if not fn.loops and isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        _balanced(r, fn.node, fn.name)  # def train_step(self, real): one D update, one G update
     for loop in fn.loops:
         it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
@@ -84,17 +86,23 @@ def end_function(r, fn) -> None:
             _balanced(r, loop)
 
 
-def _balanced(r, loop: ast.stmt) -> None:
-    """A loop whose iteration updates the critic and then, unconditionally, the generator once each."""
+def _balanced(r, loop: ast.AST, function: str | None = None) -> None:
+    """A loop (or a function without loops) whose iteration updates the critic and then, unconditionally, the
+    generator once each."""
     counts = {"critic": 0, "gen": 0, "gen_if": 0, "inner": 0}
     _iteration(r, loop.body, False, counts)
     if counts["critic"] and counts["gen"] == 1 and not counts["gen_if"] and not counts["inner"]:
-        r.f.step_loops.append(StepLoop(r.src.loc(loop), counts["critic"]))
+        loc = r.src.loc(loop)
+        if function is not None:  # the def line only, not the whole body
+            loc = type(loc)(loc.file, loc.line, loc.column, loc.line, None)
+        r.f.step_loops.append(StepLoop(loc, counts["critic"], function))
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     """A setting read by its name as a string (`cfg.get('n_critic', 5)`, `getattr(args, 'd_iters')`); and the
     flags choosing the adversarial loss."""
+    if r.loops and ln:
+        r.f.loop_calls.add(ln)  # `for x in loader: self.train_step(x)`
     if ln in ("add_argument", "DEFINE_enum", "DEFINE_string"):
         _loss_choice(r, n, ln)
     if ln in ("add_argument", "option", "argument") or ln.startswith("DEFINE"):
