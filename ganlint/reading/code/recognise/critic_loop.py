@@ -33,14 +33,18 @@ def _step_roles(r, body: list[ast.stmt]) -> set[str]:
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
-def _iteration(r, body: list[ast.stmt], cond: bool, out: dict[str, int]) -> None:
+def _iteration(r, body: list[ast.stmt], cond: bool, out: dict) -> None:
     """Counts the optimizer steps one iteration of `body` runs: critic, generator (unconditional and under an
-    if), and "inner" when an inner loop steps either (then the loop is not one-to-one)."""
+    if), and "inner" when an inner loop steps either (then the loop is not one-to-one); out["roles"]: the
+    roles of every step in the body, inner loops and functions included."""
     for st in body:
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out["roles"] |= _step_roles(r, [st])
             continue
         if isinstance(st, _LOOPS):
-            if _step_roles(r, [st]) & {"critic", "generator"}:
+            inner = _step_roles(r, [st])
+            out["roles"] |= inner
+            if inner & {"critic", "generator"}:
                 out["inner"] += 1
             continue
         kind = type(st).__name__
@@ -60,6 +64,9 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict[str, int]) -> None
             continue
         for n in calls_in(st):
             role = _step_role(r, n)
+            if role is None:
+                continue
+            out["roles"].add(role)
             if role == "critic":
                 out["critic"] += 1
             elif role == "generator":
@@ -67,14 +74,17 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict[str, int]) -> None
 
 
 def end_function(r, fn) -> None:
+    if not fn.step_calls:
+        return  # no `.step()` in the function: no critic loop, nothing to balance
     if not fn.loops and isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        _balanced(r, fn.node, fn.name)  # def train_step(self, real): one D update, one G update
+        _balanced(r, fn.node, _iteration_of(r, fn.node), fn.name)  # def train_step(self, real): one D, one G update
     for loop in fn.loops:
+        counts = _iteration_of(r, loop)  # one pass over the body: the critic loop's roles and the balance
         it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
-            _balanced(r, loop)
+            _balanced(r, loop, counts)
             continue
-        roles = _step_roles(r, loop.body)
+        roles = counts["roles"]
         if "critic" in roles and "generator" not in roles:
             count = it.args[0]
             if isinstance(count, ast.Name):  # for _ in range(n_critic) with n_critic = args.critic_iters
@@ -83,14 +93,18 @@ def end_function(r, fn) -> None:
                     count = prev[0]
             r.f.critic_loops.append(CriticLoop(r.src.loc(loop), r.src.arg(count)))
         else:
-            _balanced(r, loop)
+            _balanced(r, loop, counts)
 
 
-def _balanced(r, loop: ast.AST, function: str | None = None) -> None:
+def _iteration_of(r, loop: ast.AST) -> dict:
+    counts = {"critic": 0, "gen": 0, "gen_if": 0, "inner": 0, "roles": set()}
+    _iteration(r, loop.body, False, counts)
+    return counts
+
+
+def _balanced(r, loop: ast.AST, counts: dict, function: str | None = None) -> None:
     """A loop (or a function without loops) whose iteration updates the critic and then, unconditionally, the
     generator once each."""
-    counts = {"critic": 0, "gen": 0, "gen_if": 0, "inner": 0}
-    _iteration(r, loop.body, False, counts)
     if counts["critic"] and counts["gen"] == 1 and not counts["gen_if"] and not counts["inner"]:
         loc = r.src.loc(loop)
         if function is not None:  # the def line only, not the whole body
@@ -103,6 +117,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     flags choosing the adversarial loss."""
     if r.loops and ln:
         r.f.loop_calls.add(ln)  # `for x in loader: self.train_step(x)`
+    if ln == "step" and not n.args:
+        r.funcs[-1].step_calls += 1
     if ln in ("add_argument", "DEFINE_enum", "DEFINE_string"):
         _loss_choice(r, n, ln)
     if ln in ("add_argument", "option", "argument") or ln.startswith("DEFINE"):

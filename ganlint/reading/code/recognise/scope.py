@@ -20,6 +20,7 @@ class Func:
     loops: list[ast.stmt] = field(default_factory=list)
     unpacked: dict[tuple[str, int], tuple[ast.AST, int]] = field(default_factory=dict)  # (name, line) -> (value, index): `fake, aux = G(z)`
     has_critic_call: bool = False
+    step_calls: int = 0  # `x.step()` calls without arguments (optimizer steps, maybe): none, and no loop balances
     has_kl_expr: bool = False
     returns_sigmoid: ast.Call | None = None  # the sigmoid call its return value is
     returns_fake: bool = False  # returns G(z) with its graph (a sampling helper)
