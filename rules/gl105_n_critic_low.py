@@ -1,8 +1,11 @@
 """GL105 n-critic-low: a WGAN / WGAN-GP critic updated fewer than 5 times per generator step (000 §1.3, 001)."""
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from ganlint.checking.declarative import Example, SettingRangeRule
-from ganlint.core.types import Setting, Severity
+from ganlint.core.types import Finding, Fix, Setting, Severity
+from ganlint.reading.code.links import numeric, setting_unread
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -57,6 +60,51 @@ class NCriticLow(SettingRangeRule):
                 found.append(s)
         return found
 
+    def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
+        chosen = _chosen_loss(facts)
+        if chosen == "other":
+            return []  # the loss flag's default is a standard loss, or not written where the code says
+        return [*super().check(facts, opts), *self._unread_count(facts, opts, chosen == "wasserstein")]
+
+    def _unread_count(self, facts: ProjectFacts, opts: dict[str, Any], chosen: bool) -> list[Finding]:
+        """A loop updating the critic once per generator step while the critic-step setting is never read:
+        `d_iters = 5` parsed, copied to `self.d_iters` at most, and no loop repeats the critic's step."""
+        code = facts.code
+        if not code.step_loops:
+            return []
+        low = opts["min_n_critic"]
+        unread = [s for s in facts.settings_for("n_critic") if numeric(s.value) and s.value >= low
+                  and setting_unread(facts, s)]
+        if not unread:
+            return []
+        s = unread[-1]
+        where = f"{s.location.file.rsplit('/', 1)[-1]}:{s.location.line}"
+        critic_loop_files = {c.location.file for c in code.critic_loops}
+        out = []
+        for loop in code.step_loops:
+            if loop.location.file in critic_loop_files:
+                continue  # the file repeats the critic's step somewhere: this loop is another phase
+            if loop.function is not None and loop.function not in code.loop_calls:
+                continue  # a step function no loop is seen calling: how often it runs is not known
+            if not (chosen or _wasserstein_code(facts, loop.location.file)):
+                continue  # a hinge or BCE GAN's one D step per G step is its usual balance
+            steps = "" if loop.critic_steps == 1 else f"; its {loop.critic_steps} critic `.step()` calls run once each"
+            what = "this loop" if loop.function is None else f"{loop.function}(), called once per loop iteration,"
+            out.append(self.finding(
+                f"{what} updates the critic once per generator step (no loop repeats its step{steps}), while "
+                f"{s.key} = {_fmt(s.value)} "
+                f"({where}) is never read: the critic gets 1 update per generator step, not {_fmt(s.value)}; "
+                f"repeat the critic's step `for _ in range({s.key})`",
+                loop.location,
+                related=[s.location],
+                fix=Fix(f"repeat the critic's step {_fmt(s.value)} times per generator step: not applied automatically: "
+                        f"wrap the critic's update in `for _ in range(...)` reading {s.key} (a block of statements is "
+                        "not rewritten)", [], display_only=True),
+                evidence={"setting": s.key, "value": s.value, "critic_updates": 1, "unread": True},
+                family=self.family_of(facts),
+            ))
+        return out
+
     message = "{key} = {value}: the critic is updated fewer than {low} times per generator step and gives the generator a poor gradient; use {proposed}"
     bad = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 4  # expect\n"}, "document 000",
@@ -107,6 +155,26 @@ class NCriticLow(SettingRangeRule):
             },
             "one critic update per generator step, written as a loop",
             fixed=[('        for _ in range(1):  # expect\n', '        for _ in range(5):  # expect\n')]),
+        Example(
+            {
+                "train_wgan_gp.py": (
+                    "import argparse\nimport torch\n\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--n_critic', type=int, default=5)\n"
+                    "opt = parser.parse_args()\n\n"
+                    "def train(G, D, opt_d, opt_g, loader):\n"
+                    "    for real in loader:  # expect\n"
+                    "        fake = G(torch.randn(real.size(0), 8)).detach()\n"
+                    "        x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+                    "        g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+                    "        d_loss = D(fake).mean() - D(real).mean() + 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+                    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+                    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
+                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n"
+                ),
+            },
+            "n_critic parsed but never read: one critic update per generator step",
+            fixed=[]),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),
@@ -147,6 +215,26 @@ class NCriticLow(SettingRangeRule):
             },
             "five critic updates; the generator's own one-step loop is not a critic loop",
         ),
+        Example(
+            {
+                "train.py": (
+                    "import argparse\nimport torch\n\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--loss', default=None, choices=['wgan-gp', 'hinge'])\n"
+                    "parser.add_argument('--n_critic', type=int, default=1)\n"
+                    "opt = parser.parse_args()\n\n"
+                    "def train(G, D, opt_d, opt_g, loader, penalty):\n"
+                    "    for real in loader:\n"
+                    "        for _ in range(opt.n_critic):\n"
+                    "            fake = G(torch.randn(real.size(0), 8)).detach()\n"
+                    "            d_loss = D(fake).mean() - D(real).mean() + 10 * penalty(D, real, fake)\n"
+                    "            opt_d.zero_grad()\n            d_loss.backward()\n            opt_d.step()\n"
+                    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
+                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n"
+                ),
+            },
+            "the loss is chosen by a flag with no default: not known to be a WGAN",
+        ),
     ]
 
 
@@ -158,6 +246,37 @@ def _read_setting(facts: ProjectFacts, key: str) -> Setting | None:
         return hit
     nested = [s for s in facts.settings if s.key.endswith("." + key)]
     return min(reversed(nested), key=lambda s: s.key.count(".")) if nested else hit
+
+
+def _chosen_loss(facts: ProjectFacts) -> str | None:
+    """"wasserstein" / "other" as the flags choosing between a Wasserstein and another loss say (the default
+    they parse; an unwritten or computed default says "other": unknown, so not a WGAN), None without such flags."""
+    from ganlint.reading.facts import _WASSERSTEIN_LOSSES
+
+    picks = {(c.value or "").strip().lower().replace("-", "_") in _WASSERSTEIN_LOSSES
+             for c in facts.code.loss_choices}
+    if not picks:
+        return None
+    return "wasserstein" if True in picks else "other"
+
+
+def _wasserstein_code(facts: ProjectFacts, file: str) -> bool:
+    """The file's own code trains a Wasserstein critic: weight clipping, or a WGAN-GP penalty ((||g|| - 1)^2
+    or a function named for it), and no BCE on the discriminator (DRAGAN's penalty is a standard GAN's)."""
+    code = facts.code
+    if code.trains_with_bce(file):
+        return False
+    if any(w.location.file == file for w in code.weight_clips):
+        return True
+    for g in code.penalties:
+        name = (g.function or "").lower()
+        if g.location.file == file and (g.two_sided or "gradient_penalty" in name or "gp" in name.split("_")):
+            return True
+    return False
+
+
+def _fmt(v: Any) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 RULE = NCriticLow()

@@ -37,8 +37,12 @@ class NoKlAnnealing(Rule):
         T = opts["anneal_steps"]
         for kind, value, loc, src in kl_weight_sources(facts):
             name = src.key if kind == "setting" else src.src
+            via = ""
+            if kind == "literal" and getattr(src, "param_of", None):  # def elbo_loss(..., beta=1)
+                via = (f" (the default of {src.param_of}()'s `{name}`, which its calls leave as is)"
+                       if src.default is not None else f" (passed to {src.param_of}())")
             yield self.finding(
-                f"KL weight {name} = {value:g} applies in full from step 0 (no annealing in the code, no anneal "
+                f"KL weight {name} = {value:g}{via} applies in full from step 0 (no annealing in the code, no anneal "
                 f"setting): ramp it up, w = min({value:g}, step / {T})",
                 loc,
                 fix=Fix(f"anneal the KL weight: min({name}, step / {T}) in the loss, and add kl_anneal_steps = {T}", []),

@@ -171,7 +171,7 @@ class Construction:
 
 
 from ganlint.reading.code.facts_training import (  # noqa: E402,F401  (re-exported)
-    Optimizer, LossCall, CriticLoop, SigmoidBCE, UndetachedFake, GradCall, WeightClip, GradClip, Marker, ExpUse, KLWeight, TORCH_DEFAULT_LR,
+    Optimizer, LossCall, CriticLoop, StepLoop, LossChoice, SigmoidBCE, UndetachedFake, GradCall, WeightClip, GradClip, Marker, ExpUse, KLWeight, TORCH_DEFAULT_LR,
 )
 
 
@@ -189,6 +189,13 @@ class CodeFacts:
     losses: list[LossCall] = field(default_factory=list)
     sigmoid_bces: list[SigmoidBCE] = field(default_factory=list)
     critic_loops: list[CriticLoop] = field(default_factory=list)
+    step_loops: list[StepLoop] = field(default_factory=list)  # loops updating critic and generator once each
+    loss_choices: list[LossChoice] = field(default_factory=list)  # flags choosing a Wasserstein or another loss
+    loop_calls: set[str] = field(default_factory=set)  # names of the functions called inside a loop's body
+    # what reads a setting: attribute names (and string keys) loaded, `self.x = cfg.key` copies, parameter names
+    attr_loads: dict[str, int] = field(default_factory=dict)  # name -> how many loads (`obj.name`, `x['name']`)
+    config_copies: list[tuple[str, str]] = field(default_factory=list)  # (the key's last part, the attribute)
+    param_names: set[str] = field(default_factory=set)  # every function parameter's name (`**vars(args)` lands there)
     critic_bces: list[Marker] = field(default_factory=list)  # BCE calls on a discriminator's output
     langevin: list[Marker] = field(default_factory=list)  # SGLD / Langevin sampling from the model (one per file)
     undetached_fakes: list[UndetachedFake] = field(default_factory=list)
@@ -335,5 +342,8 @@ class CodeFacts:
             theirs = getattr(other, f.name)
             if isinstance(mine, set):
                 mine |= theirs
+            elif isinstance(mine, dict):  # counts
+                for k, v in theirs.items():
+                    mine[k] = mine.get(k, 0) + v
             else:
                 mine.extend(theirs)

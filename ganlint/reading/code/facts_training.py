@@ -60,6 +60,30 @@ class CriticLoop:
 
 
 @dataclass(eq=False, repr=False)
+class StepLoop:
+    """A training loop whose every iteration steps the critic's optimizer and, unconditionally, the generator's,
+    with no inner loop repeating either: one critic update (however many `.step()` calls it takes: a loss step
+    and a penalty step) per generator update."""
+
+    location: Location  # the for statement (or the def of a step function)
+    critic_steps: int  # the critic optimizer's `.step()` calls in one iteration
+    function: str | None = None  # a function without loops doing the same (`def train_step(self, x)`): one
+    # iteration when a loop calls it (CodeFacts.loop_calls)
+
+
+@dataclass(eq=False, repr=False)
+class LossChoice:
+    """A flag choosing the adversarial loss among options, one of them Wasserstein:
+    `add_argument('--adv_loss', choices=['wgan-gp', 'hinge'])`; `value` is its default, None when the code
+    does not say (no default, or one computed elsewhere)."""
+
+    location: Location  # the defining call
+    key: str
+    value: str | None
+    choices: tuple[str, ...]
+
+
+@dataclass(eq=False, repr=False)
 class SigmoidBCE:
     """BCE on a discriminator's probability computed by a functional sigmoid (no nn.Module class needed):
     `F.binary_cross_entropy(torch.sigmoid(D(x)), y)`, or `def D(x): ... return torch.sigmoid(h)`."""
@@ -145,5 +169,8 @@ class KLWeight:
     ref: ConfigRef | None = None
     literal: float | None = None
     attr: str | None = None  # self.beta, a local name...
+    param_of: str | None = None  # a parameter of this function: `def elbo_loss(..., beta=1)` (its callers decide)
+    param_index: int | None = None  # its position among the positional parameters (self left out); None: keyword-only
+    default: Arg | None = None  # its default, when it has one
 
 

@@ -79,6 +79,33 @@ def used_keys(facts) -> set[str]:
     return keys | {k.rsplit(".", 1)[-1] for k in keys}
 
 
+_READ_BY_NAME = ("argparse", "flagfile", "yaml", "json", "toml", "hydra")  # read as cfg.key / cfg['key'] only
+
+
+def setting_unread(facts, s: Setting) -> bool:
+    """Nothing in the code reads the setting: its key is loaded nowhere (as `cfg.key`, `cfg['key']`,
+    `cfg.get('key')`) but in copies `self.x = cfg.key` whose attribute nothing loads, and no function has a
+    parameter of its name (`Trainer(**vars(args))` would hand it over). Only for settings a program reads by
+    name (flags, config files): a Python constant is read as a bare name, which is not counted."""
+    if s.style not in _READ_BY_NAME:
+        return False
+    code = facts.code
+    leaf = s.leaf
+    if leaf in code.param_names:
+        return False
+    loads = code.attr_loads
+    copied_from: dict[str, int] = {}  # name -> copies whose value loads it
+    attrs = []
+    for key, attr in code.config_copies:
+        copied_from[key] = copied_from.get(key, 0) + 1
+        if key == leaf:
+            attrs.append(attr)
+    for name in (leaf, *attrs):
+        if loads.get(name, 0) > copied_from.get(name, 0) or (name != leaf and name in code.param_names):
+            return False
+    return True
+
+
 def kl_annealed(facts) -> bool:
     """Annealing anywhere: an annealed weight in the code, a KL schedule function, or an anneal setting."""
     code = facts.code
@@ -104,10 +131,32 @@ def kl_weight_sources(facts) -> list[tuple[str, Any, Location, Any]]:
         elif w.literal is not None and w.location not in seen:
             seen.add(w.location)
             out.append(("literal", w.literal, w.location, w))
+        elif w.param_of is not None:
+            for kind, value, loc, src in _parameter_weights(facts, w):
+                if loc not in seen:
+                    seen.add(loc)
+                    out.append((kind, value, loc, src))
     for s in facts.settings_for("kl_weight"):
         if numeric(s.value) and s.location not in seen:
             seen.add(s.location)
             out.append(("setting", s.value, s.location, s))
+    return out
+
+
+def _parameter_weights(facts, w) -> list[tuple[str, Any, Location, Any]]:
+    """The constant values a KL weight that is a parameter of its loss function (`def elbo_loss(...,
+    beta=1)`) takes at the function's calls (call_sites.parameter_values), as KL weight sources."""
+    from ganlint.reading.code.call_sites import parameter_values
+    from ganlint.reading.code.facts import KLWeight
+
+    batch = [x.param_of for x in facts.code.kl_weights if x.param_of]  # one pass over the texts for them all
+    out: list[tuple[str, Any, Location, Any]] = []
+    for kind, value, loc, s in parameter_values(facts, w.param_of, w.attr or "", w.param_index, w.default, batch):
+        if kind == "setting":
+            out.append(("setting", value, loc, s))
+        else:
+            out.append(("literal", value, loc, KLWeight(loc, w.attr or "", False, literal=value, param_of=w.param_of,
+                                                        default=w.default if kind == "default" else None)))
     return out
 
 

@@ -117,6 +117,8 @@ class CodeReader:
         self.funcs.append(fn)
         saved_loops, self.loops = self.loops, []
         saved_ng, self.no_grad = self.no_grad, (1 if ng else 0)
+        a = st.args
+        self.f.param_names.update(p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs))
         for d in st.args.defaults + st.args.kw_defaults:
             if d is not None:
                 self._expr(d)
@@ -159,6 +161,8 @@ class CodeReader:
             self.no_grad -= ng
             return
         if isinstance(st, (ast.If, ast.While)):
+            if isinstance(st, ast.While):
+                fn.loops.append(st)  # `while step < total_steps:` trains as a for loop does
             self._expr(st.test)
             self.tests.append(self.src.seg(st.test))
             self._body(st.body)
@@ -214,8 +218,12 @@ class CodeReader:
     def _record_assign(self, target: ast.AST, value: ast.AST | None, st: ast.stmt) -> None:
         fn = self.funcs[-1]
         if isinstance(target, (ast.Tuple, ast.List)):
-            for e in target.elts:
+            for i, e in enumerate(target.elts):
                 self._record_assign(e, None, st)
+                if value is not None and value is not st and not any(isinstance(x, ast.Starred) for x in target.elts[:i + 1]):
+                    name = e.id if isinstance(e, ast.Name) else dotted(e)
+                    if name:  # `fake, aux = G(z)`: which part of the one value the name holds
+                        fn.unpacked[(name, st.lineno)] = (value, i)
             return
         name = target.id if isinstance(target, ast.Name) else dotted(target)
         if name:
@@ -238,6 +246,7 @@ class CodeReader:
         """Visit every call/binop inside an expression (pre-order, one pass)."""
         stack = [node]
         pop, push = stack.pop, stack.append
+        loads = self.f.attr_loads
         while stack:
             n = pop()
             cls = type(n)
@@ -253,7 +262,10 @@ class CodeReader:
                     key = self.src.config_key(n)
                     if key is not None:
                         self.f.config_keys.add(key)
+                        leaf = key.rsplit(".", 1)[-1]
+                        loads[leaf] = loads.get(leaf, 0) + 1
             elif cls is ast.Attribute:
+                loads[n.attr] = loads.get(n.attr, 0) + 1  # what reads a setting (links.setting_unread)
                 v = n.value
                 if (type(v) is ast.Name and v.id in CONFIG_NAMES) or (
                         type(v) is ast.Attribute and v.attr in CONFIG_NAMES and type(v.value) is ast.Name):

@@ -1,12 +1,26 @@
-"""Critic loops: `for _ in range(N):` around the critic's optimizer step (N critic updates per G step)."""
+"""Critic/generator step balance: `for _ in range(N):` around the critic's optimizer step (N critic updates per
+G step), loops that update each once, and what reads a setting (copies into attributes, `.get('key')`)."""
 from __future__ import annotations
 
 import ast
 
 from ganlint.reading.astwalk import calls_in
 from ganlint.reading.code.astutil import call_name, dotted
-from ganlint.reading.code.facts import CriticLoop, role_from_name
+from ganlint.reading.code.facts import CriticLoop, StepLoop, role_from_name
 from ganlint.reading.code.recognise.scope import class_node
+
+
+def _step_role(r, n: ast.AST) -> str | None:
+    """"critic" / "generator" / "" for an optimizer's `.step()` call (also AMP's `scaler.step(opt)`), None for
+    any other node."""
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "step" and (
+            not n.args or len(n.args) == 1 and "scaler" in (dotted(n.func.value) or "").lower()):
+        name = dotted(n.args[0] if n.args else n.func.value)
+        if not name:
+            return None
+        role = next((o.role for o in r.optimizers_named(name) if o.role), None)
+        return role or role_from_name(name.rsplit(".", 1)[-1]) or ""
+    return None
 
 
 def _method(cls_node: ast.ClassDef | None, name: str):
@@ -43,23 +57,68 @@ def _step_roles(r, body: list[ast.stmt], cls_node: ast.ClassDef | None = None, d
                     method = _method(cls_node, n.func.attr)  # self._train_critic(real, fake): the step is in there
                     cache[key] = _step_roles(r, method.body, cls_node, depth + 1) if method is not None else set()
                 roles |= cache[key]
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "step" and (
-                    not n.args or len(n.args) == 1 and "scaler" in (dotted(n.func.value) or "").lower()):
-                name = dotted(n.args[0] if n.args else n.func.value)  # opt.step(), AMP's scaler.step(opt)
-                if not name:
-                    continue
-                role = next((o.role for o in r.optimizers_named(name) if o.role), None)
-                roles.add(role or role_from_name(name.rsplit(".", 1)[-1]) or "")
+            role = _step_role(r, n)
+            if role is not None:
+                roles.add(role)
     return roles
 
 
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def _iteration(r, body: list[ast.stmt], cond: bool, out: dict) -> None:
+    """Counts the optimizer steps one iteration of `body` runs: critic, generator (unconditional and under an
+    if), and "inner" when an inner loop steps either (then the loop is not one-to-one); out["roles"]: the
+    roles of every step in the body, inner loops and functions included."""
+    for st in body:
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out["roles"] |= _step_roles(r, [st])
+            continue
+        if isinstance(st, _LOOPS):
+            inner = _step_roles(r, [st])
+            out["roles"] |= inner
+            if inner & {"critic", "generator"}:
+                out["inner"] += 1
+            continue
+        kind = type(st).__name__
+        if isinstance(st, ast.If):  # either branch runs only sometimes
+            blocks = [(st.body, True), (st.orelse, True)]
+        elif isinstance(st, (ast.With, ast.AsyncWith)):
+            blocks = [(st.body, cond)]
+        elif kind in ("Try", "TryStar"):
+            blocks = [(st.body, cond), *((h.body, True) for h in st.handlers), (st.orelse, cond), (st.finalbody, cond)]
+        elif kind == "Match":
+            blocks = [(c.body, True) for c in st.cases]
+        else:
+            blocks = None
+        if blocks is not None:
+            for b, c in blocks:
+                _iteration(r, b, cond or c, out)
+            continue
+        for n in calls_in(st):
+            role = _step_role(r, n)
+            if role is None:
+                continue
+            out["roles"].add(role)
+            if role == "critic":
+                out["critic"] += 1
+            elif role == "generator":
+                out["gen_if" if cond else "gen"] += 1
+
+
 def end_function(r, fn) -> None:
+    if not fn.step_calls:
+        return  # no `.step()` in the function: no critic loop, nothing to balance
+    if not fn.loops and isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        _balanced(r, fn.node, _iteration_of(r, fn.node), fn.name)  # def train_step(self, real): one D, one G update
     for loop in fn.loops:
-        it = loop.iter
+        counts = _iteration_of(r, loop)  # one pass over the body: the critic loop's roles and the balance
+        it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
+            _balanced(r, loop, counts)
             continue
         cls_node = class_node(r, fn.cls)
-        roles = _step_roles(r, loop.body, cls_node)
+        roles = counts["roles"] | _step_roles(r, loop.body, cls_node)  # with the steps in self.<method>() calls
         if "critic" in roles and "generator" not in roles:
             count = it.args[0]
             if dotted(count) and dotted(count).startswith("self.") and dotted(count).count(".") == 1:
@@ -74,3 +133,88 @@ def end_function(r, fn) -> None:
                 if prev is not None and prev[0] is not None:
                     count = prev[0]
             r.f.critic_loops.append(CriticLoop(r.src.loc(loop), r.src.arg(count)))
+        else:
+            _balanced(r, loop, counts)
+
+
+def _iteration_of(r, loop: ast.AST) -> dict:
+    counts = {"critic": 0, "gen": 0, "gen_if": 0, "inner": 0, "roles": set()}
+    _iteration(r, loop.body, False, counts)
+    return counts
+
+
+def _balanced(r, loop: ast.AST, counts: dict, function: str | None = None) -> None:
+    """A loop (or a function without loops) whose iteration updates the critic and then, unconditionally, the
+    generator once each."""
+    if counts["critic"] and counts["gen"] == 1 and not counts["gen_if"] and not counts["inner"]:
+        loc = r.src.loc(loop)
+        if function is not None:  # the def line only, not the whole body
+            loc = type(loc)(loc.file, loc.line, loc.column, loc.line, None)
+        r.f.step_loops.append(StepLoop(loc, counts["critic"], function))
+
+
+def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    """A setting read by its name as a string (`cfg.get('n_critic', 5)`, `getattr(args, 'd_iters')`); and the
+    flags choosing the adversarial loss."""
+    if r.loops and ln:
+        r.f.loop_calls.add(ln)  # `for x in loader: self.train_step(x)`
+    if ln == "step" and len(n.args) <= 1 or isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
+            and n.func.value.id == "self":
+        r.funcs[-1].step_calls += 1  # opt.step(), scaler.step(opt), or self._critic_update() that may step
+    if ln in ("add_argument", "DEFINE_enum", "DEFINE_string"):
+        _loss_choice(r, n, ln)
+    if ln in ("add_argument", "option", "argument") or ln.startswith("DEFINE"):
+        return False  # a definition, not a read
+    loads = r.f.attr_loads
+    for a in (*n.args, *(k.value for k in n.keywords)):
+        # cfg.get('n_critic'), getattr(args, 'd_iters'), OmegaConf.select(cfg, 'train.n_critic')
+        if type(a) is ast.Constant and type(a.value) is str and len(a.value) <= 80 \
+                and a.value.replace(".", "_").isidentifier():
+            leaf = a.value.rsplit(".", 1)[-1]
+            loads[leaf] = loads.get(leaf, 0) + 1
+    return False
+
+
+def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stmt) -> None:
+    """`self.d_iters = config.d_iters`: the setting copied into an attribute (read only if the attribute is)."""
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        key = r.src.config_key(value)
+        if key is not None:
+            r.f.config_copies.append((key.rsplit(".", 1)[-1], target.attr))
+
+
+def _loss_choice(r, n: ast.Call, ln: str) -> None:
+    """`add_argument('--adv_loss', choices=['wgan-gp', 'hinge'], default=...)`, `DEFINE_enum('loss', None,
+    [...])`: the options name a Wasserstein loss and another; the default is read when it is a literal or a
+    module constant, else left unknown."""
+    from ganlint.reading.code.astutil import literal, tokens
+    from ganlint.reading.code.facts import LossChoice
+    from ganlint.reading.facts import _WASSERSTEIN_LOSSES
+
+    kws = {k.arg: k.value for k in n.keywords if k.arg}
+    if ln == "add_argument":
+        names = [a.value for a in n.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        dest = kws["dest"].value if isinstance(kws.get("dest"), ast.Constant) else next(
+            (x for x in names if x.startswith("--")), names[0] if names else None)
+        options, default = kws.get("choices"), kws.get("default")
+    else:
+        dest = n.args[0].value if n.args and isinstance(n.args[0], ast.Constant) else None
+        default = n.args[1] if len(n.args) > 1 else kws.get("default")
+        options = n.args[2] if len(n.args) > 2 else kws.get("enum_values")
+    if not isinstance(dest, str):
+        return
+    dest = dest.lstrip("-").replace("-", "_")
+    ok, choices = literal(options)
+    if "loss" not in tokens(dest) or not ok or not isinstance(choices, (list, tuple)):
+        return
+    choices = tuple(str(c) for c in choices)
+    if not any(c.strip().lower().replace("-", "_") in _WASSERSTEIN_LOSSES for c in choices) or len(choices) < 2:
+        return
+    value = None
+    if isinstance(default, ast.Name):  # default=DEFAULT_LOSS, a module constant
+        prev = r.funcs[0].value_before(default.id, 10**9)
+        default = prev[0] if prev is not None else None
+    ok, v = literal(default)
+    if ok and isinstance(v, str):
+        value = v
+    r.f.loss_choices.append(LossChoice(r.src.loc(n), dest, value, choices))

@@ -118,11 +118,18 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
             if st:
                 return st, where
         return None, None
+    if isinstance(node, ast.Subscript):
+        return fake_state(r, fn, node.value, line, ng, depth + 1)  # G(z)[0], fake[:n]: a part keeps G's graph
     if isinstance(node, ast.Name):
         prev = fn.value_before(node.id, line)
-        if prev is None or prev[0] is None:
+        if prev is None:
             return None, None
         val, png, pln = prev
+        if val is None:  # `fake, aux = G(z)`: each part of G's output carries its graph
+            part = fn.unpacked_from(node.id, pln)
+            if part is None:
+                return None, None
+            val = part[0]
         st, where = fake_state(r, fn, val, pln, png, depth + 1)
         if st == "live" and png:
             st = "detached"

@@ -18,7 +18,9 @@ class Func:
     grad_calls: list[tuple[GradCall, str | None]] = field(default_factory=list)
     kl_vars: set[str] = field(default_factory=set)
     loops: list[ast.stmt] = field(default_factory=list)
+    unpacked: dict[tuple[str, int], tuple[ast.AST, int]] = field(default_factory=dict)  # (name, line) -> (value, index): `fake, aux = G(z)`
     has_critic_call: bool = False
+    step_calls: int = 0  # `x.step()` calls without arguments (optimizer steps, maybe): none, and no loop balances
     has_kl_expr: bool = False
     returns_sigmoid: ast.Call | None = None  # the sigmoid call its return value is
     returns_fake: bool = False  # returns G(z) with its graph (a sampling helper)
@@ -52,6 +54,12 @@ class Func:
                 return False
         self._ordered_upto[name] = len(hist)
         return True
+
+
+    def unpacked_from(self, name: str, line: int) -> tuple[ast.AST, int] | None:
+        """(the unpacked value, the name's position in it) when `name` got its value at `line` from a tuple
+        assignment of one value: `fake, _, _ = self.G(z)` -> (self.G(z), 0)."""
+        return self.unpacked.get((name, line))
 
 
 def _line(entry: tuple) -> int:

@@ -230,9 +230,33 @@ def _kl_weight(r, fn, st: ast.stmt, w: ast.AST) -> KLWeight:
                 if fixed is not None:
                     return fixed
         attr = (w.id if isinstance(w, ast.Name) else w.attr)
+        if prev is None and isinstance(w, ast.Name) and isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            param = _parameter(r, fn, w.id)
+            if param is not None:
+                index, default = param
+                return KLWeight(loc, src, is_annealed, attr=attr, param_of=fn.name, param_index=index, default=default)
     elif isinstance(w, ast.Call):
         is_annealed = is_annealed or any(x in (call_name(w) or "").lower() for x in ("anneal", "schedul", "beta", "weight", "kl"))
     return KLWeight(loc, src, is_annealed, attr=attr)
+
+
+def _parameter(r, fn, name: str):
+    """(position among the positional parameters, self left out, or None for a keyword-only one; its default
+    as an Arg or None) when `name` is a parameter of the function `fn`, else None."""
+    a = fn.node.args
+    positional = [*a.posonlyargs, *a.args]
+    if fn.cls is not None and positional and not any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.node.decorator_list):
+        positional = positional[1:]  # self / cls
+    defaults = dict(zip([p.arg for p in positional[max(0, len(positional) - len(a.defaults)):]], a.defaults)) if a.defaults else {}
+    for i, p in enumerate(positional):
+        if p.arg == name:
+            d = defaults.get(name)
+            return i, (r.src.arg(d) if d is not None else None)
+    for p, d in zip(a.kwonlyargs, a.kw_defaults):
+        if p.arg == name:
+            return None, (r.src.arg(d) if d is not None else None)
+    return None
 
 
 def _fixed_kl_weight(r, loc, src: str, value: ast.AST) -> KLWeight | None:
