@@ -56,6 +56,7 @@ class Layer:
     getattr_location: Location | None = None  # the getattr(...) call
     in_width: int | None = None  # in features/channels when known (construct/ evaluates them)
     params: int | None = None  # estimated parameter count (None: unknown)
+    params_min: int | None = None  # its count with an unknown in/out width taken as 1: fewer it cannot have
     certain: bool = True  # False: made under a condition the code does not decide
     in_origin: Location | None = None  # where its in width is written: `N_IDEAS = 5`, a flag's default
 
