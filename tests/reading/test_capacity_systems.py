@@ -121,6 +121,33 @@ def test_networks_without_a_system_or_call_stay_unknown(tmp_path):
     assert found == expected == set()
 
 
+_SYSTEM_OTHER_FILE = """\
+import torch
+import lightning as L
+
+from models import Discriminator, Generator
+
+
+class Adversarial(L.LightningModule):
+    def __init__(self, z_size: int = 64, **kwargs):
+        super().__init__()
+        self.z_size = z_size
+        self._build_networks((1, 28, 28))
+
+    def _build_networks(self, shape):
+        self.gen = Generator(self.z_size, shape)
+        self.disc = Discriminator(shape)
+"""
+
+
+def test_a_system_in_its_own_file_builds_the_model_files_classes_in_a_helper(tmp_path):
+    files = {"models.py": _mlp(256, 128, True), "system.py": _SYSTEM_OTHER_FILE}
+    res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected and len(found) == 1
+    [f] = [f for f in res.findings if f.code == "GL102"]
+    assert (f.evidence["critic_params"], f.evidence["generator_params"]) == (233985, 1480208)
+
+
 # -- a conv pair: sizes from img_shape arithmetic, a nested down() helper returning a list ---------------
 _CONV_NETS = """\
 import torch.nn as nn

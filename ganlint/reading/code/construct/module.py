@@ -160,10 +160,11 @@ class ModuleScope:
             init = next((s for s in st.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
             if init is None:
                 continue
-            inst = Instance(st.name)
+            cls, inst = UserClass(st.name, st), Instance(st.name)
+            inst.methods = ev.methods_of(cls, inst)  # self.build_networks() in __init__ is followed
             saved = (ev.self_obj, ev.on_self)
             ev.self_obj, ev.on_self = inst, None
-            ev.class_stack.append(UserClass(st.name, st))
+            ev.class_stack.append(cls)
             try:
                 ev.call_func(Func(init, ChainMap({}, self.globals), inst), [], {})
             finally:
