@@ -29,7 +29,7 @@ def _is_block(name: str) -> bool:
 
 # the role word of a network's name; what is left is its variant (Generator32 -> "32", ResGenerator32 -> "res32")
 _ROLE_WORD = re.compile(r"generator|discriminator|critic|gen|disc|net_?[gd](?![a-z])|(?<![a-z])[gd](?![a-z])", re.I)
-_SIZE = re.compile(r"\d\d")  # an image size in the name: 32, 48, 128
+_SIZE = re.compile(r"\d\d|mnist|cifar|celeba|lsun|svhn|imagenet|stl|ffhq", re.I)  # an image size or data set
 
 
 def _variant(name: str) -> str | None:
@@ -40,17 +40,18 @@ def _variant(name: str) -> str | None:
     return key if n and (not key or _SIZE.search(key)) else None
 
 
-def _partner(critic, pool: list):
+def _partner(critic, pool: list, other_files: bool = False):
     """The generator a critic is compared with: the only one; of a file with several, the one of the same
     size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
-    builds (an `--arch` default picking from tables of classes); None when neither singles one out."""
-    if len(pool) == 1:
+    builds (an `--arch` default picking from tables of classes); of other files' generators, only the one
+    of the same named variant (Cifar10Discriminator / Cifar10Generator); None when none is singled out."""
+    if len(pool) == 1 and not other_files:
         return pool[0]
     key = _variant(critic.name)
-    same = [g for g in pool if key is not None and _variant(g.name) == key]
+    same = [g for g in pool if key is not None and (key or not other_files) and _variant(g.name) == key]
     if len(same) == 1:
         return same[0]
-    if critic.built_at is not None:
+    if critic.built_at is not None and not other_files:
         built = [g for g in pool if g.built_at is not None and g.built_at.file == critic.built_at.file]
         if len(built) == 1:
             return built[0]
@@ -157,7 +158,7 @@ class CriticWeakerThanGenerator(Rule):
             if _is_block(net.name):
                 continue
             local = by_file.get(net.location.file, [])
-            g = _partner(net, local) if local else gens[0] if len(gens) == 1 else None
+            g = _partner(net, local) if local else gens[0] if len(gens) == 1 else _partner(net, gens, True)
             if g is None:
                 continue
             verdict, loc = None, None

@@ -56,6 +56,7 @@ class Layer:
     getattr_location: Location | None = None  # the getattr(...) call
     in_width: int | None = None  # in features/channels when known (construct/ evaluates them)
     params: int | None = None  # estimated parameter count (None: unknown)
+    params_min: int | None = None  # its count with an unknown in/out width taken as 1: fewer it cannot have
     certain: bool = True  # False: made under a condition the code does not decide
     in_origin: Location | None = None  # where its in width is written: `N_IDEAS = 5`, a flag's default
 
@@ -116,6 +117,7 @@ class Network:
     final_sigmoid: Activation | None = None  # what forward returns is a sigmoid (or the stack ends in one)
     is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
     layer_widths: list[int | None] | None = None  # out widths of the weighted layers in order (None: unknown)
+    layer_kinds: list[str] | None = None  # the torch kind of each of those layers (Linear, Conv2d, ...)
     param_count: int | None = None  # estimated parameters, when every layer's count is known
     param_floor: int | None = None  # parameters it has at least: every layer surely built, some sizes unknown
     input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...

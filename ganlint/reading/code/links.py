@@ -218,7 +218,7 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
     counts do (different depths, conv stacks against a Linear projection)."""
     ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
-    if ch is not None and gh is not None and len(ch) == len(gh) and not _bottleneck(ch):
+    if ch is not None and gh is not None and len(ch) == len(gh) and not _bottleneck(ch) and _alike(critic, gen):
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
         return None
@@ -236,6 +236,19 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     return None
 
 
+def _family(kind: str) -> str:
+    return "conv" if kind.startswith("Conv") else kind
+
+
+def _alike(critic: Network, gen: Network) -> bool:
+    """Hidden layers of the same families, layer by layer: a Linear's 4096 units projecting to a 4x4x256
+    map are not 4096 channels, so against a conv stack the parameters decide, not the summed widths."""
+    ck, gk = critic.layer_kinds, gen.layer_kinds
+    if ck is None or gk is None:
+        return True
+    return [_family(k) for k in ck[:-1]] == [_family(k) for k in gk[:-1]]
+
+
 def _bottleneck(widths: list[int]) -> bool:
     """Widths that narrow to a code and widen again (an autoencoder critic: EBGAN, BEGAN): its wide
     decoder layers carry few parameters each, so summed widths overstate it; its parameters decide."""
@@ -245,7 +258,7 @@ def _bottleneck(widths: list[int]) -> bool:
 def comparable(critic: Network, gen: Network) -> bool:
     """capacity_gap can decide: widths at equal depth, or both parameter counts."""
     ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
-    if ch is not None and gh is not None and len(ch) == len(gh):
+    if ch is not None and gh is not None and len(ch) == len(gh) and _alike(critic, gen):
         return True
     return critic.param_count is not None and (gen.param_count is not None or bool(gen.param_floor))
 

@@ -187,6 +187,7 @@ class NetworkReader(ForwardMixin):
         net.param_count = param_count(layers) if layers else None
         net.param_floor = param_floor(layers) if layers else None
         net.layer_widths = widths_of(layers)
+        net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
 
 
@@ -297,6 +298,7 @@ def _module_sequentials(scope: ModuleScope) -> list[Network]:
         net.norms = [l for l in layers if l.kind in NORMS and l.certain]
         net.param_count = param_count(layers)
         net.layer_widths = widths_of(layers)
+        net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
         net.input_layer = first = next((l for l in layers if l.weighted or l.kind == "unknown"), None)
         if first is not None and id(first) in scope.in_nodes:
             where = scope.origin(scope.in_nodes[id(first)])

@@ -8,7 +8,7 @@ from collections import ChainMap
 from typing import Any
 
 from ganlint.reading.code.astutil import dotted, last
-from ganlint.reading.code.construct.layers import ACTIVATIONS, TORCH_LAYERS, WEIGHTED, describe, signature
+from ganlint.reading.code.construct.layers import ACTIVATIONS, TORCH_LAYERS, WEIGHTED, describe, least_params, signature
 from ganlint.reading.code.construct.values import (
     ABSENT, UNKNOWN, ByName, Func, Instance, KeyStr, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass, known, lookup,
 )
@@ -129,6 +129,8 @@ class CallsMixin:
         layer.weighted = kind in WEIGHTED
         if None not in kwargs:
             layer.in_width, out, layer.params = describe(kind, bound)
+            if layer.params is None:
+                layer.params_min = least_params(kind, bound)
         else:
             out = None
         if layer.weighted:

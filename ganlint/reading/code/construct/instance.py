@@ -53,13 +53,14 @@ def param_count(layers: list[Layer]) -> int | None:
 
 def param_floor(layers: list[Layer]) -> int | None:
     """The parameters the layers have at least: every layer surely exists (none in a loop over unknown
-    sizes or under an undecided condition); a layer whose size is unknown (`Linear(z_dim, 4096)` with z_dim
-    given elsewhere, an opaque submodule) counts nothing. None when the structure itself is not known."""
+    sizes or under an undecided condition); a layer whose width is unknown (`Linear(z_dim, 4096)` with z_dim
+    given elsewhere) counts as if that width were 1, an opaque submodule counts nothing. None when the
+    structure itself is not known."""
     total = 0
     for l in layers:
         if l.in_loop or not l.certain:
             return None
-        total += l.params or 0
+        total += l.params if l.params is not None else (l.params_min or 0)
     return total
 
 

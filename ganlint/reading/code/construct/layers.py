@@ -7,6 +7,8 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
+from ganlint.reading.code.construct.values import Unknown
+
 ACTIVATIONS = {
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "Hardsigmoid", "Softmax",
     "LogSigmoid", "PReLU", "SELU", "Mish", "Hardtanh", "ReLU6", "CELU", "Hardswish", "Tanhshrink",
@@ -71,6 +73,21 @@ def _kernel(v: Any, dims: int) -> int | None:
         return prod(ks) if ks and None not in ks else None  # type: ignore[arg-type]
     k = _int(v)
     return k ** dims if k is not None else None
+
+
+_WIDTH_ARGS = ("in_features", "out_features", "in_channels", "out_channels")
+
+
+def least_params(kind: str, args: dict[str, Any]) -> int | None:
+    """The parameters a Linear/Conv has at least when only its widths are unknown (`Linear(noise_dim, 4096)`
+    with noise_dim given elsewhere): its count with each unknown width taken as 1, since a count only grows
+    with its widths; None when anything else (kernel, bias, groups) is unknown too."""
+    if kind != "Linear" and not kind.startswith("Conv"):
+        return None
+    unknown = [k for k in _WIDTH_ARGS if k in args and _int(args[k]) is None]
+    if not unknown or any(not isinstance(args[k], Unknown) for k in unknown):
+        return None
+    return describe(kind, {**args, **{k: 1 for k in unknown}})[2]
 
 
 def describe(kind: str, args: dict[str, Any]) -> tuple[int | None, int | None, int | None]:

@@ -20,6 +20,7 @@ _LIBRARY_MODULES = ("torch", "torchvision", "numpy", "scipy", "sklearn", "tensor
                     "absl", "typing", "collections", "dataclasses", "pytorch_lightning", "lightning")
 _SCRIPT_FUNCS = ("main", "train", "run", "training", "fit")
 _SCRIPT_PREFIXES = ("build_", "create_", "make_model", "get_model", "setup", "init_model", "train_")
+_SYSTEM_BASES = ("LightningModule",)  # a training system: its __init__ builds the networks it trains
 
 
 def _flag_dest(call: ast.Call) -> str | None:
@@ -147,6 +148,28 @@ class ModuleScope:
                     self._script(st.body, ev, local)
                 except (_Return, _Break, _Continue):
                     pass
+        self._systems(tree, ev)
+
+    def _systems(self, tree: ast.Module, ev: Evaluator) -> None:
+        """A LightningModule's __init__ is where its networks are built (`self.generator =
+        Generator(latent_dim=self.latent_dim, img_shape=mnist_shape)`): read once with its own defaults,
+        its calls are call sites of those classes (a class built differently elsewhere stays unknown)."""
+        for st in tree.body:
+            if not isinstance(st, ast.ClassDef) or not any(last(dotted(b)) in _SYSTEM_BASES for b in st.bases):
+                continue
+            init = next((s for s in st.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+            if init is None:
+                continue
+            cls, inst = UserClass(st.name, st), Instance(st.name)
+            inst.methods = ev.methods_of(cls, inst)  # self.build_networks() in __init__ is followed
+            saved = (ev.self_obj, ev.on_self)
+            ev.self_obj, ev.on_self = inst, None
+            ev.class_stack.append(cls)
+            try:
+                ev.call_func(Func(init, ChainMap({}, self.globals), inst), [], {})
+            finally:
+                ev.class_stack.pop()
+                ev.self_obj, ev.on_self = saved
 
     def _script(self, body: list[ast.stmt], ev: Evaluator, env: ChainMap) -> None:
         for st in body:
