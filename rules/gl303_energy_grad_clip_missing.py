@@ -5,7 +5,8 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Edit, Finding, Fix, Severity
-from ganlint.reading.code.links import energy_optimizers, insert_code
+from ganlint.reading.code.links import insert_code
+from ganlint.reading.code.recognise.energy import energy_training_sites, serves
 from ganlint.reading.facts import ProjectFacts
 
 _MODEL = (
@@ -17,6 +18,52 @@ _MODEL = (
     "    def forward(self, h, a):\n"
     "        return self.head(torch.cat([h, a], -1)).squeeze(-1)\n\n"
 )
+
+_NETS = (
+    "import torch.nn as nn\n\n"
+    "class MLP(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.body = nn.Sequential(nn.Linear(2, 128), nn.ELU(), nn.Linear(128, 1))\n\n"
+    "    def forward(self, x):\n"
+    "        return self.body(x).squeeze(-1)\n"
+)
+
+
+def _program(data: str, expect: str = "", clip: str = "") -> str:
+    """A module-level toy-EBM script (the ebm-anatomy style): an optimizer picked from a dict, a short-run
+    Langevin sampler, and `gap.backward(); opt.step()`."""
+    return (
+        "import torch\nfrom nets import MLP\n\n"
+        f"DATA = '{data}'\nLR, NOISE, STEPS = 0.05, 0.01, 40\n\n"
+        "net = MLP()\n"
+        "opt_choices = {'adam': torch.optim.Adam, 'sgd': torch.optim.SGD}\n"
+        f"opt = opt_choices['sgd'](net.parameters(), lr=LR){expect}\n\n"
+        "def shortrun(x):\n"
+        "    x = x.clone().requires_grad_(True)\n"
+        "    for _ in range(STEPS):\n"
+        "        dx = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+        "        x.data += -dx + NOISE * torch.randn_like(x)\n"
+        "    return x.detach()\n\n"
+        "for it in range(1000):\n"
+        "    pos = torch.randn(64, 2)\n"
+        "    gap = net(pos).mean() - net(shortrun(torch.rand(64, 2))).mean()\n"
+        "    opt.zero_grad()\n"
+        "    gap.backward()\n"
+        f"{clip}"
+        "    opt.step()\n"
+    )
+
+
+_PROBE = (
+    "import torch\nimport torch.nn as nn\n\n"
+    "clf = nn.Linear(2, 4)\n"
+    "opt = torch.optim.Adam(clf.parameters(), lr=1e-3)\n"
+    "for x, y in [(torch.randn(8, 2), torch.randint(0, 4, (8,)))]:\n"
+    "    loss = nn.functional.cross_entropy(clf(x), y)\n"
+    "    opt.zero_grad()\n    loss.backward()\n    opt.step()\n"
+)
+_CLIP = "    torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm=1.0)\n"
 
 
 class EnergyGradClipMissing(Rule):
@@ -39,19 +86,23 @@ class EnergyGradClipMissing(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
-        if code.grad_clips or facts.settings_for("grad_clip"):
+        if facts.settings_for("grad_clip"):
             return
-        opts_ = energy_optimizers(facts)
-        if not opts_:
-            return  # the training loop is not in the files read
-        o = opts_[0]
+        sites = energy_training_sites(facts)  # none: the training loop is not in the files read
+        files = {o.location.file for o in sites}
+        for o in sites:
+            if any(serves(o.location.file, c.location.file, files) for c in code.grad_clips):
+                continue
+            yield self._finding(code, o, opts)
+
+    def _finding(self, code, o, opts: dict[str, Any]) -> Finding:
         edits = []
         after = [b for b in code.backward_calls if b.location.file == o.location.file and b.location.line > o.location.line]
         if after and o.params_src:
             edits.append(insert_code(after[0].location,
                                      f"torch.nn.utils.clip_grad_norm_({o.params_src}, max_norm={opts['max_norm']})",
                                      anchor=after[0].src))
-        yield self.finding(
+        return self.finding(
             f"the energy model is trained by {o.cls} without gradient-norm clipping: single hard negatives "
             f"produce steps that undo the learned ranking; clip to max_norm={opts['max_norm']}",
             o.location,
@@ -116,6 +167,21 @@ class EnergyGradClipMissing(Rule):
             },
             "an energy model recognised by its Langevin sampler (the class name says nothing)",
             fixed=[('        loss.backward()\n', '        loss.backward()\n        torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm=0.3)\n')]),
+        Example(
+            {"nets.py": _NETS, "train_rings.py": _program("rings", "  # expect"),
+             "train_moons.py": _program("moons", "  # expect")},
+            "two training scripts of one repository: each program is reported at its own optimizer",
+            fixed=[("train_rings.py", "    gap.backward()\n", "    gap.backward()\n" + _CLIP.replace("1.0", "0.3")),
+                   ("train_moons.py", "    gap.backward()\n", "    gap.backward()\n" + _CLIP.replace("1.0", "0.3"))]),
+        Example(
+            {"nets.py": _NETS, "train_rings.py": _program("rings", "  # expect"),
+             "train_moons.py": _program("moons", clip=_CLIP)},
+            "two scripts, only one clips: the other is reported",
+            fixed=[("train_rings.py", "    gap.backward()\n", "    gap.backward()\n" + _CLIP.replace("1.0", "0.3"))]),
+        Example(
+            {"nets.py": _NETS, "train_rings.py": _program("rings", "  # expect"), "probe.py": _PROBE},
+            "a classifier script beside the EBM shows no energy training of its own: it adds no finding",
+            fixed=[("train_rings.py", "    gap.backward()\n", "    gap.backward()\n" + _CLIP.replace("1.0", "0.3"))]),
     ]
     good = [
         Example(
@@ -179,6 +245,11 @@ class EnergyGradClipMissing(Rule):
                 ),
             },
             "an adversarial example moves the input along grad.sign(): no energy model",
+        ),
+        Example(
+            {"nets.py": _NETS, "train_rings.py": _program("rings", clip=_CLIP),
+             "train_moons.py": _program("moons", clip=_CLIP)},
+            "two training scripts, each clipping before its step",
         ),
     ]
 

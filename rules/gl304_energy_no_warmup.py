@@ -5,7 +5,8 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
-from ganlint.reading.code.links import energy_optimizers, insert_code
+from ganlint.reading.code.links import insert_code
+from ganlint.reading.code.recognise.energy import energy_training_sites, serves
 from ganlint.reading.facts import ProjectFacts
 
 _MODEL = (
@@ -46,13 +47,13 @@ class EnergyNoWarmup(Rule):
     fix_stage = 3
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
-        code = facts.code
-        if self._warmed_up(facts):
-            return
-        opts_ = energy_optimizers(facts)
-        if not opts_:
-            return
-        o = opts_[0]
+        sites = energy_training_sites(facts)
+        files = {o.location.file for o in sites}
+        for o in sites:
+            if not self._warmed_up(facts, o.location.file, files):
+                yield self._finding(facts.code, o, opts)
+
+    def _finding(self, code, o, opts: dict[str, Any]) -> Finding:
         w, e, a, b = opts["warmup_steps"], opts["ramp_end"], opts["start_scale"], opts["end_scale"]
         edits = []
         if o.var and "." not in o.var:
@@ -66,7 +67,7 @@ class EnergyNoWarmup(Rule):
                 edits.append(insert_code(steps[0].location, f"{sched}.step()", anchor=steps[0].src))
             else:
                 edits = []
-        yield self.finding(
+        return self.finding(
             f"the energy model trains at its full learning rate from step 0 ({o.cls}, no scheduler or warm-up): "
             f"start at {a}× for {w} steps and ramp to {b}× by {e}",
             o.location,
@@ -75,8 +76,9 @@ class EnergyNoWarmup(Rule):
         )
 
     @staticmethod
-    def _warmed_up(facts: ProjectFacts) -> bool:
-        """A scheduler, a positive warm-up setting, or a hand-written lr assignment that is no decay.
+    def _warmed_up(facts: ProjectFacts, site: str, site_files: set[str]) -> bool:
+        """A scheduler, a positive warm-up setting, or a hand-written lr assignment that is no decay,
+        serving the program whose optimizer is built in `site` (see `serves`).
 
         `param_group['lr'] = param_group['lr'] * decay_rate` (under `if epoch in decay_epochs:`) lowers
         the rate later: not a warm-up. An assignment under `if itr < warmup_iters:` with warmup_iters <= 0
@@ -86,6 +88,8 @@ class EnergyNoWarmup(Rule):
         if any(s.leaf not in dead for s in warm):
             return True
         for m in facts.code.schedulers:
+            if not serves(site, m.location.file, site_files):
+                continue  # another program's schedule
             if m.kind != "lr-assign":
                 return True
             text = f"{m.scope or ''} {m.src}".lower()

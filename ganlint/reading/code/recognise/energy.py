@@ -129,3 +129,28 @@ def similarity_over_temperature(r, num: ast.AST, den: ast.AST, at: ast.AST) -> N
 def on_binop(r, n: ast.BinOp) -> None:
     if isinstance(n.op, ast.Div):
         similarity_over_temperature(r, n.left, n.right, n)
+
+
+def energy_training_sites(facts) -> list:
+    """One energy optimizer per training program: the first of every file that shows the energy training
+    itself (a Langevin sampler or an InfoNCE loss in that file, or an optimizer of the energy network);
+    where no file does, the first one read. ebm-anatomy's train_data.py and train_toy.py are two programs;
+    a classifier script beside them shows neither, and is not taken for the energy model's trainer even
+    when it is read first."""
+    from ganlint.reading.code.links import energy_optimizers
+
+    opts = energy_optimizers(facts)
+    shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
+    out: list = []
+    for o in opts:
+        f = o.location.file
+        if f not in {p.location.file for p in out} and (
+                f in shown or (o.role or facts.code.role_of_var(o.network_var)) == "energy"):
+            out.append(o)
+    return out or opts[:1]
+
+
+def serves(site_file: str, at_file: str, site_files: set[str]) -> bool:
+    """A clip or scheduler in `at_file` serves the program whose optimizer is built in `site_file`: it is
+    in that file, or in a shared helper file that builds no energy optimizer of its own."""
+    return at_file == site_file or at_file not in site_files
