@@ -19,6 +19,54 @@ _MODEL = (
     "        return self.head(x).squeeze(-1)\n\n"
 )
 
+_NETS = (
+    "import torch.nn as nn\n\n"
+    "class MLP(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.body = nn.Sequential(nn.Linear(2, 128), nn.ELU(), nn.Linear(128, 1))\n\n"
+    "    def forward(self, x):\n"
+    "        return self.body(x).squeeze(-1)\n"
+)
+_DECAY = ("    for group in opt.param_groups:\n"
+          "        group['lr'] = max(LR_MIN, group['lr'] * LR_DECAY)\n")
+_WARM = ("    if it < WARMUP:\n"
+         "        for group in opt.param_groups:\n"
+         "            group['lr'] = LR * (it + 1) / WARMUP\n")
+
+
+def _program(data: str, expect: str = "", schedule: str = _DECAY) -> str:
+    """A module-level toy-EBM script (the ebm-anatomy style): an optimizer picked from a dict, a short-run
+    Langevin sampler, `gap.backward(); opt.step()`, then a hand-written lr schedule."""
+    return (
+        "import torch\nfrom nets import MLP\n\n"
+        f"DATA = '{data}'\nLR, LR_MIN, LR_DECAY = 1e-4, 1e-5, 0.9999\n"
+        f"{'WARMUP = 500' if schedule is _WARM else ''}\n\n"
+        "net = MLP()\n"
+        "opt_choices = {'adam': torch.optim.Adam, 'sgd': torch.optim.SGD}\n"
+        f"opt = opt_choices['adam'](net.parameters(), lr=LR){expect}\n\n"
+        "def shortrun(x):\n"
+        "    x = x.clone().requires_grad_(True)\n"
+        "    for _ in range(40):\n"
+        "        dx = torch.autograd.grad(net(x).sum(), [x])[0]\n"
+        "        x.data += -dx + 0.01 * torch.randn_like(x)\n"
+        "    return x.detach()\n\n"
+        "for it in range(1000):\n"
+        f"{schedule if schedule is _WARM else ''}"
+        "    gap = net(torch.randn(64, 2)).mean() - net(shortrun(torch.rand(64, 2))).mean()\n"
+        "    opt.zero_grad()\n"
+        "    gap.backward()\n"
+        "    opt.step()\n"
+        f"{schedule if schedule is not _WARM else ''}"
+    )
+
+
+_WARMED = ("opt = opt_choices['adam'](net.parameters(), lr=LR)  # expect\n",
+           "opt = opt_choices['adam'](net.parameters(), lr=LR)  # expect\n"
+           "opt_warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.1 if s < 5000 else "
+           "min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))\n")
+_STEPPED = ("    opt.step()\n", "    opt.step()\n    opt_warmup.step()\n")
+
 
 class EnergyNoWarmup(Rule):
     code = "GL304"
@@ -83,7 +131,7 @@ class EnergyNoWarmup(Rule):
         `param_group['lr'] = param_group['lr'] * decay_rate` (under `if epoch in decay_epochs:`) lowers
         the rate later: not a warm-up. An assignment under `if itr < warmup_iters:` with warmup_iters <= 0
         never runs."""
-        warm = [s for s in facts.settings_for("warmup_steps")]
+        warm = [s for s in facts.settings_for("warmup_steps") if serves(site, s.location.file, site_files)]
         dead = {s.leaf for s in warm if isinstance(s.value, (int, float)) and not isinstance(s.value, bool) and s.value <= 0}
         if any(s.leaf not in dead for s in warm):
             return True
@@ -154,6 +202,17 @@ class EnergyNoWarmup(Rule):
             },
             "a hand-written param_groups decay is no warm-up",
             fixed=[('            opt.step()\n', '            opt.step()\n            opt_warmup.step()\n'), ('    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n', '    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n    opt_warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.1 if s < 5000 else min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))\n')]),
+        Example(
+            {"nets.py": _NETS, "train_rings.py": _program("rings", "  # expect"),
+             "train_moons.py": _program("moons", "  # expect")},
+            "two training scripts of one repository, each with a hand-written decay: each is reported",
+            fixed=[("train_rings.py", *_WARMED), ("train_rings.py", *_STEPPED),
+                   ("train_moons.py", *_WARMED), ("train_moons.py", *_STEPPED)]),
+        Example(
+            {"nets.py": _NETS, "train_rings.py": _program("rings", "  # expect"),
+             "train_moons.py": _program("moons", schedule=_WARM)},
+            "two scripts, only one warms up: the other is reported",
+            fixed=[("train_rings.py", *_WARMED), ("train_rings.py", *_STEPPED)]),
     ]
     good = [
         Example(
@@ -211,6 +270,11 @@ class EnergyNoWarmup(Rule):
                 ),
             },
             "a hand-written linear warm-up",
+        ),
+        Example(
+            {"nets.py": _NETS, "train_rings.py": _program("rings", schedule=_WARM),
+             "train_moons.py": _program("moons", schedule=_WARM)},
+            "two training scripts, each with a hand-written linear warm-up",
         ),
     ]
 
