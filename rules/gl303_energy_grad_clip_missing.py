@@ -251,6 +251,15 @@ class EnergyGradClipMissing(Rule):
              "train_moons.py": _program("moons", clip=_CLIP)},
             "two training scripts, each clipping before its step",
         ),
+        Example(
+            {"nets.py": _NETS, "utils.py": (
+                "import torch\n\n"
+                "def bound(net):\n"
+                "    torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm=1.0)\n"),
+             "train_rings.py": _program("rings", clip="    bound(net)\n"),
+             "train_moons.py": _program("moons", clip="    bound(net)\n")},
+            "two training scripts clipping through a shared helper module",
+        ),
     ]
 
     fix_safety = "safe"
