@@ -106,10 +106,18 @@ class EnergyGradClipMissing(Rule):
             f"the energy model is trained by {o.cls} without gradient-norm clipping: single hard negatives "
             f"produce steps that undo the learned ranking; clip to max_norm={opts['max_norm']}",
             o.location,
-            related=[b.location for b in after[:1]],
+            related=[b.location for b in after[:1]] + [m.location for m in self._step_after(code, o, after[:1])],
             fix=Fix(f"clip_grad_norm_(..., max_norm={opts['max_norm']}) after backward()", edits),
             evidence={"optimizer": o.cls},
         )
+
+    @staticmethod
+    def _step_after(code, o, backward) -> list:
+        """The energy optimizer's own `.step()` after that backward(): where the clip must come before."""
+        if not backward or not o.var:
+            return []
+        return [m for m in code.optimizer_steps if m.location.file == o.location.file
+                and m.location.line > backward[0].location.line and m.src.startswith(f"{o.var}.")][:1]
 
     bad = [
         Example(
