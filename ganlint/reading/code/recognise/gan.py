@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
+from collections import Counter
 
 from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
@@ -74,17 +75,44 @@ def drop_unused_loss_objects(facts) -> None:
     if not any(l.var for l in losses):
         return
     counts: dict[str, int] = {}
+    words = _WordCounts([t for f, t in facts.texts.items() if f.endswith(".py")])
     keep = []
     for l in losses:
         if l.var:
             short = l.var.rsplit(".", 1)[-1]
             pattern = rf"(?<![\w.]){re.escape(short)}\b" if "." not in l.var else rf"\.{re.escape(short)}\b"
             if pattern not in counts:
-                counts[pattern] = sum(len(re.findall(pattern, t)) for f, t in facts.texts.items() if f.endswith(".py"))
+                counts[pattern] = words.count(short, "." in l.var, pattern)
             if counts[pattern] <= 1:
                 continue
         keep.append(l)
     losses[:] = keep
+
+
+_WORD = re.compile(r"\w+")
+_BARE_WORDS = re.compile(r"(?<![\w.])\w+")  # whole words not after a dot: `criterion`, not `self.criterion`
+_ATTR_WORDS = re.compile(r"\.(\w+)")  # whole words right after a dot: the `criterion` of `self.criterion`
+
+
+class _WordCounts:
+    """How often each whole word occurs in the project's texts, counted in one pass per text (not one regex
+    scan of every file per loss object: quadratic on a file with a loss object per class)."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self._bare: Counter | None = None
+        self._attr: Counter | None = None
+
+    def count(self, word: str, after_dot: bool, pattern: str) -> int:
+        if not _WORD.fullmatch(word):  # not a plain word: the pattern itself, as written
+            return sum(len(re.findall(pattern, t)) for t in self.texts)
+        if after_dot:
+            if self._attr is None:
+                self._attr = Counter(w for t in self.texts for w in _ATTR_WORDS.findall(t))
+            return self._attr[word]
+        if self._bare is None:
+            self._bare = Counter(w for t in self.texts for w in _BARE_WORDS.findall(t))
+        return self._bare[word]
 
 
 def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tuple[str | None, ast.AST | None]:
