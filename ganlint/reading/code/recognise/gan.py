@@ -258,11 +258,18 @@ def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name:
 
 
 def _imports_torch(tree: ast.Module | None) -> bool:
-    for node in walk(tree) if tree is not None else ():
+    # an import is a statement: only statement lists are searched, never the expressions (most of a tree)
+    todo = [tree] if tree is not None else []
+    while todo:
+        node = todo.pop()
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
             return True
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
             return True
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if children.__class__ is list:
+                todo.extend(children)
     return False
 
 
