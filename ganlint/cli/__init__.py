@@ -83,9 +83,16 @@ OWNS_PROCESS = False
 def exit_now(code: int) -> None:
     """End the process with `code` once stdout and stderr are flushed, skipping the interpreter's teardown:
     freeing every syntax tree and fact one by one took longer than some whole checks. Only for a finished
-    command whose files are all written and closed, and only when main() owns the process."""
+    command whose files are all written and closed, and only when main() owns the process. Returns (the
+    caller then exits normally) when something expects the normal exit: an atexit callback, a profiler or
+    tracer (cProfile, coverage: they write their data at exit), another thread."""
+    import atexit
     import os
 
+    threading = sys.modules.get("threading")
+    if atexit._ncallbacks() or sys.getprofile() is not None or sys.gettrace() is not None or (
+            threading is not None and threading.active_count() > 1):
+        return
     try:
         sys.stdout.flush()
         sys.stderr.flush()
