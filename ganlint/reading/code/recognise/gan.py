@@ -260,8 +260,7 @@ def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name:
 def _imports_torch(tree: ast.Module | None) -> bool:
     # an import is a statement: only statement lists are searched, never the expressions (most of a tree)
     todo = [tree] if tree is not None else []
-    while todo:
-        node = todo.pop()
+    for node in todo:  # breadth-first: a module's own imports first
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
             return True
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
