@@ -68,8 +68,18 @@ def run_rules(facts: ProjectFacts, select=None, ignore=None, rule_options: dict[
               *, rules: list | None = None, errors: list[GanlintError] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     chosen = rules if rules is not None else choose_rules(split_selectors(select) or None, split_selectors(ignore))
+    from ganlint.checking.rule import Rule
+
+    families = None  # the project's families, worked out once for all the rules (not once per rule)
     for rule in chosen:
-        if rule.runtime or not rule.applies(facts):
+        if rule.runtime:
+            continue
+        if rule.families and type(rule).applies is Rule.applies:  # Rule.applies, without its recomputation
+            if families is None:
+                families = facts.families()
+            if not families & set(rule.families):
+                continue
+        elif not rule.applies(facts):
             continue
         opts = {**rule.options, **(rule_options or {}).get(rule.code, {})}
         try:

@@ -7,6 +7,7 @@ and skip the fields that only ever hold plain values (names, numbers, flags).
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from typing import Iterator
 
 # fields that hold str/int/None only, never a node: no child can be missed by skipping them ("name" is not
@@ -70,3 +71,35 @@ def calls_in(tree: ast.AST) -> list[ast.Call]:
     """Every Call under `tree`, in ast.walk's order (the nodes that cannot hold a call are not entered)."""
     call = ast.Call
     return [n for n in _breadth_first(tree, _CALL_FIELDS, _NO_CALL_FIELDS) if n.__class__ is call]
+
+
+def calls_on_lines(tree: ast.AST, lines: list[int]) -> list[ast.Call]:
+    """calls_in(tree) less the calls inside statements that span none of `lines` (sorted line numbers), in
+    the same order: for a reader that acts only on calls written on those lines, without walking the
+    statements (whole function bodies, whole classes) that cannot hold one. Leaving out whole subtrees moves
+    none of the other nodes in the breadth-first order."""
+    out: list[ast.Call] = []
+    todo = [tree]
+    push, found = todo.append, out.append
+    fields_of, call, stmt, n_lines = _CALL_FIELDS, ast.Call, ast.stmt, len(lines)
+    for n in todo:
+        cls = n.__class__
+        if cls is call:
+            found(n)
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _NO_CALL_FIELDS)
+        for name in fields:
+            value = getattr(n, name, None)
+            if value.__class__ is list:  # statements only ever sit in lists (bodies)
+                for item in value:
+                    if isinstance(item, stmt):  # (a def's or class's lineno is after its decorators)
+                        decorators = getattr(item, "decorator_list", None)
+                        i = bisect_left(lines, decorators[0].lineno if decorators else item.lineno)
+                        if i < n_lines and lines[i] <= item.end_lineno:
+                            push(item)
+                    elif isinstance(item, _AST):
+                        push(item)
+            elif isinstance(value, _AST):
+                push(value)
+    return out

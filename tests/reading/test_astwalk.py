@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from ganlint.checking.runner import check_paths
-from ganlint.reading.astwalk import calls_in, walk, walk_code
+from ganlint.reading.astwalk import calls_in, calls_on_lines, walk, walk_code
 
 ROOT = Path(__file__).resolve().parents[2]
 _MARKERS = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
@@ -68,6 +68,26 @@ def test_calls_in_are_ast_walks_calls_in_order():
         assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected)), name
 
 
+def test_calls_on_lines_keep_every_call_written_on_those_lines_in_order():
+    checked = 0
+    for name, tree in _sources():
+        every = calls_in(tree)
+        lines = sorted({c.lineno for c in every if c.lineno % 3 == 0})
+        if not lines:
+            continue
+        checked += 1
+        got = calls_on_lines(tree, lines)
+        position = {id(c): i for i, c in enumerate(every)}
+        order = [position[id(c)] for c in got]
+        assert order == sorted(order), name  # calls_in's order, nothing added
+        wanted = [c for c in every if c.lineno in lines]
+        assert all(id(c) in {id(g) for g in got} for c in wanted), name
+        assert len(got) < len(every) or len(every) < 10, name  # statements on other lines were left out
+    assert checked >= 5
+    decorated = ast.parse("import click\n\n@click.option('--lr', default=1e-3)\ndef main(lr):\n    run(lr)\n")
+    assert [c.func.attr for c in calls_on_lines(decorated, [3])] == ["option"]  # a def's lineno is after it
+
+
 def _long_training_function(stages: int) -> str:
     """One training loop whose body repeats with the same names (loss, fake, opt steps) `stages` times:
     the shape that made last-assignment lookups quadratic."""
@@ -103,4 +123,26 @@ def test_check_time_grows_linearly_with_a_long_function(tmp_path):
     check_paths([str(small)])  # imports and first-use caches out of the measurement
     ratio = _cpu_seconds(large) / _cpu_seconds(small)
     # linear: about 4 (4x the input); quadratic lookups measured 10-17 here before they were indexed
+    assert ratio < 7.0, f"4x the input took {ratio:.1f}x the CPU time"
+
+
+def _bce_gans(units: int) -> str:
+    """Discriminators ending in Sigmoid, each with its own `criterion_i = nn.BCELoss()`: a loss object per
+    class, the shape whose unused-object test scanned the whole project once per object (quadratic)."""
+    unit = (
+        "class D{i}(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.net = nn.Sequential(nn.Linear(2, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1), nn.Sigmoid())\n\n"
+        "criterion_{i} = nn.BCELoss()\n\n"
+    )
+    return "import torch.nn as nn\n\n" + "".join(unit.format(i=i) for i in range(units))
+
+
+def test_check_time_grows_linearly_with_many_loss_objects(tmp_path):
+    small, large = tmp_path / "small.py", tmp_path / "large.py"
+    small.write_text(_bce_gans(150), encoding="utf-8")  # about 40 KB
+    large.write_text(_bce_gans(600), encoding="utf-8")  # 4x that
+    check_paths([str(small)])
+    ratio = _cpu_seconds(large) / _cpu_seconds(small)
     assert ratio < 7.0, f"4x the input took {ratio:.1f}x the CPU time"

@@ -31,7 +31,7 @@ import re
 from typing import Any, Iterable
 
 from ganlint.core.types import Setting
-from ganlint.reading.astwalk import calls_in, walk
+from ganlint.reading.astwalk import calls_in, calls_on_lines, walk
 from ganlint.reading.config.values import MAX_SETTINGS, finish, make_setting, string_list, too_many_settings
 from ganlint.reading.config.python_declared import DeclaredSettings
 from ganlint.reading.vocabulary import tokens
@@ -342,9 +342,20 @@ class _Reader(DeclaredSettings):
     def calls(self, tree: ast.Module) -> None:
         # call() only acts on calls named in _CALL_WORDS: a plain-ASCII file without one of those words has
         # none (a non-ASCII one may spell a name with characters that NFKC-normalise to it: always walked)
-        if self.text.isascii() and _CALL_WORDS.search(self.text) is None:
+        text = self.text
+        if not text.isascii() or "\r" in text:  # (a lone \r ends a line too: line numbers below count \n)
+            for node in calls_in(tree):
+                self.call(node)
             return
-        for node in calls_in(tree):
+        lines, line, pos = [], 1, 0  # the lines where one of the words is written: only their statements
+        for m in _CALL_WORDS.finditer(text):
+            line += text.count("\n", pos, m.start())
+            pos = m.start()
+            if not lines or lines[-1] != line:
+                lines.append(line)
+        if not lines:
+            return
+        for node in calls_on_lines(tree, lines):
             self.call(node)
 
 

@@ -8,6 +8,7 @@ from bisect import bisect_left
 from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
+from ganlint.reading.code.words import WordCounts
 from ganlint.reading.code.recognise.fake_sources import (
     generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
 )
@@ -75,13 +76,14 @@ def drop_unused_loss_objects(facts) -> None:
     if not any(l.var for l in losses):
         return
     counts: dict[str, int] = {}
+    words = WordCounts([t for f, t in facts.texts.items() if f.endswith(".py")], len({l.var for l in losses if l.var}))
     keep = []
     for l in losses:
         if l.var:
             short = l.var.rsplit(".", 1)[-1]
             pattern = rf"(?<![\w.]){re.escape(short)}\b" if "." not in l.var else rf"\.{re.escape(short)}\b"
             if pattern not in counts:
-                counts[pattern] = sum(len(re.findall(pattern, t)) for f, t in facts.texts.items() if f.endswith(".py"))
+                counts[pattern] = words.count(short, "." in l.var, pattern)
             if counts[pattern] <= 1:
                 continue
         keep.append(l)
@@ -226,11 +228,17 @@ def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name:
 
 
 def _imports_torch(tree: ast.Module | None) -> bool:
-    for node in walk(tree) if tree is not None else ():
+    # an import is a statement: only statement lists are searched, never the expressions (most of a tree)
+    todo = [tree] if tree is not None else []
+    for node in todo:  # breadth-first: a module's own imports first
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
             return True
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
             return True
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if children.__class__ is list:
+                todo.extend(children)
     return False
 
 
