@@ -284,7 +284,15 @@ class CodeFacts:
         return [g for g in self.grad_calls if g.is_penalty]
 
     def constructions_of(self, cls: str) -> list[Construction]:
-        return [c for c in self.constructions if c.cls == cls]
+        # indexed once per list state: GL102 asks for every network, and a scan each time was quadratic
+        idx = self.__dict__.get("_constructions_by_cls")
+        if idx is None or idx[0] is not self.constructions or idx[1] != len(self.constructions):
+            by_cls: dict[str, list[Construction]] = {}
+            for c in self.constructions:
+                by_cls.setdefault(c.cls, []).append(c)
+            idx = (self.constructions, len(self.constructions), by_cls)
+            self.__dict__["_constructions_by_cls"] = idx
+        return list(idx[2].get(cls, ()))
 
     def role_of_var(self, var: str | None) -> str | None:
         if not var:
