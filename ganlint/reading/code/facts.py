@@ -194,6 +194,7 @@ class CodeFacts:
     step_loops: list[StepLoop] = field(default_factory=list)  # loops updating critic and generator once each
     loss_choices: list[LossChoice] = field(default_factory=list)  # flags choosing a Wasserstein or another loss
     loop_calls: set[str] = field(default_factory=set)  # names of the functions called inside a loop's body
+    file_loop_calls: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of those calls
     # what reads a setting: attribute names (and string keys) loaded, `self.x = cfg.key` copies, parameter names
     attr_loads: dict[str, int] = field(default_factory=dict)  # name -> how many loads (`obj.name`, `x['name']`)
     config_copies: list[tuple[str, str]] = field(default_factory=list)  # (the key's last part, the attribute)
