@@ -221,8 +221,8 @@ class CodeFacts:
     optimizer_steps: list[Marker] = field(default_factory=list)
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
     local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network
-    default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting): a trainer's defaults
-    call_shapes: list[Any] = field(default_factory=list)  # (class, positional count, keyword names, splat) per call
+    default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting, required positionals): a trainer's defaults
+    call_shapes: list[Any] = field(default_factory=list)  # (class, written positional count, keyword names, splat "kw"/"pos"/"", numbers) per call
     penalty_weights: set[str] = field(default_factory=set)  # names multiplying a gradient penalty: opt.lambda_1 * gp
     # fakes whose generation or D step is in another function (resolved over the project: gan.resolve_fakes)
     fake_methods: set[str] = field(default_factory=set)  # generator methods returning its output: def sample(self, n)
