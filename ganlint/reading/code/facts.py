@@ -220,6 +220,7 @@ class CodeFacts:
     backward_calls: list[Marker] = field(default_factory=list)
     optimizer_steps: list[Marker] = field(default_factory=list)
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
+    latent_heads: list[Any] = field(default_factory=list)  # Settings: a VAE's literal mean / log-variance head width
     local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network
     default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting, required positionals): a trainer's defaults
     call_shapes: list[Any] = field(default_factory=list)  # (class, written positional count, keyword names, splat "kw"/"pos"/"", numbers) per call
