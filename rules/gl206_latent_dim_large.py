@@ -120,7 +120,7 @@ class LatentDimLarge(SettingRangeRule):
         code = facts.code
         vae_files = {m.location.file for items in (code.kl_terms, code.reparameterisations, code.logvar_exps)
                      for m in items}
-        same = {(s.location.file, s.value) for s in found}
+        same = {(s.location.file, s.value) for s in found if isinstance(s.value, (int, float))}  # lists too
         for head in code.latent_heads:
             if head.location.file in vae_files and (head.location.file, head.value) not in same:
                 found.append(head)
