@@ -6,7 +6,27 @@ from typing import Any, Iterable
 from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Finding, Fix, Setting, Severity
 from ganlint.reading.code.links import numeric, setting_unread
+from ganlint.reading.code.rates import critic_and_generator_rates
 from ganlint.reading.facts import ProjectFacts
+
+
+# one critic and one generator update per batch of a WGAN-GP, the critic at 4 times the generator's rate (TTUR)
+_WGAN_GP_LOOP = (
+    "import torch\n\n"
+    "def train(G, D, loader):\n"
+    "    opt_d = torch.optim.Adam(D.parameters(), lr=4e-4, betas=(0.0, 0.9))\n"
+    "    opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.0, 0.9))\n"
+    "    for real in loader:\n"
+    "        fake = G(torch.randn(real.size(0), 8)).detach()\n"
+    "        d_loss = D(fake).mean() - D(real).mean() + 10 * penalty(D, real, fake)\n"
+    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
+    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n\n"
+    "def penalty(D, real, fake):\n"
+    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+)
 
 
 class NCriticLow(SettingRangeRule):
@@ -121,7 +141,7 @@ class NCriticLow(SettingRangeRule):
                 continue
             if not _wasserstein_code(facts, file, called=True):
                 continue
-            rates = _rates(facts, file)
+            rates = critic_and_generator_rates(facts, file)
             if rates is not None and rates[0] > rates[1]:
                 continue  # a faster critic: the two time-scale update rule's 1:1
             steps = "" if loop.critic_steps == 1 else f"; its {loop.critic_steps} critic `.step()` calls run once each"
@@ -297,27 +317,8 @@ class NCriticLow(SettingRangeRule):
             },
             "the loss is chosen by a flag with no default: not known to be a WGAN",
         ),
-        Example(
-            {
-                "train.py": (
-                    "import torch\n\n"
-                    "def train(G, D, loader):\n"
-                    "    opt_d = torch.optim.Adam(D.parameters(), lr=4e-4, betas=(0.0, 0.9))\n"
-                    "    opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.0, 0.9))\n"
-                    "    for real in loader:\n"
-                    "        fake = G(torch.randn(real.size(0), 8)).detach()\n"
-                    "        d_loss = D(fake).mean() - D(real).mean() + 10 * penalty(D, real, fake)\n"
-                    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
-                    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
-                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n\n"
-                    "def penalty(D, real, fake):\n"
-                    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
-                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
-                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
-                ),
-            },
-            "the two time-scale update rule: a faster critic (4e-4 against 1e-4) trains one step each by design",
-        ),
+        Example({"train.py": _WGAN_GP_LOOP}, "the two time-scale update rule: a faster critic (4e-4 against 1e-4) "
+                "trains one step each by design"),
         Example(
             {
                 "train.py": (
@@ -335,28 +336,10 @@ class NCriticLow(SettingRangeRule):
             },
             "a hinge-loss GAN's one discriminator step per generator step",
         ),
-        Example(
-            {
-                "train.py": (
-                    "import torch\n\n"
-                    "def train(G, D, loader):\n"
-                    "    opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.9))\n"
-                    "    opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.9))\n"
-                    "    for real in loader:\n"
-                    "        for _ in range(5):\n"
-                    "            fake = G(torch.randn(real.size(0), 8)).detach()\n"
-                    "            d_loss = D(fake).mean() - D(real).mean() + 10 * penalty(D, real, fake)\n"
-                    "            opt_d.zero_grad()\n            d_loss.backward()\n            opt_d.step()\n"
-                    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
-                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n\n"
-                    "def penalty(D, real, fake):\n"
-                    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
-                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
-                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
-                ),
-            },
-            "a WGAN-GP critic loop of 5 steps and no setting: 5 updates per generator step",
-        ),
+        Example({"train.py": _WGAN_GP_LOOP.replace("lr=4e-4", "lr=1e-4").replace(
+            "        fake = G", "        for _ in range(5):\n            fake = G").replace(
+            "        d_loss", "            d_loss").replace("        opt_d.", "            opt_d.")},
+            "a WGAN-GP critic loop of 5 steps and no setting: 5 updates per generator step"),
     ]
 
 
@@ -400,37 +383,6 @@ def _wasserstein_code(facts: ProjectFacts, file: str, called: bool = False) -> b
                 and not code.trains_with_bce(g.location.file):
             return True
     return False
-
-
-def _rates(facts: ProjectFacts, file: str) -> tuple[float, float] | None:
-    """(critic lr, generator lr) of the file's optimizers (the project's when the file builds none), when each
-    role trains at one known rate: a literal, torch's default, or a setting of one value (a key that several
-    config variants chosen at run time hold is not known). None otherwise."""
-    opts = [o for o in facts.code.optimizers if o.location.file == file] or list(facts.code.optimizers)
-    rates = []
-    for role in ("critic", "generator"):
-        values = {_rate(facts, o) for o in opts if o.role == role}
-        if len(values) != 1 or None in values:
-            return None
-        rates.append(values.pop())
-    return rates[0], rates[1]
-
-
-def _rate(facts: ProjectFacts, opt: Any) -> float | None:
-    arg = opt.kwargs.get("lr")
-    if arg is None:
-        return opt.default_lr
-    if arg.has_literal:
-        return float(arg.literal) if numeric(arg.literal) else None
-    if arg.ref is None:
-        return None
-    key = arg.ref.key
-    hits = [s for s in facts.settings if s.key == key] or [s for s in facts.settings if s.leaf == key]
-    values = {s.value for s in hits}
-    if len(values) != 1:
-        return None
-    value = values.pop()
-    return float(value) if numeric(value) else None
 
 
 def _fmt(v: Any) -> str:
