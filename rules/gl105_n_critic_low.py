@@ -6,7 +6,27 @@ from typing import Any, Iterable
 from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Finding, Fix, Setting, Severity
 from ganlint.reading.code.links import numeric, setting_unread
+from ganlint.reading.code.rates import critic_and_generator_rates
 from ganlint.reading.facts import ProjectFacts
+
+
+# one critic and one generator update per batch of a WGAN-GP, the critic at 4 times the generator's rate (TTUR)
+_WGAN_GP_LOOP = (
+    "import torch\n\n"
+    "def train(G, D, loader):\n"
+    "    opt_d = torch.optim.Adam(D.parameters(), lr=4e-4, betas=(0.0, 0.9))\n"
+    "    opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.0, 0.9))\n"
+    "    for real in loader:\n"
+    "        fake = G(torch.randn(real.size(0), 8)).detach()\n"
+    "        d_loss = D(fake).mean() - D(real).mean() + 10 * penalty(D, real, fake)\n"
+    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
+    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n\n"
+    "def penalty(D, real, fake):\n"
+    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+)
 
 
 class NCriticLow(SettingRangeRule):
@@ -73,6 +93,8 @@ class NCriticLow(SettingRangeRule):
         if not code.step_loops:
             return []
         low = opts["min_n_critic"]
+        if not facts.settings_for("n_critic"):
+            return self._no_setting(facts)
         unread = [s for s in facts.settings_for("n_critic") if numeric(s.value) and s.value >= low
                   and setting_unread(facts, s)]
         if not unread:
@@ -101,6 +123,41 @@ class NCriticLow(SettingRangeRule):
                         f"wrap the critic's update in `for _ in range(...)` reading {s.key} (a block of statements is "
                         "not rewritten)", [], display_only=True),
                 evidence={"setting": s.key, "value": s.value, "critic_updates": 1, "unread": True},
+                family=self.family_of(facts),
+            ))
+        return out
+
+    def _no_setting(self, facts: ProjectFacts) -> list[Finding]:
+        """A one-to-one loop with no critic-step setting anywhere, in a file whose own code trains a Wasserstein
+        critic (clipping or a gradient penalty). Silent when the critic's learning rate is known to be higher
+        than the generator's: the two time-scale update rule (Heusel et al. 2017) trains one step each by design.
+        An unknown rate is no evidence of that rule, so it does not silence the loop."""
+        code = facts.code
+        critic_loop_files = {c.location.file for c in code.critic_loops}
+        out = []
+        for loop in code.step_loops:
+            file = loop.location.file
+            if file in critic_loop_files or (loop.function is not None and loop.function not in code.loop_calls):
+                continue
+            if not _wasserstein_code(facts, file, called=True):
+                continue
+            rates = critic_and_generator_rates(facts, file)
+            if rates is not None and rates[0] > rates[1]:
+                continue  # a faster critic: the two time-scale update rule's 1:1
+            steps = "" if loop.critic_steps == 1 else f"; its {loop.critic_steps} critic `.step()` calls run once each"
+            what = "its loop" if loop.function is None else f"{loop.function}(), called once per loop iteration"
+            out.append(self.finding(
+                f"the Wasserstein critic's update runs once per generator step in {what} (line "
+                f"{loop.location.line}; no loop repeats its step{steps}, no critic-step setting): the generator "
+                "follows a poorly trained critic; repeat the critic's step `for _ in range(5)` (or train the critic "
+                "at a higher learning rate than the generator: TTUR)",
+                loop.critic_step or loop.location,
+                related=[loop.location] if loop.critic_step else [],
+                fix=Fix("repeat the critic's step 5 times per generator step: not applied automatically: wrap the "
+                        "critic's update in `for _ in range(n_critic)` (a block of statements is not rewritten)",
+                        [], display_only=True),
+                evidence={"critic_updates": 1, "setting": None,
+                          "critic_lr": rates[0] if rates else None, "generator_lr": rates[1] if rates else None},
                 family=self.family_of(facts),
             ))
         return out
@@ -175,6 +232,31 @@ class NCriticLow(SettingRangeRule):
             },
             "n_critic parsed but never read: one critic update per generator step",
             fixed=[]),
+        Example(
+            {
+                "losses.py": (
+                    "import torch\n\n"
+                    "def grad_penalty(D, real, fake):\n"
+                    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+                ),
+                "train.py": (
+                    "import torch\nimport losses\n\n"
+                    "def train(G, D, loader):\n"
+                    "    opt_d = torch.optim.RMSprop(D.parameters(), lr=5e-5)\n"
+                    "    opt_g = torch.optim.RMSprop(G.parameters(), lr=5e-5)\n"
+                    "    for real in loader:\n"
+                    "        fake = G(torch.randn(real.size(0), 8)).detach()\n"
+                    "        d_loss = D(fake).mean() - D(real).mean() + 10 * losses.grad_penalty(D, real, fake)\n"
+                    "        opt_d.zero_grad()\n        d_loss.backward()\n"
+                    "        opt_d.step()  # expect\n"
+                    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
+                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n"
+                ),
+            },
+            "a WGAN-GP loop with one critic update per generator step and no critic-step setting at all",
+            fixed=[]),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),
@@ -235,6 +317,29 @@ class NCriticLow(SettingRangeRule):
             },
             "the loss is chosen by a flag with no default: not known to be a WGAN",
         ),
+        Example({"train.py": _WGAN_GP_LOOP}, "the two time-scale update rule: a faster critic (4e-4 against 1e-4) "
+                "trains one step each by design"),
+        Example(
+            {
+                "train.py": (
+                    "import torch\nimport torch.nn.functional as F\n\n"
+                    "def train(G, D, loader):\n"
+                    "    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.9))\n"
+                    "    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.0, 0.9))\n"
+                    "    for real in loader:\n"
+                    "        fake = G(torch.randn(real.size(0), 8)).detach()\n"
+                    "        d_loss = F.relu(1 - D(real)).mean() + F.relu(1 + D(fake)).mean()\n"
+                    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+                    "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
+                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n"
+                ),
+            },
+            "a hinge-loss GAN's one discriminator step per generator step",
+        ),
+        Example({"train.py": _WGAN_GP_LOOP.replace("lr=4e-4", "lr=1e-4").replace(
+            "        fake = G", "        for _ in range(5):\n            fake = G").replace(
+            "        d_loss", "            d_loss").replace("        opt_d.", "            opt_d.")},
+            "a WGAN-GP critic loop of 5 steps and no setting: 5 updates per generator step"),
     ]
 
 
@@ -260,9 +365,11 @@ def _chosen_loss(facts: ProjectFacts) -> str | None:
     return "wasserstein" if True in picks else "other"
 
 
-def _wasserstein_code(facts: ProjectFacts, file: str) -> bool:
+def _wasserstein_code(facts: ProjectFacts, file: str, called: bool = False) -> bool:
     """The file's own code trains a Wasserstein critic: weight clipping, or a WGAN-GP penalty ((||g|| - 1)^2
-    or a function named for it), and no BCE on the discriminator (DRAGAN's penalty is a standard GAN's)."""
+    or a function named for it), and no BCE on the discriminator (DRAGAN's penalty is a standard GAN's).
+    `called`: a two-sided penalty function of another file that a loop of this file calls counts too
+    (`gp = utils.grad_penalty(D, real, fake)`)."""
     code = facts.code
     if code.trains_with_bce(file):
         return False
@@ -271,6 +378,9 @@ def _wasserstein_code(facts: ProjectFacts, file: str) -> bool:
     for g in code.penalties:
         name = (g.function or "").lower()
         if g.location.file == file and (g.two_sided or "gradient_penalty" in name or "gp" in name.split("_")):
+            return True
+        if called and g.two_sided and g.function and (file, g.function.rsplit(".", 1)[-1]) in code.file_loop_calls \
+                and not code.trains_with_bce(g.location.file):
             return True
     return False
 

@@ -194,6 +194,7 @@ class CodeFacts:
     step_loops: list[StepLoop] = field(default_factory=list)  # loops updating critic and generator once each
     loss_choices: list[LossChoice] = field(default_factory=list)  # flags choosing a Wasserstein or another loss
     loop_calls: set[str] = field(default_factory=set)  # names of the functions called inside a loop's body
+    file_loop_calls: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of those calls
     # what reads a setting: attribute names (and string keys) loaded, `self.x = cfg.key` copies, parameter names
     attr_loads: dict[str, int] = field(default_factory=dict)  # name -> how many loads (`obj.name`, `x['name']`)
     config_copies: list[tuple[str, str]] = field(default_factory=list)  # (the key's last part, the attribute)
@@ -219,9 +220,10 @@ class CodeFacts:
     backward_calls: list[Marker] = field(default_factory=list)
     optimizer_steps: list[Marker] = field(default_factory=list)
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
+    latent_heads: list[Any] = field(default_factory=list)  # Settings: a VAE's literal mean / log-variance head width
     local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network
-    default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting): a trainer's defaults
-    call_shapes: list[Any] = field(default_factory=list)  # (class, positional count, keyword names, splat) per call
+    default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting, required positionals): a trainer's defaults
+    call_shapes: list[Any] = field(default_factory=list)  # (class, written positional count, keyword names, splat "kw"/"pos"/"", numbers) per call
     penalty_weights: set[str] = field(default_factory=set)  # names multiplying a gradient penalty: opt.lambda_1 * gp
     # fakes whose generation or D step is in another function (resolved over the project: gan.resolve_fakes)
     fake_methods: set[str] = field(default_factory=set)  # generator methods returning its output: def sample(self, n)

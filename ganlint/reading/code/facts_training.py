@@ -69,6 +69,7 @@ class StepLoop:
     critic_steps: int  # the critic optimizer's `.step()` calls in one iteration
     function: str | None = None  # a function without loops doing the same (`def train_step(self, x)`): one
     # iteration when a loop calls it (CodeFacts.loop_calls)
+    critic_step: Location | None = None  # the critic optimizer's first `.step()` call in the iteration
 
 
 @dataclass(eq=False, repr=False)

@@ -17,6 +17,7 @@ from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
+from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
 
@@ -134,6 +135,7 @@ class CodeReader:
             self._body(st.body)
             self.classes.pop()
             class_defaults(self, st, self.f.networks_all[-1])
+            latent_heads(self, st, self.f.networks_all[-1])
             for d in st.decorator_list:
                 self._expr(d)
             return

@@ -102,6 +102,7 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict) -> None:
             out["roles"].add(role)
             if role == "critic":
                 out["critic"] += 1
+                out.setdefault("critic_at", n)
             elif role == "generator":
                 out["gen_if" if cond else "gen"] += 1
 
@@ -150,7 +151,8 @@ def _balanced(r, loop: ast.AST, counts: dict, function: str | None = None) -> No
         loc = r.src.loc(loop)
         if function is not None:  # the def line only, not the whole body
             loc = type(loc)(loc.file, loc.line, loc.column, loc.line, None)
-        r.f.step_loops.append(StepLoop(loc, counts["critic"], function))
+        first = counts.get("critic_at")
+        r.f.step_loops.append(StepLoop(loc, counts["critic"], function, r.src.loc(first) if first else None))
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
@@ -158,6 +160,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     flags choosing the adversarial loss."""
     if r.loops and ln:
         r.f.loop_calls.add(ln)  # `for x in loader: self.train_step(x)`
+        r.f.file_loop_calls.add((r.src.path, ln))  # `gp = utils.grad_penalty(D, real, fake)` in a loop of this file
     if ln == "step" and len(n.args) <= 1 or isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
             and n.func.value.id == "self":
         r.funcs[-1].step_calls += 1  # opt.step(), scaler.step(opt), or self._critic_update() that may step

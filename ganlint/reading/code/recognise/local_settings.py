@@ -118,7 +118,14 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
         if s.canonical is None and param.arg in _CODE_SIZES:
             s.canonical = "latent_dim?"  # the latent size when the file trains a VAE (decided over the project)
         if s.canonical is not None:
-            r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s))
+            r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s, len(positional) - len(a.defaults)))
+
+
+def _sets(splat: str, npos: int, required: int) -> bool:
+    """Whether a call's splat may set a defaulted parameter: a `**kwargs` one always; a `*args` one unless the
+    class has required positional parameters the written positional arguments leave open: `GAN(*dm.size())`
+    for `GAN(channels, width, height, lr=1e-3)` passes the shape, not the learning rate."""
+    return splat == "kw" or splat == "pos" and npos >= required
 
 
 def defaults_not_overridden(code) -> list:
@@ -131,9 +138,10 @@ def defaults_not_overridden(code) -> list:
         shapes.setdefault(cls, []).append((npos, kws, splat, numbers))
     vae_files = {m.location.file for items in (code.kl_terms, code.reparameterisations, code.logvar_exps) for m in items}
     out = []
-    for cls, param, index, s in code.default_settings:
+    for cls, param, index, s, required in code.default_settings:
         calls = shapes.get(cls, ())
-        if any(splat or param in kws or (index is not None and npos > index) for npos, kws, splat, _n in calls):
+        if any(_sets(splat, npos, required) or param in kws or (index is not None and npos > index)
+               for npos, kws, splat, _n in calls):
             for _npos, _kws, _splat, numbers in calls:
                 for kw, value, loc, raw in numbers:
                     if kw == param and s.canonical != "latent_dim?":

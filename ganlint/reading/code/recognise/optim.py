@@ -68,10 +68,13 @@ def on_call_late(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -
     """Constructions of user classes (linking code to config): MLPGenerator(cfg["nn_gen"])."""
     if name and ln[:1].isupper() and ln not in TORCH_LAYERS and not name.startswith(("torch.", "nn.", "optim.")):
         # what each call of a user class passes: a trainer's __init__ default counts only where no call overrides it
-        splat = any(isinstance(a, ast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords)
+        # "kw": a `**kwargs` splat may set any parameter; "pos": a `*args` splat, read as filling the required
+        # positional parameters the written ones leave open (`GAN(*dm.size())`), see defaults_not_overridden
+        stars = sum(isinstance(a, ast.Starred) for a in n.args)
+        splat = "kw" if any(k.arg is None for k in n.keywords) else "pos" if stars else ""
         numbers = tuple((k.arg, k.value.value, r.src.loc(k.value), r.src.seg(k.value)) for k in n.keywords
                         if k.arg and isinstance(k.value, ast.Constant) and type(k.value.value) in (int, float))
-        r.f.call_shapes.append((ln, len(n.args), frozenset(k.arg for k in n.keywords if k.arg), splat, numbers))
+        r.f.call_shapes.append((ln, len(n.args) - stars, frozenset(k.arg for k in n.keywords if k.arg), splat, numbers))
     if name and ln[:1].isupper() and ln not in TORCH_LAYERS and name not in r.var_class \
             and not name.startswith(("torch.", "nn.", "optim.")):
         refs = [r.src.config_ref(a) for a in n.args]

@@ -1,0 +1,75 @@
+"""A VAE's latent size read from its encoder's heads: `self.fc_mu = nn.Linear(h, 500)` and `self.fc_logvar =
+nn.Linear(h, 500)`, the layers whose outputs the class names the mean and the log-variance (by the attribute's
+name, or by the variable a method assigns its output to: `mean = self.relu(self.fc1(out))`).
+
+Only out widths written as a literal, the same in both heads: a width given by a name is a setting, which the
+settings say (and GL206 reads there). The result is a Setting of style "latent-head" (CodeFacts.latent_heads): the
+literal is in three places (both heads and the decoder's input), so no single edit repairs it.
+"""
+from __future__ import annotations
+
+import ast
+
+from ganlint.core.types import Setting
+from ganlint.reading.code.astutil import dotted, last, tokens
+
+_LINEAR = ("Linear", "LazyLinear")
+
+
+def _kind(name: str) -> str | None:
+    """"mean" / "logvar" for a name that says which head it is (None: neither, or both)."""
+    toks = set(tokens(name))
+    flat = name.lower().replace("_", "")
+    mean = bool(toks & {"mu", "mean", "means"}) or flat.endswith(("zmean", "zmu"))
+    logvar = bool(toks & {"logvar", "var", "sigma", "logsigma", "std", "logstd"}) or "logvar" in flat
+    if mean == logvar:
+        return None
+    return "mean" if mean else "logvar"
+
+
+def _out_width(call: ast.Call) -> ast.Constant | None:
+    node = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "out_features"), None)
+    if isinstance(node, ast.Constant) and type(node.value) is int and node.value > 0:
+        return node
+    return None
+
+
+def latent_heads(r, cls: ast.ClassDef, net) -> None:
+    if net is None or not (net.is_module or any(last(b).endswith("Module") for b in net.bases)):
+        return
+    widths: dict[str, ast.Constant | None] = {}  # self.<attr> = nn.Linear(...): its literal out width
+    methods = [st for st in cls.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for fn in methods:
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Call):
+                target = dotted(n.targets[0]) or ""
+                if target.startswith("self.") and target.count(".") == 1 and last(dotted(n.value.func) or "") in _LINEAR:
+                    attr = target[5:]
+                    widths[attr] = None if attr in widths else _out_width(n.value)  # assigned twice: unknown
+    if len(widths) < 2:
+        return
+    heads: dict[str, set[str]] = {"mean": set(), "logvar": set()}
+    for attr in widths:
+        kind = _kind(attr)
+        if kind:
+            heads[kind].add(attr)
+    for fn in methods:
+        for n in ast.walk(fn):
+            if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)):
+                continue
+            kind = _kind(n.targets[0].id)
+            used = {c.func.attr for c in ast.walk(n.value) if isinstance(c, ast.Call)
+                    and isinstance(c.func, ast.Attribute) and dotted(c.func.value) == "self" and c.func.attr in widths}
+            if kind and len(used) == 1:
+                heads[kind] |= used
+    if len(heads["mean"]) != 1 or len(heads["logvar"]) != 1 or heads["mean"] == heads["logvar"]:
+        return
+    mean, logvar = heads["mean"].pop(), heads["logvar"].pop()
+    a, b = widths[mean], widths[logvar]
+    if a is None or b is None or a.value != b.value:
+        return
+    loc = r.src.loc(a)
+    r.f.latent_heads.append(Setting(
+        key=f"the out width of {cls.name}.{mean} (the mean head)", value=a.value, location=loc, style="latent-head", canonical="latent_dim",
+        role="vae", raw=r.src.seg(a),
+    ))
