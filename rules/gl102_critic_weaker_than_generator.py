@@ -40,19 +40,35 @@ def _variant(name: str) -> str | None:
     return key if n and (not key or _SIZE.search(key)) else None
 
 
-def _partner(critic, pool: list, other_files: bool = False):
+def _pool_index(pool: list, cache: dict) -> tuple[dict, dict]:
+    """(generators by size variant, generators by the file that builds them) of a pool, made once per pool:
+    per critic, a scan of every generator was quadratic on files of many networks."""
+    idx = cache.get(id(pool))
+    if idx is None:
+        by_variant: dict = {}
+        by_build: dict = {}
+        for g in pool:
+            by_variant.setdefault(_variant(g.name), []).append(g)
+            if g.built_at is not None:
+                by_build.setdefault(g.built_at.file, []).append(g)
+        idx = cache[id(pool)] = (by_variant, by_build)
+    return idx
+
+
+def _partner(critic, pool: list, cache: dict, other_files: bool = False):
     """The generator a critic is compared with: the only one; of a file with several, the one of the same
     size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
     builds (an `--arch` default picking from tables of classes); of other files' generators, only the one
     of the same named variant (Cifar10Discriminator / Cifar10Generator); None when none is singled out."""
     if len(pool) == 1 and not other_files:
         return pool[0]
+    by_variant, by_build = _pool_index(pool, cache)
     key = _variant(critic.name)
-    same = [g for g in pool if key is not None and (key or not other_files) and _variant(g.name) == key]
+    same = by_variant.get(key, []) if key is not None and (key or not other_files) else []
     if len(same) == 1:
         return same[0]
     if critic.built_at is not None and not other_files:
-        built = [g for g in pool if g.built_at is not None and g.built_at.file == critic.built_at.file]
+        built = by_build.get(critic.built_at.file, [])
         if len(built) == 1:
             return built[0]
     return None
@@ -154,11 +170,12 @@ class CriticWeakerThanGenerator(Rule):
         for g in gens:
             by_file.setdefault(g.location.file, []).append(g)
         reported = set()
+        pools: dict = {}  # id(pool) -> its index, for _partner
         for net in facts.code.networks_with_role("critic"):
             if _is_block(net.name):
                 continue
             local = by_file.get(net.location.file, [])
-            g = _partner(net, local) if local else gens[0] if len(gens) == 1 else _partner(net, gens, True)
+            g = _partner(net, local, pools) if local else gens[0] if len(gens) == 1 else _partner(net, gens, pools, True)
             if g is None:
                 continue
             verdict, loc = None, None
