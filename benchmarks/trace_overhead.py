@@ -22,11 +22,13 @@ second core), the loop thread's own CPU time (time.thread_time: what the trainin
 worker's evaluations excluded), and the spread of the plain runs (max/min wall: the noise the ratios carry).
 The last lines hold each program's steady CPU median against the target.
 
-    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 5] [--only wgan] [--in-process]
+    .venv/bin/python benchmarks/trace_overhead.py [--steps 300] [--repeats 5] [--only wgan] [--in-process] [--count]
 
 --in-process: traced and plain blocks of the program's steps alternate inside one interpreter (after the
 discovery window; the order alternating between pairs), the least noisy view of the per-step cost the
 instruments add to the loop thread (process-wide costs, such as imports, hit both blocks there).
+--count: no timing at all: the torch API calls and Python-level calls the instruments add per iteration,
+plain vs traced in one interpreter. Load-independent, so a change's effect shows even on a busy machine.
 """
 from __future__ import annotations
 
@@ -155,6 +157,72 @@ def _ratios(plain: list[dict], probed: list[dict], key: str) -> tuple[float, flo
             min(q[key] for q in probed) / min(p[key] for p in plain))
 
 
+def _load(name: str) -> tuple[dict, str]:
+    """The program's globals (its networks, optimizers and step()), compiled as a file in a temp folder."""
+    body = next(b for k, b in PROGRAMS.items() if k.startswith(name))
+    tmp = tempfile.mkdtemp()
+    g: dict = {"__name__": "program"}
+    code = "import torch, torch.nn as nn, torch.nn.functional as F\ntorch.manual_seed(0)\n" + textwrap.dedent(body)
+    exec(compile(code, os.path.join(tmp, "program.py"), "exec"), g)  # noqa: S102 - the benchmark's own program
+    return g, tmp
+
+
+def count_calls(name: str, steps: int) -> None:
+    """--count: what the instruments add per loop iteration, counted, not timed (so the load of a shared machine
+    does not enter): torch API calls (a TorchFunctionMode sees every torch function and Tensor method call) and
+    Python-level calls (sys.setprofile: Python and C function calls), plain vs traced after the discovery and
+    first-20 capture windows, over `steps` iterations (a whole number of schedule periods: every read-back,
+    activation sample and evaluation is in it)."""
+    from collections import Counter
+
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    from ganlint.probe.trace.hooks import Tracer
+
+    class Count(TorchFunctionMode):
+        def __init__(self):
+            super().__init__()
+            self.n = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            self.n += 1
+            return func(*args, **(kwargs or {}))
+
+    def counted(it0: int) -> tuple[float, float]:
+        calls = Counter()
+
+        def prof(frame, event, arg):
+            if event in ("call", "c_call"):
+                calls[event] += 1
+
+        mode = Count()
+        with mode:
+            sys.setprofile(prof)
+            try:
+                for i in range(steps):
+                    g["step"](it0 + i)
+            finally:
+                sys.setprofile(None)
+        return mode.n / steps, sum(calls.values()) / steps
+
+    torch.set_num_threads(1)
+    g, tmp = _load(name)
+    t0, p0 = counted(0)
+    tracer = Tracer(steps=None, time_budget=None, watch=False, stop_on=None, user_dirs=[tmp])
+    tracer.install()
+    try:
+        it = 0
+        while tracer.discovering or tracer.control.main_steps < 40:
+            g["step"](it)
+            it += 1
+        t1, p1 = counted(it)
+    finally:
+        tracer.uninstall()
+    print(f"{name:<13} per iteration over {steps}: torch calls {t0:.1f} plain, {t1:.1f} traced (+{t1 - t0:.1f}, "
+          f"{t1 / t0:.3f}x); Python calls {p0:.0f} plain, {p1:.0f} traced (+{p1 - p0:.0f}, {p1 / p0:.3f}x)", flush=True)
+
+
 def in_process(name: str, steps: int, repeats: int) -> None:
     """--in-process: one interpreter, the program's step() in blocks of `steps` iterations, traced (after the
     discovery window and the first-20 capture window) and plain alternating; the loop thread's CPU time of
@@ -167,12 +235,7 @@ def in_process(name: str, steps: int, repeats: int) -> None:
     from ganlint.probe.trace.hooks import Tracer
 
     torch.set_num_threads(1)
-    body = next(b for k, b in PROGRAMS.items() if k.startswith(name))
-    tmp = tempfile.mkdtemp()
-    path = os.path.join(tmp, "program.py")
-    g: dict = {"__name__": "program"}
-    code = "import torch, torch.nn as nn, torch.nn.functional as F\ntorch.manual_seed(0)\n" + textwrap.dedent(body)
-    exec(compile(code, path, "exec"), g)  # noqa: S102 - the benchmark's own program text
+    g, tmp = _load(name)
 
     def block(it0: int) -> tuple[float, float]:
         w, c = time.perf_counter(), time.thread_time()
@@ -215,12 +278,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="", help="run the programs whose name starts with this (wgan, dcgan, vae)")
     ap.add_argument("--in-process", action="store_true", help="traced and plain blocks alternating in one process")
+    ap.add_argument("--count", action="store_true", help="count the torch and Python calls added per iteration")
     a = ap.parse_args()
-    if a.in_process:
+    if a.in_process or a.count:
         for name in PROGRAMS:
             if name.startswith(a.only):
-                subprocess.run([sys.executable, __file__, "--in-process-one", name, str(a.steps), str(a.repeats)],
-                               env=dict(os.environ, OMP_NUM_THREADS="1"), check=False)
+                subprocess.run([sys.executable, __file__, "--count-one" if a.count else "--in-process-one", name,
+                                str(a.steps), str(a.repeats)], env=dict(os.environ, OMP_NUM_THREADS="1"), check=False)
         return
     import statistics
 
@@ -262,7 +326,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--in-process-one":  # a fresh interpreter per program
-        in_process(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    if len(sys.argv) == 5 and sys.argv[1] in ("--in-process-one", "--count-one"):  # a fresh interpreter per program
+        if sys.argv[1] == "--count-one":
+            count_calls(sys.argv[2], int(sys.argv[3]))
+        else:
+            in_process(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         os._exit(0)  # the sample worker thread is a daemon: no join at exit
     main()

@@ -118,14 +118,12 @@ def read_back(buf: list) -> list:
     The 0-d statistics (the losses: most of a buffer) are stacked in one op, not reshaped and cast one by one."""
     import torch
 
-    by_dev: dict[Any, list[int]] = {}
+    by_dev: dict[Any, tuple[list[int], list[int]]] = {}  # device -> (0-d statistics, the others)
     for i, (_, _, v) in enumerate(buf):
         if isinstance(v, torch.Tensor):
-            by_dev.setdefault(v.device, []).append(i)
+            by_dev.setdefault(v.device, ([], []))[0 if v.dim() == 0 else 1].append(i)
     vals: list[Any] = [None] * len(buf)
-    for idxs in by_dev.values():
-        scal = [i for i in idxs if buf[i][2].dim() == 0]
-        vecs = [i for i in idxs if buf[i][2].dim() != 0]
+    for scal, vecs in by_dev.values():
         parts = [buf[i][2].detach().reshape(-1).float() for i in vecs]
         if scal:
             parts.insert(0, torch.stack([buf[i][2] for i in scal]).detach().float())
