@@ -31,7 +31,7 @@ class FeatureMap:
             x = x.float()
         if x.dim() == 4 and (x.shape[2] > POOL or x.shape[3] > POOL):
             x = F.adaptive_avg_pool2d(x.float(), (min(POOL, x.shape[2]), min(POOL, x.shape[3])))
-        x = x.reshape(len(x), -1).float()
+        x = x.reshape(x.shape[0], -1).float()
         d = x.shape[1]
         if d <= RAW_MAX_DIM:
             return x

@@ -163,7 +163,8 @@ class Tracer:
     # -- what the wrappers see ---------------------------------------------------------------------
     def on_backward(self, t) -> None:
         if t.numel() == 1:
-            self.pending_losses.append(t.detach().reshape(()))
+            d = t.detach()
+            self.pending_losses.append(d if d.dim() == 0 else d.reshape(()))
             if self.discovering:
                 self.pending_kinds.append(("backward", self.frames.where()))
 

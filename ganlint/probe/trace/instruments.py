@@ -36,7 +36,12 @@ class DeviceGradNorms:
         dev = grads[0].device
         if any(g.device != dev for g in grads):  # a network split over devices: norms gathered on the first
             grads = [g.to(dev) for g in grads]
-        sq = torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads]).pow(2)
+        with torch.no_grad():  # one multi-tensor norm (a fused kernel on CUDA), not one op per gradient
+            flt = [g if g.dtype == torch.float32 else g.float() for g in grads]
+            try:
+                sq = torch.stack(torch._foreach_norm(flt)).pow(2)
+            except (RuntimeError, NotImplementedError):  # sparse gradients: one norm each
+                sq = torch.stack([torch.linalg.vector_norm(g) for g in flt]).pow(2)
         key = (role, str(dev), tuple(owner))
         idx = self._index.get(key)
         if idx is None:  # the index tensor is made once per layout, not per measurement
@@ -105,3 +110,28 @@ class DeviceParams:
                 if not bool(torch.isfinite(prm).all()):
                     probe.non_finite(step, f"parameter {role}.{pname}", float("nan"))
                     return
+
+
+def read_back(buf: list) -> list:
+    """The values of buffered statistics [(names, step, value)] on the CPU: one host copy per device. A tensor
+    value becomes the list of its elements (float32), anything else None (the caller reads it as a float).
+    The 0-d statistics (the losses: most of a buffer) are stacked in one op, not reshaped and cast one by one."""
+    import torch
+
+    by_dev: dict[Any, tuple[list[int], list[int]]] = {}  # device -> (0-d statistics, the others)
+    for i, (_, _, v) in enumerate(buf):
+        if isinstance(v, torch.Tensor):
+            by_dev.setdefault(v.device, ([], []))[0 if v.dim() == 0 else 1].append(i)
+    vals: list[Any] = [None] * len(buf)
+    for scal, vecs in by_dev.values():
+        parts = [buf[i][2].detach().reshape(-1).float() for i in vecs]
+        if scal:
+            parts.insert(0, torch.stack([buf[i][2] for i in scal]).detach().float())
+        flat = (torch.cat(parts) if len(parts) > 1 else parts[0]).cpu().tolist()
+        for j, i in enumerate(scal):
+            vals[i] = flat[j: j + 1]
+        at = len(scal)
+        for i, t in zip(vecs, parts[1:] if scal else parts):
+            vals[i] = flat[at: at + len(t)]
+            at += len(t)
+    return vals

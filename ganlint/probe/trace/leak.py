@@ -10,7 +10,7 @@ CHECKS, EVERY = 40, 25
 
 
 def _fingerprint(params) -> list:
-    return [None if p.grad is None else (id(p.grad), p.grad._version) for p in params]
+    return [None if (g := p.grad) is None else (id(g), g._version) for p in params]
 
 
 class LeakCheck:

@@ -19,6 +19,7 @@ from collections import deque
 from typing import Any
 
 from ganlint.probe.trace.discovery import Net, assign_roles, mu_logvar_module, net_modules, storage_ptr, tensors_in
+from ganlint.probe.trace.evaluation import import_dependencies
 
 GRADS, FLUSH, CAPTURE, ACTS, SAMPLES = 25, 25, 5, 50, 100
 REAL_KEEP, FAKE_KEEP = 1536, 768
@@ -50,8 +51,10 @@ class Measures:
         self.probe = None
         self.handles: list[Any] = []
         self.buf: list[tuple[str, int, Any]] = []
+        self._loss_names: dict[int, str] = {}  # optimizer index -> loss series (loss_series)
         self.real: deque = deque()
         self.fake: deque = deque()
+        self.kept_rows = {"real": 0, "fake": 0}  # rows held in self.real / self.fake (kept in step with them)
         self.fake_ptrs: deque = deque(maxlen=6)
         self.capturing = True
         self.evaluator = None  # evaluation.SampleEvaluator, made at the first evaluation
@@ -78,6 +81,7 @@ class Measures:
         from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms, DeviceParams
 
         self.detach_all()
+        self._loss_names = {}
         flow = self.t.flow
         nets: list[Net] = []
         for rec in recs:
@@ -153,6 +157,7 @@ class Measures:
             else:  # a late optimizer re-resolves: keep what was checked
                 self.leak_check.gen_params = list(gen.module.parameters())
             self.d_sigmoid = _ends_in_sigmoid(critic.module)
+            import_dependencies()  # evaluations will run: their imports now, not mid-training on the worker
         if vae is not None:
             m, idx = mu_logvar_module(vae, flow)
             if m is not None:
@@ -179,14 +184,24 @@ class Measures:
     def step(self) -> int:
         return self.t.control.main_steps
 
+    def loss_series(self, rec) -> str:  # the series of an optimizer's loss, named once per resolve
+        name = self._loss_names.get(rec.index)
+        if name is None:
+            role = rec.net.role if rec.net is not None else None
+            name = self._loss_names[rec.index] = LOSS_SERIES.get(
+                role, "loss" if len(self.nets) == 1 or role in ("vae", "energy", "model")
+                else f"loss_{rec.net.name if rec.net else rec.index}")
+        return name
+
     def loss(self, rec, step: int, t) -> None:
-        role = rec.net.role if rec.net is not None else None
-        self.buf.append((LOSS_SERIES.get(role, "loss" if len(self.nets) == 1 or role in ("vae", "energy", "model")
-                                         else f"loss_{rec.net.name if rec.net else rec.index}"), step, t))
+        self.buf.append((self.loss_series(rec), step, t))
 
     def penalty(self, g) -> None:
-        if self.capturing and g.dim() >= 1 and len(g) > 1:  # sampled, as the other per-batch statistics
-            self.buf.append(("gp_norm", self.step, g.detach().reshape(len(g), -1).norm(2, dim=1).mean()))
+        if self.capturing and g.dim() >= 1 and g.shape[0] > 1:  # sampled, as the other per-batch statistics
+            import torch  # (torch.linalg.vector_norm: what Tensor.norm(2, dim=1) calls, without its Python layers)
+
+            self.buf.append(("gp_norm", self.step,
+                             torch.linalg.vector_norm(g.detach().reshape(g.shape[0], -1), dim=1).mean()))
 
     def infonce(self, x, y) -> None:
         x, y = x.detach(), y.detach()
@@ -201,8 +216,9 @@ class Measures:
 
     def before_step(self, rec, losses) -> None:
         s = self.step
-        for t in losses:
-            self.loss(rec, s, t)
+        if losses:
+            name = self.loss_series(rec)
+            self.buf += [(name, s, t) for t in losses]
         net = rec.net
         if net is None:
             return
@@ -259,7 +275,7 @@ class Measures:
         if out and out[0].is_floating_point() and out[0].dim() >= 2:
             x = out[0]
             self.fake_ptrs.append((storage_ptr(x), x))
-            self._keep(self.fake, self.features(x), FAKE_KEEP)
+            self._keep(self.fake, "fake", self.features(x), FAKE_KEEP)
             self.kept += 1
 
     def _critic_hook(self, module, args, output) -> None:
@@ -277,7 +293,7 @@ class Measures:
             # a real batch is comparable with what G draws only when shaped alike (not, e.g., the batch's
             # moments that some critics are fed instead of samples)
             if self.fake_ptrs and x.dim() >= 2 and tuple(x.shape[1:]) == tuple(self.fake_ptrs[-1][1].shape[1:]):
-                self._keep(self.real, self.features(x), REAL_KEEP)
+                self._keep(self.real, "real", self.features(x), REAL_KEEP)
         else:
             return  # interpolates of a penalty
         if self.family == "gan" and d.numel() == len(x):
@@ -302,11 +318,12 @@ class Measures:
             self.buf += [("active_units", s, (mu.var(0) > self.active_var).float().mean()), ("log_var_min", s, lv.min()),
                          ("log_var_max", s, lv.max())]
 
-    @staticmethod
-    def _keep(buf: deque, feats, limit: int) -> None:
-        buf.append(feats)
-        while sum(len(b) for b in buf) - len(buf[0]) >= limit:
-            buf.popleft()
+    def _keep(self, buf: deque, side: str, feats, limit: int) -> None:
+        buf.append(feats)  # the newest batches: the oldest go while the rest still hold `limit` rows
+        rows = self.kept_rows[side] + feats.shape[0]
+        while rows - buf[0].shape[0] >= limit:
+            rows -= buf.popleft().shape[0]
+        self.kept_rows[side] = rows
 
     # -- read back, evaluate -----------------------------------------------------------------------------
     def _push(self, names, step: int, value) -> None:
@@ -316,23 +333,12 @@ class Measures:
 
     def flush(self) -> None:
         """Everything measured since the last flush to the CPU: one copy per device, then the series."""
-        import torch
+        from ganlint.probe.trace.instruments import read_back
 
         buf, self.buf = self.buf, []
         if not buf or self.probe is None:
             return
-        by_dev: dict[Any, list[int]] = {}
-        for i, (_, _, v) in enumerate(buf):
-            if isinstance(v, torch.Tensor):
-                by_dev.setdefault(v.device, []).append(i)
-        vals: list[Any] = [None] * len(buf)
-        for idxs in by_dev.values():
-            parts = [buf[i][2].detach().reshape(-1).float() for i in idxs]
-            flat = torch.cat(parts).cpu().tolist()
-            at = 0
-            for i, t in zip(idxs, parts):
-                vals[i] = flat[at: at + len(t)]
-                at += len(t)
+        vals = read_back(buf)
         bad = None
         for (names, step, v), got in zip(buf, vals):
             names = (names,) if isinstance(names, str) else names
@@ -373,7 +379,7 @@ class Measures:
 
             samples = instrument_needs(None, self.probe.rule_options, any_family=True).get("samples", {})
             self.evaluator = SampleEvaluator(self.t.seed, samples.get("min_share", 0.25))
-        n_real, n_fake = sum(len(b) for b in self.real), sum(len(b) for b in self.fake)
+        n_real, n_fake = self.kept_rows["real"], self.kept_rows["fake"]
         if n_real >= 64 and n_fake >= 64 and "generator" in self.by_role:
             self.evaluator.submit(step, list(self.real), list(self.fake))
             self.evals += 1

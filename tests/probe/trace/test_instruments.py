@@ -12,7 +12,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch.overrides import TorchFunctionMode  # noqa: E402
 
 from ganlint.probe.api import Activations, GradNorms, Probe  # noqa: E402
-from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms, DeviceParams  # noqa: E402
+from ganlint.probe.trace.instruments import DeviceActivations, DeviceGradNorms, DeviceParams, read_back  # noqa: E402
 
 SYNCS = {"item", "tolist", "cpu", "numpy", "__float__", "__bool__", "__int__", "to"}
 
@@ -145,3 +145,33 @@ def test_no_host_copy_off_the_read_back_schedule(tmp_path):
     assert per_step[FLUSH] and per_step[2 * FLUSH]  # the read-backs
     series = tracer.measure.probe.series
     assert len(series["loss_g"]) >= 2 * FLUSH - 12 and "gradnorm/critic" in series and "sat/critic/1" in series
+
+
+def test_read_back_keeps_each_value_in_place_with_one_host_copy():
+    """The losses (0-d, of any float dtype) are stacked in one op and the per-layer vectors concatenated:
+    every entry still gets its own values, in buffer order, as float32 would give them, and floats stay None."""
+    buf = [("loss_d", 1, torch.tensor(0.1, dtype=torch.float64)), (("grad/a", "gradnorm/a"), 1, torch.tensor([3.0, 4.0])),
+           ("kl", 1, torch.tensor(2.5, dtype=torch.float16)), ("chance", 1, 0.25), ("sat/a", 2, torch.tensor([0.5])),
+           ("loss_g", 2, torch.tensor(-1.0 / 3.0))]
+    with CountSyncs() as c:
+        vals = read_back(buf)
+    expect = [None if not isinstance(v, torch.Tensor) else v.reshape(-1).float().tolist() for _, _, v in buf]
+    assert vals == expect and vals[0] == [torch.tensor(0.1).item()] and vals[3] is None
+    assert sorted(x.split()[0] for x in c.calls) == ["cpu", "tolist"], c.calls  # one copy for the whole buffer
+
+
+def test_kept_features_hold_the_newest_rows_with_a_running_count():
+    """The kept generator batches: the oldest batch goes once the others still hold the limit, and the running
+    row count (what the evaluation schedule reads) equals the rows actually held."""
+    from collections import deque
+
+    from ganlint.probe.trace.measures import Measures
+
+    m = Measures.__new__(Measures)
+    m.kept_rows = {"real": 0, "fake": 0}
+    buf: deque = deque()
+    for n in (100, 300, 50, 400, 10):
+        m._keep(buf, "fake", torch.zeros(n, 2), 500)
+        assert m.kept_rows["fake"] == sum(len(b) for b in buf)
+        assert sum(len(b) for b in buf) - len(buf[0]) < 500  # nothing more could go and still hold 500
+    assert [len(b) for b in buf] == [300, 50, 400, 10]  # 100 went at 400; 300 stays: the rest hold 460
