@@ -118,6 +118,7 @@ class Network:
     is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
     layer_widths: list[int | None] | None = None  # out widths of the weighted layers in order (None: unknown)
     layer_kinds: list[str] | None = None  # the torch kind of each of those layers (Linear, Conv2d, ...)
+    projected_channels: int | None = None  # a Linear projection reshaped to a map: the channels the conv after it takes
     param_count: int | None = None  # estimated parameters, when every layer's count is known
     param_floor: int | None = None  # parameters it has at least: every layer surely built, some sizes unknown
     input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...

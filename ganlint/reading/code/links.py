@@ -222,6 +222,13 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
         return None
+    projected = _projected(gen)
+    if ch is not None and projected is not None and len(ch) == len(projected) and not _bottleneck(ch) and \
+            critic.layer_kinds is not None and all(_family(k) == "conv" for k in critic.layer_kinds):
+        # a DCGAN generator's Linear projection viewed as a map: its channels mirror the critic's convs
+        if sum(ch) < ratio * sum(projected):
+            return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {projected} ({sum(ch)} vs {sum(projected)} channels)"
+        return None
     first = gen.input_layer.kind if gen.input_layer is not None else ""
     if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
@@ -234,6 +241,17 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
                 f"{at_least}{_count(gp)}{shape}")
     return None
+
+
+def _projected(gen: Network) -> list[int] | None:
+    """The generator's hidden channels when a Linear projection is reshaped into its first conv's input:
+    that conv's in-channels stand for the projection (Linear(100, 1024*4*4) -> ConvTranspose2d(1024, ...))."""
+    gh, kinds, c = hidden(gen.layer_widths), gen.layer_kinds, gen.projected_channels
+    if gh is None or kinds is None or not isinstance(c, int) or c <= 0 or kinds[0] != "Linear":
+        return None
+    if not all(_family(k) == "conv" for k in kinds[1:]):
+        return None
+    return [c] + gh[1:]
 
 
 def _family(kind: str) -> str:

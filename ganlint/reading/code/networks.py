@@ -16,7 +16,7 @@ from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYE
 from ganlint.reading.code.construct.module import ModuleScope, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
-    ByName, Instance, KeyStr, Seq, TorchFunc, UserClass,
+    ByName, Func, Instance, KeyStr, Seq, TorchFunc, UserClass,
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 from ganlint.reading.code.network_forward import ForwardMixin
@@ -188,6 +188,9 @@ class NetworkReader(ForwardMixin):
         net.param_floor = param_floor(layers) if layers else None
         net.layer_widths = widths_of(layers)
         net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
+        weighted = [l for l in layers if l.weighted][:2]
+        if len(weighted) == 2 and weighted[0].kind == "Linear" and weighted[1].kind.startswith("Conv"):
+            net.projected_channels = weighted[1].in_width  # Linear(nz, 1024*4*4) viewed as 1024 channels
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
 
 
@@ -356,6 +359,7 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
     settings = bool(known_keys)
     if len(scopes) < 2 and not settings:
         return
+    linked = _link_constants(scopes)
     homes: dict[str, list[ModuleScope]] = {}
     for sc in scopes:
         for name in sc.classes:
@@ -374,11 +378,52 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
                 site = (args, kwargs, node, caller)
         unread = bool(settings) and (net.layer_widths is None or net.param_count is None) and bool(
             sc.keys_read.get(net.name, set()) & known_keys.keys())
-        if site is None and not unread:
+        if site is None and not unread and sc not in linked:
             continue
         again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
         again.role = again.role or net.role
         code.networks_all[i] = again
+
+
+def _link_constants(scopes: list) -> list:
+    """`from utils.constants import LATENT_DIM` takes the value the project's constants module gives it (a
+    plain value), `from .blocks import dense_block` the helper function, from the one file the import
+    names; the scopes that got one are returned."""
+    if not any(sc.constant_imports for sc in scopes):
+        return []
+    by_path: dict[str, Any] = {}
+    for sc in scopes:
+        path = sc.src.path.replace("\\", "/")
+        stem = path[:-3] if path.endswith(".py") else path
+        by_path[stem[:-9] if stem.endswith("/__init__") else stem] = sc
+    linked = []
+    for sc in scopes:
+        for local, (module, name, level) in sc.constant_imports.items():
+            home = _module_scope(by_path, sc.src.path.replace("\\", "/"), module, level)
+            value = home.globals.get(name) if home is not None and home is not sc else None
+            if local in sc.classes or not (_plain_constant(value) or isinstance(value, Func) and isinstance(
+                    value.node, ast.FunctionDef) and value.self_obj is None):
+                continue
+            sc.globals[local] = value
+            if sc not in linked:
+                linked.append(sc)
+    return linked
+
+
+def _module_scope(by_path: dict[str, Any], importer: str, module: str, level: int) -> Any:
+    tail = module.replace(".", "/")
+    if level:
+        base = importer.rsplit("/", level)[0] if importer.count("/") >= level else ""
+        stem = f"{base}/{tail}" if base and tail else base or tail
+        return by_path.get(stem)
+    found = [sc for stem, sc in by_path.items() if tail and (stem == tail or stem.endswith("/" + tail))]
+    return found[0] if len(found) == 1 else None
+
+
+def _plain_constant(v: Any) -> bool:
+    if isinstance(v, tuple):
+        return all(_plain_constant(x) for x in v)
+    return isinstance(v, (int, float, str)) and not isinstance(v, KeyStr)
 
 
 def read_network(src: Source, node: ast.ClassDef, scope: Any = None) -> Network:
