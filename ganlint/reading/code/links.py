@@ -196,10 +196,12 @@ def shape_trusted(facts, net: Network) -> bool:
     (with other arguments) and no call passing a parameter whose default the shape was read with."""
     if net.layer_widths is None and net.param_count is None and net.param_floor is None:
         return False
-    for c in build_sites(facts, net):
+    sites = build_sites(facts, net)
+    bare = [c for c in sites if not c.positional and not c.keywords]
+    for c in sites:
         if net.built_at is not None:
-            if c.location != net.built_at:
-                return False
+            if c.location != net.built_at and not (c in bare and any(b.location == net.built_at for b in bare)):
+                return False  # another call with other arguments (two `Generator()` build the same shape)
         elif _passes(c, net, net.assumed_defaults):
             return False
     return True
