@@ -235,6 +235,8 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
     cp, gp = critic.param_count, gen.param_count
+    if cp is None and gp is None:
+        return _affine_gap(critic, gen, ratio, ch, gh)
     at_least = ""
     if gp is None and gen.param_floor:
         gp, at_least = gen.param_floor, "at least "  # a lower bound suffices: the critic has fewer still
@@ -242,6 +244,23 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
         return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
                 f"{at_least}{_count(gp)}{shape}")
+    return None
+
+
+def _affine_gap(critic: Network, gen: Network, ratio: float, ch: Any, gh: Any) -> str | None:
+    """The image size unknown (built from a data module's shape): the critic's count is a*n + b in its input
+    width n, the generator's c*n + d in its output width, the same n (the critic reads what the generator
+    makes); weaker for every size n >= 1 when a <= ratio*c and a + b < ratio*(c + d)."""
+    ca, ga = critic.param_affine, gen.param_affine
+    if ca is None or ga is None or ca[2] != "in" or ga[2] != "out":
+        return None
+    if critic.built_at is None or gen.built_at is None:
+        return None  # classes nothing is seen building (a library of models): not how anything trains
+    (a, b, _), (c, d, _) = ca, ga
+    if a <= ratio * c and a + b < ratio * (c + d):
+        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
+        return (f"has fewer parameters than generator `{gen.name}` for any image size n ({_count(b)} + {a}n "
+                f"vs {_count(d)} + {c}n){shape}")
     return None
 
 
@@ -279,6 +298,8 @@ def comparable(critic: Network, gen: Network) -> bool:
     """capacity_gap can decide: widths at equal depth, or both parameter counts."""
     ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
     if ch is not None and gh is not None and len(ch) == len(gh) and _alike(critic, gen):
+        return True
+    if critic.param_affine is not None and gen.param_affine is not None:
         return True
     return critic.param_count is not None and (gen.param_count is not None or bool(gen.param_floor))
 

@@ -11,7 +11,7 @@ from typing import Any
 from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
-from ganlint.reading.code.construct.instance import Collector, param_count, param_floor
+from ganlint.reading.code.construct.instance import Collector, param_affine, param_count, param_floor
 from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
 from ganlint.reading.code.construct.module import ModuleScope, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
@@ -186,6 +186,7 @@ class NetworkReader(ForwardMixin):
         layers = collector.layers()
         net.param_count = param_count(layers) if layers else None
         net.param_floor = param_floor(layers) if layers else None
+        net.param_affine = param_affine(layers) if layers and net.param_count is None else None
         net.layer_widths = widths_of(layers)
         net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
         weighted = [l for l in layers if l.weighted][:2]
