@@ -226,7 +226,7 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         return None
     projected = _projected(gen)
     if ch is not None and projected is not None and len(ch) == len(projected) and not _bottleneck(ch) and \
-            critic.layer_kinds is not None and all(_family(k) == "conv" for k in critic.layer_kinds):
+            critic.layer_kinds is not None and all(_family(k) == "conv" for k in critic.layer_kinds[:-1]):
         # a DCGAN generator's Linear projection viewed as a map: its channels mirror the critic's convs
         if sum(ch) < ratio * sum(projected):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {projected} ({sum(ch)} vs {sum(projected)} channels)"
@@ -248,7 +248,7 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
 
 
 def _affine_gap(critic: Network, gen: Network, ratio: float, ch: Any, gh: Any) -> str | None:
-    """The image size unknown (built from a data module's shape): the critic's count is a*n + b in its input
+    """The image size unknown (built from a data module's shape), two MLPs: the critic's count is a*n + b in its input
     width n, the generator's c*n + d in its output width, the same n (the critic reads what the generator
     makes); weaker for every size n >= 1 when a <= ratio*c and a + b < ratio*(c + d)."""
     ca, ga = critic.param_affine, gen.param_affine
@@ -256,6 +256,8 @@ def _affine_gap(critic: Network, gen: Network, ratio: float, ch: Any, gh: Any) -
         return None
     if critic.built_at is None or gen.built_at is None:
         return None  # classes nothing is seen building (a library of models): not how anything trains
+    if any(k != "Linear" for net in (critic, gen) for k in (net.layer_kinds or ["?"])):
+        return None  # MLPs on the flattened image only: a conv pair's projection and blocks mirror each other
     (a, b, _), (c, d, _) = ca, ga
     if a <= ratio * c and a + b < ratio * (c + d):
         shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
