@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from ganlint.core.types import Edit, Location, Setting
+from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
 from ganlint.reading.code.facts import ConfigRef, Construction, Network
 
 
@@ -209,14 +210,6 @@ def shape_trusted(facts, net: Network) -> bool:
     return True
 
 
-def hidden(widths: list[int | None] | None) -> list[int] | None:
-    """The widths of every weighted layer but the output one, when all are known."""
-    if not widths or len(widths) < 2:
-        return None
-    out = widths[:-1]
-    return out if all(isinstance(w, int) for w in out) else None  # type: ignore[return-value]
-
-
 def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     """Why the critic is weaker than the generator, or None. Widths decide when both have as many hidden
     layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
@@ -226,19 +219,21 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
         return None
-    projected = _projected(gen)
-    if ch is not None and projected is not None and len(ch) == len(projected) and not _bottleneck(ch) and \
-            critic.layer_kinds is not None and all(_family(k) == "conv" for k in critic.layer_kinds):
-        # a DCGAN generator's Linear projection viewed as a map: its channels mirror the critic's convs
-        if sum(ch) < ratio * sum(projected):
-            return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {projected} ({sum(ch)} vs {sum(projected)} channels)"
-        return None
+    mirrored = projection_gap(critic, gen, ratio) if ch is not None and not _bottleneck(ch) else None
+    if mirrored is not None:
+        return mirrored or None
     first = gen.input_layer.kind if gen.input_layer is not None else ""
     if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
     cp, gp = critic.param_count, gen.param_count
     if cp is None and gp is None:
-        return _affine_gap(critic, gen, ratio, ch, gh)
+        gap = affine_gap(critic, gen, ratio)
+        if gap is None:
+            return None
+        (a, b), (c, d) = gap
+        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
+        return (f"has fewer parameters than generator `{gen.name}` for any image size n ({_count(b)} + {a}n "
+                f"vs {_count(d)} + {c}n){shape}")
     at_least = ""
     if gp is None and gen.param_floor:
         gp, at_least = gen.param_floor, "at least "  # a lower bound suffices: the critic has fewer still
@@ -247,40 +242,6 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
                 f"{at_least}{_count(gp)}{shape}")
     return None
-
-
-def _affine_gap(critic: Network, gen: Network, ratio: float, ch: Any, gh: Any) -> str | None:
-    """The image size unknown (built from a data module's shape), two MLPs: the critic's count is a*n + b in its input
-    width n, the generator's c*n + d in its output width, the same n (the critic reads what the generator
-    makes); weaker for every size n >= 1 when a <= ratio*c and a + b < ratio*(c + d)."""
-    ca, ga = critic.param_affine, gen.param_affine
-    if ca is None or ga is None or ca[2] != "in" or ga[2] != "out":
-        return None
-    if critic.built_at is None or gen.built_at is None:
-        return None  # classes nothing is seen building (a library of models): not how anything trains
-    if any(k != "Linear" for net in (critic, gen) for k in (net.layer_kinds or ["?"])):
-        return None  # MLPs on the flattened image only: a conv pair's projection and blocks mirror each other
-    (a, b, _), (c, d, _) = ca, ga
-    if a <= ratio * c and a + b < ratio * (c + d):
-        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
-        return (f"has fewer parameters than generator `{gen.name}` for any image size n ({_count(b)} + {a}n "
-                f"vs {_count(d)} + {c}n){shape}")
-    return None
-
-
-def _projected(gen: Network) -> list[int] | None:
-    """The generator's hidden channels when a Linear projection is reshaped into its first conv's input:
-    that conv's in-channels stand for the projection (Linear(100, 1024*4*4) -> ConvTranspose2d(1024, ...))."""
-    gh, kinds, c = hidden(gen.layer_widths), gen.layer_kinds, gen.projected_channels
-    if gh is None or kinds is None or not isinstance(c, int) or c <= 0 or kinds[0] != "Linear":
-        return None
-    if not all(_family(k) == "conv" for k in kinds[1:]):
-        return None
-    return [c] + gh[1:]
-
-
-def _family(kind: str) -> str:
-    return "conv" if kind.startswith("Conv") else kind
 
 
 def _alike(critic: Network, gen: Network) -> bool:

@@ -13,10 +13,11 @@ from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
 from ganlint.reading.code.construct.instance import Collector, param_affine, param_count, param_floor
 from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
+from ganlint.reading.code.construct.imports import link_constants
 from ganlint.reading.code.construct.module import ModuleScope, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
-    ByName, Func, Instance, KeyStr, Seq, TorchFunc, UserClass,
+    ByName, Instance, KeyStr, Seq, TorchFunc, UserClass,
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 from ganlint.reading.code.network_forward import ForwardMixin
@@ -360,7 +361,7 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
     settings = bool(known_keys)
     if len(scopes) < 2 and not settings:
         return
-    linked = _link_constants(scopes)
+    linked = link_constants(scopes)
     homes: dict[str, list[ModuleScope]] = {}
     for sc in scopes:
         for name in sc.classes:
@@ -384,47 +385,6 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
         again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
         again.role = again.role or net.role
         code.networks_all[i] = again
-
-
-def _link_constants(scopes: list) -> list:
-    """`from utils.constants import LATENT_DIM` takes the value the project's constants module gives it (a
-    plain value), `from .blocks import dense_block` the helper function, from the one file the import
-    names; the scopes that got one are returned."""
-    if not any(sc.constant_imports for sc in scopes):
-        return []
-    by_path: dict[str, Any] = {}
-    for sc in scopes:
-        path = sc.src.path.replace("\\", "/")
-        stem = path[:-3] if path.endswith(".py") else path
-        by_path[stem[:-9] if stem.endswith("/__init__") else stem] = sc
-    linked = []
-    for sc in scopes:
-        for local, (module, name, level) in sc.constant_imports.items():
-            home = _module_scope(by_path, sc.src.path.replace("\\", "/"), module, level)
-            value = home.globals.get(name) if home is not None and home is not sc else None
-            if local in sc.classes or not (_plain_constant(value) or isinstance(value, Func) and isinstance(
-                    value.node, ast.FunctionDef) and value.self_obj is None):
-                continue
-            sc.globals[local] = value
-            if sc not in linked:
-                linked.append(sc)
-    return linked
-
-
-def _module_scope(by_path: dict[str, Any], importer: str, module: str, level: int) -> Any:
-    tail = module.replace(".", "/")
-    if level:
-        base = importer.rsplit("/", level)[0] if importer.count("/") >= level else ""
-        stem = f"{base}/{tail}" if base and tail else base or tail
-        return by_path.get(stem)
-    found = [sc for stem, sc in by_path.items() if tail and (stem == tail or stem.endswith("/" + tail))]
-    return found[0] if len(found) == 1 else None
-
-
-def _plain_constant(v: Any) -> bool:
-    if isinstance(v, tuple):
-        return all(_plain_constant(x) for x in v)
-    return isinstance(v, (int, float, str)) and not isinstance(v, KeyStr)
 
 
 def read_network(src: Source, node: ast.ClassDef, scope: Any = None) -> Network:
