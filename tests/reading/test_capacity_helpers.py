@@ -191,3 +191,82 @@ def test_the_any_size_counts_are_torchs():
         g, d = scope["Generator"](100, shape), scope["Discriminator"](shape)
         assert sum(p.numel() for p in d.parameters()) == 512 * n + 132097
         assert sum(p.numel() for p in g.parameters()) == 1025 * n + 702848
+
+
+# -- a DCGAN pair of block helpers: the generator's Linear projection viewed as 1024 channels -------------
+_DCGAN = """\
+import numpy as np
+import torch
+from torch import nn
+
+
+def up(c_in, c_out, bn=True, act=None):
+    mods = [nn.ConvTranspose2d(c_in, c_out, kernel_size=4, stride=2, padding=1, bias=False)]
+    if bn:
+        mods.append(nn.BatchNorm2d(c_out))
+    mods.append(nn.ReLU() if act is None else act)
+    return mods
+
+
+def down(c_in, c_out, bn=True, act=None, pad=1):
+    mods = [nn.Conv2d(c_in, c_out, kernel_size=4, stride=2, padding=pad, bias=False)]
+    if bn:
+        mods.append(nn.BatchNorm2d(c_out))
+    mods.append(nn.LeakyReLU(0.2) if act is None else act)
+    return mods
+
+
+class ConvGenerativeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        ch = [1024, 512, 256, 128, 3]
+        self.start = (ch[0], 4, 4)
+        self.proj = nn.Linear(100, ch[0] * int(np.prod(self.start[1:])))
+        self.body = nn.Sequential(*up(ch[0], ch[1]), *up(ch[1], ch[2]), *up(ch[2], ch[3]),
+                                  *up(ch[3], ch[4], bn=False, act=nn.Tanh()))
+
+    def forward(self, z):
+        return self.body(self.proj(z).view(z.shape[0], *self.start))
+
+
+class ConvDiscriminativeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        ch = [3, C1, C2, C3, C4, 1]
+        self.body = nn.Sequential(  # MARK102
+            *down(ch[0], ch[1], bn=False), *down(ch[1], ch[2]), *down(ch[2], ch[3]), *down(ch[3], ch[4]),
+            *down(ch[4], ch[5], bn=False, act=nn.Sigmoid(), pad=0))  # expect GL111
+
+    def forward(self, x):
+        return self.body(x)
+"""
+_DCGAN_TRAIN = """\
+import torch
+from torch import nn
+from dcgan import ConvGenerativeNet, ConvDiscriminativeNet
+
+d_net, g_net = ConvDiscriminativeNet(), ConvGenerativeNet()
+loss = nn.BCELoss()
+for x in loader:
+    fake = g_net(torch.randn(x.size(0), 100))
+    d_loss = loss(d_net(x), torch.ones(x.size(0), 1)) + loss(d_net(fake.detach()), torch.zeros(x.size(0), 1))
+"""
+
+
+def _dcgan(widths: tuple[int, int, int, int], mark: bool) -> dict:
+    text = _DCGAN
+    for i, w in enumerate(widths, 1):
+        text = text.replace(f"C{i}", str(w))
+    return {"dcgan.py": text.replace("  # MARK102", "  # expect GL102" if mark else ""), "train.py": _DCGAN_TRAIN}
+
+
+def test_mirrored_dcgan_channels_stay_silent_for_gl102(tmp_path):
+    # the critic's 128-256-512-1024 mirror the generator's 1024 (projection) -512-256-128: equal, though the
+    # projection's 1.6M weights give the generator more parameters; its Sigmoid and BCELoss are GL111's
+    _res, found, expected = _check(tmp_path, _dcgan((128, 256, 512, 1024), False), {"GL102", "GL111"})
+    assert found == expected and {c for c, _f, _l in found} == {"GL111"}
+
+
+def test_a_narrower_dcgan_critic_is_weaker(tmp_path):
+    _res, found, expected = _check(tmp_path, _dcgan((64, 128, 256, 512), True), {"GL102", "GL111"})
+    assert found == expected and len(found) == 2
