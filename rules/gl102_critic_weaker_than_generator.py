@@ -188,8 +188,7 @@ class CriticWeakerThanGenerator(Rule):
             if verdict is None:
                 continue
             if loc is None:
-                loc = next((l.location for st in net.stacks for l in st.layers if l.weighted),
-                           next((l.location for l in net.attr_layers.values() if l.weighted), net.location))
+                loc = _first_layer(net)
             if loc in reported:
                 continue  # a size variant subclassing the critic reported (Discriminator32(Discriminator))
             reported.add(loc)
@@ -414,3 +413,19 @@ class CriticWeakerThanGenerator(Rule):
 
 
 RULE = CriticWeakerThanGenerator()
+
+
+def _first_layer(net) -> Any:
+    """Where the critic's first weighted layer is written; a layer a module-level helper makes
+    (`*block(784, 512)`) is reported at the critic's stack that calls it."""
+    for st in net.stacks:
+        for l in st.layers:
+            if l.weighted:
+                helper = not _inside(l.location, net.location) and _inside(st.location, net.location)
+                return st.location if helper else l.location  # a base class's stack: its own layer
+    return next((l.location for l in net.attr_layers.values() if l.weighted), net.location)
+
+
+def _inside(loc: Any, span: Any) -> bool:
+    end = span.end_line or span.line
+    return loc.file == span.file and span.line <= loc.line <= end

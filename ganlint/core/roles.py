@@ -23,8 +23,9 @@ ROLE_TOKENS: dict[str, str] = {
     "energy": "energy", "ebm": "energy",
 }
 # Class and variable names: the same tokens, except `dis` (DisplayBlock, DistillHead are no critics) and
-# with `autoencoder` (a class name, never a key token).
-NAME_ROLE_TOKENS: dict[str, str] = {**{k: v for k, v in ROLE_TOKENS.items() if k != "dis"}, "autoencoder": "vae"}
+# with `autoencoder` (a class name, never a key token), and the adjectives of `ConvolutionalDiscriminativeNet`.
+NAME_ROLE_TOKENS: dict[str, str] = {**{k: v for k, v in ROLE_TOKENS.items() if k != "dis"}, "autoencoder": "vae",
+                                    "discriminative": "critic", "generative": "generator"}
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 

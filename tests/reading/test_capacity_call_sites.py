@@ -155,3 +155,49 @@ def test_call_sites_that_disagree_leave_the_sizes_unknown(tmp_path):
              "train_large.py": _TRAIN.replace("FD", "256")}
     _res, found, expected = _check(tmp_path, files, {"GL102"})
     assert found == expected == set()
+
+
+# -- the same bare call in two scripts (training and a critic pretraining script) -----------------------
+_DEFAULT_NETS = """\
+import torch.nn as nn
+
+
+class Critic(nn.Module):
+    def __init__(self, n_in=784, h1=C1, h2=256):
+        super().__init__()
+        self.f = nn.Sequential(nn.Linear(n_in, h1), nn.LeakyReLU(0.2),  # MARK
+                               nn.Linear(h1, h2), nn.LeakyReLU(0.2), nn.Linear(h2, 1))
+
+    def forward(self, x):
+        return self.f(x.flatten(1))
+
+
+class Generator(nn.Module):
+    def __init__(self, n_out=784, h=(128, 256, 512, 1024), nz=100):
+        super().__init__()
+        self.f = nn.Sequential(nn.Linear(nz, h[0]), nn.ReLU(), nn.Linear(h[0], h[1]), nn.ReLU(),
+                               nn.Linear(h[1], h[2]), nn.ReLU(), nn.Linear(h[2], h[3]), nn.ReLU(),
+                               nn.Linear(h[3], n_out), nn.Tanh())
+
+    def forward(self, z):
+        return self.f(z)
+"""
+_MAIN = "from nets import Critic, Generator\n\nD = Critic()\nG = Generator()\n"
+_PRETRAIN = "from nets import Generator\n\n\ndef pretrain(D):\n    helper_g = Generator()\n    return helper_g\n"
+
+
+def test_two_bare_calls_build_one_shape(tmp_path):
+    # critic 784-512-256-1 (533.5k) against 100-128-256-512-1024-784 (1.51M), built by main.py and again,
+    # with no arguments, by the pretraining script
+    nets = _DEFAULT_NETS.replace("C1", "512").replace("  # MARK", "  # expect GL102")
+    _res, found, expected = _check(tmp_path, {"nets.py": nets, "main.py": _MAIN, "pretrain.py": _PRETRAIN},
+                                   {"GL102"})
+    assert found == expected and len(found) == 1
+
+
+def test_a_bare_default_critic_as_wide_stays_silent(tmp_path):
+    # near miss: h1 = 2048 gives the critic 2.27M parameters against the generator's 1.51M
+    nets = _DEFAULT_NETS.replace("C1", "2048").replace("  # MARK", "")
+    _res, found, expected = _check(tmp_path, {"nets.py": nets, "main.py": _MAIN, "pretrain.py": _PRETRAIN},
+                                   {"GL102"})
+    assert found == expected == set()

@@ -57,6 +57,7 @@ class Layer:
     in_width: int | None = None  # in features/channels when known (construct/ evaluates them)
     params: int | None = None  # estimated parameter count (None: unknown)
     params_min: int | None = None  # its count with an unknown in/out width taken as 1: fewer it cannot have
+    params_slope: tuple[int, str] | None = None  # (parameters per unit of its one unknown width, "in"/"out")
     certain: bool = True  # False: made under a condition the code does not decide
     in_origin: Location | None = None  # where its in width is written: `N_IDEAS = 5`, a flag's default
 
@@ -118,6 +119,8 @@ class Network:
     is_module: bool = False  # a direct nn.Module subclass (subclasses of those are resolved in CodeFacts)
     layer_widths: list[int | None] | None = None  # out widths of the weighted layers in order (None: unknown)
     layer_kinds: list[str] | None = None  # the torch kind of each of those layers (Linear, Conv2d, ...)
+    param_affine: tuple[int, int, str] | None = None  # (slope, constant, "in"/"out"): the count in the image size
+    projected_channels: int | None = None  # a Linear projection reshaped to a map: the channels the conv after it takes
     param_count: int | None = None  # estimated parameters, when every layer's count is known
     param_floor: int | None = None  # parameters it has at least: every layer surely built, some sizes unknown
     input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...

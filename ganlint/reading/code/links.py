@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from ganlint.core.types import Edit, Location, Setting
+from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
 from ganlint.reading.code.facts import ConfigRef, Construction, Network
 
 
@@ -196,21 +197,17 @@ def shape_trusted(facts, net: Network) -> bool:
     (with other arguments) and no call passing a parameter whose default the shape was read with."""
     if net.layer_widths is None and net.param_count is None and net.param_floor is None:
         return False
-    for c in build_sites(facts, net):
+    sites = build_sites(facts, net)
+    # bare calls build one shape only when the name is one class (four scripts' own `Generator()` are not)
+    single = sum(n.name == net.name for n in facts.code.networks_all) == 1
+    bare = [c for c in sites if not c.positional and not c.keywords] if single else []
+    for c in sites:
         if net.built_at is not None:
-            if c.location != net.built_at:
-                return False
+            if c.location != net.built_at and not (c in bare and any(b.location == net.built_at for b in bare)):
+                return False  # another call with other arguments (two `Generator()` build the same shape)
         elif _passes(c, net, net.assumed_defaults):
             return False
     return True
-
-
-def hidden(widths: list[int | None] | None) -> list[int] | None:
-    """The widths of every weighted layer but the output one, when all are known."""
-    if not widths or len(widths) < 2:
-        return None
-    out = widths[:-1]
-    return out if all(isinstance(w, int) for w in out) else None  # type: ignore[return-value]
 
 
 def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
@@ -222,10 +219,21 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
         return None
+    mirrored = projection_gap(critic, gen, ratio) if ch is not None and not _bottleneck(ch) else None
+    if mirrored is not None:
+        return mirrored or None
     first = gen.input_layer.kind if gen.input_layer is not None else ""
     if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
     cp, gp = critic.param_count, gen.param_count
+    if cp is None and gp is None:
+        gap = affine_gap(critic, gen, ratio)
+        if gap is None:
+            return None
+        (a, b), (c, d) = gap
+        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
+        return (f"has fewer parameters than generator `{gen.name}` for any image size n ({_count(b)} + {a}n "
+                f"vs {_count(d)} + {c}n){shape}")
     at_least = ""
     if gp is None and gen.param_floor:
         gp, at_least = gen.param_floor, "at least "  # a lower bound suffices: the critic has fewer still
@@ -234,10 +242,6 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
                 f"{at_least}{_count(gp)}{shape}")
     return None
-
-
-def _family(kind: str) -> str:
-    return "conv" if kind.startswith("Conv") else kind
 
 
 def _alike(critic: Network, gen: Network) -> bool:
@@ -259,6 +263,8 @@ def comparable(critic: Network, gen: Network) -> bool:
     """capacity_gap can decide: widths at equal depth, or both parameter counts."""
     ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
     if ch is not None and gh is not None and len(ch) == len(gh) and _alike(critic, gen):
+        return True
+    if critic.param_affine is not None and gen.param_affine is not None:
         return True
     return critic.param_count is not None and (gen.param_count is not None or bool(gen.param_floor))
 

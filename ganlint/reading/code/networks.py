@@ -11,8 +11,9 @@ from typing import Any
 from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
-from ganlint.reading.code.construct.instance import Collector, param_count, param_floor
+from ganlint.reading.code.construct.instance import Collector, param_affine, param_count, param_floor
 from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
+from ganlint.reading.code.construct.imports import link_constants
 from ganlint.reading.code.construct.module import ModuleScope, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
@@ -186,8 +187,12 @@ class NetworkReader(ForwardMixin):
         layers = collector.layers()
         net.param_count = param_count(layers) if layers else None
         net.param_floor = param_floor(layers) if layers else None
+        net.param_affine = param_affine(layers) if layers and net.param_count is None else None
         net.layer_widths = widths_of(layers)
         net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
+        weighted = [l for l in layers if l.weighted][:2]
+        if len(weighted) == 2 and weighted[0].kind == "Linear" and weighted[1].kind.startswith("Conv"):
+            net.projected_channels = weighted[1].in_width  # Linear(nz, 1024*4*4) viewed as 1024 channels
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
 
 
@@ -356,6 +361,7 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
     settings = bool(known_keys)
     if len(scopes) < 2 and not settings:
         return
+    linked = link_constants(scopes)
     homes: dict[str, list[ModuleScope]] = {}
     for sc in scopes:
         for name in sc.classes:
@@ -374,7 +380,7 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
                 site = (args, kwargs, node, caller)
         unread = bool(settings) and (net.layer_widths is None or net.param_count is None) and bool(
             sc.keys_read.get(net.name, set()) & known_keys.keys())
-        if site is None and not unread:
+        if site is None and not unread and sc not in linked:
             continue
         again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
         again.role = again.role or net.role

@@ -8,7 +8,9 @@ from collections import ChainMap
 from typing import Any
 
 from ganlint.reading.code.astutil import dotted, last
-from ganlint.reading.code.construct.layers import ACTIVATIONS, TORCH_LAYERS, WEIGHTED, describe, least_params, signature
+from ganlint.reading.code.construct.layers import (
+    ACTIVATIONS, TORCH_LAYERS, WEIGHTED, describe, least_params, signature, size_slope,
+)
 from ganlint.reading.code.construct.values import (
     ABSENT, UNKNOWN, ByName, Func, Instance, KeyStr, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass, known, lookup,
 )
@@ -131,6 +133,7 @@ class CallsMixin:
             layer.in_width, out, layer.params = describe(kind, bound)
             if layer.params is None:
                 layer.params_min = least_params(kind, bound)
+                layer.params_slope = size_slope(kind, bound) if layer.params_min is not None else None
         else:
             out = None
         if layer.weighted:

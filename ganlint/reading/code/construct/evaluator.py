@@ -15,9 +15,13 @@ from ganlint.reading.code.construct.instance import InstanceMixin
 from ganlint.reading.code.construct.statements import (
     _CMPOPS, _NN_BASES, _TORCH_FUNCS, MAX_UNROLL, Budget, StatementsMixin, _num, binop,
 )
+from ganlint.reading.code.facts import Layer
 from ganlint.reading.code.construct.values import (
     ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass, keyed, known, lookup,
 )
+
+_BUILT = (Layer, Seq, Instance, NNClass, TorchFunc, Func, UserClass)
+
 
 def _unknown(self: Any, node: ast.AST, env: ChainMap) -> Any:
     return UNKNOWN
@@ -193,6 +197,14 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
             right = self.ev(right_node, env)
             plain = (bool, int, float, str, type(None), tuple, list)
             if not (isinstance(left, plain) and isinstance(right, plain)):
+                # `activation is None` with a module passed in: a built object is never None
+                if isinstance(op, (ast.Is, ast.IsNot)) and None in (left, right) and any(
+                        isinstance(v, _BUILT) for v in (left, right)):
+                    ok = isinstance(op, ast.IsNot)
+                    if not ok:
+                        return False
+                    left = right
+                    continue
                 return UNKNOWN
             try:
                 ok = _CMPOPS[type(op)](left, right)

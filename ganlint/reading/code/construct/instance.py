@@ -64,6 +64,28 @@ def param_floor(layers: list[Layer]) -> int | None:
     return total
 
 
+def param_affine(layers: list[Layer]) -> tuple[int, int, str] | None:
+    """The count as slope * n + constant in one width n: ("in") exactly, when every layer's count is known
+    but the first layer's, whose in-width is n (a critic's image input); ("out") at least, when the last
+    layer's out-width is n (a generator's image output) and other unknown widths count as 1."""
+    weighted = [l for l in layers if l.weighted]
+    if not weighted or any(l.in_loop or not l.certain for l in layers):
+        return None
+    open_ = [l for l in layers if l.params is None]
+    last = weighted[-1]
+    if last.params is None and last.params_slope is not None and last.params_slope[1] == "out":
+        if any(l.params_min is None for l in open_):
+            return None
+        slope = last.params_slope[0]
+        floor = sum(l.params if l.params is not None else l.params_min for l in layers)
+        return slope, floor - slope, "out"
+    first = weighted[0]
+    if open_ != [first] or first.params_slope is None or first.params_slope[1] != "in" or first.params_min is None:
+        return None
+    slope = first.params_slope[0]
+    return slope, sum(l.params for l in layers if l is not first) + first.params_min - slope, "in"
+
+
 def _freeze(value: Any) -> Any:
     """A hashable form of plain arguments, None when one is not plain (a layer, an unknown, ...)."""
     if isinstance(value, (int, float, str, bool, type(None))):

@@ -90,6 +90,20 @@ def least_params(kind: str, args: dict[str, Any]) -> int | None:
     return describe(kind, {**args, **{k: 1 for k in unknown}})[2]
 
 
+def size_slope(kind: str, args: dict[str, Any]) -> tuple[int, str] | None:
+    """(parameters per unit of the one unknown width, "in" or "out") of a Linear/Conv whose only unknown
+    is its in or its out width (`Linear(int(np.prod(img_shape)), 512)`): its count is affine in that width."""
+    if kind != "Linear" and not kind.startswith("Conv"):
+        return None
+    unknown = [k for k in _WIDTH_ARGS if k in args and _int(args[k]) is None]
+    if len(unknown) != 1 or not isinstance(args[unknown[0]], Unknown):
+        return None
+    one, two = (describe(kind, {**args, unknown[0]: w})[2] for w in (1, 2))
+    if one is None or two is None:
+        return None
+    return two - one, "in" if unknown[0].startswith("in_") else "out"
+
+
 def describe(kind: str, args: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
     """(in width, out width, parameter count) of a layer from its bound arguments; None where unknown."""
     a = lambda name: args.get(name, _MISSING)  # noqa: E731

@@ -111,6 +111,7 @@ class ModuleScope:
         self.tree = tree if "Sequential" in text or "Module" in text or "sigmoid" in text else None
         self.flag_sites: dict[str, ast.AST] = {}
         self.constants: dict[str, ast.AST] = {}  # NOISE = 5: where a name's int value is written
+        self.constant_imports: dict[str, tuple[str, str, int]] = {}  # local -> (module, name, level)
         flags = read_flags(tree, text, self.flag_sites)
         self.globals["__flags__"] = flags
         if "DEFINE_" in text:
@@ -215,6 +216,10 @@ class ModuleScope:
                 for a in st.names:
                     if a.name[:1].isupper() and not a.name.isupper():
                         imported[a.asname or a.name] = a.name
+                    elif a.name != "*":
+                        # `from utils.constants import LATENT_DIM`, `from .blocks import dense_block`: a
+                        # constant's value or a helper function, once the project links its files
+                        self.constant_imports[a.asname or a.name] = (st.module or "", a.name, st.level)
 
     def _record(self, cls: UserClass, args: list, kwargs: dict, node: ast.Call) -> Instance:
         self.calls.setdefault(cls.name, []).append((args, kwargs, node))
