@@ -2,14 +2,12 @@
 the generator (document 000 §1.2)."""
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
-from ganlint.reading.code.links import (
-    base_width_gap, capacity_gap, comparable, keys_feeding, numeric, setting_for_key, shape_trusted,
-)
+from ganlint.reading.code.capacity import base_width_gap, capacity_gap, comparable, opponent, shape_trusted
+from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
 from ganlint.reading.facts import ProjectFacts
 
 
@@ -25,53 +23,6 @@ def _widths(value: Any) -> list[int] | None:
 def _is_block(name: str) -> bool:
     """GBlock / DBlockOptimized: a part of a network, not a network to compare."""
     return "block" in name.lower()
-
-
-# the role word of a network's name; what is left is its variant (Generator32 -> "32", ResGenerator32 -> "res32")
-_ROLE_WORD = re.compile(r"generator|discriminator|critic|gen|disc|net_?[gd](?![a-z])|(?<![a-z])[gd](?![a-z])", re.I)
-_SIZE = re.compile(r"\d\d|mnist|cifar|celeba|lsun|svhn|imagenet|stl|ffhq", re.I)  # an image size or data set
-
-
-def _variant(name: str) -> str | None:
-    """The size variant a name says ("" for the plain Generator/Discriminator), None when it names none:
-    `G_shared` / `D1` are parts of coupled players (CoGAN), not size variants of whole networks."""
-    rest, n = _ROLE_WORD.subn("", name, count=1)
-    key = rest.strip("_").lower()
-    return key if n and (not key or _SIZE.search(key)) else None
-
-
-def _pool_index(pool: list, cache: dict) -> tuple[dict, dict]:
-    """(generators by size variant, generators by the file that builds them) of a pool, made once per pool:
-    per critic, a scan of every generator was quadratic on files of many networks."""
-    idx = cache.get(id(pool))
-    if idx is None:
-        by_variant: dict = {}
-        by_build: dict = {}
-        for g in pool:
-            by_variant.setdefault(_variant(g.name), []).append(g)
-            if g.built_at is not None:
-                by_build.setdefault(g.built_at.file, []).append(g)
-        idx = cache[id(pool)] = (by_variant, by_build)
-    return idx
-
-
-def _partner(critic, pool: list, cache: dict, other_files: bool = False):
-    """The generator a critic is compared with: the only one; of a file with several, the one of the same
-    size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
-    builds (an `--arch` default picking from tables of classes); of other files' generators, only the one
-    of the same named variant (Cifar10Discriminator / Cifar10Generator); None when none is singled out."""
-    if len(pool) == 1 and not other_files:
-        return pool[0]
-    by_variant, by_build = _pool_index(pool, cache)
-    key = _variant(critic.name)
-    same = by_variant.get(key, []) if key is not None and (key or not other_files) else []
-    if len(same) == 1:
-        return same[0]
-    if critic.built_at is not None and not other_files:
-        built = by_build.get(critic.built_at.file, [])
-        if len(built) == 1:
-            return built[0]
-    return None
 
 
 def _params(w: list[int]) -> int:
@@ -170,12 +121,12 @@ class CriticWeakerThanGenerator(Rule):
         for g in gens:
             by_file.setdefault(g.location.file, []).append(g)
         reported = set()
-        pools: dict = {}  # id(pool) -> its index, for _partner
+        pools: dict = {}  # id(pool) -> its index, for opponent
         for net in facts.code.networks_with_role("critic"):
             if _is_block(net.name):
                 continue
             local = by_file.get(net.location.file, [])
-            g = _partner(net, local, pools) if local else gens[0] if len(gens) == 1 else _partner(net, gens, pools, True)
+            g = opponent(net, local, pools) if local else gens[0] if len(gens) == 1 else opponent(net, gens, pools, True)
             if g is None:
                 continue
             verdict, loc = None, None

@@ -1,0 +1,184 @@
+"""GL102's reading of the two players' sizes: which generator a critic is compared with (its size variant,
+the script that builds both), whether the shape read holds for how the project builds it, and the gap."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
+from ganlint.reading.code.facts import Construction, Network
+
+
+# the role word of a network's name; what is left is its variant (Generator32 -> "32", ResGenerator32 -> "res32")
+_ROLE_WORD = re.compile(r"generator|discriminator|critic|gen|disc|net_?[gd](?![a-z])|(?<![a-z])[gd](?![a-z])", re.I)
+_SIZE = re.compile(r"\d\d|mnist|cifar|celeba|lsun|svhn|imagenet|stl|ffhq", re.I)  # an image size or data set
+
+
+def variant(name: str) -> str | None:
+    """The size variant a name says ("" for the plain Generator/Discriminator), None when it names none:
+    `G_shared` / `D1` are parts of coupled players (CoGAN), not size variants of whole networks."""
+    rest, n = _ROLE_WORD.subn("", name, count=1)
+    key = rest.strip("_").lower()
+    return key if n and (not key or _SIZE.search(key)) else None
+
+
+def _pool_index(pool: list, cache: dict) -> tuple[dict, dict]:
+    """(generators by size variant, generators by the file that builds them) of a pool, made once per pool:
+    per critic, a scan of every generator was quadratic on files of many networks."""
+    idx = cache.get(id(pool))
+    if idx is None:
+        by_variant: dict = {}
+        by_build: dict = {}
+        for g in pool:
+            by_variant.setdefault(variant(g.name), []).append(g)
+            if g.built_at is not None:
+                by_build.setdefault(g.built_at.file, []).append(g)
+        idx = cache[id(pool)] = (by_variant, by_build)
+    return idx
+
+
+def opponent(critic, pool: list, cache: dict, other_files: bool = False):
+    """The generator a critic is compared with: the only one; of a file with several, the one of the same
+    size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
+    builds (an `--arch` default picking from tables of classes); of other files' generators, only the one
+    of the same named variant (Cifar10Discriminator / Cifar10Generator); None when none is singled out."""
+    if len(pool) == 1 and not other_files:
+        return pool[0]
+    by_variant, by_build = _pool_index(pool, cache)
+    key = variant(critic.name)
+    same = by_variant.get(key, []) if key is not None and (key or not other_files) else []
+    if len(same) == 1:
+        return same[0]
+    if critic.built_at is not None and not other_files:
+        built = by_build.get(critic.built_at.file, [])
+        if len(built) == 1:
+            return built[0]
+    return None
+
+
+def _passes(c: Construction, net: Network, params: list[str]) -> bool:
+    given = set(net.params[: len(c.positional)]) | set(c.keywords)
+    return bool(given & set(params))
+
+
+def shape_test_site(c: Construction) -> bool:
+    """A call in a shape smoke test (`def test(): disc = Discriminator(3, 8); assert disc(x).shape == ...`,
+    a tests/ file): it checks the shapes with toy sizes, it is not how the project trains the network."""
+    fn = (c.scope or "").rsplit(".", 1)[-1]
+    path = c.location.file.replace("\\", "/")
+    base = path.rsplit("/", 1)[-1]
+    return fn.startswith(("test", "_test")) or base.startswith("test_") or any(
+        d in f"/{path}" for d in ("/tests/", "/test/"))
+
+
+def build_sites(facts, net: Network) -> list[Construction]:
+    """The calls that build `net` for training (shape smoke tests left out)."""
+    return [c for c in facts.code.constructions_of(net.name) if not shape_test_site(c)]
+
+
+def _name_counts(facts) -> Counter:
+    """How many networks of the project bear each class name (counted once per facts, not per network)."""
+    code = facts.code
+    got = code.__dict__.get("_network_name_counts")
+    if got is None or got[0] != len(code.networks_all):
+        got = (len(code.networks_all), Counter(n.name for n in code.networks_all))
+        code.__dict__["_network_name_counts"] = got
+    return got[1]
+
+
+def shape_trusted(facts, net: Network) -> bool:
+    """The widths/parameter count read for `net` hold for how the project builds it: no other call site
+    (with other arguments) and no call passing a parameter whose default the shape was read with."""
+    if net.layer_widths is None and net.param_count is None and net.param_floor is None:
+        return False
+    sites = build_sites(facts, net)
+    # bare calls build one shape only when the name is one class (four scripts' own `Generator()` are not)
+    single = _name_counts(facts)[net.name] == 1
+    bare = [c for c in sites if not c.positional and not c.keywords] if single else []
+    for c in sites:
+        if net.built_at is not None:
+            if c.location != net.built_at and not (c in bare and any(b.location == net.built_at for b in bare)):
+                return False  # another call with other arguments (two `Generator()` build the same shape)
+        elif _passes(c, net, net.assumed_defaults):
+            return False
+    return True
+
+
+def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
+    """Why the critic is weaker than the generator, or None. Widths decide when both have as many hidden
+    layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
+    counts do (different depths, conv stacks against a Linear projection)."""
+    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    if ch is not None and gh is not None and len(ch) == len(gh) and not _bottleneck(ch) and _alike(critic, gen):
+        if sum(ch) < ratio * sum(gh):
+            return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
+        return None
+    mirrored = projection_gap(critic, gen, ratio) if ch is not None and not _bottleneck(ch) else None
+    if mirrored is not None:
+        return mirrored or None
+    first = gen.input_layer.kind if gen.input_layer is not None else ""
+    if first.startswith("Conv") and not first.startswith("ConvTranspose"):
+        return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
+    cp, gp = critic.param_count, gen.param_count
+    if cp is None and gp is None:
+        gap = affine_gap(critic, gen, ratio)
+        if gap is None:
+            return None
+        (a, b), (c, d) = gap
+        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
+        return (f"has fewer parameters than generator `{gen.name}` for any image size n ({_count(b)} + {a}n "
+                f"vs {_count(d)} + {c}n){shape}")
+    at_least = ""
+    if gp is None and gen.param_floor:
+        gp, at_least = gen.param_floor, "at least "  # a lower bound suffices: the critic has fewer still
+    if cp is not None and gp is not None and gp > 0 and cp < ratio * gp:
+        shape = f" (widths {ch} vs {gh})" if ch is not None and gh is not None else ""
+        return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
+                f"{at_least}{_count(gp)}{shape}")
+    return None
+
+
+def _alike(critic: Network, gen: Network) -> bool:
+    """Hidden layers of the same families, layer by layer: a Linear's 4096 units projecting to a 4x4x256
+    map are not 4096 channels, so against a conv stack the parameters decide, not the summed widths."""
+    ck, gk = critic.layer_kinds, gen.layer_kinds
+    if ck is None or gk is None:
+        return True
+    return [_family(k) for k in ck[:-1]] == [_family(k) for k in gk[:-1]]
+
+
+def _bottleneck(widths: list[int]) -> bool:
+    """Widths that narrow to a code and widen again (an autoencoder critic: EBGAN, BEGAN): its wide
+    decoder layers carry few parameters each, so summed widths overstate it; its parameters decide."""
+    return any(widths[i] < widths[0] and widths[i] < max(widths[i + 1:]) for i in range(1, len(widths) - 1))
+
+
+def comparable(critic: Network, gen: Network) -> bool:
+    """capacity_gap can decide: widths at equal depth, or both parameter counts."""
+    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    if ch is not None and gh is not None and len(ch) == len(gh) and _alike(critic, gen):
+        return True
+    if critic.param_affine is not None and gen.param_affine is not None:
+        return True
+    return critic.param_count is not None and (gen.param_count is not None or bool(gen.param_floor))
+
+
+def base_width_gap(facts, critic: Network, gen: Network, ratio: float):
+    """(message, location) when the critic's base channel default (ndf=128) is below the generator's
+    (ngf=256) and no call passes either: the blocks they scale are opaque, their multiplier is not."""
+    if not critic.base_widths or not gen.base_widths:
+        return None
+    cname, (cw, cloc) = next(iter(critic.base_widths.items()))
+    gname, (gw, _gloc) = next(iter(gen.base_widths.items()))
+    for net, param in ((critic, cname), (gen, gname)):
+        if any(_passes(c, net, [param]) for c in build_sites(facts, net)):
+            return None
+    if cw < ratio * gw:
+        return f"base width {cname}={cw} is below generator `{gen.name}`'s {gname}={gw}", cloc
+    return None
+
+
+def _count(n: int) -> str:
+    return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
+
+
