@@ -202,12 +202,16 @@ class FakeNotDetached(Rule):
         from ganlint.fix.project import refused
 
         out = []
+        trees: dict[str, ast.AST | None] = {}  # one parse per file, not per finding (a pasted script has dozens)
         for f in findings:
             if f.fix is None or not f.fix.edits:
                 continue
             fake = f.evidence.get("fake", "fake")
-            why = _why_not_detach(project.texts.get(f.location.file, ""), f.location.line, fake,
-                                  set(f.evidence.get("d_losses", ())))
+            file = f.location.file
+            if file not in trees:
+                trees[file] = _parse(project.texts.get(file, ""))
+            why = _why_not_detach(project.texts.get(file, ""), f.location.line, fake,
+                                  set(f.evidence.get("d_losses", ())), tree=trees[file])
             out.append(refused(f.fix.message, why) if why else f.fix)
         return out
 
@@ -235,16 +239,24 @@ def _targets(stmt: ast.stmt) -> set[str]:
     return out
 
 
-def _why_not_detach(text: str, line: int, fake: str, d_losses: set[str] = frozenset()) -> str | None:
+def _parse(text: str) -> ast.AST | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _why_not_detach(text: str, line: int, fake: str, d_losses: set[str] = frozenset(),
+                    tree: ast.AST | None = None) -> str | None:
     """Why detaching `fake` in the discriminator call on `line` would break training, or None. Follows the
     call's value through the assignments after it (in line order, in its function): a loss it reaches that
     is not the discriminator's (by its name's role) would lose the generator's gradient; an autograd.grad
     of it with respect to `fake` (a W-div or DRAGAN-style penalty on the fakes) would find no graph."""
     from ganlint.core.roles import role_from_name
 
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    if tree is None:
+        tree = _parse(text)
+    if tree is None:
         return None
     sink, grads = _flow(tree, line, d_losses)
     if any(fake in _names(a) for a in grads):
@@ -263,7 +275,9 @@ def _flow(tree: ast.AST, line: int, d_losses: set[str] = frozenset()) -> tuple[s
     from ganlint.core.roles import role_from_name
 
     scope: ast.AST = tree
-    for n in ast.walk(tree):
+    # the functions holding `line` all lie in the top-level statement holding it: only that one is walked
+    top = [n for n in getattr(tree, "body", []) if n.lineno <= line <= (n.end_lineno or n.lineno)]
+    for n in ast.walk(top[0]) if top else ():
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno):
             if scope is tree or n.lineno > scope.lineno:
                 scope = n

@@ -36,6 +36,10 @@ def parse_cst(path: str, text: str):
     hit = _PARSED.get(text)
     if hit is not None:
         return hit
+    if len(text) > MAX_CST_CHARS:
+        raise EditError(f"{len(text) // 1024} KB of Python: too large to edit through LibCST (at most "
+                        f"{MAX_CST_CHARS // 1024} KB; its parse and every transform pass cost about a second per "
+                        "100 KB, and a plan makes dozens); edit it by hand", path)
     _operator_budget(path, text)
     try:
         module = cst.parse_module(text)
@@ -51,6 +55,10 @@ def parse_cst(path: str, text: str):
     return module
 
 
+# The largest Python file edited through LibCST. Real training scripts are far smaller (the largest of the
+# public GAN/VAE repositories read for the fixtures is under 24 KB); a fuzzed script pasted 24 times (250 KB)
+# took 17-60 s of fix. A bigger file gets the rules' textual edits only (checked by CPython's parser).
+MAX_CST_CHARS = 32 * 1024
 MAX_CHAIN = 1000  # operands of one binary-operator chain LibCST is given (its parse is quadratic in them)
 
 
@@ -112,7 +120,34 @@ class PyDoc(ConfigDoc):
 
     def __init__(self, path: str, text: str):
         super().__init__(path, text)
+        # value replacements of set() not yet written into the module: a plan's settings of one file are one
+        # pass over its tree (a pass and a re-parse per setting was seconds each on a 40 KB script)
+        self._pending: dict[int, Any] = {}
         self._parse()
+
+    @property
+    def text(self) -> str:
+        self._flush()
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value
+
+    def _flush(self, final: bool = False) -> None:
+        """The pending values written into the module; `final` (dump): only its code, not its positions."""
+        import libcst as cst
+
+        replacements = getattr(self, "_pending", None)
+        if not replacements:
+            return
+        self._pending = {}
+
+        class T(cst.CSTTransformer):
+            def on_leave(self, original, updated):
+                return replacements.get(id(original), updated)
+
+        self._commit(self.module.visit(T()), final)
 
     def _parse(self, module=None):
         import libcst as cst
@@ -205,9 +240,10 @@ class PyDoc(ConfigDoc):
 
     # -- reading --------------------------------------------------------------------------
     def entries(self) -> list[Entry]:
+        self._fresh()
         out = []
         for e in self._entries:
-            raw = self.module.code_for_node(e.value_node)
+            raw = self.module.code_for_node(self._pending.get(id(e.value_node), e.value_node))
             out.append(Entry(e.key, _literal(raw), e.line, raw))
         return out
 
@@ -244,40 +280,43 @@ class PyDoc(ConfigDoc):
             return "[" + ", ".join(self._value_code(v, None) for v in value) + "]"
         return repr(value)
 
-    def _commit(self, new_module):
+    def _commit(self, new_module, final: bool = False):
         self.text = new_module.code
-        self._parse(new_module)  # its positions are those of its own code: no second parse of that code
+        if final:  # positions resolved only if the document is edited again (`_fresh`)
+            self._unread = new_module
+        else:
+            self._parse(new_module)  # its positions are those of its own code: no second parse of that code
+
+    def _fresh(self) -> None:
+        module, self._unread = getattr(self, "_unread", None), None
+        if module is not None:
+            self._parse(module)
 
     def _replace_node(self, target, replacement):
-        self._replace_nodes({id(target): replacement})
-
-    def _replace_nodes(self, replacements: dict[int, Any]):
-        """Several nodes (by id) replaced in one pass over the module, one re-parse."""
-        import libcst as cst
-
-        class T(cst.CSTTransformer):
-            def on_leave(self, original, updated):
-                return replacements.get(id(original), updated)
-
-        self._commit(self.module.visit(T()))
+        self._pending[id(target)] = replacement
+        self._flush()
 
     def set(self, key: str, value: Any) -> bool:
         import libcst as cst
 
+        self._fresh()
         changes = {}
         for e in self._all(key):
-            raw = self.module.code_for_node(e.value_node)
+            raw = self.module.code_for_node(self._pending.get(id(e.value_node), e.value_node))
             new_code = self._value_code(value, raw, e.quote)
             if _literal(new_code) == _literal(raw) and _literal(raw) is not None and type(_literal(raw)) is type(_literal(new_code)):
                 continue
             changes[id(e.value_node)] = cst.parse_expression(new_code)
         if not changes:
             return False
-        self._replace_nodes(changes)
+        self._pending.update(changes)  # written by the next pass (_flush): dump, or an edit of another kind
         return True
 
     def remove(self, key: str) -> bool:
         import libcst as cst
+
+        self._flush()  # they walk the module: the pending values first
+        self._fresh()
 
         k = self.resolve(key, required=False)
         if k is None:
@@ -299,6 +338,9 @@ class PyDoc(ConfigDoc):
 
     def rename(self, key: str, new_key: str) -> bool:
         import libcst as cst
+
+        self._flush()  # they walk the module: the pending values first
+        self._fresh()
 
         k = self.resolve(key, required=False)
         if k is None:
@@ -326,6 +368,9 @@ class PyDoc(ConfigDoc):
 
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         import libcst as cst
+
+        self._flush()  # they walk the module: the pending values first
+        self._fresh()
 
         if self.resolve(key, required=False) is not None:
             return self.set(key, value)
@@ -394,4 +439,5 @@ class PyDoc(ConfigDoc):
         return True
 
     def dump(self) -> str:
-        return self.text
+        self._flush(final=True)
+        return self._text

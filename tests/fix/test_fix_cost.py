@@ -1,0 +1,106 @@
+"""What a fix costs on a big input stays bounded by construction (fuzz inputs 3855, 7485: a script pasted
+until it is 40-250 KB took 13-60 s of `fix`): LibCST never gets a file over its budget, a rule walks a file
+once however many findings it holds, and a Python config's setting edits are one pass over its tree."""
+import ast
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from ganlint.fix import apply_plan, input_files
+from ganlint.fix.edits import EditError, apply_edits
+from ganlint.fix.planner import make_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pasted(tmp_path: Path, fixture: str, file: str, times: int) -> Path:
+    """A copy of `fixture` whose `file` is its text `times` over (what a fuzzer's repeat does)."""
+    root = tmp_path / fixture
+    shutil.copytree(ROOT / "fixtures" / fixture, root, ignore=shutil.ignore_patterns("expected.toml"))
+    (root / file).write_text((root / file).read_text() * times)
+    return root
+
+
+def test_libcst_is_never_given_a_file_over_its_budget(tmp_path, monkeypatch):
+    import libcst
+
+    from ganlint.fix.edits.py_doc import MAX_CST_CHARS
+
+    root = pasted(tmp_path, "gan_002_broken", "train.py", 30)
+    assert (root / "train.py").stat().st_size > MAX_CST_CHARS
+    sizes = []
+    real = libcst.parse_module
+
+    def counting(source, *a, **k):
+        sizes.append(len(source))
+        return real(source, *a, **k)
+
+    monkeypatch.setattr(libcst, "parse_module", counting)
+    plan = make_plan(input_files([str(root)]), unsafe=True)
+    res = apply_plan(plan)
+    assert max(sizes, default=0) <= MAX_CST_CHARS
+    assert str(root / "train.py") in res.new_texts  # the rules' textual edits still apply to the big script
+    ast.parse(res.new_texts[str(root / "train.py")])
+
+
+def test_a_python_file_over_the_budget_is_one_clear_error_from_the_editor():
+    from ganlint.fix.edits.py_doc import MAX_CST_CHARS, parse_cst
+
+    text = "lr = 0.001\n" + "x = 1\n" * (MAX_CST_CHARS // 6 + 1)
+    with pytest.raises(EditError, match=r"KB of Python: too large to edit through LibCST"):
+        parse_cst("big.py", text)
+
+
+def test_gl115_reads_a_file_once_for_all_its_findings(tmp_path, monkeypatch):
+    from ganlint.checking import registry
+
+    root = pasted(tmp_path, "gan_002_broken", "train.py", 6)
+    plan_findings = make_plan(input_files([str(root)])).findings
+    findings = [f for f in plan_findings if f.code == "GL115"]
+    assert len(findings) >= 6  # one per pasted copy
+    rule = registry.rule_by_code("GL115")
+    module = sys.modules[type(rule).__module__]
+    parses = []
+    real = ast.parse
+
+    def counting(source, *a, **k):
+        if sys._getframe(1).f_code.co_filename == module.__file__:
+            parses.append(len(source))
+        return real(source, *a, **k)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    from ganlint.fix.project import Project
+
+    texts = {str(p): p.read_text() for p in root.iterdir()}
+    project = Project(list(texts), texts, None)
+    fixes = rule.fixes(project, findings, {})
+    assert len(fixes) == len(findings)
+    assert len(parses) == 1
+
+
+def test_a_python_configs_setting_edits_are_one_pass_and_give_the_one_by_one_bytes(monkeypatch):
+    from ganlint.core.types import Edit
+    from ganlint.fix.edits.py_doc import PyDoc
+
+    text = ("config = {}\nconfig['vae_lr'] = 1e-3  # rate\nconfig['kl_weight'] = 1.0\n"
+            "LATENT = 64\nconfig['clip'] = None\n")
+    edits = [Edit("set-setting", "c.py", target="vae_lr", new=3e-4),
+             Edit("set-setting", "c.py", target="kl_weight", new=0.01),
+             Edit("set-setting", "c.py", target="LATENT", new=16)]
+    one_by_one = text
+    for e in edits:
+        one_by_one = apply_edits({"c.py": one_by_one}, [e]).get("c.py", one_by_one)
+    passes = []
+    real = PyDoc._parse
+
+    def counting(self, module=None):
+        passes.append(module)
+        return real(self, module)
+
+    monkeypatch.setattr(PyDoc, "_parse", counting)
+    together = apply_edits({"c.py": text}, edits)["c.py"]
+    assert together == one_by_one
+    assert "config['vae_lr'] = 3e-4  # rate\n" in together and "LATENT = 16\n" in together
+    assert len(passes) == 1  # the load; no re-read of the positions per edit
