@@ -104,3 +104,39 @@ def test_a_python_configs_setting_edits_are_one_pass_and_give_the_one_by_one_byt
     assert together == one_by_one
     assert "config['vae_lr'] = 3e-4  # rate\n" in together and "LATENT = 16\n" in together
     assert len(passes) == 1  # the load; no re-read of the positions per edit
+
+
+def test_a_config_that_cannot_be_loaded_is_loaded_once_for_all_its_fixes(monkeypatch):
+    # fuzz input 5535: a 250 KB YAML file with a duplicate key was loaded (and refused) once per fix: 35 s
+    import ganlint.fix.edits as edits_pkg
+    from ganlint.core.types import Edit
+    from ganlint.fix.edits import apply_fixes
+
+    text = "lr: 0.001\nz_dim: 2\nlr: 0.002\nn_critic: 1\n"
+    loads = []
+    real = edits_pkg.load_doc
+
+    def counting(path, t):
+        loads.append(path)
+        return real(path, t)
+
+    monkeypatch.setattr(edits_pkg, "load_doc", counting)
+    fixes = [[Edit("set-setting", "c.yaml", target=k, new=v)] for k, v in (("z_dim", 16), ("n_critic", 5), ("lr", 1e-4))]
+    new, applied, failed = apply_fixes({"c.yaml": text}, fixes)
+    assert new == {} and applied == []
+    assert len(failed) == 3 and len({why for _, why in failed}) == 1 and "duplicate key" in failed[0][1]
+    assert loads == ["c.yaml"]
+
+
+def test_a_setting_value_too_long_to_write_is_refused_and_the_other_fixes_apply():
+    # fuzz input 7050: a fix proposing a 50,000-entry width list took ruamel.yaml 30 s to write
+    from ganlint.core.types import Edit
+    from ganlint.fix.edits import MAX_VALUE_CHARS, apply_fixes
+
+    text = "nn_disc: [64, 64]\nz_dim: 2\n"
+    wide = [256] * (MAX_VALUE_CHARS // 5 + 1)
+    fixes = [[Edit("set-setting", "c.yaml", target="nn_disc", new=wide)],
+             [Edit("set-setting", "c.yaml", target="z_dim", new=16)]]
+    new, applied, failed = apply_fixes({"c.yaml": text}, fixes)
+    assert applied == [1] and new == {"c.yaml": "nn_disc: [64, 64]\nz_dim: 16\n"}
+    assert "too long to write as a fix" in failed[0][1] and "nn_disc" in failed[0][1]

@@ -84,3 +84,29 @@ def test_python3_syntax_error_stays_an_error(tmp_path):
     r = _run(tmp_path, {"bad.py": "import torch\nLR = 1e-3\ndef f(:\n    pass\n"})
     assert r.returncode == 2
     assert "bad.py:3: error: syntax error" in r.stderr and "info:" not in r.stderr
+
+
+def test_a_python2_file_of_many_blocks_is_parsed_in_linear_work(monkeypatch):
+    # fuzz input 7054: 30,000 one-line top-level blocks that do not parse took 14 s: each block was parsed
+    # behind as many newlines as lines before it (quadratic); now each is parsed alone and moved
+    import ast
+
+    from ganlint.reading import legacy_python
+
+    text = "print 'start'\nLR = 1e-3\n" + "".join(f"key_{i} = = {i}\n" for i in range(2000)) + "BATCH_SIZE = 32\n"
+    handed = []
+    real = ast.parse
+
+    def counting(source, *a, **k):
+        handed.append(len(source))
+        return real(source, *a, **k)
+
+    monkeypatch.setattr(legacy_python.ast, "parse", counting)
+    try:
+        real(text)
+    except SyntaxError as exc:
+        read = legacy_python.read_legacy("m.py", text, exc)
+    assert sum(handed) <= 3 * len(text)
+    consts = {n.targets[0].id: n.lineno for n in read.tree.body if isinstance(n, ast.Assign)}
+    assert consts == {"LR": 2, "BATCH_SIZE": 2003}
+    assert len(read.dropped_lines) == 2000 and read.dropped_lines[0] == 3
