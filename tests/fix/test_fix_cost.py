@@ -165,3 +165,80 @@ def test_the_discriminators_instances_are_found_in_one_walk_per_module(monkeypat
     assert instances(module, "generator") == {"G"} and len(walks) == 2  # another question: its own walk
     other = libcst.parse_module(text.replace("D = ", "netD = "))
     assert instances(other, "critic") == {"netD", "critic"} and len(walks) == 3
+
+
+def _script(n: int) -> str:
+    return "".join(f"def step_{i}(x):\n    y = x * {i}\n    return y\n\n\n" for i in range(n))
+
+
+def test_each_fix_parses_only_the_statements_it_touches_and_still_finds_a_broken_one(monkeypatch):
+    # fuzz input 6315: a fix per pasted copy, each followed by CPython's parse of the whole 420 KB file
+    from ganlint.core.types import Edit, Location
+    from ganlint.fix.edits import apply_fixes
+
+    text = _script(300)
+    whole = []
+    real = ast.parse
+
+    def counting(source, *a, **k):
+        if len(source) >= len(text) - 100:
+            whole.append(len(source))
+        return real(source, *a, **k)
+
+    monkeypatch.setattr(ast, "parse", counting)
+
+    def fix(i: int, new: str) -> list:
+        line = 5 * i + 2
+        return [Edit("replace-code", "m.py", old=f"x * {i}", new=new, location=Location("m.py", line, 9))]
+
+    fixes = [fix(i, f"x * {i} + 1") for i in range(0, 300, 3)] + [fix(150, "(x * 150")] + [fix(151, "x * 151 - 1")]
+    new, applied, failed = apply_fixes({"m.py": text}, fixes)
+    assert applied == list(range(100)) + [101]
+    assert len(failed) == 1 and failed[0][0] == 100 and "syntax error" in failed[0][1] and ":752:" in failed[0][1]
+    assert len(whole) <= 3  # the first fix's text and the broken one's (its error is CPython's, whole)
+    assert "    y = x * 3 + 1\n" in new["m.py"] and "    y = x * 151 - 1\n" in new["m.py"]
+    real(new["m.py"])
+
+
+def test_a_python_file_over_the_edit_budget_is_refused_with_its_size():
+    from ganlint.core.types import Edit, Location
+    from ganlint.fix.edits.code.engine import MAX_EDIT_CHARS
+
+    text = _script(MAX_EDIT_CHARS // 40)
+    assert len(text) > MAX_EDIT_CHARS
+    edit = Edit("replace-code", "m.py", old="x * 1", new="x * 2", location=Location("m.py", 7, 9))
+    with pytest.raises(EditError, match=r"KB of Python: too large for fix to edit"):
+        apply_edits({"m.py": text}, [edit])
+
+
+def test_gl115_follows_a_module_level_script_in_one_pass_per_statement(tmp_path, monkeypatch):
+    # fuzz input 6315: a training script at module level, pasted 20 times: each finding walked every
+    # statement after it again (127 s at 420 KB)
+    sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
+    from fuzz_corpus import all_projects
+
+    from ganlint.checking import registry
+    from ganlint.fix.project import Project
+
+    files = all_projects()["wgan_clip_json"]
+    script = next(name for name in files if name.endswith(".py"))
+    for name, text in files.items():
+        (tmp_path / name).write_text(text * 20 if name == script else text)
+    findings = [f for f in make_plan(input_files([str(tmp_path)])).findings if f.code == "GL115"]
+    assert len(findings) >= 20
+    rule = registry.rule_by_code("GL115")
+    module = sys.modules[type(rule).__module__]
+    calls = []
+    real = module._names
+
+    def counting(node):
+        calls.append(1)
+        return real(node)
+
+    monkeypatch.setattr(module, "_names", counting)
+    texts = {str(p): p.read_text() for p in tmp_path.iterdir()}
+    before = rule.fixes(Project(list(texts), texts, None), findings, {})
+    simple = sum(isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return))
+                 for n in ast.walk(ast.parse(texts[str(tmp_path / script)])))
+    assert len(calls) <= 3 * simple
+    assert len(before) == len(findings)
