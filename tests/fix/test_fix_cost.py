@@ -26,7 +26,7 @@ def pasted(tmp_path: Path, fixture: str, file: str, times: int) -> Path:
 def test_libcst_is_never_given_a_file_over_its_budget(tmp_path, monkeypatch):
     import libcst
 
-    from ganlint.fix.edits.py_doc import MAX_CST_CHARS
+    from ganlint.fix.edits.cst_parse import MAX_CST_CHARS
 
     root = pasted(tmp_path, "gan_002_broken", "train.py", 30)
     assert (root / "train.py").stat().st_size > MAX_CST_CHARS
@@ -46,7 +46,7 @@ def test_libcst_is_never_given_a_file_over_its_budget(tmp_path, monkeypatch):
 
 
 def test_a_python_file_over_the_budget_is_one_clear_error_from_the_editor():
-    from ganlint.fix.edits.py_doc import MAX_CST_CHARS, parse_cst
+    from ganlint.fix.edits.cst_parse import MAX_CST_CHARS, parse_cst
 
     text = "lr = 0.001\n" + "x = 1\n" * (MAX_CST_CHARS // 6 + 1)
     with pytest.raises(EditError, match=r"KB of Python: too large to edit through LibCST"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ganlint.core.types import Edit, Location
 from ganlint.fix.edits.base import EditError
 from ganlint.fix.edits.code.cst_util import TRANSFORMS
-from ganlint.fix.edits.py_doc import parse_cst
+from ganlint.fix.edits.cst_parse import parse_cst
 
 
 def _offset(text: str, line: int, col: int) -> int:
