@@ -212,3 +212,11 @@ def test_a_python_setting_assigned_twice_is_edited_at_every_assignment():
     again = apply_edits({"c.py": out}, [edit("set-setting", "c.py", "vae_lr", 3e-4),
                                        edit("remove-setting", "c.py", "optim_alpha")])
     assert again == {}
+
+
+def test_yaml_edit_keeps_each_lines_own_ending_in_a_mixed_endings_file():
+    # fuzz input 8375: a YAML file with stray CRLF lines; the line ruamel rewrote lost its CR
+    text = "loss:\n  n_critic: 1\nseed: 0\n# widths\r\nz_dim: 2\r\nlr: 0.001\n"
+    new = apply_edits({"c.yaml": text}, [edit("set-setting", "c.yaml", "z_dim", 16),
+                                         edit("set-setting", "c.yaml", "lr", 0.0002)])["c.yaml"]
+    assert new == "loss:\n  n_critic: 1\nseed: 0\n# widths\r\nz_dim: 16\r\nlr: 0.0002\n"

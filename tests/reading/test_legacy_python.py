@@ -162,3 +162,28 @@ def test_an_unclosed_bracket_is_not_neutralised_away(tmp_path):
     text = "import torch\nLR = 1e-3\nx = torch.zeros(1).cuda(async=True\nBATCH = 4\n"
     r = _run(tmp_path, {"bad.py": text})
     assert r.returncode == 2 and "error: syntax error" in r.stderr
+
+def test_a_python2_file_of_many_blocks_is_parsed_in_linear_work(monkeypatch):
+    # fuzz input 7054: 30,000 one-line top-level blocks that do not parse took 14 s: each block was parsed
+    # behind as many newlines as lines before it (quadratic); now each is parsed alone and moved
+    import ast
+
+    from ganlint.reading import legacy_python
+
+    text = "print 'start'\nLR = 1e-3\n" + "".join(f"key_{i} = = {i}\n" for i in range(2000)) + "BATCH_SIZE = 32\n"
+    handed = []
+    real = ast.parse
+
+    def counting(source, *a, **k):
+        handed.append(len(source))
+        return real(source, *a, **k)
+
+    monkeypatch.setattr(legacy_python.ast, "parse", counting)
+    try:
+        real(text)
+    except SyntaxError as exc:
+        read = legacy_python.read_legacy("m.py", text, exc)
+    assert sum(handed) <= 3 * len(text)
+    consts = {n.targets[0].id: n.lineno for n in read.tree.body if isinstance(n, ast.Assign)}
+    assert consts == {"LR": 2, "BATCH_SIZE": 2003}
+    assert len(read.dropped_lines) == 2000 and read.dropped_lines[0] == 3

@@ -55,9 +55,27 @@ def _apply_setting(doc: ConfigDoc, e: Edit) -> bool:
     raise EditError(f"unknown edit kind {e.kind!r}", e.file)
 
 
+MAX_VALUE_CHARS = 10_000  # the longest value a setting edit writes (as Python writes it)
+
+
+def _value_budget(e: Edit) -> None:
+    """EditError for a new value too long to write: a fix's list as wide as a fuzzed 50,000-entry one (fuzz
+    input 7050) took ruamel.yaml 30 s to load and dump; no setting a fix proposes is that long."""
+    if e.kind not in ("set-setting", "add-setting") or isinstance(e.new, (bool, float, type(None))):
+        return
+    try:
+        size = len(repr(e.new))
+    except ValueError:  # an int past Python's 4300-digit str() limit
+        size = MAX_VALUE_CHARS + 1
+    if size > MAX_VALUE_CHARS:
+        raise EditError(f"the new value of {e.target} is {size:,} characters long: too long to write as a fix "
+                        f"(at most {MAX_VALUE_CHARS:,}); set it by hand")
+
+
 def apply_setting(doc: ConfigDoc, e: Edit, path: str) -> bool:
     """One setting edit on a loaded document; its error names the file and the edit's line."""
     try:
+        _value_budget(e)
         return _apply_setting(doc, e)
     except EditError as exc:
         exc.file = exc.file or path

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ganlint.fix.edits.base import ConfigDoc, EditError, Entry
+from ganlint.fix.edits.cst_parse import MAX_CHAIN, MAX_CST_CHARS, parse_cst  # noqa: F401  (importers' old home)
 from ganlint.fix.edits.values import coerce_like, render_list, render_number
 
 
@@ -22,69 +23,6 @@ class _PyEntry:
     elem: Any = None  # DictElement for dict entries / Arg for argparse
     call: Any = None
     cls: Any = None
-
-
-_PARSED: dict[str, Any] = {}  # text -> its LibCST module, the last two (see parse_cst)
-
-
-def parse_cst(path: str, text: str):
-    """The LibCST module of `text`. Modules are immutable (a transform returns a new one), and a plan parses
-    one text once per rule that weighs a transform, so the last two parses are kept: a LibCST parse of a
-    250 KB file is seconds."""
-    import libcst as cst
-
-    hit = _PARSED.get(text)
-    if hit is not None:
-        return hit
-    _operator_budget(path, text)
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise EditError(f"syntax error: {exc.message}", path, exc.raw_line) from None
-    except RecursionError:
-        from ganlint.core.errors import nesting_line
-
-        raise EditError("too deeply nested to edit", path, nesting_line(text)) from None
-    if len(_PARSED) >= 2:
-        _PARSED.pop(next(iter(_PARSED)))
-    _PARSED[text] = module
-    return module
-
-
-MAX_CHAIN = 1000  # operands of one binary-operator chain LibCST is given (its parse is quadratic in them)
-
-
-def _operator_budget(path: str, text: str) -> None:
-    """EditError when one expression chains more than MAX_CHAIN operands (`lr = 1 + 1 + ... + 1`, 20,000
-    of them): LibCST's parser takes 1.5 s for 2,000 and 17 s for 5,000 (fuzz input 7660 ran for minutes)."""
-    if len(text) < 4 * MAX_CHAIN:
-        return
-    try:
-        tree = ast.parse(text)
-    except SyntaxError as exc:  # Python's verdict first: LibCST may take minutes to reach its own
-        raise EditError(f"syntax error: {exc.msg}", path, exc.lineno) from None
-    except ValueError:
-        return  # LibCST's own error
-    except (RecursionError, MemoryError):
-        from ganlint.core.errors import nesting_line
-
-        raise EditError("too deeply nested to edit", path, nesting_line(text)) from None
-    nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.BinOp, ast.BoolOp, ast.Compare))]
-    inner = {id(n.left) for n in nodes if isinstance(n, ast.BinOp)}
-    for n in nodes:
-        if isinstance(n, ast.BoolOp):
-            count = len(n.values)
-        elif isinstance(n, ast.Compare):
-            count = len(n.ops) + 1
-        elif id(n) in inner:
-            continue
-        else:
-            count, cur = 1, n
-            while isinstance(cur, ast.BinOp):
-                count, cur = count + 1, cur.left
-        if count > MAX_CHAIN:
-            raise EditError(f"an expression of {count} operands: too long to edit (LibCST's parser is quadratic "
-                            f"in them; at most {MAX_CHAIN})", path, n.lineno)
 
 
 def _literal(code: str) -> Any:
@@ -112,7 +50,34 @@ class PyDoc(ConfigDoc):
 
     def __init__(self, path: str, text: str):
         super().__init__(path, text)
+        # value replacements of set() not yet written into the module: a plan's settings of one file are one
+        # pass over its tree (a pass and a re-parse per setting was seconds each on a 40 KB script)
+        self._pending: dict[int, Any] = {}
         self._parse()
+
+    @property
+    def text(self) -> str:
+        self._flush()
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value
+
+    def _flush(self, final: bool = False) -> None:
+        """The pending values written into the module; `final` (dump): only its code, not its positions."""
+        import libcst as cst
+
+        replacements = getattr(self, "_pending", None)
+        if not replacements:
+            return
+        self._pending = {}
+
+        class T(cst.CSTTransformer):
+            def on_leave(self, original, updated):
+                return replacements.get(id(original), updated)
+
+        self._commit(self.module.visit(T()), final)
 
     def _parse(self, module=None):
         import libcst as cst
@@ -205,9 +170,10 @@ class PyDoc(ConfigDoc):
 
     # -- reading --------------------------------------------------------------------------
     def entries(self) -> list[Entry]:
+        self._fresh()
         out = []
         for e in self._entries:
-            raw = self.module.code_for_node(e.value_node)
+            raw = self.module.code_for_node(self._pending.get(id(e.value_node), e.value_node))
             out.append(Entry(e.key, _literal(raw), e.line, raw))
         return out
 
@@ -244,40 +210,43 @@ class PyDoc(ConfigDoc):
             return "[" + ", ".join(self._value_code(v, None) for v in value) + "]"
         return repr(value)
 
-    def _commit(self, new_module):
+    def _commit(self, new_module, final: bool = False):
         self.text = new_module.code
-        self._parse(new_module)  # its positions are those of its own code: no second parse of that code
+        if final:  # positions resolved only if the document is edited again (`_fresh`)
+            self._unread = new_module
+        else:
+            self._parse(new_module)  # its positions are those of its own code: no second parse of that code
+
+    def _fresh(self) -> None:
+        module, self._unread = getattr(self, "_unread", None), None
+        if module is not None:
+            self._parse(module)
 
     def _replace_node(self, target, replacement):
-        self._replace_nodes({id(target): replacement})
-
-    def _replace_nodes(self, replacements: dict[int, Any]):
-        """Several nodes (by id) replaced in one pass over the module, one re-parse."""
-        import libcst as cst
-
-        class T(cst.CSTTransformer):
-            def on_leave(self, original, updated):
-                return replacements.get(id(original), updated)
-
-        self._commit(self.module.visit(T()))
+        self._pending[id(target)] = replacement
+        self._flush()
 
     def set(self, key: str, value: Any) -> bool:
         import libcst as cst
 
+        self._fresh()
         changes = {}
         for e in self._all(key):
-            raw = self.module.code_for_node(e.value_node)
+            raw = self.module.code_for_node(self._pending.get(id(e.value_node), e.value_node))
             new_code = self._value_code(value, raw, e.quote)
             if _literal(new_code) == _literal(raw) and _literal(raw) is not None and type(_literal(raw)) is type(_literal(new_code)):
                 continue
             changes[id(e.value_node)] = cst.parse_expression(new_code)
         if not changes:
             return False
-        self._replace_nodes(changes)
+        self._pending.update(changes)  # written by the next pass (_flush): dump, or an edit of another kind
         return True
 
     def remove(self, key: str) -> bool:
         import libcst as cst
+
+        self._flush()  # they walk the module: the pending values first
+        self._fresh()
 
         k = self.resolve(key, required=False)
         if k is None:
@@ -299,6 +268,9 @@ class PyDoc(ConfigDoc):
 
     def rename(self, key: str, new_key: str) -> bool:
         import libcst as cst
+
+        self._flush()  # they walk the module: the pending values first
+        self._fresh()
 
         k = self.resolve(key, required=False)
         if k is None:
@@ -326,6 +298,9 @@ class PyDoc(ConfigDoc):
 
     def add(self, key: str, value: Any, near: str | None = None) -> bool:
         import libcst as cst
+
+        self._flush()  # they walk the module: the pending values first
+        self._fresh()
 
         if self.resolve(key, required=False) is not None:
             return self.set(key, value)
@@ -394,4 +369,5 @@ class PyDoc(ConfigDoc):
         return True
 
     def dump(self) -> str:
-        return self.text
+        self._flush(final=True)
+        return self._text

@@ -269,7 +269,8 @@ class YamlDoc(TreeDoc):
             for (_, a1, a2), (_, b1, b2) in zip(old_blocks, new_blocks):
                 edited = any(i in self._touched for i in range(a1, a2)) or (a1 == a2 and self._inserted)
                 if edited:
-                    merged.extend(new[b1:b2])
+                    merged.extend(_endings_kept(new[b1:b2], old[a1:a2]))
+                    restored = restored or new[b1:b2] != merged[len(merged) - (b2 - b1):]
                 else:
                     merged.extend(old[a1:a2])
                     restored = True
@@ -282,6 +283,21 @@ class YamlDoc(TreeDoc):
         except Exception:  # noqa: BLE001 - any doubt: ruamel's own dump, as before
             return dumped
         return text
+
+
+def _endings_kept(new: list[str], old: list[str]) -> list[str]:
+    """ruamel's lines for an edited stretch, each with the line ending of the line it replaces (ruamel
+    writes "\n"; a CRLF line of a mixed-endings file keeps its CR, fuzz input 8375). Lines past the old
+    stretch take its last line's ending."""
+    if not old or not any(line.endswith("\r\n") for line in old):
+        return new
+    out = []
+    for i, line in enumerate(new):
+        ref = old[min(i, len(old) - 1)]
+        if ref.endswith("\r\n") and line.endswith("\n") and not line.endswith("\r\n"):
+            line = line[:-1] + "\r\n"
+        out.append(line)
+    return out
 
 
 _KEY_LINE = re.compile(r"(\s*)(?:-\s+)?([^\s#'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")

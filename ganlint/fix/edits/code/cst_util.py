@@ -93,8 +93,25 @@ def in_classes(cls: str, params: dict, role: str | None = None) -> bool:
     return role_from_name(cls) == role if role else True
 
 
+_INSTANCES: dict[tuple, tuple[cst.Module, frozenset[str]]] = {}  # the last few answers (see instances)
+
+
 def instances(module: cst.Module, role: str, classes: list[str] | None = None) -> set[str]:
-    """Names bound to instances of the role's classes: `D = Discriminator(...)`, `self.critic = ...`."""
+    """Names bound to instances of the role's classes: `D = Discriminator(...)`, `self.critic = ...`.
+    A module is immutable and a plan asks this of one module several times (the rule's safety check, its
+    transform, the transform weighed against its edits): each answer is kept for the last few modules."""
+    key = (id(module), role, tuple(classes or ()))
+    hit = _INSTANCES.get(key)
+    if hit is not None and hit[0] is module:
+        return set(hit[1])
+    names = _instances(module, role, classes)
+    if len(_INSTANCES) >= 16:
+        _INSTANCES.pop(next(iter(_INSTANCES)))
+    _INSTANCES[key] = (module, frozenset(names))
+    return names
+
+
+def _instances(module: cst.Module, role: str, classes: list[str] | None = None) -> set[str]:
     names: set[str] = set()
 
     def is_cls(node) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ganlint.core.types import Edit, Location
 from ganlint.fix.edits.base import EditError
 from ganlint.fix.edits.code.cst_util import TRANSFORMS
-from ganlint.fix.edits.py_doc import parse_cst
+from ganlint.fix.edits.cst_parse import parse_cst
 
 
 def _offset(text: str, line: int, col: int) -> int:
@@ -42,8 +42,17 @@ def _nearest(text: str, old: str, line: int, taken: list[tuple[int, int, str]] =
     return best
 
 
+# The largest Python file the rules' textual edits are applied to. A pasted script gets a fix per copy, and
+# each fix costs a few passes over the file: 420 KB with hundreds of fixes was 127 s (fuzz input 6315). Real
+# training scripts are under 32 KB; `check` still reads files of megabytes.
+MAX_EDIT_CHARS = 256 * 1024
+
+
 def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
     """The rules' replace-code / insert-code edits, applied bottom-up, then checked to parse."""
+    if len(text) > MAX_EDIT_CHARS:
+        raise EditError(f"{len(text) // 1024} KB of Python: too large for fix to edit (at most "
+                        f"{MAX_EDIT_CHARS // 1024} KB); edit it by hand", path)
     spans = []
     for e in edits:
         loc = e.location
@@ -88,19 +97,21 @@ def apply_text_edits(path: str, text: str, edits: list[Edit]) -> str:
             if at == len(text) and text and not text.endswith("\n"):
                 new_lines = "\n" + new_lines
             spans.append((at, at, new_lines))
+    before = text
     for start, end, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
         text = text[:start] + new + text[end:]
-    _check_parses(path, text)
+    _check_parses(path, text, before, [(s, e) for s, e, _ in spans])
     return text
 
 
-def _check_parses(path: str, text: str) -> None:
+def _check_parses(path: str, text: str, before: str | None = None, changes: list[tuple[int, int]] = ()) -> None:
     """The edited text is still Python, by CPython's own parser: a LibCST parse per fix was a second per
-    30 KB, and a file with a finding per pasted copy gets a fix each (fuzz input 2745: 67 fixes, 19 s)."""
-    import ast
+    30 KB, and a file with a finding per pasted copy gets a fix each (fuzz input 2745: 67 fixes, 19 s);
+    only the top-level statements around the changes when the text before them parsed (parse_check)."""
+    from ganlint.fix.edits.code.parse_check import parses
 
     try:
-        ast.parse(text)
+        parses(text, before, changes)
     except SyntaxError as exc:
         raise EditError(f"syntax error: {exc.msg}", path, exc.lineno) from None
     except (RecursionError, MemoryError, ValueError):  # nested too deeply, a NUL: LibCST's verdict and error
