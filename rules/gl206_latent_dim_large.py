@@ -8,6 +8,17 @@ from ganlint.core.types import Finding, Fix, Setting, Severity
 from ganlint.reading.facts import ProjectFacts
 
 
+
+# the forward pass of the head-sized VAEs below (mean / log-variance heads, a KL term)
+_HEADS_FORWARD = (
+    "    def forward(self, x):\n"
+    "        h = torch.relu(self.enc(x))\n"
+    "        mu, logvar = self.fc_mu(h), self.fc_logvar(h)\n"
+    "        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)\n"
+    "        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
+    "        return torch.sigmoid(self.dec(z)), kld\n"
+)
+
 class LatentDimLarge(SettingRangeRule):
     code = "GL206"
     slug = "latent-dim-large"
@@ -80,12 +91,7 @@ class LatentDimLarge(SettingRangeRule):
                     "        self.fc_mu = nn.Linear(400, LATENT)\n"
                     "        self.fc_logvar = nn.Linear(400, LATENT)\n"
                     "        self.dec = nn.Linear(LATENT, 784)\n\n"
-                    "    def forward(self, x):\n"
-                    "        h = torch.relu(self.enc(x))\n"
-                    "        mu, logvar = self.fc_mu(h), self.fc_logvar(h)\n"
-                    "        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)\n"
-                    "        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
-                    "        return torch.sigmoid(self.dec(z)), kld\n"
+                    + _HEADS_FORWARD
                 ),
             },
             "heads sized by a latent setting the model uses (16)",
@@ -101,12 +107,7 @@ class LatentDimLarge(SettingRangeRule):
                     "        self.fc_mu = nn.Linear(400, z_dim)\n"
                     "        self.fc_logvar = nn.Linear(400, z_dim)\n"
                     "        self.dec = nn.Linear(z_dim, 784)\n\n"
-                    "    def forward(self, x):\n"
-                    "        h = torch.relu(self.enc(x))\n"
-                    "        mu, logvar = self.fc_mu(h), self.fc_logvar(h)\n"
-                    "        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)\n"
-                    "        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
-                    "        return torch.sigmoid(self.dec(z)), kld\n"
+                    + _HEADS_FORWARD
                 ),
             },
             "heads whose width is a parameter no call fixes: unknown",
