@@ -71,6 +71,9 @@ def summary(report, result, program: str) -> str:
     if report.stopped == "interrupted":  # a partial run is no all-clear
         lines.append(f"Interrupted at step {int(m.get('steps_run', 0))}: partial report, "
                      f"{len(report.findings)} runtime problem(s) found so far.")
+    elif report.stopped == "error":  # nor is a run the program's own error ended (the error line follows)
+        lines.append(f"The program ended with an error at step {int(m.get('steps_run', 0))}: partial report, "
+                     f"{len(report.findings)} runtime problem(s) found so far.")
     else:
         lines.append(f"Found {len(report.findings)} runtime problem(s)." if report.findings else "No runtime problems found.")
     if result.paths:

@@ -75,6 +75,8 @@ def test_program_raises_one_line_with_its_file_and_line(tmp_path):
     assert err == [f"error: train.py:{bad.splitlines().index('            1 / 0') + 1}: ZeroDivisionError: division by zero"]
     assert "Traceback" not in p.stderr
     assert rep["stopped"] == "error" and rep["networks"]["model"]["steps"] >= 30  # the report is written
+    assert "No runtime problems found" not in p.stdout  # a run cut short by an error is no all-clear
+    assert "ended with an error at step" in p.stdout
 
 
 def test_missing_package_is_one_line(tmp_path):
@@ -83,6 +85,7 @@ def test_missing_package_is_one_line(tmp_path):
     assert p.returncode == 2
     assert "error: train.py:5: the program needs the package 'surely_not_installed_pkg'" in p.stderr
     assert "Traceback" not in p.stderr
+    assert "No runtime problems found" not in p.stdout
 
 
 def test_argparse_error_shows_its_usage_and_the_hint(tmp_path):
