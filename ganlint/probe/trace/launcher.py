@@ -62,6 +62,9 @@ def run_program(script: str | None = None, module: str | None = None, args: list
         cmd = [sys.executable, "-m", "ganlint.probe.trace.child", spec_path]
         proc = subprocess.Popen(cmd, stdout=stdout if stdout is not None else sys.stderr.fileno(), stderr=stderr, env=env)
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child gets Ctrl-C and reports; we wait
+        # `timeout`, a job scheduler or `kill` send SIGTERM to us only: passed on as a Ctrl-C, the child stops
+        # at its next step and writes its partial report, as it does for a terminal's Ctrl-C
+        old_term = signal.signal(signal.SIGTERM, lambda *_: proc.poll() is None and proc.send_signal(signal.SIGINT))
         try:
             limit = None if time_budget is None else float(time_budget) + KILL_GRACE_S
             try:
@@ -72,6 +75,7 @@ def run_program(script: str | None = None, module: str | None = None, args: list
                 return RunResult(None, "killed", f"the program did not stop within {limit:.0f} s of its time budget")
         finally:
             signal.signal(signal.SIGINT, old)
+            signal.signal(signal.SIGTERM, old_term)
         if not os.path.isfile(status_path):
             return RunResult(None, "internal", f"the probe's child process ended (status {proc.returncode}) "
                              "without a report")

@@ -181,8 +181,9 @@ def test_real_torchvision_dataset_class(tmp_path):
     assert rep["family"] == "gan" and rep["networks"]["generator"]["steps"] == 30
 
 
-def _interrupt(tmp_path, script, marker="started"):
-    """Start `ganlint probe script` as a terminal would, Ctrl-C its process group once `marker` exists."""
+def _interrupt(tmp_path, script, marker="started", term: bool = False):
+    """Start `ganlint probe script` as a terminal would, Ctrl-C its process group once `marker` exists (with
+    `term`: SIGTERM to the probe's own process only, as `timeout` or a job scheduler sends it)."""
     import os
     import signal
     import subprocess
@@ -197,8 +198,17 @@ def _interrupt(tmp_path, script, marker="started"):
     while not (tmp_path / marker).exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
     assert (tmp_path / marker).exists(), proc.communicate(timeout=60)[1][-2000:] if proc.poll() is not None else "no start"
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
-    out, err = proc.communicate(timeout=120)
+    if term:
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group (a child a failing probe orphaned)
+        except ProcessLookupError:
+            pass
     rep = json.loads((tmp_path / "out" / "report.json").read_text())
     return proc.returncode, out, err, rep
 
@@ -212,6 +222,15 @@ def test_ctrl_c_stops_the_program_and_writes_the_report(tmp_path):
     steps = int(rep["metrics"]["steps_run"])
     assert f"interrupted at step {steps}: partial report in " in err and "Traceback" not in err
     assert f"Interrupted at step {steps}: partial report" in out and "No runtime problems found" not in out
+
+
+def test_sigterm_to_the_probe_stops_the_program_and_writes_the_report(tmp_path):
+    marked = LOOP.format(extra="").replace("opt.step()", "opt.step()\n        if step == 40:\n"
+                                           "            open('started', 'w').close()")
+    code, out, err, rep = _interrupt(tmp_path, write(tmp_path, "train.py", marked), term=True)
+    assert code == 130, err[-2000:]
+    assert rep["stopped"] == "interrupted" and rep["networks"]["model"]["steps"] >= 40
+    assert "Interrupted at step" in out and "No runtime problems found" not in out and "Traceback" not in err
 
 
 LIGHTNING = '''
