@@ -1,5 +1,6 @@
-"""GL102's reading of the two players' sizes: which generator a critic is compared with (its size variant,
-the script that builds both), whether the shape read holds for how the project builds it, and the gap."""
+"""The capacity comparison's reading of the two players' sizes: which generator a critic is compared with
+(its size variant, the script that builds both), whether the shape read holds for how the project builds it,
+and the gap."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
-"""Forms of the two players' sizes GL102 compares besides equal-depth widths and known counts: a DCGAN
-generator's Linear projection read as the channels its first conv takes, and MLP counts affine in an
+"""Forms of the two players' sizes the capacity comparison uses besides equal-depth widths and known counts:
+a DCGAN generator's Linear projection read as the channels its first conv takes, and MLP counts affine in an
 unknown image size."""
 from __future__ import annotations
 

@@ -289,7 +289,7 @@ class CodeFacts:
         return [g for g in self.grad_calls if g.is_penalty]
 
     def constructions_of(self, cls: str) -> list[Construction]:
-        # indexed once per list state: GL102 asks for every network, and a scan each time was quadratic
+        # indexed once per list state: the capacity rule asks for every network, and a scan each time was quadratic
         idx = self.__dict__.get("_constructions_by_cls")
         if idx is None or idx[0] is not self.constructions or idx[1] != len(self.constructions):
             by_cls: dict[str, list[Construction]] = {}

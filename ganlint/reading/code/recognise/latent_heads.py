@@ -3,7 +3,7 @@ nn.Linear(h, 500)`, the layers whose outputs the class names the mean and the lo
 name, or by the variable a method assigns its output to: `mean = self.relu(self.fc1(out))`).
 
 Only out widths written as a literal, the same in both heads: a width given by a name is a setting, which the
-settings say (and GL206 reads there). The result is a Setting of style "latent-head" (CodeFacts.latent_heads): the
+settings say (and the latent-size rule reads there). The result is a Setting of style "latent-head" (CodeFacts.latent_heads): the
 literal is in three places (both heads and the decoder's input), so no single edit repairs it.
 """
 from __future__ import annotations
