@@ -79,12 +79,11 @@ def build_sites(facts, net: Network) -> list[Construction]:
 
 def _name_counts(facts) -> Counter:
     """How many networks of the project bear each class name (counted once per facts, not per network)."""
-    code = facts.code
-    got = code.__dict__.get("_network_name_counts")
-    if got is None or got[0] != len(code.networks_all):
-        got = (len(code.networks_all), Counter(n.name for n in code.networks_all))
-        code.__dict__["_network_name_counts"] = got
-    return got[1]
+    return facts.code.indexed("networks_all", _count_names)
+
+
+def _count_names(networks: list[Network]) -> Counter:
+    return Counter(n.name for n in networks)
 
 
 def shape_trusted(facts, net: Network) -> bool:

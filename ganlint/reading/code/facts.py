@@ -184,6 +184,13 @@ def norm_var(name: str) -> str:
     return name.lower().replace("_", "")
 
 
+def _by_class(constructions: list[Construction]) -> dict[str, list[Construction]]:
+    by_cls: dict[str, list[Construction]] = {}
+    for c in constructions:
+        by_cls.setdefault(c.cls, []).append(c)
+    return by_cls
+
+
 @dataclass(eq=False, repr=False)
 class CodeFacts:
     networks_all: list[Network] = field(default_factory=list)  # every class read (module or not)
@@ -288,16 +295,18 @@ class CodeFacts:
     def penalties(self) -> list[GradCall]:
         return [g for g in self.grad_calls if g.is_penalty]
 
+    def indexed(self, field_name: str, build):
+        """`build(self.<field_name>)`, made once per state of that list (same list, same length) and kept:
+        lookups asked once per network would otherwise rescan the list each time (quadratic)."""
+        items = getattr(self, field_name)
+        key = f"_index_{field_name}_{getattr(build, '__name__', id(build))}"
+        got = self.__dict__.get(key)
+        if got is None or got[0] is not items or got[1] != len(items):
+            got = self.__dict__[key] = (items, len(items), build(items))
+        return got[2]
+
     def constructions_of(self, cls: str) -> list[Construction]:
-        # indexed once per list state: the capacity rule asks for every network, and a scan each time was quadratic
-        idx = self.__dict__.get("_constructions_by_cls")
-        if idx is None or idx[0] is not self.constructions or idx[1] != len(self.constructions):
-            by_cls: dict[str, list[Construction]] = {}
-            for c in self.constructions:
-                by_cls.setdefault(c.cls, []).append(c)
-            idx = (self.constructions, len(self.constructions), by_cls)
-            self.__dict__["_constructions_by_cls"] = idx
-        return list(idx[2].get(cls, ()))
+        return list(self.indexed("constructions", _by_class).get(cls, ()))
 
     def role_of_var(self, var: str | None) -> str | None:
         if not var:
