@@ -64,7 +64,9 @@ class CriticWeakerThanGenerator(Rule):
         "The generator learns only through the critic's gradients. A critic smaller than the generator cannot "
         "represent the difference between the two distributions finely enough, so its feedback is coarse and "
         "the generator learns the modes' positions but not their shape. WGAN theory asks for a critic close "
-        "to optimal, i.e. at least as strong as the generator (document 000 §1.2)."
+        "to optimal, i.e. at least as strong as the generator (document 000 §1.2). A critic whose channels mirror "
+        "the generator's (the reference DCGAN and WGAN-GP shapes) is as strong as it, even where the generator's "
+        "projection of z gives it more parameters."
     )
     use_instead = "Give the critic at least the generator's widths: `nn_disc: \"[256,256]\"` next to `nn_gen: \"[256,256]\"`."
     source = "000 §1.2"

@@ -50,8 +50,11 @@ def projection_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     """A conv critic against a generator whose Linear projection is viewed as a map: its channels mirror the
     critic's convs. The message when the critic is weaker, "" when it is not, None when not this form."""
     ch, proj = hidden(critic.layer_widths), projected(gen)
-    if ch is None or proj is None or len(ch) != len(proj) or critic.layer_kinds is None or \
-            not all(family(k) == "conv" for k in critic.layer_kinds):
+    kinds = critic.layer_kinds
+    # the critic's hidden layers are convs; its score layer may be a Linear head on the flattened map, the
+    # mirror of the generator's projection (the reference DCGAN / WGAN-GP shapes): neither is a hidden layer
+    if ch is None or proj is None or len(ch) != len(proj) or kinds is None or \
+            not all(family(k) == "conv" for k in kinds[:-1]) or family(kinds[-1]) not in ("conv", "Linear"):
         return None
     if sum(ch) < ratio * sum(proj):
         return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {proj} ({sum(ch)} vs {sum(proj)} channels)"

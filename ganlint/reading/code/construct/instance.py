@@ -151,7 +151,7 @@ class InstanceMixin:
         cache = self.globals.setdefault("__built__", {})
         if key is not None and key in cache:  # the same block built again (16 residual blocks): its count
             layer = self.unknown_layer(node)
-            layer.params, made = cache[key]
+            layer.params, made, layer.kind = cache[key]
             self.created.extend(made)  # its norms belong to this network too
             return Instance(cls.name, module=layer)
         inst = Instance(cls.name)
@@ -166,10 +166,32 @@ class InstanceMixin:
             self.self_obj, self.on_self, self.loops, self.cond = saved
         layer = self.unknown_layer(node)
         layer.params = param_count(collector.layers())
+        if _weightless(cls, collector):
+            layer.kind, layer.params = "weightless-module", 0  # Reshape/View: a step of the stack, not a layer
         inst.module = layer
         if key is not None:
-            cache[key] = (layer.params, self.created[start:])
+            cache[key] = (layer.params, self.created[start:], layer.kind)
         return inst
+
+
+_PLAIN_ATTR = (int, float, str, bool, type(None), tuple)
+_REGISTERS = {"Parameter", "ParameterList", "ParameterDict", "register_parameter", "register_buffer", "add_module",
+              "register_module", "setattr", "__setattr__", "load_state_dict"}
+
+
+def _weightless(cls: UserClass, collector: Collector) -> bool:
+    """A user module that surely holds no weights: a direct nn.Module subclass whose __init__ stores only plain
+    values (`self.shape = shape`) and registers nothing by other means."""
+    node = cls.node
+    if node is None or len(node.bases) != 1 or last(dotted(node.bases[0])) != "Module":
+        return False
+    if any(not isinstance(v, _PLAIN_ATTR) for v, _st in collector.attrs.values()):
+        return False
+    for sub in ast.walk(node):
+        name = sub.attr if isinstance(sub, ast.Attribute) else sub.id if isinstance(sub, ast.Name) else None
+        if name in _REGISTERS:
+            return False
+    return True
 
 
 __all__ = ["Collector", "InstanceMixin", "param_count", "param_floor"]
