@@ -27,11 +27,12 @@ class BatchnormInCriticWithPenalty(Rule):
         "The gradient penalty constrains the norm of the critic's gradient with respect to *each* input "
         "separately. Batch normalisation makes every output depend on the whole batch, so the per-sample "
         "gradient is no longer what the penalty assumes and the constraint is enforced on the wrong "
-        "function. The WGAN-GP paper drops batch norm from the critic for this reason."
+        "function. The WGAN-GP paper drops batch norm from the critic for this reason; a zero-centred "
+        "penalty on real inputs (R1, DRAGAN) of a standard GAN's discriminator is per-sample too."
     )
     use_instead = "`nn.LayerNorm(features)` (or no normalisation) in the critic; `nn.GroupNorm(1, C)` / `InstanceNorm2d(C, affine=True)` for images."
     source = "paper"
-    families = ("wgan-gp",)
+    families = ("wgan-gp", "gan")  # a standard GAN regularised by R1 / DRAGAN penalises per sample as well
     options: dict[str, Any] = {}
     fix_stage = None
     fix_safety = "safe"

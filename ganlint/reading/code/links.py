@@ -195,12 +195,49 @@ class _ProgramIndex:
         self.bce_lines = {f: [l.location.line for l in ls] for f, ls in self.bce.items()}
         self.critic_files = {n.location.file for n in nets if n.role == "critic"}
         self._imports: dict[str, set[str]] = {}
+        self._carriers: dict[str, set[str]] | None = None
+
+    def carriers(self, facts) -> dict[str, set[str]]:
+        """Network class -> the files of the role-less project modules built with it as an argument: a
+        LightningModule `GAN(cfg, model_G, model_D)` trains the networks it is handed (its losses are theirs)."""
+        if self._carriers is None:
+            self._carriers = _carrier_files(facts, self.homes)
+        return self._carriers
 
     def imported_models(self, facts, file: str) -> set[str]:
         """The project files defining a critic that `file` imports (parsed once, only for scripts asked about)."""
         if file not in self._imports:
             self._imports[file] = _imported_files(facts.texts.get(file, ""), self.critic_files)
         return self._imports[file]
+
+
+def _carrier_files(facts, homes: dict[str, set[str]]) -> dict[str, set[str]]:
+    import re
+
+    code = facts.code
+    roles = {n.name: n.role for n in code.networks_all}
+    by_scope: dict[tuple, list[Construction]] = {}
+    for c in code.constructions:
+        if c.cls in roles:
+            by_scope.setdefault((c.location.file, c.scope), []).append(c)
+    out: dict[str, set[str]] = {}
+    for built in by_scope.values():
+        players = [c for c in built if roles[c.cls]]
+        for c in built:
+            if roles[c.cls] or not players:
+                continue
+            call = segment(facts.texts, c.location)
+            for p in players:
+                passed = p.var and re.search(rf"(?<![\w.]){re.escape(p.var)}(?!\w)", call)
+                if passed or _within(p.location, c.location):  # GAN(cfg, G, D) or GAN(cfg, Generator(), Critic())
+                    out.setdefault(p.cls, set()).update(homes.get(c.cls, ()))
+    return out
+
+
+def _within(inner: Location, outer: Location) -> bool:
+    end = (outer.end_line or outer.line, outer.end_column or 0)
+    return inner != outer and (outer.line, outer.column) <= (inner.line, inner.column) and \
+        (inner.end_line or inner.line, inner.end_column or 0) <= end
 
 
 def _imported_files(text: str, candidates: set[str]) -> set[str]:
@@ -254,6 +291,7 @@ def program_files(facts, net: Network) -> set[str]:
     homes = ix.homes.get(net.name, set())
     files = {net.location.file}
     files |= {f for f in ix.built_in.get(net.name, ()) if f == net.location.file or f not in homes}
+    files |= ix.carriers(facts).get(net.name, set())
     return files | ix.orphans
 
 
