@@ -160,6 +160,15 @@ def test_a_system_module_built_with_the_discriminator_trains_it_with_its_bce(tmp
     assert [r.file.rsplit("/", 1)[-1] for r in f.related] == ["system.py"]  # the BCE is the system's
 
 
+def test_a_system_built_around_inline_constructions_trains_them_too(tmp_path):
+    # GAN(Generator(nz=cfg["nz"]), Discriminator(nf=cfg["nf"])): the networks are built inside the call
+    train = _TRAIN.replace("def main():", "def main(cfg):").replace(
+        "    netG = Generator(nz=100)\n    netD = Discriminator(nf=64)\n    model = GAN(netG, netD, lr=2e-4)\n",
+        '    model = GAN(Generator(nz=cfg["nz"]), Discriminator(nf=cfg["nf"]), lr=2e-4)\n').replace("main()\n", "main({})\n")
+    _, found, expected = _check(tmp_path, {"net.py": _NETS, "system.py": _SYSTEM, "train.py": train}, {"GL111"})
+    assert found == expected and len(found) == 1
+
+
 def test_a_least_squares_system_handed_the_same_discriminator_stays_silent(tmp_path):
     # near miss: the Sigmoid head is the same, the system trains it with MSE (LSGAN): no BCE, no GL111
     system = _SYSTEM.replace("F.binary_cross_entropy(pred, target)", "F.mse_loss(pred, target)")

@@ -222,22 +222,24 @@ def _carrier_files(facts, homes: dict[str, set[str]]) -> dict[str, set[str]]:
             by_scope.setdefault((c.location.file, c.scope), []).append(c)
     out: dict[str, set[str]] = {}
     for built in by_scope.values():
-        players = [c for c in built if roles[c.cls]]
+        named = {p.var: p for p in built if roles[p.cls] and p.var}
+        inline = sorted((p for p in built if roles[p.cls] and not p.var), key=lambda p: (p.location.line, p.location.column))
+        starts = [(p.location.line, p.location.column) for p in inline]
+        if not named and not inline:
+            continue
         for c in built:
-            if roles[c.cls] or not players:
+            if roles[c.cls]:
                 continue
-            call = segment(facts.texts, c.location)
-            for p in players:
-                passed = p.var and re.search(rf"(?<![\w.]){re.escape(p.var)}(?!\w)", call)
-                if passed or _within(p.location, c.location):  # GAN(cfg, G, D) or GAN(cfg, Generator(), Critic())
-                    out.setdefault(p.cls, set()).update(homes.get(c.cls, ()))
+            handed = [named[w] for w in re.findall(r"(?<![\w.])[A-Za-z_][\w.]*", segment(facts.texts, c.location))
+                      if w in named]
+            end = (c.location.end_line or c.location.line, c.location.end_column or 0)
+            i = bisect_left(starts, (c.location.line, c.location.column))
+            while i < len(inline) and starts[i] <= end:  # GAN(cfg, Generator(cfg), Critic(cfg))
+                handed.append(inline[i])
+                i += 1
+            for p in handed:
+                out.setdefault(p.cls, set()).update(homes.get(c.cls, ()))
     return out
-
-
-def _within(inner: Location, outer: Location) -> bool:
-    end = (outer.end_line or outer.line, outer.end_column or 0)
-    return inner != outer and (outer.line, outer.column) <= (inner.line, inner.column) and \
-        (inner.end_line or inner.line, inner.end_column or 0) <= end
 
 
 def _imported_files(text: str, candidates: set[str]) -> set[str]:
