@@ -547,3 +547,29 @@ def test_input_gradient_ascent_without_noise_is_no_sampler(tmp_path):
     res, found, _ = _check(tmp_path, _cd(train, sampler), {"GL304"})
     assert found == set()
     assert res.facts.code.langevin == []
+
+
+_PGD = """\
+import torch
+import torch.nn.functional as F
+
+
+def pgd_attack(model, x, y, eps=8 / 255, alpha=2 / 255, steps=7):
+    x_adv = x + eps * (2 * torch.rand_like(x) - 1)
+    for _ in range(steps):
+        x_adv = x_adv.detach().requires_grad_(True)
+        loss = F.cross_entropy(model(x_adv), y)
+        g = torch.autograd.grad(loss, x_adv)[0]
+        step = alpha * g.sign()
+        x_adv = x_adv + step
+        x_adv = torch.min(torch.max(x_adv, x - eps), x + eps)
+    return x_adv.detach()
+"""
+
+
+def test_a_random_start_attack_stepping_along_the_gradient_sign_is_no_sampler(tmp_path):
+    # near miss: PGD with a random start moves its input along sign(grad) through an intermediate step
+    files = {**_cd(_CD_TRAIN.replace("  # expect GL304", "")), "sampler.py": _PGD}
+    res, found, _ = _check(tmp_path, files, {"GL304"})
+    assert found == set()
+    assert res.facts.code.langevin == []

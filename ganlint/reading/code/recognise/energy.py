@@ -84,6 +84,8 @@ def _holds_grad_wrt(r, fn, name: str, var: str, line: int, depth: int = 0) -> bo
         return True
     if depth >= 2 or not isinstance(prev[0], ast.BinOp):
         return False  # only arithmetic on the gradient is a step along it (not `norm = g.norm()`)
+    if any(isinstance(m, ast.Call) and last(call_name(m)) == "sign" for m in walk(prev[0])):
+        return False  # `step = eps * g.sign()`: an adversarial example (PGD), not a sampler
     return any(isinstance(m, ast.Name) and m.id not in (name, var) and _holds_grad_wrt(r, fn, m.id, var, prev[2], depth + 1)
                for m in walk(prev[0]))
 
