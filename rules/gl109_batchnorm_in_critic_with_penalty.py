@@ -27,11 +27,12 @@ class BatchnormInCriticWithPenalty(Rule):
         "The gradient penalty constrains the norm of the critic's gradient with respect to *each* input "
         "separately. Batch normalisation makes every output depend on the whole batch, so the per-sample "
         "gradient is no longer what the penalty assumes and the constraint is enforced on the wrong "
-        "function. The WGAN-GP paper drops batch norm from the critic for this reason."
+        "function. The WGAN-GP paper drops batch norm from the critic for this reason; a zero-centred "
+        "penalty on real inputs (R1, DRAGAN) of a standard GAN's discriminator is per-sample too."
     )
     use_instead = "`nn.LayerNorm(features)` (or no normalisation) in the critic; `nn.GroupNorm(1, C)` / `InstanceNorm2d(C, affine=True)` for images."
     source = "paper"
-    families = ("wgan-gp",)
+    families = ("wgan-gp", "gan")  # a standard GAN regularised by R1 / DRAGAN penalises per sample as well
     options: dict[str, Any] = {}
     fix_stage = None
     fix_safety = "safe"
@@ -138,6 +139,29 @@ class BatchnormInCriticWithPenalty(Rule):
             },
             "thin subclasses that only change a width: the inherited layer is reported once, at its line",
             fixed=[],
+        ),
+        Example(
+            {
+                "dcgan_r1.py": (
+                    "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Linear(2, 128), nn.BatchNorm1d(128),  # expect\n"
+                    "                                 nn.LeakyReLU(0.2), nn.Linear(128, 1))\n\n"
+                    "def r1_penalty(x_real, d_real):\n"
+                    "    g = torch.autograd.grad(d_real.sum(), x_real, create_graph=True)[0]\n"
+                    "    return g.pow(2).sum(1).mean()\n\n"
+                    "def d_loss(D, real, fake):\n"
+                    "    real.requires_grad_(True)\n"
+                    "    out = D(real)\n"
+                    "    return (F.binary_cross_entropy_with_logits(out, torch.ones_like(out))\n"
+                    "            + F.binary_cross_entropy_with_logits(D(fake), torch.zeros_like(out)) + 5 * r1_penalty(real, out))\n"
+                ),
+            },
+            "a standard GAN with a zero-centred (R1) penalty on real inputs: per-sample as well",
+            fixed=[("        self.net = nn.Sequential(nn.Linear(2, 128), nn.BatchNorm1d(128),  # expect\n",
+                    "        self.net = nn.Sequential(nn.Linear(2, 128), nn.LayerNorm(128),  # expect\n")],
         ),
     ]
     good = [

@@ -195,12 +195,51 @@ class _ProgramIndex:
         self.bce_lines = {f: [l.location.line for l in ls] for f, ls in self.bce.items()}
         self.critic_files = {n.location.file for n in nets if n.role == "critic"}
         self._imports: dict[str, set[str]] = {}
+        self._carriers: dict[str, set[str]] | None = None
+
+    def carriers(self, facts) -> dict[str, set[str]]:
+        """Network class -> the files of the role-less project modules built with it as an argument: a
+        LightningModule `GAN(cfg, model_G, model_D)` trains the networks it is handed (its losses are theirs)."""
+        if self._carriers is None:
+            self._carriers = _carrier_files(facts, self.homes)
+        return self._carriers
 
     def imported_models(self, facts, file: str) -> set[str]:
         """The project files defining a critic that `file` imports (parsed once, only for scripts asked about)."""
         if file not in self._imports:
             self._imports[file] = _imported_files(facts.texts.get(file, ""), self.critic_files)
         return self._imports[file]
+
+
+def _carrier_files(facts, homes: dict[str, set[str]]) -> dict[str, set[str]]:
+    import re
+
+    code = facts.code
+    roles = {n.name: n.role for n in code.networks_all}
+    by_scope: dict[tuple, list[Construction]] = {}
+    for c in code.constructions:
+        if c.cls in roles:
+            by_scope.setdefault((c.location.file, c.scope), []).append(c)
+    out: dict[str, set[str]] = {}
+    for built in by_scope.values():
+        named = {p.var: p for p in built if roles[p.cls] and p.var}
+        inline = sorted((p for p in built if roles[p.cls] and not p.var), key=lambda p: (p.location.line, p.location.column))
+        starts = [(p.location.line, p.location.column) for p in inline]
+        if not named and not inline:
+            continue
+        for c in built:
+            if roles[c.cls]:
+                continue
+            handed = [named[w] for w in re.findall(r"(?<![\w.])[A-Za-z_][\w.]*", segment(facts.texts, c.location))
+                      if w in named]
+            end = (c.location.end_line or c.location.line, c.location.end_column or 0)
+            i = bisect_left(starts, (c.location.line, c.location.column))
+            while i < len(inline) and starts[i] <= end:  # GAN(cfg, Generator(cfg), Critic(cfg))
+                handed.append(inline[i])
+                i += 1
+            for p in handed:
+                out.setdefault(p.cls, set()).update(homes.get(c.cls, ()))
+    return out
 
 
 def _imported_files(text: str, candidates: set[str]) -> set[str]:
@@ -254,6 +293,7 @@ def program_files(facts, net: Network) -> set[str]:
     homes = ix.homes.get(net.name, set())
     files = {net.location.file}
     files |= {f for f in ix.built_in.get(net.name, ()) if f == net.location.file or f not in homes}
+    files |= ix.carriers(facts).get(net.name, set())
     return files | ix.orphans
 
 

@@ -65,15 +65,29 @@ def _moves_along_own_grad(r, var: str, value: ast.AST) -> bool:
             break  # x.grad
         if isinstance(m, ast.Call) and last(call_name(m)) == "sign":
             return False  # an adversarial example (FGSM), not a sampler
-        if isinstance(m, ast.Name) and m.id != var:
-            prev = fn.value_before(m.id, getattr(value, "lineno", 10**9) + 1)
-            if prev is not None and prev[0] is not None and _grad_wrt(r, prev[0], var):
-                break
+        if isinstance(m, ast.Name) and m.id != var and _holds_grad_wrt(r, fn, m.id, var, getattr(value, "lineno", 10**9) + 1):
+            break
     else:
         return False
     fnode = fn.node
     return fnode is not None and any(
         isinstance(c, ast.Call) and last(call_name(c)) in _NOISE for c in walk(fnode))
+
+
+def _holds_grad_wrt(r, fn, name: str, var: str, line: int, depth: int = 0) -> bool:
+    """`name` was assigned the gradient w.r.t. `var`, or a step made of it a few assignments back:
+    `g = autograd.grad(out.sum(), x)[0]; dynamics = step * g + noise; x = x + dynamics`."""
+    prev = fn.value_before(name, line)
+    if prev is None or prev[0] is None:
+        return False
+    if _grad_wrt(r, prev[0], var):
+        return True
+    if depth >= 2 or not isinstance(prev[0], ast.BinOp):
+        return False  # only arithmetic on the gradient is a step along it (not `norm = g.norm()`)
+    if any(isinstance(m, ast.Call) and last(call_name(m)) == "sign" for m in walk(prev[0])):
+        return False  # `step = eps * g.sign()`: an adversarial example (PGD), not a sampler
+    return any(isinstance(m, ast.Name) and m.id not in (name, var) and _holds_grad_wrt(r, fn, m.id, var, prev[2], depth + 1)
+               for m in walk(prev[0]))
 
 
 def _grad_wrt(r, node: ast.AST, var: str) -> bool:

@@ -158,9 +158,24 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         w in low for w in ("beta", "weight", "alpha", "anneal", "coef", "lambda"))
     if computed and weight_like and "temp" not in low and "tau" not in low and annealed(value):
         r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
-    if _KL_VAR.match(low) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)):
+    if _KL_VAR.match(low) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)) or _gaussian_kl_call(short, value):
         r.funcs[-1].kl_vars.add(tname)
         r.f.kl_terms.append(Marker("kl", r.src.loc(st), short, r.scope()))
+
+
+_LOSS_WORDS = {"loss", "criterion", "kl", "kld", "regularization", "regularizer", "reg", "divergence"}
+
+
+def _gaussian_kl_call(target: str, value: ast.AST) -> bool:
+    """`reg_loss = reg_criterion(mean, log_var)`: a loss of exactly the posterior's mean and log-variance is
+    its KL to the prior, whatever the function is called (a sampler `z = reparam(mu, logvar)` is no loss)."""
+    if not (isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords):
+        return False
+    names = [base_name(a) for a in value.args]
+    if not (names[0] and _mu_like(names[0]) and is_logvar(names[1])):
+        return False
+    words = set(tokens(target)) | set(tokens(last(call_name(value)) or ""))
+    return bool(words & _LOSS_WORDS)
 
 
 def _is_kl_expr(value: ast.AST) -> bool:
@@ -226,7 +241,7 @@ def _kl_weight(r, fn, st: ast.stmt, w: ast.AST) -> KLWeight:
             pv = prev[0]
             is_annealed = is_annealed or annealed(pv)
             if not is_annealed:
-                fixed = _fixed_kl_weight(r, loc, src, pv)
+                fixed = _fixed_kl_weight(r, loc, src, pv, fn, prev[2])
                 if fixed is not None:
                     return fixed
         attr = (w.id if isinstance(w, ast.Name) else w.attr)
@@ -259,12 +274,27 @@ def _parameter(r, fn, name: str):
     return None
 
 
-def _fixed_kl_weight(r, loc, src: str, value: ast.AST) -> KLWeight | None:
+def _fixed_kl_weight(r, loc, src: str, value: ast.AST, fn=None, line: int = 0) -> KLWeight | None:
     """The weight when `value` is a config reference or a number (neither is annealed), else None."""
     ref = r.src.config_ref(value)
     if ref is not None:
+        if fn is not None:
+            ref.key = _section_of(r, fn, value, line) + ref.key
         return KLWeight(loc, src, False, ref=ref)
     ok, val = literal(value)
     if ok and isinstance(val, (int, float)):
         return KLWeight(loc, src, False, literal=float(val))
     return None
+
+
+def _section_of(r, fn, value: ast.AST, line: int) -> str:
+    """`train_cfg["alpha"]` after `train_cfg = cfg["train"]`: "train." (the section the key is read from,
+    so that a `model.alpha` beside it is not taken for it); "" when the base is no config section."""
+    base = value
+    while isinstance(base, (ast.Subscript, ast.Attribute)):
+        base = base.value
+    if not isinstance(base, ast.Name) or base is value:
+        return ""
+    prev = fn.value_before(base.id, line)
+    key = r.src.config_key(prev[0]) if prev is not None and prev[0] is not None else None
+    return f"{key}." if key else ""
