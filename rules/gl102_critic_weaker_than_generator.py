@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
-from ganlint.reading.code.capacity import base_width_gap, capacity_gap, comparable, opponent, shape_trusted
+from ganlint.reading.code.capacity import base_width_gap, capacity_gap, comparable, heads, opponent, shape_trusted
 from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
 from ganlint.reading.facts import ProjectFacts
 
@@ -124,9 +124,22 @@ class CriticWeakerThanGenerator(Rule):
             by_file.setdefault(g.location.file, []).append(g)
         reported = set()
         pools: dict = {}  # id(pool) -> its index, for opponent
+        in_file: dict[str, list] = {}
+        for n in facts.code.networks:
+            in_file.setdefault(n.location.file, []).append(n)
+        parts: dict = {}  # file -> (its head modules, its bodies as critics)
         for net in facts.code.networks_with_role("critic"):
             if _is_block(net.name):
                 continue
+            if net.location.file not in parts:
+                parts[net.location.file] = heads(in_file[net.location.file])
+            head_ids, bodies = parts[net.location.file]
+            if id(net) in head_ids:
+                continue  # a head on another module's features (InfoGAN's DHead) is a part, not the critic
+            if id(net) in bodies:
+                net = bodies[id(net)]
+                if net is None:
+                    continue
             local = by_file.get(net.location.file, [])
             g = opponent(net, local, pools) if local else gens[0] if len(gens) == 1 else opponent(net, gens, pools, True)
             if g is None:

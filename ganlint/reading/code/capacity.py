@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
 from ganlint.reading.code.facts import Construction, Network
@@ -55,6 +56,44 @@ def opponent(critic, pool: list, cache: dict, other_files: bool = False):
         if len(built) == 1:
             return built[0]
     return None
+
+
+FEATURE_WIDTH = 8  # a body's output that heads read is a feature map this wide at least, not an image's channels
+
+
+def heads(networks: list[Network]) -> tuple[set[int], dict[int, Network | None]]:
+    """(ids of the head modules, body id -> the critic it makes with its score head, or None) among one file's
+    networks. A head is a module fed another module's features, not images (InfoGAN's `DHead` / `QHead` on a
+    shared `Discriminator` body): its first layer takes the channels a critic's last layer makes. That body
+    with its one critic-named head is the critic; a body whose score head is not singled out is not compared."""
+    out_ids: set[int] = set()
+    bodies: dict[int, Network | None] = {}
+    by_input: dict[int, list[Network]] = {}  # in width of the first layer -> the networks (one pass, not n^2)
+    for h in networks:
+        if h.role != "generator" and h.input_layer is not None and h.layer_widths and \
+                isinstance(h.input_layer.in_width, int):
+            by_input.setdefault(h.input_layer.in_width, []).append(h)
+    for body in networks:
+        w = body.layer_widths
+        if body.role != "critic" or not w or not isinstance(w[-1], int) or w[-1] < FEATURE_WIDTH:
+            continue
+        fed = [h for h in by_input.get(w[-1], []) if h is not body]
+        if not fed:
+            continue
+        out_ids |= {id(h) for h in fed}
+        scorers = [h for h in fed if h.role == "critic"]
+        bodies[id(body)] = _with_head(body, scorers[0]) if len(scorers) == 1 else None
+    for i in out_ids:
+        bodies.pop(i, None)
+    return out_ids, bodies
+
+
+def _with_head(body: Network, head: Network) -> Network:
+    """The critic a body and its score head make: the body's layers, all hidden, then the head's."""
+    kinds = body.layer_kinds + head.layer_kinds if body.layer_kinds and head.layer_kinds else None
+    count = body.param_count + head.param_count if body.param_count and head.param_count else None
+    return replace(body, layer_widths=body.layer_widths + head.layer_widths, layer_kinds=kinds, param_count=count,
+                   param_floor=None, param_affine=None, output_layers=head.output_layers)
 
 
 def _passes(c: Construction, net: Network, params: list[str]) -> bool:
@@ -108,7 +147,7 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     """Why the critic is weaker than the generator, or None. Widths decide when both have as many hidden
     layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
     counts do (different depths, conv stacks against a Linear projection)."""
-    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    ch, gh = hidden(critic.layer_widths, critic.output_layers), hidden(gen.layer_widths, gen.output_layers)
     if ch is not None and gh is not None and len(ch) == len(gh) and not _bottleneck(ch) and _alike(critic, gen):
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
@@ -144,7 +183,8 @@ def _alike(critic: Network, gen: Network) -> bool:
     ck, gk = critic.layer_kinds, gen.layer_kinds
     if ck is None or gk is None:
         return True
-    return [_family(k) for k in ck[:-1]] == [_family(k) for k in gk[:-1]]
+    return [_family(k) for k in ck[:len(ck) - critic.output_layers]] == \
+        [_family(k) for k in gk[:len(gk) - gen.output_layers]]
 
 
 def _bottleneck(widths: list[int]) -> bool:
@@ -155,7 +195,7 @@ def _bottleneck(widths: list[int]) -> bool:
 
 def comparable(critic: Network, gen: Network) -> bool:
     """capacity_gap can decide: widths at equal depth, or both parameter counts."""
-    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    ch, gh = hidden(critic.layer_widths, critic.output_layers), hidden(gen.layer_widths, gen.output_layers)
     if ch is not None and gh is not None and len(ch) == len(gh) and _alike(critic, gen):
         return True
     if critic.param_affine is not None and gen.param_affine is not None:
