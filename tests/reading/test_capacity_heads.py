@@ -276,3 +276,23 @@ def test_the_counts_are_torchs():
         assert count(m) == nets[name].param_count
     assert count(body) + count(dhead) < count(g)  # the critic (body + score head): fewer, only by the projection
     assert dhead(body(g(torch.randn(2, 74, 1, 1)))).shape == (2, 1, 1, 1)
+
+
+def test_a_head_on_a_body_whose_name_says_nothing_is_not_a_critic(tmp_path):
+    # the body is not named a critic: the score head alone is not compared with the generator, nor the body
+    files = _infogan((64, 128, 1024), False)
+    files["models.py"] = files["models.py"].replace("class Discriminator(", "class SharedTrunk(")
+    files["train.py"] = files["train.py"].replace("Discriminator", "SharedTrunk")
+    findings, found, expected = _gl102(tmp_path, files)
+    assert found == expected == set(), [f.message for f in findings]
+
+
+def test_a_sequential_on_the_labels_is_an_input():
+    text = _cgan(64, False).replace("self.embed = nn.Embedding(N_CLASSES, 16)",
+                                    "self.embed = nn.Sequential(nn.Linear(N_CLASSES, 32), nn.ReLU(), nn.Linear(32, 16))")
+    gen = _networks(text)["Generator"]
+    assert gen.layer_widths == [8192, 256, 128, 64, 3] and gen.layer_kinds[0] == "Linear"
+    torch = pytest.importorskip("torch")
+    g = _torch_scope(text)["Generator"]()
+    assert gen.param_count == sum(p.numel() for p in g.parameters())  # the labels' layers still count
+    assert g(torch.randn(2, 100), torch.nn.functional.one_hot(torch.tensor([1, 2]), 10).float()).shape == (2, 3, 64, 64)

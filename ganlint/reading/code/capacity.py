@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
 
 from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
+from ganlint.core.types import Location
 from ganlint.reading.code.facts import Construction, Network
 
 
@@ -56,44 +56,6 @@ def opponent(critic, pool: list, cache: dict, other_files: bool = False):
         if len(built) == 1:
             return built[0]
     return None
-
-
-FEATURE_WIDTH = 8  # a body's output that heads read is a feature map this wide at least, not an image's channels
-
-
-def heads(networks: list[Network]) -> tuple[set[int], dict[int, Network | None]]:
-    """(ids of the head modules, body id -> the critic it makes with its score head, or None) among one file's
-    networks. A head is a module fed another module's features, not images (InfoGAN's `DHead` / `QHead` on a
-    shared `Discriminator` body): its first layer takes the channels a critic's last layer makes. That body
-    with its one critic-named head is the critic; a body whose score head is not singled out is not compared."""
-    out_ids: set[int] = set()
-    bodies: dict[int, Network | None] = {}
-    by_input: dict[int, list[Network]] = {}  # in width of the first layer -> the networks (one pass, not n^2)
-    for h in networks:
-        if h.role != "generator" and h.input_layer is not None and h.layer_widths and \
-                isinstance(h.input_layer.in_width, int):
-            by_input.setdefault(h.input_layer.in_width, []).append(h)
-    for body in networks:
-        w = body.layer_widths
-        if body.role != "critic" or not w or not isinstance(w[-1], int) or w[-1] < FEATURE_WIDTH:
-            continue
-        fed = [h for h in by_input.get(w[-1], []) if h is not body]
-        if not fed:
-            continue
-        out_ids |= {id(h) for h in fed}
-        scorers = [h for h in fed if h.role == "critic"]
-        bodies[id(body)] = _with_head(body, scorers[0]) if len(scorers) == 1 else None
-    for i in out_ids:
-        bodies.pop(i, None)
-    return out_ids, bodies
-
-
-def _with_head(body: Network, head: Network) -> Network:
-    """The critic a body and its score head make: the body's layers, all hidden, then the head's."""
-    kinds = body.layer_kinds + head.layer_kinds if body.layer_kinds and head.layer_kinds else None
-    count = body.param_count + head.param_count if body.param_count and head.param_count else None
-    return replace(body, layer_widths=body.layer_widths + head.layer_widths, layer_kinds=kinds, param_count=count,
-                   param_floor=None, param_affine=None, output_layers=head.output_layers)
 
 
 def _passes(c: Construction, net: Network, params: list[str]) -> bool:
@@ -222,3 +184,17 @@ def _count(n: int) -> str:
     return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
 
 
+def first_layer(net: Network) -> Location:
+    """Where the critic's first weighted layer is written; a layer a module-level helper makes
+    (`*block(784, 512)`) is reported at the critic's stack that calls it."""
+    for st in net.stacks:
+        for l in st.layers:
+            if l.weighted:
+                helper = not _inside(l.location, net.location) and _inside(st.location, net.location)
+                return st.location if helper else l.location  # a base class's stack: its own layer
+    return next((l.location for l in net.attr_layers.values() if l.weighted), net.location)
+
+
+def _inside(loc: Location, span: Location) -> bool:
+    end = span.end_line or span.line
+    return loc.file == span.file and span.line <= loc.line <= end
