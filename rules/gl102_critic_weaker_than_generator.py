@@ -6,7 +6,8 @@ from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
-from ganlint.reading.code.capacity import base_width_gap, capacity_gap, comparable, opponent, shape_trusted
+from ganlint.reading.code.capacity import base_width_gap, capacity_gap, comparable, first_layer, opponent, shape_trusted
+from ganlint.reading.code.capacity_heads import as_critics
 from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
 from ganlint.reading.facts import ProjectFacts
 
@@ -54,6 +55,22 @@ _AUTOENCODER_GAN = (
 )
 
 
+# an InfoGAN: the critic and the latent-code predictor share a body; small heads read its features
+_INFOGAN = (
+    'import torch.nn as nn\n\n\nclass Generator(nn.Module):\n    def __init__(self):\n        super().__init__()\n'
+    '        self.net = nn.Sequential(nn.ConvTranspose2d(74, 1024, 1), nn.BatchNorm2d(1024), nn.ReLU(),\n'
+    '            nn.ConvTranspose2d(1024, 128, 7), nn.BatchNorm2d(128), nn.ReLU(), nn.ConvTranspose2d(128, 64, 4, 2, 1),\n'
+    '            nn.BatchNorm2d(64), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid())\n\n\n'
+    'class Discriminator(nn.Module):\n    def __init__(self):\n        super().__init__()\n'
+    '        self.net = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.1), nn.Conv2d(64, 128, 4, 2, 1),\n'
+    '            nn.BatchNorm2d(128), nn.LeakyReLU(0.1), nn.Conv2d(128, 1024, 7), nn.BatchNorm2d(1024), nn.LeakyReLU(0.1))\n\n\n'
+    'class DHead(nn.Module):\n    def __init__(self):\n        super().__init__()\n'
+    '        self.score = nn.Sequential(nn.Conv2d(1024, 1, 1), nn.Sigmoid())\n\n\n'
+    'class QHead(nn.Module):\n    def __init__(self):\n        super().__init__()\n'
+    '        self.code = nn.Sequential(nn.Conv2d(1024, 128, 1), nn.LeakyReLU(0.1), nn.Conv2d(128, 14, 1))\n'
+)
+
+
 class CriticWeakerThanGenerator(Rule):
     code = "GL102"
     slug = "critic-weaker-than-generator"
@@ -66,7 +83,9 @@ class CriticWeakerThanGenerator(Rule):
         "the generator learns the modes' positions but not their shape. WGAN theory asks for a critic close "
         "to optimal, i.e. at least as strong as the generator (document 000 §1.2). A critic whose channels mirror "
         "the generator's (the reference DCGAN and WGAN-GP shapes) is as strong as it, even where the generator's "
-        "projection of z gives it more parameters."
+        "projection of z gives it more parameters. A conditional GAN's label layers are inputs and an ACGAN "
+        "critic's class head is a second output, neither a hidden layer; an InfoGAN critic is its shared body "
+        "with its score head, and a head module on the body's features is not a critic of its own."
     )
     use_instead = "Give the critic at least the generator's widths: `nn_disc: \"[256,256]\"` next to `nn_gen: \"[256,256]\"`."
     source = "000 §1.2"
@@ -124,8 +143,10 @@ class CriticWeakerThanGenerator(Rule):
             by_file.setdefault(g.location.file, []).append(g)
         reported = set()
         pools: dict = {}  # id(pool) -> its index, for opponent
+        whole = as_critics(facts.code.networks)  # InfoGAN: a body with its score head; a head is no critic
         for net in facts.code.networks_with_role("critic"):
-            if _is_block(net.name):
+            net = whole.get(id(net), net)
+            if net is None or _is_block(net.name):
                 continue
             local = by_file.get(net.location.file, [])
             g = opponent(net, local, pools) if local else gens[0] if len(gens) == 1 else opponent(net, gens, pools, True)
@@ -141,7 +162,7 @@ class CriticWeakerThanGenerator(Rule):
             if verdict is None:
                 continue
             if loc is None:
-                loc = _first_layer(net)
+                loc = first_layer(net)
             if loc in reported:
                 continue  # a size variant subclassing the critic reported (Discriminator32(Discriminator))
             reported.add(loc)
@@ -304,6 +325,11 @@ class CriticWeakerThanGenerator(Rule):
     ]
     good = [
         Example(
+            {"infogan.py": _INFOGAN},
+            "InfoGAN: a shared body (64/128/1024 channels) with a score head and a code head mirrors the "
+            "generator's 1024/128/64; the 1k-parameter score head alone is not the critic",
+        ),
+        Example(
             {"began.py": _AUTOENCODER_GAN.replace("CODE", "512").replace("  # expect", "")},
             "an autoencoder critic with a 512-unit code: 12.9M parameters against the generator's 6.6M",
         ),
@@ -367,18 +393,3 @@ class CriticWeakerThanGenerator(Rule):
 
 RULE = CriticWeakerThanGenerator()
 
-
-def _first_layer(net) -> Any:
-    """Where the critic's first weighted layer is written; a layer a module-level helper makes
-    (`*block(784, 512)`) is reported at the critic's stack that calls it."""
-    for st in net.stacks:
-        for l in st.layers:
-            if l.weighted:
-                helper = not _inside(l.location, net.location) and _inside(st.location, net.location)
-                return st.location if helper else l.location  # a base class's stack: its own layer
-    return next((l.location for l in net.attr_layers.values() if l.weighted), net.location)
-
-
-def _inside(loc: Any, span: Any) -> bool:
-    end = span.end_line or span.line
-    return loc.file == span.file and span.line <= loc.line <= end

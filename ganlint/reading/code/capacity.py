@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
+from ganlint.core.types import Location
 from ganlint.reading.code.facts import Construction, Network
 
 
@@ -108,7 +109,7 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     """Why the critic is weaker than the generator, or None. Widths decide when both have as many hidden
     layers (a DCGAN's mirrored 64/128/256/512 channels are equal, not weaker); otherwise the parameter
     counts do (different depths, conv stacks against a Linear projection)."""
-    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    ch, gh = hidden(critic.layer_widths, critic.output_layers), hidden(gen.layer_widths, gen.output_layers)
     if ch is not None and gh is not None and len(ch) == len(gh) and not _bottleneck(ch) and _alike(critic, gen):
         if sum(ch) < ratio * sum(gh):
             return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {gh} ({sum(ch)} vs {sum(gh)} units)"
@@ -144,7 +145,8 @@ def _alike(critic: Network, gen: Network) -> bool:
     ck, gk = critic.layer_kinds, gen.layer_kinds
     if ck is None or gk is None:
         return True
-    return [_family(k) for k in ck[:-1]] == [_family(k) for k in gk[:-1]]
+    return [_family(k) for k in ck[:len(ck) - critic.output_layers]] == \
+        [_family(k) for k in gk[:len(gk) - gen.output_layers]]
 
 
 def _bottleneck(widths: list[int]) -> bool:
@@ -155,7 +157,7 @@ def _bottleneck(widths: list[int]) -> bool:
 
 def comparable(critic: Network, gen: Network) -> bool:
     """capacity_gap can decide: widths at equal depth, or both parameter counts."""
-    ch, gh = hidden(critic.layer_widths), hidden(gen.layer_widths)
+    ch, gh = hidden(critic.layer_widths, critic.output_layers), hidden(gen.layer_widths, gen.output_layers)
     if ch is not None and gh is not None and len(ch) == len(gh) and _alike(critic, gen):
         return True
     if critic.param_affine is not None and gen.param_affine is not None:
@@ -182,3 +184,17 @@ def _count(n: int) -> str:
     return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
 
 
+def first_layer(net: Network) -> Location:
+    """Where the critic's first weighted layer is written; a layer a module-level helper makes
+    (`*block(784, 512)`) is reported at the critic's stack that calls it."""
+    for st in net.stacks:
+        for l in st.layers:
+            if l.weighted:
+                helper = not _inside(l.location, net.location) and _inside(st.location, net.location)
+                return st.location if helper else l.location  # a base class's stack: its own layer
+    return next((l.location for l in net.attr_layers.values() if l.weighted), net.location)
+
+
+def _inside(loc: Location, span: Location) -> bool:
+    end = span.end_line or span.line
+    return loc.file == span.file and span.line <= loc.line <= end

@@ -6,11 +6,11 @@ from __future__ import annotations
 from ganlint.reading.code.facts import Network
 
 
-def hidden(widths: list | None) -> list[int] | None:
-    """The widths of every weighted layer but the output one, when all are known."""
-    if not widths or len(widths) < 2:
+def hidden(widths: list | None, outputs: int = 1) -> list[int] | None:
+    """The widths of every weighted layer but the output ones (an ACGAN critic's two heads), when all are known."""
+    if not widths or len(widths) < outputs + 1:
         return None
-    out = widths[:-1]
+    out = widths[:len(widths) - outputs]
     return out if all(isinstance(w, int) for w in out) else None
 
 
@@ -34,7 +34,7 @@ def affine_gap(critic: Network, gen: Network, ratio: float) -> tuple[tuple[int, 
 def projected(gen: Network) -> list[int] | None:
     """The generator's hidden channels when a Linear projection is reshaped into its first conv's input:
     that conv's in-channels stand for the projection (Linear(100, 1024*4*4) -> ConvTranspose2d(1024, ...))."""
-    gh, kinds, c = hidden(gen.layer_widths), gen.layer_kinds, gen.projected_channels
+    gh, kinds, c = hidden(gen.layer_widths, gen.output_layers), gen.layer_kinds, gen.projected_channels
     if gh is None or kinds is None or not isinstance(c, int) or c <= 0 or kinds[0] != "Linear":
         return None
     if not all(family(k) == "conv" for k in kinds[1:]):
@@ -49,12 +49,13 @@ def family(kind: str) -> str:
 def projection_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     """A conv critic against a generator whose Linear projection is viewed as a map: its channels mirror the
     critic's convs. The message when the critic is weaker, "" when it is not, None when not this form."""
-    ch, proj = hidden(critic.layer_widths), projected(gen)
-    kinds = critic.layer_kinds
-    # the critic's hidden layers are convs; its score layer may be a Linear head on the flattened map, the
-    # mirror of the generator's projection (the reference DCGAN / WGAN-GP shapes): neither is a hidden layer
+    ch, proj = hidden(critic.layer_widths, critic.output_layers), projected(gen)
+    kinds, n = critic.layer_kinds, critic.output_layers
+    # the critic's hidden layers are convs; its score layer (and an ACGAN's class head beside it) may be a
+    # Linear head on the flattened map, the mirror of the generator's projection (the reference DCGAN /
+    # WGAN-GP shapes): neither is a hidden layer
     if ch is None or proj is None or len(ch) != len(proj) or kinds is None or \
-            not all(family(k) == "conv" for k in kinds[:-1]) or family(kinds[-1]) not in ("conv", "Linear"):
+            not all(family(k) == "conv" for k in kinds[:-n]) or any(family(k) not in ("conv", "Linear") for k in kinds[-n:]):
         return None
     if sum(ch) < ratio * sum(proj):
         return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {proj} ({sum(ch)} vs {sum(proj)} channels)"

@@ -121,6 +121,7 @@ class Network:
     layer_kinds: list[str] | None = None  # the torch kind of each of those layers (Linear, Conv2d, ...)
     param_affine: tuple[int, int, str] | None = None  # (slope, constant, "in"/"out"): the count in the image size
     projected_channels: int | None = None  # a Linear projection reshaped to a map: the channels the conv after it takes
+    output_layers: int = 1  # how many of the last weighted layers are outputs (2: an ACGAN's score and class heads)
     param_count: int | None = None  # estimated parameters, when every layer's count is known
     param_floor: int | None = None  # parameters it has at least: every layer surely built, some sizes unknown
     input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...

@@ -21,6 +21,7 @@ from ganlint.reading.code.construct.values import (
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 from ganlint.reading.code.network_forward import ForwardMixin
+from ganlint.reading.code.network_inputs import condition_layers, drop_inputs, output_heads
 
 _PLAIN = (int, float, str, bool, type(None), tuple)
 # the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
@@ -65,6 +66,7 @@ class NetworkReader(ForwardMixin):
             is_module=any(is_module_base(b) for b in bases if b),
         )
         self.byname_attrs: dict[str, Layer] = {}
+        self.weighted: list[Layer] = []  # the weighted layers layer_widths lists
 
     def read(self) -> Network:
         init = fwd = None
@@ -88,6 +90,8 @@ class NetworkReader(ForwardMixin):
             self._input_used(fwd)
         else:
             final_of_only_stack(self.net)
+        weighted = drop_inputs(self.net, self.weighted, condition_layers(self.net, fwd) if fwd else [])
+        self.net.output_layers = output_heads(weighted) if self.net.layer_widths is not None else 1
         return self.net
 
     def _input_used(self, fwd: ast.FunctionDef) -> None:
@@ -190,7 +194,8 @@ class NetworkReader(ForwardMixin):
         net.param_affine = param_affine(layers) if layers and net.param_count is None else None
         net.layer_widths = widths_of(layers)
         net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
-        weighted = [l for l in layers if l.weighted][:2]
+        self.weighted = [l for l in layers if l.weighted]
+        weighted = self.weighted[:2]
         if len(weighted) == 2 and weighted[0].kind == "Linear" and weighted[1].kind.startswith("Conv"):
             net.projected_channels = weighted[1].in_width  # Linear(nz, 1024*4*4) viewed as 1024 channels
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
