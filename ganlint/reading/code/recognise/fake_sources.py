@@ -73,6 +73,18 @@ def step_helpers(r, fn, step: set[int], out: set[str]) -> None:
                         out.add(name)
 
 
+def later_fake(r, fn, call: ast.Call, line: int, ng: bool) -> tuple[str | None, ast.AST | None, ast.AST | None]:
+    """(state, where G made it, the argument) of the first generated batch among D's later positional
+    arguments: a two-input discriminator D(real, fake) (a VAE-GAN's, pix2pix's)."""
+    from ganlint.reading.code.recognise.gan import fake_state
+
+    for arg in call.args[1:]:
+        state, where = fake_state(r, fn, arg, line, ng)
+        if state is not None:
+            return state, where, arg
+    return None, None, None
+
+
 def forward_returns(r, fn, st: ast.Return, tags: dict, live: list) -> None:
     """A module's forward returning D(G(z)) with G's graph (a VAE-GAN computing every output in one pass:
     `return x_rec, self.discriminator(x, self.decoder(z)), ...`): recorded per position of the returned tuple;
@@ -98,9 +110,13 @@ def forward_uses(r, fn, uses: list) -> None:
     from ganlint.reading.code.facts import UndetachedFake
     from ganlint.reading.code.networks import TORCH_LAYERS
 
+    if not uses:
+        return
+    by_id = {id(st): (st, ng) for st, _targets, ng in fn.stmts if isinstance(st, ast.Assign)}
     for back, via in uses:
-        for st, targets, ng in fn.stmts:
-            if id(st) not in via or ng or not isinstance(st, ast.Assign) or len(st.targets) != 1:
+        for key in via:  # only the statements this loss reached (a pasted script holds many D steps)
+            st, ng = by_id.get(key, (None, True))
+            if ng or len(st.targets) != 1:
                 continue
             value = st.value
             callee = dotted(value.func) if isinstance(value, ast.Call) else None
@@ -121,11 +137,14 @@ def forward_uses(r, fn, uses: list) -> None:
 def _class_modules(r, cls: str) -> tuple[str, ...]:
     """Where the caller's file takes `cls` from: itself, or the modules a `from m import cls` names (as
     path endings, `pkg/models.py`), so that two scripts' look-alike classes are told apart."""
-    out = [r.src.path]
-    for st in r.module_tree.body if r.module_tree is not None else ():
-        if isinstance(st, ast.ImportFrom) and st.module and any(a.name == cls for a in st.names):
-            out.append(st.module.replace(".", "/") + ".py")
-    return tuple(out)
+    cache = r.__dict__.setdefault("_class_modules", {})
+    if cls not in cache:
+        out = [r.src.path]
+        for st in r.module_tree.body if r.module_tree is not None else ():
+            if isinstance(st, ast.ImportFrom) and st.module and any(a.name == cls for a in st.names):
+                out.append(st.module.replace(".", "/") + ".py")
+        cache[cls] = tuple(out)
+    return cache[cls]
 
 
 def resolve_fakes(code) -> None:

@@ -10,8 +10,8 @@ from ganlint.reading.code.astutil import call_name, dotted, last, literal, names
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.words import WordCounts
 from ganlint.reading.code.recognise.fake_sources import (
-    forward_returns, forward_uses, generator_method, is_generator_class, returns_own_output, step_helpers,
-    through_names,
+    forward_returns, forward_uses, generator_method, is_generator_class, later_fake, returns_own_output,
+    step_helpers, through_names,
 )
 from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
 
@@ -140,15 +140,6 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
     return None, None
 
 
-def _later_fake(r, fn, call: ast.Call, line: int, ng: bool) -> tuple[str | None, ast.AST | None, ast.AST | None]:
-    """(state, where G made it, the argument) of the first generated batch among D's later positional arguments."""
-    for arg in call.args[1:]:
-        state, where = fake_state(r, fn, arg, line, ng)
-        if state is not None:
-            return state, where, arg
-    return None, None, None
-
-
 _GRAPH_KEEPING = {"cat", "stack", "concat", "concatenate", "tanh", "sigmoid", "softmax", "gumbel_softmax",
                   "interpolate", "flatten", "clamp", "hardtanh", "relu"}
 
@@ -177,8 +168,7 @@ def _optimizer_role(r, name: str) -> str | None:
 
 def _step_losses(r, fn, uses: list | None = None) -> tuple[set[int], set[int]]:
     """Statements (ids) computing a loss whose backward() is followed by the critic's optimizer step, and
-    those followed by the generator's. `uses` gets (backward statement, statement id -> the names through
-    which the critic's loss reached it) for each critic step.
+    those followed by the generator's; `uses` gets (backward, statement id -> the names it was reached by) per D step.
 
     `loss.backward(); opt_d.step()` makes `loss` (and every statement it was computed from in this
     function, back to the last assignment of each name) the D step's, whatever it is called; the
@@ -224,8 +214,7 @@ def _step_losses(r, fn, uses: list | None = None) -> tuple[set[int], set[int]]:
 
 def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name: str, line: int, out: set[int],
           via: dict[int, set[str]] | None = None) -> None:
-    work = [(name, line)]
-    seen = set() if via is not None else out  # a fresh walk per loss: its `via` names need every statement
+    work, seen = [(name, line)], set() if via is not None else out  # a fresh walk per loss when `via` is asked
     for _ in range(200):  # bounded: a loss is a handful of statements
         if not work:
             return
@@ -302,20 +291,17 @@ def _steps(r, fn) -> None:
                 r.f.fake_methods.add(fn.name)
             elif fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
                 fn.returns_fake = True
-    if not fn.has_critic_call:
-        if any(isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
-               and st.value.func.attr == "backward" for st, _t, _ng in fn.stmts):
-            uses: list = []
-            d_step, g_step = _step_losses(r, fn, uses)  # a loop stepping losses that helpers compute
-            step_helpers(r, fn, d_step, r.f.d_step_helpers)
-            step_helpers(r, fn, g_step, r.f.g_step_helpers)
-            forward_uses(r, fn, uses)
+    if not fn.has_critic_call and not any(
+            isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
+            and st.value.func.attr == "backward" for st, _t, _ng in fn.stmts):
         return
-    uses = []
-    d_step, g_step = _step_losses(r, fn, uses)
-    forward_uses(r, fn, uses)
+    uses: list = []
+    d_step, g_step = _step_losses(r, fn, uses)  # without a D call here: a loop stepping losses helpers compute
     step_helpers(r, fn, d_step, r.f.d_step_helpers)
     step_helpers(r, fn, g_step, r.f.g_step_helpers)
+    forward_uses(r, fn, uses)
+    if not fn.has_critic_call:
+        return
     # a function returning a loss it does not step itself (`def c_loss(self, x, z)`): not a network's forward
     loss_helper = (fn.name not in ("<module>", "forward", "__call__") and not d_step and not g_step
                    and (fn.cls is None or role_from_name(fn.cls) not in ("generator", "critic")))
@@ -343,12 +329,10 @@ def _steps(r, fn) -> None:
             cn = call_name(node)
             if node.args and r.role_of_callee(node) == "critic":
                 state, where = fake_state(r, fn, node.args[0], st.lineno, ng)
-                if state is None:
+                arg = node.args[0]
+                if state is None:  # a two-input discriminator D(real, fake) (a VAE-GAN's, pix2pix's)
                     real = True
-                    # a two-input discriminator D(real, fake) (a VAE-GAN's, pix2pix's): the fake may come second
-                    state, where, arg = _later_fake(r, fn, node, st.lineno, ng)
-                else:
-                    arg = node.args[0]
+                    state, where, arg = later_fake(r, fn, node, st.lineno, ng)
                 if state is not None:
                     r.f.judged_fakes.append(r.src.loc(node))
                 if state == "live":
