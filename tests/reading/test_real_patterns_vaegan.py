@@ -293,8 +293,30 @@ class PairDiscriminator(nn.Module):
 """
 
 
+_BIGAN = """\
+import torch
+
+from nets import PairDiscriminator, UNetGenerator
+
+enc, gen, disc = UNetGenerator(), UNetGenerator(), PairDiscriminator()
+G_solver = torch.optim.Adam(list(enc.parameters()) + list(gen.parameters()), lr=2e-4)
+D_solver = torch.optim.Adam(disc.parameters(), lr=2e-4)
+for x, z in loader:
+    code = enc(x)
+    sample = gen(z)
+    D_real = disc(x, code)
+    D_fake = disc(sample, z)  # expect GL115
+    D_loss = -torch.mean(torch.log(D_real) + torch.log(1 - D_fake))
+    D_loss.backward()
+    D_solver.step()
+"""
+
+
 def test_a_two_input_discriminator_given_the_fake_second_is_read(tmp_path):
     res, found, expected = _check(tmp_path, {"train.py": _PAIRED, "nets.py": _PAIRED_NETS}, {"GL115"})
     assert found == expected, (found, expected)  # detached, a condition, and the G step's own call: silent
     f = next(f for f in res.findings if f.code == "GL115")
     assert f.evidence["fake"] == "fake_b" and [e.new for e in f.fix.edits] == ["netD(real_a, fake_b.detach())"]
+    # a BiGAN's D(x, E(x)) beside D(G(z), z): both leak, the D step is reported once (at the first-input fake)
+    _res, found, expected = _check(tmp_path / "bigan", {"train.py": _BIGAN, "nets.py": _PAIRED_NETS}, {"GL115"})
+    assert found == expected, (found, expected)

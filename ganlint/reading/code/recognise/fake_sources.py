@@ -85,6 +85,13 @@ def later_fake(r, fn, call: ast.Call, line: int, ng: bool) -> tuple[str | None, 
     return None, None, None
 
 
+def keep_first_inputs(fakes: list, start: int) -> None:
+    """Of one function's undetached fakes (from `start` on), those given to D as a later input (D(x, E(x))
+    beside D(G(z), z) in a BiGAN's D step) only when none is given first: one finding per D step, as before."""
+    if any(u.later_input for u in fakes[start:]) and not all(u.later_input for u in fakes[start:]):
+        fakes[start:] = [u for u in fakes[start:] if not u.later_input]
+
+
 def forward_returns(r, fn, st: ast.Return, tags: dict, live: list) -> None:
     """A module's forward returning D(G(z)) with G's graph (a VAE-GAN computing every output in one pass:
     `return x_rec, self.discriminator(x, self.decoder(z)), ...`): recorded per position of the returned tuple;

@@ -10,9 +10,8 @@ from ganlint.reading.code.astutil import call_name, dotted, last, literal, names
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.words import WordCounts
 from ganlint.reading.code.recognise.fake_sources import (
-    forward_returns, forward_uses, generator_method, is_generator_class, later_fake, returns_own_output,
-    step_helpers, through_names,
-)
+    forward_returns, forward_uses, generator_method, is_generator_class, keep_first_inputs, later_fake,
+    returns_own_output, step_helpers, through_names)
 from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
@@ -308,6 +307,7 @@ def _steps(r, fn) -> None:
     tags: dict[str, dict] = {}
     saturating: list[tuple[list[str], LossCall]] = []
     reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
+    start = len(r.f.undetached_fakes)
     d_names = tuple(sorted({t.rsplit(".", 1)[-1] for st, targets, _ in fn.stmts if id(st) in d_step
                             for t in targets if t}))
     toggled = optimizers_toggled(r, fn)
@@ -333,8 +333,7 @@ def _steps(r, fn) -> None:
                 if state is None:  # a two-input discriminator D(real, fake) (a VAE-GAN's, pix2pix's)
                     real = True
                     state, where, arg = later_fake(r, fn, node, st.lineno, ng)
-                if state is not None:
-                    r.f.judged_fakes.append(r.src.loc(node))
+                r.f.judged_fakes += [r.src.loc(node)] if state is not None else []
                 if state == "live":
                     live.append((node, where, arg))
             if len(node.args) >= 2 and isinstance(node.args[0], ast.Call) and r.role_of_callee(node.args[0]) == "critic":
@@ -364,8 +363,8 @@ def _steps(r, fn) -> None:
             if id(call) in reported:
                 continue
             reported.add(id(call))
-            fake = UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
-                                  r.src.loc(where) if where is not None else None, (fn.name,) if helper else d_names)
+            fake = UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg), r.src.loc(where) if where is not None
+                                  else None, (fn.name,) if helper else d_names, later_input=arg is not call.args[0])
             if helper:  # def c_loss(self, x, z): ... return -(D(x) - D(G(z))): the caller's step decides
                 r.f.helper_fakes.append((fn.name, fake))
             elif where is not None and id(where) in r.pending_methods:
@@ -385,6 +384,7 @@ def _steps(r, fn) -> None:
                 continue
             if fake_state(r, fn, dcall.args[0], st.lineno, ng)[0] == "live" and _alone(value, lc):
                 saturating.append((targets, LossCall("saturating", r.src.loc(lc), r.src.seg(lc), r.src.seg(dcall))))
+    keep_first_inputs(r.f.undetached_fakes, start)
 
     if saturating:
         # a term that flows into the discriminator's loss is the D step's log(1 - D(G(z))), not G's loss
