@@ -10,8 +10,9 @@ from ganlint.reading.code.astutil import call_name, dotted, last, literal, names
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.words import WordCounts
 from ganlint.reading.code.recognise.fake_sources import (
-    forward_returns, forward_uses, generator_method, is_generator_class, keep_first_inputs, later_fake,
-    returns_own_output, step_helpers, through_names)
+    generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
+)
+from ganlint.reading.code.recognise.fake_sources import forward_returns, forward_uses, keep_first_inputs, later_fake
 from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
@@ -165,7 +166,7 @@ def _optimizer_role(r, name: str) -> str | None:
     return role_from_name(name.rsplit(".", 1)[-1])
 
 
-def _step_losses(r, fn, uses: list | None = None) -> tuple[set[int], set[int]]:
+def _step_losses(r, fn, uses: list) -> tuple[set[int], set[int]]:
     """Statements (ids) computing a loss whose backward() is followed by the critic's optimizer step, and
     those followed by the generator's; `uses` gets (backward, statement id -> the names it was reached by) per D step.
 
@@ -201,10 +202,9 @@ def _step_losses(r, fn, uses: list | None = None) -> tuple[set[int], set[int]]:
             role = _optimizer_role(r, opt) if opt else None
             if role in steps:
                 for name, line, back in pending:
-                    via = {} if uses is not None and role == "critic" else None
+                    via = {} if role == "critic" else None
                     _mark(by_name, lines, name, line, steps[role], via)
-                    if via:
-                        uses.append((back, via))
+                    uses += [(back, via)] if via else []
             pending = []
     # a loss stepped by an optimizer over both players is no D step, whatever its name (`disc_loss` of
     # InfoGAN's discrete code): it counts as the generator's side here

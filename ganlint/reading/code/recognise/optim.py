@@ -30,12 +30,12 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
 
         if chosen_optimizer(r, n, name, ln, tname):
             return True
-    if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
-        _optimizer(r, n, ln, tname)
-        return True
     chosen = _class_bound(r, n.func.id) if isinstance(n.func, ast.Name) and n.func.id not in OPTIMIZERS else None
     if chosen is not None:  # `chosen_optim = optim.SGD` / `optim.Adam` by a flag, then chosen_optim(params, lr=lr)
         _optimizer(r, n, chosen, tname)
+        return True
+    if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
+        _optimizer(r, n, ln, tname)
         return True
     if ln in SCHEDULERS:
         f.schedulers.append(Marker("scheduler", r.src.loc(n), ln))
