@@ -28,6 +28,19 @@ class FakeNotDetached(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         for u in facts.code.undetached_fakes:
+            if u.through:  # the D call is inside the module's forward: no one edit separates the two losses
+                yield self.finding(
+                    f"the discriminator loss back-propagated here is computed from `{u.through}`, whose forward "
+                    f"applies the discriminator to `{u.fake_src}` (the generator's/decoder's output) without "
+                    ".detach(): this backward pass runs into the generator",
+                    u.location,
+                    related=[u.generated_at] if u.generated_at else [],
+                    fix=Fix(f"compute the discriminator's own terms on `{u.fake_src}.detach()`: not applied "
+                            "automatically: the same forward output also serves the generator's loss", [],
+                            display_only=True),
+                    evidence={"fake": u.fake_src, "d_losses": list(u.d_losses), "through": u.through},
+                )
+                continue
             call = segment(facts.texts, u.location)
             same_line = u.location.line == u.location.end_line == u.fake_location.line == u.fake_location.end_line
             if call and same_line:

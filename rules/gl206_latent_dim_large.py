@@ -33,7 +33,9 @@ class LatentDimLarge(SettingRangeRule):
     use_instead = "`latent_dim: 16`, or keep it and add a small L2 term on `mu`."
     source = "003 6️⃣"
     families = ("vae",)
-    setting = "latent_dim"
+    # a conv VAE's latent channel count (`--latent_channels 256` over a 4x4 map): the latent holds at least
+    # that many units, so a count above the bound is a latent above it
+    setting = ("latent_dim", "latent_channels")
     roles = ("vae", "encoder", "decoder", None)
     high = "max_latent"
     options = {"max_latent": 32, "proposed": 16}
@@ -75,11 +77,25 @@ class LatentDimLarge(SettingRangeRule):
             },
             "the latent is the literal width of the mean and log-variance heads",
             fixed=[]),
+        Example(
+            {
+                "train.py": (
+                    "import argparse\n"
+                    "parser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--kl_scale', type=float, default=1.0)\n"
+                    "parser.add_argument('--ch', type=int, default=64, help='base channel count')\n"
+                    "parser.add_argument('--latent_channels', type=int, default=128)  # expect\n"
+                ),
+            },
+            "a conv VAE's latent channel count: the latent is at least that many units",
+            fixed=[]),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['omg_vae_alpha'] = 0.01\nconfig['latent_dim'] = 16\n"}, "repaired 003"),
         Example({"config.yaml": "kl_weight: 0.01\nlatent_dim: 32\n"}, "at the bound"),
         Example({"config.yaml": "grad_penalty: 10\nz_dim: 128\n"}, "a GAN's latent"),
+        Example({"config.yaml": "kl_weight: 0.01\nchannels: 256\nhidden_channels: 128\nlatent_dim: 16\n"},
+                "channel counts that are not the latent's"),
         Example(
             {
                 "vae.py": (
@@ -129,7 +145,14 @@ class LatentDimLarge(SettingRangeRule):
 
     def make_finding(self, facts: ProjectFacts, s: Setting, direction: str, opts: dict[str, Any], *rest) -> Finding:
         finding = super().make_finding(facts, s, direction, opts, *rest)
-        if s.style == "latent-head":  # the width is written in both heads and the decoder's input: no one edit
+        if s.canonical == "latent_channels":  # a fix to `proposed` channels would still leave channels x map
+            proposed = opts.get("proposed", self.options["proposed"])
+            finding.message = (f"VAE latent {s.key} = {s.value} channels is above {opts.get('max_latent', 32)}: the "
+                               "latent holds channels x the feature map units, most of them unused, adding KL noise; "
+                               f"use fewer channels (the whole latent near {proposed}) or an L2 term on mu")
+            finding.fix = Fix(f"make the latent about {proposed} units: not applied automatically: the size is the "
+                              "channel count times the encoder's output map", [], display_only=True)
+        elif s.style == "latent-head":  # the width is written in both heads and the decoder's input: no one edit
             finding.fix = Fix(f"make the latent {opts.get('proposed', self.options['proposed'])} wide: not "
                               "applied automatically: the width is written in the mean and log-variance heads and "
                               "the decoder's first layer; name it once and use the name in all three", [],

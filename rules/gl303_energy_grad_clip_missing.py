@@ -103,7 +103,7 @@ class EnergyGradClipMissing(Rule):
                                      f"torch.nn.utils.clip_grad_norm_({o.params_src}, max_norm={opts['max_norm']})",
                                      anchor=after[0].src))
         return self.finding(
-            f"the energy model is trained by {o.cls} without gradient-norm clipping: single hard negatives "
+            f"the energy model is trained by {o.cls or 'an optimizer chosen at run time'} without gradient-norm clipping: single hard negatives "
             f"produce steps that undo the learned ranking; clip to max_norm={opts['max_norm']}",
             o.location,
             related=[b.location for b in after[:1]] + [m.location for m in self._step_after(code, o, after[:1])],

@@ -1,6 +1,8 @@
 """GL304 energy-no-warmup: an energy model trains at full learning rate from step 0 (document 004 方案4)."""
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -68,6 +70,45 @@ _WARMED = ("opt = opt_choices['adam'](net.parameters(), lr=LR)  # expect\n",
 _STEPPED = ("    opt.step()\n", "    opt.step()\n    opt_warmup.step()\n")
 
 
+_DEF = re.compile(r"([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)")
+
+
+class _UnusedHelpers:
+    """Whether a line lies in a function whose name the project's Python files write only once (its def):
+    a helper nothing calls. The defs of a file are found once; the names counted once each."""
+
+    def __init__(self, facts: ProjectFacts):
+        self.facts = facts
+        self.files: dict[str, tuple[list[str], list[int], list[tuple[int, str]]]] = {}
+        self.counts: dict[str, int] = {}
+        self.words = None
+
+    def _file(self, file: str):
+        if file not in self.files:
+            rows = self.facts.texts.get(file, "").splitlines()
+            heads = [(n, m) for n, m in enumerate((_DEF.match(row) for row in rows), 1) if m]
+            self.files[file] = (rows, [n for n, _m in heads],
+                                [(len(m.group(1).expandtabs()), m.group(2)) for _n, m in heads])
+        return self.files[file]
+
+    def holds(self, loc) -> bool:
+        rows, lines, heads = self._file(loc.file)
+        k = bisect_right(lines, loc.line) - 1
+        if k < 0 or not 0 < loc.line <= len(rows):
+            return False
+        indent, name = heads[k]
+        row = rows[loc.line - 1].expandtabs()
+        if len(row) - len(row.lstrip()) <= indent:
+            return False  # the nearest def above has ended: the line is not inside it
+        if name not in self.counts:
+            if self.words is None:
+                from ganlint.reading.code.words import WordCounts
+
+                self.words = WordCounts([t for f, t in self.facts.texts.items() if f.endswith(".py")], 17)
+            self.counts[name] = self.words.count(name, False, "") + self.words.count(name, True, "")
+        return self.counts[name] <= 1
+
+
 class EnergyNoWarmup(Rule):
     code = "GL304"
     slug = "energy-no-warmup"
@@ -116,7 +157,8 @@ class EnergyNoWarmup(Rule):
             else:
                 edits = []
         return self.finding(
-            f"the energy model trains at its full learning rate from step 0 ({o.cls}, no scheduler or warm-up): "
+            f"the energy model trains at its full learning rate from step 0 "
+            f"({o.cls or 'an optimizer chosen at run time'}, no scheduler or warm-up): "
             f"start at {a}× for {w} steps and ramp to {b}× by {e}",
             o.location,
             fix=Fix(f"add a warm-up: {a}× lr for {w} steps, ramp to {b}× by {e}", edits),
@@ -135,11 +177,14 @@ class EnergyNoWarmup(Rule):
         dead = {s.leaf for s in warm if isinstance(s.value, (int, float)) and not isinstance(s.value, bool) and s.value <= 0}
         if any(s.leaf not in dead for s in warm):
             return True
+        unused = _UnusedHelpers(facts)
         for m in facts.code.schedulers:
             if not serves(site, m.location.file, site_files):
                 continue  # another program's schedule
             if m.kind != "lr-assign":
                 return True
+            if m.location.file != site and unused.holds(m.location):
+                continue  # `def adjust_learning_rate(...)` in a utils module that nothing calls never runs
             text = f"{m.scope or ''} {m.src}".lower()
             if any(w in text for w in ("decay", "gamma", "anneal_down")) and "warm" not in text:
                 continue  # a later decay

@@ -122,7 +122,7 @@ class ProjectFacts:
         - a gradient penalty -> wgan-gp (gan when the file trains with BCE: DRAGAN); weight clipping -> wgan;
         - BCE / sigmoid+BCE / a saturating loss -> gan; a critic loop or a D step with no word of a penalty,
           clipping or Wasserstein in the file -> gan;
-        - a KL term, a reparameterisation or exp(log-variance) -> vae; InfoNCE -> energy;
+        - a KL term, a reparameterisation or exp(log-variance) -> vae; InfoNCE or Langevin sampling -> energy;
         - the file's own settings (``MODE = 'wgan-gp'``, ``LAMBDA = 10``).
         Empty when the file says nothing itself (a config module, a models file): then the project decides."""
         cache = self.__dict__.setdefault("_file_families", {})
@@ -155,6 +155,7 @@ class ProjectFacts:
         for items in (c.kl_terms, c.reparameterisations, c.logvar_exps):
             mark(items, "vae")
         mark(c.infonce, "energy")
+        mark(c.langevin, "energy")  # sampling by the model's own input gradient: the project-level reading too
         mark(c.optimizers, "code")
         mark(c.networks_all, "code")
         settings: dict[str, list[Setting]] = {}

@@ -111,6 +111,10 @@ _base("batch_size", "batch_size", "bs", "batchsize", "batch", "mini_batch_size",
 _base("latent_dim", "z_dim", "nz", "zdim", "noise_dim", "latent_dim", "latent_size", "dim_z", "z_size",
       "latent", "n_z", "latent_dims", "nlatent", "n_latent", "latent_dimension", "noise_size", "z_dimension",
       "dim_latent", "dim_noise", "num_latent")
+# a convolutional latent's channel count (the latent is channels x a small map): a lower bound on its size,
+# never the size itself, so only an upper-bound rule may read it as a latent size (`channels` alone is no latent)
+_base("latent_channels", "latent_channels", "z_channels", "latent_ch", "latent_chans", "n_latent_channels",
+      "num_latent_channels", "latent_channel", "z_ch", "nz_channels")
 _base("hidden_sizes", "hidden", "hidden_dims", "hidden_sizes", "hidden_dim", "hidden_size",
       "hidden_layers", "hidden_units", "hidden_layer_sizes", "layer_sizes", "hidden_channels", "n_hidden",
       "num_hidden", "hdim", "h_dim", "layers_sizes")

@@ -25,6 +25,9 @@ CASES = [
     ("z_dim", "latent_dim", None), ("nz", "latent_dim", None), ("zdim", "latent_dim", None),
     ("noise_dim", "latent_dim", None), ("latent_dim", "latent_dim", None), ("latent_size", "latent_dim", None),
     ("dim_z", "latent_dim", None), ("latentDim", "latent_dim", None), ("NZ", "latent_dim", None),
+    # a conv latent's channel count is its own name (a lower bound on the size); image channels are nothing
+    ("latent_channels", "latent_channels", None), ("z_channels", "latent_channels", None),
+    ("latentChannels", "latent_channels", None), ("channels", None, None), ("in_channels", None, None),
     # widths
     ("nn_gen", "hidden_sizes", "generator"), ("nn_disc", "hidden_sizes", "critic"),
     ("g_hidden", "hidden_sizes", "generator"), ("d_hidden", "hidden_sizes", "critic"),

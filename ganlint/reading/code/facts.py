@@ -242,6 +242,9 @@ class CodeFacts:
     helper_fakes: list[Any] = field(default_factory=list)  # (function, UndetachedFake): a loss helper returning D(G(z))
     d_step_helpers: set[str] = field(default_factory=set)  # functions whose result a D step back-propagates
     g_step_helpers: set[str] = field(default_factory=set)  # ... and a G step
+    forward_fakes: list[Any] = field(default_factory=list)  # (class, return position or None, UndetachedFake): a forward returning D(G(z))
+    forward_uses: list[Any] = field(default_factory=list)  # (class, positions or None, UndetachedFake): a D step on net(x)'s output
+    judged_fakes: list[Any] = field(default_factory=list)  # Locations: a critic applied to a generator's or decoder's output
 
     # -- derived views ----------------------------------------------------------------------------
     @property
@@ -340,7 +343,8 @@ class CodeFacts:
         if self.weight_clips:
             fams.add("wgan")
         gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses) or bool(self.sigmoid_bces)
-        adversarial = "critic" in roles and "generator" in roles or bool(self.undetached_fakes)
+        # a VAE-GAN: the discriminator judges the decoder's output (its hand-written log loss is no BCE call)
+        adversarial = "critic" in roles and "generator" in roles or bool(self.undetached_fakes) or bool(self.judged_fakes)
         if gan_losses or (adversarial and not fams & {"wgan", "wgan-gp"}):
             fams.add("gan")
         # an encoder/decoder pair alone is a plain autoencoder: a VAE shows a KL term or a reparameterisation

@@ -106,6 +106,8 @@ class UndetachedFake:
     fake_location: Location  # the fake argument (for the .detach() fix)
     generated_at: Location | None = None
     d_losses: tuple[str, ...] = ()  # names the function's discriminator step back-propagates (by its optimizer)
+    through: str | None = None  # `net(x)`: the D call is in that module's forward, `location` the D step's backward
+    later_input: bool = False  # the fake is a later argument of D: D(real_a, fake_b)
 
 
 @dataclass(eq=False, repr=False)

@@ -12,6 +12,7 @@ from ganlint.reading.code.words import WordCounts
 from ganlint.reading.code.recognise.fake_sources import (
     generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
 )
+from ganlint.reading.code.recognise.fake_sources import forward_returns, forward_uses, keep_first_inputs, later_fake
 from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
@@ -165,9 +166,9 @@ def _optimizer_role(r, name: str) -> str | None:
     return role_from_name(name.rsplit(".", 1)[-1])
 
 
-def _step_losses(r, fn) -> tuple[set[int], set[int]]:
+def _step_losses(r, fn, uses: list) -> tuple[set[int], set[int]]:
     """Statements (ids) computing a loss whose backward() is followed by the critic's optimizer step, and
-    those followed by the generator's.
+    those followed by the generator's; `uses` gets (backward, statement id -> the names it was reached by) per D step.
 
     `loss.backward(); opt_d.step()` makes `loss` (and every statement it was computed from in this
     function, back to the last assignment of each name) the D step's, whatever it is called; the
@@ -184,7 +185,7 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
         if all(a <= b for a, b in zip(lns, lns[1:])):
             lines[t] = lns
     steps = {"critic": set(), "generator": set(), "joint": set()}
-    pending: list[tuple[str, int]] = []  # backward-ed names waiting for their optimizer step
+    pending: list[tuple[str, int, ast.stmt]] = []  # backward-ed names waiting for their optimizer step
     for st, _targets, _ng in fn.stmts:
         value = getattr(st, "value", None)
         if not isinstance(st, ast.Expr) or not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
@@ -195,21 +196,24 @@ def _step_losses(r, fn) -> tuple[set[int], set[int]]:
                 recv = recv.args[0]
             name = recv.id if isinstance(recv, ast.Name) else dotted(recv)
             if name:
-                pending.append((name, st.lineno))
+                pending.append((name, st.lineno, st))
         elif attr == "step" and not value.args and pending:
             opt = dotted(recv)
             role = _optimizer_role(r, opt) if opt else None
             if role in steps:
-                for name, line in pending:
-                    _mark(by_name, lines, name, line, steps[role])
+                for name, line, back in pending:
+                    via = {} if role == "critic" else None
+                    _mark(by_name, lines, name, line, steps[role], via)
+                    uses += [(back, via)] if via else []
             pending = []
     # a loss stepped by an optimizer over both players is no D step, whatever its name (`disc_loss` of
     # InfoGAN's discrete code): it counts as the generator's side here
     return steps["critic"] - steps["generator"] - steps["joint"], (steps["generator"] | steps["joint"]) - steps["critic"]
 
 
-def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name: str, line: int, out: set[int]) -> None:
-    work = [(name, line)]
+def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name: str, line: int, out: set[int],
+          via: dict[int, set[str]] | None = None) -> None:
+    work, seen = [(name, line)], set() if via is not None else out  # a fresh walk per loss when `via` is asked
     for _ in range(200):  # bounded: a loss is a handful of statements
         if not work:
             return
@@ -221,8 +225,11 @@ def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name:
         else:
             before = [s for s in sts if s.lineno < line]
             st = before[-1] if before else None
-        if st is None or id(st) in out:
+        if st is not None and via is not None:
+            via.setdefault(id(st), set()).add(name)  # which of its targets the loss reads
+        if st is None or id(st) in seen:
             continue
+        seen.add(id(st))
         out.add(id(st))
         work.extend((n, st.lineno) for n in names_in(st.value) if n in by_name)
 
@@ -283,22 +290,24 @@ def _steps(r, fn) -> None:
                 r.f.fake_methods.add(fn.name)
             elif fake_state(r, fn, st.value, st.lineno + 1, ng)[0] == "live":
                 fn.returns_fake = True
-    if not fn.has_critic_call:
-        if any(isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
-               and st.value.func.attr == "backward" for st, _t, _ng in fn.stmts):
-            d_step, g_step = _step_losses(r, fn)  # a loop stepping losses that helpers compute
-            step_helpers(r, fn, d_step, r.f.d_step_helpers)
-            step_helpers(r, fn, g_step, r.f.g_step_helpers)
+    if not fn.has_critic_call and not any(
+            isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
+            and st.value.func.attr == "backward" for st, _t, _ng in fn.stmts):
         return
-    d_step, g_step = _step_losses(r, fn)
+    uses: list = []
+    d_step, g_step = _step_losses(r, fn, uses)  # without a D call here: a loop stepping losses helpers compute
     step_helpers(r, fn, d_step, r.f.d_step_helpers)
     step_helpers(r, fn, g_step, r.f.g_step_helpers)
+    forward_uses(r, fn, uses)
+    if not fn.has_critic_call:
+        return
     # a function returning a loss it does not step itself (`def c_loss(self, x, z)`): not a network's forward
     loss_helper = (fn.name not in ("<module>", "forward", "__call__") and not d_step and not g_step
                    and (fn.cls is None or role_from_name(fn.cls) not in ("generator", "critic")))
     tags: dict[str, dict] = {}
     saturating: list[tuple[list[str], LossCall]] = []
     reported: set[int] = set()  # one finding per D(fake) call, however many losses it flows into
+    start = len(r.f.undetached_fakes)
     d_names = tuple(sorted({t.rsplit(".", 1)[-1] for st, targets, _ in fn.stmts if id(st) in d_step
                             for t in targets if t}))
     toggled = optimizers_toggled(r, fn)
@@ -307,7 +316,7 @@ def _steps(r, fn) -> None:
         if value is None:
             continue
         real = False
-        live: list[tuple[ast.Call, ast.AST | None]] = []
+        live: list[tuple[ast.Call, ast.AST | None, ast.AST]] = []  # (the D call, where G made it, the fake argument)
         zeros_live = []
         log_calls = []
         for node in walk_code(value):  # names and calls only: the marker leaves are left out
@@ -320,17 +329,20 @@ def _steps(r, fn) -> None:
             cn = call_name(node)
             if node.args and r.role_of_callee(node) == "critic":
                 state, where = fake_state(r, fn, node.args[0], st.lineno, ng)
-                if state is None:
+                arg = node.args[0]
+                if state is None:  # a two-input discriminator D(real, fake) (a VAE-GAN's, pix2pix's)
                     real = True
-                elif state == "live":
-                    live.append((node, where))
+                    state, where, arg = later_fake(r, fn, node, st.lineno, ng)
+                r.f.judged_fakes += [r.src.loc(node)] if state is not None else []
+                if state == "live":
+                    live.append((node, where, arg))
             if len(node.args) >= 2 and isinstance(node.args[0], ast.Call) and r.role_of_callee(node.args[0]) == "critic":
                 lab = node.args[1]
                 lab_names = {x.lower() for x in names_in(lab)}
                 if node.args[0].args and any("zero" in x or x in ("fake_label", "fake_labels", "label_fake") for x in lab_names):
                     state, where = fake_state(r, fn, node.args[0].args[0], st.lineno, ng)
                     if state == "live":
-                        zeros_live.append((node.args[0], where))
+                        zeros_live.append((node.args[0], where, node.args[0].args[0]))
             if last(cn) in ("log", "log1p", "log_") or (isinstance(node.func, ast.Attribute) and node.func.attr == "log" and not node.args):
                 log_calls.append(node)
         for t in targets:
@@ -338,20 +350,21 @@ def _steps(r, fn) -> None:
                 tags[t.rsplit(".", 1)[-1] if "." not in t else t] = {"real": real, "live": list(live)}
         if ng:
             continue
+        if isinstance(st, ast.Return) and fn.name == "forward" and live:
+            forward_returns(r, fn, st, tags, live)  # a module whose forward returns D(G(z)): its caller's D step decides
         short = [t.rsplit(".", 1)[-1] for t in targets if t]
         in_g_step = id(st) in g_step
         d_named = id(st) in d_step or (not in_g_step and any(is_d_loss_name(t) for t in short))
         report = (zeros_live if not in_g_step else []) or (live if d_named else [])
         helper = not report and isinstance(st, ast.Return) and loss_helper
-        for call, where in (live if helper else report):
+        for call, where, arg in (live if helper else report):
             if toggled:
                 break  # Lightning freezes the generator's parameters during the D step
             if id(call) in reported:
                 continue
             reported.add(id(call))
-            arg = call.args[0]
-            fake = UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg),
-                                  r.src.loc(where) if where is not None else None, (fn.name,) if helper else d_names)
+            fake = UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg), r.src.loc(where) if where is not None
+                                  else None, (fn.name,) if helper else d_names, later_input=arg is not call.args[0])
             if helper:  # def c_loss(self, x, z): ... return -(D(x) - D(G(z))): the caller's step decides
                 r.f.helper_fakes.append((fn.name, fake))
             elif where is not None and id(where) in r.pending_methods:
@@ -371,6 +384,7 @@ def _steps(r, fn) -> None:
                 continue
             if fake_state(r, fn, dcall.args[0], st.lineno, ng)[0] == "live" and _alone(value, lc):
                 saturating.append((targets, LossCall("saturating", r.src.loc(lc), r.src.seg(lc), r.src.seg(dcall))))
+    keep_first_inputs(r.f.undetached_fakes, start)
 
     if saturating:
         # a term that flows into the discriminator's loss is the D step's log(1 - D(G(z))), not G's loss

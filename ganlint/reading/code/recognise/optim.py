@@ -30,6 +30,10 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
 
         if chosen_optimizer(r, n, name, ln, tname):
             return True
+    chosen = _class_bound(r, n.func.id) if isinstance(n.func, ast.Name) and n.func.id not in OPTIMIZERS else None
+    if chosen is not None:  # `chosen_optim = optim.SGD` / `optim.Adam` by a flag, then chosen_optim(params, lr=lr)
+        _optimizer(r, n, chosen, tname)
+        return True
     if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
         _optimizer(r, n, ln, tname)
         return True
@@ -94,6 +98,19 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
     if isinstance(target, ast.Attribute) and target.attr == "data" and isinstance(value, ast.Call):
         if last(call_name(value)) in ("clamp", "clip") and is_param_loop_var(r, target.value):
             r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st)))
+
+
+def _class_bound(r, name: str) -> str | None:
+    """The optimizer class a name holds when every assignment of it (in this function, else at module level)
+    is an optimizer class: that class, or "" when the branches pick different ones; None otherwise."""
+    for fn in (r.funcs[-1], r.funcs[0]):
+        hist = fn.assigns.get(name)
+        if hist:
+            classes = {last(dotted(value) or "") if value is not None else "" for _line, value, _ng in hist}
+            if not classes <= OPTIMIZERS:
+                return None
+            return classes.pop() if len(classes) == 1 else ""
+    return None
 
 
 def is_param_loop_var(r, node: ast.AST) -> bool:
