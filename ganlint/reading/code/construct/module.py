@@ -181,17 +181,17 @@ class ModuleScope:
             if init is None:
                 continue
             site = None if system else self.call_site(st.name)
+            if not system and (site is None or not self.calls.get(st.name)):
+                continue  # a trainer built elsewhere or with guessed arguments: its networks keep their defaults
             args, kwargs = (site[0], site[1]) if site is not None else ([], {})
             cls, inst = UserClass(st.name, st), Instance(st.name)
             inst.methods = ev.methods_of(cls, inst)  # self.build_networks() in __init__ is followed
             saved = (ev.self_obj, ev.on_self)
             ev.self_obj, ev.on_self = inst, None
             ev.class_stack.append(cls)
-            self.guessing = not system and not self.calls.get(st.name)  # no call with known arguments
             try:
                 ev.call_func(Func(init, ChainMap({}, self.globals), inst), args, kwargs)
             finally:
-                self.guessing = False
                 ev.class_stack.pop()
                 ev.self_obj, ev.on_self = saved
             self._bound_attrs(inst)
