@@ -21,6 +21,16 @@ def _widths(value: Any) -> list[int] | None:
     return None
 
 
+MAX_SHOWN_WIDTHS = 8  # a message quotes this many widths of a longer list (a fuzzed 50,000-entry one is 250 KB)
+
+
+def shown_widths(w: list[int]) -> str:
+    """A width list as a message quotes it: whole when short, else its first widths and the count."""
+    if len(w) <= MAX_SHOWN_WIDTHS:
+        return str(list(w))
+    return "[" + ", ".join(str(x) for x in w[:MAX_SHOWN_WIDTHS]) + f", ... ({len(w):,} widths)]"
+
+
 def _is_block(name: str) -> bool:
     """GBlock / DBlockOptimized: a part of a network, not a network to compare."""
     return "block" in name.lower()
@@ -120,12 +130,12 @@ class CriticWeakerThanGenerator(Rule):
                 cw = _widths(c.value)
                 if sum(cw) < ratio * sum(gw) or _params(cw) < ratio * _params(gw):
                     yield self.finding(
-                        f"critic widths {c.key} = {cw} are weaker than the generator's {g.key} = {gw} "
-                        f"({sum(cw)} vs {sum(gw)} hidden units): the critic's gradients are too coarse; "
-                        f"use {gw}",
+                        f"critic widths {c.key} = {shown_widths(cw)} are weaker than the generator's {g.key} = "
+                        f"{shown_widths(gw)} ({sum(cw)} vs {sum(gw)} hidden units): the critic's gradients are "
+                        f"too coarse; use {shown_widths(gw)}",
                         c.location,
                         related=[g.location],
-                        fix=Fix(f"set {c.key} to the generator's widths {gw}",
+                        fix=Fix(f"set {c.key} to the generator's widths {shown_widths(gw)}",
                                 [Edit("set-setting", c.location.file, target=c.key, old=c.value, new=list(gw))]),
                         evidence={"critic": cw, "generator": gw},
                     )

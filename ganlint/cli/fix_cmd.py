@@ -172,8 +172,8 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     if vres is not None:
         for line in vres.summary_lines():
             print(line, file=out)
-    for fx, why in getattr(result, "failed", []):
-        print(f"  not applied: {fx.code} {shown(fx.message)}: {why}", file=out)
+    for line in failed_lines(getattr(result, "failed", [])):
+        print(line, file=out)
     if plan.unsafe_skipped:
         print(f"{len(plan.unsafe_skipped)} unsafe fix(es) not applied (use --unsafe-fixes): "
               + ", ".join(sorted({f.code for f in plan.unsafe_skipped})), file=out)
@@ -193,3 +193,21 @@ def _run(paths, *, diff, in_place, output, stage, all_stages, select, ignore, un
     written = result.write(mode, output)
     print("Wrote " + ", ".join(shown(os.path.relpath(p)) for p in written), file=out)
     return code
+
+
+def failed_lines(failed: list) -> list[str]:
+    """One line per fix that could not be applied; fixes failing for one reason (a file too large to edit
+    names that file: thousands of fixes in one pasted script) share one line with their count."""
+    from ganlint.core.display import shown
+
+    by_why: dict[str, list] = {}
+    for fx, why in failed:
+        by_why.setdefault(why, []).append(fx)
+    lines = []
+    for why, fxs in by_why.items():
+        if len(fxs) == 1:
+            lines.append(f"  not applied: {fxs[0].code} {shown(fxs[0].message)}: {why}")
+        else:
+            codes = ", ".join(sorted({fx.code for fx in fxs}))
+            lines.append(f"  not applied: {len(fxs)} fixes ({codes}): {why}")
+    return lines

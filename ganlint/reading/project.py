@@ -116,8 +116,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     _beta_of_a_vae(facts)
-    from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes
+    from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes, resolve_imported_factories
 
+    resolve_imported_factories(facts)  # opt_d = get_optimizer('adam', D.parameters(), lr) of utils/optim.py
     resolve_chosen_classes(facts)  # OPTIMIZER[cfg.optimizer](...): the class the setting names
     from ganlint.reading.code.recognise.optim import learning_rates_by_use
 

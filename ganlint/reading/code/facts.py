@@ -230,6 +230,9 @@ class CodeFacts:
     infonce: list[Marker] = field(default_factory=list)
     backward_calls: list[Marker] = field(default_factory=list)
     optimizer_steps: list[Marker] = field(default_factory=list)
+    # optimizer helpers (path, name, Source, factory) and the calls of imported ones, linked over the project
+    optimizer_factories: list[Any] = field(default_factory=list)
+    imported_optimizer_calls: list[Any] = field(default_factory=list)
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
     latent_heads: list[Any] = field(default_factory=list)  # Settings: a VAE's literal mean / log-variance head width
     local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network

@@ -14,7 +14,7 @@ from ganlint.reading.code.construct.evaluator import Budget
 from ganlint.reading.code.construct.instance import Collector, param_affine, param_count, param_floor
 from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYERS  # noqa: F401 (reader)
 from ganlint.reading.code.construct.imports import link_constants
-from ganlint.reading.code.construct.module import ModuleScope, same_call
+from ganlint.reading.code.construct.module import ModuleScope, link_helper_calls, same_call
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
     ByName, Instance, KeyStr, Seq, TorchFunc, UserClass,
@@ -367,6 +367,7 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
     if len(scopes) < 2 and not settings:
         return
     linked = link_constants(scopes)
+    link_helper_calls(scopes)  # netG, netD = get_models(NZ, 512, 64) with get_models in models.py
     homes: dict[str, list[ModuleScope]] = {}
     for sc in scopes:
         for name in sc.classes:
@@ -377,9 +378,13 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
             continue
         sc = home[0]
         site = None
-        if net.built_at is None:
+        if net.built_at is None or not sc.calls.get(net.name):  # no site, or one read with guessed arguments
             sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
                      for s in caller.calls.get(net.name, ())]
+            sites += [(s, caller) for caller in scopes for s in caller.linked_calls.get(net.name, ())]
+            if not sites and net.built_at is None:
+                sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
+                         for s in caller.guessed_calls.get(net.name, ())]
             if sites and all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
                 (args, kwargs, node), caller = sites[0]
                 site = (args, kwargs, node, caller)

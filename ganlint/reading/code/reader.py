@@ -58,6 +58,8 @@ class CodeReader:
                     if a.name == "grad":
                         self.grad_aliases.add(a.asname or "grad")
         self.act_tables = ModuleScope(self.src, tree, self.src.text)  # constants, flags, call sites
+        for var, cls in self.act_tables.bound_class.items():  # G, D = build(opt): what each name holds
+            self.var_class.setdefault(var, cls)
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())

@@ -44,6 +44,7 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
         self.cond = 0  # depth of conditionals whose test is unknown
         self.depth = 0  # user-function call depth
         self.record_calls: Callable | None = None  # module level: user classes are recorded, not built
+        self.record_helper: Callable | None = None  # module level: calls of another file's functions
         self.on_self: Callable | None = None  # assignments to the instance being read
         self.self_obj: Instance | None = None
         self.init_params: set[str] = set()

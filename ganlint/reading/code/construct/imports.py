@@ -14,20 +14,11 @@ def link_constants(scopes: list) -> list:
     names; the scopes that got one are returned."""
     if not any(sc.constant_imports for sc in scopes):
         return []
-    by_path: dict[str, Any] = {}
-    by_tail: dict[str, list] = {}  # every path suffix (`utils/constants`, `constants`): linear in path depth
-    for sc in scopes:
-        path = sc.src.path.replace("\\", "/")
-        stem = path[:-3] if path.endswith(".py") else path
-        stem = stem[:-9] if stem.endswith("/__init__") else stem
-        by_path[stem] = sc
-        parts = stem.split("/")
-        for i in range(len(parts)):
-            by_tail.setdefault("/".join(parts[i:]), []).append(sc)
+    by_path, by_tail = module_index([sc.src.path for sc in scopes], scopes)
     linked = []
     for sc in scopes:
         for local, (module, name, level) in sc.constant_imports.items():
-            home = _module_scope(by_path, by_tail, sc.src.path.replace("\\", "/"), module, level)
+            home = module_scope(by_path, by_tail, sc.src.path.replace("\\", "/"), module, level)
             value = home.globals.get(name) if home is not None and home is not sc else None
             if local in sc.classes or not (_plain_constant(value) or isinstance(value, Func) and isinstance(
                     value.node, ast.FunctionDef) and value.self_obj is None):
@@ -38,7 +29,23 @@ def link_constants(scopes: list) -> list:
     return linked
 
 
-def _module_scope(by_path: dict[str, Any], by_tail: dict[str, list], importer: str, module: str,
+def module_index(paths: list[str], values: list | None = None) -> tuple[dict[str, Any], dict[str, list]]:
+    """(module stem -> value, every path suffix -> values) of the project's Python files (a value per path,
+    the path itself by default): what `module_scope` resolves an import against, linear in path depth."""
+    by_path: dict[str, Any] = {}
+    by_tail: dict[str, list] = {}  # every path suffix (`utils/constants`, `constants`)
+    for path, value in zip(paths, values if values is not None else paths):
+        path = path.replace("\\", "/")
+        stem = path[:-3] if path.endswith(".py") else path
+        stem = stem[:-9] if stem.endswith("/__init__") else stem
+        by_path[stem] = value
+        parts = stem.split("/")
+        for i in range(len(parts)):
+            by_tail.setdefault("/".join(parts[i:]), []).append(value)
+    return by_path, by_tail
+
+
+def module_scope(by_path: dict[str, Any], by_tail: dict[str, list], importer: str, module: str,
                   level: int) -> Any:
     tail = module.replace(".", "/")
     if level:

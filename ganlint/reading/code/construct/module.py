@@ -101,6 +101,15 @@ class ModuleScope:
         self.steps = [10_000 + len(text) // 8]
         self.class_steps = [20_000 + len(text) // 4]
         self.calls: dict[str, list[tuple[list, dict, ast.Call]]] = {}
+        # sites met while reading a script function whose own parameters are not known (`def train(args)`
+        # read without its caller's args): used only when no site with known arguments exists
+        self.guessed_calls: dict[str, list[tuple[list, dict, ast.Call]]] = {}
+        self.guessing = False
+        # calls of helpers another file defines (`netG, netD = get_models(NZ, 512, 64)` with get_models
+        # imported): run once the project links its files (link_helper_calls)
+        self.helper_calls: list[tuple[str, list, dict, bool]] = []
+        self.linked_calls: dict[str, list[tuple[list, dict, ast.Call]]] = {}  # sites those runs met here
+        self.bound_class: dict[str, str] = {}  # G, D = build(opt); G = nets["G"]: name -> the class it holds
         self.var_class: dict[str, str] = {}  # G -> Generator (module level and script functions)
         self.sequentials: list[tuple[str, Seq, ast.AST]] = []  # D = nn.Sequential(...) outside classes
         self.tables: set[str] = set()
@@ -134,6 +143,7 @@ class ModuleScope:
     def _read(self, tree: ast.Module) -> None:
         ev = Evaluator(self.src, self.globals, self.steps)
         ev.record_calls = self._record
+        ev.record_helper = self._record_helper
         ev.abstract_loops = True  # a script's loops are its training: read once, never unrolled
         self.in_nodes = ev.in_nodes
         env = ChainMap(self.globals)
@@ -145,32 +155,52 @@ class ModuleScope:
                                                     or st.name.startswith(_SCRIPT_PREFIXES)):
                 local = ChainMap({}, self.globals)
                 ev.bind(st.args, [], _click_defaults(st), local, ChainMap(self.globals), None, params_unknown=True)
+                a = st.args
+                self.guessing = bool(a.posonlyargs or a.args or a.kwonlyargs or a.vararg or a.kwarg)
                 try:
                     self._script(st.body, ev, local)
                 except (_Return, _Break, _Continue):
                     pass
+                finally:
+                    self.guessing = False
         self._systems(tree, ev)
 
     def _systems(self, tree: ast.Module, ev: Evaluator) -> None:
         """A LightningModule's __init__ is where its networks are built (`self.generator =
         Generator(latent_dim=self.latent_dim, img_shape=mnist_shape)`): read once with its own defaults,
-        its calls are call sites of those classes (a class built differently elsewhere stays unknown)."""
+        its calls are call sites of those classes (a class built differently elsewhere stays unknown).
+        A plain trainer object (`class Trainer:` whose __init__ runs `self.G, self.D = self.build(opt)`) is
+        read the same way, with the arguments the file builds it with when it builds it one way."""
         for st in tree.body:
-            if not isinstance(st, ast.ClassDef) or not any(last(dotted(b)) in _SYSTEM_BASES for b in st.bases):
+            if not isinstance(st, ast.ClassDef):
+                continue
+            system = any(last(dotted(b)) in _SYSTEM_BASES for b in st.bases)
+            if not system and not _trainer_object(st):
                 continue
             init = next((s for s in st.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
             if init is None:
                 continue
+            site = None if system else self.call_site(st.name)
+            if not system and (site is None or not self.calls.get(st.name)):
+                continue  # a trainer built elsewhere or with guessed arguments: its networks keep their defaults
+            args, kwargs = (site[0], site[1]) if site is not None else ([], {})
             cls, inst = UserClass(st.name, st), Instance(st.name)
             inst.methods = ev.methods_of(cls, inst)  # self.build_networks() in __init__ is followed
             saved = (ev.self_obj, ev.on_self)
             ev.self_obj, ev.on_self = inst, None
             ev.class_stack.append(cls)
             try:
-                ev.call_func(Func(init, ChainMap({}, self.globals), inst), [], {})
+                ev.call_func(Func(init, ChainMap({}, self.globals), inst), args, kwargs)
             finally:
                 ev.class_stack.pop()
                 ev.self_obj, ev.on_self = saved
+            self._bound_attrs(inst)
+
+    def _bound_attrs(self, inst: Instance) -> None:
+        """self.G, self.D = self.build(opt) in a trainer: `self.G` holds a Generator."""
+        for attr, v in inst.attrs.items():
+            if isinstance(v, Instance) and self._project_class(v.cls):
+                self.bound_class.setdefault(f"self.{attr}", v.cls)
 
     def _script(self, body: list[ast.stmt], ev: Evaluator, env: ChainMap) -> None:
         for st in body:
@@ -191,6 +221,12 @@ class ModuleScope:
                     return
                 if cls is ast.Assign and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
                     self._named(st.targets[0].id, env.maps[0].get(st.targets[0].id), st)
+                    self._bound(st.targets[0], env, st)
+                elif cls is ast.Assign and len(st.targets) == 1 and isinstance(st.targets[0], ast.Tuple):
+                    for t in st.targets[0].elts:  # G, D = build(opt)
+                        if isinstance(t, ast.Name):
+                            self._named(t.id, env.maps[0].get(t.id), st)
+                            self._bound(t, env, st)
             elif cls is ast.If:
                 t = ev._truth(ev.ev(st.test, env))
                 if _is_main_test(st.test) or t is True:
@@ -222,8 +258,30 @@ class ModuleScope:
                         self.constant_imports[a.asname or a.name] = (st.module or "", a.name, st.level)
 
     def _record(self, cls: UserClass, args: list, kwargs: dict, node: ast.Call) -> Instance:
-        self.calls.setdefault(cls.name, []).append((args, kwargs, node))
+        (self.guessed_calls if self.guessing else self.calls).setdefault(cls.name, []).append((args, kwargs, node))
         return Instance(cls.name)
+
+    def _record_helper(self, name: str, args: list, kwargs: dict) -> bool:
+        """A call of a function another file of the project defines (`from models import get_models`)."""
+        if name not in self.constant_imports or len(self.helper_calls) >= 64:
+            return False
+        self.helper_calls.append((name, args, kwargs, self.guessing))
+        return True
+
+    def _record_linked(self, cls: UserClass, args: list, kwargs: dict, node: ast.Call) -> Instance:
+        self.linked_calls.setdefault(cls.name, []).append((args, kwargs, node))
+        return Instance(cls.name)
+
+    def _project_class(self, name: str) -> bool:
+        return name in self.classes or name in self.globals.get("__imported__", {})
+
+    def _bound(self, target: ast.Name, env: ChainMap, st: ast.Assign) -> None:
+        """A name bound to a network a helper built or a container holds (`G, D = build(opt)`, `G =
+        nets["G"]`), not to a class called right there (the walk sees those itself)."""
+        v = env.maps[0].get(target.id)
+        if isinstance(v, Instance) and not v.attrs and self._project_class(v.cls) and not (
+                isinstance(st.value, ast.Call) and last(dotted(st.value.func)) == v.cls):
+            self.bound_class[target.id] = v.cls
 
     def _named(self, var: str, value: Any, st: ast.Assign) -> None:
         if isinstance(value, int) and not isinstance(value, bool) and isinstance(st.value, ast.Constant):
@@ -250,13 +308,48 @@ class ModuleScope:
         return None
 
     def call_site(self, cls: str) -> tuple[list, dict, ast.Call] | None:
-        """The arguments the module builds `cls` with, when it builds it once (or always the same way)."""
-        sites = self.calls.get(cls) or []
+        """The arguments the module builds `cls` with, when it builds it once (or always the same way); the
+        sites with known arguments decide when there are any."""
+        sites = self.calls.get(cls) or self.guessed_calls.get(cls) or []
         if len(sites) == 1:
             return sites[0]
         if sites and all(same_call(s[:2], sites[0][:2]) for s in sites[1:]):
             return sites[0]
         return None
+
+
+def link_helper_calls(scopes: list) -> None:
+    """Run the calls of helpers another file defines, now that the project has linked them: the classes
+    they build are recorded where the helper is (`linked_calls`), with the caller's arguments (a call read
+    without its own caller's arguments records nothing: that helper's own reading already guessed)."""
+    homes = {id(sc.globals): sc for sc in scopes}
+    for sc in scopes:
+        for name, args, kwargs, guessed in sc.helper_calls:
+            fn = sc.globals.get(name)
+            if guessed or not isinstance(fn, Func) or not isinstance(fn.scope, ChainMap):
+                continue
+            home = homes.get(id(fn.scope.maps[-1]))
+            if home is None or home is sc:
+                continue
+            ev = Evaluator(home.src, home.globals, home.steps)
+            ev.abstract_loops = True
+            ev.record_calls = home._record_linked
+            try:
+                ev.call_func(fn, args, kwargs)
+            except (Budget, RecursionError):
+                pass
+
+
+def _trainer_object(st: ast.ClassDef) -> bool:
+    """A plain class (no base, or `object`) whose __init__ stores what a call returns on self: a trainer."""
+    if any(dotted(b) != "object" for b in st.bases) or st.keywords or st.decorator_list:
+        return False
+    init = next((s for s in st.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    return init is not None and any(
+        isinstance(s, ast.Assign) and isinstance(s.value, ast.Call) and any(
+            isinstance(e, ast.Attribute) and dotted(e.value) == "self"
+            for t in s.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t]))
+        for s in init.body)
 
 
 def same_call(a: tuple, b: tuple) -> bool:
@@ -279,4 +372,4 @@ def _main_block(tree: ast.Module) -> list[ast.stmt]:
     return []
 
 
-__all__ = ["ModuleScope", "read_flags", "same_call"]
+__all__ = ["ModuleScope", "link_helper_calls", "read_flags", "same_call"]

@@ -25,7 +25,10 @@ SCHEDULERS = {
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     f = r.f
-    if not ln or name in r.__dict__.get("_optimizer_factories", ()):  # OPTIMIZER[key](...), get_optimizer(D, ...)
+    from ganlint.reading.code.recognise.optim_lookup import factories, imported_functions
+
+    helpers = factories(r)  # found before the walk reaches them (a helper below its first call)
+    if not ln or name in helpers or name in imported_functions(r):  # OPTIMIZER[key](...), get_optimizer(D, ...)
         from ganlint.reading.code.recognise.optim_lookup import on_call as chosen_optimizer
 
         if chosen_optimizer(r, n, name, ln, tname):

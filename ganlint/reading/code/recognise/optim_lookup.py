@@ -109,8 +109,63 @@ def _key_value(r, node: ast.AST | None):
     return None, None
 
 
+def factories(r) -> dict:
+    """name -> factory of the file's module-level helpers that build an optimizer from a chosen class, the
+    ones defined below their first call included (found once per file, before the walk reaches them)."""
+    got = r.__dict__.get("_optimizer_factories")
+    if got is None:
+        got = r._optimizer_factories = {}
+        text = r.src.text
+        if r.module_tree is not None and ("optim" in text or "OPTIM" in text):
+            for st in r.module_tree.body:
+                if isinstance(st, ast.FunctionDef):
+                    _prescan(r, st)
+            r.f.optimizer_factories.extend((r.src.path, name, r.src, f) for name, f in got.items())
+    return got
+
+
+def _prescan(r, node: ast.FunctionDef) -> None:
+    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for n in ast.walk(node):
+        chooser = _chooser(r, n) if isinstance(n, ast.Call) else None
+        if chooser is not None and isinstance(chooser[0], ast.Name) and _is_param(node, chooser[0].id) \
+                and chooser[0].id not in stored:
+            a = node.args
+            r._optimizer_factories[node.name] = (node, [p.arg for p in a.posonlyargs + a.args], chooser[0].id, n,
+                                                 chooser[1], a.kwarg.arg if a.kwarg else None)
+            return
+
+
+def imported_functions(r) -> dict[str, tuple[str, str, int]]:
+    """local name -> (module, name, level) of the functions this file imports from the project's files."""
+    got = r.__dict__.get("_imported_functions")
+    if got is None:
+        got = r._imported_functions = {}
+        for st in r.module_tree.body if r.module_tree is not None else ():
+            if isinstance(st, ast.ImportFrom) and (st.level or not (st.module or "").startswith(_LIBRARIES)):
+                for a in st.names:
+                    if a.name != "*" and not a.name[:1].isupper():
+                        got[a.asname or a.name] = (st.module or "", a.name, st.level)
+    return got
+
+
+_LIBRARIES = ("torch", "torchvision", "numpy", "scipy", "sklearn", "tensorflow", "keras", "jax", "absl", "typing",
+              "collections", "dataclasses", "pytorch_lightning", "lightning", "os", "math", "functools", "itertools")
+
+
+class _Caller:
+    """A call's reading context kept until every file is read: its file, the module and the function it is
+    in (their assignments are complete), the names' classes and roles; `f` is the project's facts."""
+
+    def __init__(self, r):
+        self.src, self.funcs, self.module_tree = r.src, [r.funcs[0], r.funcs[-1]], r.module_tree
+        self.var_class, self.net_roles, self.optimizer_vars = r.var_class, r.net_roles, r.optimizer_vars
+        self.f = None
+
+
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
-    """An optimizer built by a chosen class, or by a helper of this file that builds one."""
+    """An optimizer built by a chosen class, or by a helper (of this file, or imported from another file
+    of the project: resolved once every file is read) that builds one."""
     chooser = _chooser(r, n)
     if chooser is not None:
         key_node, table = chooser
@@ -121,10 +176,13 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         key, ref = _key_value(r, key_node)
         _made(r, n, _class_of(key, table) if key else "", tname, ref, table)
         return True
-    factory = r.__dict__.get("_optimizer_factories", {}).get(name) if name else None
+    factory = factories(r).get(name) if name else None
     if factory is not None:
         _factory_call(r, n, factory, tname)
         return True
+    origin = imported_functions(r).get(name) if name and isinstance(n.func, ast.Name) else None
+    if origin is not None and len(r.f.imported_optimizer_calls) < 256:
+        r.f.imported_optimizer_calls.append((_Caller(r), n, tname, origin))
     return False
 
 
@@ -142,12 +200,14 @@ def _record_factory(r, fn, inner: ast.Call, key_param: str, table) -> None:
     params = [p.arg for p in a.posonlyargs + a.args]
     if params and params[0] in ("self", "cls") and fn.cls:
         return  # a method: its callers go through an instance
-    r.__dict__.setdefault("_optimizer_factories", {})[fn.name] = (node, params, key_param, inner, table,
-                                                                  a.kwarg.arg if a.kwarg else None)
+    factories(r)[fn.name] = (node, params, key_param, inner, table, a.kwarg.arg if a.kwarg else None)
 
 
-def _factory_call(r, n: ast.Call, factory, tname: str | None) -> None:
+def _factory_call(r, n: ast.Call, factory, tname: str | None, home=None) -> None:
+    """The optimizer a call of a factory builds; `home`: the Source of the file defining the factory when
+    it is not the caller's."""
     node, params, key_param, inner, table, kwarg = factory
+    hs = home if home is not None else r.src
     bound: dict[str, ast.AST] = dict(zip(params, n.args))
     extra: dict[str, ast.AST] = {}
     for k in n.keywords:
@@ -165,6 +225,8 @@ def _factory_call(r, n: ast.Call, factory, tname: str | None) -> None:
         and p0.func.attr in ("parameters", "named_parameters") else None
     net = bound.get(owner.id) if isinstance(owner, ast.Name) else None
     net_var = dotted(net) if net is not None else None
+    if net_var is None and isinstance(p0, ast.Name) and p0.id in bound:  # OPTIMS[name](params, ...) given D.parameters()
+        net_var = next(iter(_owners(bound[p0.id])), None)
     from ganlint.reading.code.recognise.optim import OPT_POSITIONAL, optimizer_role
 
     kwargs: dict[str, Arg] = {}
@@ -175,9 +237,9 @@ def _factory_call(r, n: ast.Call, factory, tname: str | None) -> None:
             if v.id in bound:
                 kwargs[name] = r.src.arg(bound[v.id])
             elif _param_default(node, v.id) is not None:
-                kwargs[name] = r.src.arg(_param_default(node, v.id))
+                kwargs[name] = hs.arg(_param_default(node, v.id))
         else:
-            kwargs[name] = r.src.arg(v)
+            kwargs[name] = hs.arg(v)
     forwards = kwarg is not None and any(k.arg is None and dotted(k.value) == kwarg for k in inner.keywords)
     if forwards:
         for name, v in extra.items():
@@ -193,6 +255,34 @@ def _factory_call(r, n: ast.Call, factory, tname: str | None) -> None:
     r.f.optimizers.append(opt)
     if ref is not None and not cls:
         r.f.optimizer_choices.append((opt, ref, table))
+
+
+def _owners(node: ast.AST) -> list[str]:
+    from ganlint.reading.code.recognise.optim import _param_owners
+
+    return _param_owners(node)
+
+
+def resolve_imported_factories(facts) -> None:
+    """`opt_d = get_optimizer('adam', D.parameters(), lr)` with get_optimizer in another file of the project
+    (`from utils.optim import get_optimizer`): the optimizer it builds, read as a call of a helper of the
+    same file would be."""
+    code = facts.code
+    if not code.imported_optimizer_calls or not code.optimizer_factories:
+        return
+    from ganlint.reading.code.construct.imports import module_index, module_scope
+
+    homes: dict[str, dict] = {}
+    for path, name, src, factory in code.optimizer_factories:
+        homes.setdefault(path.replace("\\", "/"), {})[name] = (src, factory)
+    by_path, by_tail = module_index(list(homes))
+    for caller, n, tname, (module, name, level) in code.imported_optimizer_calls:
+        home = module_scope(by_path, by_tail, caller.src.path.replace("\\", "/"), module, level)
+        got = homes.get(home, {}).get(name) if home is not None and home != caller.src.path.replace("\\", "/") else None
+        if got is not None:
+            caller.f = code
+            _factory_call(caller, n, got[1], tname, home=got[0])
+    code.imported_optimizer_calls.clear()
 
 
 def resolve_chosen_classes(facts) -> None:
