@@ -80,6 +80,16 @@ class NCriticLow(SettingRangeRule):
                 found.append(s)
         return found
 
+    def accept(self, facts: ProjectFacts, setting: Setting, opts: dict[str, Any]) -> bool:
+        """A setting belongs to the family of the code that reads it: `--discrim-update-num` repeating the
+        discriminator's step of a BCE GAN's trainer is no WGAN's n_critic, even when the script parsing it
+        also parses a WGAN's `--critic-update-num`. Kept when no critic loop reads it, or one of a file whose
+        own code is a Wasserstein critic's (or says nothing of its family) does."""
+        readers = {c.location.file for c in facts.code.critic_loops
+                   if c.count.ref is not None and c.count.ref.leaf == setting.leaf}
+        return not readers or any(not facts.file_families(f) or facts.file_families(f) & set(self.families)
+                                  for f in readers)
+
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         chosen = _chosen_loss(facts)
         if chosen == "other":

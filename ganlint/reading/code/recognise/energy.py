@@ -134,10 +134,12 @@ def on_binop(r, n: ast.BinOp) -> None:
 def energy_training_sites(facts) -> list:
     """One energy optimizer per training program: the first of every file that shows the energy training
     itself (a Langevin sampler or an InfoNCE loss in that file, or an optimizer of the energy network);
-    where no file does, the first one read. ebm-anatomy's train_data.py and train_toy.py are two programs;
-    a classifier script beside them shows neither, and is not taken for the energy model's trainer even
-    when it is read first."""
-    from ganlint.reading.code.links import energy_optimizers
+    where no file does, the first one of a file importing a module that shows it (MoCo's main_moco.py imports
+    moco/builder.py, whose loss is the InfoNCE; main_lincls.py beside it trains a linear classifier with
+    cross-entropy on labels and imports no such module), else the first one read. ebm-anatomy's
+    train_data.py and train_toy.py are two programs; a classifier script beside them shows neither, and is
+    not taken for the energy model's trainer even when it is read first."""
+    from ganlint.reading.code.links import _imported_files, energy_optimizers
 
     opts = energy_optimizers(facts)
     shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
@@ -147,7 +149,16 @@ def energy_training_sites(facts) -> list:
         if f not in {p.location.file for p in out} and (
                 f in shown or (o.role or facts.code.role_of_var(o.network_var)) == "energy"):
             out.append(o)
-    return out or opts[:1]
+    if out or not shown:
+        return out or opts[:1]
+    imports: dict[str, bool] = {}  # each optimizer's file parsed once
+    for o in opts:
+        f = o.location.file
+        if f not in imports:
+            imports[f] = bool(_imported_files(facts.texts.get(f, ""), shown))
+        if imports[f]:
+            return [o]
+    return opts[:1]
 
 
 def serves(site_file: str, at_file: str, site_files: set[str]) -> bool:
