@@ -378,3 +378,52 @@ def test_a_subclass_call_without_a_rate_trains_at_the_base_default(tmp_path):
                  "parser.add_argument('--lr', type=float, default=1e-3)\n", "")}
     _, found, expected = _check(tmp_path, files, {"GL203"})
     assert found == expected == {("GL203", "model.py", 8)}, found
+
+
+# -- one unclamped log-variance exponentiated in both branches of one forward is one finding --------
+_BRANCHED_VAE = """\
+import torch
+import torch.nn as nn
+
+
+class VAE(nn.Module):
+    def __init__(self, n_in=784, n_z=16):
+        super().__init__()
+        self.enc = nn.Linear(n_in, 2 * n_z)
+        self.dec = nn.Linear(n_z, n_in)
+
+    def forward(self, x):
+        if self.training:
+            mu, logvar = self.enc(x).chunk(2, dim=1)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # expect GL205
+            return self.dec(z), mu, logvar
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return self.dec(z)
+
+
+def kl_term(mu, logvar):
+    return -0.5 * torch.mean(torch.sum(1 + logvar - mu ** 2 - logvar.exp(), dim=1))  # expect GL205
+"""
+
+
+def test_the_evaluation_branch_s_copy_of_the_exp_is_related_to_the_first_not_reported_again(tmp_path):
+    res, found, expected = _check(tmp_path, {"vae.py": _BRANCHED_VAE}, {"GL205"})
+    assert found == expected == {("GL205", "vae.py", 14), ("GL205", "vae.py", 22)}, found
+    first = next(f for f in res.findings if f.code == "GL205" and f.location.line == 14)
+    assert [r.line for r in first.related] == [17]
+    assert len(first.fix.edits) == 2  # both exps are clamped by its own edits
+
+
+def test_exps_of_the_log_variance_in_two_functions_stay_two_findings(tmp_path):
+    # near miss: the second exp is in a helper of its own (another function): reported on its own
+    helper = _BRANCHED_VAE.replace(
+        "        mu, logvar = self.enc(x).chunk(2, dim=1)\n        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)\n"
+        "        return self.dec(z)\n",
+        "        return self.dec(self.enc(x).chunk(2, dim=1)[0])\n\n"
+        "    def sample_posterior(self, x):\n"
+        "        mu, logvar = self.enc(x).chunk(2, dim=1)\n"
+        "        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # expect GL205\n")
+    assert helper != _BRANCHED_VAE
+    _, found, expected = _check(tmp_path, {"vae.py": helper}, {"GL205"})
+    assert found == expected and len(expected) == 3, found
