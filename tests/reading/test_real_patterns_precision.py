@@ -314,6 +314,68 @@ def test_without_an_importing_trainer_the_first_optimizer_read_stays_the_site(tm
     assert found == expected == {("GL303", "eval_linear.py", 17)}, found
 
 
+_OBJECTIVE = """\
+import torch
+import torch.nn.functional as F
+
+
+def nt_xent(z1, z2, temperature=0.5):
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    sim = (z @ z.t()) / temperature
+    sim.fill_diagonal_(-1e9)
+    n = z1.size(0)
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+    return F.cross_entropy(sim, targets)
+"""
+
+_TRAIN_UTILS = """\
+import torch
+import torch.nn as nn
+
+from objective import nt_xent
+
+
+def train_contrastive(model, optimizer, loader, epochs):
+    for _ in range(epochs):
+        for x1, x2 in loader:
+            loss = nt_xent(model(x1), model(x2))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+def linear_eval(features, labels, n_class, steps=100):
+    clf = nn.Linear(features.size(1), n_class)
+    opt = torch.optim.SGD(clf.parameters(), lr=0.1)
+    for _ in range(steps):
+        loss = nn.functional.cross_entropy(clf(features), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return clf
+"""
+
+_PRETRAIN_VIA_UTILS = """\
+import torch
+
+from utils.train_utils import train_contrastive
+
+
+def main(model, loader):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3){mark}
+    train_contrastive(model, optimizer, loader, epochs=100)
+"""
+
+
+def test_the_trainer_reaching_the_infonce_through_a_helper_module_is_the_site(tmp_path):
+    # the helper module imports the objective and also trains a linear classifier: the pretraining script,
+    # which reaches the objective through it, builds the energy model's optimizer
+    files = {"objective.py": _OBJECTIVE, "utils/__init__.py": "", "utils/train_utils.py": _TRAIN_UTILS,
+             "eval_linear.py": _PROBE.format(mark=""), "pretrain.py": _PRETRAIN_VIA_UTILS.format(mark="  # expect GL303")}
+    _, found, expected = _check(tmp_path, files, {"GL303"})
+    assert found == expected == {("GL303", "pretrain.py", 7)}, found
+
+
 # -- a learning rate passed at the only call of a subclass is not its base's default ----------------
 _LIT_VAE = """\
 import pytorch_lightning as pl
