@@ -199,6 +199,31 @@ def test_a_saved_batch_size_the_module_s_own_loader_reads_is_reported(tmp_path):
     assert found == expected == {("GL106", "gan.py", 8)}, found
 
 
+_HANDED_ON = """
+    def train_dataloader(self):
+        return make_loader(self.hparams)
+"""
+
+_LOADERS = """\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def make_loader(hp):
+    return DataLoader(TensorDataset(torch.randn(4096, hp.dim)), batch_size=hp.batch_size, shuffle=True)
+"""
+
+
+def test_a_saved_batch_size_handed_on_with_the_hyperparameters_is_reported(tmp_path):
+    # near miss: the module hands its saved hyperparameters on whole to a loader helper of another file
+    gan = _LIT_GAN.format(mark="  # expect GL106", own_loader=_HANDED_ON).replace(
+        "import torch.nn.functional as F\n", "import torch.nn.functional as F\n\nfrom loaders import make_loader\n")
+    files = {"loaders.py": _LOADERS, "gan.py": gan,
+             "train.py": _LIT_MAIN.replace("dm = PointsData(batch_size=128)\n", "").replace(", dm)", ")")}
+    _, found, expected = _check(tmp_path, files, {"GL106"})
+    assert found == expected == {("GL106", "gan.py", 10)}, found
+
+
 # -- a linear probe beside a contrastive pretraining is not the energy model's trainer -------------
 _BUILDER = """\
 import torch

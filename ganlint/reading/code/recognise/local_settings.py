@@ -125,7 +125,8 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
 def _read_by_class(cls: ast.ClassDef, init: ast.FunctionDef) -> set[str] | None:
     """The names through which the class can read its __init__ parameters: the names `__init__` loads
     (`self.lr = lr`, `super().__init__(lr=lr)`) and every attribute or string key its methods load
-    (`self.hparams.lr`, `self.hparams["lr"]`). None (all of them) when `__init__` calls locals() or vars()."""
+    (`self.hparams.lr`, `self.hparams["lr"]`). None (all of them) when `__init__` calls locals() or vars(), or
+    a method hands the saved hyperparameters on whole (`make_optimizer(self.hparams, ...)`, `**self.hparams`)."""
     read: set[str] = set()
     for node in walk(init):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
@@ -136,6 +137,10 @@ def _read_by_class(cls: ast.ClassDef, init: ast.FunctionDef) -> set[str] | None:
     for node in walk(cls):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             read.add(node.attr)
+        elif isinstance(node, ast.Call) and any(
+                isinstance(a, ast.Attribute) and a.attr == "hparams" for x in [*node.args, *node.keywords]
+                for a in [x.value if isinstance(x, (ast.Starred, ast.keyword)) else x]):
+            return None
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) <= 60:
             read.add(node.value)
     return read
