@@ -80,6 +80,13 @@ class NCriticLow(SettingRangeRule):
                 found.append(s)
         return found
 
+    def accept(self, facts: ProjectFacts, setting: Setting, opts: dict[str, Any]) -> bool:
+        """A setting is of the family of the code reading it: `--d-steps` repeating a BCE trainer's D step is
+        no WGAN's n_critic, though its script also parses the WGAN's `--critic-steps`. Kept when no critic
+        loop reads it, or one in a file of a Wasserstein family (or of no known family) does."""
+        readers = {c.location.file for c in facts.code.critic_loops if c.count.ref and c.count.ref.leaf == setting.leaf}
+        return not readers or any(not facts.file_families(f) or facts.file_families(f) & set(self.families) for f in readers)
+
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         chosen = _chosen_loss(facts)
         if chosen == "other":

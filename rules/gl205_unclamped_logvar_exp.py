@@ -40,30 +40,42 @@ class UnclampedLogvarExp(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
+        # one finding per log-variance and function: the training branch's exp and the evaluation branch's
+        # copy of it in one forward are one unclamped log-variance (both sites are fixed, the later related)
+        groups: dict[tuple, list] = {}
         for e in code.logvar_exps:
             if e.clamped_inline or norm_var(e.var) in code.clamped_logvars:
                 continue
+            groups.setdefault((e.location.file, e.scope, norm_var(e.var)), []).append(e)
+        for uses in groups.values():
+            e = uses[0]
             kind = log_scale_of(e.var)
             # the same bound on the variance: log-std = log-variance / 2
             lo, hi = (opts["low"] / 2, opts["high"] / 2) if kind == "log-std" else (opts["low"], opts["high"])
-            edits = []
-            var_src = segment(facts.texts, e.var_location)
-            call_src = segment(facts.texts, e.location)
-            if var_src == e.var and call_src and e.location.line == e.location.end_line == e.var_location.line:
-                # rewrite the whole exp call (unique on its line) so the edit survives line shifts
-                i = e.var_location.column - e.location.column
-                new = call_src[:i] + f"{var_src}.clamp({lo:g}, {hi:g})" + call_src[i + len(var_src):]
-                edits.append(replace_code(e.location, call_src, new))
-            elif var_src == e.var:
-                edits.append(replace_code(e.var_location, var_src, f"{var_src}.clamp({lo:g}, {hi:g})"))
+            edits = [x for u in uses for x in self._clamp_edit(facts, u, lo, hi)]
+            more = f" (and {len(uses) - 1} more exp of it in this function)" if len(uses) > 1 else ""
             yield self.finding(
                 f"`{e.src}` exponentiates the {'log standard deviation' if kind == 'log-std' else 'log-variance'} "
-                f"`{e.var}`, which is never clamped: large values "
+                f"`{e.var}`{more}, which is never clamped: large values "
                 f"overflow and blow up the KL gradient; clamp it to [{lo:g}, {hi:g}]",
                 e.location,
+                related=[u.location for u in uses[1:]],
                 fix=Fix(f"clamp {e.var} to [{lo:g}, {hi:g}] before exp", edits),
                 evidence={"variable": e.var, "scope": e.scope, "holds": kind},
             )
+
+    @staticmethod
+    def _clamp_edit(facts: ProjectFacts, e, lo: float, hi: float) -> list:
+        var_src = segment(facts.texts, e.var_location)
+        call_src = segment(facts.texts, e.location)
+        if var_src == e.var and call_src and e.location.line == e.location.end_line == e.var_location.line:
+            # rewrite the whole exp call (unique on its line) so the edit survives line shifts
+            i = e.var_location.column - e.location.column
+            new = call_src[:i] + f"{var_src}.clamp({lo:g}, {hi:g})" + call_src[i + len(var_src):]
+            return [replace_code(e.location, call_src, new)]
+        if var_src == e.var:
+            return [replace_code(e.var_location, var_src, f"{var_src}.clamp({lo:g}, {hi:g})")]
+        return []
 
     bad = [
         Example(

@@ -110,6 +110,7 @@ class Network:
     location: Location
     bases: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)  # __init__ parameters without self
+    own_init: bool = False  # the class body defines __init__ (else a call runs its base's)
     stacks: list[Stack] = field(default_factory=list)
     attr_layers: dict[str, Layer] = field(default_factory=dict)  # self.x = nn.Linear(...)
     attr_values: dict[str, Any] = field(default_factory=dict)  # self.scale = 2.0 (literals only)

@@ -77,6 +77,7 @@ class NetworkReader(ForwardMixin):
                 elif st.name == "forward":
                     fwd = st
         if init is not None:
+            self.net.own_init = True
             a = init.args
             self.net.params = [x.arg for x in (a.posonlyargs + a.args)[1:]] + [x.arg for x in a.kwonlyargs]
         self._init(init)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, names_in
@@ -148,9 +149,11 @@ def on_binop(r, n: ast.BinOp) -> None:
 def energy_training_sites(facts) -> list:
     """One energy optimizer per training program: the first of every file that shows the energy training
     itself (a Langevin sampler or an InfoNCE loss in that file, or an optimizer of the energy network);
-    where no file does, the first one read. ebm-anatomy's train_data.py and train_toy.py are two programs;
-    a classifier script beside them shows neither, and is not taken for the energy model's trainer even
-    when it is read first."""
+    where no file does, the first one of a file that imports, directly or through other project files, a
+    module that shows it (MoCo's main_moco.py imports moco/builder.py, whose loss is the InfoNCE; main_lincls.py
+    beside it trains a linear classifier with cross-entropy on labels and imports no such module), else the
+    first one read. ebm-anatomy's train_data.py and train_toy.py are two programs; a classifier script beside
+    them shows neither, and is not taken for the energy model's trainer even when it is read first."""
     from ganlint.reading.code.links import energy_optimizers
 
     opts = energy_optimizers(facts)
@@ -161,7 +164,53 @@ def energy_training_sites(facts) -> list:
         if f not in {p.location.file for p in out} and (
                 f in shown or (o.role or facts.code.role_of_var(o.network_var)) == "energy"):
             out.append(o)
-    return out or opts[:1]
+    if out or not shown or not opts:
+        return out or opts[:1]
+    reach = _importers_of(facts, shown)
+    return next(([o] for o in opts if o.location.file in reach), opts[:1])
+
+
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))", re.M)
+
+
+def _imported_names(text: str) -> list[str]:
+    """Dotted names the file's import statements name: `import a.b as c` -> a.b; `from .m import x, y` -> m,
+    m.x, m.y (a module or a name in it: both are looked up as files)."""
+    out = []
+    for m in _IMPORT.finditer(text):
+        if m.group(3) is not None:
+            out += [p.split(" as ")[0].strip() for p in m.group(3).split(",")]
+            continue
+        mod = m.group(1).lstrip(".")
+        names = [p.split(" as ")[0].strip() for p in m.group(2).split(",")]
+        out += ([mod] if mod else []) + [f"{mod}.{n}" if mod else n for n in names if n]
+    return [n for n in out if n]
+
+
+def _importers_of(facts, targets: set[str]) -> set[str]:
+    """The project's Python files that import one of `targets`, directly or through other project files
+    (one pass over the import lines; a module path matches a file by its trailing parts)."""
+    by_suffix: dict[str, list[str]] = {}
+    files = [f for f in facts.files if f.endswith(".py")]
+    for f in files:
+        parts = f[:-3].replace("\\", "/").split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        for i in range(len(parts)):
+            by_suffix.setdefault(".".join(parts[i:]), []).append(f)
+    importers: dict[str, set[str]] = {}
+    for f in files:
+        for name in _imported_names(facts.texts.get(f, "")):
+            for target in by_suffix.get(name, ()):
+                if target != f:
+                    importers.setdefault(target, set()).add(f)
+    reach, todo = set(targets), list(targets)
+    while todo:
+        for f in importers.get(todo.pop(), ()):
+            if f not in reach:
+                reach.add(f)
+                todo.append(f)
+    return reach - targets
 
 
 def serves(site_file: str, at_file: str, site_files: set[str]) -> bool:

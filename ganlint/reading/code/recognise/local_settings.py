@@ -106,9 +106,10 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
     pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
     pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
     index = {p.arg: i for i, p in enumerate(positional)}
+    read = _read_by_class(cls, init) if pairs else None
     for param, default in pairs:
-        if not _number(default):
-            continue
+        if not _number(default) or (read is not None and param.arg not in read):
+            continue  # a parameter its class never reads (`batch_size=16` saved as a hyperparameter) trains nothing
         loc = r.src.loc(default)
         try:
             s = make_setting([param.arg], default.value, loc.file, loc.line, loc.column, loc.end_line,
@@ -121,11 +122,59 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
             r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s, len(positional) - len(a.defaults)))
 
 
+def _read_by_class(cls: ast.ClassDef, init: ast.FunctionDef) -> set[str] | None:
+    """The names through which the class can read its __init__ parameters: the names `__init__` loads
+    (`self.lr = lr`, `super().__init__(lr=lr)`) and every attribute or string key its methods load
+    (`self.hparams.lr`, `self.hparams["lr"]`). None (all of them) when `__init__` calls locals() or vars(), or
+    a method hands the saved hyperparameters on whole (`make_optimizer(self.hparams, ...)`, `**self.hparams`)."""
+    read: set[str] = set()
+    for node in walk(init):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            read.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("locals", "vars") \
+                and not node.args:
+            return None
+    for node in walk(cls):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            read.add(node.attr)
+        elif isinstance(node, ast.Call) and any(
+                isinstance(a, ast.Attribute) and a.attr == "hparams" for x in [*node.args, *node.keywords]
+                for a in [x.value if isinstance(x, (ast.Starred, ast.keyword)) else x]):
+            return None
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) <= 60:
+            read.add(node.value)
+    return read
+
+
 def _sets(splat: str, npos: int, required: int) -> bool:
     """Whether a call's splat may set a defaulted parameter: a `**kwargs` one always; a `*args` one unless the
     class has required positional parameters the written positional arguments leave open: `GAN(*dm.size())`
     for `GAN(channels, width, height, lr=1e-3)` passes the shape, not the learning rate."""
     return splat == "kw" or splat == "pos" and npos >= required
+
+
+def _init_heirs(code, wanted: set[str]) -> dict[str, list[str]]:
+    """class -> the project's subclasses that run its `__init__` (they define none of their own, directly or
+    through such a chain): `VAETabular(args.n, lr=args.lr)` of `class VAETabular(VAEBase): ...` passes lr to
+    VAEBase's `__init__`."""
+    inherits: dict[str, list[str]] = {}  # base -> direct subclasses without an __init__ of their own
+    for n in code.networks_all:
+        if not n.own_init:
+            for b in n.bases:
+                base = b.rsplit(".", 1)[-1]
+                if base and base != n.name:
+                    inherits.setdefault(base, []).append(n.name)
+    out: dict[str, list[str]] = {}
+    for base in wanted & inherits.keys():
+        seen: list[str] = []
+        todo = list(inherits[base])
+        while todo and len(seen) < 100:
+            name = todo.pop()
+            if name not in seen and name != base:
+                seen.append(name)
+                todo.extend(inherits.get(name, ()))
+        out[base] = seen
+    return out
 
 
 def defaults_not_overridden(code) -> list:
@@ -136,10 +185,11 @@ def defaults_not_overridden(code) -> list:
     shapes: dict[str, list] = {}
     for cls, npos, kws, splat, numbers in code.call_shapes:
         shapes.setdefault(cls, []).append((npos, kws, splat, numbers))
+    heirs = _init_heirs(code, {d[0] for d in code.default_settings}) if code.default_settings else {}
     vae_files = {m.location.file for items in (code.kl_terms, code.reparameterisations, code.logvar_exps) for m in items}
     out = []
     for cls, param, index, s, required in code.default_settings:
-        calls = shapes.get(cls, ())
+        calls = [c for name in (cls, *heirs.get(cls, ())) for c in shapes.get(name, ())]
         if any(_sets(splat, npos, required) or param in kws or (index is not None and npos > index)
                for npos, kws, splat, _n in calls):
             for _npos, _kws, _splat, numbers in calls:
