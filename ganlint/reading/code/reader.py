@@ -77,6 +77,8 @@ class CodeReader:
             return _held_role(call.func)
         if not name:
             return None
+        if name.endswith(".forward") and name.count(".") >= 1 and name != "self.forward":
+            name = name[: -len(".forward")]  # self.generator.forward(z) is self.generator(z)
         cls = self.var_class.get(name)
         if cls and cls not in TORCH_LAYERS:  # self.b5 = nn.BatchNorm2d(...): a layer's class says no role ("2d")
             r = role_from_name(cls)
