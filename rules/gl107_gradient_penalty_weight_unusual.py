@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ganlint.checking.declarative import Example, SettingRangeRule
-from ganlint.core.types import Severity
+from ganlint.core.types import Setting, Severity
 
 
 class GradientPenaltyWeightUnusual(SettingRangeRule):
@@ -35,8 +35,19 @@ class GradientPenaltyWeightUnusual(SettingRangeRule):
     )
     message = "gradient-penalty weight {key} = {value} is {direction} the usual [{low}, {high}]: the critic is {effect}; use {proposed}"
 
+    def candidates(self, facts):
+        """The penalty-weight settings, plus each number written as the multiplier of a gradient-penalty term
+        (`d_loss += 0.2 * gradient_penalty(D, real, fake)`): that number is λ, with no setting to name it."""
+        found = super().candidates(facts)
+        for arg, term in facts.code.penalty_literals:
+            found.append(Setting(key=f"multiplier of {term}", value=arg.literal, location=arg.location, style="code",
+                                 canonical="gp_weight", raw=arg.src))
+        return found
+
     def render(self, template, setting, direction, proposed, opts):
         effect = "barely constrained" if direction == "below" else "over-smoothed"
+        if setting.style == "code":  # a number in the loss: say what it multiplies
+            template = template.replace("{key} = {value}", "{value} (the {key})").replace("use {proposed}", "write {proposed}")
         return super().render(template.replace("{effect}", effect), setting, direction, proposed, opts)
 
     def accept(self, facts, setting, opts):
