@@ -58,6 +58,20 @@ class GradientPenaltyWeightUnusual(SettingRangeRule):
             fixed=[("LAMBDA = .1  # expect\n", "LAMBDA = 10.0  # expect\n")]),
         Example({"config.yaml": "n_critic: 5\nlambda_gp: 100  # expect\n"}, "YAML",
             fixed=[("lambda_gp: 100  # expect\n", "lambda_gp: 10   # expect\n")]),
+        Example(
+            {
+                "wgan_gp.py": (
+                    "import torch\n\n"
+                    "def gradient_penalty(D, real, fake):\n"
+                    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
+                    "def critic_loss(D, real, fake):\n"
+                    "    return D(fake).mean() - D(real).mean() + 0.2 * gradient_penalty(D, real, fake)  # expect\n"
+                ),
+            },
+            "a number written as the penalty's multiplier, no setting",
+            fixed=[("+ 0.2 * gradient_penalty(D, real, fake)  # expect\n", "+ 10 * gradient_penalty(D, real, fake)  # expect\n")]),
     ]
     good = [
         Example({"config.yaml": "n_critic: 5\nlambda_gp: 10\n"}, "the paper's value"),

@@ -152,6 +152,24 @@ class ClippingWithPenalty(Rule):
         Example(
             {
                 "train.py": (
+                    "import torch\n\n" + _GP +
+                    "def critic_step(critic, opt_d, real, fake, mode):\n"
+                    "    loss = critic(fake).mean() - critic(real).mean()\n"
+                    "    if mode == 'wgan-gp':\n"
+                    "        loss = loss + 10 * gradient_penalty(critic, real, fake)\n"
+                    "    opt_d.zero_grad()\n"
+                    "    loss.backward()\n"
+                    "    opt_d.step()\n"
+                    "    if mode == 'wgan':\n"
+                    "        for p in critic.parameters():\n"
+                    "            p.data.clamp_(-0.01, 0.01)\n"
+                ),
+            },
+            "clipping for one value of the mode, the penalty for another: never both on one critic",
+        ),
+        Example(
+            {
+                "train.py": (
                     "import torch\n\n"
                     "def critic_step(critic, opt_d, real, fake):\n"
                     "    loss = critic(fake).mean() - critic(real).mean()\n"
