@@ -57,14 +57,16 @@ class NCriticLow(SettingRangeRule):
     )
 
     def candidates(self, facts: ProjectFacts) -> list[Setting]:
-        """The n_critic settings, plus the count of each critic loop `for _ in range(N):` in the code: a
-        literal N, or the setting N reads (`range(opt.d_iters)`, whatever the key is called)."""
+        """The n_critic settings, plus the count of each critic loop `for _ in range(N):` in the code (and of
+        each `if i % N == 0:` around the generator's step): a literal N, or the setting N reads
+        (`range(opt.d_iters)`, whatever the key is called)."""
         found = super().candidates(facts)
         seen = {(s.location.file, s.location.line, s.location.column) for s in found}
         for loop in facts.code.critic_loops:
             arg = loop.count
             if arg.has_literal:
-                s = Setting(key="critic loop", value=arg.literal, location=arg.location, style="code",
+                key = "critic loop" if loop.kind == "range" else "critic steps per generator step"
+                s = Setting(key=key, value=arg.literal, location=arg.location, style="code",
                             canonical="n_critic", role="critic", raw=arg.src)
             elif arg.ref is not None:
                 hit = _read_setting(facts, arg.ref.key)
@@ -264,6 +266,11 @@ class NCriticLow(SettingRangeRule):
             },
             "a WGAN-GP loop with one critic update per generator step and no critic-step setting at all",
             fixed=[]),
+        Example({"train.py": _WGAN_GP_LOOP.replace("for real in loader", "for i, real in enumerate(loader)").replace(
+            "        g_loss = ", "        if i % 2 == 0:  # expect\n            g_loss = ").replace(
+            "        opt_g.", "            opt_g.").replace("        g_loss.backward", "            g_loss.backward")},
+            "the generator steps every 2nd batch, the critic every batch: 2 critic updates per generator step",
+            fixed=[("        if i % 2 == 0:  # expect\n", "        if i % 5 == 0:  # expect\n")]),
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ganlint.checking.declarative import Example, SettingRangeRule
-from ganlint.core.types import Severity
+from ganlint.core.types import Setting, Severity
 
 
 class GradientPenaltyWeightUnusual(SettingRangeRule):
@@ -35,8 +35,19 @@ class GradientPenaltyWeightUnusual(SettingRangeRule):
     )
     message = "gradient-penalty weight {key} = {value} is {direction} the usual [{low}, {high}]: the critic is {effect}; use {proposed}"
 
+    def candidates(self, facts):
+        """The penalty-weight settings, plus each number written as the multiplier of a gradient-penalty term
+        (`d_loss += 0.2 * gradient_penalty(D, real, fake)`): that number is λ, with no setting to name it."""
+        found = super().candidates(facts)
+        for arg, term in facts.code.penalty_literals:
+            found.append(Setting(key=f"multiplier of {term}", value=arg.literal, location=arg.location, style="code",
+                                 canonical="gp_weight", raw=arg.src))
+        return found
+
     def render(self, template, setting, direction, proposed, opts):
         effect = "barely constrained" if direction == "below" else "over-smoothed"
+        if setting.style == "code":  # a number in the loss: say what it multiplies
+            template = template.replace("{key} = {value}", "{value} (the {key})").replace("use {proposed}", "write {proposed}")
         return super().render(template.replace("{effect}", effect), setting, direction, proposed, opts)
 
     def accept(self, facts, setting, opts):
@@ -47,6 +58,20 @@ class GradientPenaltyWeightUnusual(SettingRangeRule):
             fixed=[("LAMBDA = .1  # expect\n", "LAMBDA = 10.0  # expect\n")]),
         Example({"config.yaml": "n_critic: 5\nlambda_gp: 100  # expect\n"}, "YAML",
             fixed=[("lambda_gp: 100  # expect\n", "lambda_gp: 10   # expect\n")]),
+        Example(
+            {
+                "wgan_gp.py": (
+                    "import torch\n\n"
+                    "def gradient_penalty(D, real, fake):\n"
+                    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n\n"
+                    "def critic_loss(D, real, fake):\n"
+                    "    return D(fake).mean() - D(real).mean() + 0.2 * gradient_penalty(D, real, fake)  # expect\n"
+                ),
+            },
+            "a number written as the penalty's multiplier, no setting",
+            fixed=[("+ 0.2 * gradient_penalty(D, real, fake)  # expect\n", "+ 10 * gradient_penalty(D, real, fake)  # expect\n")]),
     ]
     good = [
         Example({"config.yaml": "n_critic: 5\nlambda_gp: 10\n"}, "the paper's value"),

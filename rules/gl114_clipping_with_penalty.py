@@ -25,6 +25,37 @@ def _calls_helper(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(name)}\s*\(|\.{re.escape(name)}\s*\(", text) is not None
 
 
+def _exclusive(a: tuple, b: tuple) -> bool:
+    """Two places that never run together: the two arms of one if statement (if/else, if/elif), or the true
+    arms of tests of one subject against values that do not overlap (`args.model == 'WGAN'` and
+    `args.model == 'WGAN-GP'`). Arms as reader.branch_entry makes them."""
+    for x in a:
+        for y in b:
+            if x[:2] == y[:2] and x[2] != y[2]:
+                return True
+            if x[2] and y[2] and x[3] is not None and x[3] == y[3] and not x[4] & y[4]:
+                return True
+    return False
+
+
+def _only_apart(facts: ProjectFacts, clip, pen) -> bool:
+    """The penalty is computed only where the clipping does not run: its autograd.grad call sits in the other
+    arm, or every call of its helper in the clipping's file does (each call counted in the text, so a call
+    outside any arm, however written, keeps the two together)."""
+    if not clip.branch:
+        return False
+    if _exclusive(clip.branch, pen.branch):
+        return True
+    if not pen.function or pen.function == "<module>":
+        return False
+    file, name = clip.location.file, pen.function.rsplit(".", 1)[-1]
+    arms = [b for f, n, b in facts.code.branch_calls if f == file and n == name]
+    text = facts.texts.get(file, "")
+    written = len(re.findall(rf"(?<![\w]){re.escape(name)}\s*\(", text)) - len(
+        re.findall(rf"\bdef\s+{re.escape(name)}\s*\(", text))
+    return bool(arms) and len(arms) == written and all(_exclusive(clip.branch, b) for b in arms)
+
+
 class ClippingWithPenalty(Rule):
     code = "GL114"
     slug = "clipping-with-penalty"
@@ -56,6 +87,7 @@ class ClippingWithPenalty(Rule):
             text = facts.texts.get(clip.location.file, "")
             same = [g for g in pens if g.location.file == clip.location.file
                     or (g.function and _calls_helper(text, g.function))]  # a penalty helper imported from another file
+            same = [g for g in same if not _only_apart(facts, clip, g)]  # `if mode == 'wgan'` / `== 'wgan-gp'`
             if not same:
                 continue
             yield self.finding(
@@ -116,6 +148,24 @@ class ClippingWithPenalty(Rule):
         Example(
             {"train.py": "import torch\n\n" + _GP},
             "penalty only",
+        ),
+        Example(
+            {
+                "train.py": (
+                    "import torch\n\n" + _GP +
+                    "def critic_step(critic, opt_d, real, fake, mode):\n"
+                    "    loss = critic(fake).mean() - critic(real).mean()\n"
+                    "    if mode == 'wgan-gp':\n"
+                    "        loss = loss + 10 * gradient_penalty(critic, real, fake)\n"
+                    "    opt_d.zero_grad()\n"
+                    "    loss.backward()\n"
+                    "    opt_d.step()\n"
+                    "    if mode == 'wgan':\n"
+                    "        for p in critic.parameters():\n"
+                    "            p.data.clamp_(-0.01, 0.01)\n"
+                ),
+            },
+            "clipping for one value of the mode, the penalty for another: never both on one critic",
         ),
         Example(
             {

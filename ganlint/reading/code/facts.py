@@ -240,6 +240,8 @@ class CodeFacts:
     default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting, required positionals): a trainer's defaults
     call_shapes: list[Any] = field(default_factory=list)  # (class, written positional count, keyword names, splat "kw"/"pos"/"", numbers) per call
     penalty_weights: set[str] = field(default_factory=set)  # names multiplying a gradient penalty: opt.lambda_1 * gp
+    branch_calls: list[tuple[str, str, tuple]] = field(default_factory=list)  # (file, name, if arms): calls under a flag's value
+    penalty_literals: list[tuple[Arg, str]] = field(default_factory=list)  # (number, term): 0.2 * gradient_penalty(...)
     # fakes whose generation or D step is in another function (resolved over the project: gan.resolve_fakes)
     fake_methods: set[str] = field(default_factory=set)  # generator methods returning its output: def sample(self, n)
     method_fakes: list[Any] = field(default_factory=list)  # (method, UndetachedFake): D(G.sample(n)) in a D step

@@ -53,10 +53,12 @@ class LossCall:
 
 @dataclass(eq=False, repr=False)
 class CriticLoop:
-    """`for _ in range(N):` whose body steps the critic's optimizer and not the generator's."""
+    """`for _ in range(N):` whose body steps the critic's optimizer and not the generator's; or (kind
+    "modulo") `if i % N == 0:` around the generator's step in a loop stepping the critic every iteration."""
 
-    location: Location  # the for statement
+    location: Location  # the for statement (the if statement)
     count: Arg  # N: a literal, a config read (opt.n_critic), or neither
+    kind: str = "range"  # "range" | "modulo"
 
 
 @dataclass(eq=False, repr=False)
@@ -123,6 +125,7 @@ class GradCall:
     two_sided: bool = False  # (||g|| - 1)^2 form (WGAN-GP), as opposed to R1's ||g||^2
     function: str | None = None
     call_src: str = ""
+    branch: tuple = ()  # the enclosing if arms (reader.branch_entry)
 
 
 @dataclass(eq=False, repr=False)
@@ -130,6 +133,7 @@ class WeightClip:
     location: Location
     value: Arg | None = None
     stmt_location: Location | None = None
+    branch: tuple = ()  # the enclosing if arms (reader.branch_entry): `if args.model == 'WGAN':` clips only there
 
 
 @dataclass(eq=False, repr=False)

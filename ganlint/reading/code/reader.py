@@ -44,6 +44,7 @@ class CodeReader:
         self.current_stmt: ast.stmt | None = None
         self.net_roles: dict[str, str] = {}  # networks whose role only their optimizer's name says
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
+        self.branch: tuple = ()  # the enclosing if statements' arms (branch_entry), outermost first
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
         self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
         self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
@@ -79,6 +80,8 @@ class CodeReader:
             return _held_role(call.func)
         if not name:
             return None
+        if name.endswith(".forward") and name.count(".") >= 1 and name != "self.forward":
+            name = name[: -len(".forward")]  # self.generator.forward(z) is self.generator(z)
         cls = self.var_class.get(name)
         if cls and cls not in TORCH_LAYERS:  # self.b5 = nn.BatchNorm2d(...): a layer's class says no role ("2d")
             r = role_from_name(cls)
@@ -169,9 +172,15 @@ class CodeReader:
                 fn.loops.append(st)  # `while step < total_steps:` trains as a for loop does
             self._expr(st.test)
             self.tests.append(self.src.seg(st.test))
+            saved = self.branch
+            if isinstance(st, ast.If):
+                self.branch = (*saved, branch_entry(self.src, st, True))
             self._body(st.body)
             self.tests.pop()
+            if isinstance(st, ast.If):
+                self.branch = (*saved, branch_entry(self.src, st, False))
             self._body(st.orelse)
+            self.branch = saved
             return
         if isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
             self._body(st.body)
@@ -313,6 +322,27 @@ class CodeReader:
     def _end_func(self, fn: Func) -> None:
         for rec in ON_FUNCTION_END:
             rec(self, fn)
+
+
+def branch_entry(src: Source, st: ast.If, arm: bool) -> tuple:
+    """One arm of an if statement: (line, column, arm, subject, values). `if args.model == 'WGAN':` has
+    subject "args.model" and values {'WGAN'} (`in ('a', 'b')`: both); any other test has neither (None, None)."""
+    subject, values = None, None
+    test = st.test
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        if isinstance(op, ast.Eq) and isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):
+            left, right = right, left
+        if isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and not isinstance(left, ast.Constant):
+            values = frozenset([right.value])
+        elif isinstance(op, ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts \
+                and all(isinstance(e, ast.Constant) for e in right.elts):
+            values = frozenset(e.value for e in right.elts)
+        if values is not None and dotted(left):
+            subject = dotted(left)
+        else:
+            values = None
+    return (st.lineno, st.col_offset, arm, subject, values)
 
 
 def _held_role(sub: ast.Subscript) -> str | None:

@@ -116,26 +116,91 @@ def end_function(r, fn) -> None:
         counts = _iteration_of(r, loop)  # one pass over the body: the critic loop's roles and the balance
         it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
-            _balanced(r, loop, counts)
+            if not _generator_every_kth(r, fn, loop):
+                _balanced(r, loop, counts)
             continue
         cls_node = class_node(r, fn.cls)
         roles = counts["roles"] | _step_roles(r, loop.body, cls_node)  # with the steps in self.<method>() calls
         if "critic" in roles and "generator" not in roles:
-            count = it.args[0]
-            if dotted(count) and dotted(count).startswith("self.") and dotted(count).count(".") == 1:
-                # range(self.num_crit_training), set in __init__ from the settings: its value, whatever the name
-                cache = r.__dict__.setdefault("_attribute_values", {})
-                if (fn.cls, count.attr) not in cache:
-                    cache[(fn.cls, count.attr)] = _attribute_value(cls_node, count.attr)
-                value = cache[(fn.cls, count.attr)]
-                count = value if value is not None else count
-            if isinstance(count, ast.Name):  # for _ in range(n_critic) with n_critic = args.critic_iters
-                prev = fn.value_before(count.id, loop.lineno) or r.funcs[0].value_before(count.id, 10**9)
-                if prev is not None and prev[0] is not None:
-                    count = prev[0]
+            count = _resolved_count(r, fn, cls_node, it.args[0], loop.lineno)
             r.f.critic_loops.append(CriticLoop(r.src.loc(loop), r.src.arg(count)))
         else:
             _balanced(r, loop, counts)
+
+
+def _resolved_count(r, fn, cls_node: ast.ClassDef | None, count: ast.AST, line: int) -> ast.AST:
+    """What a step count reads: `self.num_crit_training` set once in the class (its value, whatever the name),
+    a local or module name assigned before (`n_critic = args.critic_iters`), else the expression itself."""
+    if dotted(count) and dotted(count).startswith("self.") and dotted(count).count(".") == 1:
+        cache = r.__dict__.setdefault("_attribute_values", {})
+        if (fn.cls, count.attr) not in cache:
+            cache[(fn.cls, count.attr)] = _attribute_value(cls_node, count.attr)
+        value = cache[(fn.cls, count.attr)]
+        count = value if value is not None else count
+    if isinstance(count, ast.Name):
+        prev = fn.value_before(count.id, line) or r.funcs[0].value_before(count.id, 10**9)
+        if prev is not None and prev[0] is not None:
+            count = prev[0]
+    return count
+
+
+def _modulo_zero(test: ast.AST) -> tuple[ast.AST, ast.AST] | None:
+    """(counter, k) of `counter % k == 0`, `0 == counter % k` or `not counter % k`."""
+    mod = None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        mod = test.operand
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        left, right = test.left, test.comparators[0]
+        zero = [x for x in (left, right) if isinstance(x, ast.Constant) and x.value == 0 and type(x.value) is int]
+        if len(zero) == 1:
+            mod = right if zero[0] is left else left
+    if isinstance(mod, ast.BinOp) and isinstance(mod.op, ast.Mod):
+        return mod.left, mod.right
+    return None
+
+
+def _per_iteration_counter(loop: ast.AST, counter: ast.AST) -> bool:
+    """The counter advances by one each iteration: the loop's index (`for i, x in enumerate(...)`, `for i in
+    range(...)`, also as `i + 1`), or a name the body's own statements increment (`self.steps += 1`)."""
+    if isinstance(counter, ast.BinOp) and isinstance(counter.op, ast.Add) and isinstance(counter.right, ast.Constant):
+        counter = counter.left
+    name = dotted(counter)
+    if not name:
+        return False
+    target, it = getattr(loop, "target", None), getattr(loop, "iter", None)
+    if isinstance(it, ast.Call) and call_name(it) == "enumerate" and isinstance(target, ast.Tuple) and target.elts:
+        if dotted(target.elts[0]) == name:
+            return True
+    if isinstance(it, ast.Call) and call_name(it) == "range" and dotted(target) == name:
+        return True
+    return any(isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add) and dotted(st.target) == name
+               and isinstance(st.value, ast.Constant) and st.value.value == 1 for st in loop.body)
+
+
+def _generator_every_kth(r, fn, loop: ast.AST) -> bool:
+    """`if i % k == 0:` around the generator's step while the rest of the iteration steps the critic
+    unconditionally (the usual hand-written n_critic): recorded as a critic loop of k steps, k as written
+    (a literal, a setting, a name assigned before). False when the loop is not of that shape."""
+    cls_node = class_node(r, fn.cls)
+    guard = None
+    critic = False
+    for st in loop.body:
+        roles = _step_roles(r, [st], cls_node)  # the steps it runs, through self.<method>() calls too
+        if isinstance(st, ast.If) and _modulo_zero(st.test) is not None and "generator" in roles \
+                and "critic" not in roles and guard is None and not _step_roles(r, st.orelse, cls_node):
+            guard = st
+        elif roles & {"critic", "generator"}:
+            if "generator" in roles or isinstance(st, (ast.If, *_LOOPS)) or type(st).__name__ in ("Try", "Match"):
+                return False  # another generator step, or a critic step that runs only sometimes
+            critic = True
+    if guard is None or not critic:
+        return False
+    counter, k = _modulo_zero(guard.test)
+    if not _per_iteration_counter(loop, counter):
+        return False
+    count = _resolved_count(r, fn, cls_node, k, guard.lineno)
+    r.f.critic_loops.append(CriticLoop(r.src.loc(guard), r.src.arg(count), "modulo"))
+    return True
 
 
 def _iteration_of(r, loop: ast.AST) -> dict:

@@ -9,6 +9,9 @@ import ast
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last
 from ganlint.reading.code.facts import role_from_name
+from ganlint.reading.code.recognise.scope import class_node
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def is_generator_class(r, cls: str | None) -> bool:
@@ -60,6 +63,69 @@ def through_names(fn, value: ast.AST, line: int) -> ast.AST:
             break
         value, line = prev[0], prev[2]
     return value
+
+
+_DETACHING = ("detach", "detach_", "data", "no_grad", "inference_mode")
+_PASS_THROUGH = ("view", "reshape", "squeeze", "unsqueeze", "to", "float", "cuda", "contiguous")
+
+
+def later_helper_returns_fake(r, fn, call: ast.Call) -> bool:
+    """`self._sample(n)` or `sample(G, n)` called above its definition (the walk has not reached it yet): the
+    definition further down, as written, returns the generator's output with its graph."""
+    f = call.func
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
+        cls = class_node(r, fn.cls)
+        node = next((st for st in (cls.body if cls is not None else ()) if isinstance(st, _DEFS) and st.name == f.attr),
+                    None)
+    elif isinstance(f, ast.Name):
+        table = r.__dict__.get("_module_defs")
+        if table is None:
+            table = r._module_defs = {st.name: st for st in (r.module_tree.body if r.module_tree else ())
+                                      if isinstance(st, _DEFS)}
+        node = table.get(f.id)
+    else:
+        return False
+    if node is None or node is fn.node:
+        return False
+    cache = r.__dict__.setdefault("_later_fake_helpers", {})
+    if id(node) not in cache:
+        cache[id(node)] = _returns_generated(r, node)
+    return cache[id(node)]
+
+
+def _returns_generated(r, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A small helper whose every `return` is a generator's call (`return self.G(z)`, or a name assigned once
+    from one), with nothing in it that detaches (.detach(), .data) or turns the gradient off (no_grad)."""
+    if any("no_grad" in (dotted(d) or call_name(d) or "") for d in node.decorator_list):
+        return False
+    assigns: dict[str, list[ast.AST]] = {}
+    returns: list[ast.AST | None] = []
+    for i, n in enumerate(walk(node)):
+        if i > 600 or (n is not node and isinstance(n, (*_DEFS, ast.Lambda, ast.ClassDef))):
+            return False  # not a small helper: left unread
+        if isinstance(n, ast.Attribute) and n.attr in _DETACHING or isinstance(n, ast.Name) and n.id in _DETACHING:
+            return False
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            assigns.setdefault(n.targets[0].id, []).append(n.value)
+        elif isinstance(n, ast.Return):
+            returns.append(n.value)
+    if not returns:
+        return False
+    for v in returns:
+        v = _unwrap(v)
+        if isinstance(v, ast.Name):
+            values = assigns.get(v.id, [])
+            v = _unwrap(values[0]) if len(values) == 1 else None
+        if not (isinstance(v, ast.Call) and r.role_of_callee(v) == "generator"):
+            return False
+    return True
+
+
+def _unwrap(v: ast.AST | None) -> ast.AST | None:
+    for _ in range(4):
+        if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in _PASS_THROUGH:
+            v = v.func.value
+    return v
 
 
 def step_helpers(r, fn, step: set[int], out: set[str]) -> None:

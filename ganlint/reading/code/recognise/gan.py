@@ -10,7 +10,7 @@ from ganlint.reading.code.astutil import call_name, dotted, last, literal, names
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.words import WordCounts
 from ganlint.reading.code.recognise.fake_sources import (
-    generator_method, is_generator_class, returns_own_output, step_helpers, through_names,
+    generator_method, is_generator_class, later_helper_returns_fake, returns_own_output, step_helpers, through_names,
 )
 from ganlint.reading.code.recognise.fake_sources import forward_returns, forward_uses, keep_first_inputs, later_fake
 from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
@@ -105,7 +105,7 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
         if node.func.attr in ("view", "reshape", "squeeze", "unsqueeze", "to", "float", "requires_grad_", "cuda",
                               "contiguous", "clone"):
             return fake_state(r, fn, node.func.value, line, ng, depth + 1)
-    if isinstance(node, ast.Call) and (r.role_of_callee(node) in ("generator", "decoder") or _helper_returns_fake(r, node)
+    if isinstance(node, ast.Call) and (r.role_of_callee(node) in ("generator", "decoder") or _helper_returns_fake(r, fn, node)
                                        or last(call_name(node)) == "decode" or generator_method(r, node)):
         # a VAE-GAN's fake is its decoder's output: x_tilde = decoder(z)
         return ("detached" if ng else "live"), node
@@ -141,7 +141,10 @@ def fake_state(r, fn, node: ast.AST, line: int, ng: bool, depth: int = 0) -> tup
 
 
 _GRAPH_KEEPING = {"cat", "stack", "concat", "concatenate", "tanh", "sigmoid", "softmax", "gumbel_softmax",
-                  "interpolate", "flatten", "clamp", "hardtanh", "relu"}
+                  "interpolate", "flatten", "clamp", "hardtanh", "relu",
+                  # torch.Tensor(t) / torch.FloatTensor(t) of a tensor is an alias (AliasBackward), not a copy:
+                  # G's graph stays attached; torch.tensor(t) copies without it and is not listed
+                  "Tensor", "FloatTensor", "as_tensor"}
 
 
 def _keeps_graph(call: ast.Call) -> bool:
@@ -149,11 +152,14 @@ def _keeps_graph(call: ast.Call) -> bool:
     return name in _GRAPH_KEEPING or "activ" in name.lower()
 
 
-def _helper_returns_fake(r, call: ast.Call) -> bool:
-    """sample(z) where `def sample(z): return G(z)` (a module function or a method of this class)."""
+def _helper_returns_fake(r, fn, call: ast.Call) -> bool:
+    """sample(z) where `def sample(z): return G(z)` (a module function or a method of this class); one defined
+    further down the file is read from its definition (later_helper_returns_fake)."""
     name = last(call_name(call))
     helper = r.all_funcs.get(name) if name else None
-    return bool(helper is not None and helper.returns_fake and not is_generator_class(r, helper.cls))
+    if helper is None:
+        return later_helper_returns_fake(r, fn, call)
+    return bool(helper.returns_fake and not is_generator_class(r, helper.cls))
 
 
 def _optimizer_role(r, name: str) -> str | None:

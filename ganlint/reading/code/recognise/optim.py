@@ -62,7 +62,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         if isinstance(recv, ast.Attribute) and recv.attr == "data":
             recv = recv.value
         if is_param_loop_var(r, recv):
-            f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n)))
+            f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n), r.branch))
     if isinstance(n.func, ast.Attribute):
         if n.func.attr == "backward":
             f.backward_calls.append(Marker("backward", r.src.loc(n), r.src.seg(n), r.scope()))
@@ -100,7 +100,7 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
             r.f.schedulers.append(Marker("lr-assign", r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
     if isinstance(target, ast.Attribute) and target.attr == "data" and isinstance(value, ast.Call):
         if last(call_name(value)) in ("clamp", "clip") and is_param_loop_var(r, target.value):
-            r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st)))
+            r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st), r.branch))
 
 
 def _class_bound(r, name: str) -> str | None:

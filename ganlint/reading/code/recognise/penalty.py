@@ -11,6 +11,9 @@ from ganlint.reading.code.facts import GradCall
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     if name in r.grad_aliases:
         _grad(r, n, tname)
+    elif r.branch and ln:
+        # a call under `if args.model == 'WGAN-GP':`: which arm a penalty helper runs in (clipping elsewhere)
+        r.f.branch_calls.append((r.src.path, ln, r.branch))
     return False
 
 
@@ -30,7 +33,7 @@ def _grad(r, n: ast.Call, tname: str | None) -> None:
     if inputs is not None:
         interp = interpolated(fn, inputs, n.lineno + 1, 0)
     g = GradCall(r.src.loc(n), cg, given, r.src.seg(inputs) if inputs is not None else None, interp,
-                 False, False, fn.name, r.src.seg(n))
+                 False, False, fn.name, r.src.seg(n), r.branch)
     r.f.grad_calls.append(g)
     fn.grad_calls.append((g, tname))
 
@@ -145,6 +148,33 @@ def _weight_name(node: ast.AST) -> str | None:
     return None
 
 
+def _gp_named(name: str) -> bool:
+    """A WGAN-GP penalty function's name (gradient_penalty, calc_gp, compute_grad_penalty), not another
+    regulariser's (r1_penalty, path_length_penalty, drift_penalty)."""
+    low = name.lower()
+    return "gradient_penalty" in low or "grad_penalty" in low or "gp" in low.split("_")
+
+
+def _wgan_gp_term(r, node: ast.AST, fn, depth: int = 0) -> bool:
+    """A two-sided gradient penalty term: a gradient_penalty(...) call, a call of a function above whose
+    autograd.grad is penalised as (||g|| - 1)^2, or that form itself, also through a name."""
+    if depth > 2:
+        return False
+    if isinstance(node, ast.Name):
+        prev = fn.value_before(node.id, node.lineno + 1)
+        return bool(prev and prev[0] is not None and _wgan_gp_term(r, prev[0], fn, depth + 1))
+    for m in walk(node):
+        if isinstance(m, ast.Call) and _gp_named(_called(m)):
+            return True
+        helper = r.all_funcs.get(_called(m)) if isinstance(m, ast.Call) else None
+        if helper is not None and any(g.two_sided for g, _t in helper.grad_calls):
+            return True
+        if isinstance(m, ast.BinOp) and isinstance(m.op, ast.Pow) and literal(m.right)[1] == 2 \
+                and _norm_minus_one(m.left, fn):
+            return True
+    return False
+
+
 def on_binop(r, n: ast.BinOp) -> None:
     if not isinstance(n.op, ast.Mult):
         return
@@ -158,6 +188,11 @@ def on_binop(r, n: ast.BinOp) -> None:
         name = _weight_name(weight)
         if name and _penalty_term(term, fn):
             r.f.penalty_weights.add(name)
+        elif type(weight) is ast.Constant and type(weight.value) in (int, float) and weight.value > 0 \
+                and _wgan_gp_term(r, term, fn):
+            # `d_loss += 0.2 * gradient_penalty(...)`: λ as written
+            term_src = f"{_called(term)}(...)" if isinstance(term, ast.Call) and _called(term) else r.src.seg(term)
+            r.f.penalty_literals.append((r.src.arg(weight), term_src if len(term_src) <= 60 else "the penalty term"))
 
 
 def penalty_weights_by_use(facts) -> None:
