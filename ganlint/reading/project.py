@@ -111,7 +111,8 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     from ganlint.reading.code.recognise.local_settings import defaults_not_overridden
 
     facts.settings.extend(facts.code.local_settings)  # `z_size = 512` in main(), passed to the network it builds
-    facts.settings.extend(defaults_not_overridden(facts.code))  # CTGAN(discriminator_steps=1) left at its default
+    elsewhere = {s.canonical for s in facts.settings}
+    facts.settings.extend(defaults_not_overridden(facts.code, elsewhere))  # CTGAN(discriminator_steps=1) left at its default
     from ganlint.reading.code.networks import link_call_sites
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values

@@ -237,7 +237,7 @@ class CodeFacts:
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
     latent_heads: list[Any] = field(default_factory=list)  # Settings: a VAE's literal mean / log-variance head width
     local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network
-    default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting, required positionals): a trainer's defaults
+    default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting, required positionals, unread by its class): a trainer's defaults
     call_shapes: list[Any] = field(default_factory=list)  # (class, written positional count, keyword names, splat "kw"/"pos"/"", numbers) per call
     penalty_weights: set[str] = field(default_factory=set)  # names multiplying a gradient penalty: opt.lambda_1 * gp
     branch_calls: list[tuple[str, str, tuple]] = field(default_factory=list)  # (file, name, if arms): calls under a flag's value

@@ -108,8 +108,10 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
     index = {p.arg: i for i, p in enumerate(positional)}
     read = _read_by_class(cls, init) if pairs else None
     for param, default in pairs:
-        if not _number(default) or (read is not None and param.arg not in read):
-            continue  # a parameter its class never reads (`batch_size=16` saved as a hyperparameter) trains nothing
+        if not _number(default):
+            continue
+        # a parameter its class never reads (`batch_size=16` saved as a hyperparameter) may train nothing
+        unread = read is not None and param.arg not in read
         loc = r.src.loc(default)
         try:
             s = make_setting([param.arg], default.value, loc.file, loc.line, loc.column, loc.end_line,
@@ -119,7 +121,8 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
         if s.canonical is None and param.arg in _CODE_SIZES:
             s.canonical = "latent_dim?"  # the latent size when the file trains a VAE (decided over the project)
         if s.canonical is not None:
-            r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s, len(positional) - len(a.defaults)))
+            r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s, len(positional) - len(a.defaults),
+                                         unread))
 
 
 def _read_by_class(cls: ast.ClassDef, init: ast.FunctionDef) -> set[str] | None:
@@ -177,9 +180,11 @@ def _init_heirs(code, wanted: set[str]) -> dict[str, list[str]]:
     return out
 
 
-def defaults_not_overridden(code) -> list:
+def defaults_not_overridden(code, elsewhere: set[str] = frozenset()) -> list:
     """The trainer defaults no call of their class replaces (by keyword, by position or through a splat), and
-    the numbers the calls pass instead by keyword (`WGANGP(lr=5e-4)`: the setting is written at the call)."""
+    the numbers the calls pass instead by keyword (`WGANGP(lr=5e-4)`: the setting is written at the call).
+    A default its class never reads counts only when no other setting of the project (`elsewhere`: canonical
+    names) says the same thing: a LightningModule's unread `batch_size=16` beside a data module's own."""
     from ganlint.reading.config.values import make_setting
 
     shapes: dict[str, list] = {}
@@ -188,7 +193,13 @@ def defaults_not_overridden(code) -> list:
     heirs = _init_heirs(code, {d[0] for d in code.default_settings}) if code.default_settings else {}
     vae_files = {m.location.file for items in (code.kl_terms, code.reparameterisations, code.logvar_exps) for m in items}
     out = []
-    for cls, param, index, s, required in code.default_settings:
+    passed_to: dict[str, set[str]] = {}  # keyword -> the classes calls pass it to (`PointsData(batch_size=128)`)
+    for cls, _npos, kws, _splat, _numbers in code.call_shapes:
+        for kw in kws:
+            passed_to.setdefault(kw, set()).add(cls)
+    for cls, param, index, s, required, unread in code.default_settings:
+        if unread and (s.canonical in elsewhere or passed_to.get(param, set()) - {cls, *heirs.get(cls, ())}):
+            continue
         calls = [c for name in (cls, *heirs.get(cls, ())) for c in shapes.get(name, ())]
         if any(_sets(splat, npos, required) or param in kws or (index is not None and npos > index)
                for npos, kws, splat, _n in calls):
