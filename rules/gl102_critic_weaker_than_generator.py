@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
+from ganlint.core.display import shown_widths
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
 from ganlint.reading.code.capacity import base_width_gap, capacity_gap, comparable, first_layer, opponent, shape_trusted
 from ganlint.reading.code.capacity_heads import as_critics
@@ -19,16 +20,6 @@ def _widths(value: Any) -> list[int] | None:
     if isinstance(value, (list, tuple)) and value and all(numeric(v) and 0 < v < MAX_WIDTH for v in value):
         return [int(v) for v in value]
     return None
-
-
-MAX_SHOWN_WIDTHS = 8  # a message quotes this many widths of a longer list (a fuzzed 50,000-entry one is 250 KB)
-
-
-def shown_widths(w: list[int]) -> str:
-    """A width list as a message quotes it: whole when short, else its first widths and the count."""
-    if len(w) <= MAX_SHOWN_WIDTHS:
-        return str(list(w))
-    return "[" + ", ".join(str(x) for x in w[:MAX_SHOWN_WIDTHS]) + f", ... ({len(w):,} widths)]"
 
 
 def _is_block(name: str) -> bool:

@@ -11,3 +11,13 @@ def shown(text: object) -> str:
     if s.isprintable():
         return s
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in s)
+
+
+MAX_SHOWN_WIDTHS = 8  # a message quotes this many widths of a longer list (a fuzzed 50,000-entry one is 250 KB)
+
+
+def shown_widths(w: list[int]) -> str:
+    """A width list as a message quotes it: whole when short, else its first widths and the count."""
+    if len(w) <= MAX_SHOWN_WIDTHS:
+        return str(list(w))
+    return "[" + ", ".join(str(x) for x in w[:MAX_SHOWN_WIDTHS]) + f", ... ({len(w):,} widths)]"

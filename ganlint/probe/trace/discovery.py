@@ -265,3 +265,11 @@ def mu_logvar_module(net: Net, flow: Flow):
             if id(m) in flow.mu_logvar:
                 return m, flow.mu_logvar[id(m)]
     return None, None
+
+
+def ends_in_sigmoid(module) -> bool:
+    """The module's last leaf is a Sigmoid (a discriminator that outputs probabilities)."""
+    import torch.nn as nn
+
+    leaves = [m for m in module.modules() if not list(m.children())]
+    return bool(leaves) and isinstance(leaves[-1], nn.Sigmoid)

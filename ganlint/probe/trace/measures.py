@@ -18,7 +18,9 @@ import math
 from collections import deque
 from typing import Any
 
-from ganlint.probe.trace.discovery import Net, assign_roles, mu_logvar_module, net_modules, storage_ptr, tensors_in
+from ganlint.probe.trace.discovery import (
+    Net, assign_roles, ends_in_sigmoid, mu_logvar_module, net_modules, storage_ptr, tensors_in,
+)
 from ganlint.probe.trace.evaluation import import_dependencies
 
 GRADS, FLUSH, CAPTURE, ACTS, SAMPLES = 25, 25, 5, 50, 100
@@ -156,7 +158,7 @@ class Measures:
                 self.leak_check = LeakCheck(list(gen.module.parameters()))
             else:  # a late optimizer re-resolves: keep what was checked
                 self.leak_check.gen_params = list(gen.module.parameters())
-            self.d_sigmoid = _ends_in_sigmoid(critic.module)
+            self.d_sigmoid = ends_in_sigmoid(critic.module)
             import_dependencies()  # evaluations will run: their imports now, not mid-training on the worker
         if vae is not None:
             m, idx = mu_logvar_module(vae, flow)
@@ -394,10 +396,3 @@ class Measures:
         if self.evaluator.collect(self.probe, wait=wait) and self._watch_due and self.t.on_watch is not None:
             self._watch_due = False
             self.t.on_watch(self)
-
-
-def _ends_in_sigmoid(module) -> bool:
-    import torch.nn as nn
-
-    leaves = [m for m in module.modules() if not list(m.children())]
-    return bool(leaves) and isinstance(leaves[-1], nn.Sigmoid)
