@@ -2,8 +2,6 @@
 loop (independent_wgan_gp.py, no ganlint code) for 2000 steps, covers both modes with the real per-mode spread.
 Also the runtime-evidence repair: a saturated Sigmoid chosen by name through a helper (check cannot see it) is
 repaired at the YAML key that chose it."""
-import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,15 +13,6 @@ import yaml
 from independent_wgan_gp import train
 
 GANLINT = str(Path(sys.executable).with_name("ganlint"))
-HELDOUT = Path(__file__).resolve().parent / "heldout"
-
-
-def _fix_verify(d: Path, out: Path, *extra):
-    r = subprocess.run([GANLINT, "fix", "--verify", "-o", str(out), "--report-dir", str(out / "fix-report"),
-                        "--workers", "2", *extra, str(d)], capture_output=True, text=True, timeout=1800,
-                       stdin=subprocess.DEVNULL)
-    assert r.returncode in (0, 1), r.stdout + r.stderr
-    return r, json.loads((out / "fix-report" / "fix-report.json").read_text())
 
 
 def _healthy(modes):
@@ -32,7 +21,7 @@ def _healthy(modes):
 
 @pytest.mark.slow
 def test_000_written_config_is_healthy_in_an_independent_loop(seed000_verified):
-    r, rep, out = seed000_verified  # `fix --verify --trials 2` at the default 2000 steps (conftest.py)
+    r, rep, out = seed000_verified  # `fix --verify --trials 2` at the default 2000 steps (tests/longruns.py)
     assert rep["final"]["steps"] == 2000  # the verdict is a full-length run, not a ranking probe
     cfg = yaml.safe_load((out / "config.yaml").read_text())
     torch.set_num_threads(1)  # small MLPs: one intra-op thread is fastest
@@ -47,13 +36,14 @@ def test_000_written_config_is_healthy_in_an_independent_loop(seed000_verified):
 
 
 @pytest.mark.slow
-def test_helper_chosen_sigmoid_repaired_at_its_yaml_key(tmp_path):
-    d = tmp_path / "proj"
-    shutil.copytree(HELDOUT / "wgan_gp_helper_sigmoid", d)
-    check = subprocess.run([GANLINT, "check", str(d), "--select", "GL001"], capture_output=True, text=True, timeout=120)
+def test_helper_chosen_sigmoid_repaired_at_its_yaml_key(helper_sigmoid_verified):
+    # `fix --verify --trials 2` of a copy of heldout/wgan_gp_helper_sigmoid, run in the background (tests/longruns.py)
+    v = helper_sigmoid_verified
+    check = subprocess.run([GANLINT, "check", str(v.project), "--select", "GL001"], capture_output=True, text=True,
+                           timeout=120)
     assert check.returncode == 0  # the static check cannot see the Sigmoid: its name reaches nn via a helper's dict
-    r, rep = _fix_verify(d, tmp_path / "out", "--trials", "2")
-    cfg = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
+    r, rep = v.proc, v.report
+    cfg = yaml.safe_load((v.out / "config.yaml").read_text())
     assert cfg["gen_act"] == "leaky_relu" and cfg["critic_act"] == "leaky_relu", cfg
     runtime = [fx for fx in rep["applied"] if fx.get("origin") == "runtime"]
     assert runtime and runtime[0]["edits"][0]["target"] == "gen_act"
