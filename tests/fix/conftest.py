@@ -34,9 +34,9 @@ def _verified(long_runs, name):
 def seed000_verified(long_runs):
     """One real `fix --verify` of seed 000 at the full 2000 steps (2 search trials, sqlite study), shared by the
     tests that judge it (test_acceptance, test_verify_holds_up): the longest run of the suite, made once, in the
-    background from the session's start. Returns (completed process, fix-report.json, output folder)."""
-    v = _verified(long_runs, "seed000_verified")
-    return v.proc, v.report, v.out
+    background from the session's start, then the written config trained for 2000 steps by independent_wgan_gp.py.
+    Returns a longruns.Verified (process, fix-report.json, output folder, independent-loop judgement)."""
+    return _verified(long_runs, "seed000_verified")
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +53,8 @@ def energy004_verified(long_runs):
 
 @pytest.fixture(scope="session")
 def helper_sigmoid_verified(long_runs):
-    """`fix --verify --trials 2` of heldout/wgan_gp_helper_sigmoid (report under -o DIR)."""
+    """`fix --verify --trials 2` of heldout/wgan_gp_helper_sigmoid (report under -o DIR), then the written config
+    trained for 2000 steps by independent_wgan_gp.py."""
     return _verified(long_runs, "helper_sigmoid_verified")
 
 

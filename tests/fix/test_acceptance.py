@@ -22,7 +22,7 @@ def verify(v, *, healthy_at_the_end: bool = True):
 def test_000_wgan_gp_covers_both_modes_with_the_real_spread(seed000_verified):
     # the full-length verify run (2000 steps) shared with test_verify_holds_up, which also trains the written
     # config in an independent loop; here: what the report and the written config say
-    r, rep, out = seed000_verified
+    r, rep, out = seed000_verified.proc, seed000_verified.report, seed000_verified.out
     if r.returncode == 1:
         assert "problem:" in r.stdout  # exit 1 names what the final run still finds
     page = (out / "fix-report" / "fix-report.html").read_text()
