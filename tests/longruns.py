@@ -75,6 +75,7 @@ class Runs:
         self._results: dict[str, Verified | str] = {}
         self._proc: subprocess.Popen | None = None
         self._stopping = False
+        self._nice = NICE
         self._thread = threading.Thread(target=self._work, name="longruns", daemon=True)
 
     def start(self) -> "Runs":
@@ -120,10 +121,7 @@ class Runs:
         # the tests in the foreground keep their core
         self._proc = p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                           stdin=subprocess.DEVNULL, start_new_session=True)
-        try:  # before it starts its probe workers, which inherit it (no preexec_fn: this is not the main thread)
-            os.setpriority(os.PRIO_PROCESS, p.pid, NICE)
-        except OSError:
-            pass
+        self._renice(self._nice)  # before it starts its probe workers, which inherit it (no preexec_fn here)
         try:
             stdout, stderr = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -139,11 +137,22 @@ class Runs:
 
         if name not in self._done:
             pytest.fail(f"{name} was not started: its test was not selected when the session began")
+        if not self._done[name].is_set():  # the foreground waits: nothing left to keep a core for
+            self._nice = 0
+            self._renice(0)  # back to normal priority where allowed (lowering niceness may need privileges)
         self._done[name].wait()
         got = self._results[name]
         if isinstance(got, str):
             pytest.fail(got, pytrace=False)
         return got
+
+    def _renice(self, nice: int) -> None:
+        p = self._proc
+        if p is not None:
+            try:
+                os.setpriority(os.PRIO_PGRP, p.pid, nice)
+            except OSError:
+                pass
 
     def stop(self) -> None:
         """Ends the queue: the run in progress is killed with its process group, the rest never start."""
