@@ -24,24 +24,38 @@ def project(tmp_path):
     return make
 
 
-@pytest.fixture(scope="session")
-def seed000_verified(tmp_path_factory):
-    """One real `fix --verify` of seed 000 at the full 2000 steps (2 search trials, sqlite study), shared by the
-    tests that judge it (test_acceptance, test_verify_holds_up): the longest run of the suite, made once.
-    Returns (completed process, fix-report.json, output folder)."""
-    import json
-    import subprocess
+def _verified(long_runs, name):
+    """A finished background `fix --verify` (tests/longruns.py holds the commands)."""
+    assert long_runs is not None
+    return long_runs.result(name)
 
-    base = tmp_path_factory.mktemp("seed000")
-    d, out = base / "wgan_gp_000_broken", base / "out"
-    shutil.copytree(FIXTURES / "wgan_gp_000_broken", d)
-    (d / "expected.toml").unlink(missing_ok=True)
-    ganlint = str(Path(sys.executable).with_name("ganlint"))
-    r = subprocess.run([ganlint, "fix", "--verify", "-o", str(out), "--report-dir", str(out / "fix-report"),
-                        "--workers", "2", "--trials", "2", "--storage", f"sqlite:///{base / 'study.db'}", str(d)],
-                       capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL)
-    assert r.returncode in (0, 1), r.stdout + r.stderr
-    return r, json.loads((out / "fix-report" / "fix-report.json").read_text()), out
+
+@pytest.fixture(scope="session")
+def seed000_verified(long_runs):
+    """One real `fix --verify` of seed 000 at the full 2000 steps (2 search trials, sqlite study), shared by the
+    tests that judge it (test_acceptance, test_verify_holds_up): the longest run of the suite, made once, in the
+    background from the session's start, then the written config trained for 2000 steps by independent_wgan_gp.py.
+    Returns a longruns.Verified (process, fix-report.json, output folder, independent-loop judgement)."""
+    return _verified(long_runs, "seed000_verified")
+
+
+@pytest.fixture(scope="session")
+def vae003_verified(long_runs):
+    """`fix --verify --steps 2000 --stage 2` of vae_003_broken (report under the project copy)."""
+    return _verified(long_runs, "vae003_verified")
+
+
+@pytest.fixture(scope="session")
+def energy004_verified(long_runs):
+    """`fix --verify --steps 500 --trials 3 --stage 2` of energy_004_broken (report under the project copy)."""
+    return _verified(long_runs, "energy004_verified")
+
+
+@pytest.fixture(scope="session")
+def helper_sigmoid_verified(long_runs):
+    """`fix --verify --trials 2` of heldout/wgan_gp_helper_sigmoid (report under -o DIR), then the written config
+    trained for 2000 steps by independent_wgan_gp.py."""
+    return _verified(long_runs, "helper_sigmoid_verified")
 
 
 @pytest.fixture(scope="session")

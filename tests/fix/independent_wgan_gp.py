@@ -74,3 +74,31 @@ def judge(samples, means, std):
             spread = math.exp(0.5 * float(ev.log().mean())) / std
         out.append({"share": share, "covered": share >= 0.25 * 0.5, "spread_ratio": spread})
     return out
+
+
+# the config keys of the projects the acceptance tests train (our name -> the project's key)
+KEYS = {
+    "wgan_gp_000_broken": {"activation": "non_linearity", "g_widths": "nn_gen", "d_widths": "nn_disc", "z_dim": "z_dim",
+                           "lr": "learning_rate", "n_critic": "n_critic", "batch": "batch_size", "gp": "grad_penalty"},
+    "wgan_gp_helper_sigmoid": {"g_activation": "gen_act", "d_activation": "critic_act", "g_widths": "gen_units",
+                               "d_widths": "critic_units", "z_dim": "noise_size", "lr": "lr", "n_critic": "n_critic",
+                               "batch": "batch_size", "gp": "gp_lambda"},
+}
+
+
+def main(argv: list[str]) -> None:
+    """python independent_wgan_gp.py CONFIG.yaml PROJECT STEPS: trains CONFIG with KEYS[PROJECT], prints the
+    per-mode judgement as one JSON line (tests/longruns.py runs it in the background after a verify run)."""
+    import json
+
+    config, project, steps = argv
+    torch.set_num_threads(1)  # small MLPs: one intra-op thread is fastest
+    with open(config) as fh:
+        cfg = yaml.safe_load(fh)
+    print(json.dumps(train(cfg, KEYS[project], steps=int(steps))))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

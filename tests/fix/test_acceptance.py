@@ -1,18 +1,15 @@
 """The issue's acceptance on the documents' scenarios: real `ganlint fix --verify` runs (real probe)."""
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-GANLINT = str(Path(sys.executable).with_name("ganlint"))
 pytestmark = pytest.mark.slow
 
 
-def verify(d: Path, out: Path, *extra, healthy_at_the_end: bool = True):
-    r = subprocess.run([GANLINT, "fix", "--verify", "-o", str(out), "--report-dir", str(d / "fix-report"), "--workers", "2",
-                        *map(str, extra), str(d)], capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+def verify(v, *, healthy_at_the_end: bool = True):
+    """The checks every acceptance run gets; v: a finished `fix --verify` with its report under the project copy
+    (the runs are made in the background, tests/longruns.py)."""
+    r, d = v.proc, v.project
     assert r.returncode == (0 if healthy_at_the_end else 1) or (not healthy_at_the_end and r.returncode == 0), r.stdout + r.stderr
     if r.returncode == 1:
         assert "problem:" in r.stdout  # exit 1 names what the final run still finds
@@ -25,7 +22,7 @@ def verify(d: Path, out: Path, *extra, healthy_at_the_end: bool = True):
 def test_000_wgan_gp_covers_both_modes_with_the_real_spread(seed000_verified):
     # the full-length verify run (2000 steps) shared with test_verify_holds_up, which also trains the written
     # config in an independent loop; here: what the report and the written config say
-    r, rep, out = seed000_verified
+    r, rep, out = seed000_verified.proc, seed000_verified.report, seed000_verified.out
     if r.returncode == 1:
         assert "problem:" in r.stdout  # exit 1 names what the final run still finds
     page = (out / "fix-report" / "fix-report.html").read_text()
@@ -45,11 +42,11 @@ def test_000_wgan_gp_covers_both_modes_with_the_real_spread(seed000_verified):
     assert "spread_ratio" in r.stdout and "mode_coverage" in r.stdout
 
 
-def test_003_vae_config_and_code_and_lower_kl_oscillation(project, tmp_path):
-    d = project("vae_003_broken")
-    r, rep = verify(d, tmp_path / "out", "--steps", "2000", "--stage", "2")
-    cfg = (tmp_path / "out" / "config.py").read_text()
-    model = (tmp_path / "out" / "model.py").read_text()
+def test_003_vae_config_and_code_and_lower_kl_oscillation(vae003_verified):
+    # `fix --verify --steps 2000 --stage 2` (tests/longruns.py)
+    r, rep = verify(vae003_verified)
+    cfg = (vae003_verified.out / "config.py").read_text()
+    model = (vae003_verified.out / "model.py").read_text()
     assert "config['vae_lr'] = 3e-4" in cfg or "config['vae_lr'] = 1e-4" in cfg
     assert "config['omg_vae_alpha'] = 0.01" in cfg and "config['kl_anneal_steps']" in cfg
     assert "kl_weight = min(self.args['omg_vae_alpha'], self.kl_step / self.args['kl_anneal_steps'])" in model
@@ -60,10 +57,10 @@ def test_003_vae_config_and_code_and_lower_kl_oscillation(project, tmp_path):
     assert ba["after"] < ba["before"], ba
 
 
-def test_004_energy_gap_larger_with_the_head_rescaled(project, tmp_path):
-    d = project("energy_004_broken")
-    r, rep = verify(d, tmp_path / "out", "--steps", "500", "--trials", "3", "--stage", "2")
-    model = (tmp_path / "out" / "model.py").read_text()
+def test_004_energy_gap_larger_with_the_head_rescaled(energy004_verified):
+    # `fix --verify --steps 500 --trials 3 --stage 2` (tests/longruns.py)
+    r, rep = verify(energy004_verified)
+    model = (energy004_verified.out / "model.py").read_text()
     assert "E = self.act(raw * 0.5) * 2.0 + 0.1" in model
     ba = rep["before_after"]["energy_gap"]
     assert ba["after"] > ba["before"], ba
