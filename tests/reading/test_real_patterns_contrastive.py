@@ -194,3 +194,81 @@ opt = torch.optim.SGD(model.parameters(), lr=0.1)
 """
     res, found, _ = _check(tmp_path / "cls", {"model.py": classifier}, _CODES)
     assert found == set() and res.facts.code.infonce == [], (found, res.facts.code.infonce)
+
+
+_PAIR_NET = """\
+import torch.nn as nn
+
+
+class ContrastNet(nn.Module):
+    def __init__(self, dim=128):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(32, 256), nn.ReLU(), nn.Linear(256, 256))
+        self.head = nn.Linear(256, dim)
+
+    def forward(self, x):
+        h = self.enc(x)
+        return h, self.head(h)
+"""
+
+_PRETRAIN = """\
+import torch
+import torch.nn.functional as F
+
+from models import ContrastNet
+
+
+def nt_xent(z, t=0.5):
+    z = F.normalize(z, dim=1)
+    scores = z @ z.t()
+    logits = scores / t
+    logits = logits - torch.eye(z.size(0)) * 1e5
+    targets = torch.arange(z.size(0)) ^ 1
+    return F.cross_entropy(logits, targets)
+
+
+model = ContrastNet().cuda()
+optimizer = torch.optim.SGD(model.parameters(), 0.3, momentum=0.9)  # expect GL303
+for x in [torch.randn(16, 32)]:
+    optimizer.zero_grad()
+    _, z = model(x)
+    loss = nt_xent(z)
+    loss.backward()
+    optimizer.step()
+"""
+
+_LINEAR_EVAL = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from models import ContrastNet
+
+
+class LinearEval(nn.Module):
+    def __init__(self, encoder, feature_dim, n_classes):
+        super().__init__()
+        self.enc = encoder
+        self.lin = nn.Linear(feature_dim, n_classes)
+
+    def forward(self, x):
+        return self.lin(self.enc(x))
+
+
+pre = ContrastNet()
+model = LinearEval(pre.enc, 256, 10)
+optimizer = torch.optim.SGD(model.lin.parameters(), 0.2, momentum=0.9)
+for x, y in [(torch.randn(16, 32), torch.randint(0, 10, (16,)))]:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_the_linear_evaluation_script_beside_the_pretraining_is_not_the_energy_trainer(tmp_path):
+    # both scripts name their network `model`: the linear probe's `model = LinearEval(...)` (a classifier
+    # head) must not decide the role of the pretraining script's `model = ContrastNet().cuda()`
+    res, found, expected = _check(tmp_path / "two", {"models.py": _PAIR_NET, "pretrain.py": _PRETRAIN,
+                                                     "linear_eval.py": _LINEAR_EVAL}, _CODES)
+    assert found == expected and len(expected) == 1, (found, expected)
