@@ -97,9 +97,13 @@ if __name__ == "__main__":
 """
 
 
+# the repository's prediction script repeats the flags and trains nothing: the training script's GL302 is reported
+_PREDICT = _SCRIPT.format(mark="", clip="").replace("trainer.fit(model)", "trainer.predict(model)")
+
+
 def _lightning(mark_opt: str, mark_tau: str, clip: str = "") -> dict[str, str]:
     return {"loss.py": _LOSS, "base.py": _BASE.format(mark=mark_opt), "module.py": _MODULE,
-            "train.py": _SCRIPT.format(mark=mark_tau, clip=clip)}
+            "train.py": _SCRIPT.format(mark=mark_tau, clip=clip), "predict.py": _PREDICT}
 
 
 def test_lightning_infonce_module_with_its_optimizer_in_a_base_class(tmp_path):
