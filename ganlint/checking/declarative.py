@@ -80,10 +80,12 @@ def _drop_untrained_copies(facts: ProjectFacts, found: list[Finding]) -> list[Fi
     training |= {f for f in {x.location.file for x in found} if _FIT.search(facts.texts.get(f, ""))}
     if not any(f.location.file in training for f in found):
         return found
-    from ganlint.reading.code.recognise.energy import _importers_of
+    from ganlint.reading.code.recognise.energy import import_graph
+
+    imported = import_graph(facts)
 
     def untrained_script(file: str) -> bool:
-        return file.endswith(".py") and file not in training and not _importers_of(facts, {file})
+        return file.endswith(".py") and file not in training and not imported.get(file)
 
     return [f for f in found if not untrained_script(f.location.file)]
 

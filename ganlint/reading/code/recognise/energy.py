@@ -230,9 +230,12 @@ def _imported_names(text: str) -> list[str]:
     return [n for n in out if n]
 
 
-def _importers_of(facts, targets: set[str]) -> set[str]:
-    """The project's Python files that import one of `targets`, directly or through other project files
-    (one pass over the import lines; a module path matches a file by its trailing parts)."""
+def import_graph(facts) -> dict[str, set[str]]:
+    """Project Python file -> the project files importing it (one pass over the import lines, cached on the
+    facts; a module path matches a file by its trailing parts)."""
+    cached = facts.__dict__.get("_import_graph")
+    if cached is not None:
+        return cached
     by_suffix: dict[str, list[str]] = {}
     files = [f for f in facts.files if f.endswith(".py")]
     for f in files:
@@ -247,6 +250,14 @@ def _importers_of(facts, targets: set[str]) -> set[str]:
             for target in by_suffix.get(name, ()):
                 if target != f:
                     importers.setdefault(target, set()).add(f)
+    facts.__dict__["_import_graph"] = importers
+    return importers
+
+
+def _importers_of(facts, targets: set[str]) -> set[str]:
+    """The project's Python files that import one of `targets`, directly or through other project files
+    (one pass over the import lines; a module path matches a file by its trailing parts)."""
+    importers = import_graph(facts)
     reach, todo = set(targets), list(targets)
     while todo:
         for f in importers.get(todo.pop(), ()):
