@@ -2,11 +2,15 @@
 anywhere (document 000 §2.6)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.facts import ProjectFacts
+
+# a module named for a data augmentation draws on purpose (random colour distortion, flips, crops)
+_AUGMENT = re.compile(r"augment|distort|transform|jitter|flip|crop|blur|cutout|mixup|grayscale|perturb", re.I)
 
 
 class UnseededRandomnessInModel(Rule):
@@ -41,8 +45,11 @@ class UnseededRandomnessInModel(Rule):
                 continue  # reparameterisation noise
             scope = rc.scope or ""
             cls = scope.split(".")[0] if "." in scope else None
-            if "circuit" not in scope.lower() and (cls is None or code.network(cls) is None):
+            net = code.network(cls) if cls else None
+            if "circuit" not in scope.lower() and net is None:
                 continue  # not a model: data augmentation, samplers, ... draw on purpose
+            if net is not None and net.role is None and _AUGMENT.search(cls):
+                continue  # an nn.Module that augments the batch before the model (no generator/critic/... role)
             yield self.finding(
                 f"`{rc.src}` draws random numbers inside {rc.scope or 'the model'} and no seed is set anywhere: "
                 "outputs are not a function of the inputs and runs cannot be reproduced; sample outside and "
@@ -86,6 +93,22 @@ class UnseededRandomnessInModel(Rule):
             "NumPy and torch draws inside a generator's forward",
             fixed=[],
         ),
+        Example(
+            {
+                "models.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class AugmentedGenerator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.fc = nn.Linear(8, 8)\n\n"
+                    "    def forward(self, z):\n"
+                    "        keep = torch.bernoulli(torch.full((z.size(0), 1), 0.8))  # expect\n"
+                    "        return self.fc(z) * keep\n"
+                ),
+            },
+            "a generator named for augmentation is still a model (its role says so)",
+            fixed=[],
+        ),
     ]
     good = [
         Example(
@@ -124,6 +147,22 @@ class UnseededRandomnessInModel(Rule):
                 ),
             },
             "reparameterisation noise in forward, and sampling outside the model",
+        ),
+        Example(
+            {
+                "augmentation.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class BatchColourDistortion(nn.Module):\n"
+                    "    def __init__(self, strength=0.5):\n"
+                    "        super().__init__()\n"
+                    "        self.strength = strength\n\n"
+                    "    def forward(self, x):\n"
+                    "        apply = torch.bernoulli(torch.full((x.size(0), 1, 1, 1), 0.8))\n"
+                    "        shift = (torch.rand(x.size(0), 3, 1, 1) - 0.5) * self.strength\n"
+                    "        return x + apply * shift\n"
+                ),
+            },
+            "an nn.Module augmenting the batch (random colour distortion) is random on purpose",
         ),
     ]
 

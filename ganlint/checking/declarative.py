@@ -68,6 +68,28 @@ def _overridden_by_call(facts: ProjectFacts, s: Setting) -> bool:
         "lr" in o.kwargs and o.kwargs["lr"].has_literal and o.kwargs["lr"].location != s.location for o in opts)
 
 
+_FIT = re.compile(r"\.fit\(")
+
+
+def _drop_untrained_copies(facts: ProjectFacts, found: list[Finding]) -> list[Finding]:
+    """An analysis script's own copy of a setting (`LATENT_SIZE = 100` in analyze.py, which loads the trained
+    model and trains nothing) is not reported when the rule reports it where training happens. Only a top-level
+    script counts: a config module other files import holds the project's one value and stays reported."""
+    code = facts.code
+    training = {m.location.file for items in (code.optimizers, code.backward_calls, code.optimizer_steps) for m in items}
+    training |= {f for f in {x.location.file for x in found} if _FIT.search(facts.texts.get(f, ""))}
+    if not any(f.location.file in training for f in found):
+        return found
+    from ganlint.reading.code.recognise.energy import import_graph
+
+    imported = import_graph(facts)
+
+    def untrained_script(file: str) -> bool:
+        return file.endswith(".py") and file not in training and not imported.get(file)
+
+    return [f for f in found if not untrained_script(f.location.file)]
+
+
 class SettingRangeRule(Rule):
     setting: ClassVar[str | tuple[str, ...]] = ""
     roles: ClassVar[tuple[str | None, ...] | None] = None
@@ -186,7 +208,7 @@ class SettingRangeRule(Rule):
             if family is _UNKNOWN:
                 family = self.family_of(facts)
             out.append(self.make_finding(facts, s, direction, opts, family))
-        return out
+        return _drop_untrained_copies(facts, out) if len(out) > 1 else out
 
     def make_finding(self, facts: ProjectFacts, s: Setting, direction: str, opts: dict[str, Any],
                      family: Any = _UNKNOWN) -> Finding:

@@ -116,7 +116,7 @@ def _find(texts: dict[str, str], names: set[str]) -> dict[str, FunctionCalls]:
             start = text.rfind("\n", 0, m.start()) + 1
             prefix = text[start:m.start()]
             stripped = prefix.strip()
-            if stripped in ("def", "async def"):
+            if stripped in ("def", "async def", "class"):  # `class BetaVAE(nn.Module):` names its bases, calls nothing
                 found.definitions += 1
                 continue
             if quotes is None:  # docstrings: where each triple quote opens or closes, once per file
@@ -127,6 +127,8 @@ def _find(texts: dict[str, str], names: set[str]) -> dict[str, FunctionCalls]:
                 continue
             if "#" in prefix:
                 continue  # a comment
+            if stripped.startswith("class ") or prefix.endswith("super("):
+                continue  # a base in a class header (`class DFCVAE(BetaVAE):`), `super(BetaVAE, self)`: no value
             after = m.end()
             while after < len(text) and text[after] in " \t":
                 after += 1

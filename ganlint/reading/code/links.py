@@ -164,10 +164,28 @@ def energy_optimizers(facts):
     """Optimizers that may train the energy model: the energy network's, or any whose network is not named."""
     out = []
     for o in facts.code.optimizers:
-        role = o.role or facts.code.role_of_var(o.network_var)
+        role = o.role or _role_in_file(facts.code, o.network_var, o.location.file)
         if role in (None, "energy"):
             out.append(o)
     return out
+
+
+def _role_in_file(code, var: str | None, file: str) -> str | None:
+    """The role of the network `var` holds where the optimizer is built: that file's own `model = SimCLR(...)`
+    decides, not another script's `model = LinearProbe(...)` under the same (plain, script-local) name."""
+    from ganlint.core.roles import role_from_name
+
+    elsewhere = False
+    for c in code.constructions:
+        if var and c.var == var:
+            if c.location.file != file:
+                elsewhere = True
+                continue
+            net = code.network(c.cls)
+            return (net.role if net is not None else None) or role_from_name(c.cls)
+    if elsewhere and "." not in var:  # `model = SimCLR(...).cuda()` here: only the name speaks for it
+        return role_from_name(var)
+    return code.role_of_var(var)
 
 
 # -- which facts belong to the program a network is part of ----------------------------------------

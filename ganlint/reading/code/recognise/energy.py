@@ -121,22 +121,65 @@ def _is_similarity(node: ast.AST) -> bool:
     for m in walk(node):
         if isinstance(m, ast.BinOp) and isinstance(m.op, ast.MatMult):
             return True
-        if isinstance(m, ast.Call) and last(call_name(m)) in _SIMILARITY:
+        if isinstance(m, ast.Call) and _similarity_call(last(call_name(m)) or ""):
             return True
     return False
+
+
+def _similarity_call(name: str) -> bool:
+    """torch.matmul / F.cosine_similarity, or a module held under a similarity's name (`self.cossim =
+    nn.CosineSimilarity(dim=-1)`, then `self.cossim(z1, z2)`)."""
+    low = name.lower()
+    return low in _SIMILARITY or any(w in low for w in ("cossim", "cos_sim", "cosine", "similarity"))
+
+
+def _built_from_similarity(fn, node: ast.AST, line: int, depth: int = 0) -> bool:
+    """`logits = torch.cat([pos, neg], 1)` with `pos = sim[mask].view(n, -1)` and `sim = z @ z.T` a few
+    assignments back: the logits are a similarity (followed through at most four assignments)."""
+    if _is_similarity(node):
+        return True
+    if depth >= 4:
+        return False
+    names = [m.id for m in walk(node) if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Load)][:6]
+    for name in dict.fromkeys(names):
+        prev = fn.value_before(name, line)
+        if prev is not None and prev[0] is not None and _built_from_similarity(fn, prev[0], prev[2], depth + 1):
+            return True
+    return False
+
+
+def _returns_class_targets(fnode: ast.AST) -> bool:
+    """The function returns its logits with InfoNCE's class targets for a cross-entropy taken by the caller:
+    `labels = torch.zeros(n, dtype=torch.long)` (positive in column 0) or `torch.arange(n)` (the diagonal)."""
+    targets = set()
+    for m in walk(fnode):
+        if isinstance(m, ast.Assign) and len(m.targets) == 1 and isinstance(m.targets[0], ast.Name):
+            v = m.value
+            while isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in ("to", "cuda", "long"):
+                v = v.func.value  # torch.zeros(n, dtype=torch.long).to(device)
+            if isinstance(v, ast.Call) and (last(call_name(v)) == "arange" or (
+                    last(call_name(v)) == "zeros" and any(k.arg == "dtype" and "long" in ast.dump(k.value) for k in v.keywords))):
+                targets.add(m.targets[0].id)
+    if not targets:
+        return False
+    return any(isinstance(m, ast.Return) and isinstance(m.value, ast.Tuple)
+               and any(isinstance(e, ast.Name) and e.id in targets for e in m.value.elts) for m in walk(fnode))
 
 
 def similarity_over_temperature(r, num: ast.AST, den: ast.AST, at: ast.AST) -> None:
     """logits = sim(a, b) / tau in a function that then takes a softmax cross-entropy: a hand-written
     (supervised-)contrastive InfoNCE. A Gumbel-softmax `tau` or a soft-update `tau` never divides a
     similarity matrix feeding a cross-entropy."""
-    if not (_is_temperature(den) and _is_similarity(num)):
+    if not _is_temperature(den):
         return
     fn = r.funcs[-1]
     if fn.node is None or fn.name == "<module>":
         return
+    if not (_is_similarity(num) or (isinstance(num, ast.Name) and _built_from_similarity(fn, num, at.lineno))):
+        return
     tails = fn.__dict__.setdefault("_nce_tail", any(
-        isinstance(c, ast.Call) and last(call_name(c)) in _NCE_TAILS for c in walk(fn.node)))
+        isinstance(c, ast.Call) and last(call_name(c)) in _NCE_TAILS for c in walk(fn.node))
+        or _returns_class_targets(fn.node))
     if tails and not any(m.scope == r.scope() and m.location.file == r.src.path for m in r.f.infonce):
         r.f.infonce.append(Marker("infonce", r.src.loc(at), r.src.seg(at), r.scope()))
 
@@ -187,9 +230,12 @@ def _imported_names(text: str) -> list[str]:
     return [n for n in out if n]
 
 
-def _importers_of(facts, targets: set[str]) -> set[str]:
-    """The project's Python files that import one of `targets`, directly or through other project files
-    (one pass over the import lines; a module path matches a file by its trailing parts)."""
+def import_graph(facts) -> dict[str, set[str]]:
+    """Project Python file -> the project files importing it (one pass over the import lines, cached on the
+    facts; a module path matches a file by its trailing parts)."""
+    cached = facts.__dict__.get("_import_graph")
+    if cached is not None:
+        return cached
     by_suffix: dict[str, list[str]] = {}
     files = [f for f in facts.files if f.endswith(".py")]
     for f in files:
@@ -204,6 +250,14 @@ def _importers_of(facts, targets: set[str]) -> set[str]:
             for target in by_suffix.get(name, ()):
                 if target != f:
                     importers.setdefault(target, set()).add(f)
+    facts.__dict__["_import_graph"] = importers
+    return importers
+
+
+def _importers_of(facts, targets: set[str]) -> set[str]:
+    """The project's Python files that import one of `targets`, directly or through other project files
+    (one pass over the import lines; a module path matches a file by its trailing parts)."""
+    importers = import_graph(facts)
     reach, todo = set(targets), list(targets)
     while todo:
         for f in importers.get(todo.pop(), ()):

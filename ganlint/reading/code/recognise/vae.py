@@ -250,9 +250,36 @@ def _kl_weight(r, fn, st: ast.stmt, w: ast.AST) -> KLWeight:
             if param is not None:
                 index, default = param
                 return KLWeight(loc, src, is_annealed, attr=attr, param_of=fn.name, param_index=index, default=default)
+        if prev is None and not is_annealed and fn.cls and isinstance(w, ast.Attribute) and dotted(w.value) == "self":
+            init = _init_parameter(r, fn.cls, w.attr)
+            if init is not None:  # self.beta = beta in __init__(self, ..., beta=1): the class's calls decide
+                index, default = init
+                return KLWeight(loc, src, False, attr=attr, param_of=fn.cls, param_index=index, default=default)
     elif isinstance(w, ast.Call):
         is_annealed = is_annealed or any(x in (call_name(w) or "").lower() for x in ("anneal", "schedul", "beta", "weight", "kl"))
     return KLWeight(loc, src, is_annealed, attr=attr)
+
+
+def _init_parameter(r, cls_name: str, attr: str):
+    """(index, default) of the `__init__` parameter that `self.<attr> = <param>` stores, when the class (at the
+    module's top level) assigns `self.<attr>` nowhere else: a constructor argument, fixed for the whole run."""
+    tree = r.module_tree
+    cls = next((st for st in (tree.body if tree else []) if isinstance(st, ast.ClassDef) and st.name == cls_name), None)
+    init = next((st for st in (cls.body if cls else []) if isinstance(st, ast.FunctionDef) and st.name == "__init__"), None)
+    if init is None:
+        return None
+    param = None
+    for m in walk(cls):
+        targets = m.targets if isinstance(m, ast.Assign) else [m.target] if isinstance(m, (ast.AugAssign, ast.AnnAssign)) else []
+        for t in targets:
+            if isinstance(t, ast.Attribute) and t.attr == attr and dotted(t.value) == "self":
+                if param is not None or not isinstance(m, ast.Assign) or not isinstance(m.value, ast.Name):
+                    return None  # set twice, or to something computed: maybe a schedule
+                param = (m.value.id, m)
+    if param is None or not any(m is param[1] for m in walk(init)):
+        return None
+    fake = type("F", (), {"node": init, "cls": cls_name})()
+    return _parameter(r, fake, param[0])
 
 
 def _parameter(r, fn, name: str):
