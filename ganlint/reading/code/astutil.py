@@ -114,6 +114,8 @@ class Source:
         """config_ref's key alone (no Location made: the walk only collects the keys read)."""
         if node is None or node.__class__ not in REF_KINDS:  # nothing else can be or wrap a config read
             return None
+        if node.__class__ is _Name:  # a bare name reads a setting only as a module constant (below)
+            return node.id if len(node.id) > 1 and node.id.isupper() else None
         for _ in range(4):
             if isinstance(node, ast.Call) and node.args and last(dotted(node.func)) in WRAPPERS:
                 node = node.args[0]

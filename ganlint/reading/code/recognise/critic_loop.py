@@ -111,6 +111,11 @@ def end_function(r, fn) -> None:
     if not fn.step_calls:
         return  # no `.step()` in the function: no critic loop, nothing to balance
     if not fn.loops and isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        # without a loop only its own `.step()` calls count: none written (`self.net(z)` alone), nothing to balance
+        # (in an ASCII file every attribute name is written as it is read)
+        text = r.src.seg(fn.node) if r.src.ascii else ""
+        if text and "step" not in text:
+            return
         _balanced(r, fn.node, _iteration_of(r, fn.node), fn.name)  # def train_step(self, real): one D, one G update
     for loop in fn.loops:
         counts = _iteration_of(r, loop)  # one pass over the body: the critic loop's roles and the balance
