@@ -91,6 +91,9 @@ def check(
     own = cli.OWNS_PROCESS
     if own:  # the process ends right after the report: a cyclic collection now would be time spent for nothing
         gc.disable()
+        from ganlint.reading import project
+
+        project.KEEP_UNTIL_EXIT = []  # nor freeing, one by one, the syntax trees the reading is done with
     try:
         code = _run(paths or ["."], fmt.lower(), select, ignore, fail_on, exit_zero, output, config,
                     show_fixes, statistics, report_unused, exclude)

@@ -103,3 +103,25 @@ def calls_on_lines(tree: ast.AST, lines: list[int]) -> list[ast.Call]:
             elif isinstance(value, _AST):
                 push(value)
     return out
+
+
+_STMT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")  # where statements (and handlers/cases) sit
+
+
+def statements_in(node: ast.AST) -> list[ast.stmt]:
+    """Every statement under `node` (itself included when it is one), in ast.walk's order, without entering
+    any expression: a statement only ever sits in a body, an else, a finally, an except handler's body or
+    a match case's body, so the walk follows those fields only (no expression holds a statement)."""
+    out: list[ast.stmt] = []
+    todo = [node]
+    push, found, stmt = todo.append, out.append, ast.stmt
+    for n in todo:
+        if isinstance(n, stmt):
+            found(n)
+        for name in _STMT_FIELDS:
+            value = getattr(n, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+    return out

@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 from ganlint.checking.runner import check_paths
-from ganlint.reading.astwalk import calls_in, calls_on_lines, walk, walk_code
+from ganlint.reading import astwalk
+from ganlint.reading.astwalk import calls_in, calls_on_lines, statements_in, walk, walk_code
 
 ROOT = Path(__file__).resolve().parents[2]
 _MARKERS = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
@@ -66,6 +67,35 @@ def test_calls_in_are_ast_walks_calls_in_order():
         expected = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
         got = calls_in(tree)
         assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected)), name
+
+
+def test_statements_in_are_ast_walks_statements_in_order():
+    for name, tree in _sources():
+        expected = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+        got = statements_in(tree)
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected)), name
+    handlers = statements_in(ast.parse(SNIPPET).body[-1])  # the class: under except*, match cases, with
+    assert {type(n).__name__ for n in handlers} >= {"Raise", "Return", "Delete", "Global", "AugAssign"}
+
+
+def test_each_forward_is_walked_once_per_read(monkeypatch, tmp_path):
+    """forward()'s node list serves both the activation trace and the input-layer check (two walks before)."""
+    started: dict[int, int] = {}
+    plain = astwalk._breadth_first
+
+    def counting(node, fields_of, skip):
+        if isinstance(node, ast.FunctionDef) and node.name == "forward":
+            started[id(node)] = started.get(id(node), 0) + 1
+        return plain(node, fields_of, skip)
+
+    monkeypatch.setattr(astwalk, "_breadth_first", counting)
+    unit = ("class D{i}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.net = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))\n\n"
+            "    def forward(self, x):\n        return self.net(x)\n\n")
+    path = tmp_path / "nets.py"
+    path.write_text("import torch.nn as nn\n\n" + "".join(unit.format(i=i) for i in range(5)), encoding="utf-8")
+    check_paths([str(path)])
+    assert len(started) == 5 and set(started.values()) == {1}, started
 
 
 def test_calls_on_lines_keep_every_call_written_on_those_lines_in_order():

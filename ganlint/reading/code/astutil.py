@@ -19,7 +19,7 @@ CONFIG_NAMES = {
 WRAPPERS = {"eval", "int", "float", "str", "bool", "list", "tuple", "loads", "literal_eval", "abs"}
 
 
-_REF_KINDS = (ast.Call, ast.Subscript, ast.Attribute, ast.Name)
+REF_KINDS = (ast.Call, ast.Subscript, ast.Attribute, ast.Name)  # the nodes a config read can be (or wrap)
 
 
 _Name, _Attribute = ast.Name, ast.Attribute
@@ -80,15 +80,12 @@ class Source:
     def loc(self, node: ast.AST) -> Location:
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
-        col = self._col(line, getattr(node, "col_offset", 0))
+        col = getattr(node, "col_offset", 0)
         end_col = getattr(node, "end_col_offset", None)
-        return Location(
-            self.path,
-            line,
-            col + 1,
-            end_line,
-            self._col(end_line, end_col) + 1 if end_col is not None else None,
-        )
+        if not self.ascii:  # (an ASCII file's byte columns are its character columns)
+            col = self._col(line, col)
+            end_col = self._col(end_line, end_col) if end_col is not None else None
+        return Location(self.path, line, col + 1, end_line, end_col + 1 if end_col is not None else None)
 
     def seg(self, node: ast.AST | None) -> str:
         if node is None or not hasattr(node, "end_lineno"):
@@ -96,8 +93,9 @@ class Source:
         l1, l2 = node.lineno, node.end_lineno
         if not (0 < l1 <= len(self.lines)) or l2 is None or l2 > len(self.lines):
             return ""
-        c1 = self._col(l1, node.col_offset)
-        c2 = self._col(l2, node.end_col_offset)
+        c1, c2 = node.col_offset, node.end_col_offset
+        if not self.ascii:
+            c1, c2 = self._col(l1, c1), self._col(l2, c2)
         if l1 == l2:
             return self.lines[l1 - 1][c1:c2]
         parts = [self.lines[l1 - 1][c1:], *self.lines[l1 : l2 - 1], self.lines[l2 - 1][:c2]]
@@ -114,8 +112,10 @@ class Source:
 
     def config_key(self, node: ast.AST | None) -> str | None:
         """config_ref's key alone (no Location made: the walk only collects the keys read)."""
-        if node is None or node.__class__ not in _REF_KINDS:  # nothing else can be or wrap a config read
+        if node is None or node.__class__ not in REF_KINDS:  # nothing else can be or wrap a config read
             return None
+        if node.__class__ is _Name:  # a bare name reads a setting only as a module constant (below)
+            return node.id if len(node.id) > 1 and node.id.isupper() else None
         for _ in range(4):
             if isinstance(node, ast.Call) and node.args and last(dotted(node.func)) in WRAPPERS:
                 node = node.args[0]

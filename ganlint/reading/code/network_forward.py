@@ -24,7 +24,7 @@ class ForwardMixin:
         self.assigns: dict[str, list[tuple[int, int, ast.AST]]] = {}
         returns: list[ast.Return] = []
         loop_layers: set[str] = set()  # `for layer in self.layers:` -> layer(x) is a layer call
-        nodes = list(walk_code(fn))  # statements and calls: the marker leaves are left out
+        nodes = self.forward_nodes = list(walk_code(fn))  # statements and calls: the marker leaves are left out
         for st in nodes:
             if isinstance(st, ast.Assign):
                 for t in st.targets:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ganlint.reading.astwalk import walk, walk_code
 from ganlint.reading.code.astutil import Source, dotted, last
 from ganlint.reading.code.construct.evaluator import Budget
 from ganlint.reading.code.construct.instance import Collector, param_affine, param_count, param_floor
@@ -88,14 +87,14 @@ class NetworkReader(ForwardMixin):
         stack_activations(self.net)
         if fwd is not None:
             self._forward(fwd)
-            self._input_used(fwd)
+            self._input_used()
         else:
             final_of_only_stack(self.net)
         weighted = drop_inputs(self.net, self.weighted, condition_layers(self.net, fwd) if fwd else [])
         self.net.output_layers = output_heads(weighted) if self.net.layer_widths is not None else 1
         return self.net
 
-    def _input_used(self, fwd: ast.FunctionDef) -> None:
+    def _input_used(self) -> None:
         """The first layer is the input only if forward calls what holds it (a test's dummy
         `self.l1 = nn.Linear(1, 1)` beside a forward returning constants is not)."""
         first = self.net.input_layer
@@ -103,10 +102,14 @@ class NetworkReader(ForwardMixin):
             return
         holders = {a for a, l in self.net.attr_layers.items() if l is first}
         holders |= {st.attr for st in self.net.stacks if any(l is first for l in st.layers)}
-        used = {n.attr for n in walk_code(fwd) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-                and n.value.id == "self"}
-        if holders and not holders & used:
-            self.net.input_layer = None
+        if not holders:
+            return
+        # forward's nodes as _forward listed them (one walk of forward, not two); the first use decides
+        attribute, name = ast.Attribute, ast.Name
+        for n in self.forward_nodes:
+            if n.__class__ is attribute and n.attr in holders and n.value.__class__ is name and n.value.id == "self":
+                return
+        self.net.input_layer = None
 
     # -- __init__, run by the interpreter ---------------------------------------------------------
     def _init(self, init: ast.FunctionDef | None) -> None:
@@ -360,7 +363,9 @@ def link_call_sites(code: Any, settings: list | None = None) -> None:
     try:
         _link(code, scopes, known_keys)
     finally:
-        scopes.clear()  # the syntax trees they hold are not needed past reading (and slow the collector)
+        from ganlint.reading.project import release
+
+        release(scopes)  # the syntax trees they hold are not needed past reading (and slow the collector)
 
 
 def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:

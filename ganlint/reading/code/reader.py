@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from ganlint.reading.astwalk import node_fields, walk
-from ganlint.reading.code.astutil import CONFIG_NAMES, Source, call_name, dotted, last, tokens
+from ganlint.reading.code.astutil import CONFIG_NAMES, REF_KINDS, Source, call_name, dotted, last, tokens
 from ganlint.reading.code.facts import CodeFacts, Marker, role_from_name
 from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
@@ -307,14 +307,16 @@ class CodeReader:
             if self.role_of_callee(n) == "critic":
                 fn.has_critic_call = True
         config_key, keys = self.src.config_key, self.f.config_keys
-        for a in n.args:  # config keys read anywhere
-            key = config_key(a)
-            if key is not None:
-                keys.add(key)
+        for a in n.args:  # config keys read anywhere (only a call, subscript, attribute or name can be one)
+            if a.__class__ in REF_KINDS:
+                key = config_key(a)
+                if key is not None:
+                    keys.add(key)
         for k in n.keywords:
-            key = config_key(k.value)
-            if key is not None:
-                keys.add(key)
+            if k.value.__class__ in REF_KINDS:
+                key = config_key(k.value)
+                if key is not None:
+                    keys.add(key)
         for rec in ON_CALL:
             if rec(self, n, name, ln, tname):
                 return  # the call is fully recognised (an optimizer): nothing else applies

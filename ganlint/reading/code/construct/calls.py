@@ -75,9 +75,10 @@ class CallsMixin:
                     return out
             fv = self.ev(f, env)
         fname = dotted(f)
-        if fname in _PROD or last(fname) in _MATH and (fname or "").startswith(("math.", "np.", "numpy.")):
-            return self.numeric_call(last(fname), args)
-        if last(fname) in _WRAPPING and args:
+        lname = last(fname)
+        if fname in _PROD or lname in _MATH and (fname or "").startswith(("math.", "np.", "numpy.")):
+            return self.numeric_call(lname, args)
+        if lname in _WRAPPING and args:
             return args[0]
         if isinstance(fv, NNClass):
             return self.make_layer(fv.name, node, args, kwargs)
@@ -96,7 +97,7 @@ class CallsMixin:
         if self.record_helper is not None and isinstance(fv, Unknown) and isinstance(f, ast.Name) \
                 and not star_unknown and self.record_helper(f.id, args, kwargs):
             return UNKNOWN  # `get_models(...)` of another file: run once the project links it
-        if fname and last(fname)[:1].isupper() and not isinstance(fv, (Layer, Seq, Instance)):
+        if fname and lname[:1].isupper() and not isinstance(fv, (Layer, Seq, Instance)):
             if self.record_calls is not None and isinstance(fv, Unknown) and fname not in TORCH_LAYERS:
                 # a class from another file (`from models import Generator`): the project links it later
                 return self.record_calls(UserClass(last(fname), None), args, kwargs, node)

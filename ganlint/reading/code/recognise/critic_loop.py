@@ -111,6 +111,11 @@ def end_function(r, fn) -> None:
     if not fn.step_calls:
         return  # no `.step()` in the function: no critic loop, nothing to balance
     if not fn.loops and isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        # without a loop only its own `.step()` calls count: none written (`self.net(z)` alone), nothing to balance
+        # (in an ASCII file every attribute name is written as it is read)
+        text = r.src.seg(fn.node) if r.src.ascii else ""
+        if text and "step" not in text:
+            return
         _balanced(r, fn.node, _iteration_of(r, fn.node), fn.name)  # def train_step(self, real): one D, one G update
     for loop in fn.loops:
         counts = _iteration_of(r, loop)  # one pass over the body: the critic loop's roles and the balance
@@ -233,14 +238,22 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         _loss_choice(r, n, ln)
     if ln in ("add_argument", "option", "argument") or ln.startswith("DEFINE"):
         return False  # a definition, not a read
-    loads = r.f.attr_loads
-    for a in (*n.args, *(k.value for k in n.keywords)):
+    loads, constant = r.f.attr_loads, ast.Constant
+    for a in n.args:
         # cfg.get('n_critic'), getattr(args, 'd_iters'), OmegaConf.select(cfg, 'train.n_critic')
-        if type(a) is ast.Constant and type(a.value) is str and len(a.value) <= 80 \
-                and a.value.replace(".", "_").isidentifier():
-            leaf = a.value.rsplit(".", 1)[-1]
-            loads[leaf] = loads.get(leaf, 0) + 1
+        if a.__class__ is constant and type(a.value) is str:
+            _count_key(loads, a.value)
+    for k in n.keywords:
+        if k.value.__class__ is constant and type(k.value.value) is str:
+            _count_key(loads, k.value.value)
     return False
+
+
+def _count_key(loads: dict[str, int], text: str) -> None:
+    """A string argument that may name a setting: its last dotted part counts as read."""
+    if len(text) <= 80 and text.replace(".", "_").isidentifier():
+        leaf = text.rsplit(".", 1)[-1]
+        loads[leaf] = loads.get(leaf, 0) + 1
 
 
 def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stmt) -> None:

@@ -38,7 +38,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
             and isinstance(n.func.value.func, ast.Attribute) and n.func.value.func.attr in ("sub", "sub_"):
         f.normalizations.append(Marker("standardize", r.src.loc(n), r.src.seg(n)))
     # random calls inside forward / circuit construction
-    if fn.name in ("forward", "__call__") or "circuit" in fn.name.lower() or (r.classes and "circuit" in r.classes[-1].lower()):
+    if name and (fn.name in ("forward", "__call__") or "circuit" in fn.name.lower()
+                 or (r.classes and "circuit" in r.classes[-1].lower())):  # (no random call without a name)
         rnd = None
         if name and (name.startswith("random.") or ".random." in f".{name}" and name.split(".")[0] in ("np", "numpy")):
             rnd = name

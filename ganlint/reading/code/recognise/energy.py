@@ -45,7 +45,12 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         _langevin(r, st)
 
 
+_CALLS = frozenset({"cross_entropy", "div", "add_", "sub_"})  # the only calls the cases below look at
+
+
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    if ln not in _CALLS:
+        return False
     _infonce(r, n, ln)
     if ln == "div" and name in ("torch.div", "th.div") and len(n.args) == 2:  # torch.div(a @ b.T, self.temperature)
         similarity_over_temperature(r, n.args[0], n.args[1], n)

@@ -60,7 +60,12 @@ def _saturating_arg(r, fn, lc: ast.Call) -> tuple[ast.Call | None, str]:
     return (dcall, form) if ok else (None, form)
 
 
+_LOSS_CALLS = frozenset({"BCELoss", "binary_cross_entropy", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits"})
+
+
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    if ln not in _LOSS_CALLS:
+        return False
     var = tname if ln[:1].isupper() and tname and r.stmt_target == tname else None  # `criterion = nn.BCELoss()`
     if ln in ("BCELoss", "binary_cross_entropy"):
         r.f.losses.append(LossCall("bce", r.src.loc(n), r.src.seg(n), var=var))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 from ganlint.core.types import Setting
+from ganlint.reading.astwalk import calls_in, statements_in
 from ganlint.reading.code.astutil import dotted, last, tokens
 
 _LINEAR = ("Linear", "LazyLinear")
@@ -38,14 +39,15 @@ def latent_heads(r, cls: ast.ClassDef, net) -> None:
     if net is None or not (net.is_module or any(last(b).endswith("Module") for b in net.bases)):
         return
     widths: dict[str, ast.Constant | None] = {}  # self.<attr> = nn.Linear(...): its literal out width
-    methods = [st for st in cls.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    for fn in methods:
-        for n in ast.walk(fn):
-            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Call):
-                target = dotted(n.targets[0]) or ""
-                if target.startswith("self.") and target.count(".") == 1 and last(dotted(n.value.func) or "") in _LINEAR:
-                    attr = target[5:]
-                    widths[attr] = None if attr in widths else _out_width(n.value)  # assigned twice: unknown
+    # the methods' assignments, at any depth (only assignments matter: a statement walk, no expressions)
+    assigns = [n for st in cls.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))
+               for n in statements_in(st) if isinstance(n, ast.Assign) and len(n.targets) == 1]
+    for n in assigns:
+        if isinstance(n.value, ast.Call):
+            target = dotted(n.targets[0]) or ""
+            if target.startswith("self.") and target.count(".") == 1 and last(dotted(n.value.func) or "") in _LINEAR:
+                attr = target[5:]
+                widths[attr] = None if attr in widths else _out_width(n.value)  # assigned twice: unknown
     if len(widths) < 2:
         return
     heads: dict[str, set[str]] = {"mean": set(), "logvar": set()}
@@ -53,15 +55,16 @@ def latent_heads(r, cls: ast.ClassDef, net) -> None:
         kind = _kind(attr)
         if kind:
             heads[kind].add(attr)
-    for fn in methods:
-        for n in ast.walk(fn):
-            if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)):
-                continue
-            kind = _kind(n.targets[0].id)
-            used = {c.func.attr for c in ast.walk(n.value) if isinstance(c, ast.Call)
-                    and isinstance(c.func, ast.Attribute) and dotted(c.func.value) == "self" and c.func.attr in widths}
-            if kind and len(used) == 1:
-                heads[kind] |= used
+    for n in assigns:
+        if not isinstance(n.targets[0], ast.Name):
+            continue
+        kind = _kind(n.targets[0].id)
+        if kind is None:
+            continue  # (the calls of a value whose name says no head are not looked at)
+        used = {c.func.attr for c in calls_in(n.value)
+                if isinstance(c.func, ast.Attribute) and dotted(c.func.value) == "self" and c.func.attr in widths}
+        if len(used) == 1:
+            heads[kind] |= used
     if len(heads["mean"]) != 1 or len(heads["logvar"]) != 1 or heads["mean"] == heads["logvar"]:
         return
     mean, logvar = heads["mean"].pop(), heads["logvar"].pop()

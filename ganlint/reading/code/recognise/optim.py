@@ -40,9 +40,10 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
         _optimizer(r, n, ln, tname)
         return True
+    low = ln.lower()
     if ln in SCHEDULERS:
         f.schedulers.append(Marker("scheduler", r.src.loc(n), ln))
-    elif ln and ("warmup" in ln.lower() or "warm_up" in ln.lower()):
+    elif ln and ("warmup" in low or "warm_up" in low):
         f.schedulers.append(Marker("warmup", r.src.loc(n), ln))
     if ln in ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"):
         node = n.args[1] if len(n.args) > 1 else None
@@ -51,7 +52,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
                 node = kw.value
         f.grad_clips.append(GradClip("value" if "value" in ln else "norm", r.src.loc(n),
                                      r.src.arg(node) if node is not None else None))
-    elif "clip_grad" in ln.lower() or "clip_gradient" in ln.lower():  # a hand-written clip_grad(params, opt)
+    elif "clip_grad" in low or "clip_gradient" in low:  # a hand-written clip_grad(params, opt)
         f.grad_clips.append(GradClip("custom", r.src.loc(n), None))
     elif ln == "Trainer":
         for kw in n.keywords:

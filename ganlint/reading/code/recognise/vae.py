@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
@@ -143,22 +144,30 @@ def on_binop(r, n: ast.BinOp) -> None:
             r.f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
 
 
+@lru_cache(maxsize=4096)
+def _target_words(short: str) -> tuple[bool, str, bool, bool]:
+    """What an assigned name says (the same few names are assigned again and again): (a log-variance, its
+    normalised form, a KL weight's name (not `kl` alone: self.win_kld = viz.line(...)), a KL term's name)."""
+    low = norm_var(short)
+    weight_like = bool(set(tokens(short)) & {"w", "scale"}) or any(
+        w in low for w in ("beta", "weight", "alpha", "anneal", "coef", "lambda"))
+    return is_logvar(short), low, weight_like and "temp" not in low and "tau" not in low, bool(_KL_VAR.match(low))
+
+
 def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stmt) -> None:
     if not tname:
         return
     short = tname.rsplit(".", 1)[-1]
+    logvar, low, weight_like, kl_name = _target_words(short)
     # clamps on a log-variance: log_var = torch.clamp(..., -10, 10)
-    if is_logvar(short) and isinstance(value, ast.Call) and last(call_name(value)) in (
+    if logvar and isinstance(value, ast.Call) and last(call_name(value)) in (
             *_CLAMPS, "tanh", "softplus", "hardtanh"):
-        r.f.clamped_logvars.add(norm_var(short))
+        r.f.clamped_logvars.add(low)
     # annealed KL weights written anywhere: self.beta = min(1.0, step / T)
-    low = norm_var(short)
     computed = not isinstance(value, (ast.Name, ast.Attribute, ast.Constant))  # self.anneal_rate = anneal_rate: a copy
-    weight_like = bool(set(tokens(short)) & {"w", "scale"}) or any(  # not `kl` alone: self.win_kld = viz.line(...)
-        w in low for w in ("beta", "weight", "alpha", "anneal", "coef", "lambda"))
-    if computed and weight_like and "temp" not in low and "tau" not in low and annealed(value):
+    if computed and weight_like and annealed(value):
         r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
-    if _KL_VAR.match(low) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)) or _gaussian_kl_call(short, value):
+    if kl_name or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)) or _gaussian_kl_call(short, value):
         r.funcs[-1].kl_vars.add(tname)
         r.f.kl_terms.append(Marker("kl", r.src.loc(st), short, r.scope()))
 
