@@ -113,7 +113,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     facts.settings.extend(facts.code.local_settings)  # `z_size = 512` in main(), passed to the network it builds
     elsewhere = {s.canonical for s in facts.settings}
     facts.settings.extend(defaults_not_overridden(facts.code, elsewhere))  # CTGAN(discriminator_steps=1) left at its default
-    from ganlint.reading.code.networks import link_call_sites
+    from ganlint.reading.code.network_links import link_call_sites
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     _beta_of_a_vae(facts)

@@ -1,0 +1,81 @@
+"""Networks read again once every file is read: a class defined in one file and built in another
+(models.py / train.py) takes that call's arguments, and a shape that read config keys takes the project's
+values for them."""
+from __future__ import annotations
+
+from typing import Any
+
+from ganlint.reading.code.construct.imports import link_constants
+from ganlint.reading.code.construct.module import ModuleScope, link_helper_calls, same_call
+from ganlint.reading.code.networks import NetworkReader
+
+
+def settings_by_key(settings: list) -> dict[str, Any]:
+    """Full key -> value, and a leaf -> value where only one setting has that leaf (cfg["nz"] for model.nz)."""
+    full: dict[str, list] = {}
+    leaves: dict[str, list] = {}
+    for s in settings:
+        full.setdefault(s.key, []).append(s.value)
+        leaves.setdefault(s.key.rsplit(".", 1)[-1], []).append(s.value)
+    # a key two files set differently is not known (which one the run reads is not in the code)
+    out = {k: v[0] for k, v in full.items() if all(x == v[0] for x in v)}
+    for leaf, values in leaves.items():
+        if len(values) == 1:
+            out.setdefault(leaf, values[0])
+    return out
+
+
+def link_call_sites(code: Any, settings: list | None = None) -> None:
+    """A class defined in one file and built in another (models.py / train.py): read again with the
+    arguments of that call, when the project builds it one way only. With the project's settings, a
+    network whose shape read config keys is read again with their values."""
+    scopes = code.construction_scopes
+    known_keys: dict[str, Any] = {}
+    if settings:
+        known_keys = settings_by_key(settings)
+        for sc in scopes:
+            sc.globals["__settings__"] = known_keys
+    try:
+        _link(code, scopes, known_keys)
+    finally:
+        from ganlint.reading.project import release
+
+        release(scopes)  # the syntax trees they hold are not needed past reading (and slow the collector)
+
+
+def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
+    settings = bool(known_keys)
+    if len(scopes) < 2 and not settings:
+        return
+    linked = link_constants(scopes)
+    link_helper_calls(scopes)  # netG, netD = get_models(NZ, 512, 64) with get_models in models.py
+    homes: dict[str, list[ModuleScope]] = {}
+    for sc in scopes:
+        for name in sc.classes:
+            homes.setdefault(name, []).append(sc)
+    for i, net in enumerate(code.networks_all):
+        home = homes.get(net.name)
+        if home is None or len(home) != 1 or home[0].src.path != net.location.file:
+            continue
+        sc = home[0]
+        site = None
+        if net.built_at is None or not sc.calls.get(net.name):  # no site, or one read with guessed arguments
+            sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
+                     for s in caller.calls.get(net.name, ())]
+            sites += [(s, caller) for caller in scopes for s in caller.linked_calls.get(net.name, ())]
+            if not sites and net.built_at is None:
+                sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
+                         for s in caller.guessed_calls.get(net.name, ())]
+            if sites and all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
+                (args, kwargs, node), caller = sites[0]
+                site = (args, kwargs, node, caller)
+        unread = bool(settings) and (net.layer_widths is None or net.param_count is None) and bool(
+            sc.keys_read.get(net.name, set()) & known_keys.keys())
+        if site is None and not unread and sc not in linked:
+            continue
+        again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
+        again.role = again.role or net.role
+        code.networks_all[i] = again
+
+
+__all__ = ["link_call_sites", "settings_by_key"]
