@@ -31,9 +31,10 @@ def generator_frozen(r, fn, where: ast.AST | None) -> bool:
     cache = r.__dict__.setdefault("_frozen_states", {})
     if id(fn) not in cache:
         cache[id(fn)] = _Flow(r, fn).run()
-    starts, states = cache[id(fn)]
+    starts, spans = cache[id(fn)]
     at = bisect_right(starts, where.lineno) - 1  # simple statements do not nest: the last one starting before
-    return at >= 0 and states[at].get(name) is False
+    # ... and it must hold the call (one in an if/while header is in none: not read)
+    return at >= 0 and where.lineno <= spans[at][0] and spans[at][1].get(name) is False
 
 
 def _network_name(node: ast.AST) -> str | None:
@@ -144,11 +145,11 @@ class _OutOfBudget(Exception):
 class _Flow:
     def __init__(self, r, fn):
         self.r, self.fn = r, fn
-        self.entry: dict[int, tuple[int, dict]] = {}  # id of a simple statement -> (line, state on entry)
+        self.entry: dict[int, tuple[int, int, dict]] = {}  # id of a simple statement -> (lines, state on entry)
         self.loops: list[tuple[list, list]] = []  # per enclosing loop: (states at continue, states at break)
         self.budget = 20_000  # statements visited (nested loops are walked once per round): past it, nothing is read
 
-    def run(self) -> tuple[list[int], list[dict]]:
+    def run(self) -> tuple[list[int], list[tuple[int, dict]]]:
         body = getattr(self.fn.node, "body", None)
         if isinstance(body, list):
             try:
@@ -156,7 +157,7 @@ class _Flow:
             except _OutOfBudget:
                 return [], []
         got = sorted(self.entry.values(), key=lambda e: e[0])
-        return [ln for ln, _ in got], [s for _, s in got]
+        return [ln for ln, _, _ in got], [(end, s) for _, end, s in got]
 
     def block(self, body: list[ast.stmt], state: dict | None) -> dict | None:
         for st in body:
@@ -172,7 +173,7 @@ class _Flow:
         if state is None:  # unreachable here: record nothing (unknown, never frozen)
             return None
         if isinstance(st, _SIMPLE):
-            self.entry[id(st)] = (st.lineno, state)
+            self.entry[id(st)] = (st.lineno, st.end_lineno or st.lineno, state)
             return self.simple(st, state)
         if isinstance(st, (ast.For, ast.AsyncFor)) and _params_loop_flag(st):
             target, flag = _params_loop_flag(st)
