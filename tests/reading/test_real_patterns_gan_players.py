@@ -219,6 +219,13 @@ def test_an_optimizer_over_latent_tensors_is_not_a_gan_players(tmp_path):
     _, found, _ = _check(tmp_path / "inv", {"nets.py": _NETS, "train.py": _WGAN_TRAIN, "invert.py": silent},
                          {"GL104", "GL112", "GL113"})
     assert found == set(), found
+    # the codes held by an object (`[state.code]`) are tensors too; a list of weights (`[W1, b1]`) is not
+    held = silent.replace("[code] + offsets", "[state.code]").replace("G.eval()\n", "G.eval()\nstate = State()\n")
+    _, found, _ = _check(tmp_path / "held", {"nets.py": _NETS, "train.py": _WGAN_TRAIN, "invert.py": held}, {"GL112"})
+    assert found == set(), found
+    weights = silent.replace("[code] + offsets", "[W1, b1]")
+    _, found, _ = _check(tmp_path / "w", {"nets.py": _NETS, "train.py": _WGAN_TRAIN, "invert.py": weights}, {"GL112"})
+    assert found == {("GL112", "invert.py", 17)}, found
     # near miss: the same script fine-tuning the generator's own parameters is a WGAN-GP player's optimizer
     tune = _INVERT.replace("  # expect GL104 GL113", "  # expect GL104").replace("[code] + offsets", "G.parameters()")
     _, found, expected = _check(tmp_path / "tune", {"nets.py": _NETS, "train.py": _WGAN_TRAIN, "invert.py": tune},

@@ -209,12 +209,16 @@ def _plain_tensors(params: ast.AST | None) -> bool:
         elif isinstance(p, (ast.List, ast.Tuple)) and p.elts:
             displays += 1
             work += [e.value if isinstance(e, ast.Starred) else e for e in p.elts]
-        elif isinstance(p, ast.Name) and not {"param", "params", "parameters", "weight", "weights", "w", "b"} & {
-                t.lower() for t in tokens(p.id)} and role_from_name(p.id) is None and len(p.id) > 1:
-            continue
+        elif isinstance(p, (ast.Name, ast.Attribute)) and _tensor_name(p.id if isinstance(p, ast.Name) else p.attr):
+            continue  # code, self.latent
         else:
             return False
     return False
+
+
+def _tensor_name(name: str) -> bool:
+    return len(name) > 1 and role_from_name(name) is None and not {
+        "param", "params", "parameters", "weight", "weights", "w", "b"} & set(tokens(name))
 
 
 def _kw_node(n: ast.Call, name: str, cls: str) -> ast.AST | None:
