@@ -154,7 +154,7 @@ class _Flow:
         if isinstance(body, list):
             try:
                 self.block(body, {})
-            except _OutOfBudget:
+            except (_OutOfBudget, RecursionError):  # past the budget or the stack: nothing is read as frozen
                 return [], []
         got = sorted(self.entry.values(), key=lambda e: e[0])
         return [ln for ln, _, _ in got], [(end, s) for _, end, s in got]
