@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Severity
+from ganlint.reading.code.links import read_only_by_tensor_search
 
 
 _WGAN = (
@@ -100,6 +101,10 @@ class WganLearningRateHigh(SettingRangeRule):
             "the paper's rates in code",
         ),
     ]
+
+    def accept(self, facts, setting, opts) -> bool:
+        """Not the rate of an optimizer over plain latent tensors (a GAN inversion's `Adam([latent_in], lr=args.lr)`)."""
+        return not read_only_by_tensor_search(facts, setting)
 
     fix_safety = "safe"
     fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "

@@ -22,6 +22,16 @@ _NETS = (
 )
 
 
+def _third_network(facts: ProjectFacts, o) -> bool:
+    """An optimizer over a named network that is neither player (an auxiliary classifier trained beside G
+    and D): other optimizers of its file already train the generator and the critic, over other networks."""
+    if not o.network_var or {"generator", "critic"} & set(o.trains):
+        return False
+    others = [p for p in facts.code.optimizers if p.location.file == o.location.file and p is not o]
+    roles = {p.role or facts.code.role_of_var(p.network_var) for p in others}
+    return {"generator", "critic"} <= roles and o.network_var not in {p.network_var for p in others}
+
+
 class GanAdamDefaultBetas(Rule):
     code = "GL112"
     slug = "gan-adam-default-betas"
@@ -81,8 +91,8 @@ class GanAdamDefaultBetas(Rule):
             if o.cls not in ("Adam", "AdamW"):
                 continue
             role = o.role or facts.code.role_of_var(o.network_var)
-            if role not in (None, "generator", "critic"):
-                continue
+            if role not in (None, "generator", "critic") or o.tensors or (role is None and _third_network(facts, o)):
+                continue  # another network's, or latent codes searched for a frozen generator: no GAN player's
             b1, source = self._beta1(facts, o)
             if not isinstance(b1, float) or b1 <= float(opts["max_beta1"]):
                 continue

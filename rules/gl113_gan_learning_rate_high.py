@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ganlint.checking.declarative import Example, SettingRangeRule
 from ganlint.core.types import Severity
+from ganlint.reading.code.links import read_only_by_tensor_search
 
 
 _MODEL = (
@@ -114,10 +115,11 @@ class GanLearningRateHigh(SettingRangeRule):
 
     def accept(self, facts, setting, opts) -> bool:
         """A standard GAN's setting: its own Python file shows a standard GAN and no Wasserstein one, or
-        (a config, a file that says nothing itself) the project shows no Wasserstein GAN at all."""
+        (a config, a file that says nothing itself) the project shows no Wasserstein GAN at all; and not the
+        rate of an optimizer over plain latent tensors (a GAN inversion's)."""
         own = facts.file_families(setting.location.file) if setting.location.file.endswith(".py") else set()
         fams = own or facts.families()
-        return "gan" in fams and not fams & {"wgan", "wgan-gp"}
+        return "gan" in fams and not fams & {"wgan", "wgan-gp"} and not read_only_by_tensor_search(facts, setting)
 
     fix_safety = "safe"
     fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "

@@ -29,6 +29,7 @@ class Optimizer:
     trains: tuple[str | None, ...] = ()  # the roles of every network it optimises (InfoGAN's Q step: G and D)
     opaque: bool = False  # `**optim_kwargs` / `*args` in the call: keywords not written out may be set there
     forwards_keywords: bool = True  # False: built by a helper that passes no **kwargs on (a keyword added breaks it)
+    tensors: bool = False  # over plain tensors, no network's parameters: `Adam([latent_in] + noises)` (GAN inversion)
 
     @property
     def is_adam(self) -> bool:

@@ -160,6 +160,16 @@ def _parameter_weights(facts, w) -> list[tuple[str, Any, Location, Any]]:
     return out
 
 
+def read_only_by_tensor_search(facts, s) -> bool:
+    """The learning-rate setting is passed as `lr=` only to optimizers over plain tensors (the latent codes of
+    a GAN inversion: `Adam([latent_in] + noises, lr=args.lr)`), in its own file when it is a Python setting:
+    that is the search's rate, not a GAN player's."""
+    py = s.location.file.endswith(".py")
+    readers = [o for o in facts.code.optimizers if (not py or o.location.file == s.location.file)
+               and "lr" in o.kwargs and o.kwargs["lr"].ref is not None and o.kwargs["lr"].ref.leaf == s.leaf]
+    return bool(readers) and all(o.tensors for o in readers)
+
+
 def energy_optimizers(facts):
     """Optimizers that may train the energy model: the energy network's, or any whose network is not named."""
     out = []

@@ -161,11 +161,12 @@ class ForwardMixin:
             return [sig]
         if isinstance(node, ast.Call):
             f = node.func
-            if isinstance(f, ast.Attribute) and f.attr in TRANSPARENT:
-                return self._resolve(f.value, before, depth + 1, through_binop)
             name = dotted(f)
             if name and last(name) in TRANSPARENT and name.startswith("torch.") and node.args:
+                # torch.flatten(out, 1): the function's first argument, not the module `torch`, is the value
                 return self._resolve(node.args[0], before, depth + 1, through_binop)
+            if isinstance(f, ast.Attribute) and f.attr in TRANSPARENT:
+                return self._resolve(f.value, before, depth + 1, through_binop)
             return none
         if isinstance(node, ast.Name):
             hist = [(ln, v) for (ln, end, v) in self.assigns.get(node.id, []) if end < before]

@@ -14,6 +14,7 @@ from ganlint.reading.code.recognise.fake_sources import (
 )
 from ganlint.reading.code.recognise.fake_sources import forward_returns, forward_uses, keep_first_inputs, later_fake
 from ganlint.reading.code.recognise.lightning import forward_returns_generated, optimizers_toggled
+from ganlint.reading.code.recognise.frozen import generator_frozen
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
@@ -369,8 +370,8 @@ def _steps(r, fn) -> None:
         report = (zeros_live if not in_g_step else []) or (live if d_named else [])
         helper = not report and isinstance(st, ast.Return) and loss_helper
         for call, where, arg in (live if helper else report):
-            if toggled:
-                break  # Lightning freezes the generator's parameters during the D step
+            if toggled or generator_frozen(r, fn, where):
+                continue  # Lightning (or requires_grad(G, False)) freezes the generator's parameters in the D step
             if id(call) in reported:
                 continue
             reported.add(id(call))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ganlint.reading.astwalk import walk
-from ganlint.reading.code.astutil import call_name, dotted, last
+from ganlint.reading.code.astutil import call_name, dotted, last, tokens
 from ganlint.reading.code.facts import Construction, GradClip, Marker, Optimizer, WeightClip, role_from_name
 from ganlint.reading.code.networks import TORCH_LAYERS
 
@@ -157,7 +157,8 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     # Adam(p, **optim_kwargs): any keyword not written out may be set by the splat, so no default is assumed
     opaque = any(kw.arg is None for kw in n.keywords) or any(isinstance(a, ast.Starred) for a in n.args)
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
-                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque=opaque))
+                                    net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque=opaque,
+                                    tensors=role is None and not net_vars and _plain_tensors(params)))
 
 
 def optimizer_role(r, net_vars: list[str], tname: str | None) -> tuple[str | None, set]:
@@ -193,6 +194,32 @@ def _param_owners(params: ast.AST | None) -> list[str]:
             if var:
                 out.append(var)
     return out
+
+
+def _plain_tensors(params: ast.AST | None) -> bool:
+    """`[latent_in] + noises`, `[z]`: a list display of tensors (what a GAN inversion optimises), with no
+    call and no name that may hold a network's parameters or weights (`G_params`, `[W1, b1]` of a
+    function network go by their optimizer's name, or stay a GAN player's)."""
+    work, displays = [params], 0
+    for _ in range(32):
+        if not work:
+            return displays > 0
+        p = work.pop()
+        if isinstance(p, ast.BinOp) and isinstance(p.op, ast.Add):
+            work += [p.left, p.right]
+        elif isinstance(p, (ast.List, ast.Tuple)) and p.elts:
+            displays += 1
+            work += [e.value if isinstance(e, ast.Starred) else e for e in p.elts]
+        elif isinstance(p, (ast.Name, ast.Attribute)) and _tensor_name(p.id if isinstance(p, ast.Name) else p.attr):
+            continue  # code, self.latent
+        else:
+            return False
+    return False
+
+
+def _tensor_name(name: str) -> bool:
+    return len(name) > 1 and role_from_name(name) is None and not {
+        "param", "params", "parameters", "weight", "weights", "w", "b"} & set(tokens(name))
 
 
 def _kw_node(n: ast.Call, name: str, cls: str) -> ast.AST | None:
