@@ -117,7 +117,7 @@ class NCriticLow(SettingRangeRule):
                 continue  # the file repeats the critic's step somewhere: this loop is another phase
             if loop.function is not None and loop.function not in code.loop_calls:
                 continue  # a step function no loop is seen calling: how often it runs is not known
-            if not (chosen or _wasserstein_code(facts, loop.location.file)):
+            if not (chosen or facts.trains_wasserstein_critic(loop.location.file)):
                 continue  # a hinge or BCE GAN's one D step per G step is its usual balance
             steps = "" if loop.critic_steps == 1 else f"; its {loop.critic_steps} critic `.step()` calls run once each"
             what = "this loop" if loop.function is None else f"{loop.function}(), called once per loop iteration,"
@@ -148,7 +148,7 @@ class NCriticLow(SettingRangeRule):
             file = loop.location.file
             if file in critic_loop_files or (loop.function is not None and loop.function not in code.loop_calls):
                 continue
-            if not _wasserstein_code(facts, file, called=True):
+            if not facts.trains_wasserstein_critic(file, called=True):
                 continue
             rates = critic_and_generator_rates(facts, file)
             if rates is not None and rates[0] > rates[1]:
@@ -377,26 +377,6 @@ def _chosen_loss(facts: ProjectFacts) -> str | None:
     if not picks:
         return None
     return "wasserstein" if True in picks else "other"
-
-
-def _wasserstein_code(facts: ProjectFacts, file: str, called: bool = False) -> bool:
-    """The file's own code trains a Wasserstein critic: weight clipping, or a WGAN-GP penalty ((||g|| - 1)^2
-    or a function named for it), and no BCE on the discriminator (DRAGAN's penalty is a standard GAN's).
-    `called`: a two-sided penalty function of another file that a loop of this file calls counts too
-    (`gp = utils.grad_penalty(D, real, fake)`)."""
-    code = facts.code
-    if code.trains_with_bce(file):
-        return False
-    if any(w.location.file == file for w in code.weight_clips):
-        return True
-    for g in code.penalties:
-        name = (g.function or "").lower()
-        if g.location.file == file and (g.two_sided or "gradient_penalty" in name or "gp" in name.split("_")):
-            return True
-        if called and g.two_sided and g.function and (file, g.function.rsplit(".", 1)[-1]) in code.file_loop_calls \
-                and not code.trains_with_bce(g.location.file):
-            return True
-    return False
 
 
 def _fmt(v: Any) -> str:

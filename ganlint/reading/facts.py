@@ -188,6 +188,25 @@ class ProjectFacts:
             own.discard("wgan")  # a BCE-trained script's `n_critic = 1` counts D steps of a standard GAN
         return fams | own
 
+    def trains_wasserstein_critic(self, file: str, called: bool = False) -> bool:
+        """The file's own code trains a Wasserstein critic: weight clipping, or a WGAN-GP penalty ((||g|| - 1)^2
+        or a function named for it), and no BCE on the discriminator (DRAGAN's penalty is a standard GAN's).
+        `called`: a two-sided penalty function of another file that a loop of this file calls counts too
+        (`gp = utils.grad_penalty(D, real, fake)`)."""
+        code = self.code
+        if code.trains_with_bce(file):
+            return False
+        if any(w.location.file == file for w in code.weight_clips):
+            return True
+        for g in code.penalties:
+            name = (g.function or "").lower()
+            if g.location.file == file and (g.two_sided or "gradient_penalty" in name or "gp" in name.split("_")):
+                return True
+            if called and g.two_sided and g.function and (file, g.function.rsplit(".", 1)[-1]) in code.file_loop_calls \
+                    and not code.trains_with_bce(g.location.file):
+                return True
+        return False
+
     def selects_standard_loss(self, file: str) -> bool:
         """The file's own settings select a standard GAN loss (a flagfile's `--loss=bce`)."""
         self._evidence()

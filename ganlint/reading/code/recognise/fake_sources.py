@@ -142,7 +142,7 @@ def step_helpers(r, fn, step: set[int], out: set[str]) -> None:
 def later_fake(r, fn, call: ast.Call, line: int, ng: bool) -> tuple[str | None, ast.AST | None, ast.AST | None]:
     """(state, where G made it, the argument) of the first generated batch among D's later positional
     arguments: a two-input discriminator D(real, fake) (a VAE-GAN's, pix2pix's)."""
-    from ganlint.reading.code.recognise.gan import fake_state
+    from ganlint.reading.code.recognise.fake_state import fake_state
 
     for arg in call.args[1:]:
         state, where = fake_state(r, fn, arg, line, ng)
