@@ -176,6 +176,22 @@ def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name:
         work.extend((n, st.lineno) for n in names_in(st.value) if n in by_name)
 
 
+def _pytorch_file(tree: ast.Module | None) -> bool:
+    """Whether the file's training is PyTorch's: it imports torch, or (torch arriving through `from utils
+    import *`) imports no TensorFlow/Keras/JAX and calls `.backward()`, which those frameworks do not have."""
+    if tree is None or _imports_torch(tree):
+        return True
+    backward = False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] in ("tensorflow", "keras", "jax", "flax") for m in mods):
+                return False
+        elif isinstance(node, ast.Attribute) and node.attr == "backward":
+            backward = True
+    return backward
+
+
 def _imports_torch(tree: ast.Module | None) -> bool:
     # an import is a statement: only statement lists are searched, never the expressions (most of a tree)
     todo = [tree] if tree is not None else []
@@ -219,7 +235,7 @@ def _alone(value: ast.AST, lc: ast.Call) -> bool:
 
 def end_function(r, fn) -> None:
     _steps(r, fn)
-    if fn.name == "<module>" and not _imports_torch(r.module_tree):
+    if fn.name == "<module>" and not _pytorch_file(r.module_tree):
         r.f.undetached_fakes.clear()  # TensorFlow's minimize(var_list=...) never reaches the generator
 
 
