@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ganlint.checking.declarative import Example, SettingRangeRule
+from ganlint.core.roles import role_from_name
 from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.facts import ProjectFacts
 
@@ -40,14 +41,17 @@ class LatentDimTooSmall(SettingRangeRule):
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         found = list(super().check(facts, opts))
         yield from found
-        if found or self.candidates(facts):
-            return  # a latent setting exists: it is the one to report
+        if found:
+            return  # a latent setting is reported: it is the one to report
+        setting_files = {s.location.file for s in self.candidates(facts)}
         low = opts["min_latent"]
-        for net in facts.code.networks_with_role("generator"):
+        for net in facts.code.networks_with_role("generator") + _wrapped_generators(facts):
             first = net.input_layer
             # the noise enters the generator's first layer: Linear(N_IDEAS, 128), ConvTranspose2d(nz, ...)
             if first is None or first.kind not in ("Linear", "ConvTranspose2d", "ConvTranspose1d") or not first.certain:
                 continue
+            if setting_files and (first.in_origin is None or first.in_origin.file in setting_files):
+                continue  # a latent setting exists where this width could come from: it is the one judged
             if isinstance(first.in_width, int) and 0 < first.in_width < low:
                 yield self.finding(
                     f"generator `{net.name}` takes a {first.in_width}-dimensional noise (its first layer's input) "
@@ -144,6 +148,21 @@ class LatentDimTooSmall(SettingRangeRule):
             return None
         return (f"{self.code} (latent_dim {hp['latent_dim']['value']}) is not harmful here: the {data_dim or 2}-D data's "
                 f"modes are all covered (coverage {cov:.0%}, spread ratio {spr:.2f})")
+
+
+def _wrapped_generators(facts: ProjectFacts) -> list:
+    """A one-class GAN (`self.generator = nn.Sequential(...)` beside `self.discriminator`) whose first layer
+    made is its generator stack's: the noise enters there."""
+    out = []
+    for net in facts.code.networks:
+        if net.role == "generator" or net.input_layer is None:
+            continue
+        for st in net.stacks:
+            first = next((l for l in st.layers if l.weighted or l.kind == "unknown"), None)
+            if first is net.input_layer and role_from_name(st.attr.rsplit(".", 1)[-1]) == "generator":
+                out.append(net)
+                break
+    return out
 
 
 RULE = LatentDimTooSmall()

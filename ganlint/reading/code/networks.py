@@ -153,10 +153,13 @@ class NetworkReader(ForwardMixin):
                 params.update({k.arg: k.value for k in site[2].keywords if k.arg})
             in_node = ev.in_nodes[id(first)]
             if caller is not scope and isinstance(in_node, ast.Name) and in_node.id in params:
-                where = caller.origin(params[in_node.id])  # the argument, read where the call is
+                arg = params[in_node.id]  # the argument, read where the call is: GAN1d(noise_dim=5) writes it there
+                literal = isinstance(arg, ast.Constant) and type(arg.value) is int
+                where = arg if literal else caller.origin(arg)
+                first.in_origin = caller.src.loc(where) if where is not None else None
             else:
                 where = scope.origin(in_node, params)
-            first.in_origin = self.src.loc(where) if where is not None else None
+                first.in_origin = self.src.loc(where) if where is not None else None
 
     def _collect(self, collector: Collector, created: list[Layer], complete: bool) -> None:
         net = self.net
