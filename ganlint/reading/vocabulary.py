@@ -41,6 +41,7 @@ EXACT: dict[str, tuple[str | None, str | None]] = {
     "n_dis": ("n_critic", None), "n_disc": ("n_critic", None), "n_d": ("n_critic", None),
     "num_d_steps": ("n_critic", None), "n_critic_steps": ("n_critic", None), "d_step": ("n_critic", None),
     "discriminator_steps": ("n_critic", None), "discriminator_iters": ("n_critic", None),
+    "critic_cycles": ("n_critic", None),  # CRITIC_CYCLES = 5: critic updates per generator update
     "glr": ("learning_rate", "generator"), "dlr": ("learning_rate", "critic"),  # latent: MorvanZhou, devnag
     "n_ideas": ("latent_dim", "generator"), "g_input_size": ("latent_dim", "generator"),
     # generator updates per iteration: not the run's total steps
