@@ -1,0 +1,92 @@
+"""Precision on GAN projects that borrow a VAE's or a classifier's pieces: an ALI/BiGAN inference network's
+reparameterisation with no KL term, an auxiliary classifier's Adam, a sampling script's batch size; and an
+InfoNCE written as the diagonal of a LogSoftmax over a score matrix. Each with its near miss.
+
+Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
+each line where that finding must be reported, and the findings of the codes a test names are exactly
+the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+_BIGAN_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class InferenceNet(nn.Module):
+    def __init__(self, z_dim=8):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(64, 128), nn.LeakyReLU(0.2))
+        self.fc = nn.Linear(128, 2 * z_dim)
+
+    def reparameterize(self, mu, logvar):
+        std = torch.exp(0.5 * logvar)  # expect GL205
+        eps = torch.randn_like(std)
+        return eps.mul(std).add_(mu)
+
+    def forward(self, x):
+        mu, logvar = torch.chunk(self.fc(self.body(x)), 2, dim=1)
+        return self.reparameterize(mu, logvar), mu, logvar
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim=8):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(z_dim, 128), nn.ReLU(), nn.Linear(128, 64), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, z_dim=8):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(64 + z_dim, 128), nn.LeakyReLU(0.2), nn.Linear(128, 1))
+
+    def forward(self, x, z):
+        return self.net(torch.cat([x, z], 1))
+"""
+
+_BIGAN_TRAIN = """\
+import itertools
+import torch
+import torch.nn.functional as F
+
+from models import Discriminator, Generator, InferenceNet
+
+G, E, D = Generator(), InferenceNet(), Discriminator()
+opt_g = torch.optim.Adam(itertools.chain(G.parameters(), E.parameters()), lr=2e-4, betas=(0.5, 0.999))
+opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+for x in loader:
+    z = torch.randn(x.size(0), 8)
+    z_inf, mu, logvar = E(x)
+    d_real, d_fake = D(x, z_inf), D(G(z), z)
+    loss_d = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \\
+        F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+    opt_d.zero_grad()
+    loss_d.backward(retain_graph=True)
+    opt_d.step()
+    loss_g = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake)) + \\
+        F.binary_cross_entropy_with_logits(d_real, torch.zeros_like(d_real))
+    opt_g.zero_grad()
+    loss_g.backward()
+    opt_g.step()
+"""
+
+
+def test_a_bigan_inference_network_with_no_kl_term_is_no_vae(tmp_path):
+    files = {"models.py": _BIGAN_MODELS.replace("  # expect GL205", ""), "train.py": _BIGAN_TRAIN}
+    res, found, expected = _check(tmp_path / "bigan", files, {"GL205"})
+    assert res.facts.code.logvar_exps and not res.facts.code.kl_terms  # the exp is read; no KL term is
+    assert found == expected == set(), found
+    # near miss: the same encoder with a KL term on its log-variance (a VAE-GAN) is a VAE's, and fires
+    vaegan = _BIGAN_TRAIN.replace(
+        "    loss_g = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake)) + \\\n",
+        "    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())  # expect GL205\n"
+        "    loss_g = kld + F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake)) + \\\n")
+    res, found, expected = _check(tmp_path / "vaegan", {"models.py": _BIGAN_MODELS, "train.py": vaegan}, {"GL205"})
+    assert res.facts.code.kl_terms and len(expected) == 2
+    assert found == expected, (found, expected)
