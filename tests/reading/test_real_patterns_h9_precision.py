@@ -90,3 +90,83 @@ def test_a_bigan_inference_network_with_no_kl_term_is_no_vae(tmp_path):
     res, found, expected = _check(tmp_path / "vaegan", {"models.py": _BIGAN_MODELS, "train.py": vaegan}, {"GL205"})
     assert res.facts.code.kl_terms and len(expected) == 2
     assert found == expected, (found, expected)
+
+
+_GAN_MODULE = """\
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 64), nn.Tanh())
+        self.optimizer = torch.optim.Adam
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(64, 1))
+        self.optimizer = torch.optim.Adam
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class LogisticRegression(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return torch.log_softmax(self.linear(x), dim=1)
+"""
+
+_CLASSIFIER_TRAIN = """\
+import argparse
+import torch
+import torch.nn.functional as F
+
+from models import Discriminator, Generator, LogisticRegression
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=2e-4)
+parser.add_argument("--b1", type=float, default=0.9)
+parser.add_argument("--b2", type=float, default=0.999)
+args = parser.parse_args()
+
+classifier = LogisticRegression().to("cpu")
+optimizer_c = torch.optim.Adam(classifier.parameters(), lr=args.lr, betas=(args.b1, args.b2))
+generator, discriminator = Generator(), Discriminator()
+optimizer_g = generator.optimizer(generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+optimizer_d = discriminator.optimizer(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+
+for x, y in loader:
+    loss = F.nll_loss(classifier(x), y)
+    optimizer_c.zero_grad()
+    loss.backward()
+    optimizer_c.step()
+    fake = generator(torch.randn(x.size(0), 8))
+    d_loss = F.binary_cross_entropy_with_logits(discriminator(x), torch.ones(x.size(0), 1)) + \\
+        F.binary_cross_entropy_with_logits(discriminator(fake.detach()), torch.zeros(x.size(0), 1))
+    optimizer_d.zero_grad()
+    d_loss.backward()
+    optimizer_d.step()
+"""
+
+
+def test_the_adam_of_a_classifier_beside_a_gan_is_no_players(tmp_path):
+    files = {"models.py": _GAN_MODULE, "train.py": _CLASSIFIER_TRAIN}
+    res, found, expected = _check(tmp_path / "clf", files, {"GL112"})
+    assert "gan" in res.facts.families() and [o.var for o in res.facts.code.optimizers] == ["optimizer_c"]
+    assert found == expected == set(), found
+    # near miss: the same Adam over the discriminator, with the same beta1 = 0.9 from --b1, is a player's
+    disc = _CLASSIFIER_TRAIN.replace(
+        "optimizer_c = torch.optim.Adam(classifier.parameters(), lr=args.lr, betas=(args.b1, args.b2))",
+        "optimizer_c = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(args.b1, args.b2))  # expect GL112")
+    res, found, expected = _check(tmp_path / "disc", {"models.py": _GAN_MODULE, "train.py": disc}, {"GL112"})
+    assert len(expected) == 1 and found == expected, (found, expected)
