@@ -170,3 +170,71 @@ def test_the_adam_of_a_classifier_beside_a_gan_is_no_players(tmp_path):
         "optimizer_c = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(args.b1, args.b2))  # expect GL112")
     res, found, expected = _check(tmp_path / "disc", {"models.py": _GAN_MODULE, "train.py": disc}, {"GL112"})
     assert len(expected) == 1 and found == expected, (found, expected)
+
+
+_GAN_TRAIN = """\
+import argparse
+import torch
+import torch.nn.functional as F
+
+from models import Discriminator, Generator
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--batchsize", type=int, default=64)
+args = parser.parse_args()
+
+generator, discriminator = Generator(), Discriminator()
+opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+loader = torch.utils.data.DataLoader(dataset, batch_size=args.batchsize, shuffle=True)
+for x in loader:
+    fake = generator(torch.randn(x.size(0), 8))
+    d_loss = F.binary_cross_entropy_with_logits(discriminator(x), torch.ones(x.size(0), 1)) + \\
+        F.binary_cross_entropy_with_logits(discriminator(fake.detach()), torch.zeros(x.size(0), 1))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_loss = F.binary_cross_entropy_with_logits(discriminator(fake), torch.ones(x.size(0), 1))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+"""
+
+_INFER = """\
+import argparse
+from pathlib import Path
+
+import torch
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("gen_model_file", type=Path)
+    parser.add_argument("--n_row", type=int, default=10)
+    parser.add_argument("--batchsize", "-b", type=int, default=10)
+    args = parser.parse_args()
+    gen = torch.load(args.gen_model_file, map_location="cpu")
+    gen.eval()
+    with torch.no_grad():
+        images = gen(torch.randn(args.batchsize, 8))
+    torch.save(images, "samples.pt")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_the_batch_of_a_script_that_only_samples_is_no_training_batch(tmp_path):
+    files = {"models.py": _GAN_MODULE, "train.py": _GAN_TRAIN, "infer.py": _INFER}
+    res, found, expected = _check(tmp_path / "infer", files, {"GL106"})
+    assert "gan" in res.facts.families() and any(s.leaf == "batchsize" and s.value == 10 for s in res.facts.settings)
+    assert found == expected == set(), found
+    # near miss: a script of the same shape that fine-tunes the generator (an optimizer, a step) trains with it
+    tune = _INFER.replace("    gen.eval()\n    with torch.no_grad():\n        images = gen(torch.randn(args.batchsize, 8))\n",
+                          "    opt = torch.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.5, 0.999))\n"
+                          "    images = gen(torch.randn(args.batchsize, 8))\n"
+                          "    opt.zero_grad()\n    images.mean().backward()\n    opt.step()\n")
+    tune = tune.replace('default=10)\n    args', 'default=10)  # expect GL106\n    args')
+    res, found, expected = _check(tmp_path / "tune", {**files, "infer.py": tune}, {"GL106"})
+    assert len(expected) == 1 and found == expected, (found, expected)
