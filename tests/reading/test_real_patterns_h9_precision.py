@@ -238,3 +238,93 @@ def test_the_batch_of_a_script_that_only_samples_is_no_training_batch(tmp_path):
     tune = tune.replace('default=10)\n    args', 'default=10)  # expect GL106\n    args')
     res, found, expected = _check(tmp_path / "tune", {**files, "infer.py": tune}, {"GL106"})
     assert len(expected) == 1 and found == expected, (found, expected)
+
+
+_CPC_MODEL = """\
+import torch
+import torch.nn as nn
+
+
+class CPC(nn.Module):
+    def __init__(self, timestep=4, dim=64):
+        super().__init__()
+        self.timestep = timestep
+        self.encoder = nn.Sequential(nn.Conv1d(1, dim, 10, stride=5), nn.ReLU())
+        self.gru = nn.GRU(dim, dim, batch_first=True)
+        self.Wk = nn.ModuleList([nn.Linear(dim, dim) for _ in range(timestep)])
+        self.lsoftmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, x):
+        batch = x.size(0)
+        z = self.encoder(x).transpose(1, 2)
+        t = z.size(1) - self.timestep - 1
+        c, _ = self.gru(z[:, :t + 1, :])
+        ct = c[:, t, :]
+        nce = 0
+        for k in range(self.timestep):
+            pred = self.Wk[k](ct)
+            total = torch.mm(z[:, t + k + 1, :], torch.transpose(pred, 0, 1))
+            nce += torch.sum(torch.diag(self.lsoftmax(total)))
+        return nce / (-1.0 * batch * self.timestep)
+"""
+
+_CPC_MAIN = """\
+import torch
+import torch.optim as optim
+
+from model import CPC
+
+model = CPC()
+optimizer = optim.Adam(model.parameters(), lr=2e-4, betas=(0.9, 0.98), eps=1e-9)  # expect GL303
+
+for x in loader:
+    loss = model(x)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+_CLASSIFIER_MODEL = """\
+import torch
+import torch.nn as nn
+
+
+class SpeakerClassifier(nn.Module):
+    def __init__(self, dim=64, n_speakers=10):
+        super().__init__()
+        self.fc = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, n_speakers))
+        self.lsoftmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, x):
+        return self.lsoftmax(self.fc(x))
+"""
+
+_CLASSIFIER_MAIN = """\
+import torch
+import torch.nn.functional as F
+import torch.optim as optim
+
+from model import SpeakerClassifier
+
+model = SpeakerClassifier()
+optimizer = optim.Adam(model.parameters(), lr=2e-4)
+
+for x, y in loader:
+    loss = F.nll_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_cpc_infonce_as_the_diagonal_of_a_log_softmax_over_scores(tmp_path):
+    res, found, expected = _check(tmp_path / "cpc", {"model.py": _CPC_MODEL, "main.py": _CPC_MAIN}, {"GL303"})
+    assert [(m.location.file.rsplit("/", 1)[-1], m.location.line) for m in res.facts.code.infonce] == [("model.py", 24)]
+    assert len(expected) == 1 and found == expected, (found, expected)
+    # near misses: a classifier's LogSoftmax over a linear layer, and its diagonal (a confusion-style read-out)
+    res, found, _ = _check(tmp_path / "clf", {"model.py": _CLASSIFIER_MODEL, "main.py": _CLASSIFIER_MAIN}, {"GL303"})
+    assert found == set() and res.facts.code.infonce == [] and "energy" not in res.facts.families()
+    diag = _CLASSIFIER_MODEL.replace("        return self.lsoftmax(self.fc(x))",
+                                     "        return torch.diag(self.lsoftmax(self.fc(x)))")
+    res, found, _ = _check(tmp_path / "diag", {"model.py": diag, "main.py": _CLASSIFIER_MAIN}, {"GL303"})
+    assert found == set() and res.facts.code.infonce == []
