@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
+from ganlint.core.roles import name_tokens
 from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.code.links import add_kwarg, numeric, replace_code, segment, setting_for_key
 from ganlint.reading.facts import ProjectFacts
@@ -30,6 +32,23 @@ def _third_network(facts: ProjectFacts, o) -> bool:
     others = [p for p in facts.code.optimizers if p.location.file == o.location.file and p is not o]
     roles = {p.role or facts.code.role_of_var(p.network_var) for p in others}
     return {"generator", "critic"} <= roles and o.network_var not in {p.network_var for p in others}
+
+
+# a logistic regression or a regressor is never a GAN player; a bare `Classifier` with no critic optimizer
+# beside it may be the real/fake discriminator by another name, so that word is not here
+_REGRESSION_WORDS = {"logistic", "regression", "logreg", "regressor"}
+
+
+def _regression_model(facts: ProjectFacts, o) -> bool:
+    """An optimizer over a network built from a class named as a regression (`classifier =
+    LogisticRegression(...).to(device)`, then `Adam(classifier.parameters())`): it trains no G or D."""
+    var = o.network_var
+    if not var or {"generator", "critic"} & set(o.trains):
+        return False
+    names = [var.rsplit(".", 1)[-1]] + [c.cls for c in facts.code.constructions if c.var == var]
+    built = re.compile(rf"^[ \t]*{re.escape(var)}[ \t]*=[ \t]*([A-Za-z_][\w.]*)\(", re.M)
+    names += [m.group(1).rsplit(".", 1)[-1] for m in built.finditer(facts.texts.get(o.location.file, ""))]
+    return any(_REGRESSION_WORDS & set(name_tokens(n)) for n in names)
 
 
 class GanAdamDefaultBetas(Rule):
@@ -91,7 +110,8 @@ class GanAdamDefaultBetas(Rule):
             if o.cls not in ("Adam", "AdamW"):
                 continue
             role = o.role or facts.code.role_of_var(o.network_var)
-            if role not in (None, "generator", "critic") or o.tensors or (role is None and _third_network(facts, o)):
+            other_net = role is None and (_third_network(facts, o) or _regression_model(facts, o))
+            if role not in (None, "generator", "critic") or o.tensors or other_net:
                 continue  # another network's, or latent codes searched for a frozen generator: no GAN player's
             b1, source = self._beta1(facts, o)
             if not isinstance(b1, float) or b1 <= float(opts["max_beta1"]):

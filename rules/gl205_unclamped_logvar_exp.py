@@ -5,6 +5,7 @@ import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
+from ganlint.core.roles import role_from_name
 from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.code.facts import norm_var
 from ganlint.reading.code.links import replace_code, segment
@@ -19,6 +20,17 @@ def log_scale_of(var: str) -> str:
     """What a name says it holds: "log-std" (exp of it is sigma) or "log-variance" (exp of it is sigma^2)."""
     leaf = var.rsplit(".", 1)[-1]
     return "log-std" if _LOG_STD.search(leaf) else "log-variance"
+
+
+def adversarial_without_kl(facts: ProjectFacts) -> bool:
+    """A GAN project with no word of a VAE: no KL term, no VAE-named network, no KL weight. An ALI/BiGAN
+    inference network samples z = mu + exp(logvar / 2) * eps and is trained by the discriminator alone:
+    its log-variance feeds no KL term, so the VAE's overflow story does not apply."""
+    code = facts.code
+    if code.kl_terms or "vae" in facts.settings_families():
+        return False
+    roles = {n.role for n in code.networks} | {role_from_name(c.cls) for c in code.constructions}
+    return "vae" not in roles and bool(code.families() & {"gan", "wgan", "wgan-gp"})
 
 
 class UnclampedLogvarExp(Rule):
@@ -40,6 +52,8 @@ class UnclampedLogvarExp(Rule):
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
         code = facts.code
+        if adversarial_without_kl(facts):
+            return
         # one finding per log-variance and function: the training branch's exp and the evaluation branch's
         # copy of it in one forward are one unclamped log-variance (both sites are fixed, the later related)
         groups: dict[tuple, list] = {}

@@ -20,6 +20,23 @@ def _infonce(r, n: ast.Call, ln: str) -> None:
             r.f.infonce.append(Marker("infonce", r.src.loc(n), r.src.seg(n), r.scope()))
 
 
+def _diag_of_log_softmax(r, n: ast.Call) -> None:
+    """CPC's InfoNCE (van den Oord et al. 2018, eq. 4): `torch.diag(lsoftmax(torch.mm(z, pred.T)))`, the
+    log-softmax of a score matrix whose diagonal holds the positive pairs, summed. A classifier's
+    log-softmax over a linear layer's output is no score matrix, and its diagonal is never taken."""
+    arg = n.args[0] if n.args else n.func.value if isinstance(n.func, ast.Attribute) else None
+    if not isinstance(arg, ast.Call) or not arg.args:  # torch.diag(x) / x.diag(): x must be a log-softmax call
+        return
+    low = (last(call_name(arg)) or "").lower().replace("_", "")
+    if not ("logsoftmax" in low or low == "lsoftmax"):
+        return
+    scores, fn = arg.args[0], r.funcs[-1]
+    if _is_similarity(scores) or (isinstance(scores, ast.Name) and fn.node is not None
+                                  and _built_from_similarity(fn, scores, n.lineno)):
+        if not any(m.scope == r.scope() and m.location.file == r.src.path for m in r.f.infonce):
+            r.f.infonce.append(Marker("infonce", r.src.loc(n), r.src.seg(n), r.scope()))
+
+
 def _neg_over_tau(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Div)
@@ -45,13 +62,15 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         _langevin(r, st)
 
 
-_CALLS = frozenset({"cross_entropy", "div", "add_", "sub_"})  # the only calls the cases below look at
+_CALLS = frozenset({"cross_entropy", "div", "add_", "sub_", "diag", "diagonal"})  # the only calls the cases below look at
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     if ln not in _CALLS:
         return False
     _infonce(r, n, ln)
+    if ln in ("diag", "diagonal"):
+        _diag_of_log_softmax(r, n)
     if ln == "div" and name in ("torch.div", "th.div") and len(n.args) == 2:  # torch.div(a @ b.T, self.temperature)
         similarity_over_temperature(r, n.args[0], n.args[1], n)
     # neg_x.data.add_(-step, neg_x.grad.data): igebm's Langevin step
