@@ -12,21 +12,6 @@ _DICT_START = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\{|dict\()")
 _EVAL_LOADER = re.compile(r"^\s*\w*(val|valid|test|eval|vis|sample|display|show)\w*\s*=\s*[\w.]*Loader\(", re.I)
 
 
-def _sampling_script(facts: ProjectFacts, file: str) -> bool:
-    """A top-level script that trains nothing (no optimizer, backward, step or `.fit(`; imported by no file)
-    while another file of the project trains: its batch size is the sampler's (an infer.py that loads the
-    trained generator and saves a grid), not the batch the GAN trains with."""
-    if not file.endswith(".py"):
-        return False
-    code = facts.code
-    training = {m.location.file for items in (code.optimizers, code.backward_calls, code.optimizer_steps) for m in items}
-    if not training or file in training or ".fit(" in facts.texts.get(file, ""):
-        return False
-    from ganlint.reading.code.recognise.energy import import_graph
-
-    return not import_graph(facts).get(file)
-
-
 class GanBatchSmall(SettingRangeRule):
     code = "GL106"
     slug = "gan-batch-small"
@@ -61,8 +46,8 @@ class GanBatchSmall(SettingRangeRule):
         """Not for image-to-image GANs (pix2pix, CycleGAN, super-resolution: a generator whose first layer
         convolves an input image): each output is conditioned on its own input and a patch critic judges
         many patches per image, so the multi-mode batch estimate this rule is about does not apply (their
-        published settings train with batches of 1 to 16). Nor for a sampling script's batch (see above)."""
-        if _sampling_script(facts, setting.location.file):
+        published settings train with batches of 1 to 16). Nor for the batch of a script that trains nothing (an infer.py sampling a grid)."""
+        if facts.trains_nothing(setting.location.file):  # a sampling script's batch (infer.py)
             return False
         gens = [g for g in facts.code.networks_with_role("generator") if setting.location.file in program_files(facts, g)]
         return not gens or not all(_image_to_image(g) for g in gens)

@@ -68,26 +68,14 @@ def _overridden_by_call(facts: ProjectFacts, s: Setting) -> bool:
         "lr" in o.kwargs and o.kwargs["lr"].has_literal and o.kwargs["lr"].location != s.location for o in opts)
 
 
-_FIT = re.compile(r"\.fit\(")
-
-
 def _drop_untrained_copies(facts: ProjectFacts, found: list[Finding]) -> list[Finding]:
     """An analysis script's own copy of a setting (`LATENT_SIZE = 100` in analyze.py, which loads the trained
     model and trains nothing) is not reported when the rule reports it where training happens. Only a top-level
     script counts: a config module other files import holds the project's one value and stays reported."""
-    code = facts.code
-    training = {m.location.file for items in (code.optimizers, code.backward_calls, code.optimizer_steps) for m in items}
-    training |= {f for f in {x.location.file for x in found} if _FIT.search(facts.texts.get(f, ""))}
+    training = facts.training_files()
     if not any(f.location.file in training for f in found):
         return found
-    from ganlint.reading.code.recognise.energy import import_graph
-
-    imported = import_graph(facts)
-
-    def untrained_script(file: str) -> bool:
-        return file.endswith(".py") and file not in training and not imported.get(file)
-
-    return [f for f in found if not untrained_script(f.location.file)]
+    return [f for f in found if not facts.trains_nothing(f.location.file)]
 
 
 class SettingRangeRule(Rule):

@@ -207,6 +207,33 @@ class ProjectFacts:
                 return True
         return False
 
+    def training_files(self) -> set[str]:
+        """The Python files with an optimizer, a backward, an optimizer step or a Lightning `.fit(` of their own."""
+        training = self.__dict__.get("_training_files")
+        if training is None:
+            code = self.code
+            training = {m.location.file for items in (code.optimizers, code.backward_calls, code.optimizer_steps)
+                        for m in items}
+            training |= {f for f, text in self.texts.items() if f.endswith(".py") and ".fit(" in text}
+            self.__dict__["_training_files"] = training
+        return training
+
+    def trains_nothing(self, file: str) -> bool:
+        """A top-level script that trains nothing while the project trains elsewhere (an infer.py or analyze.py
+        that loads the trained model): no optimizer, backward, step or `.fit(` of its own, imported by no
+        project file, and importing no project file that trains (a main.py calling train.py's `train()` trains)."""
+        if not file.endswith(".py"):
+            return False
+        training = self.training_files()
+        if not training or file in training:
+            return False
+        from ganlint.reading.code.recognise.energy import import_graph
+
+        importers = import_graph(self)
+        if importers.get(file):
+            return False
+        return not any(file in importers.get(t, ()) for t in training)
+
     def selects_standard_loss(self, file: str) -> bool:
         """The file's own settings select a standard GAN loss (a flagfile's `--loss=bce`)."""
         self._evidence()

@@ -328,3 +328,28 @@ def test_cpc_infonce_as_the_diagonal_of_a_log_softmax_over_scores(tmp_path):
                                      "        return torch.diag(self.lsoftmax(self.fc(x)))")
     res, found, _ = _check(tmp_path / "diag", {"model.py": diag, "main.py": _CLASSIFIER_MAIN}, {"GL303"})
     assert found == set() and res.facts.code.infonce == []
+
+
+_LAUNCHER = """\
+import argparse
+
+from train import train
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--batch-size", type=int, default=32)  # expect GL106
+args = parser.parse_args()
+train(batch_size=args.batch_size)
+"""
+
+def test_a_launcher_calling_the_projects_training_function_trains(tmp_path):
+    # main.py holds the flags and calls train() of train.py, which builds the optimizers: its batch is the
+    # training batch, not a sampler's (a script that trains nothing must import no file that trains)
+    import textwrap
+
+    body = _GAN_TRAIN.split("generator, discriminator = ", 1)[1]
+    train_fn = ("import torch\nimport torch.nn.functional as F\n\nfrom models import Discriminator, Generator\n\n\n"
+                "def train(batch_size):\n    generator, discriminator = "
+                + textwrap.indent(body, "    ").lstrip().replace("args.batchsize", "batch_size"))
+    files = {"models.py": _GAN_MODULE, "train.py": train_fn, "main.py": _LAUNCHER}
+    res, found, expected = _check(tmp_path, files, {"GL106"})
+    assert len(expected) == 1 and found == expected, (found, expected)
