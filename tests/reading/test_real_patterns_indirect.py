@@ -14,26 +14,7 @@ that finding must be reported; for the codes a test names, the findings must be 
 """
 from __future__ import annotations
 
-from expect_marks import _EXPECT  # tests/reading is on sys.path under pytest (no __init__.py)
-
-from ganlint.checking.runner import check_paths
-
-
-def _check(tmp_path, files: dict[str, str], codes: set[str], errors: int = 0):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    res = check_paths([str(tmp_path)])
-    assert len(res.errors) == errors, res.errors
-    found = {(f.code, f.location.file.rsplit("/", 1)[-1], f.location.line) for f in res.findings if f.code in codes}
-    expected = set()
-    for name, text in files.items():
-        for i, line in enumerate(text.splitlines(), 1):
-            m = _EXPECT.search(line)
-            if m:
-                expected |= {(c, name.rsplit("/", 1)[-1], i) for c in m.group(1).split() if c in codes}
-    return res, found, expected
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
 
 
 # -- GL111: a system module handed the discriminator trains it with its BCE ---------------------------
