@@ -182,3 +182,42 @@ def test_an_expression_libcst_would_parse_for_minutes_is_refused_at_its_line():
     assert err.value.line == 3 and "syntax error" in err.value.message
     assert time.process_time() - start < 2.0  # LibCST alone: 1.5 s per parse (17 s at 5,000)
     assert parse_cst("m.py", "x = " + " + ".join(["1"] * 300) + "\n").code.startswith("x = 1 + 1")
+
+
+def test_clamp_logvar_made_in_two_branches_is_clamped_in_both():
+    # a log-variance bound in an if and again after it: clamping only the top-level binding left the branch's
+    # exp unclamped while the check (a clamp of the name counts) went silent: a false all-clear after the fix
+    src = ("def encode(self, h):\n    if self.small:\n        mu, log_var = self.a(h)\n"
+           "        return mu + torch.exp(0.5 * log_var)\n"
+           "    try:\n        mu, log_var = self.b(h)\n    except RuntimeError:\n        mu, log_var = self.c(h)\n"
+           "    with ctx():\n        unused, log_var_t = self.d(h)\n"
+           "    return mu + torch.exp(0.5 * log_var)\n")
+    out = run(src, "clamp-logvar")
+    assert out.count("log_var = torch.clamp(log_var, -10.0, 10.0)") == 3, out
+    assert "        mu, log_var = self.a(h)\n        log_var = torch.clamp(log_var, -10.0, 10.0)\n        return" in out
+    assert "    except RuntimeError:\n        mu, log_var = self.c(h)\n        log_var = torch.clamp(" in out
+    assert "log_var_t = torch.clamp" not in out  # never exponentiated
+
+
+def test_fixed_two_branch_encoder_runs_finite(tmp_path):
+    # the user's file fixed by the CLI, then imported and run: both branches' huge log-variances are bounded
+    import subprocess
+    import sys
+
+    import torch
+    (tmp_path / "vae.py").write_text(
+        "import torch\nimport torch.nn as nn\n\n\nclass VAE(nn.Module):\n"
+        "    def __init__(self, small):\n        super().__init__()\n        self.small = small\n\n"
+        "    def encode(self, h):\n        if self.small:\n            mu, log_var = h, h * 0 + 4000.0\n"
+        "            return mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)\n"
+        "        mu, log_var = h, h * 0 + 3000.0\n"
+        "        return mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)\n")
+    r = subprocess.run([sys.executable, "-m", "ganlint", "fix", str(tmp_path), "--in-place"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    namespace: dict = {}
+    exec(compile((tmp_path / "vae.py").read_text(), "vae.py", "exec"), namespace)
+    for small in (True, False):
+        z = namespace["VAE"](small).encode(torch.zeros(4, 3))
+        assert torch.isfinite(z).all(), small
+    check = subprocess.run([sys.executable, "-m", "ganlint", "check", str(tmp_path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout

@@ -64,6 +64,42 @@ def _is_clamp_of(stmt, name: str) -> bool:
     return f.split(".")[-1] in ("clamp", "clip", "clamp_") and name in _bound_names(stmt)
 
 
+def _clamp_block(stmts: list, exp_names: set[str], exp_after: set[str], clamp_stmt) -> list:
+    """The statements of one block with a clamp after each binding of a log-variance that an exp() reads
+    later: in this block, or after the block (`exp_after`). Blocks inside if/for/while/with/try are treated
+    the same way, so a log-variance made in two branches is clamped in both (not nested defs: they are
+    functions of their own)."""
+    out = []
+    for i, s in enumerate(stmts):
+        later = set().union(*(_exp_names(x) for x in stmts[i + 1:])) & exp_names | exp_after
+        if not isinstance(s, (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef)):
+            s = _clamp_inner_blocks(s, exp_names, later, clamp_stmt)
+        out.append(s)
+        for n in sorted(_bound_names(s) & exp_names):
+            if _is_clamp_of(s, n):
+                continue
+            nxt = stmts[i + 1] if i + 1 < len(stmts) else None
+            if nxt is not None and _is_clamp_of(nxt, n):
+                continue
+            if n in later:  # only where the name is later exponentiated
+                out.append(clamp_stmt(n))
+    return out
+
+
+def _clamp_inner_blocks(node, exp_names: set[str], exp_after: set[str], clamp_stmt):
+    """A compound statement with each of its indented blocks (body, else, except, finally) clamped."""
+    changes = {}
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        part = getattr(node, field, None)
+        if isinstance(part, cst.IndentedBlock):
+            changes[field] = part.with_changes(body=_clamp_block(list(part.body), exp_names, exp_after, clamp_stmt))
+        elif isinstance(part, (cst.Else, cst.Finally, cst.If)):
+            changes[field] = _clamp_inner_blocks(part, exp_names, exp_after, clamp_stmt)
+        elif isinstance(part, (tuple, list)):
+            changes[field] = [_clamp_inner_blocks(h, exp_names, exp_after, clamp_stmt) for h in part]
+    return node.with_changes(**changes) if changes else node
+
+
 @transform("clamp-logvar")
 def clamp_logvar(module: cst.Module, params: dict) -> cst.Module:
     lo, hi = params.get("min", -10.0), params.get("max", 10.0)
@@ -81,26 +117,15 @@ def clamp_logvar(module: cst.Module, params: dict) -> cst.Module:
             if not exp_names:
                 return updated
             stmts = list(body.body)
-            out = []
             params_ = {p.name.value for p in updated.params.params}
             pending = [n for n in sorted(exp_names & params_)]
             # clamp function parameters at the top (after a docstring)
             start = 1 if stmts and m.matches(stmts[0], m.SimpleStatementLine(body=[m.Expr(m.SimpleString())])) else 0
-            out.extend(stmts[:start])
+            out = list(stmts[:start])
             for n in pending:
                 if not (len(stmts) > start and _is_clamp_of(stmts[start], n)):
                     out.append(clamp_stmt(n))
-            for i, s in enumerate(stmts[start:], start):
-                out.append(s)
-                for n in sorted(_bound_names(s) & exp_names):
-                    if _is_clamp_of(s, n):
-                        continue
-                    nxt = stmts[i + 1] if i + 1 < len(stmts) else None
-                    if nxt is not None and _is_clamp_of(nxt, n):
-                        continue
-                    # only where the name is later exponentiated
-                    if any(n in _exp_names(x) for x in stmts[i + 1 :]):
-                        out.append(clamp_stmt(n))
+            out.extend(_clamp_block(stmts[start:], exp_names, set(), clamp_stmt))
             return updated.with_changes(body=body.with_changes(body=out))
 
     return module.visit(T())
