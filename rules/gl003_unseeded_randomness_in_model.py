@@ -11,6 +11,8 @@ from ganlint.reading.facts import ProjectFacts
 
 # a module named for a data augmentation draws on purpose (random colour distortion, flips, crops)
 _AUGMENT = re.compile(r"augment|distort|transform|jitter|flip|crop|blur|cutout|mixup|grayscale|perturb", re.I)
+# torchvision's naming of random augmentations and their wrappers: RandomApply, RandomResizedCrop, RandomErasing
+_RANDOM_OP = re.compile(r"^Random[A-Z]")
 
 
 class UnseededRandomnessInModel(Rule):
@@ -48,7 +50,7 @@ class UnseededRandomnessInModel(Rule):
             net = code.network(cls) if cls else None
             if "circuit" not in scope.lower() and net is None:
                 continue  # not a model: data augmentation, samplers, ... draw on purpose
-            if net is not None and net.role is None and _AUGMENT.search(cls):
+            if net is not None and net.role is None and (_AUGMENT.search(cls) or _RANDOM_OP.match(cls)):
                 continue  # an nn.Module that augments the batch before the model (no generator/critic/... role)
             yield self.finding(
                 f"`{rc.src}` draws random numbers inside {rc.scope or 'the model'} and no seed is set anywhere: "
@@ -163,6 +165,22 @@ class UnseededRandomnessInModel(Rule):
                 ),
             },
             "an nn.Module augmenting the batch (random colour distortion) is random on purpose",
+        ),
+        Example(
+            {
+                "augment_utils.py": (
+                    "import random\nimport torch.nn as nn\n\n"
+                    "class RandomApply(nn.Module):\n"
+                    "    def __init__(self, fn, p):\n"
+                    "        super().__init__()\n"
+                    "        self.fn, self.p = fn, p\n\n"
+                    "    def forward(self, x):\n"
+                    "        if random.random() > self.p:\n"
+                    "            return x\n"
+                    "        return self.fn(x)\n"
+                ),
+            },
+            "a wrapper applying an augmentation with probability p (torchvision's RandomApply naming)",
         ),
     ]
 

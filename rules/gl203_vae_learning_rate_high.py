@@ -65,6 +65,11 @@ class VaeLearningRateHigh(SettingRangeRule):
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters())  # expect\n"},
                 "Adam with no lr: torch's default 1e-3",
             fixed=[('opt = torch.optim.Adam(vae.parameters())  # expect\n', 'opt = torch.optim.Adam(vae.parameters(), lr=0.0003)  # expect\n')]),
+        Example({"cvae.py": _VAE.replace("VAE", "CVAE").replace("vae = ", "model = ")
+                 + "optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # expect\n"},
+                "a conditional VAE's class named CVAE (one token, a VAE variant), its optimizer on `model`",
+            fixed=[("optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # expect\n",
+                    "optimizer = torch.optim.Adam(model.parameters(), lr=0.0003)  # expect\n")]),
     ]
     good = [
         Example({"config.py": "config = {}\nconfig['vae_lr'] = 3e-4\nconfig['omg_vae_alpha'] = 0.01\n"}, "repaired 003"),

@@ -27,6 +27,8 @@ ROLE_TOKENS: dict[str, str] = {
 NAME_ROLE_TOKENS: dict[str, str] = {**{k: v for k, v in ROLE_TOKENS.items() if k != "dis"}, "autoencoder": "vae",
                                     "discriminative": "critic", "generative": "generator"}
 
+# one-token VAE variants: CVAE, TCVAE, BetaVAE written betavae; not VQVAE (no KL term, no posterior variance)
+_VAE_VARIANT = re.compile(r"^(?!vq|lar)[a-z]{1,6}vae$")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
@@ -43,6 +45,8 @@ def role_from_name(name: str) -> str | None:
     for tok in name_tokens(name):
         if tok in NAME_ROLE_TOKENS:
             role = NAME_ROLE_TOKENS[tok]
+        elif _VAE_VARIANT.match(tok):
+            role = "vae"
     if name.lower() in ("netg", "netd"):
         role = NAME_ROLE_TOKENS[name.lower()]
     return role

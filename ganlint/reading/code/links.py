@@ -171,11 +171,13 @@ def read_only_by_tensor_search(facts, s) -> bool:
 
 
 def energy_optimizers(facts):
-    """Optimizers that may train the energy model: the energy network's, or any whose network is not named."""
+    """Optimizers that may train the energy model: the energy network's, or any whose network is not named;
+    in a project with no VAE, an encoder's too (SimCLR / MoCo train an `encoder` by InfoNCE)."""
     out = []
+    no_vae = "vae" not in facts.code.families()
     for o in facts.code.optimizers:
         role = o.role or _role_in_file(facts.code, o.network_var, o.location.file)
-        if role in (None, "energy"):
+        if role in (None, "energy") or (role == "encoder" and no_vae):
             out.append(o)
     return out
 

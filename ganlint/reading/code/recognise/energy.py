@@ -37,6 +37,29 @@ def _diag_of_log_softmax(r, n: ast.Call) -> None:
             r.f.infonce.append(Marker("infonce", r.src.loc(n), r.src.seg(n), r.scope()))
 
 
+def _softmax_over_cosine_similarity(r, n: ast.Call) -> None:
+    """NT-Xent with the temperature folded into the embeddings (`z = F.normalize(z) / sqrt(tau)`, then
+    `log_softmax(z @ z.t())`): a softmax over a similarity matrix of L2-normalised embeddings is SimCLR's
+    InfoNCE (Chen et al. 2020, eq. 1) whatever scales it. A classifier's log-softmax over a linear layer's
+    output is no similarity of normalised vectors."""
+    fn = r.funcs[-1]
+    if not n.args or fn.node is None or fn.name == "<module>":
+        return
+    scores = n.args[0]
+    if not (_is_similarity(scores) or (isinstance(scores, ast.Name) and _built_from_similarity(fn, scores, n.lineno))):
+        return
+    normalises = fn.__dict__.setdefault("_normalises", any(
+        isinstance(c, ast.Call) and last(call_name(c)) == "normalize" for c in walk(fn.node)))
+    if normalises and not any(m.scope == r.scope() and m.location.file == r.src.path for m in r.f.infonce):
+        r.f.infonce.append(Marker("infonce", r.src.loc(n), r.src.seg(n), r.scope()))
+
+
+def _hand_written_softmax(fnode: ast.AST) -> bool:
+    """`-log(exp(pos / tau) / sum(exp(sim / tau)))`: the softmax cross-entropy written with exp and log."""
+    calls = {last(call_name(c)) for c in walk(fnode) if isinstance(c, ast.Call)}
+    return "log" in calls and "exp" in calls
+
+
 def _neg_over_tau(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Div)
@@ -62,13 +85,15 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         _langevin(r, st)
 
 
-_CALLS = frozenset({"cross_entropy", "div", "add_", "sub_", "diag", "diagonal"})  # the only calls the cases below look at
+_CALLS = frozenset({"cross_entropy", "log_softmax", "logsumexp", "div", "add_", "sub_", "diag", "diagonal"})  # the only calls the cases below look at
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     if ln not in _CALLS:
         return False
     _infonce(r, n, ln)
+    if ln in ("cross_entropy", "log_softmax", "logsumexp"):
+        _softmax_over_cosine_similarity(r, n)
     if ln in ("diag", "diagonal"):
         _diag_of_log_softmax(r, n)
     if ln == "div" and name in ("torch.div", "th.div") and len(n.args) == 2:  # torch.div(a @ b.T, self.temperature)
@@ -203,7 +228,7 @@ def similarity_over_temperature(r, num: ast.AST, den: ast.AST, at: ast.AST) -> N
         return
     tails = fn.__dict__.setdefault("_nce_tail", any(
         isinstance(c, ast.Call) and last(call_name(c)) in _NCE_TAILS for c in walk(fn.node))
-        or _returns_class_targets(fn.node))
+        or _returns_class_targets(fn.node) or _hand_written_softmax(fn.node))
     if tails and not any(m.scope == r.scope() and m.location.file == r.src.path for m in r.f.infonce):
         r.f.infonce.append(Marker("infonce", r.src.loc(at), r.src.seg(at), r.scope()))
 
