@@ -93,7 +93,8 @@ def run_rules(facts: ProjectFacts, select=None, ignore=None, rule_options: dict[
 
 def _other_family_file(facts: ProjectFacts, rule, finding: Finding) -> bool:
     """A family rule's finding in a Python file whose own code trains another family (the LSGAN script of
-    a repository that also holds a WGAN-GP is not judged as a WGAN-GP)."""
+    a repository that also holds a WGAN-GP is not judged as a WGAN-GP), or in a training script of no
+    family whose program (the files it imports and that import it) shows none of the rule's families."""
     fams = getattr(rule, "families", ())
     file = finding.location.file
     if not fams or not hasattr(facts, "file_families"):
@@ -101,6 +102,9 @@ def _other_family_file(facts: ProjectFacts, rule, finding: Finding) -> bool:
     if not file.endswith(".py") and not facts.selects_standard_loss(file):
         return False  # a config file is judged by the project, unless it selects its own standard loss
     own = facts.file_families(file)
+    if not own and file in facts.training_files() and file.endswith(".py"):
+        # a script that trains something and shows no family, nor do the files of its program
+        return not facts.program_shows(file, set(fams))
     return bool(own) and not own & set(fams)
 
 

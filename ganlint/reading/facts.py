@@ -234,6 +234,56 @@ class ProjectFacts:
             return False
         return not any(file in importers.get(t, ()) for t in training)
 
+    def program_shows(self, file: str, families: set[str]) -> bool:
+        """The program `file` belongs to shows one of `families` in some file's own code or network roles.
+        The program: every project file that an entry point reaching `file` imports, transitively (an entry
+        point: a file nobody imports that imports `file` directly or through others, or `file` itself). A
+        classifier's training script beside a repository's GAN (mnist.py next to dcgan.py) shows none."""
+        from ganlint.reading.code.recognise.energy import import_graph
+
+        importers = import_graph(self)
+        imports = self.__dict__.get("_imports_of")
+        if imports is None:
+            imports = {}
+            for target, users in importers.items():
+                for u in users:
+                    imports.setdefault(u, set()).add(target)
+            self.__dict__["_imports_of"] = imports
+        ancestors = _reach(importers, file)
+        entries = [a for a in ancestors if not importers.get(a)] or list(ancestors)
+        program: set[str] = set()
+        for e in entries:
+            program |= _reach(imports, e)
+        if self._config_families() & families:
+            return True  # the configuration files' settings cover every script
+        roles = self._role_families()
+        return any((self.file_families(f) | roles.get(f, set())) & families for f in program)
+
+    def _config_families(self) -> set[str]:
+        if "_config_families_cache" not in self.__dict__:
+            cfg = ProjectFacts(settings=[s for s in self.settings if not s.location.file.endswith(".py")])
+            self.__dict__["_config_families_cache"] = cfg.settings_families()
+        return self.__dict__["_config_families_cache"]
+
+    def _role_families(self) -> dict[str, set[str]]:
+        """file -> the families the roles of the networks it defines, builds or optimizes speak for (a
+        Discriminator or a Generator: the GAN families; a VAE, encoder or decoder: vae; an energy model: energy)."""
+        cached = self.__dict__.get("_role_families_index")
+        if cached is None:
+            from ganlint.core.roles import role_from_name
+
+            by_role = {"generator": {"gan", "wgan", "wgan-gp"}, "critic": {"gan", "wgan", "wgan-gp"},
+                       "vae": {"vae"}, "encoder": {"vae"}, "decoder": {"vae"}, "energy": {"energy"}}
+            cached = {}
+            code = self.code
+            for file, role in [(n.location.file, n.role) for n in code.networks_all] + [
+                    (c.location.file, role_from_name(c.cls) or role_from_name(c.var or "")) for c in code.constructions] + [
+                    (o.location.file, o.role or role_from_name(o.network_var or "")) for o in code.optimizers]:
+                if role in by_role:
+                    cached.setdefault(file, set()).update(by_role[role])
+            self.__dict__["_role_families_index"] = cached
+        return cached
+
     def selects_standard_loss(self, file: str) -> bool:
         """The file's own settings select a standard GAN loss (a flagfile's `--loss=bce`)."""
         self._evidence()
@@ -248,3 +298,14 @@ class ProjectFacts:
 
     def is_family(self, *names: Iterable[str]) -> bool:
         return bool(self.families() & set(names))
+
+
+def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
+    """`start` and every node reachable from it in `graph`."""
+    seen, todo = {start}, [start]
+    while todo:
+        for g in graph.get(todo.pop(), ()):
+            if g not in seen:
+                seen.add(g)
+                todo.append(g)
+    return seen

@@ -330,13 +330,15 @@ def test_a_clipped_pretraining_leaves_the_probe_silent_too(tmp_path):
     assert found == expected == set(), found
 
 
-def test_without_an_importing_trainer_the_first_optimizer_read_stays_the_site(tmp_path):
-    # near miss: the pretraining reaches the builder some way the reader does not follow (no import of it):
-    # the first optimizer read is still taken, as before
-    files = {"builder.py": _BUILDER, "eval_linear.py": _PROBE.format(mark="  # expect GL303"),
+def test_without_an_importing_trainer_the_linear_probe_is_still_no_energy_trainer(tmp_path):
+    # near miss: the pretraining reaches the builder some way the reader does not follow (no import of it).
+    # The linear probe's script trains a classifier and shows no energy model, nor do the files of its program:
+    # it is not reported (it once was, as the first optimizer read); the broken pretraining is not either
+    files = {"builder.py": _BUILDER, "eval_linear.py": _PROBE.format(mark=""),
              "pretrain.py": _PRETRAIN.format(mark="", clip="").replace("import builder\n", "builder = None\n")}
-    _, found, expected = _check(tmp_path, files, {"GL303"})
-    assert found == expected == {("GL303", "eval_linear.py", 17)}, found
+    res, found, expected = _check(tmp_path, files, {"GL303"})
+    assert "energy" in res.facts.families()
+    assert found == expected == set(), found
 
 
 _OBJECTIVE = """\

@@ -171,15 +171,18 @@ def read_only_by_tensor_search(facts, s) -> bool:
 
 
 def energy_optimizers(facts):
-    """Optimizers that may train the energy model: the energy network's, or any whose network is not named;
-    in a project with no VAE, an encoder's too (SimCLR / MoCo train an `encoder` by InfoNCE)."""
-    out = []
-    no_vae = "vae" not in facts.code.families()
+    """Optimizers that may train the energy model: the energy network's (and unnamed ones in files that show
+    the energy training), else any whose network is not named, else, in a project with no VAE, an encoder's
+    (SimCLR / MoCo train an `encoder` by InfoNCE). A regression model's optimizer beside the EBM's is not one."""
+    named, unnamed, encoders = [], [], []
     for o in facts.code.optimizers:
         role = o.role or _role_in_file(facts.code, o.network_var, o.location.file)
-        if role in (None, "energy") or (role == "encoder" and no_vae):
-            out.append(o)
-    return out
+        (named if role == "energy" else unnamed if role is None else encoders if role == "encoder" else []).append(o)
+    if named:  # beside the energy network's own optimizer, an unnamed one counts where its file shows the training
+        shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
+        return sorted(named + [o for o in unnamed if o.location.file in shown],
+                      key=lambda o: (o.location.file, o.location.line))
+    return unnamed or (encoders if "vae" not in facts.code.families() else [])
 
 
 def _role_in_file(code, var: str | None, file: str) -> str | None:

@@ -1,6 +1,6 @@
 """Roles from use, for networks whose names say nothing (`net_a = Net()`, `model2 = nn.Sequential(...)`):
-what takes the real batch from the data loader is the critic; what produces the fake fed to it is the
-generator. A name's own role always wins; a role is given only when the code shows it."""
+what takes the real batch from the data loader is the critic, where a generator is in sight (named, or
+producing what the critic is fed); what produces the fake fed to it is the generator. A name's own role always wins; a role is given only when the code shows it."""
 from __future__ import annotations
 
 import ast
@@ -58,4 +58,7 @@ def roles_from_use(tree: ast.Module, variables: set[str], named: dict[str, str])
             dotted(base.func) if isinstance(base, ast.Call) else None)
         if src in variables and roles.get(src) is None and roles.get(var) == "critic":
             out[src] = roles[src] = "generator"
+    if "generator" not in roles.values():
+        # a classifier takes the real batch too: without a generator in sight the network is no critic
+        out = {v: r for v, r in out.items() if r != "critic"}
     return {v: r for v, r in out.items() if role_from_name(v) is None}

@@ -65,8 +65,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         b = base_name(arg)
         stmt = r.current_stmt
         if is_logvar(b) or (b and stmt is not None and _logvar_by_use(stmt, n, b)):
-            if stmt is not None and _only_a_statistic(stmt, n):
-                return False  # logvar.exp().mean(0).data logged for a plot: neither KL nor sampling
+            if stmt is not None and (_only_a_statistic(stmt, n) or _in_fstring(stmt, n)):
+                return False  # logvar.exp().mean(0).data logged for a plot, f"std_{np.exp(log_std):.4f}" a name
             inline = id(n) in r.clamped_exp or any(
                 isinstance(m, ast.Call) and last(call_name(m)) in _CLAMPS for m in walk(arg))
             var_node = arg
@@ -114,6 +114,11 @@ def _logvar_by_use(stmt: ast.stmt, exp_call: ast.Call, name: str) -> bool:
                         and any("eps" in x.lower() or x in ("randn", "randn_like", "normal") for x in names_in(prod)):
                     return True
     return False
+
+
+def _in_fstring(stmt: ast.stmt, exp_call: ast.Call) -> bool:
+    """The exp is formatted into a string (a log folder's name, a printed value)."""
+    return any(isinstance(m, ast.JoinedStr) and any(x is exp_call for x in walk(m)) for m in walk(stmt))
 
 
 def _only_a_statistic(stmt: ast.stmt, exp_call: ast.Call) -> bool:
