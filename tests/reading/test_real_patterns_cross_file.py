@@ -1,0 +1,149 @@
+"""Code followed across files: helpers called through their module (`import models` then
+`models.get_models(opt)`, `from . import nets as M` then `M.build_discriminator(cfg)`) are read as when the
+helper is imported by name. Each pattern has near misses that must stay silent.
+
+Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
+each line where that finding must be reported, and the findings of the codes a test names are exactly
+the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+# the two players, their widths given by the caller only
+_NETS = """\
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, nz, hidden):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(nz, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(784, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))  # MARK
+
+    def forward(self, x):
+        return self.net(x)
+"""
+
+_PAIR_HELPER = """
+
+def get_gan(nz, g_hidden, d_hidden):
+    return Generator(nz, g_hidden), Discriminator(d_hidden)
+"""
+
+_ONE_BY_ONE = """
+
+def build_generator(cfg):
+    return Generator(cfg["nz"], cfg["g_hidden"])
+
+
+def build_discriminator(cfg):
+    return Discriminator(cfg["d_hidden"])
+"""
+
+
+def _nets(weak: bool, helpers: str = _PAIR_HELPER) -> str:
+    return _NETS.replace("  # MARK", "  # expect GL102" if weak else "") + helpers
+
+
+# -- `import utils` then `utils.get_gan(...)`: a pair built with the caller's widths ---------------------------
+_MODULE_TRAIN = """\
+import torch
+import torch.nn as nn
+import utils
+
+NZ = 64
+GEN, DISC = utils.get_gan(NZ, 512, D_HIDDEN)
+opt_gen = torch.optim.Adam(GEN.parameters(), lr=2e-4)  # expect GL112
+opt_disc = torch.optim.Adam(DISC.parameters(), lr=2e-4, betas=(0.5, 0.999))
+bce = nn.BCEWithLogitsLoss()
+for real in loader:
+    fake = GEN(torch.randn(real.size(0), NZ))
+    d_loss = bce(DISC(real), torch.ones(real.size(0), 1)) + bce(DISC(fake), torch.zeros(real.size(0), 1))  # expect GL115
+    opt_disc.zero_grad()
+    d_loss.backward()
+    opt_disc.step()
+    g_loss = bce(DISC(fake), torch.ones(real.size(0), 1))
+    opt_gen.zero_grad()
+    g_loss.backward()
+    opt_gen.step()
+"""
+
+
+def _module_train(d_hidden: int, gen: str = "netG", disc: str = "netD") -> str:
+    return _MODULE_TRAIN.replace("D_HIDDEN", str(d_hidden)).replace("GEN", gen).replace("DISC", disc)
+
+
+def test_a_pair_built_by_a_helper_called_through_its_module(tmp_path):
+    files = {"utils.py": _nets(True), "train.py": _module_train(64)}
+    _res, found, expected = _check(tmp_path, files, {"GL102", "GL112", "GL115"})
+    assert ("GL102", "utils.py", 17) in expected and found == expected
+
+
+def test_a_pair_built_through_its_module_with_a_wide_critic_stays_silent_on_widths(tmp_path):
+    files = {"utils.py": _nets(False), "train.py": _module_train(1024)}
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert not expected and found == set()
+
+
+def test_a_module_that_is_not_the_projects_builds_nothing(tmp_path):
+    # `import tools` names no file of the project: its get_gan says nothing about utils.py's classes
+    files = {"utils.py": _nets(True), "train.py": _module_train(64).replace(
+        "import utils", "import tools").replace("utils.get_gan", "tools.get_gan")}
+    _res, found, _expected = _check(tmp_path, files, {"GL102"})
+    assert found == set()
+
+
+# -- a package: `from . import nets as M`, one builder per network ----------------------------------------
+_PACKAGE_TRAIN = """\
+import torch
+import torch.nn.functional as F
+from . import nets as M
+
+CFG = {"nz": 64, "g_hidden": 512, "d_hidden": D_HIDDEN}
+
+
+def main():
+    netG = M.build_generator(CFG)
+    netD = M.build_discriminator(CFG)
+    opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    for real in loader:
+        fake = netG(torch.randn(real.size(0), CFG["nz"]))
+        d_loss = F.softplus(-netD(real)).mean() + F.softplus(netD(fake.detach())).mean()
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = F.softplus(-netD(fake)).mean()
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _package(weak: bool, d_hidden: int) -> dict[str, str]:
+    return {"gan/__init__.py": "", "gan/nets.py": _nets(weak, _ONE_BY_ONE),
+            "gan/train.py": _PACKAGE_TRAIN.replace("D_HIDDEN", str(d_hidden))}
+
+
+def test_builders_of_a_sibling_module_imported_as_a_name(tmp_path):
+    _res, found, expected = _check(tmp_path, _package(True, 128), {"GL102", "GL112", "GL115"})
+    assert expected and found == expected
+
+
+def test_builders_of_a_sibling_module_given_a_wide_critic_stay_silent(tmp_path):
+    _res, found, expected = _check(tmp_path, _package(False, 1024), {"GL102", "GL112", "GL115"})
+    assert not expected and found == set()
