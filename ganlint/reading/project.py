@@ -96,7 +96,8 @@ def _partial_read_message(exc: SyntaxError, legacy) -> str:
     return f"read partially as Python <= 3.6 ({why}){detail}"
 
 
-def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadResult:
+def read_files(files: list[str], texts: dict[str, str] | None = None,
+               bound: dict[str, dict[str, str]] | None = None) -> ReadResult:
     """Read every file; an unreadable one becomes an error and the others are still read.
 
     `texts` gives in-memory contents for some files (a candidate project of `fix --verify`): those are
@@ -105,7 +106,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     errors: list[GanlintError] = []
     notes: list[GanlintError] = []
     with collector_paused():
-        _read_all(files, texts, facts, errors, notes)
+        _read_all(files, texts, facts, errors, notes, bound or {})
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.<code>] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
     from ganlint.reading.code.recognise.local_settings import defaults_not_overridden
@@ -115,7 +116,11 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     facts.settings.extend(defaults_not_overridden(facts.code, elsewhere))  # CTGAN(discriminator_steps=1) left at its default
     from ganlint.reading.code.network_links import link_call_sites
 
-    link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
+    roles = link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
+    if roles and bound is None:
+        # `model, adversary = utils.get_gan(opt)`: only the linked project says what the names hold; the
+        # files are read once more knowing it (rare: only names that say no role cost this)
+        return read_files(files, texts, roles)
     _beta_of_a_vae(facts)
     from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes, resolve_imported_factories
 
@@ -165,7 +170,7 @@ def collector_paused():
             gc.enable()
 
 
-def _read_all(files, texts, facts, errors, notes) -> None:
+def _read_all(files, texts, facts, errors, notes, bound: dict[str, dict[str, str]]) -> None:
     from ganlint.reading.code import read_code
     from ganlint.reading.config import read_config_file, read_python_settings
     from ganlint.reading.config.flagfile import FLAGFILE_SUFFIXES, looks_like_flagfile, read_flagfile
@@ -178,7 +183,7 @@ def _read_all(files, texts, facts, errors, notes) -> None:
             if suffix in PY_SUFFIXES:
                 tree, read_as = parse_python_or_legacy(path, text, notes)
                 facts.settings.extend(read_python_settings(path, tree, read_as))
-                facts.code.merge(read_code(path, tree, read_as))
+                facts.code.merge(read_code(path, tree, read_as, bound.get(path)))
             elif suffix in CONFIG_SUFFIXES:
                 facts.settings.extend(read_config_file(path, text))
             elif suffix in FLAGFILE_SUFFIXES and (suffix == ".flags" or looks_like_flagfile(text, strict=suffix == ".txt")):

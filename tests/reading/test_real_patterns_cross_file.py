@@ -63,19 +63,19 @@ import utils
 
 NZ = 64
 GEN, DISC = utils.get_gan(NZ, 512, D_HIDDEN)
-opt_gen = torch.optim.Adam(GEN.parameters(), lr=2e-4)  # expect GL112
-opt_disc = torch.optim.Adam(DISC.parameters(), lr=2e-4, betas=(0.5, 0.999))
+opt_1 = torch.optim.Adam(GEN.parameters(), lr=2e-4)  # expect GL112
+opt_2 = torch.optim.Adam(DISC.parameters(), lr=2e-4, betas=(0.5, 0.999))
 bce = nn.BCEWithLogitsLoss()
 for real in loader:
     fake = GEN(torch.randn(real.size(0), NZ))
     d_loss = bce(DISC(real), torch.ones(real.size(0), 1)) + bce(DISC(fake), torch.zeros(real.size(0), 1))  # expect GL115
-    opt_disc.zero_grad()
+    opt_2.zero_grad()
     d_loss.backward()
-    opt_disc.step()
+    opt_2.step()
     g_loss = bce(DISC(fake), torch.ones(real.size(0), 1))
-    opt_gen.zero_grad()
+    opt_1.zero_grad()
     g_loss.backward()
-    opt_gen.step()
+    opt_1.step()
 """
 
 
@@ -146,4 +146,93 @@ def test_builders_of_a_sibling_module_imported_as_a_name(tmp_path):
 
 def test_builders_of_a_sibling_module_given_a_wide_critic_stay_silent(tmp_path):
     _res, found, expected = _check(tmp_path, _package(False, 1024), {"GL102", "GL112", "GL115"})
+    assert not expected and found == set()
+
+
+# -- names that say no role, bound by another file's helper: the classes it builds say them ------------------
+def test_names_bound_by_a_helper_of_another_file_hold_its_classes_roles(tmp_path):
+    # `model, adversary` say nothing: utils.get_gan builds (Generator, Discriminator); the D step feeds the
+    # fake undetached and the generator's Adam keeps the default betas
+    files = {"utils.py": _nets(True), "train.py": _module_train(64, gen="model", disc="adversary")}
+    _res, found, expected = _check(tmp_path, files, {"GL102", "GL112", "GL115"})
+    assert ("GL115", "train.py", 12) in expected and found == expected
+
+
+def test_names_bound_by_a_helper_imported_by_name_hold_its_classes_roles(tmp_path):
+    text = _module_train(64, gen="model", disc="adversary").replace("import utils", "from utils import get_gan")
+    files = {"utils.py": _nets(True), "train.py": text.replace("utils.get_gan", "get_gan")}
+    _res, found, expected = _check(tmp_path, files, {"GL102", "GL112", "GL115"})
+    assert ("GL115", "train.py", 12) in expected and found == expected
+
+
+def test_names_bound_by_a_helper_with_the_fake_detached_stay_silent(tmp_path):
+    text = _module_train(1024, gen="model", disc="adversary").replace(
+        "bce(adversary(fake), torch.zeros", "bce(adversary(fake.detach()), torch.zeros").replace("  # expect GL115", "")
+    files = {"utils.py": _nets(False), "train.py": text}
+    _res, found, expected = _check(tmp_path, files, {"GL102", "GL115"})
+    assert not expected and found == set()
+
+
+_EITHER = """
+
+def make_net(kind, width):
+    if kind == "gen":
+        return Generator(64, width)
+    return Discriminator(width)
+"""
+
+
+def test_a_helper_that_returns_either_class_gives_no_role(tmp_path):
+    # which class make_net returns depends on its argument: `model` and `adversary` stay unknown
+    text = _module_train(1024, gen="model", disc="adversary").replace(
+        "model, adversary = utils.get_gan(NZ, 512, 1024)",
+        "model = utils.make_net('gen', 512)\nadversary = utils.make_net('disc', 1024)")
+    files = {"utils.py": _nets(False, _EITHER), "train.py": text}
+    _res, found, _expected = _check(tmp_path, files, {"GL115"})
+    assert found == set()
+
+
+# -- a trainer object storing what another file's builders return --------------------------------------------
+_TRAINER = """\
+import torch
+import torch.nn as nn
+import nets
+
+
+class Trainer:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.model = nets.build_generator(cfg).to(cfg["device"])
+        self.judge = nets.build_discriminator(cfg).to(cfg["device"])
+        self.opt_a = torch.optim.Adam(self.model.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_b = torch.optim.Adam(self.judge.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.loss = nn.BCEWithLogitsLoss()
+
+    def step(self, real):
+        ones, zeros = torch.ones(real.size(0), 1), torch.zeros(real.size(0), 1)
+        fake = self.model(torch.randn(real.size(0), self.cfg["nz"]))
+        d_loss = self.loss(self.judge(real), ones) + self.loss(self.judge(FAKE), zeros)  # MARK
+        self.opt_b.zero_grad()
+        d_loss.backward()
+        self.opt_b.step()
+        g_loss = self.loss(self.judge(fake), ones)
+        self.opt_a.zero_grad()
+        g_loss.backward()
+        self.opt_a.step()
+"""
+
+
+def _trainer(detached: bool) -> dict[str, str]:
+    text = _TRAINER.replace("FAKE", "fake.detach()" if detached else "fake").replace(
+        "  # MARK", "" if detached else "  # expect GL115")
+    return {"nets.py": _nets(False, _ONE_BY_ONE), "trainer.py": text}
+
+
+def test_a_trainer_object_holding_what_another_files_builders_return(tmp_path):
+    _res, found, expected = _check(tmp_path, _trainer(detached=False), {"GL115"})
+    assert expected and found == expected
+
+
+def test_a_trainer_object_detaching_the_fake_stays_silent(tmp_path):
+    _res, found, expected = _check(tmp_path, _trainer(detached=True), {"GL115"})
     assert not expected and found == set()

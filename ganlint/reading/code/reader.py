@@ -26,7 +26,8 @@ _AST = ast.AST
 
 
 class CodeReader:
-    def __init__(self, path: str, text: str):
+    def __init__(self, path: str, text: str, bound: dict[str, str] | None = None):
+        self.bound = bound or {}  # model -> Generator: what another file's helper built (project.read_files)
         self.src = Source(path, text)
         self.f = CodeFacts()
         self.funcs: list[Func] = []
@@ -59,7 +60,7 @@ class CodeReader:
                     if a.name == "grad":
                         self.grad_aliases.add(a.asname or "grad")
         self.act_tables = ModuleScope(self.src, tree, self.src.text)  # constants, flags, call sites
-        for var, cls in self.act_tables.bound_class.items():  # G, D = build(opt): what each name holds
+        for var, cls in (*self.act_tables.bound_class.items(), *self.bound.items()):  # G, D = build(opt)
             self.var_class.setdefault(var, cls)
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
@@ -358,5 +359,5 @@ def _held_role(sub: ast.Subscript) -> str | None:
     return role
 
 
-def read_module(path: str, tree: ast.Module, text: str) -> CodeFacts:
-    return CodeReader(path, text).read(tree)
+def read_module(path: str, tree: ast.Module, text: str, bound: dict[str, str] | None = None) -> CodeFacts:
+    return CodeReader(path, text, bound).read(tree)

@@ -9,6 +9,7 @@ from collections import ChainMap
 from typing import Any
 
 from ganlint.reading.code.astutil import Source, dotted, last, literal
+from ganlint.reading.code.construct.bound_roles import helper_binds
 from ganlint.reading.code.construct.evaluator import Budget, Evaluator
 from ganlint.reading.code.construct.values import (
     UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, UserClass,
@@ -135,6 +136,7 @@ class ModuleScope:
             self._read(tree)
         except (Budget, RecursionError):
             pass
+        self.helper_binds = helper_binds(tree, self)  # model, adversary = utils.get_gan(opt): roles once linked
         self.tables = {k for k, v in self.globals.items()
                        if isinstance(v, dict) and v and sum(isinstance(x, NNClass) for x in v.values()) * 2 >= len(v)}
 
