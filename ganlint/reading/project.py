@@ -97,7 +97,7 @@ def _partial_read_message(exc: SyntaxError, legacy) -> str:
 
 
 def read_files(files: list[str], texts: dict[str, str] | None = None,
-               bound: dict[str, dict[str, str]] | None = None) -> ReadResult:
+               linked: dict | None = None) -> ReadResult:
     """Read every file; an unreadable one becomes an error and the others are still read.
 
     `texts` gives in-memory contents for some files (a candidate project of `fix --verify`): those are
@@ -106,7 +106,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
     errors: list[GanlintError] = []
     notes: list[GanlintError] = []
     with collector_paused():
-        _read_all(files, texts, facts, errors, notes, bound or {})
+        _read_all(files, texts, facts, errors, notes, linked or {})
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.<code>] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
     from ganlint.reading.code.recognise.local_settings import defaults_not_overridden
@@ -117,9 +117,10 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
     from ganlint.reading.code.network_links import link_call_sites
 
     roles = link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
-    if roles and bound is None:
-        # `model, adversary = utils.get_gan(opt)`: only the linked project says what the names hold; the
-        # files are read once more knowing it (rare: only names that say no role cost this)
+    if roles and linked is None:
+        # `model, adversary = utils.get_gan(opt)`, `from utils import set_requires_grad`: only the linked
+        # project says what the names hold or the helper does; the files are read once more knowing it
+        # (rare: only names that say no role and imported freezing helpers cost this)
         return read_files(files, texts, roles)
     _beta_of_a_vae(facts)
     from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes, resolve_imported_factories
@@ -170,7 +171,7 @@ def collector_paused():
             gc.enable()
 
 
-def _read_all(files, texts, facts, errors, notes, bound: dict[str, dict[str, str]]) -> None:
+def _read_all(files, texts, facts, errors, notes, linked: dict) -> None:
     from ganlint.reading.code import read_code
     from ganlint.reading.config import read_config_file, read_python_settings
     from ganlint.reading.config.flagfile import FLAGFILE_SUFFIXES, looks_like_flagfile, read_flagfile
@@ -183,7 +184,7 @@ def _read_all(files, texts, facts, errors, notes, bound: dict[str, dict[str, str
             if suffix in PY_SUFFIXES:
                 tree, read_as = parse_python_or_legacy(path, text, notes)
                 facts.settings.extend(read_python_settings(path, tree, read_as))
-                facts.code.merge(read_code(path, tree, read_as, bound.get(path)))
+                facts.code.merge(read_code(path, tree, read_as, linked.get(path)))
             elif suffix in CONFIG_SUFFIXES:
                 facts.settings.extend(read_config_file(path, text))
             elif suffix in FLAGFILE_SUFFIXES and (suffix == ".flags" or looks_like_flagfile(text, strict=suffix == ".txt")):

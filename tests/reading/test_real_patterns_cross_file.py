@@ -236,3 +236,74 @@ def test_a_trainer_object_holding_what_another_files_builders_return(tmp_path):
 def test_a_trainer_object_detaching_the_fake_stays_silent(tmp_path):
     _res, found, expected = _check(tmp_path, _trainer(detached=True), {"GL115"})
     assert not expected and found == set()
+
+
+# -- a freezing helper of another file: G frozen for the D step needs no detach ------------------------------
+_FREEZER = """\
+def set_requires_grad(nets, requires_grad=False):
+    if not isinstance(nets, list):
+        nets = [nets]
+    for net in nets:
+        if net is not None:
+            for param in net.parameters():
+                param.requires_grad = requires_grad
+"""
+
+# same name, but it only records the wish (a near miss: nothing is frozen)
+_NOT_A_FREEZER = """\
+WANTED = {}
+
+
+def set_requires_grad(net, flag=False):
+    WANTED[id(net)] = flag
+"""
+
+_FROZEN_TRAIN = """\
+import torch
+import torch.nn as nn
+IMPORT
+
+netG, netD = Generator(64, 256), Discriminator(256)
+opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+opt_d = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+bce = nn.BCEWithLogitsLoss()
+for real in loader:
+    z = torch.randn(real.size(0), 64)
+    FREEZE(netG, False)
+    FREEZE(netD, True)
+    fake = netG(z)
+    d_loss = bce(netD(real), torch.ones(real.size(0), 1)) + bce(netD(fake), torch.zeros(real.size(0), 1))  # MARK
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    FREEZE(netG, True)
+    FREEZE(netD, False)
+    g_loss = bce(netD(netG(z)), torch.ones(real.size(0), 1))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+"""
+
+
+def _frozen(helper: str, by_module: bool, freezes: bool) -> dict[str, str]:
+    imports = "from models import Discriminator, Generator\n" + (
+        "import utils" if by_module else "from utils import set_requires_grad")
+    text = _FROZEN_TRAIN.replace("IMPORT", imports).replace(
+        "FREEZE", "utils.set_requires_grad" if by_module else "set_requires_grad").replace(
+        "  # MARK", "" if freezes else "  # expect GL115")
+    return {"models.py": _nets(False, ""), "utils.py": helper, "train.py": text}
+
+
+def test_a_freezing_helper_imported_by_name_freezes_the_generator_for_the_d_step(tmp_path):
+    _res, found, expected = _check(tmp_path, _frozen(_FREEZER, by_module=False, freezes=True), {"GL115"})
+    assert not expected and found == set()
+
+
+def test_a_freezing_helper_called_through_its_module(tmp_path):
+    _res, found, expected = _check(tmp_path, _frozen(_FREEZER, by_module=True, freezes=True), {"GL115"})
+    assert not expected and found == set()
+
+
+def test_a_helper_named_like_a_freezer_that_freezes_nothing_keeps_gl115(tmp_path):
+    _res, found, expected = _check(tmp_path, _frozen(_NOT_A_FREEZER, by_module=False, freezes=False), {"GL115"})
+    assert expected and found == expected

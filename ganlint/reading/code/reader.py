@@ -13,6 +13,7 @@ import ast
 from ganlint.reading.astwalk import node_fields, walk
 from ganlint.reading.code.astutil import CONFIG_NAMES, REF_KINDS, Source, call_name, dotted, last, tokens
 from ganlint.reading.code.facts import CodeFacts, Marker, role_from_name
+from ganlint.reading.code.construct.bound_roles import Linked
 from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
@@ -21,13 +22,14 @@ from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
 
+_NOTHING_LINKED = Linked()
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into, last first
 _AST = ast.AST
 
 
 class CodeReader:
-    def __init__(self, path: str, text: str, bound: dict[str, str] | None = None):
-        self.bound = bound or {}  # model -> Generator: what another file's helper built (project.read_files)
+    def __init__(self, path: str, text: str, linked: Linked | None = None):
+        self.linked = linked or _NOTHING_LINKED  # what the file's imported helpers build or do (read_files)
         self.src = Source(path, text)
         self.f = CodeFacts()
         self.funcs: list[Func] = []
@@ -60,7 +62,7 @@ class CodeReader:
                     if a.name == "grad":
                         self.grad_aliases.add(a.asname or "grad")
         self.act_tables = ModuleScope(self.src, tree, self.src.text)  # constants, flags, call sites
-        for var, cls in (*self.act_tables.bound_class.items(), *self.bound.items()):  # G, D = build(opt)
+        for var, cls in (*self.act_tables.bound_class.items(), *self.linked.classes.items()):  # G, D = build(opt)
             self.var_class.setdefault(var, cls)
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
@@ -359,5 +361,5 @@ def _held_role(sub: ast.Subscript) -> str | None:
     return role
 
 
-def read_module(path: str, tree: ast.Module, text: str, bound: dict[str, str] | None = None) -> CodeFacts:
-    return CodeReader(path, text, bound).read(tree)
+def read_module(path: str, tree: ast.Module, text: str, linked: Linked | None = None) -> CodeFacts:
+    return CodeReader(path, text, linked).read(tree)

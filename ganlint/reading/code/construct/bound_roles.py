@@ -1,10 +1,15 @@
-"""Names bound to what a helper of another file builds (`model, adversary = utils.get_gan(opt)`, `self.judge =
-nets.make_discriminator(cfg)`): the classes that helper returns say the names' roles when the names
-themselves say none. Found by syntax in each file, run once the project's files are linked, with unknown
-arguments and without recording call sites (widths come from the calls `link_helper_calls` runs)."""
+"""What a file learns from the functions it imports, once the project's files are linked (`Linked`):
+
+- names bound to what a helper of another file builds (`model, adversary = utils.get_gan(opt)`, `self.judge =
+  nets.make_discriminator(cfg)`): the classes that helper returns say the names' roles when the names
+  themselves say none. Found by syntax in each file, run with unknown arguments and without recording call
+  sites (widths come from the calls `link_helper_calls` runs);
+- freezing helpers (`from utils import set_requires_grad`): their definitions, which
+  recognise/frozen.py reads as it reads one of the file's own."""
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 from typing import Any
 
 from ganlint.core.roles import role_from_name
@@ -17,13 +22,25 @@ _PASS_THROUGH = ("to", "cuda", "cpu", "float", "double", "train", "eval")  # G =
 _MAX_BINDS = 32
 
 
+@dataclass
+class Linked:
+    classes: dict[str, str] = field(default_factory=dict)  # model -> Generator
+    freezers: dict[str, ast.FunctionDef] = field(default_factory=dict)  # set_requires_grad -> its definition
+
+
 def helper_binds(tree: ast.Module, sc: Any) -> list[tuple[list[str | None], ast.Call, tuple[str, str, int]]]:
     """(target names, the call, (module, function, level)) of each `X = helper(...)` / `X, Y = mod.helper(...)`
     whose helper another file may define and whose targets' names say no role."""
     if not sc.constant_imports and not sc.module_imports:
         return []
     out = []
-    for node in _assignments(tree.body):
+    for node in _statements(tree.body):
+        if node.__class__ is ast.Expr:  # utils.set_requires_grad(netG, False): a freezer, maybe
+            f = node.value.func if isinstance(node.value, ast.Call) else None
+            origin = _origin(dotted(f), sc) if isinstance(f, ast.Attribute) and len(node.value.args) == 2 else None
+            if origin is not None and len(sc.module_calls) < _MAX_BINDS:
+                sc.module_calls[dotted(f)] = origin
+            continue
         call = node.value
         while isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _PASS_THROUGH:
             call = call.func.value
@@ -40,14 +57,18 @@ def helper_binds(tree: ast.Module, sc: Any) -> list[tuple[list[str | None], ast.
     return out
 
 
-def _assignments(body: list[ast.stmt]):
-    """Every single-target assignment statement, in functions and classes too (statements only: cheap)."""
+def _statements(body: list[ast.stmt]):
+    """Every single-target assignment and expression statement, in functions and classes too (statements
+    only: cheap)."""
     stack = list(reversed(body))
     while stack:
         st = stack.pop()
         if st.__class__ is ast.Assign:
             if len(st.targets) == 1:
                 yield st
+            continue
+        if st.__class__ is ast.Expr:
+            yield st
             continue
         for field in ("body", "orelse", "finalbody", "handlers"):
             inner = getattr(st, field, None)
@@ -73,15 +94,17 @@ def _target_name(t: ast.AST) -> str | None:
     return None
 
 
-def bound_roles(scopes: list) -> dict[str, dict[str, str]]:
-    """file -> {name: class} for the names bound by another file's helper, where the class says a role
-    (Generator, Discriminator) and the name does not (`model`, `self.judge`)."""
-    pending = [sc for sc in scopes if getattr(sc, "helper_binds", None)]
+def linked_names(scopes: list) -> dict[str, Linked]:
+    """file -> what it learns from the functions it imports: `classes` (name -> class) for the names bound
+    by another file's helper, where the class says a role (Generator, Discriminator) and the name does not
+    (`model`, `self.judge`); `freezers`, the freezing helpers it calls (by their local name)."""
+    pending = [sc for sc in scopes if sc.helper_binds or sc.module_calls or sc.constant_imports]
     if not pending:
         return {}
     by_path, by_tail = module_index([sc.src.path for sc in scopes], scopes)
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, Linked] = {}
     for sc in pending:
+        _freezers(sc, by_path, by_tail, out)
         for names, call, (module, name, level) in sc.helper_binds:
             home = module_scope(by_path, by_tail, sc.src.path.replace("\\", "/"), module, level)
             fn = home.globals.get(name) if home is not None and home is not sc else None
@@ -94,8 +117,19 @@ def bound_roles(scopes: list) -> dict[str, dict[str, str]]:
             for n, v in zip(names, values):
                 cls = v.cls if isinstance(v, Instance) and not v.attrs else None
                 if n and cls and role_from_name(cls) and role_from_name(n.rsplit(".", 1)[-1]) is None:
-                    out.setdefault(sc.src.path, {})[n] = cls
+                    out.setdefault(sc.src.path, Linked()).classes[n] = cls
     return out
+
+
+def _freezers(sc: Any, by_path: dict, by_tail: dict, out: dict[str, Linked]) -> None:
+    from ganlint.reading.code.recognise.frozen import freezer_params
+
+    names = [(k, v) for k, v in sc.constant_imports.items() if "." not in k and k.islower()]
+    for local, (module, name, level) in [*names, *sc.module_calls.items()]:
+        home = module_scope(by_path, by_tail, sc.src.path.replace("\\", "/"), module, level)
+        fn = home.globals.get(name) if home is not None and home is not sc else None
+        if isinstance(fn, Func) and isinstance(fn.node, ast.FunctionDef) and freezer_params(fn.node):
+            out.setdefault(sc.src.path, Linked()).freezers[local] = fn.node
 
 
 def _run(home: Any, fn: Func, call: ast.Call) -> Any:
@@ -122,4 +156,4 @@ def _returns(fn: ast.FunctionDef) -> int:
     return count
 
 
-__all__ = ["bound_roles", "helper_binds"]
+__all__ = ["Linked", "helper_binds", "linked_names"]

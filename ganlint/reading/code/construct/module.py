@@ -136,6 +136,7 @@ class ModuleScope:
             self._read(tree)
         except (Budget, RecursionError):
             pass
+        self.module_calls: dict[str, tuple[str, str, int]] = {}  # utils.set_requires_grad -> (utils, name, 0)
         self.helper_binds = helper_binds(tree, self)  # model, adversary = utils.get_gan(opt): roles once linked
         self.tables = {k for k, v in self.globals.items()
                        if isinstance(v, dict) and v and sum(isinstance(x, NNClass) for x in v.values()) * 2 >= len(v)}
