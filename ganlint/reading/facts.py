@@ -158,6 +158,7 @@ class ProjectFacts:
         mark(c.langevin, "energy")  # sampling by the model's own input gradient: the project-level reading too
         mark(c.optimizers, "code")
         mark(c.networks_all, "code")
+        mark(c.networks_all, "critic_net", lambda n: n.role == "critic")
         settings: dict[str, list[Setting]] = {}
         for st in self.settings:
             settings.setdefault(st.location.file, []).append(st)
@@ -181,6 +182,8 @@ class ProjectFacts:
             if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
                 fams.add("gan")
         fams |= ev & {"vae", "energy"}
+        if fams == {"vae"} and "critic_net" in ev and file not in self.training_files():
+            fams.add("gan")  # a VAE-GAN's or an ALI's models file (it trains nothing): its discriminator is a GAN's
         own = ProjectFacts(settings=self.__dict__["_settings_by_file"].get(file, [])).settings_families()
         if "penalty" not in ev and "code" in ev:
             own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty

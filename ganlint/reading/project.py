@@ -123,9 +123,12 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
         # (rare: only names that say no role and imported freezing helpers cost this)
         return read_files(files, texts, roles)
     _beta_of_a_vae(facts)
-    from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes, resolve_imported_factories
+    from ganlint.reading.code.recognise.optim_lookup import (
+        resolve_chosen_classes, resolve_imported_factories, resolve_stored_classes,
+    )
 
     resolve_imported_factories(facts)  # opt_d = get_optimizer('adam', D.parameters(), lr) of utils/optim.py
+    resolve_stored_classes(facts)  # opt_g = generator.optimizer(params, lr=lr): the class the network stores
     resolve_chosen_classes(facts)  # OPTIMIZER[cfg.optimizer](...): the class the setting names
     from ganlint.reading.code.recognise.optim import learning_rates_by_use
 
@@ -136,6 +139,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
     from ganlint.reading.code.recognise.fake_sources import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step
+    from ganlint.reading.code.recognise.default_run import clips_off_by_default
+
+    clips_off_by_default(facts)  # clip_discriminator(D) called only under `if args.wass:` with --wass off
     from ganlint.reading.code.recognise.gan import drop_unused_loss_objects
 
     drop_unused_loss_objects(facts)  # `gan_loss = nn.BCELoss()` that nothing uses is not the loss computed

@@ -18,6 +18,7 @@ from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
+from ganlint.reading.code.recognise.default_run import arm_skipped
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
@@ -48,6 +49,7 @@ class CodeReader:
         self.net_roles: dict[str, str] = {}  # networks whose role only their optimizer's name says
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.branch: tuple = ()  # the enclosing if statements' arms (branch_entry), outermost first
+        self.skipped_arms = 0  # how many enclosing arms the default run skips (recognise/default_run)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
         self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
         self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
@@ -175,15 +177,17 @@ class CodeReader:
                 fn.loops.append(st)  # `while step < total_steps:` trains as a for loop does
             self._expr(st.test)
             self.tests.append(self.src.seg(st.test))
-            saved = self.branch
+            saved, skipped = self.branch, self.skipped_arms
             if isinstance(st, ast.If):
                 self.branch = (*saved, branch_entry(self.src, st, True))
+                self.skipped_arms = skipped + arm_skipped(self, st.test, True)
             self._body(st.body)
             self.tests.pop()
             if isinstance(st, ast.If):
                 self.branch = (*saved, branch_entry(self.src, st, False))
+                self.skipped_arms = skipped + arm_skipped(self, st.test, False)
             self._body(st.orelse)
-            self.branch = saved
+            self.branch, self.skipped_arms = saved, skipped
             return
         if isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
             self._body(st.body)

@@ -307,7 +307,7 @@ class CallsMixin:
         if isinstance(obj, str) and attr == "split" and all(isinstance(a, str) for a in args):
             return True, obj.split(*args)
         if attr in ("parse_args", "parse_known_args") and isinstance(self.globals.get("__flags__"), dict):
-            ns = Namespace(self.globals["__flags__"])
+            ns = Namespace(dict(self.globals["__flags__"]))  # its own copy: `args.wass = True` sets this run's
             return True, ns if attr == "parse_args" else (ns, UNKNOWN)
         if isinstance(obj, Unknown) and attr == "get" and isinstance(a0, str):
             key = f"{obj.key}.{a0}" if obj.key else a0 if obj.config else None

@@ -1,0 +1,129 @@
+"""Mode flags that pick the standard-GAN branch by default: a store_true `--wass` (default False) chooses
+`self.optimizer = torch.optim.RMSprop if wass else torch.optim.Adam` in the networks' __init__ (the script
+then calls `generator.optimizer(params, lr=args.lr)`), a loss stored on the discriminator
+(`self.criterion = nn.BCELoss()`), and weight clipping written only under `if args.wass:`. The default run
+trains a standard GAN with Adam's default betas and a Sigmoid + BCELoss discriminator; a flag whose value
+the code does not fix decides nothing (precision first). Each pattern has near misses that stay silent.
+
+Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
+each line where that finding must be reported, and the findings of the codes a test names are exactly
+the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim, wass=True):
+        super().__init__()
+        self.optimizer = torch.optim.RMSprop if wass else torch.optim.Adam
+        self.model = nn.Sequential(nn.Linear(latent_dim, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.model(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, wass=True):
+        super().__init__()
+        self.optimizer = torch.optim.RMSprop if wass else torch.optim.Adam
+        self.criterion = nn.BCELoss()
+        self.body = nn.Sequential(
+            nn.Linear(784, 256),
+            nn.LeakyReLU(0.2),
+            nn.Linear(256, 1),
+            nn.Sigmoid(),  # MARK111
+        )
+
+    def forward(self, x):
+        return self.body(x)
+"""
+
+_TRAIN = """\
+import argparse
+import torch
+from models import Generator, Discriminator
+
+
+def handle_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latent_dim", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--wass", action="store_true", help="train a WGAN instead")
+    parser.add_argument("--ali", action="store_true")
+    parser.add_argument("--clip", type=float, default=0.01)
+    args = parser.parse_args()
+    if args.ali:
+        args.wass = True
+    OVERRIDE
+    return args
+
+
+def adversarial_loss(discriminator, wass, x, real):
+    if wass:
+        return -torch.mean(discriminator(x)) if real else torch.mean(discriminator(x))
+    labels = torch.ones(x.size(0), 1) if real else torch.zeros(x.size(0), 1)
+    return discriminator.criterion(discriminator(x), labels)
+
+
+def clip_weights(discriminator, c):
+    for p in discriminator.parameters():
+        p.data.clamp_(-c, c)
+
+
+if __name__ == "__main__":
+    args = handle_args()
+    generator = Generator(args.latent_dim, WASS)
+    discriminator = Discriminator(args.wass)
+    optimizer_g = generator.optimizer(generator.parameters(), lr=args.lr)  # MARK112
+    optimizer_d = discriminator.optimizer(discriminator.parameters(), lr=args.lr)  # MARK112
+    for epoch in range(args.epochs):
+        for real in loader:
+            fake = generator(torch.randn(real.size(0), args.latent_dim))
+            loss_d = adversarial_loss(discriminator, args.wass, real, True) + \\
+                adversarial_loss(discriminator, args.wass, fake.detach(), False)
+            optimizer_d.zero_grad()
+            loss_d.backward()
+            optimizer_d.step()
+            if args.wass:
+                clip_weights(discriminator, args.clip)
+            loss_g = adversarial_loss(discriminator, args.wass, fake, True)
+            optimizer_g.zero_grad()
+            loss_g.backward()
+            optimizer_g.step()
+"""
+
+
+def _project(override: str = "", wass: str = "args.wass", gl112: bool = True, gl111: bool = True) -> dict[str, str]:
+    train = _TRAIN.replace("OVERRIDE", override or "pass").replace("WASS", wass).replace(
+        "  # MARK112", "  # expect GL112" if gl112 else "")
+    models = _MODELS.replace("  # MARK111", "  # expect GL111" if gl111 else "")
+    return {"models.py": models, "train.py": train}
+
+
+def test_the_default_run_trains_adam_with_default_betas_and_a_sigmoid_bce_discriminator(tmp_path):
+    _res, found, expected = _check(tmp_path, _project(), {"GL111", "GL112", "GL105"})
+    assert len(expected) == 3 and found == expected
+
+
+def test_a_flag_turned_on_after_parsing_picks_the_wgan_branch(tmp_path):
+    # `args.wass = True` in every run: RMSprop, and the clipping runs (a WGAN: no BCE rule, no Adam rule)
+    files = _project(override="args.wass = True", gl112=False, gl111=False)
+    _res, found, expected = _check(tmp_path, files, {"GL111", "GL112"})
+    assert not expected and found == set()
+
+
+def test_a_flag_the_code_does_not_fix_decides_no_optimizer(tmp_path):
+    # the generator's mode comes from an unknown call: which optimizer it stores is not in the code
+    files = _project(wass="mode_of(args)")
+    files["train.py"] = files["train.py"].replace(
+        "optimizer_g = generator.optimizer(generator.parameters(), lr=args.lr)  # expect GL112",
+        "optimizer_g = generator.optimizer(generator.parameters(), lr=args.lr)")
+    _res, found, expected = _check(tmp_path, files, {"GL112"})
+    assert found == expected == {("GL112", "train.py", 38)}  # the discriminator's only
