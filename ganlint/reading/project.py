@@ -129,6 +129,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
 
     resolve_imported_factories(facts)  # opt_d = get_optimizer('adam', D.parameters(), lr) of utils/optim.py
     resolve_stored_classes(facts)  # opt_g = generator.optimizer(params, lr=lr): the class the network stores
+    from ganlint.reading.code.recognise.helper_losses import resolve_helper_terms
+
+    resolve_helper_terms(facts)  # loss_decoder = mse - c * loss_dis, loss_dis holding -log(1 - D(G(z))) of utils.py
     resolve_chosen_classes(facts)  # OPTIMIZER[cfg.optimizer](...): the class the setting names
     from ganlint.reading.code.recognise.optim import learning_rates_by_use
 

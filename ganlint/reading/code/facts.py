@@ -236,6 +236,8 @@ class CodeFacts:
     optimizer_factories: list[Any] = field(default_factory=list)
     imported_optimizer_calls: list[Any] = field(default_factory=list)
     stored_optimizer_calls: list[Any] = field(default_factory=list)  # G.optimizer(G.parameters(), lr=lr)
+    helper_terms: list[Any] = field(default_factory=list)  # (file, helper, position, sign, p): -log(1 - p) returned
+    helper_term_uses: list[Any] = field(default_factory=list)  # a G/decoder loss built from a helper's outputs
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
     latent_heads: list[Any] = field(default_factory=list)  # Settings: a VAE's literal mean / log-variance head width
     local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network

@@ -19,6 +19,7 @@ from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
 from ganlint.reading.code.recognise.default_run import arm_skipped
+from ganlint.reading.code.recognise.helper_losses import read_helper_terms
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
@@ -66,6 +67,7 @@ class CodeReader:
         self.act_tables = ModuleScope(self.src, tree, self.src.text)  # constants, flags, call sites
         for var, cls in (*self.act_tables.bound_class.items(), *self.linked.classes.items()):  # G, D = build(opt)
             self.var_class.setdefault(var, cls)
+        read_helper_terms(self)  # def loss(...): return mse, kl, -torch.log(1 - d_fake): its returned terms
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
