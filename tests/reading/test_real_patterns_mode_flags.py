@@ -127,3 +127,55 @@ def test_a_flag_the_code_does_not_fix_decides_no_optimizer(tmp_path):
         "optimizer_g = generator.optimizer(generator.parameters(), lr=args.lr)")
     _res, found, expected = _check(tmp_path, files, {"GL112"})
     assert found == expected == {("GL112", "train.py", 38)}  # the discriminator's only
+
+
+# -- clipping written inline under the flag: the flag's default decides whether the run is a WGAN ---------------
+_INLINE = """\
+import argparse
+import torch
+import torch.nn as nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--nz", type=int, default=64)
+parser.add_argument("--clip_value", type=float, default=0.01)
+WGAN_FLAG
+opt = parser.parse_args()
+
+netG = nn.Sequential(nn.Linear(opt.nz, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+netD = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+opt_g = torch.optim.RMSprop(netG.parameters(), lr=5e-5)
+opt_d = torch.optim.RMSprop(netD.parameters(), lr=5e-5)
+for real in loader:
+    fake = netG(torch.randn(real.size(0), opt.nz))
+    if opt.wgan or opt.debug_wgan:
+        loss_d = netD(fake.detach()).mean() - netD(real).mean()
+    else:
+        loss_d = nn.functional.softplus(netD(fake.detach())).mean() + nn.functional.softplus(-netD(real)).mean()
+    opt_d.zero_grad()
+    loss_d.backward()
+    opt_d.step()  # MARK
+    if opt.wgan or opt.debug_wgan:
+        for p in netD.parameters():
+            p.data.clamp_(-opt.clip_value, opt.clip_value)
+    loss_g = -netD(fake).mean() if opt.wgan else nn.functional.softplus(-netD(fake)).mean()
+    opt_g.zero_grad()
+    loss_g.backward()
+    opt_g.step()
+"""
+
+
+def _inline(default_on: bool) -> dict[str, str]:
+    flags = ('parser.add_argument("--wgan", type=int, default=1)' if default_on
+             else 'parser.add_argument("--wgan", action="store_true")')
+    flags += '\nparser.add_argument("--debug_wgan", action="store_true")'
+    return {"train.py": _INLINE.replace("WGAN_FLAG", flags).replace("  # MARK", "  # expect GL105" if default_on else "")}
+
+
+def test_clipping_only_under_flags_that_are_off_by_default_makes_no_wgan(tmp_path):
+    res, found, expected = _check(tmp_path, _inline(default_on=False), {"GL105"})
+    assert not expected and found == set() and "wgan" not in res.facts.families()
+
+
+def test_clipping_under_a_flag_that_is_on_by_default_is_a_wgans(tmp_path):
+    res, found, expected = _check(tmp_path, _inline(default_on=True), {"GL105"})
+    assert "wgan" in res.facts.families() and expected and found == expected
