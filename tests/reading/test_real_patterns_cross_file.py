@@ -307,3 +307,20 @@ def test_a_freezing_helper_called_through_its_module(tmp_path):
 def test_a_helper_named_like_a_freezer_that_freezes_nothing_keeps_gl115(tmp_path):
     _res, found, expected = _check(tmp_path, _frozen(_NOT_A_FREEZER, by_module=False, freezes=False), {"GL115"})
     assert expected and found == expected
+
+
+def _one_file_trainer(detached: bool) -> dict[str, str]:
+    # the builders and the trainer in one file: the trainer is built nowhere the reading can see
+    files = _trainer(detached)
+    text = files["trainer.py"].replace("import nets\n", "").replace("nets.build_", "build_")
+    return {"trainer.py": "import torch\n" + _nets(False, _ONE_BY_ONE) + "\n\n" + text.split("import torch.nn as nn\n", 1)[1]}
+
+
+def test_a_trainer_object_holding_what_its_own_files_builders_return(tmp_path):
+    _res, found, expected = _check(tmp_path, _one_file_trainer(detached=False), {"GL115"})
+    assert expected and found == expected
+
+
+def test_a_trainer_object_of_one_file_detaching_the_fake_stays_silent(tmp_path):
+    _res, found, expected = _check(tmp_path, _one_file_trainer(detached=True), {"GL115"})
+    assert not expected and found == set()

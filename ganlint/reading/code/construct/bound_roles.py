@@ -30,9 +30,8 @@ class Linked:
 
 def helper_binds(tree: ast.Module, sc: Any) -> list[tuple[list[str | None], ast.Call, tuple[str, str, int]]]:
     """(target names, the call, (module, function, level)) of each `X = helper(...)` / `X, Y = mod.helper(...)`
-    whose helper another file may define and whose targets' names say no role."""
-    if not sc.constant_imports and not sc.module_imports:
-        return []
+    whose helper another file may define and whose targets' names say no role. A helper of this file's own
+    (`self.judge = build_discriminator(cfg)` in a trainer's method) is run right away: `sc.bound_class`."""
     out = []
     for node in _statements(tree.body):
         if node.__class__ is ast.Expr:  # utils.set_requires_grad(netG, False): a freezer, maybe
@@ -47,9 +46,16 @@ def helper_binds(tree: ast.Module, sc: Any) -> list[tuple[list[str | None], ast.
         if not isinstance(call, ast.Call):
             continue
         origin = _origin(dotted(call.func), sc)
+        own = sc.globals.get(call.func.id) if origin is None and isinstance(call.func, ast.Name) else None
+        if origin is None and not isinstance(own, Func):
+            continue
         target = node.targets[0]
         names = [_target_name(t) for t in (target.elts if isinstance(target, ast.Tuple) else [target])]
-        if origin is None or not any(n and role_from_name(n.rsplit(".", 1)[-1]) is None for n in names):
+        if not any(n and role_from_name(n.rsplit(".", 1)[-1]) is None for n in names):
+            continue
+        if origin is None:
+            for n, cls in _classes(sc, own, call, names):
+                sc.bound_class.setdefault(n, cls)
             continue
         out.append((names, call, origin))
         if len(out) >= _MAX_BINDS:
@@ -108,16 +114,25 @@ def linked_names(scopes: list) -> dict[str, Linked]:
         for names, call, (module, name, level) in sc.helper_binds:
             home = module_scope(by_path, by_tail, sc.src.path.replace("\\", "/"), module, level)
             fn = home.globals.get(name) if home is not None and home is not sc else None
-            if not isinstance(fn, Func) or not isinstance(fn.node, ast.FunctionDef) or _returns(fn.node) != 1:
-                continue  # a helper that returns in several places may build different classes
-            value = _run(home, fn, call)
-            values = value if len(names) > 1 and isinstance(value, (tuple, list)) else [value]
-            if len(values) != len(names):
-                continue
-            for n, v in zip(names, values):
-                cls = v.cls if isinstance(v, Instance) and not v.attrs else None
-                if n and cls and role_from_name(cls) and role_from_name(n.rsplit(".", 1)[-1]) is None:
-                    out.setdefault(sc.src.path, Linked()).classes[n] = cls
+            for n, cls in _classes(home, fn, call, names):
+                out.setdefault(sc.src.path, Linked()).classes[n] = cls
+    return out
+
+
+def _classes(home: Any, fn: Any, call: ast.Call, names: list[str | None]) -> list[tuple[str, str]]:
+    """(name, class) for each target the helper's one return fills with a class that says a role."""
+    if not isinstance(fn, Func) or not isinstance(fn.node, ast.FunctionDef) or fn.self_obj is not None \
+            or _returns(fn.node) != 1:
+        return []  # a helper that returns in several places may build different classes
+    value = _run(home, fn, call)
+    values = value if len(names) > 1 and isinstance(value, (tuple, list)) else [value]
+    if len(values) != len(names):
+        return []
+    out = []
+    for n, v in zip(names, values):
+        cls = v.cls if isinstance(v, Instance) and not v.attrs else None
+        if n and cls and role_from_name(cls) and role_from_name(n.rsplit(".", 1)[-1]) is None:
+            out.append((n, cls))
     return out
 
 
