@@ -179,3 +179,70 @@ def test_clipping_only_under_flags_that_are_off_by_default_makes_no_wgan(tmp_pat
 def test_clipping_under_a_flag_that_is_on_by_default_is_a_wgans(tmp_path):
     res, found, expected = _check(tmp_path, _inline(default_on=True), {"GL105"})
     assert "wgan" in res.facts.families() and expected and found == expected
+
+
+# -- a models file holding an ALI inference network (VAE-like evidence) beside the GAN's players ---------------
+_INFERENCE = """
+
+class InferenceNet(nn.Module):
+    def __init__(self, z_dim=64):
+        super().__init__()
+        self.body = nn.Linear(784, 2 * z_dim)
+
+    def forward(self, x):
+        mu, logvar = self.body(x).chunk(2, dim=1)
+        return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar.clamp(-10, 10))
+"""
+
+
+def test_a_models_file_with_an_inference_network_still_judges_its_discriminator_as_a_gans(tmp_path):
+    files = _project()
+    files["models.py"] += _INFERENCE
+    _res, found, expected = _check(tmp_path, files, {"GL111", "GL112"})
+    assert ("GL111", "models.py", 24) in expected and found == expected
+
+
+_PIXEL_VAE = """\
+import torch
+import torch.nn as nn
+
+
+class MaskedConv2d(nn.Conv2d):
+    def forward(self, x):
+        return super().forward(x)
+
+
+class VAE(nn.Module):
+    def __init__(self, z_dim=16):
+        super().__init__()
+        self.enc = nn.Sequential(MaskedConv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(32 * 28 * 28, 2 * z_dim))
+        self.dec = nn.Sequential(nn.Linear(z_dim, 784), nn.Sigmoid())
+
+    def forward(self, x):
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar.clamp(-10, 10))
+        return self.dec(z), mu, logvar
+"""
+
+_PIXEL_TRAIN = """\
+import torch
+import torch.nn.functional as F
+from models import VAE
+
+BATCH_SIZE = 32
+model = VAE()
+opt = torch.optim.Adam(model.parameters(), lr=3e-4)
+for x in loader:
+    x_rec, mu, logvar = model(x)
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    loss = F.binary_cross_entropy(x_rec, x.view(-1, 784), reduction="sum") + kld
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_a_vae_models_file_whose_layer_name_reads_as_a_critic_is_no_gan(tmp_path):
+    # `MaskedConv2d` ends in "2d" (a "D"), but nothing in the file generates: no GAN rule judges the project
+    res, found, _expected = _check(tmp_path, {"models.py": _PIXEL_VAE, "train.py": _PIXEL_TRAIN}, {"GL106", "GL112"})
+    assert found == set() and "gan" not in res.facts.families()
