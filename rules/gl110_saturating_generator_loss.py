@@ -43,7 +43,10 @@ class SaturatingGeneratorLoss(Rule):
             if loss.kind != "saturating":
                 continue
             old = segment(facts.texts, loss.location)
-            edits = [replace_code(loss.location, old, f"-torch.log({loss.arg_src})")] if old and loss.arg_src else []
+            # only a log(1 - D) expression is rewritten: a loss built from a helper's terms (`loss_decoder = mse -
+            # c * loss_dis`) is changed by hand, in the helper and its caller together
+            written = bool(old) and "log" in old.split("(", 1)[0] and "=" not in old
+            edits = [replace_code(loss.location, old, f"-torch.log({loss.arg_src})")] if written and loss.arg_src else []
             yield self.finding(
                 f"the generator minimises the saturating loss `{loss.src}`: its gradient vanishes while the "
                 f"discriminator rejects fakes; minimise -log({loss.arg_src}) instead",

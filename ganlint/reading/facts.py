@@ -158,6 +158,8 @@ class ProjectFacts:
         mark(c.langevin, "energy")  # sampling by the model's own input gradient: the project-level reading too
         mark(c.optimizers, "code")
         mark(c.networks_all, "code")
+        mark(c.networks_all, "critic_net", lambda n: n.role == "critic")
+        mark(c.networks_all, "maker_net", lambda n: n.role in ("generator", "decoder"))
         settings: dict[str, list[Setting]] = {}
         for st in self.settings:
             settings.setdefault(st.location.file, []).append(st)
@@ -181,6 +183,8 @@ class ProjectFacts:
             if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
                 fams.add("gan")
         fams |= ev & {"vae", "energy"}
+        if fams == {"vae"} and {"critic_net", "maker_net"} <= ev and file not in self.training_files():
+            fams.add("gan")  # a VAE-GAN's or an ALI's models file (it trains nothing): its discriminator is a GAN's
         own = ProjectFacts(settings=self.__dict__["_settings_by_file"].get(file, [])).settings_families()
         if "penalty" not in ev and "code" in ev:
             own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty

@@ -96,7 +96,8 @@ def _partial_read_message(exc: SyntaxError, legacy) -> str:
     return f"read partially as Python <= 3.6 ({why}){detail}"
 
 
-def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadResult:
+def read_files(files: list[str], texts: dict[str, str] | None = None,
+               linked: dict | None = None) -> ReadResult:
     """Read every file; an unreadable one becomes an error and the others are still read.
 
     `texts` gives in-memory contents for some files (a candidate project of `fix --verify`): those are
@@ -105,7 +106,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     errors: list[GanlintError] = []
     notes: list[GanlintError] = []
     with collector_paused():
-        _read_all(files, texts, facts, errors, notes)
+        _read_all(files, texts, facts, errors, notes, linked or {})
     # ganlint's own configuration is not a training setting ([tool.ganlint.rules.<code>] max_lr = 3e-4)
     facts.settings = [s for s in facts.settings if not is_own_config(s)]
     from ganlint.reading.code.recognise.local_settings import defaults_not_overridden
@@ -115,11 +116,22 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     facts.settings.extend(defaults_not_overridden(facts.code, elsewhere))  # CTGAN(discriminator_steps=1) left at its default
     from ganlint.reading.code.network_links import link_call_sites
 
-    link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
+    roles = link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
+    if roles and linked is None:
+        # `model, adversary = utils.get_gan(opt)`, `from utils import set_requires_grad`: only the linked
+        # project says what the names hold or the helper does; the files are read once more knowing it
+        # (rare: only names that say no role and imported freezing helpers cost this)
+        return read_files(files, texts, roles)
     _beta_of_a_vae(facts)
-    from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes, resolve_imported_factories
+    from ganlint.reading.code.recognise.optim_lookup import (
+        resolve_chosen_classes, resolve_imported_factories, resolve_stored_classes,
+    )
 
     resolve_imported_factories(facts)  # opt_d = get_optimizer('adam', D.parameters(), lr) of utils/optim.py
+    resolve_stored_classes(facts)  # opt_g = generator.optimizer(params, lr=lr): the class the network stores
+    from ganlint.reading.code.recognise.helper_losses import resolve_helper_terms
+
+    resolve_helper_terms(facts)  # loss_decoder = mse - c * loss_dis, loss_dis holding -log(1 - D(G(z))) of utils.py
     resolve_chosen_classes(facts)  # OPTIMIZER[cfg.optimizer](...): the class the setting names
     from ganlint.reading.code.recognise.optim import learning_rates_by_use
 
@@ -130,6 +142,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
     from ganlint.reading.code.recognise.fake_sources import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step
+    from ganlint.reading.code.recognise.default_run import clips_off_by_default
+
+    clips_off_by_default(facts)  # clip_discriminator(D) called only under `if args.wass:` with --wass off
     from ganlint.reading.code.recognise.gan import drop_unused_loss_objects
 
     drop_unused_loss_objects(facts)  # `gan_loss = nn.BCELoss()` that nothing uses is not the loss computed
@@ -165,7 +180,7 @@ def collector_paused():
             gc.enable()
 
 
-def _read_all(files, texts, facts, errors, notes) -> None:
+def _read_all(files, texts, facts, errors, notes, linked: dict) -> None:
     from ganlint.reading.code import read_code
     from ganlint.reading.config import read_config_file, read_python_settings
     from ganlint.reading.config.flagfile import FLAGFILE_SUFFIXES, looks_like_flagfile, read_flagfile
@@ -178,7 +193,7 @@ def _read_all(files, texts, facts, errors, notes) -> None:
             if suffix in PY_SUFFIXES:
                 tree, read_as = parse_python_or_legacy(path, text, notes)
                 facts.settings.extend(read_python_settings(path, tree, read_as))
-                facts.code.merge(read_code(path, tree, read_as))
+                facts.code.merge(read_code(path, tree, read_as, linked.get(path)))
             elif suffix in CONFIG_SUFFIXES:
                 facts.settings.extend(read_config_file(path, text))
             elif suffix in FLAGFILE_SUFFIXES and (suffix == ".flags" or looks_like_flagfile(text, strict=suffix == ".txt")):

@@ -162,7 +162,9 @@ for x, y in loader:
 def test_the_adam_of_a_classifier_beside_a_gan_is_no_players(tmp_path):
     files = {"models.py": _GAN_MODULE, "train.py": _CLASSIFIER_TRAIN}
     res, found, expected = _check(tmp_path / "clf", files, {"GL112"})
-    assert "gan" in res.facts.families() and [o.var for o in res.facts.code.optimizers] == ["optimizer_c"]
+    # the players' optimizers are the classes their networks store (`self.optimizer = torch.optim.Adam`)
+    assert "gan" in res.facts.families() and [(o.var, o.role) for o in res.facts.code.optimizers] == [
+        ("optimizer_c", None), ("optimizer_g", "generator"), ("optimizer_d", "critic")]
     assert found == expected == set(), found
     # near miss: the same Adam over the discriminator, with the same beta1 = 0.9 from --b1, is a player's
     disc = _CLASSIFIER_TRAIN.replace(

@@ -31,8 +31,9 @@ import ast
 from ganlint.reading.code.facts import CodeFacts
 
 
-def read_code(path: str, tree: ast.Module, text: str) -> CodeFacts:
-    """Facts of one parsed Python file; ProjectFacts merges the files' facts."""
+def read_code(path: str, tree: ast.Module, text: str, linked=None) -> CodeFacts:
+    """Facts of one parsed Python file; ProjectFacts merges the files' facts. `linked`: what the helpers it
+    imports build or do (construct.bound_roles.Linked, known once the project is linked)."""
     from ganlint.reading.code.reader import read_module
 
-    return read_module(path, tree, text)
+    return read_module(path, tree, text, linked)

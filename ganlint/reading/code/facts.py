@@ -114,6 +114,7 @@ class Network:
     stacks: list[Stack] = field(default_factory=list)
     attr_layers: dict[str, Layer] = field(default_factory=dict)  # self.x = nn.Linear(...)
     attr_values: dict[str, Any] = field(default_factory=dict)  # self.scale = 2.0 (literals only)
+    optimizer_attrs: dict[str, str] = field(default_factory=dict)  # self.optimizer = torch.optim.Adam (a class)
     activations: list[Activation] = field(default_factory=list)
     norms: list[Layer] = field(default_factory=list)  # BatchNorm*/LayerNorm/GroupNorm/InstanceNorm
     final_sigmoid: Activation | None = None  # what forward returns is a sigmoid (or the stack ends in one)
@@ -234,12 +235,16 @@ class CodeFacts:
     # optimizer helpers (path, name, Source, factory) and the calls of imported ones, linked over the project
     optimizer_factories: list[Any] = field(default_factory=list)
     imported_optimizer_calls: list[Any] = field(default_factory=list)
+    stored_optimizer_calls: list[Any] = field(default_factory=list)  # G.optimizer(G.parameters(), lr=lr)
+    helper_terms: list[Any] = field(default_factory=list)  # (file, helper, position, sign, p): -log(1 - p) returned
+    helper_term_uses: list[Any] = field(default_factory=list)  # a G/decoder loss built from a helper's outputs
     construction_scopes: list[Any] = field(default_factory=list)  # construct/: each file's scope, for call sites across files
     latent_heads: list[Any] = field(default_factory=list)  # Settings: a VAE's literal mean / log-variance head width
     local_settings: list[Any] = field(default_factory=list)  # Settings: `z_size = 512` in main(), passed to a network
     default_settings: list[Any] = field(default_factory=list)  # (class, param, index, Setting, required positionals, unread by its class): a trainer's defaults
     call_shapes: list[Any] = field(default_factory=list)  # (class, written positional count, keyword names, splat "kw"/"pos"/"", numbers) per call
     penalty_weights: set[str] = field(default_factory=set)  # names multiplying a gradient penalty: opt.lambda_1 * gp
+    skipped_calls: dict[str, int] = field(default_factory=dict)  # name -> calls in arms the default run skips
     branch_calls: list[tuple[str, str, tuple]] = field(default_factory=list)  # (file, name, if arms): calls under a flag's value
     penalty_literals: list[tuple[Arg, str]] = field(default_factory=list)  # (number, term): 0.2 * gradient_penalty(...)
     # fakes whose generation or D step is in another function (resolved over the project: gan.resolve_fakes)
@@ -346,7 +351,7 @@ class CodeFacts:
                         or fname.endswith("_gp") or fname.startswith("gp_"))
             if g.two_sided or (named_gp and "r1" not in fname and "r2" not in fname):
                 fams.add("wgan-gp")  # (||grad|| - 1)^2; R1/R2 penalties regularise ordinary GANs
-        if self.weight_clips:
+        if any(not w.skipped for w in self.weight_clips):  # clipping only under `if args.wass:` (off): no WGAN
             fams.add("wgan")
         gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses) or bool(self.sigmoid_bces)
         # a VAE-GAN: the discriminator judges the decoder's output (its hand-written log loss is no BCE call)

@@ -135,6 +135,8 @@ class WeightClip:
     value: Arg | None = None
     stmt_location: Location | None = None
     branch: tuple = ()  # the enclosing if arms (reader.branch_entry): `if args.model == 'WGAN':` clips only there
+    function: str | None = None  # the function it is in (reader.scope())
+    skipped: bool = False  # not in the default run: under `if args.wass:` with --wass off (recognise/default_run)
 
 
 @dataclass(eq=False, repr=False)

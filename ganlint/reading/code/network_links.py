@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ganlint.reading.code.construct.bound_roles import Linked, linked_names
 from ganlint.reading.code.construct.imports import link_constants
 from ganlint.reading.code.construct.module import ModuleScope, link_helper_calls, same_call
 from ganlint.reading.code.networks import NetworkReader
@@ -25,10 +26,11 @@ def settings_by_key(settings: list) -> dict[str, Any]:
     return out
 
 
-def link_call_sites(code: Any, settings: list | None = None) -> None:
+def link_call_sites(code: Any, settings: list | None = None) -> dict[str, Linked]:
     """A class defined in one file and built in another (models.py / train.py): read again with the
     arguments of that call, when the project builds it one way only. With the project's settings, a
-    network whose shape read config keys is read again with their values."""
+    network whose shape read config keys is read again with their values. Returned: file -> what it learns
+    from the functions it imports (`linked_names`: roles of names a helper binds, freezing helpers)."""
     scopes = code.construction_scopes
     known_keys: dict[str, Any] = {}
     if settings:
@@ -36,19 +38,20 @@ def link_call_sites(code: Any, settings: list | None = None) -> None:
         for sc in scopes:
             sc.globals["__settings__"] = known_keys
     try:
-        _link(code, scopes, known_keys)
+        return _link(code, scopes, known_keys)
     finally:
         from ganlint.reading.project import release
 
         release(scopes)  # the syntax trees they hold are not needed past reading (and slow the collector)
 
 
-def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
+def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> dict[str, Linked]:
     settings = bool(known_keys)
     if len(scopes) < 2 and not settings:
-        return
+        return {}
     linked = link_constants(scopes)
     link_helper_calls(scopes)  # netG, netD = get_models(NZ, 512, 64) with get_models in models.py
+    roles = linked_names(scopes)  # model, adversary = utils.get_gan(opt); from utils import set_requires_grad
     homes: dict[str, list[ModuleScope]] = {}
     for sc in scopes:
         for name in sc.classes:
@@ -76,6 +79,7 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> None:
         again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
         again.role = again.role or net.role
         code.networks_all[i] = again
+    return roles
 
 
 __all__ = ["link_call_sites", "settings_by_key"]

@@ -15,7 +15,7 @@ from ganlint.reading.code.construct.layers import ACTIVATIONS, NORMS, TORCH_LAYE
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.construct.roles import roles_from_use
 from ganlint.reading.code.construct.values import (
-    ByName, Instance, KeyStr, Seq, TorchFunc, UserClass,
+    ByName, Instance, KeyStr, OptimizerClass, Seq, TorchFunc, UserClass,
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 from ganlint.reading.code.network_forward import ForwardMixin
@@ -182,6 +182,8 @@ class NetworkReader(ForwardMixin):
                                               is_activation=True)
             elif isinstance(value, _PLAIN) and not isinstance(value, KeyStr):
                 net.attr_values[attr] = value
+            elif isinstance(value, OptimizerClass):  # self.optimizer = RMSprop if wass else Adam, decided
+                net.optimizer_attrs[attr] = value.name
         seen = set()
         for l in created:
             if l.kind in NORMS and l.certain and l.location not in seen:

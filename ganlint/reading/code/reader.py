@@ -13,20 +13,25 @@ import ast
 from ganlint.reading.astwalk import node_fields, walk
 from ganlint.reading.code.astutil import CONFIG_NAMES, REF_KINDS, Source, call_name, dotted, last, tokens
 from ganlint.reading.code.facts import CodeFacts, Marker, role_from_name
+from ganlint.reading.code.construct.bound_roles import Linked
 from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
+from ganlint.reading.code.recognise.default_run import arm_skipped
+from ganlint.reading.code.recognise.helper_losses import read_helper_terms
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
 
+_NOTHING_LINKED = Linked()
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into, last first
 _AST = ast.AST
 
 
 class CodeReader:
-    def __init__(self, path: str, text: str):
+    def __init__(self, path: str, text: str, linked: Linked | None = None):
+        self.linked = linked or _NOTHING_LINKED  # what the file's imported helpers build or do (read_files)
         self.src = Source(path, text)
         self.f = CodeFacts()
         self.funcs: list[Func] = []
@@ -45,6 +50,7 @@ class CodeReader:
         self.net_roles: dict[str, str] = {}  # networks whose role only their optimizer's name says
         self.tests: list[str] = []  # the conditions of the enclosing if/while statements (source text)
         self.branch: tuple = ()  # the enclosing if statements' arms (branch_entry), outermost first
+        self.skipped_arms = 0  # how many enclosing arms the default run skips (recognise/default_run)
         self.pending_bce: list[tuple[str, ast.Call]] = []  # bce(D(x), y) with D resolved at the module's end
         self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
         self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
@@ -59,8 +65,9 @@ class CodeReader:
                     if a.name == "grad":
                         self.grad_aliases.add(a.asname or "grad")
         self.act_tables = ModuleScope(self.src, tree, self.src.text)  # constants, flags, call sites
-        for var, cls in self.act_tables.bound_class.items():  # G, D = build(opt): what each name holds
+        for var, cls in (*self.act_tables.bound_class.items(), *self.linked.classes.items()):  # G, D = build(opt)
             self.var_class.setdefault(var, cls)
+        read_helper_terms(self)  # def loss(...): return mse, kl, -torch.log(1 - d_fake): its returned terms
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
@@ -172,15 +179,17 @@ class CodeReader:
                 fn.loops.append(st)  # `while step < total_steps:` trains as a for loop does
             self._expr(st.test)
             self.tests.append(self.src.seg(st.test))
-            saved = self.branch
+            saved, skipped = self.branch, self.skipped_arms
             if isinstance(st, ast.If):
                 self.branch = (*saved, branch_entry(self.src, st, True))
+                self.skipped_arms = skipped + arm_skipped(self, st.test, True)
             self._body(st.body)
             self.tests.pop()
             if isinstance(st, ast.If):
                 self.branch = (*saved, branch_entry(self.src, st, False))
+                self.skipped_arms = skipped + arm_skipped(self, st.test, False)
             self._body(st.orelse)
-            self.branch = saved
+            self.branch, self.skipped_arms = saved, skipped
             return
         if isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
             self._body(st.body)
@@ -358,5 +367,5 @@ def _held_role(sub: ast.Subscript) -> str | None:
     return role
 
 
-def read_module(path: str, tree: ast.Module, text: str) -> CodeFacts:
-    return CodeReader(path, text).read(tree)
+def read_module(path: str, tree: ast.Module, text: str, linked: Linked | None = None) -> CodeFacts:
+    return CodeReader(path, text, linked).read(tree)

@@ -94,9 +94,9 @@ class CallsMixin:
             return self.instantiate(fv, args, kwargs, node)
         if isinstance(fv, tuple) and len(fv) == 3 and fv[0] == "method":
             return self.method(fv[1], fv[2], args, kwargs, node)[1]
-        if self.record_helper is not None and isinstance(fv, Unknown) and isinstance(f, ast.Name) \
-                and not star_unknown and self.record_helper(f.id, args, kwargs):
-            return UNKNOWN  # `get_models(...)` of another file: run once the project links it
+        if self.record_helper is not None and isinstance(fv, Unknown) and fname and not star_unknown \
+                and self.record_helper(fname, args, kwargs):
+            return UNKNOWN  # `get_models(...)` / `models.get_models(...)` of another file: run once linked
         if fname and lname[:1].isupper() and not isinstance(fv, (Layer, Seq, Instance)):
             if self.record_calls is not None and isinstance(fv, Unknown) and fname not in TORCH_LAYERS:
                 # a class from another file (`from models import Generator`): the project links it later
@@ -307,7 +307,7 @@ class CallsMixin:
         if isinstance(obj, str) and attr == "split" and all(isinstance(a, str) for a in args):
             return True, obj.split(*args)
         if attr in ("parse_args", "parse_known_args") and isinstance(self.globals.get("__flags__"), dict):
-            ns = Namespace(self.globals["__flags__"])
+            ns = Namespace(dict(self.globals["__flags__"]))  # its own copy: `args.wass = True` sets this run's
             return True, ns if attr == "parse_args" else (ns, UNKNOWN)
         if isinstance(obj, Unknown) and attr == "get" and isinstance(a0, str):
             key = f"{obj.key}.{a0}" if obj.key else a0 if obj.config else None

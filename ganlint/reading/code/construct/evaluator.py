@@ -17,7 +17,8 @@ from ganlint.reading.code.construct.statements import (
 )
 from ganlint.reading.code.facts import Layer
 from ganlint.reading.code.construct.values import (
-    ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, Unknown, UserClass, keyed, known, lookup,
+    ABSENT, UNKNOWN, Func, Instance, Namespace, NNClass, OptimizerClass, Seq, TorchFunc, Unknown, UserClass, keyed,
+    known, lookup,
 )
 
 _BUILT = (Layer, Seq, Instance, NNClass, TorchFunc, Func, UserClass)
@@ -104,6 +105,8 @@ class Evaluator(StatementsMixin, CallsMixin, InstanceMixin):
 
     def ev_Attribute(self, node: ast.Attribute, env: ChainMap) -> Any:
         name = dotted(node)
+        if name and node.attr[:1].isupper() and name[: -len(node.attr) - 1] in ("torch.optim", "optim"):
+            return OptimizerClass(node.attr)
         if name in ("flags.FLAGS", "absl.flags.FLAGS") and isinstance(self.globals.get("__flags__"), dict):
             return Namespace(self.globals["__flags__"])
         if name and node.value.__class__ is ast.Name and lookup(env, node.value.id) is ABSENT:

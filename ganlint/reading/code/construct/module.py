@@ -4,10 +4,12 @@ main()). Statements are evaluated once, in order; loops of a script (its trainin
 from __future__ import annotations
 
 import ast
+import sys
 from collections import ChainMap
 from typing import Any
 
 from ganlint.reading.code.astutil import Source, dotted, last, literal
+from ganlint.reading.code.construct.bound_roles import helper_binds
 from ganlint.reading.code.construct.evaluator import Budget, Evaluator
 from ganlint.reading.code.construct.values import (
     UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, UserClass,
@@ -18,6 +20,8 @@ _ABSL = {"DEFINE_integer", "DEFINE_float", "DEFINE_string", "DEFINE_boolean", "D
          "DEFINE_list"}
 _LIBRARY_MODULES = ("torch", "torchvision", "numpy", "scipy", "sklearn", "tensorflow", "keras", "jax", "flax",
                     "absl", "typing", "collections", "dataclasses", "pytorch_lightning", "lightning")
+_NOT_PROJECT = sys.stdlib_module_names | {"matplotlib", "PIL", "tqdm", "wandb", "cv2", "pandas", "yaml", "h5py",
+                                           "tensorboardX", "imageio", "skimage", "seaborn", "visdom", "einops"}
 _SCRIPT_FUNCS = ("main", "train", "run", "training", "fit")
 _SCRIPT_PREFIXES = ("build_", "create_", "make_model", "get_model", "setup", "init_model", "train_")
 _SYSTEM_BASES = ("LightningModule",)  # a training system: its __init__ builds the networks it trains
@@ -121,6 +125,9 @@ class ModuleScope:
         self.flag_sites: dict[str, ast.AST] = {}
         self.constants: dict[str, ast.AST] = {}  # NOISE = 5: where a name's int value is written
         self.constant_imports: dict[str, tuple[str, str, int]] = {}  # local -> (module, name, level)
+        # `import utils`, `from . import models as M`: local (dotted) name -> (module, level); a call of one
+        # of its functions (`M.build_discriminator(cfg)`) is a helper call like `build_discriminator(cfg)`
+        self.module_imports: dict[str, tuple[str, int]] = {}
         flags = read_flags(tree, text, self.flag_sites)
         self.globals["__flags__"] = flags
         if "DEFINE_" in text:
@@ -129,6 +136,8 @@ class ModuleScope:
             self._read(tree)
         except (Budget, RecursionError):
             pass
+        self.module_calls: dict[str, tuple[str, str, int]] = {}  # utils.set_requires_grad -> (utils, name, 0)
+        self.helper_binds = helper_binds(tree, self)  # model, adversary = utils.get_gan(opt): roles once linked
         self.tables = {k for k, v in self.globals.items()
                        if isinstance(v, dict) and v and sum(isinstance(x, NNClass) for x in v.values()) * 2 >= len(v)}
 
@@ -256,6 +265,13 @@ class ModuleScope:
                         # `from utils.constants import LATENT_DIM`, `from .blocks import dense_block`: a
                         # constant's value or a helper function, once the project links its files
                         self.constant_imports[a.asname or a.name] = (st.module or "", a.name, st.level)
+                        if a.name.islower():  # or a module of a package: `from . import models as M`
+                            module = f"{st.module}.{a.name}" if st.module else a.name
+                            self.module_imports[a.asname or a.name] = (module, st.level)
+            elif cls is ast.Import:
+                for a in st.names:  # `import os`, `import tqdm`: not the project's (their calls are many)
+                    if not a.name.startswith(_LIBRARY_MODULES) and a.name.split(".")[0] not in _NOT_PROJECT:
+                        self.module_imports[a.asname or a.name] = (a.name, 0)
 
     def _record(self, cls: UserClass, args: list, kwargs: dict, node: ast.Call) -> Instance:
         (self.guessed_calls if self.guessing else self.calls).setdefault(cls.name, []).append((args, kwargs, node))
@@ -263,8 +279,14 @@ class ModuleScope:
 
     def _record_helper(self, name: str, args: list, kwargs: dict) -> bool:
         """A call of a function another file of the project defines (`from models import get_models`)."""
-        if name not in self.constant_imports or len(self.helper_calls) >= 64:
+        if len(self.helper_calls) >= 64:
             return False
+        if name not in self.constant_imports:
+            base, _, attr = name.rpartition(".")
+            module = self.module_imports.get(base) if base and attr else None
+            if module is None or base in self.globals:
+                return False
+            self.constant_imports[name] = (module[0], attr, module[1])  # linked as `from <module> import attr`
         self.helper_calls.append((name, args, kwargs, self.guessing))
         return True
 

@@ -6,7 +6,7 @@ import ast
 from collections import ChainMap
 from typing import Any, Callable
 
-from ganlint.reading.code.construct.values import ABSENT, UNKNOWN, Func, Instance, Unknown
+from ganlint.reading.code.construct.values import ABSENT, UNKNOWN, Func, Instance, Namespace, Unknown
 
 MAX_UNROLL = 256  # longer loops are read as one abstract iteration
 MAX_NUMBER = 10 ** 15
@@ -128,6 +128,8 @@ class StatementsMixin:
                 obj.attrs[target.attr] = value
                 if obj is self.self_obj and self.on_self is not None:
                     self.on_self(target.attr, value, st)
+            elif isinstance(obj, Namespace) and not obj.prefix:  # args.wass = True after parsing
+                obj.values[target.attr] = value if self.cond == 0 else UNKNOWN
         elif cls is ast.Subscript:
             obj = self.ev(target.value, env)
             key = self.ev(target.slice, env)

@@ -20,6 +20,17 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
+
+
+class OptimizerClass(Unknown):
+    """`torch.optim.Adam` named, not called (`self.optimizer = torch.optim.RMSprop if wass else torch.optim.Adam`):
+    unknown to the construction, remembered by name for the network that stores it."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
 ABSENT = object()  # "no such name", distinct from every value
 
 

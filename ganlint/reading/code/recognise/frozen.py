@@ -23,7 +23,7 @@ _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
 
 def generator_frozen(r, fn, where: ast.AST | None) -> bool:
     """The generator call `where` (G(z), self.netG(z)) runs while that network's parameters are frozen."""
-    if not isinstance(where, ast.Call) or "requires_grad" not in r.src.text:
+    if not isinstance(where, ast.Call) or "requires_grad" not in r.src.text and not r.linked.freezers:
         return False
     name = _network_name(where.func)
     if name is None:
@@ -68,24 +68,28 @@ def _helper(r, fn, call: ast.Call) -> tuple[list[str], ast.FunctionDef] | None:
     """(parameter names, definition) of the function `call` calls when its whole body sets requires_grad
     of every parameter of its first argument: `def requires_grad(model, flag=True): for p in
     model.parameters(): p.requires_grad = flag`. Defined in this file (module level, or a method called
-    on self); a list argument walked first (`for net in nets:`) is accepted as well."""
+    on self), or in another file of the project (`from utils import set_requires_grad`, `utils.freeze(G,
+    True)`: linked by construct/bound_roles.py); a list argument walked first (`for net in nets:`) is
+    accepted as well."""
     f = call.func
     node = None
     if isinstance(f, ast.Name):
-        node = _module_defs(r).get(f.id)
-    elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
+        node = _module_defs(r).get(f.id) or r.linked.freezers.get(f.id)
+    elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id != "self":
+        node = r.linked.freezers.get(f"{f.value.id}.{f.attr}")
+    if node is None and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
         cls = class_node(r, fn.cls)
         node = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == f.attr), None) if cls else None
     if node is None:
         return None
     cache = r.__dict__.setdefault("_freezers", {})
     if id(node) not in cache:
-        cache[id(node)] = _freezer_params(node)
+        cache[id(node)] = freezer_params(node)
     params = cache[id(node)]
     return (params, node) if params else None
 
 
-def _freezer_params(node: ast.FunctionDef) -> list[str] | None:
+def freezer_params(node: ast.FunctionDef) -> list[str] | None:
     params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
     if params and params[0] in ("self", "cls"):
         params = params[1:]

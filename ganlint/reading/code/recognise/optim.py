@@ -33,6 +33,10 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
 
         if chosen_optimizer(r, n, name, ln, tname):
             return True
+    if isinstance(n.func, ast.Attribute) and n.args and not ln[:1].isupper():
+        from ganlint.reading.code.recognise.optim_lookup import stored_class_call
+
+        stored_class_call(r, n, tname)  # generator.optimizer(generator.parameters(), lr=lr): resolved later
     chosen = _class_bound(r, n.func.id) if isinstance(n.func, ast.Name) and n.func.id not in OPTIMIZERS else None
     if chosen is not None:  # `chosen_optim = optim.SGD` / `optim.Adam` by a flag, then chosen_optim(params, lr=lr)
         _optimizer(r, n, chosen, tname)
@@ -63,7 +67,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         if isinstance(recv, ast.Attribute) and recv.attr == "data":
             recv = recv.value
         if is_param_loop_var(r, recv):
-            f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n), r.branch))
+            f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n), r.branch, r.scope(),
+                                             r.skipped_arms > 0))
     if isinstance(n.func, ast.Attribute):
         if n.func.attr == "backward":
             f.backward_calls.append(Marker("backward", r.src.loc(n), r.src.seg(n), r.scope()))
@@ -101,7 +106,8 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
             r.f.schedulers.append(Marker("lr-assign", r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
     if isinstance(target, ast.Attribute) and target.attr == "data" and isinstance(value, ast.Call):
         if last(call_name(value)) in ("clamp", "clip") and is_param_loop_var(r, target.value):
-            r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st), r.branch))
+            r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st), r.branch,
+                                               r.scope(), r.skipped_arms > 0))
 
 
 def _class_bound(r, name: str) -> str | None:

@@ -285,6 +285,40 @@ def resolve_imported_factories(facts) -> None:
     code.imported_optimizer_calls.clear()
 
 
+def stored_class_call(r, n: ast.Call, tname: str | None) -> None:
+    """`generator.optimizer(generator.parameters(), lr=lr)` where `generator` holds a class of the project:
+    the optimizer class that network stores in `optimizer` (`self.optimizer = torch.optim.RMSprop if wass
+    else torch.optim.Adam`), known once every file is read (resolve_stored_classes)."""
+    from ganlint.reading.code.construct.layers import TORCH_LAYERS
+    from ganlint.reading.code.recognise.optim import _param_owners
+
+    recv = dotted(n.func.value)
+    cls = r.var_class.get(recv) if recv else None
+    if cls and cls not in TORCH_LAYERS and _param_owners(n.args[0]) and len(r.f.stored_optimizer_calls) < 64:
+        r.f.stored_optimizer_calls.append((_Caller(r), n, tname, cls, n.func.attr))
+
+
+def resolve_stored_classes(facts) -> None:
+    """The optimizers built by a class a network stores (stored_class_call), when the project defines that
+    class once and its reading decided the attribute (a flag's default or the call site's arguments pick the
+    branch; an undecided `X if flag else Y` stays unknown and builds nothing here)."""
+    code = facts.code
+    if not code.stored_optimizer_calls:
+        return
+    from ganlint.reading.code.recognise.optim import _optimizer
+
+    by_name: dict[str, list] = {}
+    for net in code.networks_all:
+        by_name.setdefault(net.name, []).append(net)
+    for caller, n, tname, cls, attr in code.stored_optimizer_calls:
+        nets = by_name.get(cls, [])
+        chosen = nets[0].optimizer_attrs.get(attr) if len(nets) == 1 else None
+        if chosen and (nets[0].built_at is not None or not nets[0].assumed_defaults):
+            caller.f = code
+            _optimizer(caller, n, chosen, tname)
+    code.stored_optimizer_calls.clear()
+
+
 def resolve_chosen_classes(facts) -> None:
     """`OPTIMIZER[cfg.optimizer](...)`: the class named by the setting's value (argparse default, config file)."""
     from ganlint.reading.code.links import setting_for_key
