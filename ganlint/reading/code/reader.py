@@ -19,6 +19,7 @@ from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
+from ganlint.reading.code.recognise.optim_params import resolve as resolve_parameter_args
 from ganlint.reading.code.recognise.scope import Func
 
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into, last first
@@ -49,6 +50,7 @@ class CodeReader:
         self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
         self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
         self._optimizers_indexed = 0  # how many of f.optimizers the index holds (the list only grows)
+        self.pending_param_args: list = []  # (optimizer, keyword, parameter, function, index, default): `lr=lr`
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -64,6 +66,7 @@ class CodeReader:
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
+        resolve_parameter_args(self)  # after the whole module: the calls that decide come later (`__main__`)
         self.f.networks_all.extend(module_networks(self.act_tables, self.f))
         return self.f
 
