@@ -260,3 +260,75 @@ def test_a_vae_files_optimizer_with_no_role_is_the_vaes_only_when_it_is_the_file
     assert found == set(), found
     _res, found, expected = _check(tmp_path / "one", {"vae.py": _VAE_FILE}, {"GL203"})
     assert found == expected and len(expected) == 1, (found, expected)
+
+
+# a VAE-GAN script: the discriminator judges what the VAE's decoder makes from noise; the VAE is its generator
+# (and an auxiliary classifier's optimizer beside the two players is neither's)
+_VAEGAN = """\
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+
+class VAE(nn.Module):
+    def __init__(self, z_dim=32):
+        super().__init__()
+        self.z_dim = z_dim
+        self.encoder = nn.Sequential(nn.Linear(784, 256), nn.ReLU())
+        self.to_mu = nn.Linear(256, z_dim)
+        self.to_logvar = nn.Linear(256, z_dim)
+        self.decoder = nn.Sequential(nn.Linear(z_dim, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
+
+    def forward(self, x):
+        h = self.encoder(x)
+        mu, logvar = self.to_mu(h), self.to_logvar(h).clamp(-8, 8)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decoder(z), mu, logvar
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+vae, netD = VAE(), Discriminator()
+bce = nn.BCEWithLogitsLoss()
+opt_d = optim.Adam(netD.parameters(), lr=1e-4, betas=(0.5, 0.999))
+opt_vae = optim.Adam(vae.parameters(), lr=1e-4)  # expect GL112
+opt_cls = optim.Adam(classifier.parameters(), lr=1e-4)  # a third network beside the two players: neither's
+loader = []
+for x in loader:
+    z = torch.randn(x.size(0), vae.z_dim)
+    fake = vae.decoder(z)
+    d_loss = bce(netD(x), torch.ones(x.size(0), 1)) + bce(netD(fake.detach()), torch.zeros(x.size(0), 1))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    recon, mu, logvar = vae(x)
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    g_loss = ((recon - x) ** 2).sum() + kld + bce(netD(vae.decoder(z)), torch.ones(x.size(0), 1))
+    opt_vae.zero_grad()
+    g_loss.backward()
+    opt_vae.step()
+"""
+
+# the same VAE trained beside a discriminator that judges only the latent codes (an adversarial prior on z):
+# the VAE makes no batch the critic scores as fake, so its optimizer is no GAN player's
+_LATENT_PRIOR = _VAEGAN.replace("    fake = vae.decoder(z)\n", "    fake = vae.to_mu(vae.encoder(x))\n").replace(
+    "bce(netD(vae.decoder(z)), torch.ones(x.size(0), 1))", "bce(netD(vae.to_mu(vae.encoder(x))), torch.ones(x.size(0), 1))"
+).replace("  # expect GL112", "").replace("nn.Linear(784, 256), nn.LeakyReLU", "nn.Linear(32, 256), nn.LeakyReLU").replace(
+    "opt_cls = optim.Adam(classifier.parameters(), lr=1e-4)  # a third network beside the two players: neither's\n", "")
+
+
+def test_a_vaegan_vae_whose_decoder_makes_the_fakes_is_a_gan_player(tmp_path):
+    res, found, expected = _check(tmp_path / "vaegan", {"vaegan.py": _VAEGAN}, {"GL112"})
+    assert found == expected, (found, expected)
+    f = next(f for f in res.findings if f.code == "GL112")
+    assert f.evidence["role"] == "generator" and [e.new for e in f.fix.edits] == [
+        "optim.Adam(vae.parameters(), lr=1e-4, betas=(0.5, 0.999))"]
+    _res, found, _ = _check(tmp_path / "prior", {"prior.py": _LATENT_PRIOR}, {"GL112"})
+    assert found == set(), found
