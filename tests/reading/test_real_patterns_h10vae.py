@@ -332,3 +332,57 @@ def test_a_vaegan_vae_whose_decoder_makes_the_fakes_is_a_gan_player(tmp_path):
         "optim.Adam(vae.parameters(), lr=1e-4, betas=(0.5, 0.999))"]
     _res, found, _ = _check(tmp_path / "prior", {"prior.py": _LATENT_PRIOR}, {"GL112"})
     assert found == set(), found
+
+
+# a VAE script whose loss takes the encoder's log-std under the name `std`: exp(std) squared is the variance
+_LOG_STD = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class VAE(nn.Module):
+    def __init__(self, z_dim=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(784, 256), nn.ReLU())
+        self.fc_mean = nn.Linear(256, z_dim)
+        self.fc_spread = nn.Linear(256, z_dim)
+        self.dec = nn.Sequential(nn.Linear(z_dim, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
+
+    def forward(self, x):
+        h = self.body(x)
+        mean, spread = self.fc_mean(h), self.fc_spread(h)
+        z = mean + torch.randn_like(mean) * torch.exp(spread.clamp(-5, 5))
+        return self.dec(z), mean, spread
+
+
+def loss_function(recon_x, x, mean, std):
+    rec = F.binary_cross_entropy(recon_x, x, reduction="sum")
+    var = torch.pow(torch.exp(std), 2)  # expect GL205
+    kld = -0.5 * torch.sum(1 + torch.log(var) - torch.pow(mean, 2) - var)
+    return rec + kld
+
+
+def loss_squared(recon_x, x, mu, s):
+    var = torch.exp(s) ** 2  # expect GL205
+    return F.mse_loss(recon_x, x) - 0.5 * torch.sum(1 + var.log() - mu ** 2 - var)
+
+
+def loss_bounded(recon_x, x, mean, std):
+    std = torch.clamp(std, -5, 5)
+    var = torch.pow(torch.exp(std), 2)
+    return -0.5 * torch.sum(1 + torch.log(var) - torch.pow(mean, 2) - var)
+
+
+def rbf(x, y, scale):
+    width = torch.exp(scale) ** 2
+    return torch.exp(-((x - y) ** 2).sum(1) / width)
+"""
+
+
+def test_a_log_std_called_std_exponentiated_and_squared_into_the_kl_is_read(tmp_path):
+    res, found, expected = _check(tmp_path, {"vae.py": _LOG_STD}, {"GL205"})
+    assert found == expected, (found, expected)  # a clamp first, or a kernel's width with no KL: silent
+    first = min((f for f in res.findings if f.code == "GL205"), key=lambda f: f.location.line)
+    assert first.evidence["holds"] == "log-std" and "[-5, 5]" in first.message
+    assert [e.new for e in first.fix.edits] == ["torch.exp(std.clamp(-5, 5))"]
