@@ -117,6 +117,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None) -> ReadRes
 
     link_call_sites(facts.code, facts.settings)  # classes built in another file, or from config values
     _beta_of_a_vae(facts)
+    from ganlint.reading.code.recognise.config_splat import link_splatted_sections
+
+    link_splatted_sections(facts)  # Model(**config[f"{args.model}_params"]): that section's beta is the VAE's
     from ganlint.reading.code.recognise.optim_lookup import resolve_chosen_classes, resolve_imported_factories
 
     resolve_imported_factories(facts)  # opt_d = get_optimizer('adam', D.parameters(), lr) of utils/optim.py

@@ -386,3 +386,106 @@ def test_a_log_std_called_std_exponentiated_and_squared_into_the_kl_is_read(tmp_
     first = min((f for f in res.findings if f.code == "GL205"), key=lambda f: f.location.line)
     assert first.evidence["holds"] == "log-std" and "[-5, 5]" in first.message
     assert [e.new for e in first.fix.edits] == ["torch.exp(std.clamp(-5, 5))"]
+
+
+# a zoo of VAEs, one JSON section of constructor arguments per model, the model chosen by a flag's default
+_ZOO_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class BetaVAE(nn.Module):
+    def __init__(self, channels, z_dim, beta, **kwargs):
+        super().__init__()
+        self.enc = nn.Linear(channels * 64, 2 * z_dim)
+        self.dec = nn.Linear(z_dim, channels * 64)
+        self.beta = beta
+
+    def loss(self, x):
+        mu, logvar = self.enc(x.flatten(1)).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar.clamp(-8, 8))
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.clamp(-8, 8).exp())
+        return ((self.dec(z) - x.flatten(1)) ** 2).sum() + self.beta * kl
+
+
+class FactorVAE(BetaVAE):
+    def __init__(self, channels, z_dim, beta, gamma, **kwargs):
+        super().__init__(channels, z_dim, beta)
+        self.gamma = gamma
+
+
+class Classifier(nn.Module):
+    def __init__(self, channels, beta, **kwargs):
+        super().__init__()
+        self.head = nn.Linear(channels * 64, 10)
+        self.beta = beta
+"""
+
+_ZOO_CONFIG = """\
+{
+    "beta_params": {
+        "channels": 1,
+        "z_dim": 10,
+        "beta": 4
+    },
+    "factor_params": {
+        "channels": 1,
+        "z_dim": 10,
+        "beta": 1,
+        "gamma": 30
+    },
+    "probe_params": {
+        "channels": 1,
+        "beta": 0.5
+    }
+}
+"""
+
+_ZOO_TRAIN = """\
+import argparse
+import json
+
+import torch
+
+import models
+
+
+def init_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=str, default="beta")
+    parser.add_argument("--steps", type=int, default=100)
+    return parser.parse_args()
+
+
+def main():
+    args = init_args()
+    with open("config.json") as f:
+        config = json.load(f)
+    model_dict = {"beta": models.BetaVAE, "factor": models.FactorVAE}
+    model = model_dict[args.model](**config[f"{args.model}_params"])
+    probe = models.Classifier(**config["probe_params"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    for _ in range(args.steps):
+        loss = model.loss(torch.rand(8, 64))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_json_section_chosen_by_a_flag_default_and_splatted_into_a_vae_holds_its_kl_weight(tmp_path):
+    files = {"models.py": _ZOO_MODELS, "config.json": _ZOO_CONFIG, "train.py": _ZOO_TRAIN}
+    res, found, _ = _check(tmp_path / "zoo", files, {"GL201", "GL202"})
+    beta_line = _ZOO_CONFIG.splitlines().index('        "beta": 4') + 1
+    # the default model's section only: FactorVAE's beta is another run's, the classifier's beta no KL weight
+    assert found == {("GL202", "config.json", beta_line)}, found
+    s = next(s for s in res.facts.settings if s.key == "beta_params.beta")
+    assert (s.canonical, s.role) == ("kl_weight", "vae")
+    # no default for the flag: which section is used is not known, nothing is placed
+    unknown = _ZOO_TRAIN.replace('"--model", type=str, default="beta"', '"--model", type=str, required=True')
+    _res, found, _ = _check(tmp_path / "required", {**files, "train.py": unknown}, {"GL201", "GL202"})
+    assert found == set(), found
