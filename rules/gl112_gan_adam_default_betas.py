@@ -30,7 +30,7 @@ def _third_network(facts: ProjectFacts, o) -> bool:
     if not o.network_var or {"generator", "critic"} & set(o.trains):
         return False
     others = [p for p in facts.code.optimizers if p.location.file == o.location.file and p is not o]
-    roles = {p.role or facts.code.role_of_var(p.network_var) for p in others}
+    roles = {_player_role(facts, p) for p in others}
     return {"generator", "critic"} <= roles and o.network_var not in {p.network_var for p in others}
 
 
@@ -51,6 +51,26 @@ def _regression_model(facts: ProjectFacts, o) -> bool:
     return any(_REGRESSION_WORDS & set(name_tokens(n)) for n in names)
 
 
+def _makes_the_fakes(facts: ProjectFacts, o) -> bool:
+    """The optimizer trains the network whose output (or a part's: `vae.decoder(z)`) a critic of its file
+    judges as the fake: a VAE-GAN's VAE or decoder is its generator, whatever its name says."""
+    src = o.params_src or ""
+    for file, maker in facts.code.fake_makers:
+        if file != o.location.file:
+            continue
+        parts = maker.split(".")
+        if any(f"{'.'.join(parts[:i])}.parameters()" in src for i in range(1, len(parts) + 1)):
+            return True
+    return False
+
+
+def _player_role(facts: ProjectFacts, o) -> str | None:
+    role = o.role or facts.code.role_of_var(o.network_var)
+    if role in ("vae", "decoder") and _makes_the_fakes(facts, o):
+        return "generator"  # a VAE-GAN's VAE: the player whose decoder makes the fakes
+    return role
+
+
 class GanAdamDefaultBetas(Rule):
     code = "GL112"
     slug = "gan-adam-default-betas"
@@ -59,7 +79,8 @@ class GanAdamDefaultBetas(Rule):
     why = (
         "Adam's default momentum beta1 = 0.9 averages gradients over ~10 steps. In a two-player game the "
         "target moves every step, so heavy momentum keeps pushing in stale directions and makes the players "
-        "orbit instead of converge. DCGAN and document 002 use beta1 = 0.5; WGAN-GP uses (0.0 or 0.5, 0.9)."
+        "orbit instead of converge. DCGAN and document 002 use beta1 = 0.5; WGAN-GP uses (0.0 or 0.5, 0.9). "
+        "A VAE-GAN's VAE, whose decoder makes the batch the discriminator judges, is its generator."
     )
     use_instead = "`torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))`; for WGAN-GP `betas=(0.5, 0.9)` (or `(0.0, 0.9)`)."
     source = "002 §3(3)"
@@ -109,7 +130,7 @@ class GanAdamDefaultBetas(Rule):
         for o in facts.code.optimizers:
             if o.cls not in ("Adam", "AdamW"):
                 continue
-            role = o.role or facts.code.role_of_var(o.network_var)
+            role = _player_role(facts, o)
             other_net = role is None and (_third_network(facts, o) or _regression_model(facts, o))
             if role not in (None, "generator", "critic") or o.tensors or other_net:
                 continue  # another network's, or latent codes searched for a frozen generator: no GAN player's
@@ -199,6 +220,31 @@ class GanAdamDefaultBetas(Rule):
             },
             "WGAN-GP with betas from the config",
             fixed=[],
+        ),
+        Example(
+            {
+                "vaegan.py": (
+                    "import torch\nimport torch.nn as nn\n\n\n"
+                    "class VAE(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.enc = nn.Linear(784, 32)\n"
+                    "        self.decoder = nn.Sequential(nn.Linear(16, 784), nn.Sigmoid())\n\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Linear(784, 1)\n\n\n"
+                    "vae, D = VAE(), Discriminator()\n"
+                    "opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.999))\n"
+                    "opt_vae = torch.optim.Adam(vae.parameters(), lr=1e-4)  # expect\n"
+                    "for x in loader:\n"
+                    "    fake = vae.decoder(torch.randn(x.size(0), 16))\n"
+                    "    d_loss = -(torch.log(D(x)) + torch.log(1 - D(fake.detach()))).mean()\n"
+                ),
+            },
+            "a VAE-GAN: the discriminator judges what the VAE's decoder makes, so the VAE is the generator",
+            fixed=[("opt_vae = torch.optim.Adam(vae.parameters(), lr=1e-4)  # expect\n",
+                    "opt_vae = torch.optim.Adam(vae.parameters(), lr=1e-4, betas=(0.5, 0.999))  # expect\n")],
         ),
     ]
     good = [

@@ -83,6 +83,18 @@ class VaeLearningRateHigh(SettingRangeRule):
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "an explicit 3e-4"),
     ]
 
+    def optimizer_role(self, facts, opt):
+        """An optimizer over a model whose class the code does not say (`Adam(self.model.parameters())` in a
+        trainer handed its model) is the VAE's when it is the only optimizer of a file that trains a VAE and
+        nothing else (its own KL term or reparameterisation, or networks named as a VAE's)."""
+        if opt.role is not None or opt.tensors:
+            return opt.role
+        file = opt.location.file
+        if facts.file_families(file) != {"vae"}:
+            return None
+        alone = sum(o.location.file == file for o in facts.code.optimizers) == 1
+        return "vae" if alone else None
+
     fix_safety = "safe"
     fix_safety_why = ("The rate is set to the option `proposed`, where the optimizer reads it: a setting that no "
                       "optimizer call reads is left alone and the call's own `lr=` literal is edited instead.")

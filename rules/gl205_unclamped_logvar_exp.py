@@ -63,7 +63,7 @@ class UnclampedLogvarExp(Rule):
             groups.setdefault((e.location.file, e.scope, norm_var(e.var)), []).append(e)
         for uses in groups.values():
             e = uses[0]
-            kind = log_scale_of(e.var)
+            kind = getattr(e, "holds", None) or log_scale_of(e.var)
             # the same bound on the variance: log-std = log-variance / 2
             lo, hi = (opts["low"] / 2, opts["high"] / 2) if kind == "log-std" else (opts["low"], opts["high"])
             edits = [x for u in uses for x in self._clamp_edit(facts, u, lo, hi)]
@@ -162,6 +162,18 @@ class UnclampedLogvarExp(Rule):
             "a log standard deviation (logsigma): named as such, clamped to half the log-variance bounds",
             fixed=[("        return mu + torch.exp(logsigma) * torch.randn_like(mu)  # expect\n",
                     "        return mu + torch.exp(logsigma.clamp(-5, 5)) * torch.randn_like(mu)  # expect\n")]),
+        Example(
+            {
+                "loss.py": (
+                    "import torch\n\n"
+                    "def kl_loss(mean, std):\n"
+                    "    var = torch.pow(torch.exp(std), 2)  # expect\n"
+                    "    return -0.5 * torch.sum(1 + torch.log(var) - torch.pow(mean, 2) - var)\n"
+                ),
+            },
+            "a log-std called std: exp(std) squared is the variance of the Gaussian KL that follows",
+            fixed=[("    var = torch.pow(torch.exp(std), 2)  # expect\n",
+                    "    var = torch.pow(torch.exp(std.clamp(-5, 5)), 2)  # expect\n")]),
     ]
     good = [
         Example(

@@ -120,7 +120,7 @@ class SettingRangeRule(Rule):
         if not self.optimizer_args:
             return out
         for opt in getattr(facts.code, "optimizers", None) or []:
-            role = getattr(opt, "role", None)
+            role = self.optimizer_role(facts, opt)
             if role is None or (self.roles is not None and role not in self.roles):
                 continue
             for name in self.optimizer_args:
@@ -139,6 +139,10 @@ class SettingRangeRule(Rule):
                     canonical=names[0], role=role, raw=arg.src,
                 ))
         return out
+
+    def optimizer_role(self, facts: ProjectFacts, opt) -> str | None:
+        """Hook for subclasses: whose optimizer `opt` is (default: what the code says, None when it says nothing)."""
+        return getattr(opt, "role", None)
 
     def accept(self, facts: ProjectFacts, setting: Setting, opts: dict[str, Any]) -> bool:
         """Hook for subclasses: extra conditions beyond the range (default: none)."""

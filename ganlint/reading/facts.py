@@ -30,6 +30,26 @@ def chosen_loss_family(settings: list[Setting]) -> str | None:
     return found
 
 
+# evidence that a file is (part of) a GAN program, or trains a network that is neither an autoencoder nor a VAE
+_GAN_EVIDENCE = {"penalty", "clip", "bce", "saturating", "d_opt", "d_step", "net:player", "net:other"}
+
+
+def _network_kind(n) -> str | None:
+    """"net:vae" (a VAE by its name: VAE, BetaVAE, BIRVAE, VariationalAutoencoder), "net:ae" (an autoencoder),
+    "net:encoder" / "net:decoder", "net:player" (a generator, a critic, an energy model), "net:other" (a module with
+    no role: a GMMN, a classifier), or None (a plain class: a trainer, a config, a dataset)."""
+    from ganlint.core.roles import name_tokens
+
+    if n.role in ("generator", "critic", "energy"):
+        return "net:player"
+    if n.role == "vae":
+        words = set(name_tokens(n.name))
+        return "net:ae" if "autoencoder" in words and "variational" not in words else "net:vae"
+    if n.role in ("encoder", "decoder"):
+        return f"net:{n.role}"  # an autoencoder's half: both halves together make one (an encoder alone: SimCLR's)
+    return "net:other" if n.is_module else None
+
+
 @dataclass
 class ProjectFacts:
     settings: list[Setting] = field(default_factory=list)
@@ -123,6 +143,9 @@ class ProjectFacts:
         - BCE / sigmoid+BCE / a saturating loss -> gan; a critic loop or a D step with no word of a penalty,
           clipping or Wasserstein in the file -> gan;
         - a KL term, a reparameterisation or exp(log-variance) -> vae; InfoNCE or Langevin sampling -> energy;
+        - none of these, an optimizer, and networks that are all a VAE's or an autoencoder's by name (no generator,
+          critic or other model among them): vae when one is named a VAE (BIRVAE), else "autoencoder" (a
+          plain autoencoder trainer in a repository of GANs is neither a GAN nor a VAE program);
         - the file's own settings (``MODE = 'wgan-gp'``, ``LAMBDA = 10``).
         Empty when the file says nothing itself (a config module, a models file): then the project decides."""
         cache = self.__dict__.setdefault("_file_families", {})
@@ -157,9 +180,17 @@ class ProjectFacts:
         mark(c.infonce, "energy")
         mark(c.langevin, "energy")  # sampling by the model's own input gradient: the project-level reading too
         mark(c.optimizers, "code")
+        mark(c.optimizers, "optimizer")
         mark(c.networks_all, "code")
         mark(c.networks_all, "critic_net", lambda n: n.role == "critic")
         mark(c.networks_all, "maker_net", lambda n: n.role in ("generator", "decoder"))
+        for n in c.networks_all:  # what the file's own networks are, by name (one model per file)
+            kind = _network_kind(n)
+            if kind:
+                kinds = index.setdefault(n.location.file, set())
+                kinds.add(kind)
+                if {"net:encoder", "net:decoder"} <= kinds:
+                    kinds.add("net:ae")
         settings: dict[str, list[Setting]] = {}
         for st in self.settings:
             settings.setdefault(st.location.file, []).append(st)
@@ -185,6 +216,10 @@ class ProjectFacts:
         fams |= ev & {"vae", "energy"}
         if fams == {"vae"} and {"critic_net", "maker_net"} <= ev and file not in self.training_files():
             fams.add("gan")  # a VAE-GAN's or an ALI's models file (it trains nothing): its discriminator is a GAN's
+        if not fams and "optimizer" in ev and ev & {"net:vae", "net:ae"} and not ev & _GAN_EVIDENCE:
+            # a trainer of a VAE-named model (its KL hand-written elsewhere, or an MMD instead) or of a plain
+            # autoencoder, beside GAN scripts: not a GAN program; a plain autoencoder is no VAE either
+            fams.add("vae" if "net:vae" in ev else "autoencoder")
         own = ProjectFacts(settings=self.__dict__["_settings_by_file"].get(file, [])).settings_families()
         if "penalty" not in ev and "code" in ev:
             own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty

@@ -123,6 +123,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
         # (rare: only names that say no role and imported freezing helpers cost this)
         return read_files(files, texts, roles)
     _beta_of_a_vae(facts)
+    from ganlint.reading.code.recognise.config_splat import link_splatted_sections
+
+    link_splatted_sections(facts)  # Model(**config[f"{args.model}_params"]): that section's beta is the VAE's
     from ganlint.reading.code.recognise.optim_lookup import (
         resolve_chosen_classes, resolve_imported_factories, resolve_stored_classes,
     )

@@ -256,6 +256,8 @@ class CodeFacts:
     forward_fakes: list[Any] = field(default_factory=list)  # (class, return position or None, UndetachedFake): a forward returning D(G(z))
     forward_uses: list[Any] = field(default_factory=list)  # (class, positions or None, UndetachedFake): a D step on net(x)'s output
     judged_fakes: list[Any] = field(default_factory=list)  # Locations: a critic applied to a generator's or decoder's output
+    config_splats: list[Any] = field(default_factory=list)  # (section, class, Location): Model(**config["model_params"])
+    fake_makers: set[tuple[str, str]] = field(default_factory=set)  # (file, callee): what made a batch a critic judges (`vae.decoder`)
 
     # -- derived views ----------------------------------------------------------------------------
     @property

@@ -167,6 +167,7 @@ class ExpUse:
     clamped_inline: bool
     src: str = ""
     scope: str | None = None
+    holds: str | None = None  # "log-std" when the code shows it (exp of it squared into a variance), else by name
 
 
 @dataclass(eq=False, repr=False)

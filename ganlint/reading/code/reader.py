@@ -22,6 +22,7 @@ from ganlint.reading.code.recognise.default_run import arm_skipped
 from ganlint.reading.code.recognise.helper_losses import read_helper_terms
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
+from ganlint.reading.code.recognise.optim_params import resolve as resolve_parameter_args
 from ganlint.reading.code.recognise.scope import Func
 
 _NOTHING_LINKED = Linked()
@@ -55,6 +56,7 @@ class CodeReader:
         self.pending_methods: dict[int, str] = {}  # id of a G.sample(n) call -> "sample" (defined in another file)
         self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
         self._optimizers_indexed = 0  # how many of f.optimizers the index holds (the list only grows)
+        self.pending_param_args: list = []  # (optimizer, keyword, parameter, function, index, default): `lr=lr`
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -71,6 +73,7 @@ class CodeReader:
         self.funcs.append(Func("<module>", None, tree))
         self._body(tree.body)
         self._end_func(self.funcs.pop())
+        resolve_parameter_args(self)  # after the whole module: the calls that decide come later (`__main__`)
         self.f.networks_all.extend(module_networks(self.act_tables, self.f))
         return self.f
 

@@ -292,6 +292,8 @@ def _steps(r, fn) -> None:
                     real = True
                     state, where, arg = later_fake(r, fn, node, st.lineno, ng)
                 r.f.judged_fakes += [r.src.loc(node)] if state is not None else []
+                if state is not None and isinstance(where, ast.Call) and dotted(where.func):
+                    r.f.fake_makers.add((r.src.path, dotted(where.func)))  # a VAE-GAN's `vae.decoder`
                 if state == "live":
                     live.append((node, where, arg))
             if len(node.args) >= 2 and isinstance(node.args[0], ast.Call) and r.role_of_callee(node.args[0]) == "critic":

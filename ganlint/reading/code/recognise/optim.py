@@ -7,6 +7,7 @@ from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, tokens
 from ganlint.reading.code.facts import Construction, GradClip, Marker, Optimizer, WeightClip, role_from_name
 from ganlint.reading.code.networks import TORCH_LAYERS
+from ganlint.reading.code.recognise.optim_params import parameter_of
 
 OPTIMIZERS = {"Adam", "AdamW", "RMSprop", "SGD", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "SparseAdam",
               "LBFGS", "ASGD", "Rprop", "Lion", "Adafactor"}
@@ -152,11 +153,14 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     for kw in n.keywords:
         if kw.arg and kw.arg != "params":
             kwargs[kw.arg] = r.src.arg(kw.value)
+    params_given = []  # lr=lr with `lr` a parameter of this function: its calls decide (optim_params)
     for name, arg in list(kwargs.items()):  # betas=betas, lr=lr: the literal the name was bound to
         if not arg.has_literal and arg.ref is None and isinstance(_kw_node(n, name, cls), ast.Name):
             bound = _bound_value(r, _kw_node(n, name, cls))
             if bound is not None:
                 kwargs[name] = bound
+            elif name == "lr" and (param := parameter_of(r.funcs[-1], _kw_node(n, name, cls).id)) is not None:
+                params_given.append((name, _kw_node(n, name, cls).id, *param))
     role, roles = optimizer_role(r, net_vars, tname)
     if tname:
         r.optimizer_vars.add(tname)
@@ -165,6 +169,8 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
     r.f.optimizers.append(Optimizer(cls, r.src.loc(n), tname, r.src.seg(params) if params is not None else None,
                                     net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque=opaque,
                                     tensors=role is None and not net_vars and _plain_tensors(params)))
+    for name, param, index, default in params_given:
+        r.pending_param_args.append((r.f.optimizers[-1], name, param, r.funcs[-1], index, default))
 
 
 def optimizer_role(r, net_vars: list[str], tname: str | None) -> tuple[str | None, set]:

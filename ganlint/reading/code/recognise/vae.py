@@ -8,6 +8,7 @@ from functools import lru_cache
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import ExpUse, KLWeight, Marker, norm_var
+from ganlint.reading.code.recognise.log_std import squared_into_kl
 
 _LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$")
 _KL_VAR = re.compile(r"^(loss)?(kl|kld|kldiv|kldivergence|kldloss|klloss|klterm|kldterm|latentloss)(loss)?$")
@@ -64,7 +65,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         arg = n.args[0] if n.args else n.func.value
         b = base_name(arg)
         stmt = r.current_stmt
-        if is_logvar(b) or (b and stmt is not None and _logvar_by_use(stmt, n, b)):
+        log_std = not is_logvar(b) and b and stmt is not None and squared_into_kl(r, stmt, n, _mu_like)
+        if is_logvar(b) or log_std or (b and stmt is not None and _logvar_by_use(stmt, n, b)):
             if stmt is not None and (_only_a_statistic(stmt, n) or _in_fstring(stmt, n)):
                 return False  # logvar.exp().mean(0).data logged for a plot, f"std_{np.exp(log_std):.4f}" a name
             inline = id(n) in r.clamped_exp or any(
@@ -74,7 +76,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
                 if isinstance(m, (ast.Name, ast.Attribute)) and (m.id if isinstance(m, ast.Name) else m.attr) == b:
                     var_node = m
                     break
-            f.logvar_exps.append(ExpUse(b, r.src.loc(n), r.src.loc(var_node), inline, r.src.seg(n), r.scope()))
+            f.logvar_exps.append(ExpUse(b, r.src.loc(n), r.src.loc(var_node), inline, r.src.seg(n), r.scope(),
+                                        holds="log-std" if log_std else None))
     if isinstance(n.func, ast.Attribute) and n.func.attr == "rsample":
         f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
     return False
