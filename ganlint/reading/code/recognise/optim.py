@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, tokens
@@ -266,3 +267,48 @@ def learning_rates_by_use(facts) -> None:
         roles = {o.role for o in opts}
         if s.role is None and len(roles) == 1:
             s.role = roles.pop()
+
+
+def drop_unused_optimizers(facts) -> None:
+    """An optimizer assigned to a name that is never written again (no step, no zero_grad, not passed on,
+    returned, imported or even mentioned in a comment or a string) trains nothing: a sampling script's
+    `g_optimizer = Adam(G.parameters(), lr=3e-4)` left beside `G.load_state_dict(...)` sets no rate and no
+    momentum of any training run. A plain name counts in its own file and in the files that name its module
+    (`from sample import g_optimizer`; another script's own `g_optimizer` is another variable); an attribute
+    (`self.opt_g`) anywhere in the project."""
+    from ganlint.reading.code.words import WordCounts
+
+    opts = facts.code.optimizers
+    by_file: dict[str, set[str]] = {}
+    for o in opts:
+        if o.var and o.var.rsplit(".", 1)[-1].isidentifier():
+            by_file.setdefault(o.location.file, set()).add(o.var)
+    if not by_file:
+        return
+    texts = facts.texts
+    project: WordCounts | None = None
+    unused: set[tuple[str, str]] = set()
+    for file, names in by_file.items():
+        own = WordCounts([texts.get(file, "")], len(names))
+        for var in names:
+            short = var.rsplit(".", 1)[-1]
+            n = _mentions(own, short)
+            if n > 1:
+                continue
+            if "." in var:  # an attribute may be read through any object holding it, in any file
+                if project is None:
+                    project = WordCounts(list(texts.values()), len(by_file))
+                n = _mentions(project, short)
+            else:
+                stem = re.compile(rf"\b{re.escape(file.rsplit('/', 1)[-1].rsplit('.', 1)[0])}\b")
+                readers = [t for f, t in texts.items() if f != file and stem.search(t)]
+                n += _mentions(WordCounts(readers, 1), short) if readers else 0
+            if n <= 1:
+                unused.add((file, var))
+    if unused:
+        opts[:] = [o for o in opts if (o.location.file, o.var) not in unused]
+
+
+def _mentions(words, name: str) -> int:
+    """Whole-word occurrences of `name`, bare (`opt_g.step()`) or after a dot (`self.opt_g`)."""
+    return words.count(name, False, rf"(?<![\w.]){re.escape(name)}\b") + words.count(name, True, rf"\.{re.escape(name)}\b")
