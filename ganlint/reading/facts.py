@@ -9,6 +9,7 @@ from ganlint.reading.code.facts import CodeFacts
 
 
 _D_WORDS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
+_GAME_EVIDENCE = {"bce", "saturating", "penalty", "clip", "d_step", "d_opt"}
 # the loss a script selects (`flags.DEFINE_enum('loss', 'bce', loss_fns.keys())`): its default decides the
 # family, not the options a loss-choice dict merely lists
 _LOSS_KEYS = {"loss", "loss_fn", "loss_type", "gan_loss", "adversarial_loss", "loss_name", "criterion"}
@@ -234,6 +235,28 @@ class ProjectFacts:
             return False
         return not any(file in importers.get(t, ()) for t in training)
 
+    def trains_no_game(self, file: str) -> bool:
+        """A Python script that trains a model of its own (an optimizer in it) with no sign of an adversarial
+        game in its code: no BCE or saturating loss, penalty, clipping, critic loop or D step, and no
+        discriminator or critic named by any identifier (comments and strings aside). A style-transfer or
+        classifier script of a GAN repository: the GAN rules do not judge its settings."""
+        cache = self.__dict__.setdefault("_no_game", {})
+        if file not in cache:
+            opts = [o for o in self.code.optimizers if o.location.file == file] if file.endswith(".py") else []
+            cache[file] = bool(opts) and not any(self._trains_a_player(o) for o in opts) \
+                and not self._evidence().get(file, set()) & _GAME_EVIDENCE and not _names_a_critic(self.texts.get(file))
+        return cache[file]
+
+    def _trains_a_player(self, o) -> bool:
+        """The optimizer's own name, its network's or that network's class names a GAN player (`opt_g`,
+        `netG.parameters()`, `gen = Generator()`)."""
+        from ganlint.core.roles import role_from_name
+
+        names = [o.var or "", o.network_var or ""] + [c.cls for c in self.code.constructions
+                                                      if o.network_var and c.var == o.network_var]
+        return o.role in ("generator", "critic") or any(
+            role_from_name(n.rsplit(".", 1)[-1]) in ("generator", "critic") for n in names if n)
+
     def selects_standard_loss(self, file: str) -> bool:
         """The file's own settings select a standard GAN loss (a flagfile's `--loss=bce`)."""
         self._evidence()
@@ -248,3 +271,28 @@ class ProjectFacts:
 
     def is_family(self, *names: Iterable[str]) -> bool:
         return bool(self.families() & set(names))
+
+
+def _names_a_critic(text: str | None) -> bool:
+    """Some identifier of the code names a discriminator or critic (`D`, `netD`, `errD_real`, `disc`,
+    `critic`); the `d` of a layer's `Conv2d` / `max_pool2d` is a dimension. True when the text cannot be
+    tokenised (say nothing then)."""
+    import io
+    import tokenize
+
+    from ganlint.core.roles import name_tokens
+
+    if text is None:
+        return True
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type != tokenize.NAME:
+                continue
+            words = name_tokens(tok.string)
+            if set(words) & (_D_WORDS - {"d"}) or {"adversarial", "gan"} & set(words):
+                return True
+            if any(w == "d" and not (i and words[i - 1].isdigit()) for i, w in enumerate(words)):
+                return True
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return True
+    return False
