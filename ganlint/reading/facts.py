@@ -1,6 +1,7 @@
 """ProjectFacts: everything `check` knows about the user's files, gathered without running them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -235,6 +236,19 @@ class ProjectFacts:
             return False
         return not any(file in importers.get(t, ()) for t in training)
 
+    def in_idle_main_block(self, s: Setting) -> bool:
+        """The setting is written in the `if __name__ == "__main__":` block of a Python file that trains
+        nothing itself (no optimizer, backward or step in it): a models file's shape check, not a training
+        run's value (the file's trainers import it, and the block does not run then)."""
+        file = s.location.file
+        if not file.endswith(".py") or file in self.training_files():
+            return False
+        blocks = self.__dict__.setdefault("_main_blocks", {})
+        if file not in blocks:
+            blocks[file] = _main_block(self.texts.get(file, ""))
+        start, end = blocks[file]
+        return start < s.location.line <= end
+
     def trains_no_game(self, file: str) -> bool:
         """A Python script that trains a model of its own (an optimizer in it) with no sign of an adversarial
         game in its code: no BCE or saturating loss, penalty, clipping, critic loop or D step, and no
@@ -296,3 +310,20 @@ def _names_a_critic(text: str | None) -> bool:
     except (tokenize.TokenError, SyntaxError, ValueError):
         return True
     return False
+
+
+_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)
+
+
+def _main_block(text: str) -> tuple[int, int]:
+    """(the line of the module's `if __name__ == "__main__":`, the last line of its block); (0, 0) if none."""
+    m = _MAIN_GUARD.search(text)
+    if m is None:
+        return 0, 0
+    start = text.count("\n", 0, m.start()) + 1
+    end = start
+    for i, line in enumerate(text[m.end():].split("\n")[1:], start + 1):
+        if line.strip() and not line[0].isspace() and not line.startswith("#"):
+            break  # the next top-level statement ends the block
+        end = i
+    return start, end

@@ -236,3 +236,81 @@ def test_a_label_tensor_sized_by_the_discriminator_output_carries_no_fake(tmp_pa
     live = _CYCLE_GAN.replace("    y1_pred_fake = D1(pool.query(x1_fake))\n", "    y1_pred_fake = D1(x1_fake)  # expect GL115\n")
     res, found, expected = _check(tmp_path / "live", {"cyclegan.py": live}, {"GL115"})
     assert len(expected) == 1 and found == expected, (found, expected)
+
+
+_SERIES_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class LSTMGenerator(nn.Module):
+    def __init__(self, in_dim, out_dim, hidden_dim=64):
+        super().__init__()
+        self.lstm = nn.LSTM(in_dim, hidden_dim, batch_first=True)
+        self.linear = nn.Sequential(nn.Linear(hidden_dim, out_dim), nn.Tanh())
+
+    def forward(self, z):
+        out, _ = self.lstm(z)
+        return self.linear(out)
+
+
+class LSTMDiscriminator(nn.Module):
+    def __init__(self, in_dim, hidden_dim=64):
+        super().__init__()
+        self.lstm = nn.LSTM(in_dim, hidden_dim, batch_first=True)
+        self.linear = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.linear(out)
+
+
+if __name__ == "__main__":
+    batch_size = 16
+    seq_len = 32
+
+    gen, dis = LSTMGenerator(8, 1), LSTMDiscriminator(1)
+    print(dis(gen(torch.randn(batch_size, seq_len, 8))).size())
+"""
+
+_SERIES_TRAIN = """\
+import argparse
+import torch
+import torch.nn as nn
+from models import LSTMDiscriminator, LSTMGenerator
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--batchSize', type=int, default=64)
+opt = parser.parse_args()
+netG, netD = LSTMGenerator(8, 1), LSTMDiscriminator(1)
+optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+criterion = nn.BCEWithLogitsLoss()
+loader = torch.utils.data.DataLoader(dataset, batch_size=opt.batchSize, shuffle=True)
+for real in loader:
+    fake = netG(torch.randn(real.size(0), real.size(1), 8))
+    d_fake = netD(fake.detach())
+    errD = criterion(netD(real), torch.ones_like(d_fake)) + criterion(d_fake, torch.zeros_like(d_fake))
+    optimizerD.zero_grad()
+    errD.backward()
+    optimizerD.step()
+    d_out = netD(fake)
+    errG = criterion(d_out, torch.ones_like(d_out))
+    optimizerG.zero_grad()
+    errG.backward()
+    optimizerG.step()
+"""
+
+
+def test_a_models_files_main_block_shape_check_is_no_training_batch(tmp_path):
+    files = {"models.py": _SERIES_MODELS, "main.py": _SERIES_TRAIN}
+    res, found, expected = _check(tmp_path / "series", files, {"GL106"})
+    assert found == expected == set(), found
+    # near miss: the same block in a file that trains (its own optimizer steps there) is a training batch
+    trains = _SERIES_MODELS.replace("    batch_size = 16\n", "    batch_size = 16  # expect GL106\n").replace(
+        "    print(dis(gen(torch.randn(batch_size, seq_len, 8))).size())\n",
+        "    opt_d = torch.optim.Adam(dis.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
+        "    loss_d = dis(gen(torch.randn(batch_size, seq_len, 8)).detach()).mean()\n"
+        "    loss_d.backward()\n    opt_d.step()\n")
+    res, found, expected = _check(tmp_path / "trains", {**files, "models.py": trains}, {"GL106"})
+    assert len(expected) == 1 and found == expected, (found, expected)
