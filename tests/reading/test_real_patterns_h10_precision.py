@@ -314,3 +314,68 @@ def test_a_models_files_main_block_shape_check_is_no_training_batch(tmp_path):
         "    loss_d.backward()\n    opt_d.step()\n")
     res, found, expected = _check(tmp_path / "trains", {**files, "models.py": trains}, {"GL106"})
     assert len(expected) == 1 and found == expected, (found, expected)
+
+
+_CLIPPED_WGAN = """\
+import torch
+import torch.nn as nn
+
+c = 0.01
+
+
+class discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dis = nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.LeakyReLU(0.2), nn.AvgPool2d(2, 2))
+        self.fc = nn.Sequential(nn.Linear(32 * 14 * 14, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+
+    def forward(self, x):
+        return self.fc(self.dis(x).view(x.size(0), -1))
+
+
+class generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Sequential(nn.Linear(100, 28 * 28), nn.Tanh())
+
+    def forward(self, z):
+        return self.fc(z).view(z.size(0), 1, 28, 28)
+
+
+D, G = discriminator(), generator()
+criterion = nn.BCELoss()
+d_optimizer = torch.optim.Adam(D.parameters(), lr=0.0003)
+g_optimizer = torch.optim.Adam(G.parameters(), lr=0.0003)
+for img, _ in dataloader:
+    for a in range(5):
+        real_out = D(img)
+        # d_loss_real = criterion(real_out, real_label)
+        fake_out = D(G(torch.randn(img.size(0), 100)).detach())
+        d_loss = torch.mean(fake_out) - torch.mean(real_out)
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+        for module in [D.dis, D.fc]:
+            for layer in module:
+                if layer.__class__.__name__ == 'Linear':
+                    layer.weight.requires_grad = False
+                    layer.weight.clamp_(-c, c)
+                    layer.weight.requires_grad = True
+    g_loss = torch.mean(-D(G(torch.randn(img.size(0), 100))))
+    g_optimizer.zero_grad()
+    g_loss.backward()
+    g_optimizer.step()
+"""
+
+
+def test_weights_clipped_layer_by_layer_make_a_wgan_not_a_standard_gan(tmp_path):
+    res, found, expected = _check(tmp_path / "clipped", {"wgan.py": _CLIPPED_WGAN}, {"GL113"})
+    assert len(res.facts.code.weight_clips) == 1 and "wgan" in res.facts.file_families(str(tmp_path / "clipped/wgan.py"))
+    assert found == expected == set(), found
+    # near miss: the same script with no clipping, its critic trained by the BCE it defines, is a standard GAN
+    bce = _CLIPPED_WGAN.replace("        d_loss = torch.mean(fake_out) - torch.mean(real_out)\n",
+                                "        d_loss = criterion(torch.sigmoid(fake_out), torch.zeros_like(fake_out))\n").replace(
+        "                    layer.weight.clamp_(-c, c)\n", "").replace(
+        "lr=0.0003)\n", "lr=0.0003)  # expect GL113\n")
+    res, found, expected = _check(tmp_path / "bce", {"wgan.py": bce}, {"GL113"})
+    assert len(expected) == 2 and found == expected, (found, expected)

@@ -63,7 +63,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         recv = n.func.value
         if isinstance(recv, ast.Attribute) and recv.attr == "data":
             recv = recv.value
-        if is_param_loop_var(r, recv):
+        if is_param_loop_var(r, recv) or _layer_weight_in_loop(r, recv):
             f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n), r.branch))
     if isinstance(n.func, ast.Attribute):
         if n.func.attr == "backward":
@@ -127,6 +127,14 @@ def is_param_loop_var(r, node: ast.AST) -> bool:
                 isinstance(c, ast.Call) and last(call_name(c)) in ("parameters", "named_parameters")
                 for c in walk(it))
     return False
+
+
+def _layer_weight_in_loop(r, node: ast.AST) -> bool:
+    """`layer.weight.clamp_(-c, c)` with `layer` a loop variable over modules (`for layer in D.net:`):
+    WGAN weight clipping written per layer, not over `.parameters()`."""
+    if not (isinstance(node, ast.Attribute) and node.attr in ("weight", "bias") and isinstance(node.value, ast.Name)):
+        return False
+    return any(node.value.id in names for names, _it in r.loops)
 
 
 def _clip_arg(r, call: ast.Call):
