@@ -250,14 +250,18 @@ class ProjectFacts:
         return start < s.location.line <= end
 
     def trains_no_game(self, file: str) -> bool:
-        """A Python script that trains a model of its own (an optimizer in it) with no sign of an adversarial
+        """A Python script that trains a model it builds itself (an optimizer in it) with no sign of an adversarial
         game in its code: no BCE or saturating loss, penalty, clipping, critic loop or D step, and no
         discriminator or critic named by any identifier (comments and strings aside). A style-transfer or
         classifier script of a GAN repository: the GAN rules do not judge its settings."""
         cache = self.__dict__.setdefault("_no_game", {})
         if file not in cache:
             opts = [o for o in self.code.optimizers if o.location.file == file] if file.endswith(".py") else []
-            cache[file] = bool(opts) and not any(self._trains_a_player(o) for o in opts) \
+            built = {c.var for c in self.code.constructions if c.location.file == file and c.var}
+            # each optimizer trains a network this file builds itself (`tnet = TransformNet()`): an optimizer
+            # over `self.parameters()` or a parameter's trains whatever its callers pass, perhaps a GAN player
+            cache[file] = bool(opts) and all(o.network_var in built for o in opts) \
+                and not any(self._trains_a_player(o) for o in opts) \
                 and not self._evidence().get(file, set()) & _GAME_EVIDENCE and not _names_a_critic(self.texts.get(file))
         return cache[file]
 

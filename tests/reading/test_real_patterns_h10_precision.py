@@ -379,3 +379,49 @@ def test_weights_clipped_layer_by_layer_make_a_wgan_not_a_standard_gan(tmp_path)
         "lr=0.0003)\n", "lr=0.0003)  # expect GL113\n")
     res, found, expected = _check(tmp_path / "bce", {"wgan.py": bce}, {"GL113"})
     assert len(expected) == 2 and found == expected, (found, expected)
+
+
+_WRAPPER_MODEL = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, body, lr):
+        super().__init__()
+        self.body = body
+        self.optimizer = torch.optim.Adam(self.parameters(), lr=lr)  # expect GL112
+
+    def forward(self, x):
+        return self.body(x)
+
+    def minimize(self, loss):
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+"""
+
+_WRAPPER_TRAIN = """\
+import torch
+import torch.nn as nn
+from model import Net
+
+G = Net(nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 2)), lr=1e-4)
+D = Net(nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1)), lr=1e-4)
+for x in loader:
+    for _ in range(5):
+        fake = G(torch.randn(x.size(0), 8)).detach()
+        a = torch.rand(x.size(0), 1)
+        mix = (a * x + (1 - a) * fake).requires_grad_(True)
+        grad = torch.autograd.grad(D(mix).sum(), mix, create_graph=True)[0]
+        D.minimize(D(fake).mean() - D(x).mean() + 10 * ((grad.norm(2, dim=1) - 1) ** 2).mean())
+    G.minimize(-D(G(torch.randn(x.size(0), 8))).mean())
+"""
+
+
+def test_a_wrapper_modules_own_optimizer_trains_what_its_callers_build(tmp_path):
+    """The near miss of the style-transfer script: a module whose optimizer is over `self.parameters()`
+    names no discriminator itself, but its callers build the generator and the critic from it."""
+    res, found, expected = _check(tmp_path / "wrapper", {"model.py": _WRAPPER_MODEL, "train.py": _WRAPPER_TRAIN},
+                                  {"GL112"})
+    assert len(expected) == 1 and found == expected, (found, expected)
