@@ -257,10 +257,12 @@ class ProjectFacts:
         cache = self.__dict__.setdefault("_no_game", {})
         if file not in cache:
             opts = [o for o in self.code.optimizers if o.location.file == file] if file.endswith(".py") else []
-            built = {c.var for c in self.code.constructions if c.location.file == file and c.var}
-            # each optimizer trains a network this file builds itself (`tnet = TransformNet()`): an optimizer
-            # over `self.parameters()` or a parameter's trains whatever its callers pass, perhaps a GAN player
-            cache[file] = bool(opts) and all(o.network_var in built for o in opts) \
+            # each optimizer trains a network this file builds itself (`tnet = TransformNet().to(device)`): an
+            # optimizer over `self.parameters()` or a parameter's trains whatever its callers pass, perhaps a player
+            text = self.texts.get(file, "")
+            cache[file] = bool(opts) and all(o.network_var and re.search(  # `tnet, vgg = TNet(), VGG()` too
+                rf"^[ \t]*(?:[\w.]+[ \t]*,[ \t]*)*{re.escape(o.network_var)}[ \t]*(?:,[ \t]*[\w.]+[ \t]*)*=[ \t]*"
+                rf"[A-Za-z_][\w.]*\(", text, re.M) for o in opts) \
                 and not any(self._trains_a_player(o) for o in opts) \
                 and not self._evidence().get(file, set()) & _GAME_EVIDENCE and not _names_a_critic(self.texts.get(file))
         return cache[file]
@@ -292,7 +294,7 @@ class ProjectFacts:
 
 
 def _names_a_critic(text: str | None) -> bool:
-    """Some identifier of the code names a discriminator or critic (`D`, `netD`, `errD_real`, `disc`,
+    """Some identifier of the code names a discriminator or critic (`D(x)`, `netD`, `errD_real`, `disc`,
     `critic`); the `d` of a layer's `Conv2d` / `max_pool2d` is a dimension. True when the text cannot be
     tokenised (say nothing then)."""
     import io
@@ -302,9 +304,16 @@ def _names_a_critic(text: str | None) -> bool:
 
     if text is None:
         return True
+    bare = None  # a one-letter `d` / `D`: a network when it is called or its attribute read (`D(x)`, `D.parameters()`)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if bare is not None and tok.type == tokenize.OP and tok.string in "(.":
+                return True  # (a tensor named `d` the decoder returns, `return e, d`, is no network)
+            bare = None
             if tok.type != tokenize.NAME:
+                continue
+            if tok.string in ("d", "D"):
+                bare = tok.string
                 continue
             words = name_tokens(tok.string)
             if set(words) & (_D_WORDS - {"d"}) or {"adversarial", "gan"} & set(words):

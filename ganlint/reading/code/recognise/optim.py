@@ -277,20 +277,32 @@ def learning_rates_by_use(facts) -> None:
             s.role = roles.pop()
 
 
+_RESTORES = re.compile(r"\b(load_state_dict|load_from_checkpoint)\(|\btorch\.load\(")
+
+
 def drop_unused_optimizers(facts) -> None:
     """An optimizer assigned to a name that is never written again (no step, no zero_grad, not passed on,
-    returned, imported or even mentioned in a comment or a string) trains nothing: a sampling script's
-    `g_optimizer = Adam(G.parameters(), lr=3e-4)` left beside `G.load_state_dict(...)` sets no rate and no
-    momentum of any training run. A plain name counts in its own file and in the files that name its module
-    (`from sample import g_optimizer`; another script's own `g_optimizer` is another variable); an attribute
-    (`self.opt_g`) anywhere in the project."""
+    returned, imported or even mentioned in a comment or a string) in a script that restores trained weights
+    and runs no backward() or step() trains nothing: a sampling script's `g_optimizer = Adam(G.parameters(),
+    lr=3e-4)` left beside `G.load_state_dict(...)` sets no rate and no momentum of any training run (a snippet
+    that only builds an optimizer still says how the model would be trained). A plain name counts in its own
+    file and in the files that name its module (`from sample import g_optimizer`; another script's own
+    `g_optimizer` is another variable); an attribute (`self.opt_g`) anywhere in the project."""
     from ganlint.reading.code.words import WordCounts
 
     opts = facts.code.optimizers
+    code = facts.code
+    trains = {m.location.file for m in (*code.backward_calls, *code.optimizer_steps)}
+    restores: dict[str, bool] = {}
     by_file: dict[str, set[str]] = {}
     for o in opts:
-        if o.var and o.var.rsplit(".", 1)[-1].isidentifier():
-            by_file.setdefault(o.location.file, set()).add(o.var)
+        file = o.location.file
+        if not o.var or not o.var.rsplit(".", 1)[-1].isidentifier() or file in trains:
+            continue
+        if file not in restores:
+            restores[file] = bool(_RESTORES.search(facts.texts.get(file, "")))
+        if restores[file]:
+            by_file.setdefault(file, set()).add(o.var)
     if not by_file:
         return
     texts = facts.texts
