@@ -523,3 +523,40 @@ def test_a_moment_matching_network_and_a_plain_autoencoder_are_no_gan_and_no_vae
         "lr=0.001)\n", "lr=0.001)  # expect GL112\n")
     res, found, expected = _check(tmp_path / "game", {**files, "gmmn.py": game}, {"GL112"})
     assert len(expected) == 1 and found == expected, (found, expected)
+
+
+_METRICS = """\
+import torch
+from models import GeneralRNN
+
+
+def predictive_score(train_data, test_data):
+    # a post-hoc model trained on the synthetic data, scored on the real: an evaluation, not a GAN player
+    args = {}
+    args["batch_size"] = 128
+    args["learning_rate"] = 1e-3
+    loader = torch.utils.data.DataLoader(train_data, batch_size=args["batch_size"], shuffle=True)
+    model = GeneralRNN(args)
+    criterion = torch.nn.MSELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=args['learning_rate'])
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        return criterion(model(test_data[0]), test_data[1]).item()
+"""
+
+
+def test_an_evaluation_model_trained_beside_a_gan_is_no_gan_player(tmp_path):
+    files = {"metrics/metric_utils.py": _METRICS, "gan.py": _TOY_GAN}
+    res, found, expected = _check(tmp_path / "metrics", files, {"GL106", "GL112", "GL113"})
+    assert "gan" in res.facts.families()
+    assert found == expected == set(), found
+    # near miss: the same loop training the GAN's generator against a discriminator's score is the GAN's
+    gen = _METRICS.replace("    model = GeneralRNN(args)\n", "    model, netD = GeneralRNN(args), GeneralRNN(args)\n").replace(
+        "        loss = criterion(model(x), y)\n", "        loss = -netD(model(x)).mean()\n").replace(
+        "lr=args['learning_rate'])\n", "lr=args['learning_rate'])  # expect GL112\n")
+    res, found, expected = _check(tmp_path / "gen", {**files, "metrics/metric_utils.py": gen}, {"GL112"})
+    assert len(expected) == 1 and found == expected, (found, expected)
