@@ -295,34 +295,30 @@ class ProjectFacts:
 
 def _names_a_critic(text: str | None) -> bool:
     """Some identifier of the code names a discriminator or critic (`D(x)`, `netD`, `errD_real`, `disc`,
-    `critic`); the `d` of a layer's `Conv2d` / `max_pool2d` is a dimension. True when the text cannot be
-    tokenised (say nothing then)."""
-    import io
-    import tokenize
-
+    `critic`); the `d` of a layer's `Conv2d` / `max_pool2d` is a dimension, and a one-letter `d` counts only
+    when called or its attribute read (a tensor `d` the decoder returns is no network). Comments and strings
+    aside; each distinct identifier is looked at once (one regex pass over the text, not a tokenizer)."""
     from ganlint.core.roles import name_tokens
 
     if text is None:
         return True
-    bare = None  # a one-letter `d` / `D`: a network when it is called or its attribute read (`D(x)`, `D.parameters()`)
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if bare is not None and tok.type == tokenize.OP and tok.string in "(.":
-                return True  # (a tensor named `d` the decoder returns, `return e, d`, is no network)
-            bare = None
-            if tok.type != tokenize.NAME:
-                continue
-            if tok.string in ("d", "D"):
-                bare = tok.string
-                continue
-            words = name_tokens(tok.string)
-            if set(words) & (_D_WORDS - {"d"}) or {"adversarial", "gan"} & set(words):
-                return True
-            if any(w == "d" and not (i and words[i - 1].isdigit()) for i, w in enumerate(words)):
-                return True
-    except (tokenize.TokenError, SyntaxError, ValueError):
+    code = _STRINGS_AND_COMMENTS.sub(" ", text)
+    if _BARE_D_USED.search(code):
         return True
+    for ident in set(_IDENT.findall(code)):
+        if ident in ("d", "D"):
+            continue
+        words = name_tokens(ident)
+        if set(words) & (_D_WORDS - {"d"}) or {"adversarial", "gan"} & set(words):
+            return True
+        if any(w == "d" and not (i and words[i - 1].isdigit()) for i, w in enumerate(words)):
+            return True
     return False
+
+
+_STRINGS_AND_COMMENTS = re.compile(r"(?s)(\"\"\"|''').*?\1" r"|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_BARE_D_USED = re.compile(r"(?<!\w)[dD][ \t]*[(.]")
 
 
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)
