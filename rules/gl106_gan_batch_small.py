@@ -46,8 +46,11 @@ class GanBatchSmall(SettingRangeRule):
         """Not for image-to-image GANs (pix2pix, CycleGAN, super-resolution: a generator whose first layer
         convolves an input image): each output is conditioned on its own input and a patch critic judges
         many patches per image, so the multi-mode batch estimate this rule is about does not apply (their
-        published settings train with batches of 1 to 16). Nor for the batch of a script that trains nothing (an infer.py sampling a grid)."""
+        published settings train with batches of 1 to 16). Nor for the batch of a script that trains nothing (an infer.py sampling a grid), nor one written in the
+        `if __name__ == "__main__":` shape check of a models file that trains nothing itself."""
         if facts.trains_nothing(setting.location.file):  # a sampling script's batch (infer.py)
+            return False
+        if facts.in_idle_main_block(setting):  # a models file's `if __name__ == "__main__":` shape check
             return False
         gens = [g for g in facts.code.networks_with_role("generator") if setting.location.file in program_files(facts, g)]
         return not gens or not all(_image_to_image(g) for g in gens)
@@ -132,6 +135,28 @@ class GanBatchSmall(SettingRangeRule):
         Example({"config.yaml": "grad_penalty: 10.0\nbatch_size: 64\n"}, "at the bound"),
         Example({"config.yaml": "kl_weight: 0.01\nbatch_size: 16\n"}, "a VAE is not a GAN"),
         Example({"config.yaml": "grad_penalty: 10.0\neval_batch: 8\n"}, "not the training batch size"),
+        Example(
+            {
+                "models.py": (
+                    "import torch\nimport torch.nn as nn\n\n\nclass Generator(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n        self.net = nn.Linear(8, 4)\n\n\n"
+                    "class Discriminator(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n        self.net = nn.Linear(4, 1)\n\n\n"
+                    "if __name__ == '__main__':\n    batch_size = 16\n    print(Generator()(torch.randn(batch_size, 8)).shape)\n"
+                ),
+                "train.py": (
+                    "import torch\nimport torch.nn.functional as F\nfrom models import Discriminator, Generator\n\n"
+                    "G, D = Generator(), Discriminator()\n"
+                    "opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))\n"
+                    "loader = torch.utils.data.DataLoader(data, batch_size=64)\n"
+                    "for x in loader:\n    fake = G(torch.randn(x.size(0), 8))\n"
+                    "    d_fake = D(fake.detach())\n"
+                    "    loss_d = F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))\n"
+                    "    opt_d.zero_grad()\n    loss_d.backward()\n    opt_d.step()\n"
+                ),
+            },
+            "a models file's `__main__` shape check: no training run's batch",
+        ),
         Example({"config.json": '{"gan_mode": "vanilla", "train": {"batch_size": 128}, "eval": {"batch_size": 8}}'},
                 "JSON: the evaluation batch is not the training batch"),
     ]

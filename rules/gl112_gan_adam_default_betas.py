@@ -104,7 +104,7 @@ class GanAdamDefaultBetas(Rule):
             return ("unknown", None) if o.opaque else (0.9, None)
         val, src = (arg.literal if arg.has_literal else None), None
         if val is None and arg.ref is not None:
-            s = setting_for_key(facts, arg.ref.key)
+            s = setting_for_key(facts, arg.ref.key, o.location.file)
             val, src = (s.value, s) if s is not None else (None, None)
         if val is None:
             # betas=(beta1, 0.999) with beta1 a module constant or a config value
@@ -115,7 +115,7 @@ class GanAdamDefaultBetas(Rule):
             if isinstance(node, ast.Tuple) and node.elts:
                 first = node.elts[0]
                 name = first.id if isinstance(first, ast.Name) else first.attr if isinstance(first, ast.Attribute) else None
-                s = setting_for_key(facts, name) if name else None
+                s = setting_for_key(facts, name, o.location.file) if name else None
                 if s is not None and numeric(s.value):
                     return float(s.value), s
         if isinstance(val, (list, tuple)) and val and numeric(val[0]):

@@ -81,6 +81,14 @@ class VaeLearningRateHigh(SettingRangeRule):
         ),
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "the document's 3e-4 in code"),
         Example({"model.py": _VAE + "opt = torch.optim.Adam(vae.parameters(), lr=3e-4)\n"}, "an explicit 3e-4"),
+        Example(
+            {"ae.py": "import torch\nimport torch.nn as nn\n\n\nclass Autoencoder(nn.Module):\n"
+                      "    def __init__(self):\n        super().__init__()\n"
+                      "        self.enc = nn.Linear(784, 32)\n        self.dec = nn.Linear(32, 784)\n\n"
+                      "    def forward(self, x):\n        return self.dec(torch.relu(self.enc(x)))\n\n\n"
+                      "ae = Autoencoder()\nopt = torch.optim.Adam(ae.parameters())\n"},
+            "a plain autoencoder (no KL term, no reparameterisation) is no VAE",
+        ),
     ]
 
     def optimizer_role(self, facts, opt):

@@ -102,6 +102,8 @@ def _other_family_file(facts: ProjectFacts, rule, finding: Finding) -> bool:
     if not file.endswith(".py") and not facts.selects_standard_loss(file):
         return False  # a config file is judged by the project, unless it selects its own standard loss
     own = facts.file_families(file)
+    if not own and set(fams) <= {"gan", "wgan", "wgan-gp"} and file.endswith(".py") and facts.trains_no_game(file):
+        return True  # a style-transfer script of a GAN repository: it trains no GAN
     if not own and file in facts.training_files() and file.endswith(".py"):
         # a script that trains something and shows no family, nor do the files of its program
         return not facts.program_shows(file, set(fams))

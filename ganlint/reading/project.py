@@ -136,8 +136,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
 
     resolve_helper_terms(facts)  # loss_decoder = mse - c * loss_dis, loss_dis holding -log(1 - D(G(z))) of utils.py
     resolve_chosen_classes(facts)  # OPTIMIZER[cfg.optimizer](...): the class the setting names
-    from ganlint.reading.code.recognise.optim import learning_rates_by_use
+    from ganlint.reading.code.recognise.optim import drop_unused_optimizers, learning_rates_by_use
 
+    drop_unused_optimizers(facts)  # `g_optimizer = Adam(...)` a sampling script never steps trains nothing
     learning_rates_by_use(facts)  # `--gamma` passed as Adam's lr is a learning rate
     from ganlint.reading.code.recognise.penalty import penalty_weights_by_use
 

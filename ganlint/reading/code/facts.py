@@ -361,7 +361,10 @@ class CodeFacts:
         if gan_losses or (adversarial and not fams & {"wgan", "wgan-gp"}):
             fams.add("gan")
         # an encoder/decoder pair alone is a plain autoencoder: a VAE shows a KL term or a reparameterisation
-        if "vae" in roles or self.kl_terms or self.reparameterisations or self.logvar_exps:
+        if "vae" in roles and not all(_plain_autoencoder(n) for n in [x.name for x in nets if x.role == "vae"]
+                                      + [c.cls for c in self.constructions if role_from_name(c.cls) == "vae"]):
+            fams.add("vae")  # a VAE by name; an `Autoencoder` with no KL term anywhere is none (a GMMN's)
+        if self.kl_terms or self.reparameterisations or self.logvar_exps:
             fams.add("vae")
         if "energy" in roles or self.infonce or self.langevin:
             fams.add("energy")
@@ -389,3 +392,12 @@ class CodeFacts:
                     mine[k] = mine.get(k, 0) + v
             else:
                 mine.extend(theirs)
+
+
+def _plain_autoencoder(name: str) -> bool:
+    """`Autoencoder`, `ConvAutoEncoder`: an autoencoder's name that does not say variational."""
+    from ganlint.core.roles import name_tokens
+
+    words = name_tokens(name)
+    return ("autoencoder" in words or {"auto", "encoder"} <= set(words)) and "variational" not in words \
+        and not any(w.endswith("vae") for w in words)

@@ -66,7 +66,15 @@ def keys_feeding(facts, net: Network, param: str) -> list[tuple[ConfigRef, Const
     return out
 
 
-def setting_for_key(facts, key: str) -> Setting | None:
+def setting_for_key(facts, key: str, file: str | None = None) -> Setting | None:
+    """The setting a config read names; `file`: the reading script's own flag first (two scripts of one
+    repository each parse a `--beta1` of their own, with their own defaults)."""
+    if file is not None:
+        leaf = key.rsplit(".", 1)[-1]
+        own = [s for s in facts.settings if s.location.file == file and s.key in (key, leaf)] or \
+            [s for s in facts.settings if s.location.file == file and s.leaf in (key, leaf)]
+        if own:
+            return own[-1]
     s = facts.setting_by_key(key)
     if s is None and "." in key:
         s = facts.setting_by_key(key.rsplit(".", 1)[-1])

@@ -173,7 +173,35 @@ def _mark(by_name: dict[str, list[ast.stmt]], lines: dict[str, list[int]], name:
             continue
         seen.add(id(st))
         out.add(id(st))
-        work.extend((n, st.lineno) for n in names_in(st.value) if n in by_name)
+        work.extend((n, st.lineno) for n in _grad_names(st.value) if n in by_name)
+
+
+_SHAPE_ATTRS = {"shape", "ndim", "device", "dtype", "is_cuda"}
+_SHAPE_CALLS = {"size", "dim", "numel", "nelement"}
+
+
+def _grad_names(node: ast.AST | None) -> set[str]:
+    """names_in(node) less the names read only for their shape: `torch.FloatTensor(pred.size()).fill_(1)`
+    builds a label tensor from `pred`'s size, and no gradient flows from it into `pred`."""
+    out: set[str] = set()
+    todo = [node] if node is not None else []
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Attribute) and n.attr in _SHAPE_ATTRS:
+            continue
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _SHAPE_CALLS:
+            todo.extend(n.args)  # `x.size(dim)`: the dimension's name may matter, the receiver does not
+            continue
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len":
+            continue
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute):
+            out.add(n.attr)
+        elif isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+    return out
 
 
 def _pytorch_file(tree: ast.Module | None) -> bool:
@@ -277,8 +305,12 @@ def _steps(r, fn) -> None:
         live: list[tuple[ast.Call, ast.AST | None, ast.AST]] = []  # (the D call, where G made it, the fake argument)
         zeros_live = []
         log_calls = []
+        grad_names = None  # the names this statement reads other than for their shape (found when needed)
         for node in walk_code(value):  # names and calls only: the marker leaves are left out
             if isinstance(node, ast.Name) and node.id in tags:
+                grad_names = _grad_names(value) if grad_names is None else grad_names
+                if node.id not in grad_names:
+                    continue  # `torch.FloatTensor(d_fake.size()).fill_(1)`: a label tensor, no fake in it
                 t = tags[node.id]
                 real = real or t["real"]
                 live.extend(t["live"])

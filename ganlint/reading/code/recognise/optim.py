@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, tokens
@@ -67,7 +68,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         recv = n.func.value
         if isinstance(recv, ast.Attribute) and recv.attr == "data":
             recv = recv.value
-        if is_param_loop_var(r, recv):
+        if is_param_loop_var(r, recv) or _layer_weight_in_loop(r, recv):
             f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n), r.branch, r.scope(),
                                              r.skipped_arms > 0))
     if isinstance(n.func, ast.Attribute):
@@ -133,6 +134,14 @@ def is_param_loop_var(r, node: ast.AST) -> bool:
                 isinstance(c, ast.Call) and last(call_name(c)) in ("parameters", "named_parameters")
                 for c in walk(it))
     return False
+
+
+def _layer_weight_in_loop(r, node: ast.AST) -> bool:
+    """`layer.weight.clamp_(-c, c)` with `layer` a loop variable over modules (`for layer in D.net:`):
+    WGAN weight clipping written per layer, not over `.parameters()`."""
+    if not (isinstance(node, ast.Attribute) and node.attr in ("weight", "bias") and isinstance(node.value, ast.Name)):
+        return False
+    return any(node.value.id in names for names, _it in r.loops)
 
 
 def _clip_arg(r, call: ast.Call):
@@ -278,3 +287,60 @@ def learning_rates_by_use(facts) -> None:
         roles = {o.role for o in opts}
         if s.role is None and len(roles) == 1:
             s.role = roles.pop()
+
+
+_RESTORES = re.compile(r"\b(load_state_dict|load_from_checkpoint)\(|\btorch\.load\(")
+
+
+def drop_unused_optimizers(facts) -> None:
+    """An optimizer assigned to a name that is never written again (no step, no zero_grad, not passed on,
+    returned, imported or even mentioned in a comment or a string) in a script that restores trained weights
+    and runs no backward() or step() trains nothing: a sampling script's `g_optimizer = Adam(G.parameters(),
+    lr=3e-4)` left beside `G.load_state_dict(...)` sets no rate and no momentum of any training run (a snippet
+    that only builds an optimizer still says how the model would be trained). A plain name counts in its own
+    file and in the files that name its module (`from sample import g_optimizer`; another script's own
+    `g_optimizer` is another variable); an attribute (`self.opt_g`) anywhere in the project."""
+    from ganlint.reading.code.words import WordCounts
+
+    opts = facts.code.optimizers
+    code = facts.code
+    trains = {m.location.file for m in (*code.backward_calls, *code.optimizer_steps)}
+    restores: dict[str, bool] = {}
+    by_file: dict[str, set[str]] = {}
+    for o in opts:
+        file = o.location.file
+        if not o.var or not o.var.rsplit(".", 1)[-1].isidentifier() or file in trains:
+            continue
+        if file not in restores:
+            restores[file] = bool(_RESTORES.search(facts.texts.get(file, "")))
+        if restores[file]:
+            by_file.setdefault(file, set()).add(o.var)
+    if not by_file:
+        return
+    texts = facts.texts
+    project: WordCounts | None = None
+    unused: set[tuple[str, str]] = set()
+    for file, names in by_file.items():
+        own = WordCounts([texts.get(file, "")], len(names))
+        for var in names:
+            short = var.rsplit(".", 1)[-1]
+            n = _mentions(own, short)
+            if n > 1:
+                continue
+            if "." in var:  # an attribute may be read through any object holding it, in any file
+                if project is None:
+                    project = WordCounts(list(texts.values()), len(by_file))
+                n = _mentions(project, short)
+            else:
+                stem = re.compile(rf"\b{re.escape(file.rsplit('/', 1)[-1].rsplit('.', 1)[0])}\b")
+                readers = [t for f, t in texts.items() if f != file and stem.search(t)]
+                n += _mentions(WordCounts(readers, 1), short) if readers else 0
+            if n <= 1:
+                unused.add((file, var))
+    if unused:
+        opts[:] = [o for o in opts if (o.location.file, o.var) not in unused]
+
+
+def _mentions(words, name: str) -> int:
+    """Whole-word occurrences of `name`, bare (`opt_g.step()`) or after a dot (`self.opt_g`)."""
+    return words.count(name, False, rf"(?<![\w.]){re.escape(name)}\b") + words.count(name, True, rf"\.{re.escape(name)}\b")
