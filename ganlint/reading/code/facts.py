@@ -5,12 +5,11 @@ rules only read them. Columns are 1-based; `end_column` is exclusive (SARIF styl
 """
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ganlint.core.types import Location
+from ganlint.reading.code.code_families import FamilyEvidence
 
 # -- roles from names: the one recogniser (ganlint.core.roles) -------------------------------------
 from ganlint.core.roles import role_from_name  # noqa: E402,F401  (re-exported: rules and readers import it here)
@@ -195,7 +194,7 @@ def _by_class(constructions: list[Construction]) -> dict[str, list[Construction]
 
 
 @dataclass(eq=False, repr=False)
-class CodeFacts:
+class CodeFacts(FamilyEvidence):
     networks_all: list[Network] = field(default_factory=list)  # every class read (module or not)
     constructions: list[Construction] = field(default_factory=list)
     config_keys: set[str] = field(default_factory=set)  # every config key the code reads
@@ -338,49 +337,6 @@ class CodeFacts:
                     return r
         return role_from_name(var.rsplit(".", 1)[-1])
 
-    def families(self) -> set[str]:
-        fams: set[str] = set()
-        nets = self.networks
-        roles = {n.role for n in nets} | {role_from_name(c.cls) for c in self.constructions}
-        # a penalty in a file that trains with BCE is DRAGAN's (a standard GAN regularised), not a WGAN-GP's
-        bce_files = self.bce_files()
-        for g in self.penalties:
-            if g.location.file in bce_files:
-                fams.add("gan")
-                continue
-            fname = (g.function or "").lower()
-            named_gp = ("gradient_penalty" in fname or "gp" in fname.replace("_", " ").split()
-                        or fname.endswith("_gp") or fname.startswith("gp_"))
-            if g.two_sided or (named_gp and "r1" not in fname and "r2" not in fname):
-                fams.add("wgan-gp")  # (||grad|| - 1)^2; R1/R2 penalties regularise ordinary GANs
-        if any(not w.skipped for w in self.weight_clips):  # clipping only under `if args.wass:` (off): no WGAN
-            fams.add("wgan")
-        gan_losses = any(l.kind in ("saturating", "nonsaturating") for l in self.losses) or bool(self.sigmoid_bces)
-        # a VAE-GAN: the discriminator judges the decoder's output (its hand-written log loss is no BCE call)
-        adversarial = "critic" in roles and "generator" in roles or bool(self.undetached_fakes) or bool(self.judged_fakes)
-        if gan_losses or (adversarial and not fams & {"wgan", "wgan-gp"}):
-            fams.add("gan")
-        # an encoder/decoder pair alone is a plain autoencoder: a VAE shows a KL term or a reparameterisation
-        if "vae" in roles and not all(_plain_autoencoder(n) for n in [x.name for x in nets if x.role == "vae"]
-                                      + [c.cls for c in self.constructions if role_from_name(c.cls) == "vae"]):
-            fams.add("vae")  # a VAE by name; an `Autoencoder` with no KL term anywhere is none (a GMMN's)
-        if self.kl_terms or self.reparameterisations or self.logvar_exps:
-            fams.add("vae")
-        if "energy" in roles or self.infonce or self.langevin:
-            fams.add("energy")
-        return fams
-
-    def bce_files(self) -> set[str]:
-        """Files whose code computes a binary cross-entropy on a discriminator's output (a standard GAN's
-        discriminator or generator loss; a VAE's BCE reconstruction does not count)."""
-        files = {m.location.file for m in self.critic_bces}
-        return files | {s.bce_location.file for s in self.sigmoid_bces}
-
-    def trains_with_bce(self, file: str) -> bool:
-        """The file trains a discriminator with BCE and clips no weights: its critic-named nets are standard
-        GAN discriminators (DRAGAN's too), whatever other files of the project do."""
-        return file in self.bce_files() and not any(w.location.file == file for w in self.weight_clips)
-
     def merge(self, other: "CodeFacts") -> None:
         for f in fields(self):
             mine = getattr(self, f.name)
@@ -392,12 +348,3 @@ class CodeFacts:
                     mine[k] = mine.get(k, 0) + v
             else:
                 mine.extend(theirs)
-
-
-def _plain_autoencoder(name: str) -> bool:
-    """`Autoencoder`, `ConvAutoEncoder`: an autoencoder's name that does not say variational."""
-    from ganlint.core.roles import name_tokens
-
-    words = name_tokens(name)
-    return ("autoencoder" in words or {"auto", "encoder"} <= set(words)) and "variational" not in words \
-        and not any(w.endswith("vae") for w in words)
