@@ -1,0 +1,108 @@
+"""GAN recall on a blind set's shapes: a discriminator whose class name gives no role (a misspelt or
+plain name) held by a variable that does, its role confirmed by use; ... Each with its near miss.
+
+Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
+each line where that finding must be reported, and the findings of the codes a test names are exactly
+the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+_ROLELESS_CLASSES = """\
+import torch
+import torch.nn as nn
+
+
+class Maker(nn.Module):
+    def __init__(self, n_in, n_out):
+        super(Maker, self).__init__()
+        self.l1 = nn.Linear(n_in, 32)
+        self.l2 = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.l2(torch.relu(self.l1(x)))
+
+
+class Judge(nn.Module):
+    def __init__(self, n_in):
+        super(Judge, self).__init__()
+        self.l1 = nn.Linear(n_in, 32)
+        self.l2 = nn.Linear(32, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.l1(x))
+        x = torch.sigmoid(self.l2(x))  # expect GL111
+        return x
+
+
+def train():
+    G = Maker(16, 2)
+    D = Judge(2)
+    criterion = nn.BCELoss()
+    d_opt = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_opt = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    for step in range(1000):
+        d_opt.zero_grad()
+        sample = torch.randn(64, 2) * 0.5 + 1.0
+        err_real = criterion(D(sample), torch.ones(64, 1))
+        made = G(torch.randn(64, 16)).detach()
+        err_fake = criterion(D(made), torch.zeros(64, 1))
+        (err_real + err_fake).backward()
+        d_opt.step()
+        g_opt.zero_grad()
+        out = G(torch.randn(64, 16))
+        err_g = criterion(D(out), torch.ones(64, 1))
+        err_g.backward()
+        g_opt.step()
+
+
+if __name__ == "__main__":
+    train()
+"""
+
+_CLASSIFIER_ONLY = """\
+import torch
+import torch.nn as nn
+
+
+class Judge(nn.Module):
+    def __init__(self, n_in):
+        super(Judge, self).__init__()
+        self.l1 = nn.Linear(n_in, 32)
+        self.l2 = nn.Linear(32, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.l1(x))
+        x = torch.sigmoid(self.l2(x))
+        return x
+
+
+def train(pairs):
+    D = Judge(2)
+    criterion = nn.BCELoss()
+    d_opt = torch.optim.Adam(D.parameters(), lr=2e-4)
+    for sample, label in pairs:
+        d_opt.zero_grad()
+        err = criterion(D(sample), label)
+        err.backward()
+        d_opt.step()
+"""
+
+
+def test_a_critic_class_named_for_no_role_takes_its_variables_role_from_use(tmp_path):
+    res, found, expected = _check(tmp_path / "gan", {"toy_gan.py": _ROLELESS_CLASSES}, {"GL111"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    assert {n.name: n.role for n in res.facts.code.networks_all} == {"Maker": "generator", "Judge": "critic"}
+    # near miss: the same network held by `D` but trained as a classifier on labelled pairs (no generator
+    # output is ever scored): the variable's name alone gives it no role
+    res, found, expected = _check(tmp_path / "clf", {"clf.py": _CLASSIFIER_ONLY}, {"GL111"})
+    assert found == expected == set(), found
+    assert [n.role for n in res.facts.code.networks_all] == [None]
+    # near miss: the classes swapped (`G = Judge(...)` makes the samples, `D = Maker(...)` scores them):
+    # the Sigmoid is the generator's output, and the use gives the roles by the variables' names
+    swapped = _ROLELESS_CLASSES.replace("  # expect GL111", "").replace("G = Maker(16, 2)", "G = Judge(16)") \
+        .replace("D = Judge(2)", "D = Maker(2, 1)")
+    res, found, expected = _check(tmp_path / "swapped", {"toy_gan.py": swapped}, {"GL111"})
+    assert found == expected == set(), found
+    assert {n.name: n.role for n in res.facts.code.networks_all} == {"Maker": "critic", "Judge": "generator"}
