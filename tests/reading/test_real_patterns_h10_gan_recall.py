@@ -1,5 +1,7 @@
 """GAN recall on a blind set's shapes: a discriminator whose class name gives no role (a misspelt or
-plain name) held by a variable that does, its role confirmed by use; ... Each with its near miss.
+plain name) held by a variable that does, its role confirmed by use; a DCGAN critic whose Sigmoid is
+appended with `add_module` and whose forward runs its stack through `nn.parallel.data_parallel`; ...
+Each with its near miss.
 
 Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
 each line where that finding must be reported, and the findings of the codes a test names are exactly
@@ -106,3 +108,89 @@ def test_a_critic_class_named_for_no_role_takes_its_variables_role_from_use(tmp_
     res, found, expected = _check(tmp_path / "swapped", {"toy_gan.py": swapped}, {"GL111"})
     assert found == expected == set(), found
     assert {n.name: n.role for n in res.facts.code.networks_all} == {"Maker": "critic", "Judge": "generator"}
+
+
+_DP_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class NetG(nn.Module):
+    def __init__(self, ngpu, nz, ngf):
+        super(NetG, self).__init__()
+        self.ngpu = ngpu
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(ngf * 2),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, 3, 4, 2, 1, bias=False),
+            nn.Tanh(),
+        )
+
+    def forward(self, x):
+        gpus = range(self.ngpu) if self.ngpu > 1 else None
+        return nn.parallel.data_parallel(self.main, x, gpus)
+
+
+class NetD(nn.Module):
+    def __init__(self, ngpu, ndf, n_extra=0):
+        super(NetD, self).__init__()
+        self.ngpu = ngpu
+        body = nn.Sequential(
+            nn.Conv2d(3, ndf, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+        )
+        for i in range(n_extra):
+            body.add_module('extra_{0}_conv'.format(i), nn.Conv2d(ndf, ndf, 3, 1, 1, bias=False))
+            body.add_module('extra_{0}_act'.format(i), nn.LeakyReLU(0.2, inplace=True))
+        body.add_module('head_conv', nn.Conv2d(ndf, 1, 4, 1, 0, bias=False))
+        body.add_module('head_sigmoid', nn.Sigmoid())  # expect GL111
+        self.body = body
+
+    def forward(self, x):
+        gpus = range(self.ngpu) if self.ngpu > 1 else None
+        out = nn.parallel.data_parallel(self.body, x, gpus)
+        return out.view(-1, 1)
+"""
+
+_DP_TRAIN = """\
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+import models
+
+netG = models.NetG(1, 100, 64)
+netD = models.NetD(1, 64, 1)
+criterion = nn.BCELoss()
+optimizerD = optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+optimizerG = optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+for epoch in range(25):
+    for i, (real, _) in enumerate(dataloader):
+        netD.zero_grad()
+        label = torch.ones(real.size(0))
+        errD_real = criterion(netD(real), label)
+        errD_real.backward()
+        fake = netG(torch.randn(real.size(0), 100, 1, 1))
+        errD_fake = criterion(netD(fake.detach()), label * 0)
+        errD_fake.backward()
+        optimizerD.step()
+        netG.zero_grad()
+        errG = criterion(netD(fake), label)
+        errG.backward()
+        optimizerG.step()
+"""
+
+
+def test_a_sigmoid_added_with_add_module_and_run_through_data_parallel_is_the_critics_output(tmp_path):
+    files = {"models.py": _DP_MODELS, "train.py": _DP_TRAIN}
+    res, found, expected = _check(tmp_path / "dcgan", files, {"GL111"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    # near miss: the critic's stack ends in its Conv and the generator's (for [0, 1] images) in a Sigmoid,
+    # both run through data_parallel: no critic ends in a Sigmoid
+    models = _DP_MODELS.replace("        body.add_module('head_sigmoid', nn.Sigmoid())  # expect GL111\n", "") \
+        .replace("nn.Tanh()", "nn.Sigmoid()")
+    res, found, expected = _check(tmp_path / "near", {"models.py": models, "train.py": _DP_TRAIN}, {"GL111"})
+    assert found == expected == set(), found
+    assert {n.name: n.role for n in res.facts.code.networks_all} == {"NetG": "generator", "NetD": "critic"}

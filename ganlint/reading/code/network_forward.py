@@ -122,6 +122,8 @@ class ForwardMixin:
                 return {"sig": node, "via": "functional"}
         if isinstance(f, ast.Call) and isinstance(f.func, ast.Attribute) and f.func.attr == "Sigmoid":
             return {"sig": node, "via": "functional"}
+        if name and last(name) == "data_parallel" and node.args:
+            f = node.args[0]  # nn.parallel.data_parallel(self.main, x, gpu_ids) runs self.main(x)
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
             layer = self.net.attr_layers.get(f.attr)
             if layer is not None and layer.kind == "Sigmoid":
