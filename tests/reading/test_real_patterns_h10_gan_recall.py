@@ -1,6 +1,7 @@
 """GAN recall on a blind set's shapes: a discriminator whose class name gives no role (a misspelt or
 plain name) held by a variable that does, its role confirmed by use; a DCGAN critic whose Sigmoid is
-appended with `add_module` and whose forward runs its stack through `nn.parallel.data_parallel`; ...
+appended with `add_module` and whose forward runs its stack through `nn.parallel.data_parallel`; the
+saturating generator loss with an epsilon inside the log, `log((1 - D(G(z))) + 1e-8)`; ...
 Each with its near miss.
 
 Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
@@ -194,3 +195,82 @@ def test_a_sigmoid_added_with_add_module_and_run_through_data_parallel_is_the_cr
     res, found, expected = _check(tmp_path / "near", {"models.py": models, "train.py": _DP_TRAIN}, {"GL111"})
     assert found == expected == set(), found
     assert {n.name: n.role for n in res.facts.code.networks_all} == {"NetG": "generator", "NetD": "critic"}
+
+
+_TRAINER_EPS = """\
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim=32):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(z_dim, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 1))
+
+    def forward(self, x):
+        return torch.sigmoid(self.net(x))
+
+
+class GAN(nn.Module):
+    def __init__(self, z_dim=32):
+        super().__init__()
+        self.G = Generator(z_dim)
+        self.D = Discriminator()
+        self.z_dim = z_dim
+
+
+class Trainer:
+    def __init__(self, model, lr=2e-4):
+        self.model = model
+        self.G_opt = torch.optim.Adam(model.G.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.D_opt = torch.optim.Adam(model.D.parameters(), lr=lr, betas=(0.5, 0.999))
+
+    def train(self, loader, epochs=10):
+        for epoch in range(epochs):
+            for images, _ in loader:
+                self.D_opt.zero_grad()
+                D_loss = self.train_D(images.view(images.shape[0], -1))
+                D_loss.backward()
+                self.D_opt.step()
+                self.G_opt.zero_grad()
+                G_loss = self.train_G(images)
+                G_loss.backward()
+                self.G_opt.step()
+
+    def train_D(self, images):
+        noise = torch.randn(images.shape[0], self.model.z_dim)
+        DX_score = self.model.D(images)
+        G_output = self.model.G(noise).detach()
+        DG_score = self.model.D(G_output)
+        D_loss = -torch.mean(torch.log(DX_score + 1e-8) + torch.log(1 - DG_score + 1e-8))
+        return D_loss
+
+    def train_G(self, images):
+        noise = torch.randn(images.shape[0], self.model.z_dim)
+        G_output = self.model.G(noise)
+        DG_score = self.model.D(G_output)
+        G_loss = torch.mean(torch.log((1 - DG_score) + 1e-8))  # expect GL110
+        return G_loss
+"""
+
+
+def test_the_saturating_generator_loss_with_an_epsilon_inside_the_log(tmp_path):
+    res, found, expected = _check(tmp_path / "mm", {"mm_gan.py": _TRAINER_EPS}, {"GL110"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    # the fix keeps the epsilon: -log(D(G(z)) + 1e-8)
+    assert [l.arg_src for l in res.facts.code.losses if l.kind == "saturating"] == ["self.model.D(G_output) + 1e-8"]
+    line = "        G_loss = torch.mean(torch.log((1 - DG_score) + 1e-8))  # expect GL110\n"
+    # near misses: the non-saturating loss with its epsilon, and a constant too large to be an epsilon
+    for i, new in enumerate(("        G_loss = -torch.mean(torch.log(DG_score + 1e-8))\n",
+                             "        G_loss = torch.mean(torch.log((1 - DG_score) + 0.5))\n")):
+        res, found, expected = _check(tmp_path / f"near{i}", {"mm_gan.py": _TRAINER_EPS.replace(line, new)}, {"GL110"})
+        assert found == expected == set(), (i, found)
