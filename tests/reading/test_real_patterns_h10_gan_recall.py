@@ -1,7 +1,9 @@
 """GAN recall on a blind set's shapes: a discriminator whose class name gives no role (a misspelt or
 plain name) held by a variable that does, its role confirmed by use; a DCGAN critic whose Sigmoid is
 appended with `add_module` and whose forward runs its stack through `nn.parallel.data_parallel`; the
-saturating generator loss with an epsilon inside the log, `log((1 - D(G(z))) + 1e-8)`; ...
+saturating generator loss with an epsilon inside the log, `log((1 - D(G(z))) + 1e-8)`; WGAN weight
+clipping written over the critic's layers (`for layer in part: layer.weight.data.clamp_(-c, c)` inside
+`for part in [D.conv, D.fc]:`) making a `for k in range(3)` critic loop a WGAN's; ...
 Each with its near miss.
 
 Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
@@ -274,3 +276,76 @@ def test_the_saturating_generator_loss_with_an_epsilon_inside_the_log(tmp_path):
                              "        G_loss = torch.mean(torch.log((1 - DG_score) + 0.5))\n")):
         res, found, expected = _check(tmp_path / f"near{i}", {"mm_gan.py": _TRAINER_EPS.replace(line, new)}, {"GL110"})
         assert found == expected == set(), (i, found)
+
+
+_CLIPPED_LAYERS = """\
+import torch
+import torch.nn as nn
+
+clip = 0.01
+nz = 64
+
+
+class critic(nn.Module):
+    def __init__(self):
+        super(critic, self).__init__()
+        self.conv = nn.Sequential(nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(32, 64, 4, 2, 1),
+                                  nn.LeakyReLU(0.2))
+        self.fc = nn.Sequential(nn.Linear(64 * 7 * 7, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+
+    def forward(self, x):
+        return self.fc(self.conv(x).view(x.size(0), -1))
+
+
+class generator(nn.Module):
+    def __init__(self, nz):
+        super(generator, self).__init__()
+        self.fc = nn.Linear(nz, 64 * 7 * 7)
+        self.up = nn.Sequential(nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, 1, 4, 2, 1),
+                                nn.Tanh())
+
+    def forward(self, z):
+        return self.up(self.fc(z).view(z.size(0), 64, 7, 7))
+
+
+D = critic()
+G = generator(nz)
+d_optimizer = torch.optim.RMSprop(D.parameters(), lr=5e-5)
+g_optimizer = torch.optim.RMSprop(G.parameters(), lr=5e-5)
+
+for epoch in range(20):
+    for i, (img, _) in enumerate(dataloader):
+        for k in range(3):  # expect GL105
+            fake = G(torch.randn(img.size(0), nz)).detach()
+            d_loss = torch.mean(D(fake)) - torch.mean(D(img))
+            d_optimizer.zero_grad()
+            d_loss.backward()
+            d_optimizer.step()
+            for part in [D.conv, D.fc]:
+                for layer in part:
+                    if isinstance(layer, (nn.Linear, nn.Conv2d)):
+                        layer.weight.data.clamp_(-clip, clip)
+        g_loss = -torch.mean(D(G(torch.randn(img.size(0), nz))))
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+"""
+
+
+def test_weight_clipping_over_the_critics_layers_makes_its_short_critic_loop_a_wgans(tmp_path):
+    res, found, expected = _check(tmp_path / "wgan", {"wdcgan.py": _CLIPPED_LAYERS}, {"GL105"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    assert len(res.facts.code.weight_clips) == 1 and res.facts.families() == {"wgan"}
+    plain = _CLIPPED_LAYERS.replace("  # expect GL105", "")
+    # the same clamp over D.modules() reads alike
+    res, found, _ = _check(tmp_path / "modules", {"wdcgan.py": _CLIPPED_LAYERS.replace(
+        "            for part in [D.conv, D.fc]:\n                for layer in part:\n",
+        "            if True:\n                for layer in D.modules():\n")}, {"GL105"})
+    assert found == expected, found
+    # near misses: the clamp over the generator's layers, and a one-sided clamp (a non-negativity
+    # constraint): no weight clipping of a critic, no Wasserstein family, the loop is not judged
+    for i, (old, new) in enumerate((("for part in [D.conv, D.fc]:", "for part in [G.up]:"),
+                                    ("clamp_(-clip, clip)", "clamp_(0, clip)"))):
+        res, found, expected = _check(tmp_path / f"near{i}", {"wdcgan.py": plain.replace(old, new)}, {"GL105"})
+        assert found == expected == set(), (i, found)
+        assert not res.facts.code.weight_clips
