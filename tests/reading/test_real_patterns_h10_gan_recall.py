@@ -3,7 +3,9 @@ plain name) held by a variable that does, its role confirmed by use; a DCGAN cri
 appended with `add_module` and whose forward runs its stack through `nn.parallel.data_parallel`; the
 saturating generator loss with an epsilon inside the log, `log((1 - D(G(z))) + 1e-8)`; WGAN weight
 clipping written over the critic's layers (`for layer in part: layer.weight.data.clamp_(-c, c)` inside
-`for part in [D.conv, D.fc]:`) making a `for k in range(3)` critic loop a WGAN's; ...
+`for part in [D.conv, D.fc]:`) making a `for k in range(3)` critic loop a WGAN's; a critic loop counted by
+the trainer method's parameter (`def train(self, ..., D_steps=5)`) that the script's call overrides
+(`trainer.train(..., D_steps=1)`); ...
 Each with its near miss.
 
 Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
@@ -349,3 +351,80 @@ def test_weight_clipping_over_the_critics_layers_makes_its_short_critic_loop_a_w
         res, found, expected = _check(tmp_path / f"near{i}", {"wdcgan.py": plain.replace(old, new)}, {"GL105"})
         assert found == expected == set(), (i, found)
         assert not res.facts.code.weight_clips
+
+
+_GP_TRAINER = """\
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim=16):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(z_dim, 128), nn.ReLU(), nn.Linear(128, 2))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Linear(128, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class GPTrainer:
+    def __init__(self, G, D, data):
+        self.G, self.D, self.data = G, D, data
+
+    def train(self, num_epochs, G_lr=1e-4, D_lr=1e-4, D_steps=5):
+        G_opt = torch.optim.Adam(self.G.parameters(), lr=G_lr, betas=(0.5, 0.9))
+        D_opt = torch.optim.Adam(self.D.parameters(), lr=D_lr, betas=(0.5, 0.9))
+        for epoch in range(num_epochs):
+            for _ in range(D_steps):
+                D_opt.zero_grad()
+                D_loss = self.train_D(next(self.data))
+                D_loss.backward()
+                D_opt.step()
+            G_opt.zero_grad()
+            G_loss = -self.D(self.G(torch.randn(64, 16))).mean()
+            G_loss.backward()
+            G_opt.step()
+
+    def train_D(self, real, LAMBDA=10):
+        fake = self.G(torch.randn(real.size(0), 16)).detach()
+        alpha = torch.rand(real.size(0), 1)
+        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        grads = torch.autograd.grad(self.D(mixed).sum(), mixed, create_graph=True)[0]
+        penalty = ((grads.norm(2, dim=1) - 1) ** 2).mean()
+        return self.D(fake).mean() - self.D(real).mean() + LAMBDA * penalty
+
+
+if __name__ == "__main__":
+    trainer = GPTrainer(Generator(), Discriminator(), iter(loader))
+    trainer.train(num_epochs=25,
+                  G_lr=1e-4,
+                  D_steps=1)  # expect GL105
+"""
+
+
+def test_a_critic_step_parameter_overridden_at_the_trainers_call(tmp_path):
+    res, found, expected = _check(tmp_path / "gp", {"w_gp_gan.py": _GP_TRAINER}, {"GL105"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    call = "                  D_steps=1)  # expect GL105\n"
+    # the same value passed by position at a second call agrees: still the one finding
+    agree = _GP_TRAINER.replace(call, call + "    trainer.train(5, 1e-4, 1e-4, 1)\n")
+    res, found, expected = _check(tmp_path / "agree", {"w_gp_gan.py": agree}, {"GL105"})
+    assert found == expected, found
+    # near misses: the call leaves the default 5; two calls disagree (1 and 5: which one runs is unknown);
+    # the file trains no Wasserstein critic (no penalty: a trainer of another loss whose D_steps=1 is usual)
+    for i, text in enumerate((
+            _GP_TRAINER.replace(call, "                  D_lr=1e-4)\n"),
+            _GP_TRAINER.replace(call, "                  D_steps=1)\n    trainer.train(5, 1e-4, 1e-4, 5)\n"),
+            _GP_TRAINER.replace(call, "                  D_steps=1)\n").replace(
+                "        penalty = ((grads.norm(2, dim=1) - 1) ** 2).mean()\n", "        penalty = 0\n"))):
+        res, found, expected = _check(tmp_path / f"near{i}", {"w_gp_gan.py": text}, {"GL105"})
+        assert found == expected == set(), (i, found)
