@@ -5,7 +5,8 @@ saturating generator loss with an epsilon inside the log, `log((1 - D(G(z))) + 1
 clipping written over the critic's layers (`for layer in part: layer.weight.data.clamp_(-c, c)` inside
 `for part in [D.conv, D.fc]:`) making a `for k in range(3)` critic loop a WGAN's; a critic loop counted by
 the trainer method's parameter (`def train(self, ..., D_steps=5)`) that the script's call overrides
-(`trainer.train(..., D_steps=1)`); ...
+(`trainer.train(..., D_steps=1)`); a functional sigmoid as a hidden activation inside the methods an
+autoencoder's forward calls (`self.encode(x)`, `self.decode(code)`).
 Each with its near miss.
 
 Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
@@ -428,3 +429,55 @@ def test_a_critic_step_parameter_overridden_at_the_trainers_call(tmp_path):
                 "        penalty = ((grads.norm(2, dim=1) - 1) ** 2).mean()\n", "        penalty = 0\n"))):
         res, found, expected = _check(tmp_path / f"near{i}", {"w_gp_gan.py": text}, {"GL105"})
         assert found == expected == set(), (i, found)
+
+
+_AE_HELPERS = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Autoencoder(nn.Module):
+    def __init__(self, n_in=784, n_code=32):
+        super(Autoencoder, self).__init__()
+        self.enc1 = nn.Linear(n_in, 512)
+        self.enc2 = nn.Linear(512, n_code)
+        self.dec1 = nn.Linear(n_code, 512)
+        self.dec2 = nn.Linear(512, n_in)
+
+    def forward(self, x):
+        code = self.encode(x)
+        return code, self.decode(code)
+
+    def encode(self, x):
+        h = torch.sigmoid(self.enc1(x))  # expect GL001
+        return torch.sigmoid(self.enc2(h))
+
+    def decode(self, code):
+        h = F.sigmoid(self.dec1(code))  # expect GL001
+        h = torch.sigmoid(self.dec2(h))
+        return h
+
+
+def train(loader, epochs=10):
+    ae = Autoencoder()
+    opt = torch.optim.Adam(ae.parameters(), lr=1e-4)
+    for epoch in range(epochs):
+        for x, _ in loader:
+            code, recon = ae(x.view(x.size(0), -1))
+            loss = F.mse_loss(recon, x.view(x.size(0), -1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+"""
+
+
+def test_a_hidden_sigmoid_inside_the_methods_forward_calls(tmp_path):
+    res, found, expected = _check(tmp_path / "ae", {"gmmn.py": _AE_HELPERS}, {"GL001"})
+    assert len(expected) == 2 and found == expected, (found, expected)
+    # near miss: forward decodes with its own layers and never calls decode(): what decode() does is not
+    # this network's forward pass (the encoder's hidden sigmoid still is); output sigmoids stay silent
+    text = _AE_HELPERS.replace("        return code, self.decode(code)\n",
+                               "        return code, self.dec2(F.relu(self.dec1(code)))\n")
+    res, found, _ = _check(tmp_path / "near", {"gmmn.py": text}, {"GL001"})
+    assert found == {("GL001", "gmmn.py", 19)}, found
