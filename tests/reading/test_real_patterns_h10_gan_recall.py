@@ -6,7 +6,8 @@ clipping written over the critic's layers (`for layer in part: layer.weight.data
 `for part in [D.conv, D.fc]:`) making a `for k in range(3)` critic loop a WGAN's; a critic loop counted by
 the trainer method's parameter (`def train(self, ..., D_steps=5)`) that the script's call overrides
 (`trainer.train(..., D_steps=1)`); a functional sigmoid as a hidden activation inside the methods an
-autoencoder's forward calls (`self.encode(x)`, `self.decode(code)`).
+autoencoder's forward calls (`self.encode(x)`, `self.decode(code)`); parameter counts of LSTM / GRU
+layers (a recurrent generator against a far smaller recurrent critic).
 Each with its near miss.
 
 Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
@@ -481,3 +482,55 @@ def test_a_hidden_sigmoid_inside_the_methods_forward_calls(tmp_path):
                                "        return code, self.dec2(F.relu(self.dec1(code)))\n")
     res, found, _ = _check(tmp_path / "near", {"gmmn.py": text}, {"GL001"})
     assert found == {("GL001", "gmmn.py", 19)}, found
+
+
+_RECURRENT = """\
+import torch
+import torch.nn as nn
+
+
+class RecurrentGenerator(nn.Module):
+    def __init__(self, z_dim=16, hidden=256, out_dim=1):
+        super().__init__()
+        self.rnn = nn.GRU(z_dim, hidden, 2, batch_first=True)
+        self.out = nn.Linear(hidden, out_dim)
+
+    def forward(self, z):
+        h, _ = self.rnn(z)
+        return torch.tanh(self.out(h))
+
+
+class RecurrentDiscriminator(nn.Module):
+    def __init__(self, in_dim=1, hidden=8):
+        super().__init__()
+        self.rnn = nn.LSTM(in_dim, hidden, batch_first=True)  # expect GL102
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        h, _ = self.rnn(x)
+        return self.out(h)
+
+
+netG = RecurrentGenerator()
+netD = RecurrentDiscriminator()
+opt_d = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+"""
+
+
+def test_recurrent_layers_are_counted_as_torch_counts_them(tmp_path):
+    res, found, expected = _check(tmp_path / "rnn", {"rnn_gan.py": _RECURRENT}, {"GL102"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    # GRU(16, 256, 2) + Linear(256, 1) and LSTM(1, 8) + Linear(8, 1), as sum(p.numel()) gives them
+    counts = {n.name: n.param_count for n in res.facts.code.networks_all}
+    assert counts == {"RecurrentGenerator": 3 * (16 * 256 + 256 * 256 + 2 * 256) + 3 * (2 * 256 * 256 + 2 * 256) + 257,
+                      "RecurrentDiscriminator": 4 * (1 * 8 + 8 * 8 + 2 * 8) + 9}, counts
+    # near miss: a critic LSTM as wide as the generator and two layers deep is not weaker
+    text = _RECURRENT.replace("hidden=8", "hidden=256").replace(
+        "nn.LSTM(in_dim, hidden, batch_first=True)  # expect GL102", "nn.LSTM(in_dim, hidden, 2, batch_first=True)")
+    res, found, expected = _check(tmp_path / "near", {"rnn_gan.py": text}, {"GL102"})
+    assert found == expected == set(), found
+    # a projection (proj_size) or an unknown width leaves the count unknown
+    text = _RECURRENT.replace("nn.LSTM(in_dim, hidden, batch_first=True)", "nn.LSTM(in_dim, hidden, batch_first=True, proj_size=4)")
+    res, _, _ = _check(tmp_path / "proj", {"rnn_gan.py": text}, {"GL102"})
+    assert {n.name: n.param_count for n in res.facts.code.networks_all}["RecurrentDiscriminator"] is None
