@@ -64,6 +64,8 @@ class NCriticLow(SettingRangeRule):
         seen = {(s.location.file, s.location.line, s.location.column) for s in found}
         for loop in facts.code.critic_loops:
             arg = loop.count
+            if loop.passed and not facts.trains_wasserstein_critic(loop.location.file):
+                continue  # `train(D_steps=1)` of a trainer whose file trains no Wasserstein critic (DRAGAN, LSGAN)
             if arg.has_literal:
                 key = "critic loop" if loop.kind == "range" else "critic steps per generator step"
                 s = Setting(key=key, value=arg.literal, location=arg.location, style="code",

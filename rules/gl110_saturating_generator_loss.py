@@ -104,6 +104,18 @@ class SaturatingGeneratorLoss(Rule):
             },
             "a module-level script: D's probability held in a name, torch.mean(torch.log(1. - prob))",
             fixed=[('    G_loss = torch.mean(torch.log(1. - p_fake))  # expect\n', '    G_loss = torch.mean(-torch.log(D(fakes)))  # expect\n')]),
+        Example(
+            {
+                "model.py": _MODELS,
+                "train.py": (
+                    "import torch\n\n"
+                    "def g_step(G, D, z):\n"
+                    "    return torch.mean(torch.log((1 - D(G(z))) + 1e-8))  # expect\n"
+                ),
+            },
+            "an epsilon inside the log keeps log(0) away, not the flat gradient; the fix keeps it",
+            fixed=[("train.py", "    return torch.mean(torch.log((1 - D(G(z))) + 1e-8))  # expect\n",
+                    "    return torch.mean(-torch.log(D(G(z)) + 1e-8))  # expect\n")]),
     ]
     good = [
         Example(

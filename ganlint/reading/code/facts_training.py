@@ -60,6 +60,7 @@ class CriticLoop:
     location: Location  # the for statement (the if statement)
     count: Arg  # N: a literal, a config read (opt.n_critic), or neither
     kind: str = "range"  # "range" | "modulo"
+    passed: bool = False  # N is the function's parameter and `count` the literal its call passes (`D_steps=1`)
 
 
 @dataclass(eq=False, repr=False)

@@ -20,33 +20,11 @@ SIGMOID_FUNCS = {"torch.sigmoid", "F.sigmoid", "torch.nn.functional.sigmoid", "n
 class ForwardMixin:
     # -- forward ----------------------------------------------------------------------------------
     def _forward(self, fn: ast.FunctionDef) -> None:
-        # name -> [(first line, last line, value)] of its assignments, in order
-        self.assigns: dict[str, list[tuple[int, int, ast.AST]]] = {}
-        returns: list[ast.Return] = []
-        loop_layers: set[str] = set()  # `for layer in self.layers:` -> layer(x) is a layer call
         nodes = self.forward_nodes = list(walk_code(fn))  # statements and calls: the marker leaves are left out
-        for st in nodes:
-            if isinstance(st, ast.Assign):
-                for t in st.targets:
-                    if isinstance(t, ast.Name):
-                        self.assigns.setdefault(t.id, []).append((st.lineno, st.end_lineno or st.lineno, st.value))
-            elif isinstance(st, ast.Return) and st.value is not None:
-                returns.append(st)
-            elif isinstance(st, ast.For) and self._over_layers(st.iter):
-                loop_layers |= {n.id for n in walk(st.target) if isinstance(n, ast.Name)}
-        for v in self.assigns.values():
-            v.sort(key=lambda x: x[0])
+        returns, loop_layers = self._read_body(nodes)
         stack_by_attr = {s.attr: s for s in self.net.stacks}
         seen: set = set()
-        # hidden: a sigmoid whose value is fed (through names and shape ops only) into a weighted layer
-        for node in nodes:
-            if not isinstance(node, ast.Call) or not self._is_layer_call(node.func, stack_by_attr, loop_layers):
-                continue
-            for a in node.args:
-                for r in self._resolve(a, node.lineno, 0, through_binop=False):
-                    if r["sig"] is not None and id(r["sig"]) not in seen:
-                        seen.add(id(r["sig"]))
-                        self._add_forward_activation(r, "hidden")
+        self._hidden(nodes, stack_by_attr, loop_layers, seen)
         # final: what forward returns
         for ret in returns:
             vals = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
@@ -58,6 +36,53 @@ class ForwardMixin:
                     seen.add(id(r["sig"]))
                     if act is not None and act.name == "Sigmoid" and self.net.final_sigmoid is None:
                         self.net.final_sigmoid = act
+        self._helpers_hidden(nodes, stack_by_attr, seen)
+
+    def _helpers_hidden(self, nodes: list, stack_by_attr: dict, seen: set) -> None:
+        """The methods forward calls (`e = self.encode(x)`): a sigmoid fed into a weighted layer inside one is
+        hidden too. What a helper returns is left to forward's own reading."""
+        cls = getattr(self, "node", None)
+        if not isinstance(cls, ast.ClassDef):
+            return
+        methods = {st.name: st for st in cls.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and st.name not in ("forward", "__init__")}
+        called = [n.func.attr for n in nodes if isinstance(n, ast.Call) and self._self_attr(n.func) is not None
+                  and isinstance(n.func, ast.Attribute) and n.func.attr in methods]
+        saved = self.assigns
+        for name in dict.fromkeys(called):
+            helper_nodes = list(walk_code(methods[name]))
+            _returns, loop_layers = self._read_body(helper_nodes)
+            self._hidden(helper_nodes, stack_by_attr, loop_layers, seen)
+        self.assigns = saved
+
+    def _read_body(self, nodes: list) -> tuple[list[ast.Return], set[str]]:
+        # name -> [(first line, last line, value)] of its assignments, in order
+        self.assigns: dict[str, list[tuple[int, int, ast.AST]]] = {}
+        returns: list[ast.Return] = []
+        loop_layers: set[str] = set()  # `for layer in self.layers:` -> layer(x) is a layer call
+        for st in nodes:
+            if isinstance(st, ast.Assign):
+                for t in st.targets:
+                    if isinstance(t, ast.Name):
+                        self.assigns.setdefault(t.id, []).append((st.lineno, st.end_lineno or st.lineno, st.value))
+            elif isinstance(st, ast.Return) and st.value is not None:
+                returns.append(st)
+            elif isinstance(st, ast.For) and self._over_layers(st.iter):
+                loop_layers |= {n.id for n in walk(st.target) if isinstance(n, ast.Name)}
+        for v in self.assigns.values():
+            v.sort(key=lambda x: x[0])
+        return returns, loop_layers
+
+    def _hidden(self, nodes: list, stack_by_attr: dict, loop_layers: set[str], seen: set) -> None:
+        """Hidden: a sigmoid whose value is fed (through names and shape ops only) into a weighted layer."""
+        for node in nodes:
+            if not isinstance(node, ast.Call) or not self._is_layer_call(node.func, stack_by_attr, loop_layers):
+                continue
+            for a in node.args:
+                for r in self._resolve(a, node.lineno, 0, through_binop=False):
+                    if r["sig"] is not None and id(r["sig"]) not in seen:
+                        seen.add(id(r["sig"]))
+                        self._add_forward_activation(r, "hidden")
 
     def _self_attr(self, node: ast.AST) -> str | None:
         while isinstance(node, ast.Subscript):
@@ -122,6 +147,8 @@ class ForwardMixin:
                 return {"sig": node, "via": "functional"}
         if isinstance(f, ast.Call) and isinstance(f.func, ast.Attribute) and f.func.attr == "Sigmoid":
             return {"sig": node, "via": "functional"}
+        if name and last(name) == "data_parallel" and node.args:
+            f = node.args[0]  # nn.parallel.data_parallel(self.main, x, gpu_ids) runs self.main(x)
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
             layer = self.net.attr_layers.get(f.attr)
             if layer is not None and layer.kind == "Sigmoid":

@@ -269,7 +269,9 @@ def module_networks(scope: ModuleScope, code: Any = None) -> list[Network]:
     by_var = {v: nets[c] for v, c in scope.var_class.items() if c in nets}
     by_var.update({n.name: n for n in out})
     named = {v: n.role for v, n in by_var.items() if n.role}
-    unnamed = {v for v, n in by_var.items() if n.role is None and role_from_name(v) is None}
+    # `D = Descriminator(...)`: a class whose name gives no role, held by a variable whose name does; the
+    # network takes the variable's role only when its use confirms it (roles_from_use checks the agreement)
+    unnamed = {v for v, n in by_var.items() if n.role is None}
     roles_here = set(named.values()) | {n.role for n in nets.values()}
     # a file whose names already give both players has nothing to learn from use (its feature extractor
     # stays role-less); this keeps the whole-tree walk off the common case

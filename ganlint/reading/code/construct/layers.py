@@ -36,7 +36,12 @@ _SIGNATURES = {
     "Embedding": ("num_embeddings", "embedding_dim"),
     "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
     "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional"),
+    "GRU": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional"),
+    "RNN": ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first", "dropout",
+            "bidirectional"),
 }
+_GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}  # weight blocks per layer and direction (torch.nn.RNNBase)
 _CONV = ("in_channels", "out_channels", "kernel_size", "stride", "padding")
 _CONV_T = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias")
 _NORM = ("num_features", "eps", "momentum", "affine")
@@ -121,6 +126,8 @@ def describe(kind: str, args: dict[str, Any]) -> tuple[int | None, int | None, i
         if None not in (i, o, k, g, bias) and g:
             n = i * o * k // g + (o if bias else 0)
         return i, o, n
+    if kind in _GATES:
+        return _recurrent(kind, args)
     if kind == "Embedding":
         num, dim = _int(a("num_embeddings")), _int(a("embedding_dim"))
         return None, dim, num * dim if None not in (num, dim) else None
@@ -146,3 +153,24 @@ def describe(kind: str, args: dict[str, Any]) -> tuple[int | None, int | None, i
     if kind in FREE:
         return None, None, 0
     return None, None, None
+
+
+def _recurrent(kind: str, args: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
+    """LSTM / GRU / RNN as torch counts them: per layer and direction, gates x (W_ih: in x h, W_hh: h x h)
+    plus the two bias vectors b_ih, b_hh (gates x h each); layers after the first take h x directions in."""
+    a = lambda name: args.get(name, _MISSING)  # noqa: E731
+    i, h = _int(a("input_size")), _int(a("hidden_size"))
+    layers = _int(args.get("num_layers", 1))
+    bias, bidir = _flag(a("bias"), True), _flag(a("bidirectional"), False)
+    proj = args.get("proj_size", 0)
+    if None in (h, layers, bias, bidir) or proj != 0 or not layers:
+        return i, None, None
+    dirs = 2 if bidir else 1
+    if i is None:
+        return i, h * dirs, None
+    g = _GATES[kind]
+    n = 0
+    for layer in range(layers):
+        width = i if layer == 0 else h * dirs
+        n += dirs * (g * (width * h + h * h) + (2 * g * h if bias else 0))
+    return i, h * dirs, n

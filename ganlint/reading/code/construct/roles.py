@@ -47,6 +47,9 @@ def roles_from_use(tree: ast.Module, variables: set[str], named: dict[str, str])
             if var in variables and roles.get(var) in (None, "critic"):
                 out[var] = roles[var] = "critic"
         elif src is not None and src != var:
+            if {var, src} <= variables and (role_from_name(var), role_from_name(src)) == ("critic", "generator"):
+                out[var] = roles[var] = "critic"  # D(G(z)) with D and G named so: the use confirms both names
+                out[src] = roles[src] = "generator"
             if var in variables and roles.get(var) is None and roles.get(src) == "generator":
                 out[var] = roles[var] = "critic"
             if src in variables and roles.get(src) is None and roles.get(var) == "critic":
@@ -61,4 +64,6 @@ def roles_from_use(tree: ast.Module, variables: set[str], named: dict[str, str])
     if "generator" not in roles.values():
         # a classifier takes the real batch too: without a generator in sight the network is no critic
         out = {v: r for v, r in out.items() if r != "critic"}
-    return {v: r for v, r in out.items() if role_from_name(v) is None}
+    # a variable whose own name gives a role keeps it: use only confirms it (`D = Descriminator()` scoring
+    # the real batch), never overrides it
+    return {v: r for v, r in out.items() if role_from_name(v) in (None, r)}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ganlint.reading.astwalk import calls_in
-from ganlint.reading.code.astutil import call_name, dotted
+from ganlint.reading.astwalk import calls_in, walk
+from ganlint.reading.code.astutil import call_name, dotted, literal
 from ganlint.reading.code.facts import CriticLoop, StepLoop, role_from_name
 from ganlint.reading.code.recognise.scope import class_node
 
@@ -128,7 +128,8 @@ def end_function(r, fn) -> None:
         roles = counts["roles"] | _step_roles(r, loop.body, cls_node)  # with the steps in self.<method>() calls
         if "critic" in roles and "generator" not in roles:
             count = _resolved_count(r, fn, cls_node, it.args[0], loop.lineno)
-            r.f.critic_loops.append(CriticLoop(r.src.loc(loop), r.src.arg(count)))
+            passed = _passed_at_calls(r, fn, count)
+            r.f.critic_loops.append(CriticLoop(r.src.loc(loop), r.src.arg(passed), passed=passed is not count))
         else:
             _balanced(r, loop, counts)
 
@@ -147,6 +148,53 @@ def _resolved_count(r, fn, cls_node: ast.ClassDef | None, count: ast.AST, line: 
         if prev is not None and prev[0] is not None:
             count = prev[0]
     return count
+
+
+def _passed_at_calls(r, fn, count: ast.AST) -> ast.AST:
+    """A count that is the function's own parameter (`def train(self, epochs, D_steps=5)`): the literal this
+    file's calls pass for it (`trainer.train(25, D_steps=1)`, the receiver built from the method's class), when
+    every such call gives the same value (a call passing nothing gives the default). Else the count as it is."""
+    node = fn.node
+    if not isinstance(count, ast.Name) or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return count
+    a = node.args
+    positional = [p.arg for p in (*a.posonlyargs, *a.args)]
+    defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    if count.id not in defaults or r.module_tree is None:
+        return count
+    if fn.cls is not None:
+        positional = positional[1:]  # self
+    index = positional.index(count.id) if count.id in positional else None
+    calls = r.__dict__.get("_calls_by_name")
+    if calls is None:  # one walk of the module for every count asked about
+        calls = r.__dict__["_calls_by_name"] = {}
+        for n in walk(r.module_tree):
+            if isinstance(n, ast.Call):
+                f = n.func
+                key = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+                if key:
+                    calls.setdefault(key, []).append(n)
+    classes = {**r.act_tables.var_class, **r.var_class} if hasattr(r.act_tables, "var_class") else r.var_class
+    values, passed = set(), None
+    for call in calls.get(node.name, []):
+        f = call.func
+        if fn.cls is not None:  # obj.train(...) with obj = Trainer(...)
+            if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and classes.get(f.value.id) == fn.cls):
+                continue
+        elif not isinstance(f, ast.Name):
+            continue
+        if any(isinstance(x, ast.Starred) for x in call.args) or any(k.arg is None for k in call.keywords):
+            return count  # *args / **kwargs may carry it
+        given = next((k.value for k in call.keywords if k.arg == count.id), None)
+        if given is None and index is not None and index < len(call.args):
+            given = call.args[index]
+        ok, value = literal(given if given is not None else defaults[count.id])
+        if not ok or not isinstance(value, int) or isinstance(value, bool):
+            return count
+        values.add(value)
+        passed = passed or given
+    return passed if passed is not None and len(values) == 1 else count
 
 
 def _modulo_zero(test: ast.AST) -> tuple[ast.AST, ast.AST] | None:

@@ -32,11 +32,34 @@ def is_g_loss_name(name: str) -> bool:
     return bool(toks & _G_TOKENS) and bool(toks & _LOSS_TOKENS)
 
 
+def _is_epsilon(node: ast.AST) -> bool:
+    """1e-8, eps, self.eps, EPSILON: the small constant added inside a log so that log(0) is never taken."""
+    ok, v = literal(node)
+    if ok and isinstance(v, float) and 0 < v <= 1e-3:
+        return True
+    name = dotted(node)
+    return bool(name) and last(name).lower() in ("eps", "epsilon", "_eps", "tiny")
+
+
+def _without_epsilon(node: ast.AST) -> tuple[ast.AST, ast.AST | None]:
+    """log((1 - D(G(z))) + 1e-8) reads as log(1 - D(G(z))): the epsilon (returned second, for the fix to
+    keep) only keeps the log finite."""
+    eps = None
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        if _is_epsilon(node.right):
+            node, eps = node.left, node.right
+        elif _is_epsilon(node.left):
+            node, eps = node.right, node.left
+        else:
+            break
+    return node, eps
+
+
 def _saturating_arg(r, fn, lc: ast.Call) -> tuple[ast.Call | None, str]:
     """log(1 - D(x)), log1p(-D(x)) -> (D(x), "saturating"); log(D(x)) -> (D(x), "nonsaturating").
 
     D(x) may be held in a name first: `prob = D(G(z)); torch.mean(torch.log(1. - prob))`."""
-    inner = lc.args[0] if lc.args else lc.func.value
+    inner = _without_epsilon(lc.args[0] if lc.args else lc.func.value)[0]
     dcall = None
     if last(call_name(lc)) == "log1p":
         if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
@@ -375,7 +398,9 @@ def _steps(r, fn) -> None:
                     r.f.losses.append(LossCall("nonsaturating", r.src.loc(lc), r.src.seg(lc)))
                 continue
             if fake_state(r, fn, dcall.args[0], st.lineno, ng)[0] == "live" and _alone(value, lc):
-                saturating.append((targets, LossCall("saturating", r.src.loc(lc), r.src.seg(lc), r.src.seg(dcall))))
+                eps = _without_epsilon(lc.args[0] if lc.args else lc.func.value)[1]
+                arg = r.src.seg(dcall) + (f" + {r.src.seg(eps)}" if eps is not None else "")  # -log(D + eps)
+                saturating.append((targets, LossCall("saturating", r.src.loc(lc), r.src.seg(lc), arg)))
     keep_first_inputs(r.f.undetached_fakes, start)
 
     if saturating:

@@ -68,7 +68,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         recv = n.func.value
         if isinstance(recv, ast.Attribute) and recv.attr == "data":
             recv = recv.value
-        if is_param_loop_var(r, recv) or _layer_weight_in_loop(r, recv):
+        if is_param_loop_var(r, recv) or (isinstance(recv, ast.Attribute) and recv.attr in ("weight", "bias")
+                                          and _symmetric(n) and _critic_layer_var(r, recv.value)):
             f.weight_clips.append(WeightClip(r.src.loc(n), _clip_arg(r, n), r.src.loc(n), r.branch, r.scope(),
                                              r.skipped_arms > 0))
     if isinstance(n.func, ast.Attribute):
@@ -136,12 +137,38 @@ def is_param_loop_var(r, node: ast.AST) -> bool:
     return False
 
 
-def _layer_weight_in_loop(r, node: ast.AST) -> bool:
-    """`layer.weight.clamp_(-c, c)` with `layer` a loop variable over modules (`for layer in D.net:`):
-    WGAN weight clipping written per layer, not over `.parameters()`."""
-    if not (isinstance(node, ast.Attribute) and node.attr in ("weight", "bias") and isinstance(node.value, ast.Name)):
+def _symmetric(call: ast.Call) -> bool:
+    """clamp_(-c, c), clamp_(min=-0.01, max=0.01): the box [-c, c] of WGAN's weight clipping."""
+    kw = {k.arg: k.value for k in call.keywords}
+    lo, hi = (call.args + [kw.get("min"), kw.get("max")])[:2] if len(call.args) < 2 else call.args[:2]
+    if lo is None or hi is None:
         return False
-    return any(node.value.id in names for names, _it in r.loops)
+    if isinstance(lo, ast.UnaryOp) and isinstance(lo.op, ast.USub):
+        return ast.dump(lo.operand) == ast.dump(hi)
+    return False
+
+
+def _critic_layer_var(r, node: ast.AST, depth: int = 0) -> bool:
+    """A loop variable running over a critic's layers: `for layer in module:` inside `for module in [D.dis,
+    D.fc]:`, `for m in netD.modules():`, `for layer in D.main:`."""
+    if not isinstance(node, ast.Name) or depth > 3:
+        return False
+    for names, it in reversed(r.loops):
+        if node.id not in names:
+            continue
+        if isinstance(it, ast.Name) and any(it.id in n for n, _ in r.loops):
+            return _critic_layer_var(r, it, depth + 1)
+        elts = it.elts if isinstance(it, (ast.List, ast.Tuple)) else [it]
+        bases = []
+        for e in elts:
+            if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr in ("modules", "children") \
+                    and not e.args:
+                e = e.func.value
+            elif isinstance(e, ast.Attribute) and dotted(e):
+                e = e.value  # D.dis: a stack of the critic's
+            bases.append(e)
+        return bool(bases) and all(dotted(b) and r.role_of_callee(ast.Call(b, [], [])) == "critic" for b in bases)
+    return False
 
 
 def _clip_arg(r, call: ast.Call):
