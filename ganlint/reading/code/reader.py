@@ -16,7 +16,7 @@ from ganlint.reading.code.facts import CodeFacts, Marker, role_from_name
 from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
-from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
+from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_FUNCTION_END, calls_for
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.scope import Func
@@ -317,7 +317,7 @@ class CodeReader:
                 key = config_key(k.value)
                 if key is not None:
                     keys.add(key)
-        for rec in ON_CALL:
+        for rec in calls_for(ln):
             if rec(self, n, name, ln, tname):
                 return  # the call is fully recognised (an optimizer): nothing else applies
 
