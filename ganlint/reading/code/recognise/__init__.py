@@ -22,14 +22,14 @@ CALL_NAMES = {
     vae.on_call: vae.CALL_NAMES.__contains__,
     optim.on_call_late: lambda ln: ln[:1].isupper(),  # constructions of user classes
 }
-_BY_NAME: dict[str, tuple] = {}
+CALLS_BY_NAME: dict[str, tuple] = {}
 
 
 def calls_for(ln: str) -> tuple:
     """ON_CALL, in its order, less the recognisers that do nothing with a call whose last name is `ln`."""
-    recs = _BY_NAME.get(ln)
+    recs = CALLS_BY_NAME.get(ln)
     if recs is None:
-        recs = _BY_NAME[ln] = tuple(rec for rec in ON_CALL if rec not in CALL_NAMES or CALL_NAMES[rec](ln))
+        recs = CALLS_BY_NAME[ln] = tuple(rec for rec in ON_CALL if rec not in CALL_NAMES or CALL_NAMES[rec](ln))
     return recs
 
 
