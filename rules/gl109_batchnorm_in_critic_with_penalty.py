@@ -45,6 +45,8 @@ class BatchnormInCriticWithPenalty(Rule):
             return
         reported: set = set()  # a layer inherited by thin subclasses (Critic32(Critic)) is one place to change
         for net in facts.code.networks_with_role("critic"):
+            if not net.batchnorms:
+                continue  # nothing to report (and no program's penalties to look up: one scan per critic)
             penalties = penalties_for(facts, net)
             if not penalties:
                 continue  # the penalty trains another model of the project

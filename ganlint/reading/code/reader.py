@@ -17,7 +17,8 @@ from ganlint.reading.code.construct.bound_roles import Linked
 from ganlint.reading.code.construct.layers import TORCH_LAYERS
 from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
-from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_CALL, ON_FUNCTION_END
+from ganlint.reading.code.recognise import CALLS_BY_NAME as _CALLS_FOR
+from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_FUNCTION_END, calls_for
 from ganlint.reading.code.recognise.default_run import arm_skipped
 from ganlint.reading.code.recognise.helper_losses import read_helper_terms
 from ganlint.reading.code.recognise.latent_heads import latent_heads
@@ -28,6 +29,7 @@ from ganlint.reading.code.recognise.scope import Func
 _NOTHING_LINKED = Linked()
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into, last first
 _AST = ast.AST
+_Name = ast.Name
 
 
 class CodeReader:
@@ -320,16 +322,26 @@ class CodeReader:
                 fn.has_critic_call = True
         config_key, keys = self.src.config_key, self.f.config_keys
         for a in n.args:  # config keys read anywhere (only a call, subscript, attribute or name can be one)
-            if a.__class__ in REF_KINDS:
+            cls = a.__class__
+            if cls is _Name:  # config_key's own answer for a name, without the call: a module constant
+                if len(a.id) > 1 and a.id.isupper():
+                    keys.add(a.id)
+            elif cls in REF_KINDS:
                 key = config_key(a)
                 if key is not None:
                     keys.add(key)
         for k in n.keywords:
-            if k.value.__class__ in REF_KINDS:
-                key = config_key(k.value)
+            v = k.value
+            cls = v.__class__
+            if cls is _Name:
+                if len(v.id) > 1 and v.id.isupper():
+                    keys.add(v.id)
+            elif cls in REF_KINDS:
+                key = config_key(v)
                 if key is not None:
                     keys.add(key)
-        for rec in ON_CALL:
+        recs = _CALLS_FOR.get(ln)
+        for rec in recs if recs is not None else calls_for(ln):
             if rec(self, n, name, ln, tname):
                 return  # the call is fully recognised (an optimizer): nothing else applies
 

@@ -47,19 +47,33 @@ def _attribute_value(cls_node: ast.ClassDef | None, attr: str) -> ast.AST | None
 
 def _step_roles(r, body: list[ast.stmt], cls_node: ast.ClassDef | None = None, depth: int = 0) -> set[str]:
     roles = set()
-    for st in body:
-        for n in calls_in(st):  # the calls of walk(st), in its order
-            if depth == 0 and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and cls_node is not None \
-                    and isinstance(n.func.value, ast.Name) and n.func.value.id == "self":
-                cache = r.__dict__.setdefault("_method_step_roles", {})  # once per method, however many loops call it
-                key = (cls_node.name, n.func.attr)
-                if key not in cache:
-                    method = _method(cls_node, n.func.attr)  # self._train_critic(real, fake): the step is in there
-                    cache[key] = _step_roles(r, method.body, cls_node, depth + 1) if method is not None else set()
-                roles |= cache[key]
-            role = _step_role(r, n)
-            if role is not None:
-                roles.add(role)
+    memo = r.__dict__.get("_statement_step_roles")  # one function's end: a statement of nested loops is asked
+    for st in body:  # about once per enclosing loop (and again for its range count): walked once
+        key = (id(st), id(cls_node), depth == 0)
+        if memo is not None and key in memo:
+            roles |= memo[key]
+            continue
+        found = _statement_step_roles(r, st, cls_node, depth)
+        if memo is not None:
+            memo[key] = found
+        roles |= found
+    return roles
+
+
+def _statement_step_roles(r, st: ast.stmt, cls_node: ast.ClassDef | None, depth: int) -> set[str]:
+    roles = set()
+    for n in calls_in(st):  # the calls of walk(st), in its order
+        if depth == 0 and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and cls_node is not None \
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == "self":
+            cache = r.__dict__.setdefault("_method_step_roles", {})  # once per method, however many loops call it
+            key = (cls_node.name, n.func.attr)
+            if key not in cache:
+                method = _method(cls_node, n.func.attr)  # self._train_critic(real, fake): the step is in there
+                cache[key] = _step_roles(r, method.body, cls_node, depth + 1) if method is not None else set()
+            roles |= cache[key]
+        role = _step_role(r, n)
+        if role is not None:
+            roles.add(role)
     return roles
 
 
@@ -110,6 +124,14 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict) -> None:
 def end_function(r, fn) -> None:
     if not fn.step_calls:
         return  # no `.step()` in the function: no critic loop, nothing to balance
+    r._statement_step_roles = {}  # (the optimizers known stay the same until the function's end is read)
+    try:
+        _end_function(r, fn)
+    finally:
+        r._statement_step_roles = None
+
+
+def _end_function(r, fn) -> None:
     if not fn.loops and isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         # without a loop only its own `.step()` calls count: none written (`self.net(z)` alone), nothing to balance
         # (in an ASCII file every attribute name is written as it is read)

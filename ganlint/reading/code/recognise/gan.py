@@ -286,7 +286,7 @@ def _alone(value: ast.AST, lc: ast.Call) -> bool:
 
 def end_function(r, fn) -> None:
     _steps(r, fn)
-    if fn.name == "<module>" and not _pytorch_file(r.module_tree):
+    if fn.name == "<module>" and r.f.undetached_fakes and not _pytorch_file(r.module_tree):
         r.f.undetached_fakes.clear()  # TensorFlow's minimize(var_list=...) never reaches the generator
 
 

@@ -32,8 +32,12 @@ def optimizers_toggled(r, fn) -> bool:
     node = fn.node
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "toggle_optimizer"
-           for c in walk(node)):
+    names_it = r.__dict__.get("_names_toggle_optimizer")
+    if names_it is None:  # once per file (a search of the text per function would be quadratic)
+        names_it = r._names_toggle_optimizer = "toggle_optimizer" in r.src.text
+    if names_it and any(  # (the walk only for a file that names it)
+            isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "toggle_optimizer"
+            for c in walk(node)):
         return True
     cls = class_node(r, fn.cls)
     if node.name != "training_step" or cls is None or "optimizer_idx" not in {a.arg for a in node.args.args}:

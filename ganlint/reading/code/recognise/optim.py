@@ -8,6 +8,8 @@ from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, tokens
 from ganlint.reading.code.facts import Construction, GradClip, Marker, Optimizer, WeightClip, role_from_name
 from ganlint.reading.code.networks import TORCH_LAYERS
+from ganlint.reading.code.recognise.optim_lookup import factories, imported_functions
+from ganlint.reading.code.recognise.optim_lookup import on_call as chosen_optimizer
 from ganlint.reading.code.recognise.optim_params import parameter_of
 
 OPTIMIZERS = {"Adam", "AdamW", "RMSprop", "SGD", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "SparseAdam",
@@ -27,12 +29,8 @@ SCHEDULERS = {
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
     f = r.f
-    from ganlint.reading.code.recognise.optim_lookup import factories, imported_functions
-
     helpers = factories(r)  # found before the walk reaches them (a helper below its first call)
     if not ln or name in helpers or name in imported_functions(r):  # OPTIMIZER[key](...), get_optimizer(D, ...)
-        from ganlint.reading.code.recognise.optim_lookup import on_call as chosen_optimizer
-
         if chosen_optimizer(r, n, name, ln, tname):
             return True
     if isinstance(n.func, ast.Attribute) and n.args and not ln[:1].isupper():
@@ -46,6 +44,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
         _optimizer(r, n, ln, tname)
         return True
+    if not _acts_on(ln):
+        return False  # no scheduler, warm-up, clip, backward or step: nothing below applies
     low = ln.lower()
     if ln in SCHEDULERS:
         f.schedulers.append(Marker("scheduler", r.src.loc(n), ln))
@@ -78,6 +78,20 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         elif n.func.attr == "step" and not n.args and "opt" in (dotted(n.func.value) or "").lower():
             f.optimizer_steps.append(Marker("step", r.src.loc(n), r.src.seg(n), r.scope()))
     return False
+
+
+_ACTS_ON: dict[str, bool] = {}
+
+
+def _acts_on(ln: str) -> bool:
+    """Whether on_call's tail (schedulers, warm-ups, clips, backward and step) may act on a call of `ln` (once
+    per distinct name: these are the names its tests compare; an attribute call's `ln` is its attribute)."""
+    got = _ACTS_ON.get(ln)
+    if got is None:
+        low = ln.lower()
+        got = _ACTS_ON[ln] = (ln in SCHEDULERS or "warmup" in low or "warm_up" in low or "clip_grad" in low
+                              or "clip_gradient" in low or ln in ("Trainer", "clamp_", "clip_", "backward", "step"))
+    return got
 
 
 def on_call_late(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:

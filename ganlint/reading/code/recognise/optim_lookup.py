@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from ganlint.reading.astwalk import calls_in, walk
 from ganlint.reading.code.astutil import dotted, last
 from ganlint.reading.code.facts import Arg, Optimizer
 
@@ -40,6 +41,9 @@ def _table(r, name: str) -> dict[str, str] | None:
                     table[k.value] = cls
                 cache[name] = table
     return cache[name]
+
+
+_CHOOSING = (ast.Subscript, ast.Call)  # the callees _chooser may answer for: TABLE[key](...), getattr(optim, k)(...)
 
 
 def _chooser(r, n: ast.Call):
@@ -116,7 +120,9 @@ def factories(r) -> dict:
     if got is None:
         got = r._optimizer_factories = {}
         text = r.src.text
-        if r.module_tree is not None and ("optim" in text or "OPTIM" in text):
+        if r.module_tree is not None and ("optim" in text or "OPTIM" in text) and (
+                "getattr" in text or any(isinstance(st, ast.Assign) and isinstance(st.value, ast.Dict)
+                                         for st in r.module_tree.body)):  # what a chooser needs (_chooser)
             for st in r.module_tree.body:
                 if isinstance(st, ast.FunctionDef):
                     _prescan(r, st)
@@ -125,11 +131,16 @@ def factories(r) -> dict:
 
 
 def _prescan(r, node: ast.FunctionDef) -> None:
-    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    for n in ast.walk(node):
-        chooser = _chooser(r, n) if isinstance(n, ast.Call) else None
-        if chooser is not None and isinstance(chooser[0], ast.Name) and _is_param(node, chooser[0].id) \
-                and chooser[0].id not in stored:
+    stored = None  # the names the helper assigns: walked for only when a call picks a class by a parameter
+    for n in calls_in(node):  # (ast.walk's order: the first such call decides)
+        if n.func.__class__ not in _CHOOSING:
+            continue  # _chooser's answer for any other callee: None
+        chooser = _chooser(r, n)
+        if chooser is None or not isinstance(chooser[0], ast.Name) or not _is_param(node, chooser[0].id):
+            continue
+        if stored is None:
+            stored = {m.id for m in walk(node) if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Store)}
+        if chooser[0].id not in stored:
             a = node.args
             r._optimizer_factories[node.name] = (node, [p.arg for p in a.posonlyargs + a.args], chooser[0].id, n,
                                                  chooser[1], a.kwarg.arg if a.kwarg else None)

@@ -14,6 +14,7 @@ _LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$")
 _KL_VAR = re.compile(r"^(loss)?(kl|kld|kldiv|kldivergence|kldloss|klloss|klterm|kldterm|latentloss)(loss)?$")
 _ANNEAL_WORDS = ("step", "epoch", "iter", "anneal", "warm", "cycl", "schedul", "progress", "ramp")
 _CLAMPS = ("clamp", "clip", "clamp_", "clip_")
+CALL_NAMES = frozenset({"kl_divergence", "kl_div", "exp", "exp_", *_CLAMPS, "hardtanh", "rsample"})  # all on_call reads
 
 
 def is_logvar(name: str | None) -> bool:
