@@ -94,6 +94,31 @@ class EnergyGradClipMissing(Rule):
             if any(serves(o.location.file, c.location.file, files) for c in code.grad_clips):
                 continue
             yield self._finding(code, o, opts)
+        if not code.optimizers and not code.grad_clips:
+            step = self._step_of_a_passed_optimizer(facts)
+            if step is not None:
+                yield self.finding(
+                    f"the energy model is trained by `{step.src}` (an optimizer its caller passes in) without "
+                    "gradient-norm clipping: single hard negatives produce steps that undo the learned ranking; clip "
+                    f"to max_norm={opts['max_norm']} before the step",
+                    step.location, fix=Fix(f"clip_grad_norm_(..., max_norm={opts['max_norm']}) before the step", []),
+                    evidence={"optimizer": None})
+
+    @staticmethod
+    def _step_of_a_passed_optimizer(facts: ProjectFacts):
+        """`def train_ebm(model, optimizer, ...)`: the project builds no optimizer, its training function steps
+        the one it is given. The first such step in a file that shows the energy training or imports one that
+        does (the Langevin sampler in sampling.py), else in the project's only file that steps one."""
+        from ganlint.reading.code.recognise.energy import _importers_of
+
+        shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
+        reach = shown | _importers_of(facts, shown)
+        backward = {b.location.file for b in facts.code.backward_calls}
+        steps = [m for m in facts.code.optimizer_steps if m.location.file in backward]
+        near = [m for m in steps if m.location.file in reach]
+        if not near and len({m.location.file for m in steps}) == 1:
+            near = steps  # files tied together by a notebook, not imports: the project's one training file
+        return min(near, key=lambda m: (m.location.file, m.location.line), default=None)
 
     def _finding(self, code, o, opts: dict[str, Any]) -> Finding:
         edits = []
@@ -190,8 +215,60 @@ class EnergyGradClipMissing(Rule):
             {"nets.py": _NETS, "train_rings.py": _program("rings", "  # expect"), "probe.py": _PROBE},
             "a classifier script beside the EBM shows no energy training of its own: it adds no finding",
             fixed=[("train_rings.py", "    gap.backward()\n", "    gap.backward()\n" + _CLIP.replace("1.0", "0.3"))]),
+        Example(
+            {
+                "sampling.py": (
+                    "import torch\n\n"
+                    "def langevin(energy, x, steps=60, step_size=10.0, noise=0.005):\n"
+                    "    x = x.clone().requires_grad_(True)\n"
+                    "    for _ in range(steps):\n"
+                    "        g = torch.autograd.grad(energy(x).sum(), [x])[0]\n"
+                    "        x = (x - step_size * g + noise * torch.randn_like(x)).detach().requires_grad_(True)\n"
+                    "    return x.detach()\n"
+                ),
+                "train.py": (
+                    "import torch\n\n"
+                    "def train_ebm(energy, optimizer, loader, sample, epochs=10):\n"
+                    "    for epoch in range(epochs):\n"
+                    "        for x in loader:\n"
+                    "            neg = sample(energy, torch.rand_like(x))\n"
+                    "            loss = energy(x).mean() - energy(neg).mean()\n"
+                    "            optimizer.zero_grad()\n"
+                    "            loss.backward()\n"
+                    "            optimizer.step()  # expect\n"
+                ),
+            },
+            "a training function stepping the optimizer its caller (a notebook) passes in; the files import nothing",
+            fixed=[],
+        ),
     ]
     good = [
+        Example(
+            {
+                "sampling.py": (
+                    "import torch\n\n"
+                    "def langevin(energy, x, steps=60, step_size=10.0, noise=0.005):\n"
+                    "    x = x.clone().requires_grad_(True)\n"
+                    "    for _ in range(steps):\n"
+                    "        g = torch.autograd.grad(energy(x).sum(), [x])[0]\n"
+                    "        x = (x - step_size * g + noise * torch.randn_like(x)).detach().requires_grad_(True)\n"
+                    "    return x.detach()\n"
+                ),
+                "train.py": (
+                    "import torch\n\n"
+                    "def train_ebm(energy, optimizer, loader, sample, epochs=10):\n"
+                    "    for epoch in range(epochs):\n"
+                    "        for x in loader:\n"
+                    "            neg = sample(energy, torch.rand_like(x))\n"
+                    "            loss = energy(x).mean() - energy(neg).mean()\n"
+                    "            optimizer.zero_grad()\n"
+                    "            loss.backward()\n"
+                    "            torch.nn.utils.clip_grad_norm_(energy.parameters(), 0.3)\n"
+                    "            optimizer.step()\n"
+                ),
+            },
+            "the same training function, clipped before the step",
+        ),
         Example(
             {
                 "model.py": _MODEL + (

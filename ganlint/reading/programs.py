@@ -9,6 +9,8 @@ from ganlint.core.types import Setting
 
 
 D_WORDS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
+# a top-level line that runs something: a script (`if __name__ == ...`, a loop, a call, `x = f(...)`)
+_SCRIPT_LINE = re.compile(r"^(?:if __name__|for |while |with |[A-Za-z_][\w.]*[ \t]*\(|[A-Za-z_][\w.,\t ]*=[ \t]*[A-Za-z_][\w.]*\()", re.M)
 _GAME_EVIDENCE = {"bce", "saturating", "penalty", "clip", "d_step", "d_opt"}
 
 
@@ -30,6 +32,8 @@ class ProgramFacts:
                 for u in users:
                     imports.setdefault(u, set()).add(target)
             self.__dict__["_imports_of"] = imports
+        if not importers.get(file) and not _SCRIPT_LINE.search(self.texts.get(file, "")):
+            return True  # a module of functions nobody here imports (a notebook calls them): its program is unknown
         ancestors = _reach(importers, file)
         entries = [a for a in ancestors if not importers.get(a)] or list(ancestors)
         program: set[str] = set()
