@@ -114,7 +114,7 @@ class EnergyGradClipMissing(Rule):
         shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
         reach = shown | _importers_of(facts, shown)
         backward = {b.location.file for b in facts.code.backward_calls}
-        steps = [m for m in facts.code.optimizer_steps if m.location.file in backward]
+        steps = [m for m in facts.code.optimizer_steps if m.location.file in backward and _steps_a_parameter(facts, m)]
         near = [m for m in steps if m.location.file in reach]
         if not near and len({m.location.file for m in steps}) == 1:
             near = steps  # files tied together by a notebook, not imports: the project's one training file
@@ -371,6 +371,19 @@ class EnergyGradClipMissing(Rule):
             edits.insert(0, Edit("add-setting", cfg, target="grad_clip", old=project.anchor(cfg, "temperature", "learning_rate"),
                                  new=opts["max_norm"]))
         return [Fix(message, edits, stage=self.fix_stage)]
+
+
+def _steps_a_parameter(facts: ProjectFacts, step) -> bool:
+    """`optimizer.step()` inside `def train_ebm(energy, optimizer, ...)`: the optimizer is the function's parameter
+    (not `self.opt` made by a helper the reader does not follow)."""
+    import re
+
+    recv = step.src.split(".step", 1)[0]
+    fn = (step.scope or "").rsplit(".", 1)[-1]
+    if not fn or not recv.isidentifier():
+        return False
+    m = re.search(rf"def[ \t]+{re.escape(fn)}[ \t]*\(([^)]*)\)", facts.texts.get(step.location.file, ""))
+    return bool(m) and recv in re.findall(r"[A-Za-z_]\w*", m.group(1))
 
 
 RULE = EnergyGradClipMissing()
