@@ -94,7 +94,7 @@ class EnergyGradClipMissing(Rule):
             if any(serves(o.location.file, c.location.file, files) for c in code.grad_clips):
                 continue
             yield self._finding(code, o, opts)
-        if not code.optimizers and not code.grad_clips:
+        if not code.optimizers and not code.grad_clips and not facts.families() & {"gan", "wgan", "wgan-gp", "vae"}:
             step = self._step_of_a_passed_optimizer(facts)
             if step is not None:
                 yield self.finding(
