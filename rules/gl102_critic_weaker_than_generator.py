@@ -7,7 +7,8 @@ from typing import Any, Iterable
 from ganlint.checking.rule import Example, Rule
 from ganlint.core.display import shown_widths
 from ganlint.core.types import Edit, Finding, Fix, Setting, Severity
-from ganlint.reading.code.capacity import base_width_gap, capacity_gap, comparable, first_layer, opponent, shape_trusted
+from ganlint.reading.code.capacity import (base_width_gap, capacity_gap, comparable, fake_making_decoders,
+                                           first_layer, opponent, shape_trusted)
 from ganlint.reading.code.capacity_heads import as_critics
 from ganlint.reading.code.links import keys_feeding, numeric, setting_for_key
 from ganlint.reading.facts import ProjectFacts
@@ -86,7 +87,8 @@ class CriticWeakerThanGenerator(Rule):
         "the generator's (the reference DCGAN and WGAN-GP shapes) is as strong as it, even where the generator's "
         "projection of z gives it more parameters. A conditional GAN's label layers are inputs and an ACGAN "
         "critic's class head is a second output, neither a hidden layer; an InfoGAN critic is its shared body "
-        "with its score head, and a head module on the body's features is not a critic of its own."
+        "with its score head, and a head module on the body's features is not a critic of its own. A VAE-GAN's "
+        "decoder, whose samples the discriminator judges, is its generator."
     )
     use_instead = "Give the critic at least the generator's widths: `nn_disc: \"[256,256]\"` next to `nn_gen: \"[256,256]\"`."
     source = "000 §1.2"
@@ -139,6 +141,7 @@ class CriticWeakerThanGenerator(Rule):
         is known, the base channel defaults (ndf vs ngf). Widths read with defaults a call site overrides
         are not used."""
         gens = [g for g in facts.code.networks_with_role("generator") if not _is_block(g.name)]
+        gens += fake_making_decoders(facts)  # a VAE-GAN's decoder makes the judged batches: its generator
         by_file: dict[str, list] = {}
         for g in gens:
             by_file.setdefault(g.location.file, []).append(g)

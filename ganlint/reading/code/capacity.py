@@ -198,3 +198,16 @@ def first_layer(net: Network) -> Location:
 def _inside(loc: Location, span: Location) -> bool:
     end = span.end_line or span.line
     return loc.file == span.file and span.line <= loc.line <= end
+
+
+def fake_making_decoders(facts) -> list[Network]:
+    """The decoders whose batches a critic judges (a VAE-GAN's: `x_p = decoder(z_p); D(x_p)`): the generator
+    of the capacity comparison, in files that define no network named as a generator. A decoder whose output
+    no critic judges (an AAE's critic judges latent codes) is not one."""
+    code = facts.code
+    made = {(file, maker.removesuffix(".forward").split(".")[0]) for file, maker in code.fake_makers}
+    if not made:
+        return []
+    classes = {c.cls for c in code.constructions if (c.location.file, (c.var or "").split(".")[0]) in made}
+    with_gen = {g.location.file for g in code.networks_with_role("generator")}
+    return [n for n in code.networks_with_role("decoder") if n.name in classes and n.location.file not in with_gen]

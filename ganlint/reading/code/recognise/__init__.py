@@ -12,7 +12,8 @@ calls (`calls_for`, one tuple per distinct name), instead of every call to every
 from __future__ import annotations
 
 from ganlint.reading.code.recognise import (
-    bce, config_splat, critic_loop, data, default_run, energy, gan, helper_losses, local_settings, optim, penalty, vae,
+    bce, config_splat, critic_loop, data, default_run, energy, gan, helper_losses, local_settings, optim, penalty,
+    subtracted_bce, vae,
 )
 
 ON_CALL = (default_run.on_call, critic_loop.on_call, optim.on_call, data.on_call, gan.on_call, bce.on_call, penalty.on_call, vae.on_call, energy.on_call,
@@ -38,6 +39,6 @@ def calls_for(ln: str) -> tuple:
 ON_BINOP = (data.on_binop, vae.on_binop, energy.on_binop, penalty.on_binop)
 ON_ASSIGN = (critic_loop.on_assign, optim.on_assign, vae.on_assign, data.on_assign, energy.on_assign)
 ON_FUNCTION_END = (gan.end_function, bce.end_function, critic_loop.end_function, vae.end_function, penalty.end_function,
-                   local_settings.end_function, helper_losses.end_function)
+                   local_settings.end_function, helper_losses.end_function, subtracted_bce.end_function)
 
 __all__ = ["calls_for", "ON_CALL", "ON_BINOP", "ON_ASSIGN", "ON_FUNCTION_END"]
