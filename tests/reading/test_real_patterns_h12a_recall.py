@@ -97,3 +97,80 @@ def test_bce_gan_with_helper_steps_once_each_is_silent(tmp_path):
             .replace("torch.optim.RMSprop", "torch.optim.Adam").replace("lr=5e-5", "lr=2e-4"))
     _, found, expected = _check(tmp_path, {"gan.py": text}, {"GL105"})
     assert not expected and found == set()
+
+
+_CLIP_LOSS = """\
+import torch
+from torch import nn
+
+
+class ContrastiveLoss(nn.Module):
+    def __init__(self, temperature=0.07):{mark}
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, img_emb, txt_emb):
+        img_emb = img_emb / img_emb.norm(dim=1, keepdim=True)
+        txt_emb = txt_emb / txt_emb.norm(dim=1, keepdim=True)
+        logits = (img_emb @ txt_emb.T) / self.temperature
+        targets = torch.arange(logits.size(0), device=logits.device)
+        return (nn.CrossEntropyLoss()(logits, targets) + nn.CrossEntropyLoss()(logits.T, targets)) / 2
+"""
+
+_CLIP_TRAIN = """\
+import torch
+from losses.contrastive import ContrastiveLoss
+
+
+def fit(image_encoder, text_encoder, loader, epochs=5, learning_rate=1e-4):
+    criterion = ContrastiveLoss({args}).to("cpu")
+    params = list(image_encoder.parameters()) + list(text_encoder.parameters())
+    optimizer = torch.optim.AdamW(params, lr=learning_rate)
+    for _ in range(epochs):
+        for images, tokens in loader:
+            loss = criterion(image_encoder(images), text_encoder(tokens))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+"""
+
+
+def _clip(mark: str, args: str) -> dict[str, str]:
+    return {"losses/contrastive.py": _CLIP_LOSS.replace("{mark}", mark), "train.py": _CLIP_TRAIN.replace("{args}", args)}
+
+
+def test_infonce_loss_module_temperature_left_at_its_constructor_default(tmp_path):
+    _, found, expected = _check(tmp_path, _clip("  # expect GL302", ""), {"GL302"})
+    assert expected and found == expected
+
+
+def test_infonce_loss_module_built_with_a_usual_temperature_is_silent(tmp_path):
+    _, found, expected = _check(tmp_path, _clip("", "temperature=0.2"), {"GL302"})
+    assert not expected and found == set()
+
+
+def test_infonce_loss_module_built_with_a_sharp_temperature_is_reported_at_the_call(tmp_path):
+    files = _clip("", "temperature=0.02")
+    files["train.py"] = files["train.py"].replace('.to("cpu")\n', '.to("cpu")  # expect GL302\n')
+    _, found, expected = _check(tmp_path, files, {"GL302"})
+    assert expected and found == expected
+
+
+def test_gumbel_softmax_tau_default_beside_an_infonce_loss_is_silent(tmp_path):
+    files = _clip("", "temperature=0.2")
+    files["quantizer.py"] = """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GumbelQuantizer(nn.Module):
+    def __init__(self, dim, codes, tau=0.07):
+        super().__init__()
+        self.proj = nn.Linear(dim, codes)
+        self.tau = tau
+
+    def forward(self, x):
+        return F.gumbel_softmax(self.proj(x), tau=self.tau, hard=True)
+"""
+    _, found, expected = _check(tmp_path, files, {"GL302"})
+    assert not expected and found == set()
