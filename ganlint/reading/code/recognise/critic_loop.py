@@ -174,9 +174,11 @@ def _end_function(r, fn) -> None:
         text = r.src.seg(fn.node) if r.src.ascii else ""
         if text and "step" not in text:
             return
-        _balanced(r, fn.node, _iteration_of(r, fn.node, class_node(r, fn.cls)), fn.name)  # def train_step(self, real): one D, one G update
+        # def train_step(self, real): one D, one G update
+        _balanced(r, fn.node, _iteration_of(r, fn.node, class_node(r, fn.cls)), fn.name)
     for loop in fn.loops:
-        counts = _iteration_of(r, loop, class_node(r, fn.cls))  # one pass over the body: the critic loop's roles and the balance
+        # one pass over the body: the critic loop's roles and the balance
+        counts = _iteration_of(r, loop, class_node(r, fn.cls))
         it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
             if not _generator_every_kth(r, fn, loop):
