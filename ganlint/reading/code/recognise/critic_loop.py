@@ -126,35 +126,26 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict, cls_node: ast.Cla
 
 
 def _helper_update(r, name: str, cls_node: ast.ClassDef, cond: bool, out: dict) -> None:
-    """`self.train_D(real)` in a loop: one update of the critic when the method steps only the critic, once (not
-    in a loop of its own), likewise the generator; a method stepping both, or repeating a step, makes the
-    iteration's balance unknown ("inner")."""
-    cache = r.__dict__.setdefault("_helper_updates", {})
-    key = (cls_node.name, name)
+    """`self.train_D(real)` in a loop: one critic update when the method steps only the critic, once and not in a
+    loop of its own (likewise the generator); a method stepping both, or more often, leaves the balance unknown."""
+    cache, key, both = r.__dict__.setdefault("_helper_updates", {}), (cls_node.name, name), {"critic", "generator"}
     if key not in cache:
         method = _method(cls_node, name)
-        cache[key] = _helper_steps(r, method, cls_node) if method is not None else (set(), None)
+        roles = _step_roles(r, method.body, cls_node, 1) if method is not None else set()
+        steps = [n for n in calls_in(method) if _step_role(r, n) in both] if roles & both else []
+        looped = bool(steps) and any(isinstance(n, _LOOPS) and _step_roles(r, [n], cls_node, 1) & both for n in walk(method))
+        cache[key] = roles, steps[0] if len(steps) == 1 and not looped else None
     roles, first = cache[key]
     out["roles"] |= roles
-    if not roles & {"critic", "generator"}:
+    if not roles & both:
         return
-    if {"critic", "generator"} <= roles or first is None:
+    if both <= roles or first is None:
         out["inner"] += 1
     elif "critic" in roles:
         out["critic"] += 1
         out.setdefault("critic_at", first)
     else:
         out["gen_if" if cond else "gen"] += 1
-
-
-def _helper_steps(r, method, cls_node: ast.ClassDef) -> tuple[set[str], ast.AST | None]:
-    """The roles a method's steps have (through its own self.<method>() calls too) and its one `.step()` call of
-    them (None when it has several, or one inside a loop of the method)."""
-    roles = _step_roles(r, method.body, cls_node, 1)
-    steps = [n for n in calls_in(method) if _step_role(r, n) in ("critic", "generator")]
-    looped = any(isinstance(n, _LOOPS) and _step_roles(r, [n], cls_node, 1) & {"critic", "generator"}
-                 for n in walk(method))
-    return roles, steps[0] if len(steps) == 1 and not looped else None
 
 
 def end_function(r, fn) -> None:
@@ -174,11 +165,9 @@ def _end_function(r, fn) -> None:
         text = r.src.seg(fn.node) if r.src.ascii else ""
         if text and "step" not in text:
             return
-        # def train_step(self, real): one D, one G update
-        _balanced(r, fn.node, _iteration_of(r, fn.node, class_node(r, fn.cls)), fn.name)
+        _balanced(r, fn.node, _iteration_of(r, fn.node, class_node(r, fn.cls)), fn.name)  # train_step(self, x): D, G
     for loop in fn.loops:
-        # one pass over the body: the critic loop's roles and the balance
-        counts = _iteration_of(r, loop, class_node(r, fn.cls))
+        counts = _iteration_of(r, loop, class_node(r, fn.cls))  # one pass: the critic loop's roles and the balance
         it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
             if not _generator_every_kth(r, fn, loop):
