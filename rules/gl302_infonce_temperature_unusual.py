@@ -18,6 +18,28 @@ _HEAD = (
 )
 
 
+# a CLIP-style loss module whose temperature is its constructor's default, built without the argument
+_LOSS_MODULE = (
+    "import torch\nfrom torch import nn\n\n\n"
+    "class PairLoss(nn.Module):\n"
+    "    def __init__(self, {param}=0.05):  # expect\n"
+    "        super().__init__()\n"
+    "        self.{param} = {param}\n\n"
+    "    def forward(self, a, b):\n"
+    "        logits = (a @ b.T) / self.{param}\n"
+    "        return nn.CrossEntropyLoss()(logits, torch.arange(a.size(0)))\n"
+)
+_LOSS_TRAIN = (
+    "import torch\nfrom losses import PairLoss\n\n"
+    "def fit(model, loader):\n"
+    "    loss_fn = PairLoss({args})\n"
+    "    opt = torch.optim.Adam(model.parameters(), lr=1e-4)\n"
+    "    for x, y in loader:\n"
+    "        loss = loss_fn(model(x), model(y))\n"
+    "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+)
+
+
 class InfonceTemperatureUnusual(SettingRangeRule):
     code = "GL302"
     slug = "infonce-temperature-unusual"
@@ -97,6 +119,11 @@ class InfonceTemperatureUnusual(SettingRangeRule):
             "document 004: 0.5 on a sigmoid-bounded head (info)",
             fixed=[("config.toml", "temperature = 0.5  # expect\n", "temperature = 0.3  # expect\n")],
         ),
+        Example(
+            {"losses.py": _LOSS_MODULE.format(param="temperature"), "train.py": _LOSS_TRAIN.format(args="")},
+            "an InfoNCE loss module left at its constructor's default temperature",
+            fixed=[("losses.py", "def __init__(self, temperature=0.05):", "def __init__(self, temperature=0.3):")],
+        ),
     ]
     good = [
         Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.3\n"}, "the repaired 004"),
@@ -124,6 +151,11 @@ class InfonceTemperatureUnusual(SettingRangeRule):
                 ),
             },
             "beside an InfoNCE loss, a soft-update TAU and a Gumbel tau are no InfoNCE temperature",
+        ),
+        Example(
+            {"losses.py": _LOSS_MODULE.format(param="temperature").replace("  # expect", ""),
+             "train.py": _LOSS_TRAIN.format(args="temperature=0.2")},
+            "the loss module's sharp default replaced where it is built",
         ),
     ]
 

@@ -80,10 +80,11 @@ def _statement_step_roles(r, st: ast.stmt, cls_node: ast.ClassDef | None, depth:
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
-def _iteration(r, body: list[ast.stmt], cond: bool, out: dict) -> None:
+def _iteration(r, body: list[ast.stmt], cond: bool, out: dict, cls_node: ast.ClassDef | None = None) -> None:
     """Counts the optimizer steps one iteration of `body` runs: critic, generator (unconditional and under an
     if), and "inner" when an inner loop steps either (then the loop is not one-to-one); out["roles"]: the
-    roles of every step in the body, inner loops and functions included."""
+    roles of every step in the body, inner loops and functions included. A `self.train_D(x)` call of the
+    class's own method counts as one update of the role its steps have."""
     for st in body:
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out["roles"] |= _step_roles(r, [st])
@@ -107,11 +108,14 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict) -> None:
             blocks = None
         if blocks is not None:
             for b, c in blocks:
-                _iteration(r, b, cond or c, out)
+                _iteration(r, b, cond or c, out, cls_node)
             continue
         for n in calls_in(st):
             role = _step_role(r, n)
             if role is None:
+                if cls_node is not None and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
+                        and n.func.value.id == "self":
+                    _helper_update(r, n.func.attr, cls_node, cond, out)
                 continue
             out["roles"].add(role)
             if role == "critic":
@@ -119,6 +123,29 @@ def _iteration(r, body: list[ast.stmt], cond: bool, out: dict) -> None:
                 out.setdefault("critic_at", n)
             elif role == "generator":
                 out["gen_if" if cond else "gen"] += 1
+
+
+def _helper_update(r, name: str, cls_node: ast.ClassDef, cond: bool, out: dict) -> None:
+    """`self.train_D(real)` in a loop: one critic update when the method steps only the critic, once and not in a
+    loop of its own (likewise the generator); a method stepping both, or more often, leaves the balance unknown."""
+    cache, key, both = r.__dict__.setdefault("_helper_updates", {}), (cls_node.name, name), {"critic", "generator"}
+    if key not in cache:
+        method = _method(cls_node, name)
+        roles = _step_roles(r, method.body, cls_node, 1) if method is not None else set()
+        steps = [n for n in calls_in(method) if _step_role(r, n) in both] if roles & both else []
+        looped = bool(steps) and any(isinstance(n, _LOOPS) and _step_roles(r, [n], cls_node, 1) & both for n in walk(method))
+        cache[key] = roles, steps[0] if len(steps) == 1 and not looped else None
+    roles, first = cache[key]
+    out["roles"] |= roles
+    if not roles & both:
+        return
+    if both <= roles or first is None:
+        out["inner"] += 1
+    elif "critic" in roles:
+        out["critic"] += 1
+        out.setdefault("critic_at", first)
+    else:
+        out["gen_if" if cond else "gen"] += 1
 
 
 def end_function(r, fn) -> None:
@@ -138,9 +165,9 @@ def _end_function(r, fn) -> None:
         text = r.src.seg(fn.node) if r.src.ascii else ""
         if text and "step" not in text:
             return
-        _balanced(r, fn.node, _iteration_of(r, fn.node), fn.name)  # def train_step(self, real): one D, one G update
+        _balanced(r, fn.node, _iteration_of(r, fn.node, class_node(r, fn.cls)), fn.name)  # train_step(self, x): D, G
     for loop in fn.loops:
-        counts = _iteration_of(r, loop)  # one pass over the body: the critic loop's roles and the balance
+        counts = _iteration_of(r, loop, class_node(r, fn.cls))  # one pass: the critic loop's roles and the balance
         it = getattr(loop, "iter", None)  # None: a while loop
         if not (isinstance(it, ast.Call) and call_name(it) == "range" and len(it.args) == 1 and not it.keywords):
             if not _generator_every_kth(r, fn, loop):
@@ -278,9 +305,9 @@ def _generator_every_kth(r, fn, loop: ast.AST) -> bool:
     return True
 
 
-def _iteration_of(r, loop: ast.AST) -> dict:
+def _iteration_of(r, loop: ast.AST, cls_node: ast.ClassDef | None = None) -> dict:
     counts = {"critic": 0, "gen": 0, "gen_if": 0, "inner": 0, "roles": set()}
-    _iteration(r, loop.body, False, counts)
+    _iteration(r, loop.body, False, counts, cls_node)
     return counts
 
 

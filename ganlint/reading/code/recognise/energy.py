@@ -231,6 +231,52 @@ def similarity_over_temperature(r, num: ast.AST, den: ast.AST, at: ast.AST) -> N
         or _returns_class_targets(fn.node) or _hand_written_softmax(fn.node))
     if tails and not any(m.scope == r.scope() and m.location.file == r.src.path for m in r.f.infonce):
         r.f.infonce.append(Marker("infonce", r.src.loc(at), r.src.seg(at), r.scope()))
+    if tails:
+        _temperature_default(r, fn, den)
+
+
+def _temperature_default(r, fn, den: ast.AST) -> None:
+    """InfoNCE logits over `self.temperature` of a loss module whose `__init__(self, temperature=0.07)` stores
+    the parameter: its numeric default is the temperature unless the calls building the class pass another
+    (decided over the project by defaults_not_overridden, like a trainer's __init__ defaults)."""
+    from ganlint.reading.code.recognise.scope import class_node
+
+    if fn.cls is None or not (isinstance(den, ast.Attribute) and isinstance(den.value, ast.Name) and den.value.id == "self"):
+        return
+    cls = class_node(r, fn.cls)
+    init = next((st for st in cls.body if isinstance(st, ast.FunctionDef) and st.name == "__init__"), None) if cls else None
+    if init is None:
+        return
+    target = dotted(den)
+    sets = [n for n in walk(cls) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+            and any(dotted(t) == target for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+    if len(sets) != 1 or not isinstance(sets[0], ast.Assign) or not isinstance(sets[0].value, ast.Name) \
+            or not init.lineno <= sets[0].lineno <= init.end_lineno:
+        return  # set more than once (annealed), outside __init__, or not straight from a parameter
+    sources = [sets[0].value]
+    a = init.args
+    positional = [*a.posonlyargs, *a.args][1:]  # less self
+    pairs = [*zip(positional[len(positional) - len(a.defaults):], a.defaults),
+             *((p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)]
+    param, default = next(((p, d) for p, d in pairs if p.arg == sources[0].id), (None, None))
+    if param is None or not (isinstance(default, ast.Constant) and type(default.value) in (int, float)):
+        return
+    if any(d[0] == cls.name and d[1] == param.arg for d in r.f.default_settings):
+        return
+    from ganlint.core.errors import InputError
+    from ganlint.reading.config.values import make_setting
+
+    loc = r.src.loc(default)
+    try:
+        s = make_setting([param.arg], default.value, loc.file, loc.line, loc.column, loc.end_line, loc.end_column,
+                         style="code", raw=r.src.seg(default), context=[cls.name])
+    except InputError:
+        return
+    if s.canonical not in (None, "temperature"):
+        return
+    s.canonical = "temperature"  # `t`, `tau`: the name says less than the division does
+    index = {p.arg: i for i, p in enumerate(positional)}
+    r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s, len(positional) - len(a.defaults), False))
 
 
 def on_binop(r, n: ast.BinOp) -> None:
