@@ -23,7 +23,12 @@ _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
 
 def generator_frozen(r, fn, where: ast.AST | None) -> bool:
     """The generator call `where` (G(z), self.netG(z)) runs while that network's parameters are frozen."""
-    if not isinstance(where, ast.Call) or "requires_grad" not in r.src.text and not r.linked.freezers:
+    if not isinstance(where, ast.Call):
+        return False
+    mentions = r.__dict__.get("_mentions_requires_grad")
+    if mentions is None:  # once per file: a search of the whole text per generator call grows with the file squared
+        mentions = r.__dict__["_mentions_requires_grad"] = "requires_grad" in r.src.text
+    if not mentions and not r.linked.freezers:
         return False
     name = _network_name(where.func)
     if name is None:

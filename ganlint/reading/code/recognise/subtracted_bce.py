@@ -35,8 +35,17 @@ class _Ctx:
     line: int = 0  # the caller's line (where the arguments are read)
 
 
+_MENTIONS_BCE: dict[int, tuple[str, bool]] = {}  # id of a file's text -> (the text, it names a BCE): once per file
+
+
 def end_function(r, fn) -> None:
-    if "binary_cross_entropy" not in r.src.text and "BCE" not in r.src.text:
+    text = r.src.text
+    cached = _MENTIONS_BCE.get(id(text))
+    if cached is None or cached[0] is not text:
+        if len(_MENTIONS_BCE) > 4096:
+            _MENTIONS_BCE.clear()
+        cached = _MENTIONS_BCE[id(text)] = (text, "binary_cross_entropy" in text or "BCE" in text)
+    if not cached[1]:
         return
     seen = None
     for st, targets, _ng in fn.stmts:
