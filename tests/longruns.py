@@ -80,26 +80,8 @@ class Runs:
 
     def start(self) -> "Runs":
         if self.names:
-            self.stop_on_sigterm()
             self._thread.start()
         return self
-
-    def stop_on_sigterm(self) -> None:
-        """A SIGTERM to pytest (a CI job cancelled, `timeout`) also ends the run in progress: it runs in its own
-        process group, so it would otherwise carry on alone. The signal is then handled as it was before."""
-        if threading.current_thread() is not threading.main_thread():
-            return
-        previous = signal.getsignal(signal.SIGTERM)
-
-        def on_term(signum, frame):
-            self._stopping = True
-            p = self._proc
-            if p is not None and p.poll() is None:
-                _kill_group(p)
-            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTERM)
-
-        signal.signal(signal.SIGTERM, on_term)
 
     def _work(self) -> None:
         for name in self.names:
