@@ -1,6 +1,7 @@
 """GL303 energy-grad-clip-missing: an energy model is trained without gradient-norm clipping (document 004)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
@@ -52,6 +53,32 @@ def _program(data: str, expect: str = "", clip: str = "") -> str:
         "    gap.backward()\n"
         f"{clip}"
         "    opt.step()\n"
+    )
+
+
+_LANGEVIN = (
+    "import torch\n\n"
+    "def langevin(energy, x, steps=60, step_size=10.0, noise=0.005):\n"
+    "    x = x.clone().requires_grad_(True)\n"
+    "    for _ in range(steps):\n"
+    "        g = torch.autograd.grad(energy(x).sum(), [x])[0]\n"
+    "        x = (x - step_size * g + noise * torch.randn_like(x)).detach().requires_grad_(True)\n"
+    "    return x.detach()\n"
+)
+
+
+def _passed_optimizer_trainer(step: str) -> str:
+    """A training function of a notebook-driven project: it steps the optimizer its caller passes in."""
+    return (
+        "import torch\n\n"
+        "def train_ebm(energy, optimizer, loader, sample, epochs=10):\n"
+        "    for epoch in range(epochs):\n"
+        "        for x in loader:\n"
+        "            neg = sample(energy, torch.rand_like(x))\n"
+        "            loss = energy(x).mean() - energy(neg).mean()\n"
+        "            optimizer.zero_grad()\n"
+        "            loss.backward()\n"
+        f"{step}"
     )
 
 
@@ -217,26 +244,8 @@ class EnergyGradClipMissing(Rule):
             fixed=[("train_rings.py", "    gap.backward()\n", "    gap.backward()\n" + _CLIP.replace("1.0", "0.3"))]),
         Example(
             {
-                "sampling.py": (
-                    "import torch\n\n"
-                    "def langevin(energy, x, steps=60, step_size=10.0, noise=0.005):\n"
-                    "    x = x.clone().requires_grad_(True)\n"
-                    "    for _ in range(steps):\n"
-                    "        g = torch.autograd.grad(energy(x).sum(), [x])[0]\n"
-                    "        x = (x - step_size * g + noise * torch.randn_like(x)).detach().requires_grad_(True)\n"
-                    "    return x.detach()\n"
-                ),
-                "train.py": (
-                    "import torch\n\n"
-                    "def train_ebm(energy, optimizer, loader, sample, epochs=10):\n"
-                    "    for epoch in range(epochs):\n"
-                    "        for x in loader:\n"
-                    "            neg = sample(energy, torch.rand_like(x))\n"
-                    "            loss = energy(x).mean() - energy(neg).mean()\n"
-                    "            optimizer.zero_grad()\n"
-                    "            loss.backward()\n"
-                    "            optimizer.step()  # expect\n"
-                ),
+                "sampling.py": _LANGEVIN,
+                "train.py": _passed_optimizer_trainer("            optimizer.step()  # expect\n"),
             },
             "a training function stepping the optimizer its caller (a notebook) passes in; the files import nothing",
             fixed=[],
@@ -245,27 +254,9 @@ class EnergyGradClipMissing(Rule):
     good = [
         Example(
             {
-                "sampling.py": (
-                    "import torch\n\n"
-                    "def langevin(energy, x, steps=60, step_size=10.0, noise=0.005):\n"
-                    "    x = x.clone().requires_grad_(True)\n"
-                    "    for _ in range(steps):\n"
-                    "        g = torch.autograd.grad(energy(x).sum(), [x])[0]\n"
-                    "        x = (x - step_size * g + noise * torch.randn_like(x)).detach().requires_grad_(True)\n"
-                    "    return x.detach()\n"
-                ),
-                "train.py": (
-                    "import torch\n\n"
-                    "def train_ebm(energy, optimizer, loader, sample, epochs=10):\n"
-                    "    for epoch in range(epochs):\n"
-                    "        for x in loader:\n"
-                    "            neg = sample(energy, torch.rand_like(x))\n"
-                    "            loss = energy(x).mean() - energy(neg).mean()\n"
-                    "            optimizer.zero_grad()\n"
-                    "            loss.backward()\n"
-                    "            torch.nn.utils.clip_grad_norm_(energy.parameters(), 0.3)\n"
-                    "            optimizer.step()\n"
-                ),
+                "sampling.py": _LANGEVIN,
+                "train.py": _passed_optimizer_trainer(
+                    "            torch.nn.utils.clip_grad_norm_(energy.parameters(), 0.3)\n            optimizer.step()\n"),
             },
             "the same training function, clipped before the step",
         ),
@@ -376,8 +367,6 @@ class EnergyGradClipMissing(Rule):
 def _steps_a_parameter(facts: ProjectFacts, step) -> bool:
     """`optimizer.step()` inside `def train_ebm(energy, optimizer, ...)`: the optimizer is the function's parameter
     (not `self.opt` made by a helper the reader does not follow)."""
-    import re
-
     recv = step.src.split(".step", 1)[0]
     fn = (step.scope or "").rsplit(".", 1)[-1]
     if not fn or not recv.isidentifier():

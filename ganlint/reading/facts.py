@@ -280,10 +280,7 @@ class ProjectFacts(ProgramFacts):
 
     def _configs_say_wgan(self) -> bool:
         """The configuration files (not Python) make the project a WGAN: their settings cover every script."""
-        if "_configs_wgan" not in self.__dict__:
-            cfg = ProjectFacts(settings=[s for s in self.settings if not s.location.file.endswith(".py")])
-            self.__dict__["_configs_wgan"] = bool(cfg.settings_families() & {"wgan", "wgan-gp"})
-        return self.__dict__["_configs_wgan"]
+        return bool(self._config_families() & {"wgan", "wgan-gp"})
 
     def is_family(self, *names: Iterable[str]) -> bool:
         return bool(self.families() & set(names))

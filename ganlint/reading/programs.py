@@ -47,6 +47,7 @@ class ProgramFacts:
         return any((self.file_families(f) | roles.get(f, set())) & families for f in program)
 
     def _config_families(self) -> set[str]:
+        """The families the configuration files' settings (not Python's) speak for: they cover every script."""
         if "_config_families_cache" not in self.__dict__:
             cfg = type(self)(settings=[s for s in self.settings if not s.location.file.endswith(".py")])
             self.__dict__["_config_families_cache"] = cfg.settings_families()
