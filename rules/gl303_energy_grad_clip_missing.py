@@ -136,10 +136,10 @@ class EnergyGradClipMissing(Rule):
         """`def train_ebm(model, optimizer, ...)`: the project builds no optimizer, its training function steps
         the one it is given. The first such step in a file that shows the energy training or imports one that
         does (the Langevin sampler in sampling.py), else in the project's only file that steps one."""
-        from ganlint.reading.code.recognise.energy import _importers_of
+        from ganlint.reading.import_graph import importers_of
 
         shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
-        reach = shown | _importers_of(facts, shown)
+        reach = shown | importers_of(facts, shown)
         backward = {b.location.file for b in facts.code.backward_calls}
         steps = [m for m in facts.code.optimizer_steps if m.location.file in backward and _steps_a_parameter(facts, m)]
         near = [m for m in steps if m.location.file in reach]

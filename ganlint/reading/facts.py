@@ -266,7 +266,7 @@ class ProjectFacts(ProgramFacts):
         training = self.training_files()
         if not training or file in training:
             return False
-        from ganlint.reading.code.recognise.energy import import_graph
+        from ganlint.reading.import_graph import import_graph
 
         importers = import_graph(self)
         if importers.get(file):

@@ -22,23 +22,16 @@ class ProgramFacts:
         The program: every project file that an entry point reaching `file` imports, transitively (an entry
         point: a file nobody imports that imports `file` directly or through others, or `file` itself). A
         classifier's training script beside a repository's GAN (mnist.py next to dcgan.py) shows none."""
-        from ganlint.reading.code.recognise.energy import import_graph
+        from ganlint.reading.import_graph import import_graph, imports_of, reach
 
-        importers = import_graph(self)
-        imports = self.__dict__.get("_imports_of")
-        if imports is None:
-            imports = {}
-            for target, users in importers.items():
-                for u in users:
-                    imports.setdefault(u, set()).add(target)
-            self.__dict__["_imports_of"] = imports
+        importers, imports = import_graph(self), imports_of(self)
         if not importers.get(file) and not _SCRIPT_LINE.search(self.texts.get(file, "")):
             return True  # a module of functions nobody here imports (a notebook calls them): its program is unknown
-        ancestors = _reach(importers, file)
+        ancestors = reach(importers, file)
         entries = [a for a in ancestors if not importers.get(a)] or list(ancestors)
         program: set[str] = set()
         for e in entries:
-            program |= _reach(imports, e)
+            program |= reach(imports, e)
         if self._config_families() & families:
             return True  # the configuration files' settings cover every script
         if families & {"gan", "wgan", "wgan-gp"} and _names_a_critic(self.texts.get(file)):
@@ -112,16 +105,6 @@ class ProgramFacts:
                                                       if o.network_var and c.var == o.network_var]
         return o.role in ("generator", "critic") or any(
             role_from_name(n.rsplit(".", 1)[-1]) in ("generator", "critic") for n in names if n)
-
-def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
-    """`start` and every node reachable from it in `graph`."""
-    seen, todo = {start}, [start]
-    while todo:
-        for g in graph.get(todo.pop(), ()):
-            if g not in seen:
-                seen.add(g)
-                todo.append(g)
-    return seen
 
 def _names_a_critic(text: str | None) -> bool:
     """Some identifier of the code names a discriminator or critic (`D(x)`, `netD`, `errD_real`, `disc`,

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, names_in
 from ganlint.reading.code.facts import Marker
+from ganlint.reading.import_graph import importers_of
 
 
 def _infonce(r, n: ast.Call, ln: str) -> None:
@@ -304,62 +304,8 @@ def energy_training_sites(facts) -> list:
             out.append(o)
     if out or not shown or not opts:
         return out or opts[:1]
-    reach = _importers_of(facts, shown)
+    reach = importers_of(facts, shown)
     return next(([o] for o in opts if o.location.file in reach), opts[:1])
-
-
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))", re.M)
-
-
-def _imported_names(text: str) -> list[str]:
-    """Dotted names the file's import statements name: `import a.b as c` -> a.b; `from .m import x, y` -> m,
-    m.x, m.y (a module or a name in it: both are looked up as files)."""
-    out = []
-    for m in _IMPORT.finditer(text):
-        if m.group(3) is not None:
-            out += [p.split(" as ")[0].strip() for p in m.group(3).split(",")]
-            continue
-        mod = m.group(1).lstrip(".")
-        names = [p.split(" as ")[0].strip() for p in m.group(2).split(",")]
-        out += ([mod] if mod else []) + [f"{mod}.{n}" if mod else n for n in names if n]
-    return [n for n in out if n]
-
-
-def import_graph(facts) -> dict[str, set[str]]:
-    """Project Python file -> the project files importing it (one pass over the import lines, cached on the
-    facts; a module path matches a file by its trailing parts)."""
-    cached = facts.__dict__.get("_import_graph")
-    if cached is not None:
-        return cached
-    by_suffix: dict[str, list[str]] = {}
-    files = [f for f in facts.files if f.endswith(".py")]
-    for f in files:
-        parts = f[:-3].replace("\\", "/").split("/")
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        for i in range(len(parts)):
-            by_suffix.setdefault(".".join(parts[i:]), []).append(f)
-    importers: dict[str, set[str]] = {}
-    for f in files:
-        for name in _imported_names(facts.texts.get(f, "")):
-            for target in by_suffix.get(name, ()):
-                if target != f:
-                    importers.setdefault(target, set()).add(f)
-    facts.__dict__["_import_graph"] = importers
-    return importers
-
-
-def _importers_of(facts, targets: set[str]) -> set[str]:
-    """The project's Python files that import one of `targets`, directly or through other project files
-    (one pass over the import lines; a module path matches a file by its trailing parts)."""
-    importers = import_graph(facts)
-    reach, todo = set(targets), list(targets)
-    while todo:
-        for f in importers.get(todo.pop(), ()):
-            if f not in reach:
-                reach.add(f)
-                todo.append(f)
-    return reach - targets
 
 
 def serves(site_file: str, at_file: str, site_files: set[str]) -> bool:
