@@ -54,13 +54,14 @@ class UnclampedLogvarExp(Rule):
         code = facts.code
         if adversarial_without_kl(facts):
             return
-        # one finding per log-variance and function: the training branch's exp and the evaluation branch's
-        # copy of it in one forward are one unclamped log-variance (both sites are fixed, the later related)
+        # one finding per log-variance, function and use: the training branch's exp and the evaluation branch's
+        # copy of it in one forward are one unclamped log-variance (both sites are fixed, the later related);
+        # the sampling's exp and the KL's exp of it are two uses, each reported
         groups: dict[tuple, list] = {}
         for e in code.logvar_exps:
             if e.clamped_inline or norm_var(e.var) in code.clamped_logvars:
                 continue
-            groups.setdefault((e.location.file, e.scope, norm_var(e.var)), []).append(e)
+            groups.setdefault((e.location.file, e.scope, norm_var(e.var), e.in_kl), []).append(e)
         for uses in groups.values():
             e = uses[0]
             kind = getattr(e, "holds", None) or log_scale_of(e.var)

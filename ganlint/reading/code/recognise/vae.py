@@ -10,7 +10,8 @@ from ganlint.reading.code.astutil import call_name, dotted, last, literal, names
 from ganlint.reading.code.facts import ExpUse, KLWeight, Marker, norm_var
 from ganlint.reading.code.recognise.log_std import squared_into_kl
 
-_LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$")
+# logv (a log-variance head `hidden2logv`'s output) only as the whole name's end: log_values, logvol are not
+_LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$|logv$")
 _KL_VAR = re.compile(r"^(loss)?(kl|kld|kldiv|kldivergence|kldloss|klloss|klterm|kldterm|latentloss)(loss)?$")
 _ANNEAL_WORDS = ("step", "epoch", "iter", "anneal", "warm", "cycl", "schedul", "progress", "ramp")
 _CLAMPS = ("clamp", "clip", "clamp_", "clip_")
@@ -18,7 +19,19 @@ CALL_NAMES = frozenset({"kl_divergence", "kl_div", "exp", "exp_", *_CLAMPS, "har
 
 
 def is_logvar(name: str | None) -> bool:
-    return bool(name) and bool(_LOGVAR.search(norm_var(name)))
+    """log_var, logsigma, logv; and `lv` as a word of the name (q_lv, p_lv: the posterior's and the prior's)."""
+    return bool(name) and (bool(_LOGVAR.search(norm_var(name))) or "lv" in tokens(name))
+
+
+def _torch_names(r) -> tuple[str, ...]:
+    """The names the file calls torch's functions by: `torch`, and `t` after `import torch as t`."""
+    names = getattr(r, "_torch_names", None)
+    if names is None:
+        body = r.module_tree.body if r.module_tree is not None else []
+        names = ("torch", *{a.asname for st in body if isinstance(st, ast.Import) for a in st.names
+                           if a.name == "torch" and a.asname})
+        r._torch_names = names
+    return names
 
 
 def base_name(node: ast.AST) -> str | None:
@@ -53,7 +66,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         r.funcs[-1].has_kl_expr = True
     if ln in (*_CLAMPS, "hardtanh"):
         method_on_tensor = isinstance(n.func, ast.Attribute) and n.func.attr in _CLAMPS \
-            and dotted(n.func.value) not in ("torch", "np", "numpy")
+            and dotted(n.func.value) not in ("np", "numpy", *_torch_names(r))
         arg = n.args[0] if (n.args and not method_on_tensor) else (n.func.value if isinstance(n.func, ast.Attribute) else None)
         if arg is not None:
             b = base_name(arg)
@@ -62,7 +75,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
             for m in walk(arg):
                 if isinstance(m, ast.Call) and last(call_name(m)) in ("exp", "exp_"):
                     r.clamped_exp.add(id(m))
-    if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (isinstance(n.func, ast.Attribute) and not n.args)):
+    if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (
+            isinstance(n.func, ast.Attribute) and not n.args) or (name and name[:-4] in _torch_names(r))):
         arg = n.args[0] if n.args else n.func.value
         b = base_name(arg)
         stmt = r.current_stmt
@@ -78,7 +92,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
                     var_node = m
                     break
             f.logvar_exps.append(ExpUse(b, r.src.loc(n), r.src.loc(var_node), inline, r.src.seg(n), r.scope(),
-                                        holds="log-std" if log_std else None))
+                                        holds="log-std" if log_std else None, in_kl=_a_kl_term(stmt, n, b)))
     if isinstance(n.func, ast.Attribute) and n.func.attr == "rsample":
         f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
     return False
@@ -118,6 +132,23 @@ def _logvar_by_use(stmt: ast.stmt, exp_call: ast.Call, name: str) -> bool:
                         and any("eps" in x.lower() or x in ("randn", "randn_like", "normal") for x in names_in(prod)):
                     return True
     return False
+
+
+def _a_kl_term(stmt: ast.stmt | None, exp_call: ast.Call, name: str) -> bool:
+    """The exp's statement computes a KL term: assigned to a KL name (`kld = ...`), or the Gaussian KL's shape,
+    exp(v) beside v itself and the mean (`logvar - mu.pow(2) - logvar.exp() + 1`); a sampling
+    `std = exp(0.5 * v)` / `mu + exp(0.5 * v) * eps` has no v outside the exp."""
+    if stmt is None or getattr(stmt, "value", None) is None:
+        return False
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+    if any(isinstance(t, (ast.Name, ast.Attribute)) and _KL_VAR.match(norm_var(t.id if isinstance(t, ast.Name) else t.attr))
+           for t in targets):
+        return True
+    inside = {id(m) for m in walk(exp_call)}
+    value = stmt.value
+    outside_v = any(isinstance(m, (ast.Name, ast.Attribute)) and id(m) not in inside
+                    and (m.id if isinstance(m, ast.Name) else m.attr) == name for m in walk(value))
+    return outside_v and any(_mu_like(x) for x in names_in(value))
 
 
 def _in_fstring(stmt: ast.stmt, exp_call: ast.Call) -> bool:

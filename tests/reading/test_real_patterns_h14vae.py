@@ -1,0 +1,209 @@
+"""VAE programs of held-out set 14 that ganlint missed, in the styles real repositories use (not copied from any):
+
+- a hierarchical VAE's stochastic layer naming its log-variances `q_lv` / `p_lv` and exponentiating
+  `(q_lv / 2).exp()` inside `Normal(...)`; a text VAE's `logv = self.hidden2logv(h)`;
+- `import torch as t`: `t.exp(0.5 * logvar)` is torch's exp, `t.clamp(logvar, ...)` torch's clamp; the sampling's
+  exp and the KL's exp of one log-variance in one forward are two uses, each reported;
+- a plain settings class (`class Parameters:` whose `__init__` sets `self.latent_variable_size = 1100`);
+
+each with silent near misses. `# expect GLnnn` marks each line where that finding must be reported, and the
+findings of the codes a test names are exactly the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+# -- GL205: log-variances called q_lv / p_lv, exponentiated inside Normal(...) ----------------------------
+_LADDER_BLOCK = """\
+import torch
+from torch import nn
+from torch.distributions import Normal, kl_divergence
+
+
+class GaussianLayer(nn.Module):
+    def __init__(self, c_in, c_z):
+        super().__init__()
+        self.to_p = nn.Conv2d(c_in, 2 * c_z, 3, padding=1)
+        self.to_q = nn.Conv2d(c_in, 2 * c_z, 3, padding=1)
+
+    def forward(self, h_prior, h_post):
+        p_mu, p_lv = self.to_p(h_prior).chunk(2, dim=1)
+        p = Normal(p_mu, (p_lv / 2).exp())  # expect GL205
+        q_mu, q_lv = self.to_q(h_post).chunk(2, dim=1)
+        q = Normal(q_mu, (q_lv / 2).exp())  # expect GL205
+        z = q.rsample()
+        kl = kl_divergence(q, p).sum((1, 2, 3))
+        return z, kl
+
+
+def kl_one_sample(z, p_params, q_params):
+    p_mu, p_lv = torch.chunk(p_params, 2, dim=1)
+    q_mu, q_lv = torch.chunk(q_params, 2, dim=1)
+    p_std = (p_lv / 2).exp()  # expect GL205
+    q_std = (q_lv / 2).exp()  # expect GL205
+    return Normal(q_mu, q_std).log_prob(z) - Normal(p_mu, p_std).log_prob(z)
+"""
+
+
+def test_log_variances_called_q_lv_and_p_lv_exponentiated_in_normal_are_reported(tmp_path):
+    _, found, expected = _check(tmp_path, {"layers.py": _LADDER_BLOCK}, {"GL205"})
+    assert found == expected and len(expected) == 4, found
+
+
+def test_q_lv_and_p_lv_clamped_where_they_are_made_stay_silent(tmp_path):
+    # near miss: each log-variance clamped once after its chunk (a method clamp and torch.clamp)
+    clamped = _LADDER_BLOCK.replace("  # expect GL205", "")
+    clamped = clamped.replace("        p = Normal(", "        p_lv = p_lv.clamp(-8, 8)\n        p = Normal(")
+    clamped = clamped.replace("        q = Normal(", "        q_lv = torch.clamp(q_lv, -8, 8)\n        q = Normal(")
+    assert clamped.count("clamp") == 2
+    _, found, _ = _check(tmp_path, {"layers.py": clamped}, {"GL205"})
+    assert found == set(), found
+
+
+def test_a_word_holding_lv_or_a_log_volume_is_no_log_variance(tmp_path):
+    # near misses beside a VAE (a KL term in the file): `solver_lvl` and `log_vol` are no log-variances,
+    # `self.log_values` a table of logged values; their exps feed neither the KL nor the sampling
+    files = {"vae.py": """\
+import torch
+import torch.nn as nn
+
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(784, 32)
+        self.dec = nn.Linear(16, 784)
+        self.log_values = nn.Parameter(torch.zeros(16))
+
+    def forward(self, x, log_vol, solver_lvl):
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        logvar = torch.clamp(logvar, -10, 10)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        density = torch.exp(log_vol) * torch.exp(solver_lvl)
+        weights = self.log_values.exp()
+        return torch.sigmoid(self.dec(z * weights)) * density, kld
+"""}
+    _, found, _ = _check(tmp_path, files, {"GL205"})
+    assert found == set(), found
+
+
+# -- GL205: `logv` (a text VAE's hidden2logv head) ----------------------------------------------------------
+_TEXT_VAE = """\
+import torch
+import torch.nn as nn
+
+
+class SentenceVAE(nn.Module):
+    def __init__(self, vocab, emb=64, hidden=128, latent=16):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.encoder_rnn = nn.GRU(emb, hidden, batch_first=True)
+        self.hidden2mean = nn.Linear(hidden, latent)
+        self.hidden2logv = nn.Linear(hidden, latent)
+        self.latent2hidden = nn.Linear(latent, hidden)
+        self.latent = latent
+
+    def forward(self, tokens):
+        _, hidden = self.encoder_rnn(self.embedding(tokens))
+        hidden = hidden.squeeze(0)
+        mean = self.hidden2mean(hidden)
+        logv = self.hidden2logv(hidden)
+        std = torch.exp(0.5 * logv)  # expect GL205
+
+        z = torch.randn([tokens.size(0), self.latent])
+        z = z * std + mean
+        return self.latent2hidden(z), mean, logv
+
+
+def loss_fn(logp, target, mean, logv):
+    nll = nn.functional.nll_loss(logp, target)
+    kl_loss = -0.5 * torch.sum(1 + logv - mean.pow(2) - logv.exp())  # expect GL205
+    return nll + kl_loss
+"""
+
+
+def test_a_log_variance_called_logv_is_reported(tmp_path):
+    _, found, expected = _check(tmp_path, {"model.py": _TEXT_VAE}, {"GL205"})
+    assert found == expected and len(expected) == 2, found
+
+
+def test_logv_produced_through_a_clamp_stays_silent(tmp_path):
+    # near miss: the head's output is clamped where it is produced
+    clamped = _TEXT_VAE.replace("logv = self.hidden2logv(hidden)", "logv = torch.clamp(self.hidden2logv(hidden), -10, 10)")
+    clamped = clamped.replace("  # expect GL205", "")
+    assert clamped != _TEXT_VAE
+    _, found, _ = _check(tmp_path, {"model.py": clamped}, {"GL205"})
+    assert found == set(), found
+
+
+# -- GL205: `import torch as t` -----------------------------------------------------------------------------
+_ALIASED = """\
+import torch as t
+import torch.nn as nn
+
+
+class RVAE(nn.Module):
+    def __init__(self, hidden=256, latent=16):
+        super().__init__()
+        self.encoder = nn.LSTM(32, hidden, batch_first=True)
+        self.context_to_mu = nn.Linear(hidden, latent)
+        self.context_to_logvar = nn.Linear(hidden, latent)
+        self.latent = latent
+
+    def forward(self, x):
+        _, (context, _) = self.encoder(x)
+        context = context[-1]
+        mu = self.context_to_mu(context)
+        logvar = self.context_to_logvar(context)
+        std = t.exp(0.5 * logvar)  # expect GL205
+
+        z = t.randn([x.size(0), self.latent])
+        z = z * std + mu
+
+        kld = (-0.5 * t.sum(logvar - t.pow(mu, 2) - t.exp(logvar) + 1, 1)).mean()  # expect GL205
+        return z, kld
+"""
+
+
+def test_torch_imported_as_t_its_exp_of_the_log_variance_is_reported_in_the_sampling_and_the_kl(tmp_path):
+    _, found, expected = _check(tmp_path, {"rvae.py": _ALIASED}, {"GL205"})
+    assert found == expected and len(expected) == 2, found
+
+
+def test_torch_imported_as_t_a_clamp_by_t_clamp_is_a_clamp(tmp_path):
+    # near miss: the encoder returns `t.clamp(logvar, -10, 10)` (torch's clamp under its alias, not a method)
+    clamped = _ALIASED.replace("        logvar = self.context_to_logvar(context)\n",
+                               "        logvar = self.log_variance(context)\n").replace("  # expect GL205", "")
+    clamped += ("\n    def log_variance(self, context):\n"
+                "        logvar = self.context_to_logvar(context)\n"
+                "        return t.clamp(logvar, -10, 10)\n")
+    _, found, _ = _check(tmp_path, {"rvae.py": clamped}, {"GL205"})
+    assert found == set(), found
+
+
+def test_an_exp_of_another_module_named_t_is_not_torch_s(tmp_path):
+    # near miss: `t` is a local helper object (no `import torch as t`): `t.exp(...)` is its own method,
+    # called on a log-scale of a tempering schedule, not the posterior's log-variance
+    files = {"vae.py": """\
+import torch
+import torch.nn as nn
+
+
+class VAE(nn.Module):
+    def __init__(self, sched):
+        super().__init__()
+        self.enc = nn.Linear(784, 32)
+        self.sched = sched
+
+    def forward(self, x, step):
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        logvar = logvar.clamp(-10, 10)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        t = self.sched
+        return z, kld * t.exp(t.log_std_at(step))
+"""}
+    _, found, _ = _check(tmp_path, files, {"GL205"})
+    assert found == set(), found
+
