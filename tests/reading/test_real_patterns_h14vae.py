@@ -207,3 +207,97 @@ class VAE(nn.Module):
     _, found, _ = _check(tmp_path, files, {"GL205"})
     assert found == set(), found
 
+
+# -- GL206: the latent size in a plain settings class (`class Parameters:`) ----------------------------------
+_PARAMETERS = """\
+class Parameters:
+    def __init__(self, vocab_size, max_len):
+        self.vocab_size = int(vocab_size)
+        self.max_len = int(max_len) + 1
+
+        self.embed_size = 300
+        self.encoder_rnn_size = 600
+        self.latent_variable_size = 1100  # expect GL206
+        self.decoder_rnn_size = 800
+"""
+
+_PARAMS_VAE = """\
+import torch
+import torch.nn as nn
+
+
+class TextVAE(nn.Module):
+    def __init__(self, params):
+        super().__init__()
+        self.params = params
+        self.embed = nn.Embedding(params.vocab_size, params.embed_size)
+        self.encoder = nn.GRU(params.embed_size, params.encoder_rnn_size, batch_first=True)
+        self.to_mu = nn.Linear(params.encoder_rnn_size, params.latent_variable_size)
+        self.to_logvar = nn.Linear(params.encoder_rnn_size, params.latent_variable_size)
+        self.decoder = nn.GRU(params.embed_size + params.latent_variable_size, params.decoder_rnn_size, batch_first=True)
+        self.out = nn.Linear(params.decoder_rnn_size, params.vocab_size)
+
+    def forward(self, tokens):
+        emb = self.embed(tokens)
+        _, h = self.encoder(emb)
+        mu, logvar = self.to_mu(h[-1]), self.to_logvar(h[-1]).clamp(-10, 10)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), 1).mean()
+        z_seq = z.unsqueeze(1).expand(-1, tokens.size(1), -1)
+        y, _ = self.decoder(torch.cat([emb, z_seq], 2))
+        return self.out(y), kld
+"""
+
+_PARAMS_TRAIN = """\
+import torch
+from torch.optim import Adam
+
+from utils.parameters import Parameters
+from model.vae import TextVAE
+
+if __name__ == "__main__":
+    parameters = Parameters(10000, 50)
+    vae = TextVAE(parameters)
+    optimizer = Adam(vae.parameters(), 1e-4)
+    for step in range(1000):
+        tokens = torch.randint(0, 10000, (32, 50))
+        logits, kld = vae(tokens)
+        rec = torch.nn.functional.cross_entropy(logits.transpose(1, 2), tokens)
+        loss = rec + min(1.0, step / 500) * kld
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def _params_project(parameters: str = _PARAMETERS, model: str = _PARAMS_VAE) -> dict[str, str]:
+    return {"utils/__init__.py": "", "utils/parameters.py": parameters, "model/__init__.py": "",
+            "model/vae.py": model, "train.py": _PARAMS_TRAIN}
+
+
+def test_the_latent_size_of_a_plain_parameters_class_is_read_and_reported(tmp_path):
+    _, found, expected = _check(tmp_path, _params_project(), {"GL206"})
+    assert found == expected == {("GL206", "parameters.py", 8)}, found
+
+
+def test_a_small_latent_in_the_parameters_class_stays_silent(tmp_path):
+    # near miss: the same class with a latent of 16; its other sizes (600, 800, 300) are no latents
+    small = _PARAMETERS.replace("1100  # expect GL206", "16")
+    _, found, _ = _check(tmp_path, _params_project(small), {"GL206"})
+    assert found == set(), found
+
+
+def test_the_same_parameters_class_beside_an_autoencoder_with_no_kl_stays_silent(tmp_path):
+    # near miss: a plain autoencoder (no KL term, no sampling, no log-variance): 1100 is no VAE latent
+    ae = (_PARAMS_VAE.replace("TextVAE", "TextAE")
+          .replace("        mu, logvar = self.to_mu(h[-1]), self.to_logvar(h[-1]).clamp(-10, 10)\n"
+                   "        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)\n"
+                   "        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), 1).mean()\n",
+                   "        z = self.to_mu(h[-1])\n")
+          .replace("return self.out(y), kld", "return self.out(y)"))
+    assert "kld" not in ae
+    train = (_PARAMS_TRAIN.replace("TextVAE", "TextAE").replace("logits, kld = vae(tokens)", "logits = vae(tokens)")
+             .replace("loss = rec + min(1.0, step / 500) * kld", "loss = rec"))
+    files = {**_params_project(model=ae), "train.py": train}
+    _, found, _ = _check(tmp_path, files, {"GL206"})
+    assert found == set(), found
