@@ -301,3 +301,94 @@ def test_the_same_parameters_class_beside_an_autoencoder_with_no_kl_stays_silent
     files = {**_params_project(model=ae), "train.py": train}
     _, found, _ = _check(tmp_path, files, {"GL206"})
     assert found == set(), found
+
+
+# -- GL203: a PyTorch trainer's argparse rate, beside a TensorFlow variant of the same VAE ---------------------
+_TORCH_TRAIN = """\
+import argparse
+
+import torch
+import torch.nn as nn
+
+
+class CVAE(nn.Module):
+    def __init__(self, n_in=1000, latent=20):
+        super().__init__()
+        self.enc = nn.Linear(n_in, 2 * latent)
+        self.dec = nn.Sequential(nn.Linear(latent, n_in), nn.Sigmoid())
+
+    def forward(self, x):
+        mean, log_var = self.enc(x).chunk(2, dim=1)
+        log_var = log_var.clamp(-10, 10)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        return self.dec(z), mean, log_var
+
+
+def main(args):
+    vae = CVAE()
+    optimizer = torch.optim.Adam(vae.parameters(), lr=args.learning_rate)
+    for epoch in range(args.epochs):
+        x = torch.rand(64, 1000)
+        recon, mean, log_var = vae(x)
+        bce = nn.functional.binary_cross_entropy(recon, x, reduction="sum")
+        kld = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp())
+        loss = (bce + kld) / x.size(0)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--learning_rate", type=float, default=0.001)  # expect GL203
+    main(parser.parse_args())
+"""
+
+_TF_TRAIN = """\
+import tensorflow as tf
+from tf_model import VAE
+
+latent_dim = 20
+optimizer = tf.keras.optimizers.Adam(1e-4)
+
+
+@tf.function
+def compute_loss(model, x):
+    mean, logvar = model.encode(x)
+    z = model.reparameterize(mean, logvar)
+    logits = model.decode(z)
+    rec = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(logits=logits, labels=x), axis=1)
+    kl = -0.5 * tf.reduce_sum(1 + logvar - tf.square(mean) - tf.exp(logvar), axis=1)
+    return tf.reduce_mean(rec + kl)
+
+
+model = VAE(latent_dim, 1000)
+for epoch in range(100):
+    with tf.GradientTape() as tape:
+        loss = compute_loss(model, tf.random.uniform((50, 1000)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+
+def test_the_torch_trainer_s_rate_is_reported_beside_a_tensorflow_variant(tmp_path):
+    # the Keras optimizer's first argument is its rate (1e-4), not parameters: it is no torch.optim.Adam built
+    # without lr= (torch's 1e-3), and it does not hide the PyTorch trainer's role-less argparse default
+    files = {"torch_training.py": _TORCH_TRAIN, "tf_training.py": _TF_TRAIN}
+    _, found, expected = _check(tmp_path, files, {"GL203"})
+    assert found == expected == {("GL203", "torch_training.py", 37)}, found
+
+
+def test_a_keras_adam_is_not_read_as_torch_s_default_rate(tmp_path):
+    # near miss: the PyTorch trainer at 3e-4 and the Keras Adam(1e-4) beside it: nothing at or above 5e-4
+    files = {"torch_training.py": _TORCH_TRAIN.replace("default=0.001)  # expect GL203", "default=3e-4)"),
+             "tf_training.py": _TF_TRAIN}
+    _, found, _ = _check(tmp_path, files, {"GL203"})
+    assert found == set(), found
+    # and imported by its bare name from Keras: the file trains no torch
+    bare = _TF_TRAIN.replace("import tensorflow as tf\n", "import tensorflow as tf\nfrom tensorflow.keras.optimizers import Adam\n")
+    bare = bare.replace("tf.keras.optimizers.Adam(1e-4)", "Adam(1e-4)")
+    files["tf_training.py"] = bare
+    _, found, _ = _check(tmp_path, files, {"GL203"})
+    assert found == set(), found

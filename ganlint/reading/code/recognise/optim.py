@@ -41,7 +41,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     if chosen is not None:  # `chosen_optim = optim.SGD` / `optim.Adam` by a flag, then chosen_optim(params, lr=lr)
         _optimizer(r, n, chosen, tname)
         return True
-    if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
+    if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")) \
+            and not _other_framework(r, name):
         _optimizer(r, n, ln, tname)
         return True
     if not _acts_on(ln):
@@ -191,6 +192,27 @@ def _clip_arg(r, call: ast.Call):
         if kw.arg in ("max",):
             node = kw.value
     return r.src.arg(node) if node is not None else None
+
+
+_OTHER_FRAMEWORKS = ("tensorflow", "tf", "keras", "jax", "flax", "optax")
+
+
+def _other_framework(r, name: str) -> bool:
+    """`tf.keras.optimizers.Adam(5e-4)`, or `Adam(...)` in a file that imports TensorFlow / Keras / JAX and not
+    torch: not torch.optim's (its first argument is the rate, not the parameters; its defaults are not torch's)."""
+    if name.split(".")[0] in _OTHER_FRAMEWORKS or "keras" in name.split("."):
+        return True
+    if name != name.rsplit(".", 1)[-1]:
+        return False  # optim.Adam / torch.optim.Adam
+    other = getattr(r, "_other_framework_file", None)
+    if other is None:
+        from ganlint.reading.code.recognise.gan import _imports_torch
+
+        tree = r.module_tree
+        mods = [m for st in (tree.body if tree is not None else []) for m in (
+            [a.name for a in st.names] if isinstance(st, ast.Import) else [st.module or ""] if isinstance(st, ast.ImportFrom) else [])]
+        other = r._other_framework_file = any(m.split(".")[0] in _OTHER_FRAMEWORKS for m in mods) and not _imports_torch(tree)
+    return other
 
 
 def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
