@@ -392,3 +392,107 @@ def test_a_keras_adam_is_not_read_as_torch_s_default_rate(tmp_path):
     files["tf_training.py"] = bare
     _, found, _ = _check(tmp_path, files, {"GL203"})
     assert found == set(), found
+
+
+# -- GL202: a LightningModule's constant beta, built by Hydra from a `_target_:` node ---------------------------
+_HYDRA_MAIN = """\
+import hydra
+from hydra.utils import instantiate
+
+
+@hydra.main(config_path="config", config_name="config.yaml")
+def main(conf):
+    loader = instantiate(conf.train_loader)
+    model = instantiate(conf.model)
+    trainer = instantiate(conf.trainer)
+    trainer.fit(model, loader)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+_HYDRA_CONFIG = """\
+defaults:
+  - model: vae
+
+train_loader:
+  _target_: torch.utils.data.DataLoader
+  batch_size: ${params.batch_size}
+
+trainer:
+  _target_: pytorch_lightning.Trainer
+  max_epochs: 20
+"""
+
+_HYDRA_MODEL = """\
+# @package _global_
+
+model:
+  _target_: model.GaussianVAE
+  z_dim: ${params.z_dim}
+  beta: ${params.beta}
+  lr: ${params.lr}
+
+params:
+  z_dim: 16
+  lr: 3e-4
+  batch_size: 128
+  beta: 0.5  # expect GL202
+"""
+
+_LIGHTNING_VAE = """\
+import torch
+import torch.nn as nn
+import pytorch_lightning as pl
+from torch.distributions import Normal
+
+
+class GaussianVAE(pl.LightningModule):
+    def __init__(self, z_dim, beta, lr):
+        super().__init__()
+        self.beta = beta
+        self.lr = lr
+        self.enc = nn.Linear(784, 2 * z_dim)
+        self.dec = nn.Linear(z_dim, 784)
+
+    def training_step(self, batch, batch_idx):
+        x, _ = batch
+        x = x.flatten(1)
+        mu, log_scale = self.enc(x).chunk(2, dim=1)
+        q = Normal(mu, nn.functional.softplus(log_scale) + 1e-4)
+        z = q.rsample()
+        prior = Normal(torch.zeros_like(mu), torch.ones_like(mu))
+        kl_loss = torch.mean(q.log_prob(z).sum(1) - prior.log_prob(z).sum(1))
+        rec_loss = nn.functional.binary_cross_entropy_with_logits(self.dec(z), x, reduction="sum") / x.size(0)
+        loss = rec_loss + self.beta * kl_loss
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+"""
+
+
+def _hydra_project(model_yaml: str = _HYDRA_MODEL, model_py: str = _LIGHTNING_VAE) -> dict[str, str]:
+    return {"main.py": _HYDRA_MAIN, "config/config.yaml": _HYDRA_CONFIG, "config/model/vae.yaml": model_yaml,
+            "model.py": model_py}
+
+
+def test_a_constant_beta_a_hydra_target_node_passes_to_the_vae_is_reported(tmp_path):
+    _, found, expected = _check(tmp_path, _hydra_project(), {"GL202"})
+    assert found == expected == {("GL202", "vae.yaml", 13)}, found
+
+
+def test_a_hydra_built_vae_whose_beta_is_annealed_or_not_passed_stays_silent(tmp_path):
+    # near miss: the loss ramps the configured beta up with the step count
+    annealed = _LIGHTNING_VAE.replace("self.beta * kl_loss", "self.beta * min(1.0, self.global_step / 1000) * kl_loss")
+    _, found, _ = _check(tmp_path, _hydra_project(_HYDRA_MODEL.replace("  # expect GL202", ""), annealed), {"GL202"})
+    assert found == set(), found
+    # near miss: the `_target_` node builds another class; the VAE's beta has no default and no call is seen
+    other = _HYDRA_MODEL.replace("model.GaussianVAE", "model.Autoencoder").replace("  # expect GL202", "")
+    _, found, _ = _check(tmp_path, _hydra_project(other), {"GL202"})
+    assert found == set(), found
+    # near miss: the node leaves beta out and the class has no default for it: its value is not known
+    omitted = _HYDRA_MODEL.replace("  beta: ${params.beta}\n", "").replace("  # expect GL202", "")
+    _, found, _ = _check(tmp_path, _hydra_project(omitted), {"GL202"})
+    assert found == set(), found
