@@ -496,3 +496,25 @@ def test_a_hydra_built_vae_whose_beta_is_annealed_or_not_passed_stays_silent(tmp
     omitted = _HYDRA_MODEL.replace("  beta: ${params.beta}\n", "").replace("  # expect GL202", "")
     _, found, _ = _check(tmp_path, _hydra_project(omitted), {"GL202"})
     assert found == set(), found
+
+
+# -- the clamp the fix writes uses the file's name for torch ----------------------------------------------------
+def _clamp_transform(src: str) -> str:
+    from ganlint.core.types import Edit
+    from ganlint.fix.edits import apply_edits
+
+    edits = [Edit("transform-code", "m.py", target="clamp-logvar", new={})]
+    return apply_edits({"m.py": src}, edits).get("m.py", src)
+
+
+def test_the_clamp_statement_names_torch_as_the_file_imports_it():
+    body = ("\n\ndef reparameterize(mu, log_var):\n    std = log_var.mul(0.5).exp()\n"
+            "    return mu + std * {t}.randn_like(std)\n")
+    aliased = _clamp_transform("import torch as t\n" + body.format(t="t"))
+    assert "    log_var = t.clamp(log_var, -10.0, 10.0)\n" in aliased and "torch.clamp" not in aliased, aliased
+    compile(aliased, "m.py", "exec")
+    # near miss: `import torch` beside the alias (or alone): torch.clamp as before
+    both = _clamp_transform("import torch\nimport torch as t\n" + body.format(t="t"))
+    assert "    log_var = torch.clamp(log_var, -10.0, 10.0)\n" in both, both
+    plain = _clamp_transform("import torch\n" + body.format(t="torch"))
+    assert "    log_var = torch.clamp(log_var, -10.0, 10.0)\n" in plain, plain
