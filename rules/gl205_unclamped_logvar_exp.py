@@ -175,6 +175,18 @@ class UnclampedLogvarExp(Rule):
             "a log-std called std: exp(std) squared is the variance of the Gaussian KL that follows",
             fixed=[("    var = torch.pow(torch.exp(std), 2)  # expect\n",
                     "    var = torch.pow(torch.exp(std.clamp(-5, 5)), 2)  # expect\n")]),
+        Example(
+            {
+                "layers.py": (
+                    "import torch as t\nfrom torch.distributions import Normal\n\n"
+                    "def posterior_sample(params):\n"
+                    "    q_mu, q_lv = t.chunk(params, 2, dim=1)\n"
+                    "    return Normal(q_mu, (q_lv / 2).exp()).rsample()  # expect\n"
+                ),
+            },
+            "a log-variance called q_lv (lv: a hierarchical VAE's posterior and prior, q_lv / p_lv), in Normal(...)",
+            fixed=[("    return Normal(q_mu, (q_lv / 2).exp()).rsample()  # expect\n",
+                    "    return Normal(q_mu, (q_lv.clamp(-10, 10) / 2).exp()).rsample()  # expect\n")]),
     ]
     good = [
         Example(
