@@ -8,6 +8,7 @@ from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, tokens
 from ganlint.reading.code.facts import Construction, GradClip, Marker, Optimizer, WeightClip, role_from_name
 from ganlint.reading.code.networks import TORCH_LAYERS
+from ganlint.reading.code.recognise.frameworks import other_framework
 from ganlint.reading.code.recognise.optim_lookup import factories, imported_functions
 from ganlint.reading.code.recognise.optim_lookup import on_call as chosen_optimizer
 from ganlint.reading.code.recognise.optim_params import parameter_of
@@ -42,7 +43,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         _optimizer(r, n, chosen, tname)
         return True
     if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")) \
-            and not _other_framework(r, name):
+            and not other_framework(r, name):
         _optimizer(r, n, ln, tname)
         return True
     if not _acts_on(ln):
@@ -192,27 +193,6 @@ def _clip_arg(r, call: ast.Call):
         if kw.arg in ("max",):
             node = kw.value
     return r.src.arg(node) if node is not None else None
-
-
-_OTHER_FRAMEWORKS = ("tensorflow", "tf", "keras", "jax", "flax", "optax")
-
-
-def _other_framework(r, name: str) -> bool:
-    """`tf.keras.optimizers.Adam(5e-4)`, or `Adam(...)` in a file that imports TensorFlow / Keras / JAX and not
-    torch: not torch.optim's (its first argument is the rate, not the parameters; its defaults are not torch's)."""
-    if name.split(".")[0] in _OTHER_FRAMEWORKS or "keras" in name.split("."):
-        return True
-    if name != name.rsplit(".", 1)[-1]:
-        return False  # optim.Adam / torch.optim.Adam
-    other = getattr(r, "_other_framework_file", None)
-    if other is None:
-        from ganlint.reading.code.recognise.gan import _imports_torch
-
-        tree = r.module_tree
-        mods = [m for st in (tree.body if tree is not None else []) for m in (
-            [a.name for a in st.names] if isinstance(st, ast.Import) else [st.module or ""] if isinstance(st, ast.ImportFrom) else [])]
-        other = r._other_framework_file = any(m.split(".")[0] in _OTHER_FRAMEWORKS for m in mods) and not _imports_torch(tree)
-    return other
 
 
 def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import ExpUse, KLWeight, Marker, norm_var
+from ganlint.reading.code.recognise.frameworks import torch_names
 from ganlint.reading.code.recognise.log_std import squared_into_kl
 
 # logv (a log-variance head `hidden2logv`'s output) only as the whole name's end: log_values, logvol are not
@@ -22,16 +23,6 @@ def is_logvar(name: str | None) -> bool:
     """log_var, logsigma, logv; and `lv` as a word of the name (q_lv, p_lv: the posterior's and the prior's)."""
     return bool(name) and (bool(_LOGVAR.search(norm_var(name))) or "lv" in tokens(name))
 
-
-def _torch_names(r) -> tuple[str, ...]:
-    """The names the file calls torch's functions by: `torch`, and `t` after `import torch as t`."""
-    names = getattr(r, "_torch_names", None)
-    if names is None:
-        body = r.module_tree.body if r.module_tree is not None else []
-        names = ("torch", *{a.asname for st in body if isinstance(st, ast.Import) for a in st.names
-                           if a.name == "torch" and a.asname})
-        r._torch_names = names
-    return names
 
 
 def base_name(node: ast.AST) -> str | None:
@@ -66,7 +57,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         r.funcs[-1].has_kl_expr = True
     if ln in (*_CLAMPS, "hardtanh"):
         method_on_tensor = isinstance(n.func, ast.Attribute) and n.func.attr in _CLAMPS \
-            and dotted(n.func.value) not in ("np", "numpy", *_torch_names(r))
+            and dotted(n.func.value) not in ("np", "numpy", *torch_names(r))
         arg = n.args[0] if (n.args and not method_on_tensor) else (n.func.value if isinstance(n.func, ast.Attribute) else None)
         if arg is not None:
             b = base_name(arg)
@@ -76,7 +67,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
                 if isinstance(m, ast.Call) and last(call_name(m)) in ("exp", "exp_"):
                     r.clamped_exp.add(id(m))
     if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (
-            isinstance(n.func, ast.Attribute) and not n.args) or (name and name[:-4] in _torch_names(r))):
+            isinstance(n.func, ast.Attribute) and not n.args) or (name and name[:-4] in torch_names(r))):
         arg = n.args[0] if n.args else n.func.value
         b = base_name(arg)
         stmt = r.current_stmt
