@@ -33,3 +33,34 @@ def other_framework(r, name: str) -> bool:
             [a.name for a in st.names] if isinstance(st, ast.Import) else [st.module or ""] if isinstance(st, ast.ImportFrom) else [])}
         other = r._other_framework_file = bool(tops & set(_OTHER_FRAMEWORKS)) and "torch" not in tops
     return other
+
+
+def pytorch_file(tree: ast.Module | None) -> bool:
+    """Whether the file's training is PyTorch's: it imports torch, or (torch arriving through `from utils
+    import *`) imports no TensorFlow/Keras/JAX and calls `.backward()`, which those frameworks do not have."""
+    if tree is None or imports_torch(tree):
+        return True
+    backward = False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] in ("tensorflow", "keras", "jax", "flax") for m in mods):
+                return False
+        elif isinstance(node, ast.Attribute) and node.attr == "backward":
+            backward = True
+    return backward
+
+
+def imports_torch(tree: ast.Module | None) -> bool:
+    # an import is a statement: only statement lists are searched, never the expressions (most of a tree)
+    todo = [tree] if tree is not None else []
+    for node in todo:  # breadth-first: a module's own imports first
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
+            return True
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if children.__class__ is list:
+                todo.extend(children)
+    return False
