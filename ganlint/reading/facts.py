@@ -31,6 +31,8 @@ def chosen_loss_family(settings: list[Setting]) -> str | None:
 
 
 # evidence that a file is (part of) a GAN program, or trains a network that is neither an autoencoder nor a VAE
+# the words of a reinforcement-learning policy network's name (`Actor`, `actor_optimizer`, `PolicyNet`)
+_ACTOR_WORDS = {"actor", "policy"}
 _GAN_EVIDENCE = {"penalty", "clip", "bce", "saturating", "d_opt", "d_step", "net:player", "net:other"}
 
 
@@ -184,6 +186,10 @@ class ProjectFacts(ProgramFacts):
         mark(c.networks_all, "code")
         mark(c.networks_all, "critic_net", lambda n: n.role == "critic")
         mark(c.networks_all, "maker_net", lambda n: n.role in ("generator", "decoder"))
+        # an actor (policy) network or optimizer: reinforcement learning's actor-critic, whose critic is a value
+        # function trained by regression (DDPG, TD3, SAC, A2C), not a GAN's discriminator
+        mark(c.networks_all, "actor", lambda n: bool(set(tokens(n.name)) & _ACTOR_WORDS))
+        mark(c.optimizers, "actor", lambda o: bool(set(tokens(o.var or "")) & _ACTOR_WORDS))
         for n in c.networks_all:  # what the file's own networks are, by name (one model per file)
             kind = _network_kind(n)
             if kind:
@@ -209,6 +215,8 @@ class ProjectFacts(ProgramFacts):
         chosen = chosen_loss_family(self.__dict__["_settings_by_file"].get(file, []))
         if not fams and chosen == "gan" and (ev & {"d_step", "d_opt"} or not file.endswith(".py")):
             fams.add("gan")  # the selected loss is a standard one, whatever else a loss-choice dict lists
+        elif not fams and ev & {"d_step", "d_opt"} and "actor" in ev and chosen is None:
+            fams.add("actor-critic")  # a value critic beside a policy: no GAN family's rule judges this file
         elif not fams and ev & {"d_step", "d_opt"} and chosen is None and not self._configs_say_wgan():
             low = self.texts.get(file, "").lower()
             if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
