@@ -1,6 +1,7 @@
 """ProjectFacts: everything `check` knows about the user's files, gathered without running them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -31,6 +32,8 @@ def chosen_loss_family(settings: list[Setting]) -> str | None:
 
 
 # evidence that a file is (part of) a GAN program, or trains a network that is neither an autoencoder nor a VAE
+# a diffusion model's noise schedule (the cumulative product of the alphas) or its forward/reverse step
+_DIFFUSION = re.compile(r"\b(?:alphas?_cumprod|alphas?_bar|q_sample|p_sample|DDPMScheduler|DDIMScheduler)\b")
 # the words of a reinforcement-learning policy network's name (`Actor`, `actor_optimizer`, `PolicyNet`)
 _ACTOR_WORDS = {"actor", "policy"}
 _GAN_EVIDENCE = {"penalty", "clip", "bce", "saturating", "d_opt", "d_step", "net:player", "net:other"}
@@ -197,6 +200,9 @@ class ProjectFacts(ProgramFacts):
                 kinds.add(kind)
                 if {"net:encoder", "net:decoder"} <= kinds:
                     kinds.add("net:ae")
+        for file, text in self.texts.items():
+            if file.endswith(".py") and _DIFFUSION.search(text):
+                index.setdefault(file, set()).add("diffusion")
         settings: dict[str, list[Setting]] = {}
         for st in self.settings:
             settings.setdefault(st.location.file, []).append(st)
@@ -233,7 +239,12 @@ class ProjectFacts(ProgramFacts):
             own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty
         if "bce" in ev and "clip" not in ev:
             own.discard("wgan")  # a BCE-trained script's `n_critic = 1` counts D steps of a standard GAN
-        return fams | own
+        fams |= own
+        if "diffusion" in ev and fams <= {"vae"} and "net:vae" not in ev:
+            # a diffusion model's variational bound (its posterior's log-variance, a KL between Gaussians) makes
+            # it no VAE: the VAE rules' settings (KL weight, clip, learning rate) are not a diffusion model's
+            return {"diffusion"}
+        return fams
 
     def trains_wasserstein_critic(self, file: str, called: bool = False) -> bool:
         """The file's own code trains a Wasserstein critic: weight clipping, or a WGAN-GP penalty ((||g|| - 1)^2

@@ -78,3 +78,208 @@ def test_an_actor_critic_agent_is_no_gan(tmp_path):
     res, found, expected = _check(tmp_path / "gan", {"DDPG.py": gan}, codes)
     assert len(expected) == 3
     assert found == expected, (found, expected)
+
+
+_METRICS = """\
+import torch
+import torch.nn.functional as F
+
+
+class KLDivergence:
+    def __init__(self):
+        self._sum_of_kl = 0.0
+
+    def update(self, y_pred, y):
+        y_pred = F.log_softmax(y_pred, dim=1)
+        y = F.softmax(y, dim=1)
+        kl_sum = F.kl_div(y_pred, y, reduction="sum")
+        self._sum_of_kl += kl_sum.item()
+
+
+def hsic(X, Y, sigma=1.0):
+    K = torch.exp(-torch.cdist(X, X) ** 2 / (2 * sigma ** 2))
+    L = torch.exp(-torch.cdist(Y, Y) ** 2 / (2 * sigma ** 2))
+    KL = K @ L
+    return KL.trace() / (X.size(0) - 1) ** 2
+"""
+
+_METRICS_INIT = "from mylib.metrics import KLDivergence, hsic\n"
+
+_CLASSIFIER = """\
+from argparse import ArgumentParser
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mylib import KLDivergence
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+def run(loader, epochs, lr):
+    model = Net()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    metric = KLDivergence()
+    kl_div = KLDivergence()
+    for _ in range(epochs):
+        for x, y in loader:
+            out = model(x.view(x.size(0), -1))
+            loss = F.cross_entropy(out, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            metric.update(out, F.one_hot(y, 10).float())
+
+
+if __name__ == "__main__":
+    parser = ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--lr", type=float, default=0.01)  # expect GL203
+    args = parser.parse_args()
+    run([], args.epochs, args.lr)
+"""
+
+
+def test_a_kl_divergence_metric_makes_no_classifier_a_vae(tmp_path):
+    files = {"mylib/__init__.py": _METRICS_INIT, "mylib/metrics.py": _METRICS,
+             "mnist.py": _CLASSIFIER.replace("  # expect GL203", "")}
+    res, found, expected = _check(tmp_path / "lib", files, {"GL203"})
+    assert not res.facts.code.kl_terms and "vae" not in res.facts.families()
+    assert found == expected == set(), found
+    # near miss: the library's KL of a Gaussian posterior to its prior (torch.distributions) is a VAE's
+    vae = _METRICS + (
+        "\n\ndef vae_kl(posterior, prior):\n"
+        "    kl = torch.distributions.kl_divergence(posterior, prior).sum(-1)\n"
+        "    return kl.mean()\n")
+    files = {**files, "mylib/metrics.py": vae, "mnist.py": _CLASSIFIER}
+    res, found, expected = _check(tmp_path / "vae", files, {"GL203"})
+    assert len(res.facts.code.kl_terms) == 1 and len(expected) == 1
+    assert found == expected, (found, expected)
+
+
+_DISTILL = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def distillation_loss(student_logits, teacher_logits, labels, T=4.0, alpha=0.9):
+    kl_loss = F.kl_div(F.log_softmax(student_logits / T, dim=1), F.softmax(teacher_logits / T, dim=1),
+                       reduction="batchmean") * (T * T)
+    kd_loss = nn.KLDivLoss(reduction="batchmean")(F.log_softmax(student_logits / T, dim=1),
+                                                  F.softmax(teacher_logits / T, dim=1))
+    return alpha * kl_loss + alpha * kd_loss + (1.0 - alpha) * F.cross_entropy(student_logits, labels)
+
+
+def train(student, teacher, loader):
+    optimizer = torch.optim.Adam(student.parameters(), lr=1e-3)  # expect GL203
+    teacher.eval()
+    for x, y in loader:
+        with torch.no_grad():
+            t = teacher(x)
+        loss = distillation_loss(student(x), t, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_knowledge_distillation_kl_is_no_vae_kl(tmp_path):
+    codes = {"GL201", "GL202", "GL203"}
+    res, found, expected = _check(tmp_path / "kd", {"distill.py": _DISTILL.replace("  # expect GL203", "")}, codes)
+    assert not res.facts.code.kl_terms and "vae" not in res.facts.families()
+    assert found == expected == set(), found
+    # near miss: a KL-named Gaussian KL written out (mu, logvar) in the same trainer is a VAE's
+    vae = _DISTILL.replace(
+        "def train(student, teacher, loader):\n",
+        "def gaussian_kl(mu, logvar):\n"
+        "    kld = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())\n"
+        "    return kld\n\n\n"
+        "def train(student, teacher, loader):\n")
+    res, found, expected = _check(tmp_path / "vae", {"distill.py": vae}, codes)
+    assert res.facts.code.kl_terms and len(expected) == 1
+    assert found == expected, (found, expected)
+
+
+_DIFFUSION = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GaussianDiffusion(nn.Module):
+    def __init__(self, model, timesteps=1000):
+        super().__init__()
+        self.model = model
+        self.num_timesteps = timesteps
+        betas = torch.linspace(1e-4, 0.02, timesteps)
+        alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)
+        alphas_cumprod_prev = F.pad(alphas_cumprod[:-1], (1, 0), value=1.0)
+        posterior_variance = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
+        self.register_buffer("alphas_cumprod", alphas_cumprod)
+        self.register_buffer("posterior_log_variance_clipped", torch.log(posterior_variance.clamp(min=1e-20)))
+
+    def q_sample(self, x_start, t, noise):
+        a = self.alphas_cumprod[t].view(-1, 1, 1, 1)
+        return a.sqrt() * x_start + (1 - a).sqrt() * noise
+
+    @torch.no_grad()
+    def p_sample(self, x, t, model_mean):
+        model_log_variance = self.posterior_log_variance_clipped[t].view(-1, 1, 1, 1)
+        noise = torch.randn_like(x)
+        return model_mean + (0.5 * model_log_variance).exp() * noise  # expect GL205
+
+    def loss(self, x_start, t, noise):
+        return F.mse_loss(self.model(self.q_sample(x_start, t, noise), t), noise)
+
+
+class Trainer:
+    def __init__(self, diffusion, train_lr=1e-4, max_grad_norm=1.0):  # expect GL204
+        self.diffusion = diffusion
+        self.max_grad_norm = max_grad_norm
+        self.opt = torch.optim.Adam(diffusion.parameters(), lr=train_lr, betas=(0.9, 0.99))
+
+    def step(self, x, t, noise):
+        loss = self.diffusion.loss(x, t, noise)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.diffusion.parameters(), self.max_grad_norm)
+        self.opt.step()
+        self.opt.zero_grad()
+"""
+
+_LATENT_VAE = """\
+
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(64, 16)
+        self.dec = nn.Linear(8, 64)
+
+    def forward(self, x):
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)  # expect GL205
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return self.dec(z), kl
+"""
+
+
+def test_a_diffusion_models_posterior_variance_is_no_vaes(tmp_path):
+    codes = {"GL201", "GL202", "GL203", "GL204", "GL205"}
+    quiet = _DIFFUSION.replace("  # expect GL205", "").replace("  # expect GL204", "")
+    res, found, expected = _check(tmp_path / "ddpm", {"diffusion.py": quiet}, codes)
+    assert res.facts.code.logvar_exps and res.facts.file_families(res.facts.files[0]) == {"diffusion"}
+    assert found == expected == set(), found
+    # near miss: a latent diffusion whose VAE lives in the same file is a VAE's file: the rules judge it
+    res, found, expected = _check(tmp_path / "ldm", {"diffusion.py": _DIFFUSION + _LATENT_VAE}, codes)
+    assert len(expected) == 3
+    assert found == expected, (found, expected)
