@@ -238,8 +238,10 @@ class GaussianDiffusion(nn.Module):
         noise = torch.randn_like(x)
         return model_mean + (0.5 * model_log_variance).exp() * noise  # expect GL205
 
-    def loss(self, x_start, t, noise):
-        return F.mse_loss(self.model(self.q_sample(x_start, t, noise), t), noise)
+    def forward(self, img):
+        t = torch.randint(0, self.num_timesteps, (img.shape[0],), device=img.device).long()
+        noise = torch.randn_like(img)
+        return F.mse_loss(self.model(self.q_sample(img, t, noise), t), noise)
 
 
 class Trainer:
@@ -248,8 +250,8 @@ class Trainer:
         self.max_grad_norm = max_grad_norm
         self.opt = torch.optim.Adam(diffusion.parameters(), lr=train_lr, betas=(0.9, 0.99))
 
-    def step(self, x, t, noise):
-        loss = self.diffusion.loss(x, t, noise)
+    def step(self, x):
+        loss = self.diffusion(x)
         loss.backward()
         nn.utils.clip_grad_norm_(self.diffusion.parameters(), self.max_grad_norm)
         self.opt.step()
@@ -282,4 +284,64 @@ def test_a_diffusion_models_posterior_variance_is_no_vaes(tmp_path):
     # near miss: a latent diffusion whose VAE lives in the same file is a VAE's file: the rules judge it
     res, found, expected = _check(tmp_path / "ldm", {"diffusion.py": _DIFFUSION + _LATENT_VAE}, codes)
     assert len(expected) == 3
+    assert found == expected, (found, expected)
+
+
+def test_a_diffusion_models_forward_draws_its_timestep_and_noise_on_purpose(tmp_path):
+    quiet = _DIFFUSION.replace("  # expect GL205", "").replace("  # expect GL204", "")
+    res, found, expected = _check(tmp_path / "ddpm", {"diffusion.py": quiet}, {"GL003"})
+    assert len(res.facts.code.random_calls) == 1 and not res.facts.code.seeds
+    assert found == expected == set(), found
+    # near miss: the same draws in the forward of a denoiser with no noise schedule (no diffusion) fire
+    denoiser = ("import torch\nimport torch.nn as nn\n\n\nclass Denoiser(nn.Module):\n"
+                "    def __init__(self):\n        super().__init__()\n        self.net = nn.Linear(64, 64)\n\n"
+                "    def forward(self, img):\n"
+                "        level = torch.randint(0, 10, (img.shape[0],))  # expect GL003\n"
+                "        noisy = img + torch.randn(img.shape) * level.view(-1, 1) / 10  # expect GL003\n"
+                "        return ((self.net(noisy) - img) ** 2).mean()\n")
+    res, found, expected = _check(tmp_path / "denoiser", {"model.py": denoiser}, {"GL003"})
+    assert len(expected) == 2
+    assert found == expected, (found, expected)
+
+
+_MASKED = """\
+import torch
+import torch.nn as nn
+
+
+class PatchDropout(nn.Module):
+    def __init__(self, prob):
+        super().__init__()
+        self.prob = prob
+
+    def forward(self, x):
+        if not self.training or self.prob == 0.0:
+            return x
+        b, n, _ = x.shape
+        keep = max(1, int(n * (1 - self.prob)))
+        keep_indices = torch.randn(b, n, device=x.device).topk(keep, dim=-1).indices
+        return x[torch.arange(b)[:, None], keep_indices]
+
+
+class MaskedImageModel(nn.Module):
+    def __init__(self, dim=32, masking_ratio=0.75):
+        super().__init__()
+        self.masking_ratio = masking_ratio
+        self.to_pixels = nn.Linear(dim, 48)
+
+    def forward(self, tokens):
+        batch, num_patches, _ = tokens.shape
+        num_masked = int(self.masking_ratio * num_patches)
+        rand_indices = torch.rand(batch, num_patches, device=tokens.device).argsort(dim=-1)
+        shuffled = torch.randperm(num_patches)
+        masked_indices, unmasked_indices = rand_indices[:, :num_masked], rand_indices[:, num_masked:]
+        noise = torch.randn(batch, num_masked, 48)  # expect GL003
+        visible = tokens[torch.arange(batch)[:, None], unmasked_indices]
+        return self.to_pixels(visible[:, shuffled[:1]]).mean() + noise.mean(), masked_indices
+"""
+
+
+def test_random_token_masks_are_no_noise_in_the_model(tmp_path):
+    res, found, expected = _check(tmp_path / "mae", {"mae.py": _MASKED}, {"GL003"})
+    assert len(res.facts.code.random_calls) == 4 and len(expected) == 1  # the masks are read, and silent
     assert found == expected, (found, expected)
