@@ -345,3 +345,85 @@ def test_random_token_masks_are_no_noise_in_the_model(tmp_path):
     res, found, expected = _check(tmp_path / "mae", {"mae.py": _MASKED}, {"GL003"})
     assert len(res.facts.code.random_calls) == 4 and len(expected) == 1  # the masks are read, and silent
     assert found == expected, (found, expected)
+
+
+_VENDORED_NETWORKS = """\
+import torch
+import torch.nn as nn
+
+
+class ResnetBlock(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(dim, dim, 3, padding=1), nn.BatchNorm2d(dim), nn.ReLU(True))
+
+    def forward(self, x):
+        return x + self.conv(x)
+
+
+class NLayerDiscriminator(nn.Module):
+    def __init__(self, input_nc, ndf=64):
+        super().__init__()
+        self.model = nn.Sequential(
+            nn.Conv2d(input_nc, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, True),  # expect GL109
+            nn.Conv2d(ndf * 2, 1, 4, 1, 1))
+
+    def forward(self, x):
+        return self.model(x)
+
+
+def cal_gradient_penalty(netD, real_data, fake_data, lambda_gp=10.0):
+    alpha = torch.rand(real_data.shape[0], 1, 1, 1)
+    interpolates = (alpha * real_data + (1 - alpha) * fake_data).requires_grad_(True)
+    out = netD(interpolates)
+    gradients = torch.autograd.grad(outputs=out, inputs=interpolates, grad_outputs=torch.ones_like(out),
+                                    create_graph=True, retain_graph=True)[0]
+    gradients = gradients.view(real_data.size(0), -1)
+    return ((gradients.norm(2, dim=1) - 1) ** 2).mean() * lambda_gp
+"""
+
+_SCORE_TRAIN = """\
+import torch
+import torch.nn as nn
+
+from networks import ResnetBlock
+
+
+class ScoreNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), ResnetBlock(64), nn.Conv2d(64, 3, 3, padding=1))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+score = ScoreNet()
+optimizer = torch.optim.Adam(score.parameters(), lr=1e-3)
+for x in loader:
+    sigma = 0.1
+    noisy = x + sigma * torch.randn_like(x)
+    loss = ((score(noisy) + (noisy - x) / sigma ** 2) ** 2).sum(dim=(1, 2, 3)).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_a_penalty_helper_nothing_calls_applies_no_penalty(tmp_path):
+    files = {"networks.py": _VENDORED_NETWORKS.replace("  # expect GL109", ""), "train.py": _SCORE_TRAIN}
+    res, found, expected = _check(tmp_path / "score", files, {"GL109"})
+    assert res.facts.code.grad_calls and not res.facts.code.penalties
+    assert "wgan-gp" not in res.facts.families()
+    assert found == expected == set(), found
+    # near miss: a WGAN-GP trainer beside it calls the helper: the penalty is applied, and BatchNorm in the critic fires
+    wgan = ("import torch\nimport networks\n\nnetD = networks.NLayerDiscriminator(3)\n"
+            "opt_d = torch.optim.Adam(netD.parameters(), lr=1e-4, betas=(0.5, 0.9))\n"
+            "for real, fake in loader:\n"
+            "    loss_d = netD(fake).mean() - netD(real).mean() + networks.cal_gradient_penalty(netD, real, fake)\n"
+            "    opt_d.zero_grad()\n    loss_d.backward()\n    opt_d.step()\n")
+    res, found, expected = _check(tmp_path / "wgan", {"networks.py": _VENDORED_NETWORKS, "train_wgan.py": wgan},
+                                  {"GL109"})
+    assert len(expected) == 1
+    assert found == expected, (found, expected)
