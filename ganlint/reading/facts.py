@@ -180,7 +180,7 @@ class ProjectFacts(ProgramFacts):
         mark(c.optimizers, "d_opt", lambda o: o.role == "critic" or bool(set(tokens(o.var or "")) & D_WORDS))
         mark(c.critic_loops, "d_step")
         mark(c.undetached_fakes, "d_step")
-        for items in (c.kl_terms, c.reparameterisations, c.logvar_exps):
+        for items in (c.kl_terms, c.reparameterisations, c.posterior_logvar_exps()):
             mark(items, "vae")
         mark(c.infonce, "energy")
         mark(c.langevin, "energy")  # sampling by the model's own input gradient: the project-level reading too

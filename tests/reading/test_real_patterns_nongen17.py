@@ -427,3 +427,53 @@ def test_a_penalty_helper_nothing_calls_applies_no_penalty(tmp_path):
                                   {"GL109"})
     assert len(expected) == 1
     assert found == expected, (found, expected)
+
+
+_DENSITY = """\
+import math
+
+import torch
+import torch.nn as nn
+
+
+class GaussianMixture(nn.Module):
+    def __init__(self, k=3, dim=2):
+        super().__init__()
+        self.mean = nn.Parameter(torch.randn(k, dim))
+        self.log_std = nn.Parameter(torch.zeros(k, dim))
+        self.mix_logits = nn.Parameter(torch.zeros(k))
+
+    def forward(self, x):
+        energy = (x.unsqueeze(1) - self.mean) ** 2 / (2 * (2 * self.log_std).exp()) + self.log_std \\
+            + math.log(2 * math.pi) / 2
+        log_prob = -energy.sum(-1) + torch.log_softmax(self.mix_logits, 0)
+        return torch.logsumexp(log_prob, -1)
+
+
+model = GaussianMixture()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+for x in loader:
+    loss = -model(x).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_a_densitys_own_log_std_parameter_and_likelihood_make_no_vae(tmp_path):
+    codes = {"GL203", "GL205"}
+    res, found, expected = _check(tmp_path / "gmm", {"density.py": _DENSITY}, codes)
+    assert res.facts.code.logvar_exps and not res.facts.code.kl_terms and "vae" not in res.facts.families()
+    assert found == expected == set(), found
+    # near miss: an encoder's log-std output (a layer's, not a parameter) in a KL term is a VAE's, and fires
+    vae = _DENSITY.replace("        self.log_std = nn.Parameter(torch.zeros(k, dim))\n",
+                           "        self.log_std = nn.Linear(dim, dim)\n") \
+        .replace("        energy = (x.unsqueeze(1) - self.mean) ** 2 / (2 * (2 * self.log_std).exp()) + self.log_std \\\n"
+                 "            + math.log(2 * math.pi) / 2\n",
+                 "        log_std = self.log_std(x)\n"
+                 "        kl = 0.5 * (self.mean ** 2 + (2 * log_std).exp() - 1).sum() - log_std.sum()  # expect GL205\n"
+                 "        energy = kl + x.sum()\n") \
+        .replace("lr=1e-3)\n", "lr=1e-3)  # expect GL203\n")
+    res, found, expected = _check(tmp_path / "vae", {"density.py": vae}, codes)
+    assert len(expected) == 2
+    assert found == expected, (found, expected)

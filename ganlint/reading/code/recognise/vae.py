@@ -172,16 +172,21 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
     if logvar and isinstance(value, ast.Call) and last(call_name(value)) in (
             *_CLAMPS, "tanh", "softplus", "hardtanh"):
         r.f.clamped_logvars.add(low)
+    if logvar and tname.startswith("self.") and isinstance(value, ast.Call) and last(call_name(value)) == "Parameter":
+        r.f.parameter_logvars.add((r.src.path, low))
     # annealed KL weights written anywhere: self.beta = min(1.0, step / T)
     computed = not isinstance(value, (ast.Name, ast.Attribute, ast.Constant))  # self.anneal_rate = anneal_rate: a copy
     if computed and weight_like and annealed(value):
         r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
-    if (kl_name and not _no_posterior_kl(value)) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)) \
+    if (kl_name and not _no_posterior_kl(value)) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)
+                                                      and not _LIKELIHOOD.search(low)) \
             or _gaussian_kl_call(short, value):
         r.funcs[-1].kl_vars.add(tname)
         r.f.kl_terms.append(Marker("kl", r.src.loc(st), short, r.scope()))
 
 
+# a Gaussian's negative log-likelihood or energy, (x - mean)^2 / (2 exp(2 log_std)) + log_std, is no KL term
+_LIKELIHOOD = re.compile(r"energy|nll|likelihood|logp|logprob|logdensity|logpdf")
 _LOSS_WORDS = {"loss", "criterion", "kl", "kld", "regularization", "regularizer", "reg", "divergence"}
 
 
