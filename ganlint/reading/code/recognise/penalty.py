@@ -208,14 +208,18 @@ def penalty_weights_by_use(facts) -> None:
 
 
 def drop_uncalled_penalties(facts) -> None:
-    """A penalty helper that no code of the project calls (`cal_gradient_penalty` of a vendored networks module
-    whose users take only its blocks) applies no penalty: it says nothing of the family. Any other mention of
-    its name in any file (a call, an import, a method's `self.gp(...)`, even a comment) keeps it."""
+    """A penalty helper of a module other files import, that no code of the project calls (`cal_gradient_penalty`
+    of a vendored networks module whose users take only its blocks), applies no penalty: it says nothing of the
+    family. Any other mention of its name in any file (a call, an import, a method's `self.gp(...)`, even a
+    comment) keeps it; so does a script's own helper (a file nobody imports: its callers are not read)."""
     import re
 
+    from ganlint.reading.code.recognise.energy import import_graph
     from ganlint.reading.code.words import WordCounts
 
-    helpers = {g.function.rsplit(".", 1)[-1] for g in facts.code.grad_calls if g.is_penalty and g.function}
+    importers = import_graph(facts)
+    helpers = {g.function.rsplit(".", 1)[-1] for g in facts.code.grad_calls
+               if g.is_penalty and g.function and importers.get(g.location.file)}
     helpers = {h for h in helpers if "penalty" in h.lower() or "gp" in h.lower().split("_")}
     if not helpers:
         return
@@ -223,5 +227,5 @@ def drop_uncalled_penalties(facts) -> None:
     uncalled = {h for h in helpers if words.count(h, False, rf"(?<![\w.]){re.escape(h)}\b")
                 + words.count(h, True, rf"\.{re.escape(h)}\b") <= 1}
     for g in facts.code.grad_calls:
-        if g.is_penalty and g.function and g.function.rsplit(".", 1)[-1] in uncalled:
+        if g.is_penalty and g.function and importers.get(g.location.file) and g.function.rsplit(".", 1)[-1] in uncalled:
             g.is_penalty = False
