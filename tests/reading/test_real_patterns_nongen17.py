@@ -1,6 +1,8 @@
 """Precision on code that is no generative model of ganlint's families: a reinforcement-learning actor-critic
-(its critic is a value function), ... Each with its near miss: the same shape in a real GAN, VAE or
-energy model still fires.
+(its critic is a value function), a classifier beside a library's KL-divergence metric, knowledge distillation's
+KL of softened logits, a diffusion model's posterior log-variance, grad clip and timestep draws, masked
+autoencoders' random token masks, a vendored networks module's uncalled penalty helper, and a Gaussian
+density's own log-std parameter. Each with its near miss: the same shape in a real GAN, VAE or model still fires.
 
 Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
 each line where that finding must be reported, and the findings of the codes a test names are exactly
