@@ -194,15 +194,21 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
     if logvar and isinstance(value, ast.Call) and last(call_name(value)) in (
             *_CLAMPS, "tanh", "softplus", "hardtanh"):
         r.f.clamped_logvars.add(low)
+    if logvar and tname.startswith("self.") and isinstance(value, ast.Call) and last(call_name(value)) == "Parameter":
+        r.f.parameter_logvars.add((r.src.path, low))
     # annealed KL weights written anywhere: self.beta = min(1.0, step / T)
     computed = not isinstance(value, (ast.Name, ast.Attribute, ast.Constant))  # self.anneal_rate = anneal_rate: a copy
     if computed and weight_like and annealed(value):
         r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
-    if kl_name or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)) or _gaussian_kl_call(short, value):
+    if (kl_name and not _no_posterior_kl(value)) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)
+                                                      and not _LIKELIHOOD.search(low)) \
+            or _gaussian_kl_call(short, value):
         r.funcs[-1].kl_vars.add(tname)
         r.f.kl_terms.append(Marker("kl", r.src.loc(st), short, r.scope()))
 
 
+# a Gaussian's negative log-likelihood or energy, (x - mean)^2 / (2 exp(2 log_std)) + log_std, is no KL term
+_LIKELIHOOD = re.compile(r"energy|nll|likelihood|logp|logprob|logdensity|logpdf")
 _LOSS_WORDS = {"loss", "criterion", "kl", "kld", "regularization", "regularizer", "reg", "divergence"}
 
 
@@ -218,12 +224,28 @@ def _gaussian_kl_call(target: str, value: ast.AST) -> bool:
     return bool(words & _LOSS_WORDS)
 
 
+# PyTorch's KL of log-probabilities to target probabilities (F.kl_div, nn.KLDivLoss) and ignite's metric:
+# distillation, label smoothing, a classifier's metric; a VAE's KL is its posterior's to the prior
+_CATEGORICAL = frozenset({"kl_div", "KLDivLoss", "KLDivergence"})
+
+
+def _no_posterior_kl(value: ast.AST) -> bool:
+    """A KL-named value that is no VAE's KL term: a categorical KL (`kl = F.kl_div(F.log_softmax(s / T), p)`),
+    a loss or metric object built with no input (`kl_div = KLDivergence()`), or a matrix product
+    (`KL = K @ L`, two kernel matrices)."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.MatMult):
+        return True
+    if isinstance(value, ast.Call) and not value.args and (last(call_name(value)) or "a")[:1].isupper():
+        return True
+    return any(isinstance(n, ast.Call) and last(call_name(n)) in _CATEGORICAL for n in walk(value))
+
+
 def _is_kl_expr(value: ast.AST) -> bool:
     has_exp = has_mu = False
     for n in walk(value):
         if isinstance(n, ast.Call):
             cn = n.func.attr if isinstance(n.func, ast.Attribute) else last(call_name(n))  # logvar.clamp(..).exp()
-            if cn in ("kl_divergence", "kl_div"):
+            if cn == "kl_divergence":  # torch.distributions' KL(q || p); F.kl_div is a categorical one
                 return True
             if cn in ("exp", "exp_") and is_logvar(base_name(n.args[0] if n.args else n.func.value if isinstance(n.func, ast.Attribute) else n)):
                 has_exp = True
