@@ -3,6 +3,9 @@
 - GL113: a learning rate chosen per numbered experiment, `lr_d = 2e-4 if case <= 3 else 1e-3`, in a
   `train(case)` that `__main__` runs for each case of a loop: the cases the loop reaches train at 1e-3.
   Silent: a loop that reaches only the 2e-4 branch, a condition on a flag, a function no call runs.
+- GL103: a trainer class (not a network) whose required `__init__` parameter `G_input_dim` is the generator's
+  noise size, built by a helper in its own file; the driver passes `G_input_dim=4` by keyword. Silent: 16, and
+  a required parameter the class never reads.
 
 `# expect GLnnn` marks each line where that finding must be reported, and the findings of the codes a test
 names are exactly the marked lines.
@@ -96,4 +99,75 @@ def test_gl113_silent_when_a_flag_or_an_unknown_value_chooses(tmp_path):
     _, found, _ = _check(tmp_path / "argv", _lr_project("    lr_d = 0.0002 if case <= 3 else 0.001", main), {"GL113"})
     assert found == set()
     _, found, _ = _check(tmp_path / "uncalled", _lr_project("    lr_d = 0.0002 if case <= 3 else 0.001", ""), {"GL113"})
+    assert found == set()
+
+
+def _trainer_project(init_g: str, main_call: str) -> dict[str, str]:
+    gan = f"""\
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+
+def make_generator(input_dim, output_dim, hidden=64):
+    return nn.Sequential(nn.Linear(input_dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, output_dim))
+
+
+def make_critic(input_dim, hidden=64):
+    return nn.Sequential(nn.Linear(input_dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+
+
+class ToyWGAN:
+    def __init__(self, G_input_dim, data_dim, lr=1e-4):
+        self.nz = {init_g}
+        self.G = make_generator({init_g}, data_dim)
+        self.D = make_critic(data_dim)
+        self.opt_G = optim.Adam(self.G.parameters(), lr=lr, betas=(0.0, 0.9))
+        self.opt_D = optim.Adam(self.D.parameters(), lr=lr, betas=(0.0, 0.9))
+
+    def sample(self, n):
+        return self.G(torch.randn(n, self.nz))
+
+    def critic_step(self, real):
+        fake = self.sample(real.size(0)).detach()
+        eps = torch.rand(real.size(0), 1)
+        mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        grad = torch.autograd.grad(self.D(mixed).sum(), mixed, create_graph=True)[0]
+        loss = self.D(fake).mean() - self.D(real).mean() + 10 * ((grad.norm(2, dim=1) - 1) ** 2).mean()
+        self.opt_D.zero_grad()
+        loss.backward()
+        self.opt_D.step()
+
+    def generator_step(self, n):
+        loss = -self.D(self.sample(n)).mean()
+        self.opt_G.zero_grad()
+        loss.backward()
+        self.opt_G.step()
+"""
+    main = f"""\
+import torch
+
+from gan import ToyWGAN
+
+if __name__ == "__main__":
+    data = torch.randn(4096, 1) * 0.5 + 3
+    gan = {main_call}
+    for step in range(2000):
+        for _ in range(5):
+            gan.critic_step(data[torch.randint(0, 4096, (256,))])
+        gan.generator_step(256)
+"""
+    return {"gan.py": gan, "main.py": main}
+
+
+def test_gl103_noise_size_passed_to_a_trainer_class_by_keyword(tmp_path):
+    files = _trainer_project("G_input_dim", "ToyWGAN(G_input_dim=4, data_dim=1)  # expect GL103")
+    _, found, expected = _check(tmp_path, files, {"GL103"})
+    assert expected and found == expected
+
+
+def test_gl103_silent_at_16_and_for_a_parameter_the_class_never_reads(tmp_path):
+    _, found, _ = _check(tmp_path / "wide", _trainer_project("G_input_dim", "ToyWGAN(G_input_dim=16, data_dim=1)"), {"GL103"})
+    assert found == set()
+    _, found, _ = _check(tmp_path / "unread", _trainer_project("32", "ToyWGAN(G_input_dim=4, data_dim=1)"), {"GL103"})
     assert found == set()
