@@ -6,6 +6,9 @@
 - GL103: a trainer class (not a network) whose required `__init__` parameter `G_input_dim` is the generator's
   noise size, built by a helper in its own file; the driver passes `G_input_dim=4` by keyword. Silent: 16, and
   a required parameter the class never reads.
+- GL115: a module-level helper handed the critic and the batches (`critic_gap(real, fake, f=self.D)`, which
+  calls `f(fake)`), given a fake from the class's own sampling method without .detach() in the D step.
+  Silent: the fake detached, the helper detaching inside, and the same helper in the generator's step.
 
 `# expect GLnnn` marks each line where that finding must be reported, and the findings of the codes a test
 names are exactly the marked lines.
@@ -170,4 +173,82 @@ def test_gl103_silent_at_16_and_for_a_parameter_the_class_never_reads(tmp_path):
     _, found, _ = _check(tmp_path / "wide", _trainer_project("G_input_dim", "ToyWGAN(G_input_dim=16, data_dim=1)"), {"GL103"})
     assert found == set()
     _, found, _ = _check(tmp_path / "unread", _trainer_project("32", "ToyWGAN(G_input_dim=4, data_dim=1)"), {"GL103"})
+    assert found == set()
+
+
+def _helper_gan(fake_line: str, helper_body: str = "torch.mean(f(x_real)) - torch.mean(f(x_fake))") -> dict[str, str]:
+    return {"wgan.py": f"""\
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+
+def critic_gap(x_real, x_fake, f):
+    return {helper_body}
+
+
+def penalty(critic, mixed):
+    scores = critic(mixed)
+    grad = torch.autograd.grad(outputs=scores, inputs=mixed, grad_outputs=torch.ones_like(scores), create_graph=True)[0]
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+
+
+class ToyWGAN:
+    def __init__(self, noise_dim=16, data_dim=2):
+        self.noise_dim = noise_dim
+        self.G = nn.Sequential(nn.Linear(noise_dim, 64), nn.ReLU(), nn.Linear(64, data_dim))
+        self.D = nn.Sequential(nn.Linear(data_dim, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
+        self.G_opt = optim.Adam(self.G.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        self.D_opt = optim.Adam(self.D.parameters(), lr=1e-4, betas=(0.0, 0.9))
+
+    def sample(self, n):
+        z = torch.randn(n, self.noise_dim)
+        out = self.G(z)
+        return out.view(n, -1)
+
+    def critic_step(self, real):
+        n = real.shape[0]
+{fake_line}
+        eps = torch.rand(n, 1)
+        mixed = (real * eps + fake.detach() * (1 - eps)).requires_grad_(True)
+        gap = critic_gap(x_real=real, x_fake=fake, f=self.D)  # expect GL115
+        loss = -(gap - 10 * penalty(self.D, mixed))
+        self.D_opt.zero_grad()
+        loss.backward()
+        self.D_opt.step()
+        return float(gap)
+
+    def generator_step(self, n):
+        fake = self.sample(n)
+        loss = -torch.mean(self.D(fake))
+        self.G_opt.zero_grad()
+        loss.backward()
+        self.G_opt.step()
+"""}
+
+
+def _unmarked(files: dict[str, str]) -> dict[str, str]:
+    return {k: v.replace("  # expect GL115", "") for k, v in files.items()}
+
+
+def test_gl115_fake_handed_to_a_helper_that_applies_the_critic(tmp_path):
+    _, found, expected = _check(tmp_path, _helper_gan("        fake = self.sample(n)"), {"GL115"})
+    assert expected and found == expected
+
+
+def test_gl115_silent_when_detached_outside_or_inside_the_helper(tmp_path):
+    files = _unmarked(_helper_gan("        fake = self.sample(n).detach()"))
+    _, found, _ = _check(tmp_path / "outside", files, {"GL115"})
+    assert found == set()
+    files = _unmarked(_helper_gan("        fake = self.sample(n)", "f(x_real).mean() - f(x_fake.detach()).mean()"))
+    _, found, _ = _check(tmp_path / "inside", files, {"GL115"})
+    assert found == set()
+
+
+def test_gl115_silent_for_the_helper_in_the_generator_step(tmp_path):
+    files = _unmarked(_helper_gan("        fake = self.sample(n).detach()"))
+    files["wgan.py"] = files["wgan.py"].replace(
+        "        loss = -torch.mean(self.D(fake))\n", "        loss = -critic_gap(x_real=fake, x_fake=fake, f=self.D)\n")
+    assert "critic_gap(x_real=fake" in files["wgan.py"]
+    _, found, _ = _check(tmp_path, files, {"GL115"})
     assert found == set()
