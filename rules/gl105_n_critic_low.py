@@ -88,6 +88,8 @@ class NCriticLow(SettingRangeRule):
         """A setting is of the family of the code reading it: `--d-steps` repeating a BCE trainer's D step is
         no WGAN's n_critic, though its script also parses the WGAN's `--critic-steps`. Kept when no critic
         loop reads it, or one in a file of a Wasserstein family (or of no known family) does."""
+        if _unread_in_training_code(facts, setting):
+            return False  # a key the training code never reads updates no critic: its own loops decide
         readers = {c.location.file for c in facts.code.critic_loops if c.count.ref and c.count.ref.leaf == setting.leaf}
         return not readers or any(not facts.file_families(f) or facts.file_families(f) & set(self.families) for f in readers)
 
@@ -104,8 +106,9 @@ class NCriticLow(SettingRangeRule):
         if not code.step_loops:
             return []
         low = opts["min_n_critic"]
-        if not facts.settings_for("n_critic"):
-            return self._no_setting(facts)
+        if all(_unread_in_training_code(facts, s) and numeric(s.value) and s.value < low
+               for s in facts.settings_for("n_critic")):
+            return self._no_setting(facts)  # (a low setting nothing reads is no setting: the loop is judged)
         unread = [s for s in facts.settings_for("n_critic") if numeric(s.value) and s.value >= low
                   and setting_unread(facts, s)]
         if not unread:
@@ -357,6 +360,12 @@ class NCriticLow(SettingRangeRule):
             "        d_loss", "            d_loss").replace("        opt_d.", "            opt_d.")},
             "a WGAN-GP critic loop of 5 steps and no setting: 5 updates per generator step"),
     ]
+
+
+def _unread_in_training_code(facts: ProjectFacts, s: Setting) -> bool:
+    """A config or flag setting that nothing in the project's code reads, while the project's training code
+    is there to read it (a config alone, with no training code, is all there is to judge)."""
+    return bool(facts.training_files()) and setting_unread(facts, s)
 
 
 def _read_setting(facts: ProjectFacts, key: str) -> Setting | None:

@@ -9,6 +9,8 @@
 - GL115: a module-level helper handed the critic and the batches (`critic_gap(real, fake, f=self.D)`, which
   calls `f(fake)`), given a fake from the class's own sampling method without .detach() in the D step.
   Silent: the fake detached, the helper detaching inside, and the same helper in the generator's step.
+- GL105: `n_critic: 1` in the config.yaml of a BCE GAN whose training code never reads the key: it updates no
+  critic. Still reported: the key read by the critic loop of a WGAN-GP, and (unread) a WGAN-GP's 1:1 loop.
 
 `# expect GLnnn` marks each line where that finding must be reported, and the findings of the codes a test
 names are exactly the marked lines.
@@ -252,3 +254,90 @@ def test_gl115_silent_for_the_helper_in_the_generator_step(tmp_path):
     assert "critic_gap(x_real=fake" in files["wgan.py"]
     _, found, _ = _check(tmp_path, files, {"GL115"})
     assert found == set()
+
+
+_BCE_TRAIN = """\
+import torch
+import torch.nn as nn
+import yaml
+
+from models import Discriminator, Generator
+
+with open("config.yaml") as f:
+    cfg = yaml.safe_load(f)
+
+G, D = Generator(), Discriminator()
+opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+bce = nn.BCEWithLogitsLoss()
+data = torch.randn(1024, 784)
+for epoch in range(cfg["max_epoch"]):
+    for real in data.split(cfg["batch_size"]):
+        z = torch.randn(real.size(0), 64)
+        fake = G(z)
+        d_loss = bce(D(real), torch.ones(real.size(0), 1)) + bce(D(fake.detach()), torch.zeros(real.size(0), 1))
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = bce(D(fake), torch.ones(real.size(0), 1))
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+"""
+
+_GP_TRAIN = """\
+import torch
+import yaml
+
+from models import Discriminator, Generator
+
+with open("config.yaml") as f:
+    cfg = yaml.safe_load(f)
+
+
+def penalty(D, real, fake):
+    eps = torch.rand(real.size(0), 1)
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    grad = torch.autograd.grad(D(mixed).sum(), mixed, create_graph=True)[0]
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+
+
+G, D = Generator(), Discriminator()
+opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.0, 0.9))
+opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.0, 0.9))
+data = torch.randn(1024, 784)
+for epoch in range(cfg["max_epoch"]):
+    for real in data.split(cfg["batch_size"]):
+{critic}
+        g_loss = -D(G(torch.randn(real.size(0), 64))).mean()
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+"""
+
+_ONE_CRITIC_STEP = """\
+        fake = G(torch.randn(real.size(0), 64)).detach()
+        d_loss = D(fake).mean() - D(real).mean() + 10 * penalty(D, real, fake)
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()  # expect GL105"""
+
+_CONFIG = "batch_size: 64\nmax_epoch: 20\n\nn_critic: 1 # critic steps per generator step\nn_noise: 64\n"
+
+
+def test_gl105_silent_for_a_key_no_training_code_reads(tmp_path):
+    files = {"models.py": _HINGE_MODELS, "train.py": _BCE_TRAIN, "config.yaml": _CONFIG}
+    _, found, _ = _check(tmp_path, files, {"GL105"})
+    assert found == set()
+
+
+def test_gl105_reported_where_the_key_is_read_or_the_loop_is_one_to_one(tmp_path):
+    loop = ("        for _ in range(cfg[\"n_critic\"]):\n"
+            + "\n".join("    " + line for line in _ONE_CRITIC_STEP.replace("  # expect GL105", "").splitlines()))
+    files = {"models.py": _HINGE_MODELS, "train.py": _GP_TRAIN.format(critic=loop),
+             "config.yaml": _CONFIG.replace("n_critic: 1 #", "n_critic: 1  # expect GL105 #")}
+    _, found, expected = _check(tmp_path / "read", files, {"GL105"})
+    assert expected and found == expected
+    files = {"models.py": _HINGE_MODELS, "train.py": _GP_TRAIN.format(critic=_ONE_CRITIC_STEP), "config.yaml": _CONFIG}
+    _, found, expected = _check(tmp_path / "unread", files, {"GL105"})
+    assert expected and found == expected
