@@ -11,6 +11,8 @@
   Silent: the fake detached, the helper detaching inside, and the same helper in the generator's step.
 - GL105: `n_critic: 1` in the config.yaml of a BCE GAN whose training code never reads the key: it updates no
   critic. Still reported: the key read by the critic loop of a WGAN-GP, and (unread) a WGAN-GP's 1:1 loop.
+- GL109: a penalised critic with three BatchNorm layers is one finding (its first BatchNorm, the others
+  related, every BatchNorm1d in the one fix); two such critic classes are two findings.
 
 `# expect GLnnn` marks each line where that finding must be reported, and the findings of the codes a test
 names are exactly the marked lines.
@@ -341,3 +343,92 @@ def test_gl105_reported_where_the_key_is_read_or_the_loop_is_one_to_one(tmp_path
     files = {"models.py": _HINGE_MODELS, "train.py": _GP_TRAIN.format(critic=_ONE_CRITIC_STEP), "config.yaml": _CONFIG}
     _, found, expected = _check(tmp_path / "unread", files, {"GL105"})
     assert expected and found == expected
+
+
+_BN_CRITICS = """\
+import torch
+import torch.nn as nn
+
+
+class Critic(nn.Module):
+    def __init__(self, ch=8):
+        super(Critic, self).__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(1, ch, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ch * 2),  # expect GL109
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ch * 2, ch * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ch * 4),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ch * 4, 1, 4, 1, 0, bias=False),
+        )
+
+    def forward(self, x):
+        return self.main(x).view(x.size(0))
+
+
+class MLPCritic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(784, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),  # expect GL109
+            nn.Linear(256, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2),
+            nn.Linear(128, 1))
+
+    def forward(self, x):
+        return self.net(x.view(x.size(0), -1))
+
+
+class Generator(nn.Module):
+    def __init__(self, nz=64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(nz, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z).view(-1, 1, 28, 28)
+"""
+
+_BN_TRAIN = """\
+import torch
+
+from models import CRITIC, Generator
+
+
+def gradient_penalty(netD, real, fake):
+    alpha = torch.rand(real.size(0), 1, 1, 1)
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    grad = torch.autograd.grad(netD(x_hat).sum(), x_hat, create_graph=True)[0]
+    return ((grad.view(grad.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+netG = Generator()
+netD = CRITIC()
+opt_g = torch.optim.Adam(netG.parameters(), lr=1e-4, betas=(0.5, 0.9))
+opt_d = torch.optim.Adam(netD.parameters(), lr=1e-4, betas=(0.5, 0.9))
+for step in range(100):
+    real = torch.randn(64, 1, 28, 28)
+    for _ in range(5):
+        fake = netG(torch.randn(64, 64)).detach()
+        d_loss = netD(fake).mean() - netD(real).mean() + 10 * gradient_penalty(netD, real, fake)
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+    g_loss = -netD(netG(torch.randn(64, 64))).mean()
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+"""
+
+
+def test_gl109_one_finding_per_penalised_critic_class(tmp_path):
+    files = {"models.py": _BN_CRITICS, "train_conv.py": _BN_TRAIN.replace("CRITIC", "Critic"),
+             "train_mlp.py": _BN_TRAIN.replace("CRITIC", "MLPCritic")}
+    res, found, expected = _check(tmp_path, files, {"GL109"})
+    assert len(expected) == 2 and found == expected
+    (mlp,) = [f for f in res.findings if f.code == "GL109" and "MLPCritic" in f.message]
+    assert len(mlp.fix.edits) == 2 and all("LayerNorm" in e.new for e in mlp.fix.edits)
+    lines = _BN_CRITICS.splitlines()
+    assert lines.index("            nn.BatchNorm2d(ch * 4),") + 1 in [
+        r.line for f in res.findings if f.code == "GL109" and "`Critic`" in f.message for r in f.related]
