@@ -279,6 +279,26 @@ class NCriticLow(SettingRangeRule):
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),
+        Example(
+            {
+                "config.yaml": "batch_size: 64\nn_critic: 1\n",
+                "train.py": (
+                    "import torch\nimport torch.nn.functional as F\nimport yaml\n\n"
+                    "cfg = yaml.safe_load(open('config.yaml'))\n\n"
+                    "def train(G, D, opt_d, opt_g, data):\n"
+                    "    for x in data.split(cfg['batch_size']):\n"
+                    "        fake = G(torch.randn(x.size(0), 16))\n"
+                    "        d_real, d_fake = D(x), D(fake.detach())\n"
+                    "        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + "
+                    "F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))\n"
+                    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+                    "        d_gen = D(fake)\n"
+                    "        g_loss = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))\n"
+                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n"
+                ),
+            },
+            "a config key the training code never reads updates no critic (a BCE GAN's leftover n_critic)",
+        ),
         Example({"config.yaml": "gan_mode: vanilla\nd_steps: 1\n"}, "a standard GAN's discriminator steps"),
         Example({"config.yaml": "d_steps: 1\nlr: 1e-4\n"}, "d_steps alone does not say WGAN"),
         Example(
