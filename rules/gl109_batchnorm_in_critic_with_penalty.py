@@ -171,6 +171,29 @@ class BatchnormInCriticWithPenalty(Rule):
             fixed=[("        self.net = nn.Sequential(nn.Linear(2, 128), nn.BatchNorm1d(128),  # expect\n",
                     "        self.net = nn.Sequential(nn.Linear(2, 128), nn.LayerNorm(128),  # expect\n")],
         ),
+        Example(
+            {
+                "wgan_gp.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(\n"
+                    "            nn.Linear(784, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Linear(256, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2),\n"
+                    "            nn.Linear(128, 1))\n\n"
+                    "    def forward(self, x):\n        return self.net(x)\n\n"
+                    + _GP +
+                    "\ndef critic_loss(critic, real, fake):\n"
+                    "    return critic(fake).mean() - critic(real).mean() + 10 * gradient_penalty(critic, real, fake)\n"
+                ),
+            },
+            "one finding for the critic, however many BatchNorm layers: the class is what to change",
+            fixed=[("            nn.Linear(784, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Linear(256, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2),\n",
+                    "            nn.Linear(784, 256), nn.LayerNorm(256), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Linear(256, 128), nn.LayerNorm(128), nn.LeakyReLU(0.2),\n")],
+        ),
     ]
     good = [
         Example(
