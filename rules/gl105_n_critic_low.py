@@ -88,6 +88,8 @@ class NCriticLow(SettingRangeRule):
         """A setting is of the family of the code reading it: `--d-steps` repeating a BCE trainer's D step is
         no WGAN's n_critic, though its script also parses the WGAN's `--critic-steps`. Kept when no critic
         loop reads it, or one in a file of a Wasserstein family (or of no known family) does."""
+        if _unread_in_training_code(facts, setting):
+            return False  # a key the training code never reads updates no critic: its own loops decide
         readers = {c.location.file for c in facts.code.critic_loops if c.count.ref and c.count.ref.leaf == setting.leaf}
         return not readers or any(not facts.file_families(f) or facts.file_families(f) & set(self.families) for f in readers)
 
@@ -104,8 +106,9 @@ class NCriticLow(SettingRangeRule):
         if not code.step_loops:
             return []
         low = opts["min_n_critic"]
-        if not facts.settings_for("n_critic"):
-            return self._no_setting(facts)
+        if all(_unread_in_training_code(facts, s) and numeric(s.value) and s.value < low
+               for s in facts.settings_for("n_critic")):
+            return self._no_setting(facts)  # (a low setting nothing reads is no setting: the loop is judged)
         unread = [s for s in facts.settings_for("n_critic") if numeric(s.value) and s.value >= low
                   and setting_unread(facts, s)]
         if not unread:
@@ -276,6 +279,26 @@ class NCriticLow(SettingRangeRule):
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),
+        Example(
+            {
+                "config.yaml": "batch_size: 64\nn_critic: 1\n",
+                "train.py": (
+                    "import torch\nimport torch.nn.functional as F\nimport yaml\n\n"
+                    "cfg = yaml.safe_load(open('config.yaml'))\n\n"
+                    "def train(G, D, opt_d, opt_g, data):\n"
+                    "    for x in data.split(cfg['batch_size']):\n"
+                    "        fake = G(torch.randn(x.size(0), 16))\n"
+                    "        d_real, d_fake = D(x), D(fake.detach())\n"
+                    "        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + "
+                    "F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))\n"
+                    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+                    "        d_gen = D(fake)\n"
+                    "        g_loss = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))\n"
+                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n"
+                ),
+            },
+            "a config key the training code never reads updates no critic (a BCE GAN's leftover n_critic)",
+        ),
         Example({"config.yaml": "gan_mode: vanilla\nd_steps: 1\n"}, "a standard GAN's discriminator steps"),
         Example({"config.yaml": "d_steps: 1\nlr: 1e-4\n"}, "d_steps alone does not say WGAN"),
         Example(
@@ -357,6 +380,12 @@ class NCriticLow(SettingRangeRule):
             "        d_loss", "            d_loss").replace("        opt_d.", "            opt_d.")},
             "a WGAN-GP critic loop of 5 steps and no setting: 5 updates per generator step"),
     ]
+
+
+def _unread_in_training_code(facts: ProjectFacts, s: Setting) -> bool:
+    """A config or flag setting that nothing in the project's code reads, while the project's training code
+    is there to read it (a config alone, with no training code, is all there is to judge)."""
+    return bool(facts.training_files()) and setting_unread(facts, s)
 
 
 def _read_setting(facts: ProjectFacts, key: str) -> Setting | None:

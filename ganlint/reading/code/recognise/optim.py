@@ -213,6 +213,8 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
                 kwargs[name] = bound
             elif name == "lr" and (param := parameter_of(r.funcs[-1], _kw_node(n, name, cls).id)) is not None:
                 params_given.append((name, _kw_node(n, name, cls).id, *param))
+            elif name == "lr" and (choice := _bound_choice(r, _kw_node(n, name, cls))) is not None:
+                params_given.append((name, choice, None, None))  # `lr_d = 2e-4 if case <= 7 else 1e-3`
     role, roles = optimizer_role(r, net_vars, tname)
     if tname:
         r.optimizer_vars.add(tname)
@@ -222,6 +224,9 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
                                     net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque=opaque,
                                     tensors=role is None and not net_vars and _plain_tensors(params)))
     for name, param, index, default in params_given:
+        if isinstance(param, ast.IfExp):
+            r.pending_choices.append((r.f.optimizers[-1], name, param, r.funcs[-1]))
+            continue
         r.pending_param_args.append((r.f.optimizers[-1], name, param, r.funcs[-1], index, default))
 
 
@@ -305,6 +310,13 @@ def _bound_value(r, node: ast.Name):
         arg = r.src.arg(prev[0])
         return arg if arg.has_literal or arg.ref is not None else None
     return None
+
+
+def _bound_choice(r, node: ast.Name) -> ast.IfExp | None:
+    """`lr_d = 2e-4 if case <= 7 else 1e-3` in this function: the conditional the name was last bound to
+    (which of its numbers trains, its function's calls decide: optim_params.resolve_choices)."""
+    prev = r.funcs[-1].value_before(node.id, node.lineno)
+    return prev[0] if prev is not None and isinstance(prev[0], ast.IfExp) else None
 
 
 def learning_rates_by_use(facts) -> None:
