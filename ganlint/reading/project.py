@@ -143,6 +143,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
     from ganlint.reading.code.recognise.penalty import penalty_weights_by_use
 
     penalty_weights_by_use(facts)  # `--lambda_1` multiplying the gradient penalty is its weight
+    from ganlint.reading.code.recognise.temperature import temperatures_by_use
+
+    temperatures_by_use(facts)  # `--nce_t` passed as NCEAverage's temperature is the InfoNCE temperature
     from ganlint.reading.code.recognise.fake_sources import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step
