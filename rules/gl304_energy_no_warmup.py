@@ -109,6 +109,18 @@ class _UnusedHelpers:
         return self.counts[name] <= 1
 
 
+def _others_optimizing(facts: ProjectFacts, site: str) -> set[str]:
+    """Files that build optimizers of their own and share no import path with `site`: their schedules step
+    their own optimizers (a classifier's `g["lr"] *= 0.1` in methods/standard.py beside methods/simclr.py)."""
+    from ganlint.reading.import_graph import import_graph, imports_of, reach
+
+    built = {o.location.file for o in facts.code.optimizers} - {site}
+    if not built:
+        return set()
+    related = reach(import_graph(facts), site) | reach(imports_of(facts), site)
+    return built - related
+
+
 class EnergyNoWarmup(Rule):
     code = "GL304"
     slug = "energy-no-warmup"
@@ -178,9 +190,12 @@ class EnergyNoWarmup(Rule):
         if any(s.leaf not in dead for s in warm):
             return True
         unused = _UnusedHelpers(facts)
+        own = _others_optimizing(facts, site)
         for m in facts.code.schedulers:
-            if not serves(site, m.location.file, site_files):
+            if not serves(site, m.location.file, site_files) or m.location.file in own:
                 continue  # another program's schedule
+            if m.kind == "lr-decay":
+                continue  # `g['lr'] *= 0.1`, `base_lr * decay_rate ** steps`: it only lowers the rate later
             if m.kind != "lr-assign":
                 return True
             if m.location.file != site and unused.holds(m.location):

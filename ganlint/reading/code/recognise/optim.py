@@ -120,7 +120,10 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         sl = target.slice
         if isinstance(sl, ast.Constant) and sl.value == "lr":
             # the enclosing conditions travel along: `if step < warmup_iters:` says what the assignment is
-            r.f.schedulers.append(Marker("lr-assign", r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
+            from ganlint.reading.code.recognise.lr_decay import lowers_lr
+
+            kind = "lr-decay" if lowers_lr(r, st) else "lr-assign"  # `g['lr'] *= 0.1`: a decay, no warm-up
+            r.f.schedulers.append(Marker(kind, r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
     if isinstance(target, ast.Attribute) and target.attr == "data" and isinstance(value, ast.Call):
         if last(call_name(value)) in ("clamp", "clip") and is_param_loop_var(r, target.value):
             r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st), r.branch,
