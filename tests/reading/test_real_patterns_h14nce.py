@@ -150,6 +150,58 @@ for epoch in range(1, 61):
 """
 
 
+# a helper module holding both the bank's builder and a fine-tuning epoch; the fine-tuning script imports it
+# (so it reaches the NCE module) but trains a classifier with cross-entropy: no energy trainer of its own
+_TRAINERS = """\
+import torch.nn.functional as F
+
+from nce.memory import MemoryBank
+
+
+def make_bank(args, n_data):
+    return MemoryBank(128, n_data, args.nce_k, args.nce_t)
+
+
+def finetune_epoch(model, loader, optimizer):
+    for x, y in loader:
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+_FINETUNE = """\
+import torch
+
+from trainers import finetune_epoch
+
+model = torch.nn.Linear(128, 10)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+for epoch in range(30):
+    finetune_epoch(model, [(torch.randn(8, 128), torch.randint(0, 10, (8,)))], optimizer)
+"""
+
+
+# a script importing the NCE module itself, loading a trained bank for its nearest-neighbour labels and
+# training a classifier on them: it builds the bank but never runs it in a loss
+_KNN = """\
+import torch
+import torch.nn.functional as F
+
+from nce.memory import MemoryBank
+
+bank = MemoryBank(128, 1000, 4096)
+bank.load_state_dict(torch.load('bank.pth'))
+head = torch.nn.Linear(128, 10)
+optimizer = torch.optim.Adam(head.parameters(), lr=1e-3)
+for x, y in [(torch.randn(8, 128), torch.randint(0, 10, (8,)))]:
+    loss = F.cross_entropy(head(x @ bank.memory[:128].t()), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
 def _nce(tau: str = "0.07", warm: bool = False) -> dict[str, str]:
     mark_tau = "  # expect GL302" if float(tau) < 0.1 else ""
     mark_opt = "  # expect GL303" if warm else "  # expect GL303 GL304"
@@ -159,7 +211,9 @@ def _nce(tau: str = "0.07", warm: bool = False) -> dict[str, str]:
         warm="\n            warmup_learning_rate(args, epoch, idx, 100, optimizer)" if warm else "")
     return {"nce/__init__.py": "", "nce/memory.py": _BANK, "nce/criterion.py": _CRITERION,
             "util.py": _WARM_UTIL if warm else _UTIL, "train_ins.py": train,
-            "train_cmc.py": train.replace("instance discrimination", "multiview coding"), "probe.py": _PROBE}
+            "train_cmc.py": train.replace("instance discrimination", "multiview coding"), "probe.py": _PROBE,
+            "trainers.py": _TRAINERS, "finetune.py": _FINETUNE,
+            "classify_knn.py": _KNN}
 
 
 def test_a_memory_bank_nce_temperature_passed_as_a_flag_each_training_script_reported(tmp_path):

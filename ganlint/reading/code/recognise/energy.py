@@ -7,7 +7,7 @@ from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, names_in
 from ganlint.reading.code.facts import Marker
 from ganlint.reading.code.recognise.temperature import l2_normalises, temperature_default
-from ganlint.reading.import_graph import importers_of
+from ganlint.reading.import_graph import importers_of, imports_of
 
 
 def _infonce(r, n: ast.Call, ln: str) -> None:
@@ -275,16 +275,49 @@ def energy_training_sites(facts) -> list:
     if out or not shown or not opts:
         return out or opts[:1]
     reach = importers_of(facts, shown)
-    for o in opts:  # the first of each such file: CMC's train_CMC.py and train_moco_ins.py both import the NCE module
-        if o.location.file in reach and o.location.file not in {p.location.file for p in out}:
+    # the first of each file that imports such a module itself and builds or calls what holds the loss: CMC's
+    # train_CMC.py and train_moco_ins.py each build an NCE memory bank (a fine-tuning script importing a utils
+    # module whose other function trains with the loss is no such trainer); else the first file reaching one
+    classes, functions = _holders(facts)
+    imports = imports_of(facts) if classes or functions else {}
+    backward = {b.location.file for b in facts.code.backward_calls}
+    for o in opts:
+        f = o.location.file
+        if f in reach and f in backward and f not in {p.location.file for p in out} and imports.get(f, set()) & shown \
+                and _runs_a_holder(facts.texts.get(f, ""), classes, functions):
             out.append(o)
-    if len(out) > 1:  # a trainer module the entry script imports is part of that script's program, not another one
+    if len(out) > 1:  # a trainer module another site's script imports is part of that program, not one of its own
         from ganlint.reading.import_graph import import_graph, reach as reached_from
 
         graph, files = import_graph(facts), {o.location.file for o in out}
         out = [o for o in out if not any(f != o.location.file and f in files
-                                         for f in reached_from(graph, o.location.file))]
-    return out or opts[:1]
+                                         for f in reached_from(graph, o.location.file))] or out[:1]
+    return out or next(([o] for o in opts if o.location.file in reach), opts[:1])
+
+
+def _holders(facts) -> tuple[set[str], set[str]]:
+    """The classes and the functions holding the project's InfoNCE or Langevin code (`NCEAverage`, `nt_xent`)."""
+    classes, functions = set(), set()
+    for m in [*facts.code.langevin, *facts.code.infonce]:
+        head, dot, _rest = (m.scope or "").partition(".")
+        if head.isidentifier():
+            (classes if dot else functions).add(head)
+    return classes, functions
+
+
+def _runs_a_holder(text: str, classes: set[str], functions: set[str]) -> bool:
+    """The file calls a holding function (`loss = nt_xent(z)`), or builds a holding class and calls the instance
+    (`contrast = NCEAverage(...)`, later `out = contrast(feat, index)`): a pretrained model it only loads and
+    hands on (`cdc = CDCK2(...)`, `cdc.load_state_dict(...)`) trains nothing with the loss here."""
+    import re
+
+    if any(re.search(rf"\b{re.escape(f)}\s*\(", text) for f in functions):
+        return True
+    for c in classes:
+        for var in re.findall(rf"([A-Za-z_][\w.]*)\s*=\s*(?:[\w.]+\.)?{re.escape(c)}\s*\(", text):
+            if re.search(rf"(?<![\w.]){re.escape(var)}\s*\(", text):
+                return True
+    return False
 
 
 def serves(site_file: str, at_file: str, site_files: set[str]) -> bool:
