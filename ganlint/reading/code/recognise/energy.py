@@ -256,12 +256,13 @@ def on_binop(r, n: ast.BinOp) -> None:
 def energy_training_sites(facts) -> list:
     """One energy optimizer per training program: the first of every file that shows the energy training
     itself (a Langevin sampler or an InfoNCE loss in that file, or an optimizer of the energy network);
-    where no file does, the first one of a file that imports, directly or through other project files, a
-    module that shows it (MoCo's main_moco.py imports moco/builder.py, whose loss is the InfoNCE; main_lincls.py
-    beside it trains a linear classifier with cross-entropy on labels and imports no such module), one per such
-    file that no other of them imports, else the first one read. ebm-anatomy's train_data.py and train_toy.py
-    are two programs; a classifier script beside them shows neither, and is not taken for the energy model's
-    trainer even when it is read first."""
+    where no file does, the first one of each file that imports a module showing it, calls backward and runs
+    what holds the loss (see `_runs_a_holder`), unless another such file imports it; else the first one of a file
+    that imports, directly or through other project files, a module that shows it (MoCo's main_moco.py imports
+    moco/builder.py, whose loss is the InfoNCE; main_lincls.py beside it trains a linear classifier with
+    cross-entropy on labels and imports no such module), else the first one read. ebm-anatomy's train_data.py
+    and train_toy.py are two programs; a classifier script beside them shows neither, and is not taken for the
+    energy model's trainer even when it is read first."""
     from ganlint.reading.code.links import energy_optimizers
 
     opts = energy_optimizers(facts)
@@ -275,9 +276,8 @@ def energy_training_sites(facts) -> list:
     if out or not shown or not opts:
         return out or opts[:1]
     reach = importers_of(facts, shown)
-    # the first of each file that imports such a module itself and builds or calls what holds the loss: CMC's
-    # train_CMC.py and train_moco_ins.py each build an NCE memory bank (a fine-tuning script importing a utils
-    # module whose other function trains with the loss is no such trainer); else the first file reaching one
+    # CMC's train_CMC.py and train_moco_ins.py each build and run an NCE memory bank: two programs (a fine-tuning
+    # script reaching the loss only through a utils module is no such trainer)
     classes, functions = _holders(facts)
     imports = imports_of(facts) if classes or functions else {}
     backward = {b.location.file for b in facts.code.backward_calls}
