@@ -257,7 +257,8 @@ def energy_training_sites(facts) -> list:
     """One energy optimizer per training program: the first of every file that shows the energy training
     itself (a Langevin sampler or an InfoNCE loss in that file, or an optimizer of the energy network);
     where no file does, the first one of each file that imports a module showing it, calls backward and runs
-    what holds the loss (see `_runs_a_holder`), unless another such file imports it; else the first one of a file
+    what holds the loss (see `_runs_a_holder`), unless a script building an optimizer imports it (a utils module
+    holding both the contrastive loop and a linear probe belongs to the pretraining script); else the first of a file
     that imports, directly or through other project files, a module that shows it (MoCo's main_moco.py imports
     moco/builder.py, whose loss is the InfoNCE; main_lincls.py beside it trains a linear classifier with
     cross-entropy on labels and imports no such module), else the first one read. ebm-anatomy's train_data.py
@@ -286,12 +287,12 @@ def energy_training_sites(facts) -> list:
         if f in reach and f in backward and f not in {p.location.file for p in out} and imports.get(f, set()) & shown \
                 and _runs_a_holder(facts.texts.get(f, ""), classes, functions):
             out.append(o)
-    if len(out) > 1:  # a trainer module another site's script imports is part of that program, not one of its own
+    if out:  # a trainer module another script building an optimizer imports is part of that script's program
         from ganlint.reading.import_graph import import_graph, reach as reached_from
 
-        graph, files = import_graph(facts), {o.location.file for o in out}
+        graph, files = import_graph(facts), {o.location.file for o in opts if o.location.file in reach}
         out = [o for o in out if not any(f != o.location.file and f in files
-                                         for f in reached_from(graph, o.location.file))] or out[:1]
+                                         for f in reached_from(graph, o.location.file))]
     return out or next(([o] for o in opts if o.location.file in reach), opts[:1])
 
 
