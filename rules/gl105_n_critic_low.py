@@ -10,6 +10,14 @@ from ganlint.reading.code.rates import critic_and_generator_rates
 from ganlint.reading.facts import ProjectFacts
 
 
+# a WGAN-GP gradient penalty on interpolates, as the examples' trainers call it
+_PENALTY = (
+    "def penalty(D, real, fake):\n"
+    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+)
+
 # one critic and one generator update per batch of a WGAN-GP, the critic at 4 times the generator's rate (TTUR)
 _WGAN_GP_LOOP = (
     "import torch\n\n"
@@ -22,10 +30,20 @@ _WGAN_GP_LOOP = (
     "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
     "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
     "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n\n"
-    "def penalty(D, real, fake):\n"
-    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
-    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
-    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+    + _PENALTY
+)
+
+# one critic step per generator step, written as a loop of one
+_ONE_STEP_LOOP = (
+    "def train(G, D, opt_d, opt_g, batches):\n"
+    "    for x in batches:\n"
+    "        for _ in range(1):\n"
+    "            d_loss = D(G.sample().detach()).mean() - D(x).mean()\n"
+    "            d_loss.backward()\n"
+    "            opt_d.step()\n"
+    "        g_loss = -D(G.sample()).mean()\n"
+    "        g_loss.backward()\n"
+    "        opt_g.step()\n"
 )
 
 
@@ -71,7 +89,7 @@ class NCriticLow(SettingRangeRule):
                 s = Setting(key=key, value=arg.literal, location=arg.location, style="code",
                             canonical="n_critic", role="critic", raw=arg.src)
             elif arg.ref is not None:
-                hit = _read_setting(facts, arg.ref.key)
+                hit = facts.shallowest_setting(arg.ref.key)
                 if hit is None:
                     continue
                 s = Setting(key=hit.key, value=hit.value, location=hit.location, style=hit.style,
@@ -94,7 +112,7 @@ class NCriticLow(SettingRangeRule):
         return not readers or any(not facts.file_families(f) or facts.file_families(f) & set(self.families) for f in readers)
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
-        chosen = _chosen_loss(facts)
+        chosen = facts.loss_flags_choose()
         if chosen == "other":
             return []  # the loss flag's default is a standard loss, or not written where the code says
         return [*super().check(facts, opts), *self._unread_count(facts, opts, chosen == "wasserstein")]
@@ -201,28 +219,14 @@ class NCriticLow(SettingRangeRule):
                     "        loss_g = -netD(netG(torch.randn(64, 8))).mean()\n"
                     "        loss_g.backward()\n"
                     "        optimizer_G.step()\n\n"
-                    "def penalty(D, real, fake):\n"
-                    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
-                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
-                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
-                ),
+                ) + _PENALTY,
             },
             "a critic loop over a flag with an unusual name",
             fixed=[("parser.add_argument('--d_iters', type=int, default=2)  # expect\n", "parser.add_argument('--d_iters', type=int, default=5)  # expect\n")]),
         Example(
             {
                 "config.yaml": "lambda_gp: 10\n",
-                "train.py": (
-                    "def train(G, D, opt_d, opt_g, batches):\n"
-                    "    for x in batches:\n"
-                    "        for _ in range(1):  # expect\n"
-                    "            d_loss = D(G.sample().detach()).mean() - D(x).mean()\n"
-                    "            d_loss.backward()\n"
-                    "            opt_d.step()\n"
-                    "        g_loss = -D(G.sample()).mean()\n"
-                    "        g_loss.backward()\n"
-                    "        opt_g.step()\n"
-                ),
+                "train.py": _ONE_STEP_LOOP.replace("range(1):", "range(1):  # expect"),
             },
             "one critic update per generator step, written as a loop",
             fixed=[('        for _ in range(1):  # expect\n', '        for _ in range(5):  # expect\n')]),
@@ -304,17 +308,7 @@ class NCriticLow(SettingRangeRule):
         Example(
             {
                 "config.yaml": "gan_mode: vanilla\n",
-                "train.py": (
-                    "def train(G, D, opt_d, opt_g, batches):\n"
-                    "    for x in batches:\n"
-                    "        for _ in range(1):\n"
-                    "            d_loss = D(G.sample().detach()).mean() - D(x).mean()\n"
-                    "            d_loss.backward()\n"
-                    "            opt_d.step()\n"
-                    "        g_loss = -D(G.sample()).mean()\n"
-                    "        g_loss.backward()\n"
-                    "        opt_g.step()\n"
-                ),
+                "train.py": _ONE_STEP_LOOP,
             },
             "a standard GAN's single discriminator step",
         ),
@@ -386,28 +380,6 @@ def _unread_in_training_code(facts: ProjectFacts, s: Setting) -> bool:
     """A config or flag setting that nothing in the project's code reads, while the project's training code
     is there to read it (a config alone, with no training code, is all there is to judge)."""
     return bool(facts.training_files()) and setting_unread(facts, s)
-
-
-def _read_setting(facts: ProjectFacts, key: str) -> Setting | None:
-    """The setting `settings["num_crit_training"]` reads: the shallowest one of that key (the top-level entry
-    `setting.num_crit_training`, not a nested `setting.phases.late.num_crit_training` of the same name)."""
-    hit = facts.setting_by_key(key)
-    if hit is None or hit.key == key:
-        return hit
-    nested = [s for s in facts.settings if s.key.endswith("." + key)]
-    return min(reversed(nested), key=lambda s: s.key.count(".")) if nested else hit
-
-
-def _chosen_loss(facts: ProjectFacts) -> str | None:
-    """"wasserstein" / "other" as the flags choosing between a Wasserstein and another loss say (the default
-    they parse; an unwritten or computed default says "other": unknown, so not a WGAN), None without such flags."""
-    from ganlint.reading.facts import _WASSERSTEIN_LOSSES
-
-    picks = {(c.value or "").strip().lower().replace("-", "_") in _WASSERSTEIN_LOSSES
-             for c in facts.code.loss_choices}
-    if not picks:
-        return None
-    return "wasserstein" if True in picks else "other"
 
 
 def _fmt(v: Any) -> str:
