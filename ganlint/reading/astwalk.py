@@ -67,6 +67,22 @@ def walk_code(node: ast.AST) -> Iterator[ast.AST]:
     return _breadth_first(node, _CODE_FIELDS, _MARKER_FIELDS)
 
 
+def code_children(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes(node) less the marker leaves (Load/Store/Del, operators), in the same order, as a
+    list: without iter_child_nodes' two generators per node."""
+    fields = _CODE_FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _CODE_FIELDS[node.__class__] = tuple(f for f in node.__class__._fields if f not in _MARKER_FIELDS)
+    out: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            out.extend(item for item in value if isinstance(item, _AST))
+        elif isinstance(value, _AST):
+            out.append(value)
+    return out
+
+
 def calls_in(tree: ast.AST) -> list[ast.Call]:
     """Every Call under `tree`, in ast.walk's order (the nodes that cannot hold a call are not entered)."""
     call = ast.Call

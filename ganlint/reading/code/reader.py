@@ -31,6 +31,8 @@ _NOTHING_LINKED = Linked()
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields _expr descends into, last first
 _AST = ast.AST
 _Name = ast.Name
+_Expr, _Return = ast.Expr, ast.Return
+_SIMPLE_ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 
 
 class CodeReader:
@@ -127,13 +129,13 @@ class CodeReader:
 
     def _function(self, st: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         low = st.name.lower()
-        if "warmup" in low or "warm_up" in low or ("lr" in tokens(st.name) and ("scale" in low or "lambda" in low)):
+        if "warmup" in low or "warm_up" in low or (("scale" in low or "lambda" in low) and "lr" in tokens(st.name)):
             self.f.schedulers.append(Marker("warmup", self.src.loc(st), st.name))
         if "anneal" in low and ("kl" in low or "beta" in low):
             self.f.kl_annealing.append(Marker("kl-anneal", self.src.loc(st), st.name))
         if "infonce" in low.replace("_", ""):
             self.f.infonce.append(Marker("infonce", self.src.loc(st), st.name))
-        ng = any("no_grad" in (dotted(d) or call_name(d) or "") for d in st.decorator_list)
+        ng = bool(st.decorator_list) and any("no_grad" in (dotted(d) or call_name(d) or "") for d in st.decorator_list)
         fn = Func(st.name, self.classes[-1] if self.classes else None, st)
         self.funcs.append(fn)
         saved_loops, self.loops = self.loops, []
@@ -149,6 +151,17 @@ class CodeReader:
         self.all_funcs[st.name] = fn
 
     def _stmt(self, st: ast.stmt) -> None:
+        cls = st.__class__
+        if cls in _SIMPLE_ASSIGNS:  # the commonest statements first (the tests below are for compound ones)
+            self.current_stmt = st
+            self._assign(st, self.funcs[-1])
+            return
+        if cls is _Expr or cls is _Return:
+            self.current_stmt = st
+            if st.value is not None:
+                self._expr(st.value)
+                self.funcs[-1].stmts.append((st, [], self.no_grad > 0))
+            return
         if isinstance(st, ast.ClassDef):
             self.f.networks_all.append(read_network(self.src, st, self.act_tables))
             self.classes.append(st.name)

@@ -33,6 +33,8 @@ def helper_binds(tree: ast.Module, sc: Any) -> list[tuple[list[str | None], ast.
     whose helper another file may define and whose targets' names say no role. A helper of this file's own
     (`self.judge = build_discriminator(cfg)` in a trainer's method) is run right away: `sc.bound_class`."""
     out = []
+    if not sc.constant_imports and not sc.module_imports and not any(isinstance(v, Func) for v in sc.globals.values()):
+        return out  # no imported helper and no function of its own: no statement below can bind (skip the walk)
     for node in _statements(tree.body):
         if node.__class__ is ast.Expr:  # utils.set_requires_grad(netG, False): a freezer, maybe
             f = node.value.func if isinstance(node.value, ast.Call) else None

@@ -274,10 +274,11 @@ class StatementsMixin:
                 extra[k] = v
         if a.kwarg is not None:
             local[a.kwarg.arg] = extra if None not in kwargs else UNKNOWN
+        splat = None in kwargs  # (a value `is` kwargs[None] only when that key exists: the test it needs)
         for p in (*positional, *a.kwonlyargs):
             if p.arg in local:
                 continue
-            if None in kwargs or (a.vararg is None and any(isinstance(v, Unknown) and v is kwargs.get(None) for v in values)):
+            if splat:
                 local[p.arg] = Unknown(param=p.arg)
             elif p.arg in defaults:
                 dv = self.ev(defaults[p.arg], scope if isinstance(scope, ChainMap) else ChainMap(scope))

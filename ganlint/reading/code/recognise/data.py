@@ -19,7 +19,29 @@ RANDOM_TORCH = {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "
 DATA_VAR = re.compile(r"data|dataset|samples|points|^x$|^x_|train|real|^X|^ds$|^df|frame|inputs|images|imgs|batch", re.I)
 
 
+def _may_act(name: str | None, ln: str) -> bool:
+    """Whether some test of on_call can hold for a callee so named: the name parts of its tests, decided once
+    per distinct (dotted name, last name) instead of every test for every call."""
+    key = (name, ln)
+    got = _ACTS.get(key)
+    if got is None:
+        dotted_name = name or ""
+        got = _ACTS[key] = bool(
+            ln in SEED_FUNCS or dotted_name.endswith("random.seed") or ln in ("default_rng", "RandomState", "Random")
+            or name in DATA_LOADS or ("datasets." in dotted_name and ln[:1].isupper() and ln != "Dataset")
+            or ln in NORM_CALLS or name in ("preprocessing.scale", "sklearn.preprocessing.scale")
+            or ln in ("div", "div_")
+            or name and (name.startswith("random.") or ".random." in f".{name}" and name.split(".")[0] in ("np", "numpy")
+                         or name.startswith("torch.") and ln in RANDOM_TORCH))
+    return got
+
+
+_ACTS: dict[tuple[str | None, str], bool] = {}
+
+
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
+    if not _may_act(name, ln):
+        return False
     f = r.f
     fn = r.funcs[-1]
     if ln in SEED_FUNCS or (name or "").endswith("random.seed") or (ln in ("default_rng", "RandomState", "Random") and n.args):

@@ -5,7 +5,7 @@ import ast
 import re
 from bisect import bisect_left
 
-from ganlint.reading.astwalk import walk, walk_code
+from ganlint.reading.astwalk import code_children, walk, walk_code
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import LossCall, UndetachedFake, role_from_name
 from ganlint.reading.code.words import WordCounts
@@ -225,7 +225,7 @@ def _grad_names(node: ast.AST | None) -> set[str]:
             out.add(n.attr)
         elif isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        todo.extend(ast.iter_child_nodes(n))
+        todo.extend(code_children(n))
     return out
 
 

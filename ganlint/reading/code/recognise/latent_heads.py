@@ -38,6 +38,8 @@ def _out_width(call: ast.Call) -> ast.Constant | None:
 def latent_heads(r, cls: ast.ClassDef, net) -> None:
     if net is None or not (net.is_module or any(last(b).endswith("Module") for b in net.bases)):
         return
+    if r.src.ascii and "".join(r.src.lines[cls.lineno - 1:cls.end_lineno]).count("Linear") < 2:
+        return  # two heads are two Linear calls written in the class (a non-ASCII file may spell it NFKC-folded)
     widths: dict[str, ast.Constant | None] = {}  # self.<attr> = nn.Linear(...): its literal out width
     # the methods' assignments, at any depth (only assignments matter: a statement walk, no expressions)
     assigns = [n for st in cls.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))

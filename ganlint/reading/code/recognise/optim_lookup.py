@@ -300,11 +300,13 @@ def stored_class_call(r, n: ast.Call, tname: str | None) -> None:
     """`generator.optimizer(generator.parameters(), lr=lr)` where `generator` holds a class of the project:
     the optimizer class that network stores in `optimizer` (`self.optimizer = torch.optim.RMSprop if wass
     else torch.optim.Adam`), known once every file is read (resolve_stored_classes)."""
+    recv = dotted(n.func.value)
+    cls = r.var_class.get(recv) if recv else None
+    if not cls:
+        return  # (most calls: before the imports, which cost more than this test)
     from ganlint.reading.code.construct.layers import TORCH_LAYERS
     from ganlint.reading.code.recognise.optim import _param_owners
 
-    recv = dotted(n.func.value)
-    cls = r.var_class.get(recv) if recv else None
     if cls and cls not in TORCH_LAYERS and _param_owners(n.args[0]) and len(r.f.stored_optimizer_calls) < 64:
         r.f.stored_optimizer_calls.append((_Caller(r), n, tname, cls, n.func.attr))
 
