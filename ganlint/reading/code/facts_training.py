@@ -130,7 +130,7 @@ class GradCall:
     two_sided: bool = False  # (||g|| - 1)^2 form (WGAN-GP), as opposed to R1's ||g||^2
     function: str | None = None
     call_src: str = ""
-    branch: tuple = ()  # the enclosing if arms (reader.branch_entry)
+    branch: tuple = ()  # the enclosing if arms (recognise/default_run.branch_entry)
 
 
 @dataclass(eq=False, repr=False)
@@ -138,7 +138,7 @@ class WeightClip:
     location: Location
     value: Arg | None = None
     stmt_location: Location | None = None
-    branch: tuple = ()  # the enclosing if arms (reader.branch_entry): `if args.model == 'WGAN':` clips only there
+    branch: tuple = ()  # the enclosing if arms (recognise/default_run.branch_entry): `if args.model == 'WGAN':` clips only there
     function: str | None = None  # the function it is in (reader.scope())
     skipped: bool = False  # not in the default run: under `if args.wass:` with --wass off (recognise/default_run)
 

@@ -19,7 +19,7 @@ from ganlint.reading.code.construct.module import ModuleScope
 from ganlint.reading.code.networks import module_networks, read_network
 from ganlint.reading.code.recognise import CALLS_BY_NAME as _CALLS_FOR
 from ganlint.reading.code.recognise import ON_ASSIGN, ON_BINOP, ON_FUNCTION_END, calls_for
-from ganlint.reading.code.recognise.default_run import arm_skipped
+from ganlint.reading.code.recognise.default_run import arm_skipped, branch_entry
 from ganlint.reading.code.recognise.helper_losses import read_helper_terms
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
@@ -364,27 +364,6 @@ class CodeReader:
     def _end_func(self, fn: Func) -> None:
         for rec in ON_FUNCTION_END:
             rec(self, fn)
-
-
-def branch_entry(src: Source, st: ast.If, arm: bool) -> tuple:
-    """One arm of an if statement: (line, column, arm, subject, values). `if args.model == 'WGAN':` has
-    subject "args.model" and values {'WGAN'} (`in ('a', 'b')`: both); any other test has neither (None, None)."""
-    subject, values = None, None
-    test = st.test
-    if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        left, right, op = test.left, test.comparators[0], test.ops[0]
-        if isinstance(op, ast.Eq) and isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):
-            left, right = right, left
-        if isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and not isinstance(left, ast.Constant):
-            values = frozenset([right.value])
-        elif isinstance(op, ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts \
-                and all(isinstance(e, ast.Constant) for e in right.elts):
-            values = frozenset(e.value for e in right.elts)
-        if values is not None and dotted(left):
-            subject = dotted(left)
-        else:
-            values = None
-    return (st.lineno, st.col_offset, arm, subject, values)
 
 
 def _held_role(sub: ast.Subscript) -> str | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import re
 
+from ganlint.reading.code.astutil import Source, dotted
+
 _MAX_FLAG_PASSES = 4
 _REWRITTEN = re.compile(r"setattr\(|__dict__\.update\(|vars\([^()]*\)\.update\(|\.set_defaults\(")
 
@@ -110,3 +112,24 @@ def clips_off_by_default(facts) -> None:
 
 
 __all__ = ["arm_skipped", "clips_off_by_default", "off_flags", "on_call"]
+
+
+def branch_entry(src: Source, st: ast.If, arm: bool) -> tuple:
+    """One arm of an if statement: (line, column, arm, subject, values). `if args.model == 'WGAN':` has
+    subject "args.model" and values {'WGAN'} (`in ('a', 'b')`: both); any other test has neither (None, None)."""
+    subject, values = None, None
+    test = st.test
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        if isinstance(op, ast.Eq) and isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):
+            left, right = right, left
+        if isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and not isinstance(left, ast.Constant):
+            values = frozenset([right.value])
+        elif isinstance(op, ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts \
+                and all(isinstance(e, ast.Constant) for e in right.elts):
+            values = frozenset(e.value for e in right.elts)
+        if values is not None and dotted(left):
+            subject = dotted(left)
+        else:
+            values = None
+    return (st.lineno, st.col_offset, arm, subject, values)
