@@ -1,7 +1,7 @@
 """Definitions nothing uses: the top-level functions and classes of a library module that no code of the project
-names (an import alone does not use, but a package's re-export does), directly or through another used definition of that module. A vendored
-CycleGAN/pix2pix `networks.py` beside a score model defines `cal_gradient_penalty`, `GANLoss` and
-`define_D -> NLayerDiscriminator` while the project only borrows its building blocks: those pieces show no
+names (an import alone does not use, a package's re-export does), directly or through another used definition
+of that module. A vendored CycleGAN/pix2pix `networks.py` beside a score model defines `cal_gradient_penalty`,
+`GANLoss` and `define_D -> NLayerDiscriminator` while the project only borrows its building blocks: those pieces show no
 family, since a family is shown by code that runs (a penalty called in a step, a critic built and trained).
 
 Only modules that train nothing themselves (no optimizer, backward or step), that some project file imports,

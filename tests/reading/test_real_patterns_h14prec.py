@@ -286,8 +286,8 @@ def test_a_density_class_nobody_builds_and_a_plot_sample_show_no_vae(tmp_path):
     res, found, expected = _check(tmp_path / "density", files, {"GL205"})
     assert len(expected) == 2 and found == expected, (found, expected)
     # near miss: the flow's sample drawn with gradients on (in a training step) is a reparameterisation
-    runner = _RUNNER.replace("        with torch.no_grad():\n            noise, _ = noise_net.rsample(100, device='cpu')\n",
-                             "        noise, _ = noise_net.rsample(100, device='cpu')\n")
+    plotted = "        with torch.no_grad():\n            noise, _ = noise_net.rsample(100, device='cpu')\n"
+    runner = _RUNNER.replace(plotted, "        noise, _ = noise_net.rsample(100, device='cpu')\n")
     assert runner != _RUNNER
     files = {**_project(lrmark="  # expect GL203"), "runners/score_runner.py": runner.format(toymark="")}
     res, found, expected = _check(tmp_path / "flow", files, {"GL203"})
