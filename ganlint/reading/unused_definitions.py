@@ -13,6 +13,7 @@ found in one pass over each text; linear in the project's size."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 
 from ganlint.core.types import Location
@@ -21,7 +22,6 @@ _IDENT = re.compile(r"[A-Za-z_]\w*")
 # an import statement (a parenthesised or backslash-continued one too): it names what it imports, uses nothing
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(?:\([^)]*\)|(?:[^\n\\]|\\\n)*)", re.M)
 _TOP_DEF = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
-_TOP_LEVEL = re.compile(r"^(?=[^\s#])", re.M)  # a line that starts at column 0 (a statement, a decorator)
 
 
 def unused_spans(facts) -> dict[str, list[tuple[int, int]]]:
@@ -56,7 +56,8 @@ def _unused_in(text: str, own_words: set[str], files_naming: Counter) -> list[tu
     code, nor a used definition of it names."""
     text = _IMPORT.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # keep line numbers
     lines = text.split("\n")
-    starts = [text.count("\n", 0, m.start()) for m in _TOP_LEVEL.finditer(text)] + [len(lines)]
+    starts = [i for i, line in enumerate(lines) if line[:1] and not line[:1].isspace() and line[0] != "#"]
+    starts.append(len(lines))
     defs: dict[str, tuple[int, int, set[str]]] = {}
     top: set[str] = set()
     for i, start in enumerate(starts[:-1]):
@@ -86,7 +87,10 @@ def in_unused_definition(facts, where) -> bool:
     if loc is None:
         return False
     spans = unused_spans(facts).get(loc.file)
-    return bool(spans) and any(s <= loc.line <= e for s, e in spans)
+    if not spans:
+        return False
+    i = bisect_right(spans, (loc.line, float("inf"))) - 1  # the last span starting at or before the line (in order)
+    return i >= 0 and spans[i][0] <= loc.line <= spans[i][1]
 
 
 # the code facts the family reading (reading/code/code_families.py) looks at
