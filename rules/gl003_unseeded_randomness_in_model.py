@@ -15,6 +15,25 @@ _AUGMENT = re.compile(r"augment|distort|transform|jitter|flip|crop|blur|cutout|m
 _RANDOM_OP = re.compile(r"^Random[A-Z]")
 
 
+# a draw ranked into indices (`torch.rand(b, n).argsort(dim=-1)`, `torch.randn(b, n).topk(k).indices`): a random
+# choice of which tokens to mask or keep, like a dropout mask, not noise added to what the model computes
+_RANKED = re.compile(r"\s*\.\s*(?:argsort|topk|sort)\s*\(")
+
+
+def _random_selection(facts: ProjectFacts, rc) -> bool:
+    """The draw is a random permutation (`torch.randperm`) or is ranked into indices right away."""
+    if rc.kind.rsplit(".", 1)[-1] == "randperm":
+        return True
+    loc = rc.location
+    if loc.end_line is None or loc.end_column is None:
+        return False
+    lines = facts.__dict__.setdefault("_gl003_lines", {})
+    if loc.file not in lines:
+        lines[loc.file] = facts.texts.get(loc.file, "").splitlines()
+    text = lines[loc.file]
+    return 0 < loc.end_line <= len(text) and bool(_RANKED.match(text[loc.end_line - 1], loc.end_column - 1))
+
+
 class UnseededRandomnessInModel(Rule):
     code = "GL003"
     slug = "unseeded-randomness-in-model"
@@ -45,6 +64,10 @@ class UnseededRandomnessInModel(Rule):
         for rc in code.random_calls:
             if rc.kind.startswith("torch.") and rc.role in ("vae", "encoder", "decoder"):
                 continue  # reparameterisation noise
+            if rc.kind.startswith("torch.") and facts.file_families(rc.location.file) == {"diffusion"}:
+                continue  # a diffusion model's timestep and forward-process noise: its objective's own draws
+            if _random_selection(facts, rc):
+                continue  # a random subset of tokens to mask or drop (MAE, patch dropout): dropout's randomness
             scope = rc.scope or ""
             cls = scope.split(".")[0] if "." in scope else None
             net = code.network(cls) if cls else None
@@ -181,6 +204,19 @@ class UnseededRandomnessInModel(Rule):
                 ),
             },
             "a wrapper applying an augmentation with probability p (torchvision's RandomApply naming)",
+        ),
+        Example(
+            {
+                "masking.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class TokenMasking(nn.Module):\n"
+                    "    def forward(self, tokens, num_masked):\n"
+                    "        b, n, _ = tokens.shape\n"
+                    "        order = torch.rand(b, n, device=tokens.device).argsort(dim=-1)\n"
+                    "        return tokens[torch.arange(b)[:, None], order[:, num_masked:]]\n"
+                ),
+            },
+            "a random choice of tokens to mask (a masked autoencoder's, a patch dropout's): dropout's randomness",
         ),
     ]
 

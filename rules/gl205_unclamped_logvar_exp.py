@@ -54,13 +54,14 @@ class UnclampedLogvarExp(Rule):
         code = facts.code
         if adversarial_without_kl(facts):
             return
-        # one finding per log-variance and function: the training branch's exp and the evaluation branch's
-        # copy of it in one forward are one unclamped log-variance (both sites are fixed, the later related)
+        # one finding per log-variance, function and use: the training branch's exp and the evaluation branch's
+        # copy of it in one forward are one unclamped log-variance (both sites are fixed, the later related);
+        # the sampling's exp and the KL's exp of it are two uses, each reported
         groups: dict[tuple, list] = {}
         for e in code.logvar_exps:
             if e.clamped_inline or norm_var(e.var) in code.clamped_logvars:
                 continue
-            groups.setdefault((e.location.file, e.scope, norm_var(e.var)), []).append(e)
+            groups.setdefault((e.location.file, e.scope, norm_var(e.var), e.in_kl), []).append(e)
         for uses in groups.values():
             e = uses[0]
             kind = getattr(e, "holds", None) or log_scale_of(e.var)
@@ -174,6 +175,18 @@ class UnclampedLogvarExp(Rule):
             "a log-std called std: exp(std) squared is the variance of the Gaussian KL that follows",
             fixed=[("    var = torch.pow(torch.exp(std), 2)  # expect\n",
                     "    var = torch.pow(torch.exp(std.clamp(-5, 5)), 2)  # expect\n")]),
+        Example(
+            {
+                "layers.py": (
+                    "import torch as t\nfrom torch.distributions import Normal\n\n"
+                    "def posterior_sample(params):\n"
+                    "    q_mu, q_lv = t.chunk(params, 2, dim=1)\n"
+                    "    return Normal(q_mu, (q_lv / 2).exp()).rsample()  # expect\n"
+                ),
+            },
+            "a log-variance called q_lv (lv: a hierarchical VAE's posterior and prior, q_lv / p_lv), in Normal(...)",
+            fixed=[("    return Normal(q_mu, (q_lv / 2).exp()).rsample()  # expect\n",
+                    "    return Normal(q_mu, (q_lv.clamp(-10, 10) / 2).exp()).rsample()  # expect\n")]),
     ]
     good = [
         Example(

@@ -1,6 +1,7 @@
 """ProjectFacts: everything `check` knows about the user's files, gathered without running them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -31,6 +32,10 @@ def chosen_loss_family(settings: list[Setting]) -> str | None:
 
 
 # evidence that a file is (part of) a GAN program, or trains a network that is neither an autoencoder nor a VAE
+# a diffusion model's noise schedule (the cumulative product of the alphas) or its forward/reverse step
+_DIFFUSION = re.compile(r"\b(?:alphas?_cumprod|alphas?_bar|q_sample|p_sample|DDPMScheduler|DDIMScheduler)\b")
+# the words of a reinforcement-learning policy network's name (`Actor`, `actor_optimizer`, `PolicyNet`)
+_ACTOR_WORDS = {"actor", "policy"}
 _GAN_EVIDENCE = {"penalty", "clip", "bce", "saturating", "d_opt", "d_step", "net:player", "net:other"}
 
 
@@ -179,7 +184,7 @@ class ProjectFacts(ProgramFacts):
         mark(c.optimizers, "d_opt", lambda o: o.role == "critic" or bool(set(tokens(o.var or "")) & D_WORDS))
         mark(c.critic_loops, "d_step")
         mark(c.undetached_fakes, "d_step")
-        for items in (c.kl_terms, c.reparameterisations, c.logvar_exps):
+        for items in (c.kl_terms, c.reparameterisations, c.posterior_logvar_exps()):
             mark(items, "vae")
         mark(c.infonce, "energy")
         mark(c.langevin, "energy")  # sampling by the model's own input gradient: the project-level reading too
@@ -188,6 +193,10 @@ class ProjectFacts(ProgramFacts):
         mark(c.networks_all, "code")
         mark(c.networks_all, "critic_net", lambda n: n.role == "critic")
         mark(c.networks_all, "maker_net", lambda n: n.role in ("generator", "decoder"))
+        # an actor (policy) network or optimizer: reinforcement learning's actor-critic, whose critic is a value
+        # function trained by regression (DDPG, TD3, SAC, A2C), not a GAN's discriminator
+        mark(c.networks_all, "actor", lambda n: bool(set(tokens(n.name)) & _ACTOR_WORDS))
+        mark(c.optimizers, "actor", lambda o: bool(set(tokens(o.var or "")) & _ACTOR_WORDS))
         for n in c.networks_all:  # what the file's own networks are, by name (one model per file)
             kind = _network_kind(n)
             if kind:
@@ -195,6 +204,9 @@ class ProjectFacts(ProgramFacts):
                 kinds.add(kind)
                 if {"net:encoder", "net:decoder"} <= kinds:
                     kinds.add("net:ae")
+        for file, text in self.texts.items():
+            if file.endswith(".py") and _DIFFUSION.search(text):
+                index.setdefault(file, set()).add("diffusion")
         settings: dict[str, list[Setting]] = {}
         for st in self.settings:
             settings.setdefault(st.location.file, []).append(st)
@@ -213,6 +225,8 @@ class ProjectFacts(ProgramFacts):
         chosen = chosen_loss_family(self.__dict__["_settings_by_file"].get(file, []))
         if not fams and chosen == "gan" and (ev & {"d_step", "d_opt"} or not file.endswith(".py")):
             fams.add("gan")  # the selected loss is a standard one, whatever else a loss-choice dict lists
+        elif not fams and ev & {"d_step", "d_opt"} and "actor" in ev and chosen is None:
+            fams.add("actor-critic")  # a value critic beside a policy: no GAN family's rule judges this file
         elif not fams and ev & {"d_step", "d_opt"} and chosen is None and not self._configs_say_wgan():
             low = self.texts.get(file, "").lower()
             if not any(w in low for w in ("penalty", "clamp", "clip", "wasserstein", "wgan", "lipschitz")):
@@ -229,7 +243,12 @@ class ProjectFacts(ProgramFacts):
             own.discard("wgan-gp")  # BEGAN's `lam` is no penalty weight when the script computes no penalty
         if "bce" in ev and "clip" not in ev:
             own.discard("wgan")  # a BCE-trained script's `n_critic = 1` counts D steps of a standard GAN
-        return fams | own
+        fams |= own
+        if "diffusion" in ev and fams <= {"vae"} and "net:vae" not in ev:
+            # a diffusion model's variational bound (its posterior's log-variance, a KL between Gaussians) makes
+            # it no VAE: the VAE rules' settings (KL weight, clip, learning rate) are not a diffusion model's
+            return {"diffusion"}
+        return fams
 
     def trains_wasserstein_critic(self, file: str, called: bool = False) -> bool:
         """The file's own code trains a Wasserstein critic: weight clipping, or a WGAN-GP penalty ((||g|| - 1)^2

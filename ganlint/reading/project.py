@@ -140,9 +140,10 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
 
     drop_unused_optimizers(facts)  # `g_optimizer = Adam(...)` a sampling script never steps trains nothing
     learning_rates_by_use(facts)  # `--gamma` passed as Adam's lr is a learning rate
-    from ganlint.reading.code.recognise.penalty import penalty_weights_by_use
+    from ganlint.reading.code.recognise.penalty import drop_uncalled_penalties, penalty_weights_by_use
 
     penalty_weights_by_use(facts)  # `--lambda_1` multiplying the gradient penalty is its weight
+    drop_uncalled_penalties(facts)  # a vendored networks module's `cal_gradient_penalty` nothing calls
     from ganlint.reading.code.recognise.fake_sources import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step

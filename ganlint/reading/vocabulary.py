@@ -111,7 +111,7 @@ _base("batch_size", "batch_size", "bs", "batchsize", "batch", "mini_batch_size",
       "minibatch", "batch_sz", "mb_size", "mbsize")
 _base("latent_dim", "z_dim", "nz", "zdim", "noise_dim", "latent_dim", "latent_size", "dim_z", "z_size",
       "latent", "n_z", "latent_dims", "nlatent", "n_latent", "latent_dimension", "noise_size", "z_dimension",
-      "dim_latent", "dim_noise", "num_latent")
+      "dim_latent", "dim_noise", "num_latent", "latent_variable_size", "latent_variable_dim")
 # a convolutional latent's channel count (the latent is channels x a small map): a lower bound on its size,
 # never the size itself, so only an upper-bound rule may read it as a latent size (`channels` alone is no latent)
 _base("latent_channels", "latent_channels", "z_channels", "latent_ch", "latent_chans", "n_latent_channels",

@@ -65,6 +65,12 @@ def parameter_values(facts, function: str, param: str, index: int | None, defaul
         return []
     out: list[tuple[str, float, Location, Any]] = []
     default_used = not found.calls
+    if not found.calls:  # built by a config instead: Hydra `_target_: model.VAE` beside `beta: 0.1`
+        configured = _configured_values(facts, function, param)
+        if configured is None:
+            return []
+        out, built, omitted = configured
+        default_used = not built or omitted
     for call in found.calls:
         arg = call.passed(param, index)
         if arg is None:
@@ -86,6 +92,34 @@ def parameter_values(facts, function: str, param: str, index: int | None, defaul
             return []
         out.append(("default", float(default.literal), default.location, None))
     return out
+
+
+def _configured_values(facts, function: str, param: str):
+    """The constructions of class `function` a config writes: a Hydra `_target_: model.VAE` (a Lightning
+    `class_path:`) node passes its sibling keys (`init_args:`) as keyword arguments. (values of `param` as
+    ("setting", ...) sources, how many such nodes, whether one leaves `param` out); None when one passes a
+    value that is no number."""
+    from ganlint.reading.code.links import numeric
+    from ganlint.reading.vocabulary import TARGET_KEYS
+
+    out: list[tuple[str, float, Location, Any]] = []
+    built = omitted = 0
+    for s in facts.settings:
+        leaf = s.key.rsplit(".", 1)[-1]
+        if leaf not in TARGET_KEYS or not isinstance(s.value, str) or re.split(r"[.:]", s.value)[-1] != function:
+            continue
+        built += 1
+        prefix = s.key[:-len(leaf)]
+        keys = (prefix + param, prefix + "init_args." + param)
+        given = [x for x in facts.settings if x.key in keys]
+        arg = next((x for x in given if x.location.file == s.location.file), given[0] if given else None)
+        if arg is None:
+            omitted += 1
+        elif not numeric(arg.value):
+            return None
+        else:
+            out.append(("setting", arg.value, arg.location, arg))
+    return out, built, omitted
 
 
 def function_calls(facts, name: str, batch: Iterable[str] = ()) -> FunctionCalls:

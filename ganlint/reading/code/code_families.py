@@ -35,7 +35,7 @@ class FamilyEvidence:
         if "vae" in roles and not all(_plain_autoencoder(n) for n in [x.name for x in nets if x.role == "vae"]
                                       + [c.cls for c in self.constructions if role_from_name(c.cls) == "vae"]):
             fams.add("vae")  # a VAE by name; an `Autoencoder` with no KL term anywhere is none (a GMMN's)
-        if self.kl_terms or self.reparameterisations or self.logvar_exps:
+        if self.kl_terms or self.reparameterisations or self.posterior_logvar_exps():
             fams.add("vae")
         if "energy" in roles or self.infonce or self.langevin:
             fams.add("energy")

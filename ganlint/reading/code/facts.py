@@ -225,6 +225,9 @@ class CodeFacts(FamilyEvidence):
     kl_terms: list[Marker] = field(default_factory=list)
     logvar_exps: list[ExpUse] = field(default_factory=list)
     clamped_logvars: set[str] = field(default_factory=set)  # norm_var() names clamped anywhere
+    # (file, norm_var() name) of log-variances that are a module's own nn.Parameter: `self.log_std =
+    # nn.Parameter(torch.zeros(d))` of a Gaussian density or a policy, not an encoder's output
+    parameter_logvars: set[tuple[str, str]] = field(default_factory=set)
     kl_weights: list[KLWeight] = field(default_factory=list)
     kl_annealing: list[Marker] = field(default_factory=list)
     reparameterisations: list[Marker] = field(default_factory=list)
@@ -306,6 +309,11 @@ class CodeFacts(FamilyEvidence):
                 )
             )
         return out
+
+    def posterior_logvar_exps(self) -> list[ExpUse]:
+        """The exps of a log-variance that is no learned nn.Parameter of its module (VAE evidence)."""
+        own = self.parameter_logvars
+        return [e for e in self.logvar_exps if (e.location.file, norm_var(e.var)) not in own] if own else self.logvar_exps
 
     @property
     def penalties(self) -> list[GradCall]:

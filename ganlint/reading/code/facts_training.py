@@ -169,6 +169,7 @@ class ExpUse:
     src: str = ""
     scope: str | None = None
     holds: str | None = None  # "log-std" when the code shows it (exp of it squared into a variance), else by name
+    in_kl: bool = False  # the statement is a KL term (a `kld = ...`, or the Gaussian KL's exp(v) - v - mu^2 shape)
 
 
 @dataclass(eq=False, repr=False)

@@ -39,7 +39,7 @@ from ganlint.reading.vocabulary import tokens
 CONFIG_TOKENS = {
     "config", "cfg", "conf", "configs", "args", "arg", "opt", "opts", "options", "hparams", "hparam", "hp",
     "hps", "params", "param", "hyperparams", "hyperparameters", "hyper", "settings", "flags", "configuration",
-    "kwargs", "cf", "hyp",
+    "kwargs", "cf", "hyp", "parameters",  # `class Parameters:` holding a model's sizes in `self.x = ...`
 }
 GENERIC_CONTAINERS = {
     "config", "cfg", "conf", "args", "arg", "opt", "opts", "options", "hparams", "hp", "hps", "params",

@@ -100,13 +100,25 @@ def _clamp_inner_blocks(node, exp_names: set[str], exp_after: set[str], clamp_st
     return node.with_changes(**changes) if changes else node
 
 
+def _torch_name(module: cst.Module) -> str:
+    """What the file calls torch: `torch`, or `t` after `import torch as t` alone (a clamp written with
+    `torch.` there would be a NameError)."""
+    names = [(a.asname.name.value if a.asname and isinstance(a.asname.name, cst.Name) else "torch")
+             for st in module.body if isinstance(st, cst.SimpleStatementLine)
+             for imp in st.body if isinstance(imp, cst.Import)
+             for a in imp.names if cst.Module([]).code_for_node(a.name) == "torch"]
+    return "torch" if not names or "torch" in names else names[0]
+
+
 @transform("clamp-logvar")
 def clamp_logvar(module: cst.Module, params: dict) -> cst.Module:
     lo, hi = params.get("min", -10.0), params.get("max", 10.0)
     pattern = re.compile(params["name_pattern"]) if params.get("name_pattern") else LOGVAR_NAME
 
+    torch_name = _torch_name(module)
+
     def clamp_stmt(name: str) -> cst.SimpleStatementLine:
-        return cst.parse_statement(f"{name} = torch.clamp({name}, {lo!r}, {hi!r})")
+        return cst.parse_statement(f"{name} = {torch_name}.clamp({name}, {lo!r}, {hi!r})")
 
     class T(cst.CSTTransformer):
         def leave_FunctionDef(self, original, updated):

@@ -16,6 +16,7 @@ from ganlint.reading.code.recognise.fake_state import fake_state
 from ganlint.reading.code.recognise.fake_sources import forward_returns, forward_uses, keep_first_inputs, later_fake
 from ganlint.reading.code.recognise.lightning import optimizers_toggled
 from ganlint.reading.code.recognise.frozen import generator_frozen
+from ganlint.reading.code.recognise.frameworks import pytorch_file
 
 _LOSS_TOKENS = {"loss", "err", "l", "cost", "objective", "obj"}
 _D_TOKENS = {"d", "disc", "discriminator", "critic", "netd", "dis"}
@@ -227,37 +228,6 @@ def _grad_names(node: ast.AST | None) -> set[str]:
     return out
 
 
-def _pytorch_file(tree: ast.Module | None) -> bool:
-    """Whether the file's training is PyTorch's: it imports torch, or (torch arriving through `from utils
-    import *`) imports no TensorFlow/Keras/JAX and calls `.backward()`, which those frameworks do not have."""
-    if tree is None or _imports_torch(tree):
-        return True
-    backward = False
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(m.split(".")[0] in ("tensorflow", "keras", "jax", "flax") for m in mods):
-                return False
-        elif isinstance(node, ast.Attribute) and node.attr == "backward":
-            backward = True
-    return backward
-
-
-def _imports_torch(tree: ast.Module | None) -> bool:
-    # an import is a statement: only statement lists are searched, never the expressions (most of a tree)
-    todo = [tree] if tree is not None else []
-    for node in todo:  # breadth-first: a module's own imports first
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
-            return True
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, field, None)
-            if children.__class__ is list:
-                todo.extend(children)
-    return False
-
-
 def _alone(value: ast.AST, lc: ast.Call) -> bool:
     """log(1 - D(G(z))) is the loss itself (averaged, summed, scaled), not a part of another form such as
     BGAN's (log D - log(1 - D))^2."""
@@ -286,7 +256,7 @@ def _alone(value: ast.AST, lc: ast.Call) -> bool:
 
 def end_function(r, fn) -> None:
     _steps(r, fn)
-    if fn.name == "<module>" and r.f.undetached_fakes and not _pytorch_file(r.module_tree):
+    if fn.name == "<module>" and r.f.undetached_fakes and not pytorch_file(r.module_tree):
         r.f.undetached_fakes.clear()  # TensorFlow's minimize(var_list=...) never reaches the generator
 
 

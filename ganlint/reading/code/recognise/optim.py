@@ -8,6 +8,7 @@ from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, tokens
 from ganlint.reading.code.facts import Construction, GradClip, Marker, Optimizer, WeightClip, role_from_name
 from ganlint.reading.code.networks import TORCH_LAYERS
+from ganlint.reading.code.recognise.frameworks import other_framework
 from ganlint.reading.code.recognise.optim_lookup import factories, imported_functions
 from ganlint.reading.code.recognise.optim_lookup import on_call as chosen_optimizer
 from ganlint.reading.code.recognise.optim_params import parameter_of
@@ -41,7 +42,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
     if chosen is not None:  # `chosen_optim = optim.SGD` / `optim.Adam` by a flag, then chosen_optim(params, lr=lr)
         _optimizer(r, n, chosen, tname)
         return True
-    if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")):
+    if name and ln in OPTIMIZERS and (name == ln or "optim" in name or name.startswith("torch")) \
+            and not other_framework(r, name):
         _optimizer(r, n, ln, tname)
         return True
     if not _acts_on(ln):

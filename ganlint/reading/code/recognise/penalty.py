@@ -205,3 +205,27 @@ def penalty_weights_by_use(facts) -> None:
         if s.canonical is None and s.leaf in names and not isinstance(s.value, bool) \
                 and isinstance(s.value, (int, float)) and s.value > 0:
             s.canonical = "gp_weight"
+
+
+def drop_uncalled_penalties(facts) -> None:
+    """A penalty helper of a module other files import, that no code of the project calls (`cal_gradient_penalty`
+    of a vendored networks module whose users take only its blocks), applies no penalty: it says nothing of the
+    family. Any other mention of its name in any file (a call, an import, a method's `self.gp(...)`, even a
+    comment) keeps it; so does a script's own helper (a file nobody imports: its callers are not read)."""
+    import re
+
+    from ganlint.reading.code.recognise.energy import import_graph
+    from ganlint.reading.code.words import WordCounts
+
+    importers = import_graph(facts)
+    helpers = {g.function.rsplit(".", 1)[-1] for g in facts.code.grad_calls
+               if g.is_penalty and g.function and importers.get(g.location.file)}
+    helpers = {h for h in helpers if "penalty" in h.lower() or "gp" in h.lower().split("_")}
+    if not helpers:
+        return
+    words = WordCounts([t for f, t in facts.texts.items() if f.endswith(".py")], len(helpers))
+    uncalled = {h for h in helpers if words.count(h, False, rf"(?<![\w.]){re.escape(h)}\b")
+                + words.count(h, True, rf"\.{re.escape(h)}\b") <= 1}
+    for g in facts.code.grad_calls:
+        if g.is_penalty and g.function and importers.get(g.location.file) and g.function.rsplit(".", 1)[-1] in uncalled:
+            g.is_penalty = False

@@ -8,9 +8,11 @@ from functools import lru_cache
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, literal, names_in, tokens
 from ganlint.reading.code.facts import ExpUse, KLWeight, Marker, norm_var
+from ganlint.reading.code.recognise.frameworks import torch_names
 from ganlint.reading.code.recognise.log_std import squared_into_kl
 
-_LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$")
+# logv (a log-variance head `hidden2logv`'s output) only as the whole name's end: log_values, logvol are not
+_LOGVAR = re.compile(r"log(var|sigma|std|variance|s2|sig)|^lv$|logv$")
 _KL_VAR = re.compile(r"^(loss)?(kl|kld|kldiv|kldivergence|kldloss|klloss|klterm|kldterm|latentloss)(loss)?$")
 _ANNEAL_WORDS = ("step", "epoch", "iter", "anneal", "warm", "cycl", "schedul", "progress", "ramp")
 _CLAMPS = ("clamp", "clip", "clamp_", "clip_")
@@ -18,7 +20,9 @@ CALL_NAMES = frozenset({"kl_divergence", "kl_div", "exp", "exp_", *_CLAMPS, "har
 
 
 def is_logvar(name: str | None) -> bool:
-    return bool(name) and bool(_LOGVAR.search(norm_var(name)))
+    """log_var, logsigma, logv; and `lv` as a word of the name (q_lv, p_lv: the posterior's and the prior's)."""
+    return bool(name) and (bool(_LOGVAR.search(norm_var(name))) or "lv" in tokens(name))
+
 
 
 def base_name(node: ast.AST) -> str | None:
@@ -53,7 +57,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         r.funcs[-1].has_kl_expr = True
     if ln in (*_CLAMPS, "hardtanh"):
         method_on_tensor = isinstance(n.func, ast.Attribute) and n.func.attr in _CLAMPS \
-            and dotted(n.func.value) not in ("torch", "np", "numpy")
+            and dotted(n.func.value) not in ("np", "numpy", *torch_names(r))
         arg = n.args[0] if (n.args and not method_on_tensor) else (n.func.value if isinstance(n.func, ast.Attribute) else None)
         if arg is not None:
             b = base_name(arg)
@@ -62,7 +66,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
             for m in walk(arg):
                 if isinstance(m, ast.Call) and last(call_name(m)) in ("exp", "exp_"):
                     r.clamped_exp.add(id(m))
-    if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (isinstance(n.func, ast.Attribute) and not n.args)):
+    if ln in ("exp", "exp_") and (name in ("torch.exp", "exp", "np.exp", "numpy.exp", "math.exp") or (
+            isinstance(n.func, ast.Attribute) and not n.args) or (name and name[:-4] in torch_names(r))):
         arg = n.args[0] if n.args else n.func.value
         b = base_name(arg)
         stmt = r.current_stmt
@@ -78,7 +83,7 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
                     var_node = m
                     break
             f.logvar_exps.append(ExpUse(b, r.src.loc(n), r.src.loc(var_node), inline, r.src.seg(n), r.scope(),
-                                        holds="log-std" if log_std else None))
+                                        holds="log-std" if log_std else None, in_kl=_a_kl_term(stmt, n, b)))
     if isinstance(n.func, ast.Attribute) and n.func.attr == "rsample" and not r.no_grad:
         # (under no_grad a sample passes no gradient: a flow's samples drawn for a plot train nothing)
         f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
@@ -119,6 +124,23 @@ def _logvar_by_use(stmt: ast.stmt, exp_call: ast.Call, name: str) -> bool:
                         and any("eps" in x.lower() or x in ("randn", "randn_like", "normal") for x in names_in(prod)):
                     return True
     return False
+
+
+def _a_kl_term(stmt: ast.stmt | None, exp_call: ast.Call, name: str) -> bool:
+    """The exp's statement computes a KL term: assigned to a KL name (`kld = ...`), or the Gaussian KL's shape,
+    exp(v) beside v itself and the mean (`logvar - mu.pow(2) - logvar.exp() + 1`); a sampling
+    `std = exp(0.5 * v)` / `mu + exp(0.5 * v) * eps` has no v outside the exp."""
+    if stmt is None or getattr(stmt, "value", None) is None:
+        return False
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+    if any(isinstance(t, (ast.Name, ast.Attribute)) and _KL_VAR.match(norm_var(t.id if isinstance(t, ast.Name) else t.attr))
+           for t in targets):
+        return True
+    inside = {id(m) for m in walk(exp_call)}
+    value = stmt.value
+    outside_v = any(isinstance(m, (ast.Name, ast.Attribute)) and id(m) not in inside
+                    and (m.id if isinstance(m, ast.Name) else m.attr) == name for m in walk(value))
+    return outside_v and any(_mu_like(x) for x in names_in(value))
 
 
 def _in_fstring(stmt: ast.stmt, exp_call: ast.Call) -> bool:
@@ -173,15 +195,21 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
     if logvar and isinstance(value, ast.Call) and last(call_name(value)) in (
             *_CLAMPS, "tanh", "softplus", "hardtanh"):
         r.f.clamped_logvars.add(low)
+    if logvar and tname.startswith("self.") and isinstance(value, ast.Call) and last(call_name(value)) == "Parameter":
+        r.f.parameter_logvars.add((r.src.path, low))
     # annealed KL weights written anywhere: self.beta = min(1.0, step / T)
     computed = not isinstance(value, (ast.Name, ast.Attribute, ast.Constant))  # self.anneal_rate = anneal_rate: a copy
     if computed and weight_like and annealed(value):
         r.f.kl_annealing.append(Marker("kl-anneal", r.src.loc(st), short))
-    if kl_name or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)) or _gaussian_kl_call(short, value):
+    if (kl_name and not _no_posterior_kl(value)) or (r.funcs[-1].has_kl_expr and _is_kl_expr(value)
+                                                      and not _LIKELIHOOD.search(low)) \
+            or _gaussian_kl_call(short, value):
         r.funcs[-1].kl_vars.add(tname)
         r.f.kl_terms.append(Marker("kl", r.src.loc(st), short, r.scope()))
 
 
+# a Gaussian's negative log-likelihood or energy, (x - mean)^2 / (2 exp(2 log_std)) + log_std, is no KL term
+_LIKELIHOOD = re.compile(r"energy|nll|likelihood|logp|logprob|logdensity|logpdf")
 _LOSS_WORDS = {"loss", "criterion", "kl", "kld", "regularization", "regularizer", "reg", "divergence"}
 
 
@@ -197,12 +225,28 @@ def _gaussian_kl_call(target: str, value: ast.AST) -> bool:
     return bool(words & _LOSS_WORDS)
 
 
+# PyTorch's KL of log-probabilities to target probabilities (F.kl_div, nn.KLDivLoss) and ignite's metric:
+# distillation, label smoothing, a classifier's metric; a VAE's KL is its posterior's to the prior
+_CATEGORICAL = frozenset({"kl_div", "KLDivLoss", "KLDivergence"})
+
+
+def _no_posterior_kl(value: ast.AST) -> bool:
+    """A KL-named value that is no VAE's KL term: a categorical KL (`kl = F.kl_div(F.log_softmax(s / T), p)`),
+    a loss or metric object built with no input (`kl_div = KLDivergence()`), or a matrix product
+    (`KL = K @ L`, two kernel matrices)."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.MatMult):
+        return True
+    if isinstance(value, ast.Call) and not value.args and (last(call_name(value)) or "a")[:1].isupper():
+        return True
+    return any(isinstance(n, ast.Call) and last(call_name(n)) in _CATEGORICAL for n in walk(value))
+
+
 def _is_kl_expr(value: ast.AST) -> bool:
     has_exp = has_mu = False
     for n in walk(value):
         if isinstance(n, ast.Call):
             cn = n.func.attr if isinstance(n.func, ast.Attribute) else last(call_name(n))  # logvar.clamp(..).exp()
-            if cn in ("kl_divergence", "kl_div"):
+            if cn == "kl_divergence":  # torch.distributions' KL(q || p); F.kl_div is a categorical one
                 return True
             if cn in ("exp", "exp_") and is_logvar(base_name(n.args[0] if n.args else n.func.value if isinstance(n.func, ast.Attribute) else n)):
                 has_exp = True
