@@ -214,7 +214,7 @@ def drop_uncalled_penalties(facts) -> None:
     comment) keeps it; so does a script's own helper (a file nobody imports: its callers are not read)."""
     import re
 
-    from ganlint.reading.code.recognise.energy import import_graph
+    from ganlint.reading.import_graph import import_graph
     from ganlint.reading.code.words import WordCounts
 
     importers = import_graph(facts)
