@@ -10,6 +10,14 @@ from ganlint.reading.code.rates import critic_and_generator_rates
 from ganlint.reading.facts import ProjectFacts
 
 
+# a WGAN-GP gradient penalty on interpolates, as the examples' trainers call it
+_PENALTY = (
+    "def penalty(D, real, fake):\n"
+    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
+    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
+    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+)
+
 # one critic and one generator update per batch of a WGAN-GP, the critic at 4 times the generator's rate (TTUR)
 _WGAN_GP_LOOP = (
     "import torch\n\n"
@@ -22,10 +30,20 @@ _WGAN_GP_LOOP = (
     "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
     "        g_loss = -D(G(torch.randn(real.size(0), 8))).mean()\n"
     "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n\n"
-    "def penalty(D, real, fake):\n"
-    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
-    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
-    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
+    + _PENALTY
+)
+
+# one critic step per generator step, written as a loop of one
+_ONE_STEP_LOOP = (
+    "def train(G, D, opt_d, opt_g, batches):\n"
+    "    for x in batches:\n"
+    "        for _ in range(1):\n"
+    "            d_loss = D(G.sample().detach()).mean() - D(x).mean()\n"
+    "            d_loss.backward()\n"
+    "            opt_d.step()\n"
+    "        g_loss = -D(G.sample()).mean()\n"
+    "        g_loss.backward()\n"
+    "        opt_g.step()\n"
 )
 
 
@@ -71,7 +89,7 @@ class NCriticLow(SettingRangeRule):
                 s = Setting(key=key, value=arg.literal, location=arg.location, style="code",
                             canonical="n_critic", role="critic", raw=arg.src)
             elif arg.ref is not None:
-                hit = _read_setting(facts, arg.ref.key)
+                hit = facts.shallowest_setting(arg.ref.key)
                 if hit is None:
                     continue
                 s = Setting(key=hit.key, value=hit.value, location=hit.location, style=hit.style,
@@ -88,11 +106,13 @@ class NCriticLow(SettingRangeRule):
         """A setting is of the family of the code reading it: `--d-steps` repeating a BCE trainer's D step is
         no WGAN's n_critic, though its script also parses the WGAN's `--critic-steps`. Kept when no critic
         loop reads it, or one in a file of a Wasserstein family (or of no known family) does."""
+        if _unread_in_training_code(facts, setting):
+            return False  # a key the training code never reads updates no critic: its own loops decide
         readers = {c.location.file for c in facts.code.critic_loops if c.count.ref and c.count.ref.leaf == setting.leaf}
         return not readers or any(not facts.file_families(f) or facts.file_families(f) & set(self.families) for f in readers)
 
     def check(self, facts: ProjectFacts, opts: dict[str, Any]) -> Iterable[Finding]:
-        chosen = _chosen_loss(facts)
+        chosen = facts.loss_flags_choose()
         if chosen == "other":
             return []  # the loss flag's default is a standard loss, or not written where the code says
         return [*super().check(facts, opts), *self._unread_count(facts, opts, chosen == "wasserstein")]
@@ -104,8 +124,9 @@ class NCriticLow(SettingRangeRule):
         if not code.step_loops:
             return []
         low = opts["min_n_critic"]
-        if not facts.settings_for("n_critic"):
-            return self._no_setting(facts)
+        if all(_unread_in_training_code(facts, s) and numeric(s.value) and s.value < low
+               for s in facts.settings_for("n_critic")):
+            return self._no_setting(facts)  # (a low setting nothing reads is no setting: the loop is judged)
         unread = [s for s in facts.settings_for("n_critic") if numeric(s.value) and s.value >= low
                   and setting_unread(facts, s)]
         if not unread:
@@ -198,28 +219,14 @@ class NCriticLow(SettingRangeRule):
                     "        loss_g = -netD(netG(torch.randn(64, 8))).mean()\n"
                     "        loss_g.backward()\n"
                     "        optimizer_G.step()\n\n"
-                    "def penalty(D, real, fake):\n"
-                    "    x_hat = (0.5 * real + 0.5 * fake).requires_grad_(True)\n"
-                    "    g = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]\n"
-                    "    return ((g.norm(2, dim=1) - 1) ** 2).mean()\n"
-                ),
+                ) + _PENALTY,
             },
             "a critic loop over a flag with an unusual name",
             fixed=[("parser.add_argument('--d_iters', type=int, default=2)  # expect\n", "parser.add_argument('--d_iters', type=int, default=5)  # expect\n")]),
         Example(
             {
                 "config.yaml": "lambda_gp: 10\n",
-                "train.py": (
-                    "def train(G, D, opt_d, opt_g, batches):\n"
-                    "    for x in batches:\n"
-                    "        for _ in range(1):  # expect\n"
-                    "            d_loss = D(G.sample().detach()).mean() - D(x).mean()\n"
-                    "            d_loss.backward()\n"
-                    "            opt_d.step()\n"
-                    "        g_loss = -D(G.sample()).mean()\n"
-                    "        g_loss.backward()\n"
-                    "        opt_g.step()\n"
-                ),
+                "train.py": _ONE_STEP_LOOP.replace("range(1):", "range(1):  # expect"),
             },
             "one critic update per generator step, written as a loop",
             fixed=[('        for _ in range(1):  # expect\n', '        for _ in range(5):  # expect\n')]),
@@ -276,22 +283,32 @@ class NCriticLow(SettingRangeRule):
     ]
     good = [
         Example({"config.yaml": "grad_penalty: 10.0\nn_critic: 5\n"}, "the usual 5"),
+        Example(
+            {
+                "config.yaml": "batch_size: 64\nn_critic: 1\n",
+                "train.py": (
+                    "import torch\nimport torch.nn.functional as F\nimport yaml\n\n"
+                    "cfg = yaml.safe_load(open('config.yaml'))\n\n"
+                    "def train(G, D, opt_d, opt_g, data):\n"
+                    "    for x in data.split(cfg['batch_size']):\n"
+                    "        fake = G(torch.randn(x.size(0), 16))\n"
+                    "        d_real, d_fake = D(x), D(fake.detach())\n"
+                    "        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + "
+                    "F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))\n"
+                    "        opt_d.zero_grad()\n        d_loss.backward()\n        opt_d.step()\n"
+                    "        d_gen = D(fake)\n"
+                    "        g_loss = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))\n"
+                    "        opt_g.zero_grad()\n        g_loss.backward()\n        opt_g.step()\n"
+                ),
+            },
+            "a config key the training code never reads updates no critic (a BCE GAN's leftover n_critic)",
+        ),
         Example({"config.yaml": "gan_mode: vanilla\nd_steps: 1\n"}, "a standard GAN's discriminator steps"),
         Example({"config.yaml": "d_steps: 1\nlr: 1e-4\n"}, "d_steps alone does not say WGAN"),
         Example(
             {
                 "config.yaml": "gan_mode: vanilla\n",
-                "train.py": (
-                    "def train(G, D, opt_d, opt_g, batches):\n"
-                    "    for x in batches:\n"
-                    "        for _ in range(1):\n"
-                    "            d_loss = D(G.sample().detach()).mean() - D(x).mean()\n"
-                    "            d_loss.backward()\n"
-                    "            opt_d.step()\n"
-                    "        g_loss = -D(G.sample()).mean()\n"
-                    "        g_loss.backward()\n"
-                    "        opt_g.step()\n"
-                ),
+                "train.py": _ONE_STEP_LOOP,
             },
             "a standard GAN's single discriminator step",
         ),
@@ -359,26 +376,10 @@ class NCriticLow(SettingRangeRule):
     ]
 
 
-def _read_setting(facts: ProjectFacts, key: str) -> Setting | None:
-    """The setting `settings["num_crit_training"]` reads: the shallowest one of that key (the top-level entry
-    `setting.num_crit_training`, not a nested `setting.phases.late.num_crit_training` of the same name)."""
-    hit = facts.setting_by_key(key)
-    if hit is None or hit.key == key:
-        return hit
-    nested = [s for s in facts.settings if s.key.endswith("." + key)]
-    return min(reversed(nested), key=lambda s: s.key.count(".")) if nested else hit
-
-
-def _chosen_loss(facts: ProjectFacts) -> str | None:
-    """"wasserstein" / "other" as the flags choosing between a Wasserstein and another loss say (the default
-    they parse; an unwritten or computed default says "other": unknown, so not a WGAN), None without such flags."""
-    from ganlint.reading.facts import _WASSERSTEIN_LOSSES
-
-    picks = {(c.value or "").strip().lower().replace("-", "_") in _WASSERSTEIN_LOSSES
-             for c in facts.code.loss_choices}
-    if not picks:
-        return None
-    return "wasserstein" if True in picks else "other"
+def _unread_in_training_code(facts: ProjectFacts, s: Setting) -> bool:
+    """A config or flag setting that nothing in the project's code reads, while the project's training code
+    is there to read it (a config alone, with no training code, is all there is to judge)."""
+    return bool(facts.training_files()) and setting_unread(facts, s)
 
 
 def _fmt(v: Any) -> str:

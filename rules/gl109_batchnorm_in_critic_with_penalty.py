@@ -52,22 +52,28 @@ class BatchnormInCriticWithPenalty(Rule):
             penalties = penalties_for(facts, net)
             if not penalties:
                 continue  # the penalty trains another model of the project
-            for bn in net.batchnorms:
-                if bn.location in reported:
-                    continue
-                reported.add(bn.location)
+            # one finding per critic (its first BatchNorm; the others related, all in its fix): the class is the
+            # one thing to change, however many layers it normalises with
+            layers = [bn for bn in net.batchnorms if bn.location not in reported]
+            if not layers:
+                continue
+            reported.update(bn.location for bn in layers)
+            edits = []
+            for bn in layers:
                 old = segment(facts.texts, bn.location)
-                edits = []
                 if bn.kind == "BatchNorm1d" and old and "BatchNorm1d" in old:
                     edits.append(replace_code(bn.location, old, old.replace("BatchNorm1d", "LayerNorm", 1)))
-                yield self.finding(
-                    f"critic `{net.name}` uses {bn.kind} while a gradient penalty is applied: the per-sample "
-                    "gradient norm the penalty constrains is mixed across the batch; use LayerNorm or no norm",
-                    bn.location,
-                    related=[g.location for g in penalties[:1]],
-                    fix=Fix("replace BatchNorm in the critic with LayerNorm", edits),
-                    evidence={"network": net.name, "norm": bn.kind},
-                )
+            first = layers[0]
+            kinds = sorted({bn.kind for bn in layers})
+            more = f" ({len(layers)} layers)" if len(layers) > 1 else ""
+            yield self.finding(
+                f"critic `{net.name}` uses {' and '.join(kinds)}{more} while a gradient penalty is applied: the "
+                "per-sample gradient norm the penalty constrains is mixed across the batch; use LayerNorm or no norm",
+                first.location,
+                related=[bn.location for bn in layers[1:]] + [g.location for g in penalties[:1]],
+                fix=Fix("replace BatchNorm in the critic with LayerNorm", edits),
+                evidence={"network": net.name, "norm": first.kind, "layers": len(layers)},
+            )
 
     bad = [
         Example(
@@ -166,6 +172,29 @@ class BatchnormInCriticWithPenalty(Rule):
             "a standard GAN with a zero-centred (R1) penalty on real inputs: per-sample as well",
             fixed=[("        self.net = nn.Sequential(nn.Linear(2, 128), nn.BatchNorm1d(128),  # expect\n",
                     "        self.net = nn.Sequential(nn.Linear(2, 128), nn.LayerNorm(128),  # expect\n")],
+        ),
+        Example(
+            {
+                "wgan_gp.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class Critic(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(\n"
+                    "            nn.Linear(784, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Linear(256, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2),\n"
+                    "            nn.Linear(128, 1))\n\n"
+                    "    def forward(self, x):\n        return self.net(x)\n\n"
+                    + _GP +
+                    "\ndef critic_loss(critic, real, fake):\n"
+                    "    return critic(fake).mean() - critic(real).mean() + 10 * gradient_penalty(critic, real, fake)\n"
+                ),
+            },
+            "one finding for the critic, however many BatchNorm layers: the class is what to change",
+            fixed=[("            nn.Linear(784, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Linear(256, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2),\n",
+                    "            nn.Linear(784, 256), nn.LayerNorm(256), nn.LeakyReLU(0.2),  # expect\n"
+                    "            nn.Linear(256, 128), nn.LayerNorm(128), nn.LeakyReLU(0.2),\n")],
         ),
     ]
     good = [

@@ -40,6 +40,25 @@ _LOSS_TRAIN = (
 )
 
 
+# a CLIP-style pair model: a learnable temperature started at a number, dividing the cosine similarities
+# its forward returns for the training script's cross-entropy over the diagonal
+_PAIR_MODEL = (
+    "import torch\nimport torch.nn as nn\n\n\n"
+    "class PairModel(nn.Module):\n"
+    "    def __init__(self, dim=64):\n"
+    "        super().__init__()\n"
+    "        self.image_proj = nn.Linear(256, dim)\n"
+    "        self.text_proj = nn.Linear(128, dim)\n"
+    "        self.{name} = nn.Parameter(torch.tensor({tau})){mark}\n\n"
+    "    def forward(self, image_feat, text_feat):\n"
+    "        a = self.image_proj(image_feat)\n"
+    "        b = self.text_proj(text_feat)\n"
+    "        a = a / a.norm(dim=1, keepdim=True)\n"
+    "        b = b / b.norm(dim=1, keepdim=True)\n"
+    "        return torch.matmul(a, b.T) / self.{name}\n"
+)
+
+
 class InfonceTemperatureUnusual(SettingRangeRule):
     code = "GL302"
     slug = "infonce-temperature-unusual"
@@ -50,7 +69,8 @@ class InfonceTemperatureUnusual(SettingRangeRule):
         "the hardest negative and the gradients spike; above 1.0 the logits are so flat that positives and "
         "negatives are barely told apart. With a sigmoid-bounded energy head (energies in a band of width 1) "
         "τ = 0.5 leaves logits within a range of 2, so the energy gap cannot grow and the loss stalls near "
-        "chance (document 004, where τ 0.3 together with a rescaled head fixed it)."
+        "chance (document 004, where τ 0.3 together with a rescaled head fixed it). A learnable temperature "
+        "(`nn.Parameter(torch.tensor(0.07))`) that nothing bounds starts training at its initial value."
     )
     use_instead = "`temperature = 0.3`, and rescale a bounded head: `E = sigmoid(0.5 * raw) * 2.0 + 0.1`."
     source = "004 方案3"
@@ -124,9 +144,26 @@ class InfonceTemperatureUnusual(SettingRangeRule):
             "an InfoNCE loss module left at its constructor's default temperature",
             fixed=[("losses.py", "def __init__(self, temperature=0.05):", "def __init__(self, temperature=0.3):")],
         ),
+        Example(
+            {"pair_model.py": _PAIR_MODEL.format(name="temperature", tau="0.07", mark="  # expect")},
+            "a learnable temperature started below the range (CLIP-style, nothing bounds it)",
+            fixed=[("self.temperature = nn.Parameter(torch.tensor(0.07))", "self.temperature = nn.Parameter(torch.tensor(0.3))")],
+        ),
     ]
     good = [
         Example({"config.toml": "[energy]\nlearning_rate = 1e-4\ntemperature = 0.3\n"}, "the repaired 004"),
+        Example(
+            {"model.py": (
+                "import torch\nimport torch.nn as nn\n\n\n"
+                "class Calibrated(nn.Module):\n"
+                "    def __init__(self, model):\n"
+                "        super().__init__()\n"
+                "        self.model = model\n"
+                "        self.temperature = nn.Parameter(torch.tensor(0.05))\n\n"
+                "    def forward(self, x):\n"
+                "        return self.model(x) / self.temperature\n")},
+            "a calibration temperature dividing a classifier's logits (no similarity) is no InfoNCE temperature",
+        ),
         Example({"config.yaml": "energy:\n  lr: 1.0e-4\n  temperature: 0.5\n"}, "0.5 is fine without a bounded head"),
         Example(
             {"model.py": _HEAD.format(scaled=" * 2.0 + 0.1"), "config.toml": "[energy]\nenergy_lr = 1e-4\ntemperature = 0.5\n"},

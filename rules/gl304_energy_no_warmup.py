@@ -109,6 +109,18 @@ class _UnusedHelpers:
         return self.counts[name] <= 1
 
 
+def _others_optimizing(facts: ProjectFacts, site: str) -> set[str]:
+    """Files that build optimizers of their own and share no import path with `site`: their schedules step
+    their own optimizers (a classifier's `g["lr"] *= 0.1` in methods/standard.py beside methods/simclr.py)."""
+    from ganlint.reading.import_graph import import_graph, imports_of, reach
+
+    built = {o.location.file for o in facts.code.optimizers} - {site}
+    if not built:
+        return set()
+    related = reach(import_graph(facts), site) | reach(imports_of(facts), site)
+    return built - related
+
+
 class EnergyNoWarmup(Rule):
     code = "GL304"
     slug = "energy-no-warmup"
@@ -118,7 +130,8 @@ class EnergyNoWarmup(Rule):
         "At initialisation the energy landscape is flat and the InfoNCE gradients are at their largest and "
         "least informative; full-size steps then push the head into saturation before the ranking has "
         "formed. Document 004 stabilised training by starting at 0.1× the learning rate for 5k steps and "
-        "ramping to 0.5× by 15k."
+        "ramping to 0.5× by 15k. A hand-written step decay (`g['lr'] *= 0.1` at later epochs) leaves step 0 at "
+        "the full rate: it is no warm-up."
     )
     use_instead = (
         "`LambdaLR(opt, lambda s: 0.1 if s < 5000 else min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))`, stepped "
@@ -171,16 +184,20 @@ class EnergyNoWarmup(Rule):
         serving the program whose optimizer is built in `site` (see `serves`).
 
         `param_group['lr'] = param_group['lr'] * decay_rate` (under `if epoch in decay_epochs:`) lowers
-        the rate later: not a warm-up. An assignment under `if itr < warmup_iters:` with warmup_iters <= 0
-        never runs."""
+        the rate later: not a warm-up, nor is `g['lr'] *= 0.1` or `new_lr = base * decay_rate ** steps` assigned
+        (kind lr-decay). An assignment under `if itr < warmup_iters:` with warmup_iters <= 0 never runs. A
+        schedule in a file building an optimizer of its own, unrelated to `site` by imports, steps that one."""
         warm = [s for s in facts.settings_for("warmup_steps") if serves(site, s.location.file, site_files)]
         dead = {s.leaf for s in warm if isinstance(s.value, (int, float)) and not isinstance(s.value, bool) and s.value <= 0}
         if any(s.leaf not in dead for s in warm):
             return True
         unused = _UnusedHelpers(facts)
+        own = _others_optimizing(facts, site)
         for m in facts.code.schedulers:
-            if not serves(site, m.location.file, site_files):
+            if not serves(site, m.location.file, site_files) or m.location.file in own:
                 continue  # another program's schedule
+            if m.kind == "lr-decay":
+                continue  # `g['lr'] *= 0.1`, `base_lr * decay_rate ** steps`: it only lowers the rate later
             if m.kind != "lr-assign":
                 return True
             if m.location.file != site and unused.holds(m.location):
@@ -247,6 +264,35 @@ class EnergyNoWarmup(Rule):
             },
             "a hand-written param_groups decay is no warm-up",
             fixed=[('            opt.step()\n', '            opt.step()\n            opt_warmup.step()\n'), ('    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n', '    opt = torch.optim.Adam(net.parameters(), lr=1e-4)  # expect\n    opt_warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.1 if s < 5000 else min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))\n')]),
+        Example(
+            {
+                "util.py": (
+                    "def adjust_learning_rate(epoch, opt, optimizer):\n"
+                    "    steps = sum(epoch > e for e in opt.lr_decay_epochs)\n"
+                    "    if steps > 0:\n"
+                    "        new_lr = opt.learning_rate * (opt.lr_decay_rate ** steps)\n"
+                    "        for param_group in optimizer.param_groups:\n"
+                    "            param_group['lr'] = new_lr\n"
+                ),
+                "train.py": _MODEL + (
+                    "from util import adjust_learning_rate\n\n\n"
+                    "def train(model, batches, opt_args):\n"
+                    "    optimizer = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)  # expect\n"
+                    "    for epoch in range(240):\n"
+                    "        adjust_learning_rate(epoch, opt_args, optimizer)\n"
+                    "        for x in batches:\n"
+                    "            loss = model(x).mean()\n"
+                    "            optimizer.zero_grad()\n"
+                    "            loss.backward()\n"
+                    "            optimizer.step()\n"
+                ),
+            },
+            "a step decay computed a line above the param_groups assignment is no warm-up either",
+            fixed=[("train.py", "    optimizer = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)  # expect\n",
+                    "    optimizer = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)  # expect\n"
+                    "    optimizer_warmup = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.1 if s < 5000 else "
+                    "min(0.5, 0.1 + 0.4 * (s - 5000) / 10000))\n"),
+                   ("train.py", "            optimizer.step()\n", "            optimizer.step()\n            optimizer_warmup.step()\n")]),
         Example(
             {"nets.py": _NETS, "train_rings.py": _program("rings", "  # expect"),
              "train_moons.py": _program("moons", "  # expect")},

@@ -132,12 +132,14 @@ class SettingRangeRule(Rule):
                         canonical=names[0], role=role, raw=opt.call_src,
                     ))
                     continue
-                if arg is None or not getattr(arg, "has_literal", False) or not _number(arg.literal):
-                    continue
-                out.append(Setting(
-                    key=f"{opt.var or opt.cls}.{name}", value=arg.literal, location=arg.location, style="code",
-                    canonical=names[0], role=role, raw=arg.src,
-                ))
+                # each number it takes in some run (`lr=lr_d`, lr_d = 2e-4 if case <= 7 else 1e-3), else its literal
+                for arg in (getattr(opt, "reached", None) or {}).get(name) or [arg]:
+                    if arg is None or not getattr(arg, "has_literal", False) or not _number(arg.literal):
+                        continue
+                    out.append(Setting(
+                        key=f"{opt.var or opt.cls}.{name}", value=arg.literal, location=arg.location, style="code",
+                        canonical=names[0], role=role, raw=arg.src,
+                    ))
         return out
 
     def optimizer_role(self, facts: ProjectFacts, opt) -> str | None:

@@ -87,6 +87,24 @@ class ProjectFacts(ProgramFacts):
         hits = [s for s in self.settings if s.key == key] or [s for s in self.settings if s.leaf == key]
         return hits[-1] if hits else None
 
+    def shallowest_setting(self, key: str) -> Setting | None:
+        """The setting `settings["num_crit_training"]` reads: the shallowest one of that key (the top-level entry
+        `setting.num_crit_training`, not a nested `setting.phases.late.num_crit_training` of the same name)."""
+        hit = self.setting_by_key(key)
+        if hit is None or hit.key == key:
+            return hit
+        nested = [s for s in self.settings if s.key.endswith("." + key)]
+        return min(reversed(nested), key=lambda s: s.key.count(".")) if nested else hit
+
+    def loss_flags_choose(self) -> str | None:
+        """"wasserstein" / "other" as the flags choosing between a Wasserstein and another loss say (the default
+        they parse; an unwritten or computed default says "other": unknown, so not a WGAN), None without such flags."""
+        picks = {(c.value or "").strip().lower().replace("-", "_") in _WASSERSTEIN_LOSSES
+                 for c in self.code.loss_choices}
+        if not picks:
+            return None
+        return "wasserstein" if True in picks else "other"
+
     # -- families -------------------------------------------------------------------------
     def families(self) -> set[str]:
         """Model families present: from the code (losses, penalties, classes) and the settings."""

@@ -136,7 +136,7 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
 
     resolve_helper_terms(facts)  # loss_decoder = mse - c * loss_dis, loss_dis holding -log(1 - D(G(z))) of utils.py
     resolve_chosen_classes(facts)  # OPTIMIZER[cfg.optimizer](...): the class the setting names
-    from ganlint.reading.code.recognise.optim import drop_unused_optimizers, learning_rates_by_use
+    from ganlint.reading.code.recognise.optim_use import drop_unused_optimizers, learning_rates_by_use
 
     drop_unused_optimizers(facts)  # `g_optimizer = Adam(...)` a sampling script never steps trains nothing
     learning_rates_by_use(facts)  # `--gamma` passed as Adam's lr is a learning rate
@@ -144,6 +144,9 @@ def read_files(files: list[str], texts: dict[str, str] | None = None,
 
     penalty_weights_by_use(facts)  # `--lambda_1` multiplying the gradient penalty is its weight
     drop_uncalled_penalties(facts)  # a vendored networks module's `cal_gradient_penalty` nothing calls
+    from ganlint.reading.code.recognise.temperature import temperatures_by_use
+
+    temperatures_by_use(facts)  # `--nce_t` passed as NCEAverage's temperature is the InfoNCE temperature
     from ganlint.reading.code.recognise.fake_sources import resolve_fakes
 
     resolve_fakes(facts.code)  # D(G.sample(n)) with sample() in models.py; a c_loss() helper of a D step

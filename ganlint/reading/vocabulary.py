@@ -44,6 +44,7 @@ EXACT: dict[str, tuple[str | None, str | None]] = {
     "critic_cycles": ("n_critic", None),  # CRITIC_CYCLES = 5: critic updates per generator update
     "glr": ("learning_rate", "generator"), "dlr": ("learning_rate", "critic"),  # latent: MorvanZhou, devnag
     "n_ideas": ("latent_dim", "generator"), "g_input_size": ("latent_dim", "generator"),
+    "g_input_dim": ("latent_dim", "generator"),  # the generator's input: its noise (WGAN_GP(G_input_dim=4))
     # generator updates per iteration: not the run's total steps
     "g_steps": (None, None), "g_iters": (None, None), "gen_steps": (None, None), "gen_iters": (None, None),
     "generator_steps": (None, None), "generator_iters": (None, None), "g_updates": (None, None),

@@ -119,18 +119,24 @@ def test_penalty_trains_the_critic_of_the_module_its_script_imports(tmp_path):
     assert found == expected
 
 
-def test_penalised_batchnorm_critic_is_reported_once_per_layer(tmp_path):
-    """Near miss: the penalised script imports the BatchNorm critic; each layer once, not per subclass."""
+def test_penalised_batchnorm_critic_is_reported_once_per_class(tmp_path):
+    """Near miss: the penalised script imports the BatchNorm critic; once for the class (at its first
+    BatchNorm, the second one related), not per layer and not per subclass."""
+    models = _models("nn.BatchNorm2d", "  # expect GL109")
+    second = "nn.BatchNorm2d(256), nn.LeakyReLU(0.2),  # expect GL109"
+    models = models.replace(second, second.replace("  # expect GL109", ""))
     files = {
         "models/__init__.py": "",
-        "models/classic.py": _models("nn.BatchNorm2d", "  # expect GL109"),
+        "models/classic.py": models,
         "models/losses.py": _LOSSES,
         "penalised.py": _script("classic", "was", 5, penalty=True),
     }
     res, found, expected = _check(tmp_path, files, {"GL109"})
-    assert len(expected) == 2
+    assert len(expected) == 1
     assert found == expected
-    assert len([f for f in res.findings if f.code == "GL109"]) == 2
+    (finding,) = [f for f in res.findings if f.code == "GL109"]
+    second_line = models.splitlines().index("            nn.Conv2d(128, 256, 4, 2, 1), " + second.replace("  # expect GL109", "")) + 1
+    assert second_line in [r.line for r in finding.related]
 
 
 def test_selected_wasserstein_loss_with_one_critic_step_fires(tmp_path):

@@ -107,7 +107,8 @@ def test_one_recogniser_tuple_per_distinct_callee_name():
     assert set(recognise.CALLS_BY_NAME) == {"exp", "relu", "Block"}  # 150 calls, 3 names: 3 tuples made
     assert recognise.CALLS_BY_NAME["relu"] == tuple(
         r for r in recognise.ON_CALL if r not in recognise.CALL_NAMES)  # only the recognisers of every call
-    assert len(recognise.CALLS_BY_NAME["exp"]) == len(recognise.CALLS_BY_NAME["relu"]) + 1  # and the VAE's
+    # and the VAE's and the energy model's (NCE's exp(sim / tau))
+    assert len(recognise.CALLS_BY_NAME["exp"]) == len(recognise.CALLS_BY_NAME["relu"]) + 2
 
 
 def _pairwise_heads(networks):

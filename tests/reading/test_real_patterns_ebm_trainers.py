@@ -141,9 +141,14 @@ def test_an_lr_helper_nothing_calls_is_no_schedule_and_a_langevin_trainer_is_ene
     assert found == expected, (found, expected)
     train = next(f for f in res.facts.files if f.endswith("train.py"))
     assert {"energy", "vae"} <= res.facts.file_families(train)
-    # near miss: the same helper called by the loop lowers the rate on schedule (a hand-written lr schedule)
-    called = _ABSL_TRAIN.replace("from utils import Buffer", "from utils import Buffer, adjust_lr")
-    called = called.replace("  # expect GL304", "").replace(
+    # the same helper called by the loop only lowers the rate later (0.1 ** n): a step decay is no warm-up
+    called = _ABSL_TRAIN.replace("from utils import Buffer", "from utils import Buffer, adjust_lr").replace(
         "        fake = langevin(", "        adjust_lr(optimizer, it // 1000, FLAGS.lr, [50, 80])\n        fake = langevin(")
-    _res, found, _ = _check(tmp_path / "called", {"net.py": _NET, "utils.py": _UTILS, "train.py": called}, {"GL303", "GL304"})
+    _res, found, expected = _check(tmp_path / "called", {"net.py": _NET, "utils.py": _UTILS, "train.py": called},
+                                   {"GL303", "GL304"})
+    assert found == expected and len(expected) == 1, (found, expected)
+    # near miss: a called helper that ramps the rate up from step 0 (a hand-written warm-up)
+    ramp = _UTILS.replace("group['lr'] = base_lr * (0.1 ** n)", "group['lr'] = base_lr * min(1.0, (epoch + 1) / 5)")
+    _res, found, _ = _check(tmp_path / "ramp", {"net.py": _NET, "utils.py": ramp,
+                                               "train.py": called.replace("  # expect GL304", "")}, {"GL303", "GL304"})
     assert found == set()

@@ -30,6 +30,9 @@ class Optimizer:
     opaque: bool = False  # `**optim_kwargs` / `*args` in the call: keywords not written out may be set there
     forwards_keywords: bool = True  # False: built by a helper that passes no **kwargs on (a keyword added breaks it)
     tensors: bool = False  # over plain tensors, no network's parameters: `Adam([latent_in] + noises)` (GAN inversion)
+    # keyword -> each literal it takes in some run its file makes (`lr=lr_d` with lr_d = 2e-4 if case <= 7 else
+    # 1e-3, and `for i in range(10): train(i)`): several numbers, so kwargs holds no one literal for it
+    reached: dict[str, list[Arg]] = field(default_factory=dict)
 
     @property
     def is_adam(self) -> bool:

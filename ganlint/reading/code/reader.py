@@ -24,6 +24,7 @@ from ganlint.reading.code.recognise.helper_losses import read_helper_terms
 from ganlint.reading.code.recognise.latent_heads import latent_heads
 from ganlint.reading.code.recognise.local_settings import class_defaults
 from ganlint.reading.code.recognise.optim_params import resolve as resolve_parameter_args
+from ganlint.reading.code.recognise.optim_choices import resolve_choices
 from ganlint.reading.code.recognise.scope import Func
 
 _NOTHING_LINKED = Linked()
@@ -59,6 +60,7 @@ class CodeReader:
         self._optimizers_by_var: dict[str | None, list] = {}  # f.optimizers by variable, in order
         self._optimizers_indexed = 0  # how many of f.optimizers the index holds (the list only grows)
         self.pending_param_args: list = []  # (optimizer, keyword, parameter, function, index, default): `lr=lr`
+        self.pending_choices: list = []  # (optimizer, keyword, conditional, function): `lr=lr_d`, lr_d = a if t else b
 
     # -- entry ------------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> CodeFacts:
@@ -76,6 +78,7 @@ class CodeReader:
         self._body(tree.body)
         self._end_func(self.funcs.pop())
         resolve_parameter_args(self)  # after the whole module: the calls that decide come later (`__main__`)
+        resolve_choices(self)
         self.f.networks_all.extend(module_networks(self.act_tables, self.f))
         return self.f
 

@@ -6,7 +6,8 @@ import ast
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, names_in
 from ganlint.reading.code.facts import Marker
-from ganlint.reading.import_graph import importers_of
+from ganlint.reading.code.recognise.temperature import l2_normalises, temperature_default
+from ganlint.reading.import_graph import importers_of, imports_of
 
 
 def _infonce(r, n: ast.Call, ln: str) -> None:
@@ -85,7 +86,8 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         _langevin(r, st)
 
 
-_CALLS = frozenset({"cross_entropy", "log_softmax", "logsumexp", "div", "add_", "sub_", "diag", "diagonal"})  # the only calls the cases below look at
+_CALLS = frozenset({"cross_entropy", "log_softmax", "logsumexp", "div", "add_", "sub_", "diag", "diagonal",
+                    "exp"})  # the only calls the cases below look at
 
 
 def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> bool:
@@ -98,6 +100,13 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
         _diag_of_log_softmax(r, n)
     if ln == "div" and name in ("torch.div", "th.div") and len(n.args) == 2:  # torch.div(a @ b.T, self.temperature)
         similarity_over_temperature(r, n.args[0], n.args[1], n)
+    if ln == "exp":  # torch.exp(torch.div(out, T)), (sim / tau).exp(): NCE's unnormalised exp(s / tau)
+        arg = n.args[0] if n.args and name in ("torch.exp", "th.exp") else (
+            n.func.value if isinstance(n.func, ast.Attribute) and not n.args else None)
+        if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Div):
+            similarity_over_temperature(r, arg.left, arg.right, arg, exp=True)
+        elif isinstance(arg, ast.Call) and dotted(arg.func) in ("torch.div", "th.div") and len(arg.args) == 2:
+            similarity_over_temperature(r, arg.args[0], arg.args[1], arg, exp=True)
     # neg_x.data.add_(-step, neg_x.grad.data): igebm's Langevin step
     if ln in ("add_", "sub_") and isinstance(n.func, ast.Attribute):
         recv = n.func.value
@@ -215,10 +224,13 @@ def _returns_class_targets(fnode: ast.AST) -> bool:
                and any(isinstance(e, ast.Name) and e.id in targets for e in m.value.elts) for m in walk(fnode))
 
 
-def similarity_over_temperature(r, num: ast.AST, den: ast.AST, at: ast.AST) -> None:
+def similarity_over_temperature(r, num: ast.AST, den: ast.AST, at: ast.AST, exp: bool = False) -> None:
     """logits = sim(a, b) / tau in a function that then takes a softmax cross-entropy: a hand-written
     (supervised-)contrastive InfoNCE. A Gumbel-softmax `tau` or a soft-update `tau` never divides a
-    similarity matrix feeding a cross-entropy."""
+    similarity matrix feeding a cross-entropy. Two more shapes leave the cross-entropy to another module:
+    `exp(sim / tau)` (`exp`), the memory bank's unnormalised NCE probabilities (Wu et al. 2018, eq. 2), and the
+    cosine similarity of L2-normalised embeddings over a temperature (CLIP's `forward` returning the logits).
+    Attention's `q @ k.T / temperature` feeds a plain softmax over unnormalised vectors: neither."""
     if not _is_temperature(den):
         return
     fn = r.funcs[-1]
@@ -229,54 +241,11 @@ def similarity_over_temperature(r, num: ast.AST, den: ast.AST, at: ast.AST) -> N
     tails = fn.__dict__.setdefault("_nce_tail", any(
         isinstance(c, ast.Call) and last(call_name(c)) in _NCE_TAILS for c in walk(fn.node))
         or _returns_class_targets(fn.node) or _hand_written_softmax(fn.node))
+    tails = tails or exp or fn.__dict__.setdefault("_l2_normalises", l2_normalises(fn.node))
     if tails and not any(m.scope == r.scope() and m.location.file == r.src.path for m in r.f.infonce):
         r.f.infonce.append(Marker("infonce", r.src.loc(at), r.src.seg(at), r.scope()))
     if tails:
-        _temperature_default(r, fn, den)
-
-
-def _temperature_default(r, fn, den: ast.AST) -> None:
-    """InfoNCE logits over `self.temperature` of a loss module whose `__init__(self, temperature=0.07)` stores
-    the parameter: its numeric default is the temperature unless the calls building the class pass another
-    (decided over the project by defaults_not_overridden, like a trainer's __init__ defaults)."""
-    from ganlint.reading.code.recognise.scope import class_node
-
-    if fn.cls is None or not (isinstance(den, ast.Attribute) and isinstance(den.value, ast.Name) and den.value.id == "self"):
-        return
-    cls = class_node(r, fn.cls)
-    init = next((st for st in cls.body if isinstance(st, ast.FunctionDef) and st.name == "__init__"), None) if cls else None
-    if init is None:
-        return
-    target = dotted(den)
-    sets = [n for n in walk(cls) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-            and any(dotted(t) == target for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
-    if len(sets) != 1 or not isinstance(sets[0], ast.Assign) or not isinstance(sets[0].value, ast.Name) \
-            or not init.lineno <= sets[0].lineno <= init.end_lineno:
-        return  # set more than once (annealed), outside __init__, or not straight from a parameter
-    sources = [sets[0].value]
-    a = init.args
-    positional = [*a.posonlyargs, *a.args][1:]  # less self
-    pairs = [*zip(positional[len(positional) - len(a.defaults):], a.defaults),
-             *((p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)]
-    param, default = next(((p, d) for p, d in pairs if p.arg == sources[0].id), (None, None))
-    if param is None or not (isinstance(default, ast.Constant) and type(default.value) in (int, float)):
-        return
-    if any(d[0] == cls.name and d[1] == param.arg for d in r.f.default_settings):
-        return
-    from ganlint.core.errors import InputError
-    from ganlint.reading.config.values import make_setting
-
-    loc = r.src.loc(default)
-    try:
-        s = make_setting([param.arg], default.value, loc.file, loc.line, loc.column, loc.end_line, loc.end_column,
-                         style="code", raw=r.src.seg(default), context=[cls.name])
-    except InputError:
-        return
-    if s.canonical not in (None, "temperature"):
-        return
-    s.canonical = "temperature"  # `t`, `tau`: the name says less than the division does
-    index = {p.arg: i for i, p in enumerate(positional)}
-    r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s, len(positional) - len(a.defaults), False))
+        temperature_default(r, fn, den)
 
 
 def on_binop(r, n: ast.BinOp) -> None:
@@ -287,11 +256,14 @@ def on_binop(r, n: ast.BinOp) -> None:
 def energy_training_sites(facts) -> list:
     """One energy optimizer per training program: the first of every file that shows the energy training
     itself (a Langevin sampler or an InfoNCE loss in that file, or an optimizer of the energy network);
-    where no file does, the first one of a file that imports, directly or through other project files, a
-    module that shows it (MoCo's main_moco.py imports moco/builder.py, whose loss is the InfoNCE; main_lincls.py
-    beside it trains a linear classifier with cross-entropy on labels and imports no such module), else the
-    first one read. ebm-anatomy's train_data.py and train_toy.py are two programs; a classifier script beside
-    them shows neither, and is not taken for the energy model's trainer even when it is read first."""
+    where no file does, the first one of each file that imports a module showing it, calls backward and runs
+    what holds the loss (see `_runs_a_holder`), unless a script building an optimizer imports it (a utils module
+    holding both the contrastive loop and a linear probe belongs to the pretraining script); else the first of a file
+    that imports, directly or through other project files, a module that shows it (MoCo's main_moco.py imports
+    moco/builder.py, whose loss is the InfoNCE; main_lincls.py beside it trains a linear classifier with
+    cross-entropy on labels and imports no such module), else the first one read. ebm-anatomy's train_data.py
+    and train_toy.py are two programs; a classifier script beside them shows neither, and is not taken for the
+    energy model's trainer even when it is read first."""
     from ganlint.reading.code.links import energy_optimizers
 
     opts = energy_optimizers(facts)
@@ -305,7 +277,48 @@ def energy_training_sites(facts) -> list:
     if out or not shown or not opts:
         return out or opts[:1]
     reach = importers_of(facts, shown)
-    return next(([o] for o in opts if o.location.file in reach), opts[:1])
+    # CMC's train_CMC.py and train_moco_ins.py each build and run an NCE memory bank: two programs (a fine-tuning
+    # script reaching the loss only through a utils module is no such trainer)
+    classes, functions = _holders(facts)
+    imports = imports_of(facts) if classes or functions else {}
+    backward = {b.location.file for b in facts.code.backward_calls}
+    for o in opts:
+        f = o.location.file
+        if f in reach and f in backward and f not in {p.location.file for p in out} and imports.get(f, set()) & shown \
+                and _runs_a_holder(facts.texts.get(f, ""), classes, functions):
+            out.append(o)
+    if out:  # a trainer module another script building an optimizer imports is part of that script's program
+        from ganlint.reading.import_graph import import_graph, reach as reached_from
+
+        graph, files = import_graph(facts), {o.location.file for o in opts if o.location.file in reach}
+        out = [o for o in out if not any(f != o.location.file and f in files
+                                         for f in reached_from(graph, o.location.file))]
+    return out or next(([o] for o in opts if o.location.file in reach), opts[:1])
+
+
+def _holders(facts) -> tuple[set[str], set[str]]:
+    """The classes and the functions holding the project's InfoNCE or Langevin code (`NCEAverage`, `nt_xent`)."""
+    classes, functions = set(), set()
+    for m in [*facts.code.langevin, *facts.code.infonce]:
+        head, dot, _rest = (m.scope or "").partition(".")
+        if head.isidentifier():
+            (classes if dot else functions).add(head)
+    return classes, functions
+
+
+def _runs_a_holder(text: str, classes: set[str], functions: set[str]) -> bool:
+    """The file calls a holding function (`loss = nt_xent(z)`), or builds a holding class and calls the instance
+    (`contrast = NCEAverage(...)`, later `out = contrast(feat, index)`): a pretrained model it only loads and
+    hands on (`cdc = CDCK2(...)`, `cdc.load_state_dict(...)`) trains nothing with the loss here."""
+    import re
+
+    if any(re.search(rf"\b{re.escape(f)}\s*\(", text) for f in functions):
+        return True
+    for c in classes:
+        for var in re.findall(rf"([A-Za-z_][\w.]*)\s*=\s*(?:[\w.]+\.)?{re.escape(c)}\s*\(", text):
+            if re.search(rf"(?<![\w.]){re.escape(var)}\s*\(", text):
+                return True
+    return False
 
 
 def serves(site_file: str, at_file: str, site_files: set[str]) -> bool:

@@ -12,6 +12,7 @@ from ganlint.reading.code.words import WordCounts
 from ganlint.reading.code.recognise.fake_sources import (
     is_generator_class, returns_own_output, step_helpers, through_names,
 )
+from ganlint.reading.code.recognise.critic_helpers import critic_inputs, passes_critic
 from ganlint.reading.code.recognise.fake_state import fake_state
 from ganlint.reading.code.recognise.fake_sources import forward_returns, forward_uses, keep_first_inputs, later_fake
 from ganlint.reading.code.recognise.lightning import optimizers_toggled
@@ -278,7 +279,7 @@ def _steps(r, fn) -> None:
     step_helpers(r, fn, d_step, r.f.d_step_helpers)
     step_helpers(r, fn, g_step, r.f.g_step_helpers)
     forward_uses(r, fn, uses)
-    if not fn.has_critic_call:
+    if not fn.has_critic_call and not passes_critic(r, fn):
         return
     # a function returning a loss it does not step itself (`def c_loss(self, x, z)`): not a network's forward
     loss_helper = (fn.name not in ("<module>", "forward", "__call__") and not d_step and not g_step
@@ -321,6 +322,11 @@ def _steps(r, fn) -> None:
                     r.f.fake_makers.add((r.src.path, dotted(where.func)))  # a VAE-GAN's `vae.decoder`
                 if state == "live":
                     live.append((node, where, arg))
+            elif node.func.__class__ is ast.Name and (batches := critic_inputs(r, node)):
+                for arg in batches:  # wasserstein_distance(real, fake, f=self.D): the helper applies D to fake
+                    state, where = fake_state(r, fn, arg, st.lineno, ng)
+                    if state == "live":
+                        live.append((node, where, arg))
             if len(node.args) >= 2 and isinstance(node.args[0], ast.Call) and r.role_of_callee(node.args[0]) == "critic":
                 lab = node.args[1]
                 lab_names = {x.lower() for x in names_in(lab)}
@@ -349,7 +355,7 @@ def _steps(r, fn) -> None:
                 continue
             reported.add(id(call))
             fake = UndetachedFake(r.src.loc(call), r.src.seg(arg), r.src.loc(arg), r.src.loc(where) if where is not None
-                                  else None, (fn.name,) if helper else d_names, later_input=arg is not call.args[0])
+                                  else None, (fn.name,) if helper else d_names, later_input=not call.args or arg is not call.args[0])
             if helper:  # def c_loss(self, x, z): ... return -(D(x) - D(G(z))): the caller's step decides
                 r.f.helper_fakes.append((fn.name, fake))
             elif where is not None and id(where) in r.pending_methods:

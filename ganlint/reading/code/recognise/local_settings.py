@@ -106,7 +106,13 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
     pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
     pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
     index = {p.arg: i for i, p in enumerate(positional)}
-    read = _read_by_class(cls, init) if pairs else None
+    required = [p for p in positional[:len(positional) - len(a.defaults)] if _known_name(p.arg)]
+    read = _read_by_class(cls, init) if pairs or required else None
+    for param in required:
+        # a required parameter the vocabulary knows (`G_input_dim`): set only where the calls pass it by keyword
+        if read is None or param.arg in read:
+            r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), None,
+                                         len(positional) - len(a.defaults), False))
     for param, default in pairs:
         if not _number(default):
             continue
@@ -123,6 +129,15 @@ def class_defaults(r, cls: ast.ClassDef, net) -> None:
         if s.canonical is not None:
             r.f.default_settings.append((cls.name, param.arg, index.get(param.arg), s, len(positional) - len(a.defaults),
                                          unread))
+
+
+def _known_name(name: str) -> bool:
+    from ganlint.reading.config.values import make_setting
+
+    try:
+        return make_setting([name], 1, "", 1, 1, 1, 1, style="code", raw="1").canonical is not None
+    except InputError:
+        return False
 
 
 def _read_by_class(cls: ast.ClassDef, init: ast.FunctionDef) -> set[str] | None:
@@ -198,6 +213,16 @@ def defaults_not_overridden(code, elsewhere: set[str] = frozenset()) -> list:
         for kw in kws:
             passed_to.setdefault(kw, set()).add(cls)
     for cls, param, index, s, required, unread in code.default_settings:
+        if s is None:  # a required parameter: only the numbers calls pass by keyword
+            for _npos, _kws, _splat, numbers in (c for name in (cls, *heirs.get(cls, ())) for c in shapes.get(name, ())):
+                for kw, value, loc, raw in numbers:
+                    if kw == param:
+                        try:
+                            out.append(make_setting([kw], value, loc.file, loc.line, loc.column, loc.end_line,
+                                                    loc.end_column, style="code", raw=raw))
+                        except InputError:
+                            pass
+            continue
         if unread and (s.canonical in elsewhere or passed_to.get(param, set()) - {cls, *heirs.get(cls, ())}):
             continue
         calls = [c for name in (cls, *heirs.get(cls, ())) for c in shapes.get(name, ())]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from ganlint.reading.astwalk import walk
 from ganlint.reading.code.astutil import call_name, dotted, last, tokens
@@ -122,7 +121,10 @@ def on_assign(r, target: ast.AST, tname: str | None, value: ast.AST, st: ast.stm
         sl = target.slice
         if isinstance(sl, ast.Constant) and sl.value == "lr":
             # the enclosing conditions travel along: `if step < warmup_iters:` says what the assignment is
-            r.f.schedulers.append(Marker("lr-assign", r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
+            from ganlint.reading.code.recognise.lr_decay import lowers_lr
+
+            kind = "lr-decay" if lowers_lr(r, st) else "lr-assign"  # `g['lr'] *= 0.1`: a decay, no warm-up
+            r.f.schedulers.append(Marker(kind, r.src.loc(st), r.src.seg(st), " and ".join(r.tests) or None))
     if isinstance(target, ast.Attribute) and target.attr == "data" and isinstance(value, ast.Call):
         if last(call_name(value)) in ("clamp", "clip") and is_param_loop_var(r, target.value):
             r.f.weight_clips.append(WeightClip(r.src.loc(value), _clip_arg(r, value), r.src.loc(st), r.branch,
@@ -213,6 +215,8 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
                 kwargs[name] = bound
             elif name == "lr" and (param := parameter_of(r.funcs[-1], _kw_node(n, name, cls).id)) is not None:
                 params_given.append((name, _kw_node(n, name, cls).id, *param))
+            elif name == "lr" and (choice := _bound_choice(r, _kw_node(n, name, cls))) is not None:
+                params_given.append((name, choice, None, None))  # `lr_d = 2e-4 if case <= 7 else 1e-3`
     role, roles = optimizer_role(r, net_vars, tname)
     if tname:
         r.optimizer_vars.add(tname)
@@ -222,6 +226,9 @@ def _optimizer(r, n: ast.Call, cls: str, tname: str | None) -> None:
                                     net_var, role, kwargs, r.src.seg(n), tuple(sorted(roles, key=str)), opaque=opaque,
                                     tensors=role is None and not net_vars and _plain_tensors(params)))
     for name, param, index, default in params_given:
+        if isinstance(param, ast.IfExp):
+            r.pending_choices.append((r.f.optimizers[-1], name, param, r.funcs[-1]))
+            continue
         r.pending_param_args.append((r.f.optimizers[-1], name, param, r.funcs[-1], index, default))
 
 
@@ -307,83 +314,8 @@ def _bound_value(r, node: ast.Name):
     return None
 
 
-def learning_rates_by_use(facts) -> None:
-    """A setting the vocabulary cannot place whose value an optimizer takes as its learning rate
-    (`--gamma` passed as `Adam(..., lr=opt.gamma)`) is that optimizer's learning rate, whatever its name.
-    Only keys with no canonical name of their own, only numbers in (0, 1), and only when every read of the
-    key in an optimizer call is its `lr`: a `gamma` handed to a scheduler or a loss keeps its own meaning."""
-    uses: dict[str, list] = {}
-    others: set[str] = set()
-    for o in facts.code.optimizers:
-        for kw, arg in o.kwargs.items():
-            if arg.ref is not None:
-                (uses.setdefault(arg.ref.leaf, []).append(o) if kw == "lr" else others.add(arg.ref.leaf))
-    if not uses:
-        return
-    for s in facts.settings:
-        opts = uses.get(s.leaf)
-        if s.canonical is not None or not opts or s.leaf in others:
-            continue
-        if isinstance(s.value, bool) or not isinstance(s.value, (int, float)) or not 0 < s.value < 1:
-            continue
-        s.canonical = "learning_rate"
-        roles = {o.role for o in opts}
-        if s.role is None and len(roles) == 1:
-            s.role = roles.pop()
-
-
-_RESTORES = re.compile(r"\b(load_state_dict|load_from_checkpoint)\(|\btorch\.load\(")
-
-
-def drop_unused_optimizers(facts) -> None:
-    """An optimizer assigned to a name that is never written again (no step, no zero_grad, not passed on,
-    returned, imported or even mentioned in a comment or a string) in a script that restores trained weights
-    and runs no backward() or step() trains nothing: a sampling script's `g_optimizer = Adam(G.parameters(),
-    lr=3e-4)` left beside `G.load_state_dict(...)` sets no rate and no momentum of any training run (a snippet
-    that only builds an optimizer still says how the model would be trained). A plain name counts in its own
-    file and in the files that name its module (`from sample import g_optimizer`; another script's own
-    `g_optimizer` is another variable); an attribute (`self.opt_g`) anywhere in the project."""
-    from ganlint.reading.code.words import WordCounts
-
-    opts = facts.code.optimizers
-    code = facts.code
-    trains = {m.location.file for m in (*code.backward_calls, *code.optimizer_steps)}
-    restores: dict[str, bool] = {}
-    by_file: dict[str, set[str]] = {}
-    for o in opts:
-        file = o.location.file
-        if not o.var or not o.var.rsplit(".", 1)[-1].isidentifier() or file in trains:
-            continue
-        if file not in restores:
-            restores[file] = bool(_RESTORES.search(facts.texts.get(file, "")))
-        if restores[file]:
-            by_file.setdefault(file, set()).add(o.var)
-    if not by_file:
-        return
-    texts = facts.texts
-    project: WordCounts | None = None
-    unused: set[tuple[str, str]] = set()
-    for file, names in by_file.items():
-        own = WordCounts([texts.get(file, "")], len(names))
-        for var in names:
-            short = var.rsplit(".", 1)[-1]
-            n = _mentions(own, short)
-            if n > 1:
-                continue
-            if "." in var:  # an attribute may be read through any object holding it, in any file
-                if project is None:
-                    project = WordCounts(list(texts.values()), len(by_file))
-                n = _mentions(project, short)
-            else:
-                stem = re.compile(rf"\b{re.escape(file.rsplit('/', 1)[-1].rsplit('.', 1)[0])}\b")
-                readers = [t for f, t in texts.items() if f != file and stem.search(t)]
-                n += _mentions(WordCounts(readers, 1), short) if readers else 0
-            if n <= 1:
-                unused.add((file, var))
-    if unused:
-        opts[:] = [o for o in opts if (o.location.file, o.var) not in unused]
-
-
-def _mentions(words, name: str) -> int:
-    """Whole-word occurrences of `name`, bare (`opt_g.step()`) or after a dot (`self.opt_g`)."""
-    return words.count(name, False, rf"(?<![\w.]){re.escape(name)}\b") + words.count(name, True, rf"\.{re.escape(name)}\b")
+def _bound_choice(r, node: ast.Name) -> ast.IfExp | None:
+    """`lr_d = 2e-4 if case <= 7 else 1e-3` in this function: the conditional the name was last bound to
+    (which of its numbers trains, its function's calls decide: optim_params.resolve_choices)."""
+    prev = r.funcs[-1].value_before(node.id, node.lineno)
+    return prev[0] if prev is not None and isinstance(prev[0], ast.IfExp) else None
