@@ -28,7 +28,9 @@ class BatchnormInCriticWithPenalty(Rule):
         "separately. Batch normalisation makes every output depend on the whole batch, so the per-sample "
         "gradient is no longer what the penalty assumes and the constraint is enforced on the wrong "
         "function. The WGAN-GP paper drops batch norm from the critic for this reason; a zero-centred "
-        "penalty on real inputs (R1, DRAGAN) of a standard GAN's discriminator is per-sample too."
+        "penalty on real inputs (R1, DRAGAN) of a standard GAN's discriminator is per-sample too. A module whose "
+        "critic and penalty nothing in the project builds or calls (a vendored GAN library beside another model) "
+        "trains no critic."
     )
     use_instead = "`nn.LayerNorm(features)` (or no normalisation) in the critic; `nn.GroupNorm(1, C)` / `InstanceNorm2d(C, affine=True)` for images."
     source = "paper"
@@ -196,6 +198,37 @@ class BatchnormInCriticWithPenalty(Rule):
         ),
     ]
     good = [
+        Example(
+            {
+                "networks.py": (
+                    "import torch\nimport torch.nn as nn\n\n"
+                    "class ResBlock(nn.Module):\n"
+                    "    def __init__(self, c):\n"
+                    "        super().__init__()\n"
+                    "        self.conv = nn.Conv2d(c, c, 3, padding=1)\n\n"
+                    "    def forward(self, x):\n"
+                    "        return x + self.conv(x)\n\n"
+                    "class NLayerDiscriminator(nn.Module):\n"
+                    "    def __init__(self, c=64):\n"
+                    "        super().__init__()\n"
+                    "        self.net = nn.Sequential(nn.Conv2d(3, c, 4, 2, 1), nn.BatchNorm2d(c), nn.LeakyReLU(0.2))\n\n"
+                    "def define_D(c):\n"
+                    "    return NLayerDiscriminator(c)\n\n" + _GP
+                ),
+                "train_score.py": (
+                    "import torch\nimport torch.nn as nn\nfrom networks import ResBlock\n\n"
+                    "score = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), ResBlock(64), nn.Conv2d(64, 3, 3, padding=1))\n"
+                    "opt = torch.optim.Adam(score.parameters(), lr=1e-3)\n"
+                    "for x in loader:\n"
+                    "    noisy = x + 0.1 * torch.randn_like(x)\n"
+                    "    loss = ((score(noisy) + (noisy - x) / 0.01) ** 2).mean()\n"
+                    "    opt.zero_grad()\n"
+                    "    loss.backward()\n"
+                    "    opt.step()\n"
+                ),
+            },
+            "a vendored GAN module a score model borrows a block from: nothing builds its critic or calls its penalty",
+        ),
         Example(
             {
                 "model.py": (

@@ -108,7 +108,10 @@ class ProjectFacts(ProgramFacts):
     # -- families -------------------------------------------------------------------------
     def families(self) -> set[str]:
         """Model families present: from the code (losses, penalties, classes) and the settings."""
-        fams = set(self.code.families()) | self.settings_families()
+        from ganlint.reading.unused_definitions import live_code
+
+        # a vendored module's GAN pieces that nothing uses (a pix2pix networks.py beside a score model) show none
+        fams = set(live_code(self).families()) | self.settings_families()
         if "gan" not in fams and any("gan" in self.file_families(f) for f in self.files if f.endswith(".py")):
             fams.add("gan")  # a standard GAN script beside Wasserstein ones
         return fams
@@ -180,14 +183,15 @@ class ProjectFacts(ProgramFacts):
         """file -> the kinds of fact it holds, in one pass over the project's facts (linear, cached)."""
         if "_evidence_index" in self.__dict__:
             return self.__dict__["_evidence_index"]
+        from ganlint.reading.unused_definitions import in_unused_definition, live_code
         from ganlint.reading.vocabulary import tokens
 
-        c = self.code
+        c = live_code(self)  # (its networks and BCE files, too)
         index: dict[str, set[str]] = {}
 
         def mark(items, kind: str, keep=lambda x: True) -> None:
             for x in items:
-                if keep(x):
+                if keep(x) and not in_unused_definition(self, x):  # a definition nothing uses shows nothing
                     index.setdefault(x.location.file, set()).add(kind)
 
         mark(c.penalties, "penalty")

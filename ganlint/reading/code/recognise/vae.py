@@ -84,7 +84,8 @@ def on_call(r, n: ast.Call, name: str | None, ln: str, tname: str | None) -> boo
                     break
             f.logvar_exps.append(ExpUse(b, r.src.loc(n), r.src.loc(var_node), inline, r.src.seg(n), r.scope(),
                                         holds="log-std" if log_std else None, in_kl=_a_kl_term(stmt, n, b)))
-    if isinstance(n.func, ast.Attribute) and n.func.attr == "rsample":
+    if isinstance(n.func, ast.Attribute) and n.func.attr == "rsample" and not r.no_grad:
+        # (under no_grad a sample passes no gradient: a flow's samples drawn for a plot train nothing)
         f.reparameterisations.append(Marker("reparam", r.src.loc(n), r.src.seg(n), r.scope()))
     return False
 
