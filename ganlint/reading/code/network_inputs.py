@@ -81,10 +81,19 @@ def drop_inputs(net: Network, weighted: list[Layer], conds: list[Layer]) -> list
     if net.layer_widths is not None and kept and len(kept) < len(weighted):
         net.layer_widths = [l.width for l in kept]
         net.layer_kinds = [l.kind for l in kept]
-        net.projected_channels = None
-        if len(kept) >= 2 and kept[0].kind == "Linear" and kept[1].kind.startswith("Conv"):
-            net.projected_channels = kept[1].in_width  # Linear(nz + 10, 512*8*8) viewed as 512 channels
+        net.projected_channels = projection_channels(kept)  # Linear(nz + 10, 512*8*8) viewed as 512 channels
     return kept
 
 
-__all__ = ["condition_layers", "condition_params", "drop_inputs", "output_heads"]
+def projection_channels(weighted: list[Layer]) -> int | None:
+    """The in-channels of the first conv after the Linear layers a generator starts with (Linear(nz, 1024),
+    Linear(1024, 128*7*7), ConvTranspose2d(128, ...): the last Linear's 6272 units are 128 channels)."""
+    n = 0
+    while n < len(weighted) and weighted[n].kind == "Linear":
+        n += 1
+    if n and n < len(weighted) and weighted[n].kind.startswith("Conv"):
+        return weighted[n].in_width
+    return None
+
+
+__all__ = ["condition_layers", "condition_params", "drop_inputs", "output_heads", "projection_channels"]

@@ -19,7 +19,7 @@ from ganlint.reading.code.construct.values import (
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 from ganlint.reading.code.network_forward import ForwardMixin
-from ganlint.reading.code.network_inputs import condition_layers, drop_inputs, output_heads
+from ganlint.reading.code.network_inputs import condition_layers, drop_inputs, output_heads, projection_channels
 
 _PLAIN = (int, float, str, bool, type(None), tuple)
 # the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
@@ -203,9 +203,7 @@ class NetworkReader(ForwardMixin):
         net.layer_widths = widths_of(layers)
         net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
         self.weighted = [l for l in layers if l.weighted]
-        weighted = self.weighted[:2]
-        if len(weighted) == 2 and weighted[0].kind == "Linear" and weighted[1].kind.startswith("Conv"):
-            net.projected_channels = weighted[1].in_width  # Linear(nz, 1024*4*4) viewed as 1024 channels
+        net.projected_channels = projection_channels(self.weighted)  # Linear(nz, 1024*4*4) as 1024 channels
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
 
 
