@@ -70,3 +70,341 @@ def test_infogan_linear_projection_mirrored_by_conv_then_linear_critic_is_silent
 def test_infogan_critic_at_half_the_widths_is_weaker(tmp_path):
     _res, found, expected = _check(tmp_path, {"model.py": _infogan(32, 64, 512, "  # expect GL102")}, {"GL102"})
     assert expected and found == expected
+
+
+# (2) residual blocks written in another file (spectral-norm-wrapped convs, a conditional norm when a class
+# count is given) and built by the model file's networks; the train script picks the model module by import
+# and passes a flag its case number decides; a second model file defines classes of the same names
+_BLOCKS = """\
+import torch.nn as nn
+import torch.nn.functional as F
+from models.layers import SpectralNorm, CondBatchNorm2d
+
+
+class GenBlock(nn.Module):
+    def __init__(self, in_ch, out_ch, upsample, n_classes=0):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_ch, out_ch, 3, padding=1)
+        self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=1)
+        if n_classes == 0:
+            self.bn1, self.bn2 = nn.BatchNorm2d(in_ch), nn.BatchNorm2d(out_ch)
+        else:
+            self.bn1, self.bn2 = CondBatchNorm2d(in_ch, n_classes), CondBatchNorm2d(out_ch, n_classes)
+        self.skip = nn.Conv2d(in_ch, out_ch, 1) if in_ch != out_ch or upsample else None
+        self.upsample = upsample
+
+    def forward(self, x):
+        h = F.relu(self.bn1(x))
+        if self.upsample:
+            h, x = F.interpolate(h, scale_factor=2), F.interpolate(x, scale_factor=2)
+        h = self.conv2(F.relu(self.bn2(self.conv1(h))))
+        return h + (self.skip(x) if self.skip is not None else x)
+
+
+class DisBlock(nn.Module):
+    def __init__(self, in_ch, out_ch, downsample):
+        super().__init__()
+        self.conv1 = SpectralNorm(nn.Conv2d(in_ch, out_ch, 3, padding=1))
+        self.conv2 = SpectralNorm(nn.Conv2d(out_ch, out_ch, 3, padding=1))
+        if in_ch != out_ch or downsample:
+            self.skip = SpectralNorm(nn.Conv2d(in_ch, out_ch, 1))
+        else:
+            self.skip = None
+        self.downsample = downsample
+
+    def forward(self, x):
+        h = self.conv2(F.relu(self.conv1(F.relu(x))))
+        s = self.skip(x) if self.skip is not None else x
+        if self.downsample:
+            h, s = F.avg_pool2d(h, 2), F.avg_pool2d(s, 2)
+        return h + s
+"""
+
+_LAYERS = """\
+import torch.nn as nn
+
+
+class SpectralNorm(nn.Module):
+    def __init__(self, module, name="weight"):
+        super().__init__()
+        self.module, self.name = module, name
+
+    def forward(self, *args):
+        return self.module(*args)
+
+
+class CondBatchNorm2d(nn.Module):
+    def __init__(self, ch, n_classes):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(ch, affine=False)
+        self.gamma, self.beta = nn.Linear(n_classes, ch, bias=False), nn.Linear(n_classes, ch, bias=False)
+
+    def forward(self, x, y):
+        return self.gamma(y)[:, :, None, None] * self.bn(x) + self.beta(y)[:, :, None, None]
+"""
+
+_RESNET = """\
+import torch
+import torch.nn as nn
+from models.blocks import GenBlock, DisBlock
+
+
+class Generator(nn.Module):
+    def __init__(self, conditional=False):
+        super().__init__()
+        n_classes = 10 if conditional else 0
+        self.dense = nn.Linear(128, 4 * 4 * 256)
+        self.block1 = GenBlock(256, 256, True, n_classes=n_classes)
+        self.block2 = GenBlock(256, 256, True, n_classes=n_classes)
+        self.block3 = GenBlock(256, 256, True, n_classes=n_classes)
+        self.out = nn.Sequential(nn.BatchNorm2d(256), nn.ReLU(), nn.Conv2d(256, 3, 3, padding=1), nn.Tanh())
+
+    def forward(self, z):
+        return self.out(self.block3(self.block2(self.block1(self.dense(z).view(-1, 256, 4, 4)))))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, conditional=False):
+        super().__init__()
+        self.block1 = DisBlock(3, CH, True)
+        self.block2 = DisBlock(CH, CH, True)
+        self.block3 = DisBlock(CH, CH, False)
+        self.block4 = DisBlock(CH, CH, False){extra}
+        self.dense = nn.Linear(CH, 1){mark}
+
+    def forward(self, x):
+        h = self.block4(self.block3(self.block2(self.block1(x))))
+        return self.dense(torch.sum(torch.relu(h), dim=(2, 3)))
+"""
+
+_DCGAN = """\
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, conditional=False):
+        super().__init__()
+        self.dense = nn.Linear(128, 4 * 4 * 512)
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(512, 256, 4, 2, 1), nn.BatchNorm2d(256), nn.ReLU(),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.ReLU(),
+            nn.ConvTranspose2d(128, 3, 4, 2, 1), nn.Tanh())
+
+    def forward(self, z):
+        return self.main(self.dense(z).view(-1, 512, 4, 4))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, conditional=False):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(3, 128, 4, 2, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(128, 256, 4, 2, 1), nn.LeakyReLU(0.1),
+            nn.Conv2d(256, 512, 4, 2, 1), nn.LeakyReLU(0.1))
+        self.dense = nn.Linear(512 * 4 * 4, 1)
+
+    def forward(self, x):
+        return self.dense(self.main(x).view(x.size(0), -1))
+"""
+
+_TRAIN = """\
+import torch
+import models.{module} as arch
+
+
+def train(cases):
+    if cases in [0, 1]:
+        conditional = False
+    else:
+        conditional = True
+    model_G = arch.Generator(conditional=conditional)
+    model_D = arch.Discriminator(conditional=conditional)
+    opt_g = torch.optim.Adam(model_G.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    opt_d = torch.optim.Adam(model_D.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    for step in range(100):
+        z = torch.randn(64, 128)
+        real = torch.randn(64, 3, 32, 32)
+        loss_d = torch.relu(1 - model_D(real)).mean() + torch.relu(1 + model_D(model_G(z).detach())).mean()
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        loss_g = -model_D(model_G(z)).mean()
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+
+
+if __name__ == "__main__":
+    for i in range(4):
+        train(i)
+"""
+
+
+def _resnet_project(ch: int, extra: bool = False, mark: str = "") -> dict[str, str]:
+    resnet = _RESNET.replace("{extra}", "\n        self.block5 = DisBlock(CH, CH, False)" if extra else "")
+    resnet = resnet.replace("h = self.block4(", "h = self.block5(self.block4(" if extra else "h = self.block4(")
+    resnet = resnet.replace("(x))))\n", "(x)))))\n" if extra else "(x))))\n")
+    return {
+        "models/__init__.py": "",
+        "models/layers.py": _LAYERS,
+        "models/blocks.py": _BLOCKS,
+        "models/resnet.py": resnet.replace("{mark}", mark).replace("CH", str(ch)),
+        "models/dcgan.py": _DCGAN,
+        "train_resnet.py": _TRAIN.replace("{module}", "resnet"),
+        "train_dcgan.py": _TRAIN.replace("{module}", "dcgan"),
+    }
+
+
+def test_critic_of_imported_residual_blocks_narrower_than_generator_blocks(tmp_path):
+    # D: 4 spectral-norm blocks of 128 channels (~1.05M) against G's 256-channel blocks (at least 4.27M)
+    _res, found, expected = _check(tmp_path, _resnet_project(128, mark="  # expect GL102"), {"GL102"})
+    assert expected and found == expected
+
+
+def test_critic_of_imported_residual_blocks_wider_than_generator_is_silent(tmp_path):
+    # five 256-channel blocks (~5.4M) against the generator's three (~4.3M); dcgan.py's mirror stays silent
+    _res, found, expected = _check(tmp_path, _resnet_project(256, extra=True), {"GL102"})
+    assert found == expected == set()
+
+
+# (3) a script whose `__main__` block runs `main(parse_args())`: main builds a trainer object from the
+# parsed flags, and the trainer's __init__ builds both players with `--hidden-size`
+_CGAN = """\
+import argparse
+import torch
+import torch.nn as nn
+
+n_labels = 10
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--hidden-size', type=int, default=256, help='MLP hidden size')
+    parser.add_argument('--z-size', type=int, default=100)
+    parser.add_argument('--lr', type=float, default=2e-4)
+    return parser.parse_args()
+
+
+class G_net(nn.Module):
+    def __init__(self, z_size, hidden, out_size):
+        super().__init__()
+        self.fc1 = nn.Linear(z_size + n_labels, hidden)
+        self.fc2 = nn.Linear(hidden, 2 * hidden)
+        self.fc3 = nn.Linear(2 * hidden, out_size)
+
+    def forward(self, z, y):
+        h = torch.relu(self.fc2(torch.relu(self.fc1(torch.cat((z, y), 1)))))
+        return torch.sigmoid(self.fc3(h))
+
+
+class D_net(nn.Module):
+    def __init__(self, in_size, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(in_size + n_labels, D1){mark}
+        self.fc2 = nn.Linear(D1, D2)
+        self.fc3 = nn.Linear(D2, 1)
+
+    def forward(self, x, y):
+        h = torch.relu(self.fc2(torch.relu(self.fc1(torch.cat((x, y), 1)))))
+        return torch.sigmoid(self.fc3(h))
+
+
+class CGAN(object):
+    def __init__(self, params, in_size, z_size):
+        self.g = G_net(z_size, params.hidden_size, in_size)
+        self.d = D_net(in_size, params.hidden_size)
+        self.g_opt = torch.optim.Adam(self.g.parameters(), lr=params.lr, betas=(0.5, 0.999))
+        self.d_opt = torch.optim.Adam(self.d.parameters(), lr=params.lr, betas=(0.5, 0.999))
+        self.loss = nn.BCELoss()
+
+
+def main(args):
+    model = CGAN(args, 28 * 28, args.z_size)
+    for step in range(1000):
+        x = torch.rand(64, 784)
+        y = torch.eye(n_labels)[torch.randint(0, n_labels, (64,))]
+        fake = model.g(torch.randn(64, args.z_size), y)
+        d_loss = model.loss(model.d(x, y), torch.ones(64, 1)) + model.loss(model.d(fake.detach(), y), torch.zeros(64, 1))
+        model.d_opt.zero_grad()
+        d_loss.backward()
+        model.d_opt.step()
+        g_loss = model.loss(model.d(fake, y), torch.ones(64, 1))
+        model.g_opt.zero_grad()
+        g_loss.backward()
+        model.g_opt.step()
+
+
+if __name__ == '__main__':
+    main(parse_args())
+"""
+
+
+def test_critic_narrowing_where_generator_widens_with_parsed_hidden_size(tmp_path):
+    # --hidden-size 256: D 794->256->128->1 (384 hidden units) against G 110->256->512->784 (768)
+    text = _CGAN.replace("{mark}", "  # expect GL102").replace("D1", "hidden").replace("D2", "hidden // 2")
+    _res, found, expected = _check(tmp_path, {"mnist_cgan.py": text}, {"GL102"})
+    assert expected and found == expected
+
+
+def test_critic_mirroring_generator_widths_with_parsed_hidden_size_is_silent(tmp_path):
+    # D 794->512->256->1 mirrors G's 256/512 hidden widths
+    text = _CGAN.replace("{mark}", "").replace("D1", "2 * hidden").replace("D2", "hidden")
+    _res, found, expected = _check(tmp_path, {"mnist_cgan.py": text}, {"GL102"})
+    assert found == expected == set()
+
+
+# an ACGAN built the same way: a conv score head and a class head on the flattened features beside it
+_ACGAN = _CGAN.split("class G_net")[0] + """\
+def down(i, o):
+    return nn.Sequential(nn.Conv2d(i, o, 4, 2, 1), nn.BatchNorm2d(o), nn.ReLU())
+
+
+def up(i, o, pad):
+    return nn.Sequential(nn.ConvTranspose2d(i, o, 4, 2, pad), nn.BatchNorm2d(o), nn.ReLU())
+
+
+class G_net(nn.Module):
+    def __init__(self, z_ch, out_ch):
+        super().__init__()
+        self.l1, self.l2, self.l3 = up(z_ch, 512, 0), up(512, 256, 1), up(256, 128, 1)
+        self.out = nn.ConvTranspose2d(128, out_ch, 4, 2, 1)
+
+    def forward(self, z, y):
+        return torch.tanh(self.out(self.l3(self.l2(self.l1(torch.cat((z, y), 1))))))
+
+
+class D_net(nn.Module):
+    def __init__(self, in_ch):
+        super().__init__()
+        self.l1, self.l2, self.l3 = down(in_ch, 128), down(128, 256), down(256, 512)
+        self.score = nn.Conv2d(512, 1, 4)
+        self.classes = nn.Linear(4 * 4 * 512, n_labels)
+
+    def forward(self, x):
+        h = self.l3(self.l2(self.l1(x)))
+        return torch.sigmoid(self.score(h)), self.classes(h.view(-1, 4 * 4 * 512))
+
+
+class ACGAN(object):
+    def __init__(self, params, in_ch, out_ch):
+        self.g = G_net(params.z_size + n_labels, out_ch)
+        self.d = D_net(in_ch)
+        self.g_opt = torch.optim.Adam(self.g.parameters(), lr=params.lr, betas=(0.5, 0.999))
+        self.d_opt = torch.optim.Adam(self.d.parameters(), lr=params.lr, betas=(0.5, 0.999))
+
+
+def main(args):
+    model = ACGAN(args, 3, 3)
+    z = torch.randn(64, args.z_size + n_labels, 1, 1)
+    score, classes = model.d(model.g(z[:, :args.z_size], z[:, args.z_size:]))
+
+
+if __name__ == '__main__':
+    main(parse_args())
+"""
+
+
+def test_acgan_class_head_on_flattened_features_beside_conv_score_is_silent(tmp_path):
+    # D 128/256/512 mirrors G's 512/256/128; the 8k-input class head is a second output, not a hidden layer
+    _res, found, expected = _check(tmp_path, {"cifar_acgan.py": _ACGAN}, {"GL102"})
+    assert found == expected == set()

@@ -8,6 +8,7 @@ from collections import Counter
 
 from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
 from ganlint.core.types import Location
+from ganlint.reading.import_graph import imports_of
 from ganlint.reading.code.facts import Construction, Network
 
 
@@ -74,8 +75,34 @@ def shape_test_site(c: Construction) -> bool:
 
 
 def build_sites(facts, net: Network) -> list[Construction]:
-    """The calls that build `net` for training (shape smoke tests left out)."""
-    return [c for c in facts.code.constructions_of(net.name) if not shape_test_site(c)]
+    """The calls that build `net` for training (shape smoke tests left out). Where several files define a
+    class of its name (a Generator per model file), a call in a file that imports some of them and not
+    `net`'s file builds another one (`import models.cifar_resnet as m; m.Discriminator()`)."""
+    sites = [c for c in facts.code.constructions_of(net.name) if not shape_test_site(c)]
+    homes = _homes(facts).get(net.name, set())
+    if len(homes) < 2:
+        return sites
+    imports = imports_of(facts)
+    own = net.location.file
+    out = []
+    for c in sites:
+        f = c.location.file
+        seen = {f} & homes or imports.get(f, set()) & homes  # the file's own class, else the ones it imports
+        if not seen or own in seen:
+            out.append(c)
+    return out
+
+
+def _homes(facts) -> dict[str, set[str]]:
+    """Class name -> the files defining a network of that name (once per facts)."""
+    return facts.code.indexed("networks_all", _files_by_name)
+
+
+def _files_by_name(networks: list[Network]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for n in networks:
+        out.setdefault(n.name, set()).add(n.location.file)
+    return out
 
 
 def _name_counts(facts) -> Counter:

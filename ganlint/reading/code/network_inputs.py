@@ -71,7 +71,20 @@ def output_heads(weighted: list[Layer]) -> int:
         if head.in_width is None or head.in_width != before.in_width or head.in_width == before.width:
             break
         n += 1
+    if n == 1 and len(weighted) >= 3 and _flat_class_head(weighted[-1], weighted[-2], weighted[-3]):
+        n = 2
     return n
+
+
+def _flat_class_head(head: Layer, score: Layer, body: Layer) -> bool:
+    """An ACGAN's class head on the flattened features beside a conv score head: Conv2d(1024, 1, 4) and
+    Linear(4*4*1024, 10) both read the body's 1024 channels (a Linear reading the one-channel score map
+    flattened would not be as wide as the body's map)."""
+    widths = (head.in_width, score.in_width, score.width, body.width)
+    if head.kind != "Linear" or not score.kind.startswith("Conv") or not all(isinstance(w, int) for w in widths):
+        return False
+    return score.width == 1 and score.in_width == body.width > 1 and head.in_width > body.width and \
+        head.in_width % body.width == 0
 
 
 def drop_inputs(net: Network, weighted: list[Layer], conds: list[Layer]) -> list[Layer]:
