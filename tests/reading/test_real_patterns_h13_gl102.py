@@ -408,3 +408,121 @@ def test_acgan_class_head_on_flattened_features_beside_conv_score_is_silent(tmp_
     # D 128/256/512 mirrors G's 512/256/128; the 8k-input class head is a second output, not a hidden layer
     _res, found, expected = _check(tmp_path, {"cifar_acgan.py": _ACGAN}, {"GL102"})
     assert found == expected == set()
+
+
+# (4) a lightened critic in a model file of its own, paired with another model file's generator by the script
+# that builds both; a second script trains that generator against its own file's (mirrored) critic
+_R96 = """\
+import torch
+import torch.nn as nn
+from models.blocks import GenBlock, DisBlock
+
+
+class Generator(nn.Module):
+    def __init__(self, n_classes_g=0):
+        super().__init__()
+        self.dense = nn.Linear(128, 3 * 3 * 512)
+        self.block1 = GenBlock(512, 512, True, n_classes=n_classes_g)
+        self.block2 = GenBlock(512, 256, True, n_classes=n_classes_g)
+        self.block3 = GenBlock(256, 128, True, n_classes=n_classes_g)
+        self.out = nn.Sequential(nn.BatchNorm2d(128), nn.ReLU(), nn.Conv2d(128, 3, 3, padding=1), nn.Tanh())
+
+    def forward(self, z):
+        return self.out(self.block3(self.block2(self.block1(self.dense(z).view(-1, 512, 3, 3)))))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, n_classes_d=0):
+        super().__init__()
+        self.block1 = DisBlock(3, 128, True)
+        self.block2 = DisBlock(128, 256, True)
+        self.block3 = DisBlock(256, 512, True)
+        self.block4 = DisBlock(512, 512, False)
+        self.dense = nn.Linear(512, 1)
+
+    def forward(self, x):
+        h = self.block4(self.block3(self.block2(self.block1(x))))
+        return self.dense(torch.sum(torch.relu(h), dim=(2, 3)))
+"""
+
+_LIGHT = """\
+import torch
+import torch.nn as nn
+from models.blocks import DisBlock
+from models.layers import SpectralNorm
+
+
+class DiscriminatorLight(nn.Module):
+    def __init__(self, n_classes_d=0):
+        super().__init__()
+        self.initial = SpectralNorm(nn.Conv2d(3, C1, 4, 2, padding=1)){mark}
+        self.block1 = DisBlock(C1, C2, True)
+        self.block2 = DisBlock(C2, C3, True)
+        self.dense = nn.Linear(C3, 1)
+
+    def forward(self, x):
+        h = self.block2(self.block1(self.initial(x)))
+        return self.dense(torch.sum(torch.relu(h), dim=(2, 3)))
+"""
+
+_PAIR = """\
+import torch
+import models.resnet96 as r96
+import models.resnet96_light as light
+
+
+def train(cases):
+    conditional = cases % 2 == 1
+    model_G = r96.Generator(n_classes_g=102 if conditional else 0)
+    model_D = {critic}(n_classes_d=102 if conditional else 0)  # the light one trains faster
+    opt_g = torch.optim.Adam(model_G.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    opt_d = torch.optim.Adam(model_D.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    for step in range(100):
+        z = torch.randn(16, 128)
+        loss_d = torch.relu(1 - model_D(torch.randn(16, 3, 96, 96))).mean() + \\
+            torch.relu(1 + model_D(model_G(z).detach())).mean()
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        loss_g = -model_D(model_G(z)).mean()
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+
+
+if __name__ == "__main__":
+    for i in range(2):
+        train(i)
+"""
+
+
+def _light_project(widths: tuple[int, int, int], critic: str, mark: str = "") -> dict[str, str]:
+    light = _LIGHT.replace("{mark}", mark)
+    for name, w in zip(("C1", "C2", "C3"), widths):
+        light = light.replace(name, str(w))
+    return {
+        "models/__init__.py": "",
+        "models/layers.py": _LAYERS,
+        "models/blocks.py": _BLOCKS,
+        "models/resnet96.py": _R96,
+        "models/resnet96_light.py": light,
+        "models/dcgan.py": _DCGAN,
+        "train_flower.py": _PAIR.replace("{critic}", critic),
+        "train_anime.py": _PAIR.replace("{critic}", "r96.Discriminator"),
+        "train_dcgan.py": _TRAIN.replace("{module}", "dcgan"),
+    }
+
+
+def test_lightened_critic_paired_with_another_files_generator_by_the_script(tmp_path):
+    # DiscriminatorLight 32/64/128 (~0.3M) against resnet96.Generator's 512/256/128 blocks (at least 7M)
+    files = _light_project((32, 64, 128), "light.DiscriminatorLight", "  # expect GL102")
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert expected and found == expected
+
+
+def test_light_critic_wide_enough_or_not_trained_is_silent(tmp_path):
+    # at 256/512/1024 it outweighs the generator; and a light critic no script builds is compared with nothing
+    _res, found, expected = _check(tmp_path, _light_project((256, 512, 1024), "light.DiscriminatorLight"), {"GL102"})
+    assert found == expected == set()
+    _res, found, expected = _check(tmp_path / "unused", _light_project((32, 64, 128), "r96.Discriminator"), {"GL102"})
+    assert found == expected == set()

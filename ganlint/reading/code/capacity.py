@@ -40,11 +40,13 @@ def _pool_index(pool: list, cache: dict) -> tuple[dict, dict]:
     return idx
 
 
-def opponent(critic, pool: list, cache: dict, other_files: bool = False):
+def opponent(critic, pool: list, cache: dict, other_files: bool = False, facts=None):
     """The generator a critic is compared with: the only one; of a file with several, the one of the same
     size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
-    builds (an `--arch` default picking from tables of classes); of other files' generators, only the one
-    of the same named variant (Cifar10Discriminator / Cifar10Generator); None when none is singled out."""
+    builds (an `--arch` default picking from tables of classes); of other files' generators, the one of the
+    same named variant (Cifar10Discriminator / Cifar10Generator), else (with `facts`) the only one the
+    script building the critic builds (`G = resnet96.Generator(); D = resnet96_light.DiscriminatorLight()`);
+    None when none is singled out."""
     if len(pool) == 1 and not other_files:
         return pool[0]
     by_variant, by_build = _pool_index(pool, cache)
@@ -54,6 +56,16 @@ def opponent(critic, pool: list, cache: dict, other_files: bool = False):
         return same[0]
     if critic.built_at is not None and not other_files:
         built = by_build.get(critic.built_at.file, [])
+        if len(built) == 1:
+            return built[0]
+    if critic.built_at is not None and other_files and facts is not None:
+        scripts = cache.get(("scripts", id(pool)))
+        if scripts is None:  # file -> the generators its calls build (once per pool)
+            scripts = cache[("scripts", id(pool))] = {}
+            for g in pool:
+                for f in {c.location.file for c in build_sites(facts, g)}:
+                    scripts.setdefault(f, []).append(g)
+        built = scripts.get(critic.built_at.file, [])
         if len(built) == 1:
             return built[0]
     return None
@@ -125,7 +137,8 @@ def shape_trusted(facts, net: Network) -> bool:
     bare = [c for c in sites if not c.positional and not c.keywords] if single else []
     for c in sites:
         if net.built_at is not None:
-            if c.location != net.built_at and not (c in bare and any(b.location == net.built_at for b in bare)):
+            if c.location != net.built_at and c.location not in net.built_alike and not (
+                    c in bare and any(b.location == net.built_at for b in bare)):
                 return False  # another call with other arguments (two `Generator()` build the same shape)
         elif _passes(c, net, net.assumed_defaults):
             return False

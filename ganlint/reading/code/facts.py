@@ -128,6 +128,7 @@ class Network:
     input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...
     assumed_defaults: list[str] = field(default_factory=list)  # __init__ defaults the shape was read with
     built_at: Location | None = None  # the call site whose arguments the shape was read with
+    built_alike: list[Location] = field(default_factory=list)  # other files' calls passing the same arguments
     base_widths: dict[str, tuple[int, Location]] = field(default_factory=dict)  # ngf=256 / ndf=128 defaults
 
     @property

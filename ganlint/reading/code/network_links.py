@@ -63,7 +63,7 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> dict[str, Link
         sc = next((h for h in home if h.src.path == net.location.file), None) if home else None
         if sc is None:
             continue
-        site = None
+        site, alike = None, []
         # another file's call of a name several files define (Generator) builds the one its import names
         ok = (lambda caller, s: True) if len(home) == 1 else (lambda caller, s: imports.builds(caller, s[2], sc))
         if net.built_at is None or not sc.calls.get(net.name):  # no site, or one read with guessed arguments
@@ -77,11 +77,13 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> dict[str, Link
             if sites and all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
                 (args, kwargs, node), caller = sites[0]
                 site = (args, kwargs, node, caller)
+                alike = [c.src.loc(s[2]) for s, c in sites[1:]]
         unread = bool(settings) and (net.layer_widths is None or net.param_count is None) and bool(
             sc.keys_read.get(net.name, set()) & known_keys.keys())
         if site is None and not unread and sc not in linked:
             continue
         again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
+        again.built_alike = alike if site is not None else []
         again.role = again.role or net.role
         code.networks_all[i] = again
     return roles
