@@ -526,3 +526,135 @@ def test_light_critic_wide_enough_or_not_trained_is_silent(tmp_path):
     assert found == expected == set()
     _res, found, expected = _check(tmp_path / "unused", _light_project((32, 64, 128), "r96.Discriminator"), {"GL102"})
     assert found == expected == set()
+
+
+# (5) the reference WGAN-GP ResNet shape: 128-filter critic blocks mirror the generator's 128-filter blocks;
+# the generator's Linear projection of z (and its first block reading the projected 256 channels) give it
+# more parameters (~1.6M against ~0.9M), which the rule does not count against the critic
+_WGAN_RESNET = """\
+import torch.nn as nn
+from models.blocks import GenBlock, DisBlock
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim=128):
+        super().__init__()
+        self.ln = nn.Linear(z_dim, 4 * 4 * 256)
+        self.net = nn.Sequential(
+            GenBlock(256, 128, True), GenBlock(128, 128, True), GenBlock(128, 128, True),
+            nn.BatchNorm2d(128), nn.ReLU(), nn.Conv2d(128, 3, 3, padding=1), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(self.ln(z).view(z.size(0), 256, 4, 4))
+
+
+class Critic(nn.Module):
+    def __init__(self, n_filters=128):
+        super().__init__()
+        self.net = nn.Sequential(
+            DisBlock(3, n_filters, True), DisBlock(n_filters, n_filters, True), DisBlock(n_filters, n_filters, False),
+            nn.ReLU(), nn.Conv2d(n_filters, n_filters, 3, padding=1))
+        self.ln = nn.Linear(n_filters * 4 * 4, 1){mark}
+
+    def forward(self, x):
+        return self.ln(self.net(x).view(x.size(0), -1))
+"""
+
+_WGAN_TRAIN = """\
+import torch
+from models.wgan import Critic, Generator
+
+G, D = Generator(), Critic(N)
+opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.0, 0.9))
+opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.0, 0.9))
+for step in range(1000):
+    for _ in range(5):
+        real, z = torch.randn(64, 3, 32, 32), torch.randn(64, 128)
+        fake = G(z).detach()
+        eps = torch.rand(64, 1, 1, 1)
+        mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        grad = torch.autograd.grad(D(mix).sum(), mix, create_graph=True)[0]
+        gp = ((grad.view(64, -1).norm(2, dim=1) - 1) ** 2).mean()
+        loss_d = D(fake).mean() - D(real).mean() + 10 * gp
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+    loss_g = -D(G(torch.randn(64, 128))).mean()
+    opt_g.zero_grad()
+    loss_g.backward()
+    opt_g.step()
+"""
+
+
+def _wgan_project(n: int, mark: str = "") -> dict[str, str]:
+    return {"models/__init__.py": "", "models/layers.py": _LAYERS, "models/blocks.py": _BLOCKS,
+            "models/wgan.py": _WGAN_RESNET.replace("{mark}", mark), "train.py": _WGAN_TRAIN.replace("N", str(n))}
+
+
+def test_resnet_critic_blocks_mirroring_generator_blocks_is_silent(tmp_path):
+    _res, found, expected = _check(tmp_path, _wgan_project(128), {"GL102"})
+    assert found == expected == set()
+
+
+def test_resnet_critic_blocks_narrower_than_generator_blocks(tmp_path):
+    # 32-filter critic blocks against 128-filter generator blocks; reported at the critic's first weighted layer
+    files = _wgan_project(32)
+    files["models/wgan.py"] = files["models/wgan.py"].replace(
+        "nn.ReLU(), nn.Conv2d(n_filters, n_filters, 3, padding=1))", "nn.ReLU(), nn.Conv2d(n_filters, n_filters, 3, padding=1))  # expect GL102")
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert expected and found == expected
+
+
+# (6) a critic of another file's spectral-norm conv, a subclass of torch's conv base whose __init__ makes the
+# weights: its parameters are not seen, so they are not counted as none
+_SNCONV = """\
+import torch.nn.functional as F
+from torch.nn.modules import conv
+from torch.nn.modules.utils import _pair
+
+
+class SNConv2d(conv._ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+        kernel_size, stride, padding = _pair(kernel_size), _pair(stride), _pair(padding)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, _pair(1), False, _pair(0), 1,
+                         bias, 'zeros')
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+"""
+
+_SN_MODELS = """\
+import torch.nn as nn
+from snlayers.snconv2d import SNConv2d
+
+
+class _netG(nn.Module):
+    def __init__(self, nz, nc, ngf):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, nc, 4, 2, 1), nn.Tanh())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class _netD(nn.Module):
+    def __init__(self, nc, ndf):
+        super().__init__()
+        self.main = nn.Sequential(
+            SNConv2d(nc, ndf * 2, 4, 2, 1), nn.LeakyReLU(0.1, inplace=True),
+            SNConv2d(ndf * 2, ndf * 4, 4, 2, 1), nn.LeakyReLU(0.1, inplace=True),
+            SNConv2d(ndf * 4, 1, 4, 1, 0), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.main(x).view(-1)
+"""
+
+
+def test_critic_of_another_files_torch_conv_subclass_is_not_counted_empty(tmp_path):
+    files = {"snlayers/__init__.py": "", "snlayers/snconv2d.py": _SNCONV, "models.py": _SN_MODELS,
+             "train.py": "from models import _netD, _netG\nG = _netG(100, 3, 64)\nD = _netD(3, 64)\n"}
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert found == expected == set()

@@ -160,6 +160,8 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     first = gen.input_layer.kind if gen.input_layer is not None else ""
     if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
+    if _blocks_mirrored(critic, gen, first, ratio):
+        return None
     cp, gp = critic.param_count, gen.param_count
     if cp is None and gp is None:
         gap = affine_gap(critic, gen, ratio)
@@ -177,6 +179,23 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
                 f"{at_least}{_count(gp)}{shape}")
     return None
+
+
+def _blocks_mirrored(critic: Network, gen: Network, first: str, ratio: float) -> bool:
+    """Networks of residual blocks whose channels mirror each other (the reference SNGAN / WGAN-GP ResNets: 128-
+    filter critic blocks against 128-filter generator blocks): as strong, though the generator's Linear
+    projection of z (and its first block reading the projected map) give it more parameters. The critic's
+    channels without its score layer against the generator's without that projection and its image layer."""
+    cw, gw = critic.channel_widths, gen.channel_widths
+    if not cw or not gw or gen.input_layer is None:
+        return False
+    blocks = list(gw)
+    if first == "Linear" and gen.input_layer.width in blocks:
+        blocks.remove(gen.input_layer.width)  # the projection of z
+    if blocks and min(blocks) <= 4:
+        blocks.remove(min(blocks))  # the image layer (1, 3 or 4 channels)
+    hidden = [w for w in cw if w > 1]  # not the score layer
+    return bool(blocks and hidden) and sum(hidden) >= ratio * sum(blocks)
 
 
 def _alike(critic: Network, gen: Network) -> bool:

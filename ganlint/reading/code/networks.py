@@ -201,10 +201,28 @@ class NetworkReader(ForwardMixin):
         net.param_floor = param_floor(layers) if layers else None
         net.param_affine = param_affine(layers) if layers and net.param_count is None else None
         net.layer_widths = widths_of(layers)
+        net.channel_widths = channel_widths(layers)
         net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
         self.weighted = [l for l in layers if l.weighted]
         net.projected_channels = projection_channels(self.weighted)  # Linear(nz, 1024*4*4) as 1024 channels
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
+
+
+def channel_widths(layers: list[Layer]) -> list[int] | None:
+    """Out widths of the weighted layers and the widest channels of each block submodule, in order, for a
+    network built of blocks (a ResNet); None without blocks or when one is unknown."""
+    if not any(l.block_width for l in layers if not l.weighted):
+        return None
+    out = []
+    for l in layers:
+        if l.in_loop or not l.certain:
+            return None
+        w = l.width if l.weighted else l.block_width if l.kind == "unknown" else 0
+        if w is None:
+            return None
+        if w:
+            out.append(w)
+    return out
 
 
 def widths_of(layers: list[Layer]) -> list[int | None] | None:
