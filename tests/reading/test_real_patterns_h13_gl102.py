@@ -658,3 +658,16 @@ def test_critic_of_another_files_torch_conv_subclass_is_not_counted_empty(tmp_pa
              "train.py": "from models import _netD, _netG\nG = _netG(100, 3, 64)\nD = _netD(3, 64)\n"}
     _res, found, expected = _check(tmp_path, files, {"GL102"})
     assert found == expected == set()
+
+
+def test_resnet_blocks_alike_but_generator_projecting_by_conv_has_more_parameters(tmp_path):
+    # equal 128-filter blocks, but z enters through ConvTranspose2d(128, 128, 4) and G's up-blocks carry a
+    # shortcut conv each: ~1.2M against the critic's ~0.9M, not the Linear projection the rule sets aside
+    files = _wgan_project(128)
+    files["models/wgan.py"] = files["models/wgan.py"].replace(
+        "self.ln = nn.Linear(z_dim, 4 * 4 * 256)", "self.ln = nn.ConvTranspose2d(z_dim, 128, 4, 1, 0)").replace(
+        "GenBlock(256, 128, True)", "GenBlock(128, 128, True)").replace(
+        "self.net(self.ln(z).view(z.size(0), 256, 4, 4))", "self.net(self.ln(z.view(z.size(0), -1, 1, 1)))").replace(
+        "nn.ReLU(), nn.Conv2d(n_filters, n_filters, 3, padding=1))", "nn.ReLU(), nn.Conv2d(n_filters, n_filters, 3, padding=1))  # expect GL102")
+    _res, found, expected = _check(tmp_path, files, {"GL102"})
+    assert expected and found == expected

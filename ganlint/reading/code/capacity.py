@@ -187,10 +187,10 @@ def _blocks_mirrored(critic: Network, gen: Network, first: str, ratio: float) ->
     projection of z (and its first block reading the projected map) give it more parameters. The critic's
     channels without its score layer against the generator's without that projection and its image layer."""
     cw, gw = critic.channel_widths, gen.channel_widths
-    if not cw or not gw or gen.input_layer is None:
-        return False
+    if not cw or not gw or gen.input_layer is None or first != "Linear":
+        return False  # a generator starting with ConvTranspose2d(nz, 128, 4) blocks: its parameters decide
     blocks = list(gw)
-    if first == "Linear" and gen.input_layer.width in blocks:
+    if gen.input_layer.width in blocks:
         blocks.remove(gen.input_layer.width)  # the projection of z
     if blocks and min(blocks) <= 4:
         blocks.remove(min(blocks))  # the image layer (1, 3 or 4 channels)
