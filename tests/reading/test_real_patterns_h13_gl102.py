@@ -671,3 +671,46 @@ def test_resnet_blocks_alike_but_generator_projecting_by_conv_has_more_parameter
         "nn.ReLU(), nn.Conv2d(n_filters, n_filters, 3, padding=1))", "nn.ReLU(), nn.Conv2d(n_filters, n_filters, 3, padding=1))  # expect GL102")
     _res, found, expected = _check(tmp_path, files, {"GL102"})
     assert expected and found == expected
+
+
+# (7) a multi-scale critic whose scale discriminators are added with `add_module`: the layers assigned to it
+# are not all it holds, so it is not counted as having no parameters
+_MULTI = """\
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim=8):
+        super().__init__()
+        self.fc = nn.Linear(latent_dim, 64 * 64 * 3)
+        self.net = nn.Sequential(nn.Conv2d(6, 256, 3, padding=1), nn.ReLU(), nn.Conv2d(256, 3, 3, padding=1), nn.Tanh())
+
+    def forward(self, x, z):
+        return self.net(torch.cat((x, self.fc(z).view(x.size(0), 3, 64, 64)), 1))
+
+
+class MultiDiscriminator(nn.Module):
+    def __init__(self, channels=3):
+        super().__init__()
+        self.models = nn.ModuleList()
+        for i in range(3):
+            self.models.add_module("disc_%d" % i, nn.Sequential(
+                nn.Conv2d(channels, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),
+                nn.Conv2d(128, 1, 3, padding=1)))
+        self.downsample = nn.AvgPool2d(3, stride=2, padding=[1, 1], count_include_pad=False)
+
+    def forward(self, x):
+        outs = []
+        for m in self.models:
+            outs.append(m(x))
+            x = self.downsample(x)
+        return outs
+
+
+G, D = Generator(), MultiDiscriminator()
+"""
+
+
+def test_critic_filled_by_add_module_is_not_counted_empty(tmp_path):
+    _res, found, expected = _check(tmp_path, {"models.py": _MULTI}, {"GL102"})
+    assert found == expected == set()

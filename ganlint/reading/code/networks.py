@@ -23,6 +23,9 @@ from ganlint.reading.code.network_inputs import condition_layers, drop_inputs, o
 
 _PLAIN = (int, float, str, bool, type(None), tuple)
 # the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
+# what adds modules or weights to a network besides assigning layers to its attributes
+REGISTERS = {"Parameter", "ParameterList", "ParameterDict", "register_parameter", "add_module", "register_module",
+             "setattr", "__setattr__"}
 BASE_WIDTH_PARAMS = {"ngf", "ndf", "gf_dim", "df_dim", "g_conv_dim", "d_conv_dim", "nf", "ch", "base_channels"}
 
 
@@ -161,6 +164,14 @@ class NetworkReader(ForwardMixin):
                 where = scope.origin(in_node, params)
                 first.in_origin = self.src.loc(where) if where is not None else None
 
+    def _registers(self) -> bool:
+        """__init__ adds modules or weights by other means than assigning them (`self.models.add_module(...)`,
+        nn.Parameter): the layers read are not all it holds, their count is not its count."""
+        init = next((s for s in self.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        return init is not None and any(
+            (n.attr if isinstance(n, ast.Attribute) else n.id) in REGISTERS
+            for n in ast.walk(init) if isinstance(n, (ast.Attribute, ast.Name)))
+
     def _collect(self, collector: Collector, created: list[Layer], complete: bool) -> None:
         net = self.net
         for attr, (value, st) in collector.attrs.items():
@@ -197,7 +208,7 @@ class NetworkReader(ForwardMixin):
         if not complete:
             return
         layers = collector.layers()
-        net.param_count = param_count(layers) if layers else None
+        net.param_count = param_count(layers) if layers and not self._registers() else None
         net.param_floor = param_floor(layers) if layers else None
         net.param_affine = param_affine(layers) if layers and net.param_count is None else None
         net.layer_widths = widths_of(layers)
