@@ -11,6 +11,7 @@ from typing import Any
 from ganlint.reading.code.astutil import Source, dotted, last, literal
 from ganlint.reading.code.construct.bound_roles import helper_binds
 from ganlint.reading.code.construct.evaluator import Budget, Evaluator
+from ganlint.reading.code.construct.script_args import bind_script_params, main_calls
 from ganlint.reading.code.construct.values import (
     UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, UserClass,
 )
@@ -125,8 +126,7 @@ class ModuleScope:
         self.flag_sites: dict[str, ast.AST] = {}
         self.constants: dict[str, ast.AST] = {}  # NOISE = 5: where a name's int value is written
         self.constant_imports: dict[str, tuple[str, str, int]] = {}  # local -> (module, name, level)
-        # `from models.blocks import ResBlock`: local -> (module, name, level); linked to the class the project
-        # defines there, a submodule built with its arguments (its layers and parameters counted)
+        # `from models.blocks import ResBlock`: local -> (module, name, level), linked to the project's class
         self.class_imports: dict[str, tuple[str, str, int]] = {}
         # `import utils`, `from . import models as M`: local (dotted) name -> (module, level); a call of one
         # of its functions (`M.build_discriminator(cfg)`) is a helper call like `build_discriminator(cfg)`
@@ -160,22 +160,13 @@ class ModuleScope:
         self.in_nodes = ev.in_nodes
         env = ChainMap(self.globals)
         self._script(tree.body, ev, env)
-        called: dict[str | None, list[ast.Call]] = {}
-        for st in _main_block(tree):
-            if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call):
-                called.setdefault(dotted(st.value.func), []).append(st.value)
+        called = main_calls(_main_block(tree))
         for st in tree.body:
             if isinstance(st, ast.FunctionDef) and (st.name in _SCRIPT_FUNCS or st.name in called
                                                     or st.name.startswith(_SCRIPT_PREFIXES)):
                 local = ChainMap({}, self.globals)
-                given = self._main_arguments(called.get(st.name, []), ev)
-                a = st.args
-                if given is not None:  # main(parse_args()): its parameters are the parsed flags
-                    ev.bind(a, given, {}, local, ChainMap(self.globals), None)
-                    self.guessing = False
-                else:
-                    ev.bind(a, [], _click_defaults(st), local, ChainMap(self.globals), None, params_unknown=True)
-                    self.guessing = bool(a.posonlyargs or a.args or a.kwonlyargs or a.vararg or a.kwarg)
+                self.guessing = bind_script_params(ev, st, called.get(st.name, []), self.globals, local,
+                                                   _click_defaults(st))
                 try:
                     self._script(st.body, ev, local)
                 except (_Return, _Break, _Continue):
@@ -183,19 +174,6 @@ class ModuleScope:
                 finally:
                     self.guessing = False
         self._systems(tree, ev)
-
-    def _main_arguments(self, calls: list[ast.Call], ev: Evaluator) -> list | None:
-        """The values `if __name__ == "__main__": main(parse_args())` passes, when the block calls the function
-        once with positional arguments that are all parsed flags (a Namespace): None otherwise."""
-        if len(calls) != 1 or calls[0].keywords or not calls[0].args:
-            return None
-        if any(isinstance(a, ast.Starred) for a in calls[0].args):
-            return None
-        try:
-            values = [ev.ev(a, ChainMap(self.globals)) for a in calls[0].args]
-        except (Budget, RecursionError, _Return, _Break, _Continue):
-            return None
-        return values if all(isinstance(v, Namespace) for v in values) else None
 
     def _systems(self, tree: ast.Module, ev: Evaluator) -> None:
         """A LightningModule's __init__ is where its networks are built (`self.generator =
