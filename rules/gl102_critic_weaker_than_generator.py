@@ -153,7 +153,7 @@ class CriticWeakerThanGenerator(Rule):
             if net is None or _is_block(net.name):
                 continue
             local = by_file.get(net.location.file, [])
-            g = opponent(net, local, pools) if local else gens[0] if len(gens) == 1 else opponent(net, gens, pools, True)
+            g = opponent(net, local, pools) if local else gens[0] if len(gens) == 1 else opponent(net, gens, pools, True, facts)
             if g is None:
                 continue
             verdict, loc = None, None

@@ -8,6 +8,7 @@ from collections import Counter
 
 from ganlint.reading.code.capacity_forms import affine_gap, family as _family, hidden, projection_gap
 from ganlint.core.types import Location
+from ganlint.reading.import_graph import imports_of
 from ganlint.reading.code.facts import Construction, Network
 
 
@@ -39,11 +40,13 @@ def _pool_index(pool: list, cache: dict) -> tuple[dict, dict]:
     return idx
 
 
-def opponent(critic, pool: list, cache: dict, other_files: bool = False):
+def opponent(critic, pool: list, cache: dict, other_files: bool = False, facts=None):
     """The generator a critic is compared with: the only one; of a file with several, the one of the same
     size variant (ResGenerator32 / ResDiscriminator32), else the only one the critic's training script
-    builds (an `--arch` default picking from tables of classes); of other files' generators, only the one
-    of the same named variant (Cifar10Discriminator / Cifar10Generator); None when none is singled out."""
+    builds (an `--arch` default picking from tables of classes); of other files' generators, the one of the
+    same named variant (Cifar10Discriminator / Cifar10Generator), else (with `facts`) the only one the
+    script building the critic builds (`G = resnet96.Generator(); D = resnet96_light.DiscriminatorLight()`);
+    None when none is singled out."""
     if len(pool) == 1 and not other_files:
         return pool[0]
     by_variant, by_build = _pool_index(pool, cache)
@@ -53,6 +56,16 @@ def opponent(critic, pool: list, cache: dict, other_files: bool = False):
         return same[0]
     if critic.built_at is not None and not other_files:
         built = by_build.get(critic.built_at.file, [])
+        if len(built) == 1:
+            return built[0]
+    if critic.built_at is not None and other_files and facts is not None:
+        scripts = cache.get(("scripts", id(pool)))
+        if scripts is None:  # file -> the generators its calls build (once per pool)
+            scripts = cache[("scripts", id(pool))] = {}
+            for g in pool:
+                for f in {c.location.file for c in build_sites(facts, g)}:
+                    scripts.setdefault(f, []).append(g)
+        built = scripts.get(critic.built_at.file, [])
         if len(built) == 1:
             return built[0]
     return None
@@ -74,8 +87,34 @@ def shape_test_site(c: Construction) -> bool:
 
 
 def build_sites(facts, net: Network) -> list[Construction]:
-    """The calls that build `net` for training (shape smoke tests left out)."""
-    return [c for c in facts.code.constructions_of(net.name) if not shape_test_site(c)]
+    """The calls that build `net` for training (shape smoke tests left out). Where several files define a
+    class of its name (a Generator per model file), a call in a file that imports some of them and not
+    `net`'s file builds another one (`import models.cifar_resnet as m; m.Discriminator()`)."""
+    sites = [c for c in facts.code.constructions_of(net.name) if not shape_test_site(c)]
+    homes = _homes(facts).get(net.name, set())
+    if len(homes) < 2:
+        return sites
+    imports = imports_of(facts)
+    own = net.location.file
+    out = []
+    for c in sites:
+        f = c.location.file
+        seen = {f} & homes or imports.get(f, set()) & homes  # the file's own class, else the ones it imports
+        if not seen or own in seen:
+            out.append(c)
+    return out
+
+
+def _homes(facts) -> dict[str, set[str]]:
+    """Class name -> the files defining a network of that name (once per facts)."""
+    return facts.code.indexed("networks_all", _files_by_name)
+
+
+def _files_by_name(networks: list[Network]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for n in networks:
+        out.setdefault(n.name, set()).add(n.location.file)
+    return out
 
 
 def _name_counts(facts) -> Counter:
@@ -98,7 +137,8 @@ def shape_trusted(facts, net: Network) -> bool:
     bare = [c for c in sites if not c.positional and not c.keywords] if single else []
     for c in sites:
         if net.built_at is not None:
-            if c.location != net.built_at and not (c in bare and any(b.location == net.built_at for b in bare)):
+            if c.location != net.built_at and c.location not in net.built_alike and not (
+                    c in bare and any(b.location == net.built_at for b in bare)):
                 return False  # another call with other arguments (two `Generator()` build the same shape)
         elif _passes(c, net, net.assumed_defaults):
             return False
@@ -120,6 +160,8 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     first = gen.input_layer.kind if gen.input_layer is not None else ""
     if first.startswith("Conv") and not first.startswith("ConvTranspose"):
         return None  # an image-to-image generator (U-Net, ResNet) against a patch critic: not this comparison
+    if _blocks_mirrored(critic, gen, first, ratio):
+        return None
     cp, gp = critic.param_count, gen.param_count
     if cp is None and gp is None:
         gap = affine_gap(critic, gen, ratio)
@@ -137,6 +179,23 @@ def capacity_gap(critic: Network, gen: Network, ratio: float) -> str | None:
         return (f"has about {_count(cp)} parameters, fewer than generator `{gen.name}`'s "
                 f"{at_least}{_count(gp)}{shape}")
     return None
+
+
+def _blocks_mirrored(critic: Network, gen: Network, first: str, ratio: float) -> bool:
+    """Networks of residual blocks whose channels mirror each other (the reference SNGAN / WGAN-GP ResNets: 128-
+    filter critic blocks against 128-filter generator blocks): as strong, though the generator's Linear
+    projection of z (and its first block reading the projected map) give it more parameters. The critic's
+    channels without its score layer against the generator's without that projection and its image layer."""
+    cw, gw = critic.channel_widths, gen.channel_widths
+    if not cw or not gw or gen.input_layer is None or first != "Linear":
+        return False  # a generator starting with ConvTranspose2d(nz, 128, 4) blocks: its parameters decide
+    blocks = list(gw)
+    if gen.input_layer.width in blocks:
+        blocks.remove(gen.input_layer.width)  # the projection of z
+    if blocks and min(blocks) <= 4:
+        blocks.remove(min(blocks))  # the image layer (1, 3 or 4 channels)
+    hidden = [w for w in cw if w > 1]  # not the score layer
+    return bool(blocks and hidden) and sum(hidden) >= ratio * sum(blocks)
 
 
 def _alike(critic: Network, gen: Network) -> bool:

@@ -33,13 +33,23 @@ def affine_gap(critic: Network, gen: Network, ratio: float) -> tuple[tuple[int, 
 
 def projected(gen: Network) -> list[int] | None:
     """The generator's hidden channels when a Linear projection is reshaped into its first conv's input:
-    that conv's in-channels stand for the projection (Linear(100, 1024*4*4) -> ConvTranspose2d(1024, ...))."""
+    that conv's in-channels stand for the projection (Linear(100, 1024*4*4) -> ConvTranspose2d(1024, ...));
+    hidden Linear layers before it keep their units (InfoGAN's Linear(74, 1024), Linear(1024, 128*7*7))."""
     gh, kinds, c = hidden(gen.layer_widths, gen.output_layers), gen.layer_kinds, gen.projected_channels
     if gh is None or kinds is None or not isinstance(c, int) or c <= 0 or kinds[0] != "Linear":
         return None
-    if not all(family(k) == "conv" for k in kinds[1:]):
+    n = _run(kinds, "Linear")
+    if n > len(gh) or not all(family(k) == "conv" for k in kinds[n:]):
         return None
-    return [c] + gh[1:]
+    return gh[:n - 1] + [c] + gh[n:]
+
+
+def _run(kinds: list[str], fam: str) -> int:
+    """How many of the first layers are of the family `fam`."""
+    n = 0
+    while n < len(kinds) and family(kinds[n]) == fam:
+        n += 1
+    return n
 
 
 def family(kind: str) -> str:
@@ -51,11 +61,16 @@ def projection_gap(critic: Network, gen: Network, ratio: float) -> str | None:
     critic's convs. The message when the critic is weaker, "" when it is not, None when not this form."""
     ch, proj = hidden(critic.layer_widths, critic.output_layers), projected(gen)
     kinds, n = critic.layer_kinds, critic.output_layers
-    # the critic's hidden layers are convs; its score layer (and an ACGAN's class head beside it) may be a
-    # Linear head on the flattened map, the mirror of the generator's projection (the reference DCGAN /
+    # the critic's hidden layers are convs, then maybe Linear layers on the flattened map (InfoGAN's 1024
+    # units, the mirror of the generator's hidden Linear); its score layer (and an ACGAN's class head beside
+    # it) may be a Linear head on that map, the mirror of the generator's projection (the reference DCGAN /
     # WGAN-GP shapes): neither is a hidden layer
-    if ch is None or proj is None or len(ch) != len(proj) or kinds is None or \
-            not all(family(k) == "conv" for k in kinds[:-n]) or any(family(k) not in ("conv", "Linear") for k in kinds[-n:]):
+    if ch is None or proj is None or len(ch) != len(proj) or kinds is None:
+        return None
+    body = kinds[:-n]
+    convs = _run(body, "conv")
+    if not convs or not all(k == "Linear" for k in body[convs:]) or \
+            any(family(k) not in ("conv", "Linear") for k in kinds[-n:]):
         return None
     if sum(ch) < ratio * sum(proj):
         return f"hidden widths {ch} are weaker than generator `{gen.name}`'s {proj} ({sum(ch)} vs {sum(proj)} channels)"

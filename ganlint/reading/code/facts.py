@@ -59,6 +59,7 @@ class Layer:
     params_slope: tuple[int, str] | None = None  # (parameters per unit of its one unknown width, "in"/"out")
     certain: bool = True  # False: made under a condition the code does not decide
     in_origin: Location | None = None  # where its in width is written: `N_IDEAS = 5`, a flag's default
+    block_width: int | None = None  # a user submodule (a residual block): the widest channels its layers make
 
 
 @dataclass(eq=False, repr=False)
@@ -128,6 +129,9 @@ class Network:
     input_layer: Layer | None = None  # the first weighted layer made: Linear (a latent), Conv2d (an image), ...
     assumed_defaults: list[str] = field(default_factory=list)  # __init__ defaults the shape was read with
     built_at: Location | None = None  # the call site whose arguments the shape was read with
+    built_alike: list[Location] = field(default_factory=list)  # other files' calls passing the same arguments
+    # widths of the weighted layers and block submodules in order, when it holds blocks and all are known
+    channel_widths: list[int] | None = None
     base_widths: dict[str, tuple[int, Location]] = field(default_factory=dict)  # ngf=256 / ndf=128 defaults
 
     @property

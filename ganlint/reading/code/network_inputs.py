@@ -71,7 +71,20 @@ def output_heads(weighted: list[Layer]) -> int:
         if head.in_width is None or head.in_width != before.in_width or head.in_width == before.width:
             break
         n += 1
+    if n == 1 and len(weighted) >= 3 and _flat_class_head(weighted[-1], weighted[-2], weighted[-3]):
+        n = 2
     return n
+
+
+def _flat_class_head(head: Layer, score: Layer, body: Layer) -> bool:
+    """An ACGAN's class head on the flattened features beside a conv score head: Conv2d(1024, 1, 4) and
+    Linear(4*4*1024, 10) both read the body's 1024 channels (a Linear reading the one-channel score map
+    flattened would not be as wide as the body's map)."""
+    widths = (head.in_width, score.in_width, score.width, body.width)
+    if head.kind != "Linear" or not score.kind.startswith("Conv") or not all(isinstance(w, int) for w in widths):
+        return False
+    return score.width == 1 and score.in_width == body.width > 1 and head.in_width > body.width and \
+        head.in_width % body.width == 0
 
 
 def drop_inputs(net: Network, weighted: list[Layer], conds: list[Layer]) -> list[Layer]:
@@ -81,10 +94,19 @@ def drop_inputs(net: Network, weighted: list[Layer], conds: list[Layer]) -> list
     if net.layer_widths is not None and kept and len(kept) < len(weighted):
         net.layer_widths = [l.width for l in kept]
         net.layer_kinds = [l.kind for l in kept]
-        net.projected_channels = None
-        if len(kept) >= 2 and kept[0].kind == "Linear" and kept[1].kind.startswith("Conv"):
-            net.projected_channels = kept[1].in_width  # Linear(nz + 10, 512*8*8) viewed as 512 channels
+        net.projected_channels = projection_channels(kept)  # Linear(nz + 10, 512*8*8) viewed as 512 channels
     return kept
 
 
-__all__ = ["condition_layers", "condition_params", "drop_inputs", "output_heads"]
+def projection_channels(weighted: list[Layer]) -> int | None:
+    """The in-channels of the first conv after the Linear layers a generator starts with (Linear(nz, 1024),
+    Linear(1024, 128*7*7), ConvTranspose2d(128, ...): the last Linear's 6272 units are 128 channels)."""
+    n = 0
+    while n < len(weighted) and weighted[n].kind == "Linear":
+        n += 1
+    if n and n < len(weighted) and weighted[n].kind.startswith("Conv"):
+        return weighted[n].in_width
+    return None
+
+
+__all__ = ["condition_layers", "condition_params", "drop_inputs", "output_heads", "projection_channels"]

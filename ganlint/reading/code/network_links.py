@@ -3,10 +3,11 @@
 values for them."""
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from ganlint.reading.code.construct.bound_roles import Linked, linked_names
-from ganlint.reading.code.construct.imports import link_constants
+from ganlint.reading.code.construct.imports import link_constants, module_index, module_scope
 from ganlint.reading.code.construct.module import ModuleScope, link_helper_calls, same_call
 from ganlint.reading.code.networks import NetworkReader
 
@@ -52,34 +53,63 @@ def _link(code: Any, scopes: list, known_keys: dict[str, Any]) -> dict[str, Link
     linked = link_constants(scopes)
     link_helper_calls(scopes)  # netG, netD = get_models(NZ, 512, 64) with get_models in models.py
     roles = linked_names(scopes)  # model, adversary = utils.get_gan(opt); from utils import set_requires_grad
+    imports = _ImportedFrom(scopes)
     homes: dict[str, list[ModuleScope]] = {}
     for sc in scopes:
         for name in sc.classes:
             homes.setdefault(name, []).append(sc)
     for i, net in enumerate(code.networks_all):
         home = homes.get(net.name)
-        if home is None or len(home) != 1 or home[0].src.path != net.location.file:
+        sc = next((h for h in home if h.src.path == net.location.file), None) if home else None
+        if sc is None:
             continue
-        sc = home[0]
-        site = None
+        site, alike = None, []
+        # another file's call of a name several files define (Generator) builds the one its import names
+        ok = (lambda caller, s: True) if len(home) == 1 else (lambda caller, s: imports.builds(caller, s[2], sc))
         if net.built_at is None or not sc.calls.get(net.name):  # no site, or one read with guessed arguments
             sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
-                     for s in caller.calls.get(net.name, ())]
-            sites += [(s, caller) for caller in scopes for s in caller.linked_calls.get(net.name, ())]
+                     for s in caller.calls.get(net.name, ()) if ok(caller, s)]
+            if len(home) == 1:
+                sites += [(s, caller) for caller in scopes for s in caller.linked_calls.get(net.name, ())]
             if not sites and net.built_at is None:
                 sites = [(s, caller) for caller in scopes if caller is not sc and net.name not in caller.classes
-                         for s in caller.guessed_calls.get(net.name, ())]
+                         for s in caller.guessed_calls.get(net.name, ()) if ok(caller, s)]
             if sites and all(same_call(s[:2], sites[0][0][:2]) for s, _ in sites[1:]):
                 (args, kwargs, node), caller = sites[0]
                 site = (args, kwargs, node, caller)
+                alike = [c.src.loc(s[2]) for s, c in sites[1:]]
         unread = bool(settings) and (net.layer_widths is None or net.param_count is None) and bool(
             sc.keys_read.get(net.name, set()) & known_keys.keys())
         if site is None and not unread and sc not in linked:
             continue
         again = NetworkReader(sc.src, sc.classes[net.name], sc, site=site).read()
+        again.built_alike = alike if site is not None else []
         again.role = again.role or net.role
         code.networks_all[i] = again
     return roles
+
+
+class _ImportedFrom:
+    """Which file's class a call names through the caller's imports (`import models.cifar_resnet as m`;
+    `m.Discriminator()`, or `from models.cifar_resnet import Discriminator`)."""
+
+    def __init__(self, scopes: list) -> None:
+        self.scopes = scopes
+        self.index: tuple | None = None  # made on the first question only
+
+    def builds(self, caller: ModuleScope, node: ast.Call, home: ModuleScope) -> bool:
+        f = node.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+            module, level = caller.module_imports.get(f.value.id, (None, 0))
+        elif isinstance(f, ast.Name) and f.id in caller.class_imports:
+            module, _name, level = caller.class_imports[f.id]
+        else:
+            return False
+        if module is None:
+            return False
+        if self.index is None:
+            self.index = module_index([sc.src.path for sc in self.scopes], self.scopes)
+        return module_scope(*self.index, caller.src.path.replace("\\", "/"), module, level) is home
 
 
 __all__ = ["link_call_sites", "settings_by_key"]

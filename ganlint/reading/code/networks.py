@@ -19,10 +19,13 @@ from ganlint.reading.code.construct.values import (
 )
 from ganlint.reading.code.facts import Activation, Layer, Network, Stack, role_from_name
 from ganlint.reading.code.network_forward import ForwardMixin
-from ganlint.reading.code.network_inputs import condition_layers, drop_inputs, output_heads
+from ganlint.reading.code.network_inputs import condition_layers, drop_inputs, output_heads, projection_channels
 
 _PLAIN = (int, float, str, bool, type(None), tuple)
 # the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
+# what adds modules or weights to a network besides assigning layers to its attributes
+REGISTERS = {"Parameter", "ParameterList", "ParameterDict", "register_parameter", "add_module", "register_module",
+             "setattr", "__setattr__"}
 BASE_WIDTH_PARAMS = {"ngf", "ndf", "gf_dim", "df_dim", "g_conv_dim", "d_conv_dim", "nf", "ch", "base_channels"}
 
 
@@ -161,6 +164,14 @@ class NetworkReader(ForwardMixin):
                 where = scope.origin(in_node, params)
                 first.in_origin = self.src.loc(where) if where is not None else None
 
+    def _registers(self) -> bool:
+        """__init__ adds modules or weights by other means than assigning them (`self.models.add_module(...)`,
+        nn.Parameter): the layers read are not all it holds, their count is not its count."""
+        init = next((s for s in self.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        return init is not None and any(
+            (n.attr if isinstance(n, ast.Attribute) else n.id) in REGISTERS
+            for n in ast.walk(init) if isinstance(n, (ast.Attribute, ast.Name)))
+
     def _collect(self, collector: Collector, created: list[Layer], complete: bool) -> None:
         net = self.net
         for attr, (value, st) in collector.attrs.items():
@@ -197,16 +208,32 @@ class NetworkReader(ForwardMixin):
         if not complete:
             return
         layers = collector.layers()
-        net.param_count = param_count(layers) if layers else None
+        net.param_count = param_count(layers) if layers and not self._registers() else None
         net.param_floor = param_floor(layers) if layers else None
         net.param_affine = param_affine(layers) if layers and net.param_count is None else None
         net.layer_widths = widths_of(layers)
+        net.channel_widths = channel_widths(layers)
         net.layer_kinds = [l.kind for l in layers if l.weighted] if net.layer_widths is not None else None
         self.weighted = [l for l in layers if l.weighted]
-        weighted = self.weighted[:2]
-        if len(weighted) == 2 and weighted[0].kind == "Linear" and weighted[1].kind.startswith("Conv"):
-            net.projected_channels = weighted[1].in_width  # Linear(nz, 1024*4*4) viewed as 1024 channels
+        net.projected_channels = projection_channels(self.weighted)  # Linear(nz, 1024*4*4) as 1024 channels
         net.input_layer = next((l for l in created if l.weighted), None)  # submodules' layers included
+
+
+def channel_widths(layers: list[Layer]) -> list[int] | None:
+    """Out widths of the weighted layers and the widest channels of each block submodule, in order, for a
+    network built of blocks (a ResNet); None without blocks or when one is unknown."""
+    if not any(l.block_width for l in layers if not l.weighted):
+        return None
+    out = []
+    for l in layers:
+        if l.in_loop or not l.certain:
+            return None
+        w = l.width if l.weighted else l.block_width if l.kind == "unknown" else 0
+        if w is None:
+            return None
+        if w:
+            out.append(w)
+    return out
 
 
 def widths_of(layers: list[Layer]) -> list[int | None] | None:

@@ -5,17 +5,26 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ganlint.reading.code.construct.values import Func, KeyStr
+from ganlint.reading.code.construct.values import Func, KeyStr, UserClass
 
 
 def link_constants(scopes: list) -> list:
     """`from utils.constants import LATENT_DIM` takes the value the project's constants module gives it (a
     plain value), `from .blocks import dense_block` the helper function, from the one file the import
     names; the scopes that got one are returned."""
-    if not any(sc.constant_imports for sc in scopes):
+    if not any(sc.constant_imports or sc.class_imports for sc in scopes):
         return []
     by_path, by_tail = module_index([sc.src.path for sc in scopes], scopes)
     linked = []
+    for sc in scopes:
+        for local, (module, name, level) in sc.class_imports.items():
+            home = module_scope(by_path, by_tail, sc.src.path.replace("\\", "/"), module, level)
+            node = home.classes.get(name) if home is not None and home is not sc else None
+            if node is None or local in sc.classes or local in sc.globals:
+                continue
+            sc.globals[local] = UserClass(name, node, home)  # built inside a network: run in its own file
+            if sc not in linked:
+                linked.append(sc)
     for sc in scopes:
         for local, (module, name, level) in sc.constant_imports.items():
             home = module_scope(by_path, by_tail, sc.src.path.replace("\\", "/"), module, level)

@@ -64,6 +64,13 @@ def param_floor(layers: list[Layer]) -> int | None:
     return total
 
 
+def least_params_held(layers: list[Layer]) -> int:
+    """The parameters a submodule has at least: its layers surely built (a layer under a condition its
+    arguments leave open, or in a loop, may add more, never fewer), unknown widths counted as 1."""
+    return sum(l.params if l.params is not None else (l.params_min or 0)
+               for l in layers if l.certain and not l.in_loop)
+
+
 def param_affine(layers: list[Layer]) -> tuple[int, int, str] | None:
     """The count as slope * n + constant in one width n: ("in") exactly, when every layer's count is known
     but the first layer's, whose in-width is n (a critic's image input); ("out") at least, when the last
@@ -140,6 +147,23 @@ class InstanceMixin:
         finally:
             self.class_stack.pop()
 
+    def _weights_unseen(self, cls: UserClass) -> bool:
+        """A class whose weights the layers it builds do not show: a subclass of a torch class other than
+        Module (its base's __init__ makes them), or one registering parameters (nn.Parameter) itself."""
+        c: UserClass | None = cls
+        for _ in range(8):
+            if c is None or c.node is None:
+                return False
+            for b in c.node.bases:
+                base = last(dotted(b) or "")
+                if base not in ("Module", "object") and not isinstance(self.globals.get(base), UserClass):
+                    return True
+            if any(isinstance(n, (ast.Attribute, ast.Name)) and (n.attr if isinstance(n, ast.Attribute) else n.id)
+                   in _REGISTERS for n in ast.walk(c.node)):
+                return True
+            c = self.base_of(c)
+        return False
+
     def instantiate(self, cls: UserClass, args: list, kwargs: dict, node: ast.Call) -> Any:
         """A user class constructed: recorded at module level, built as a submodule inside an __init__."""
         if self.record_calls is not None:
@@ -151,26 +175,40 @@ class InstanceMixin:
         cache = self.globals.setdefault("__built__", {})
         if key is not None and key in cache:  # the same block built again (16 residual blocks): its count
             layer = self.unknown_layer(node)
-            layer.params, made, layer.kind = cache[key]
+            layer.params, made, layer.kind, layer.params_min, layer.block_width = cache[key]
             self.created.extend(made)  # its norms belong to this network too
             return Instance(cls.name, module=layer)
         inst = Instance(cls.name)
-        inst.methods = self.methods_of(cls, inst)
-        saved = (self.self_obj, self.on_self, self.loops, self.cond)
+        saved = (self.self_obj, self.on_self, self.loops, self.cond, self.src, self.globals)
+        unseen = False
+        if cls.home is not None:  # a class of another file of the project: its names, its file's locations
+            self.src, self.globals = cls.home.src, cls.home.globals
+            unseen = self._weights_unseen(cls)  # another file's SNConv2d(conv._ConvNd), nn.Parameter weights
         start = len(self.created)
         collector = Collector()
-        self.self_obj, self.on_self = inst, collector.on_self
         try:
+            inst.methods = self.methods_of(cls, inst)
+            self.self_obj, self.on_self = inst, collector.on_self
             self.run_init(cls, inst, args, kwargs)
         finally:
-            self.self_obj, self.on_self, self.loops, self.cond = saved
+            self.self_obj, self.on_self, self.loops, self.cond, self.src, self.globals = saved
+        if cls.home is not None:
+            for l in self.created[start:]:
+                self.in_nodes.pop(id(l), None)  # argument nodes of another file's tree: no origin here
         layer = self.unknown_layer(node)
         layer.params = param_count(collector.layers())
+        if layer.params is None:
+            layer.params_min = least_params_held(collector.layers())
+        if unseen:
+            layer.params = layer.params_min = None
+        widths = [l.width if l.weighted else l.block_width for l in collector.layers() if l.weighted or l.block_width]
+        if widths and all(isinstance(w, int) for w in widths) and not unseen:
+            layer.block_width = max(widths)
         if _weightless(cls, collector):
             layer.kind, layer.params = "weightless-module", 0  # Reshape/View: a step of the stack, not a layer
         inst.module = layer
         if key is not None:
-            cache[key] = (layer.params, self.created[start:], layer.kind)
+            cache[key] = (layer.params, self.created[start:], layer.kind, layer.params_min, layer.block_width)
         return inst
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from ganlint.reading.code.astutil import Source, dotted, last, literal
 from ganlint.reading.code.construct.bound_roles import helper_binds
 from ganlint.reading.code.construct.evaluator import Budget, Evaluator
+from ganlint.reading.code.construct.script_args import bind_script_params, main_calls
 from ganlint.reading.code.construct.values import (
     UNKNOWN, Func, Instance, Namespace, NNClass, Seq, TorchFunc, UserClass,
 )
@@ -125,6 +126,8 @@ class ModuleScope:
         self.flag_sites: dict[str, ast.AST] = {}
         self.constants: dict[str, ast.AST] = {}  # NOISE = 5: where a name's int value is written
         self.constant_imports: dict[str, tuple[str, str, int]] = {}  # local -> (module, name, level)
+        # `from models.blocks import ResBlock`: local -> (module, name, level), linked to the project's class
+        self.class_imports: dict[str, tuple[str, str, int]] = {}
         # `import utils`, `from . import models as M`: local (dotted) name -> (module, level); a call of one
         # of its functions (`M.build_discriminator(cfg)`) is a helper call like `build_discriminator(cfg)`
         self.module_imports: dict[str, tuple[str, int]] = {}
@@ -157,15 +160,13 @@ class ModuleScope:
         self.in_nodes = ev.in_nodes
         env = ChainMap(self.globals)
         self._script(tree.body, ev, env)
-        called = {dotted(st.value.func) for st in _main_block(tree) if isinstance(st, ast.Expr)
-                  and isinstance(st.value, ast.Call)}
+        called = main_calls(_main_block(tree))
         for st in tree.body:
             if isinstance(st, ast.FunctionDef) and (st.name in _SCRIPT_FUNCS or st.name in called
                                                     or st.name.startswith(_SCRIPT_PREFIXES)):
                 local = ChainMap({}, self.globals)
-                ev.bind(st.args, [], _click_defaults(st), local, ChainMap(self.globals), None, params_unknown=True)
-                a = st.args
-                self.guessing = bool(a.posonlyargs or a.args or a.kwonlyargs or a.vararg or a.kwarg)
+                self.guessing = bind_script_params(ev, st, called.get(st.name, []), self.globals, local,
+                                                   _click_defaults(st))
                 try:
                     self._script(st.body, ev, local)
                 except (_Return, _Break, _Continue):
@@ -261,6 +262,7 @@ class ModuleScope:
                 for a in st.names:
                     if a.name[:1].isupper() and not a.name.isupper():
                         imported[a.asname or a.name] = a.name
+                        self.class_imports[a.asname or a.name] = (st.module or "", a.name, st.level)
                     elif a.name != "*":
                         # `from utils.constants import LATENT_DIM`, `from .blocks import dense_block`: a
                         # constant's value or a helper function, once the project links its files

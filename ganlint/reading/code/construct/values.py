@@ -112,6 +112,7 @@ class Func:
 class UserClass:
     name: str
     node: Any
+    home: Any = field(default=None, compare=False, repr=False)  # the scope of the file defining it, if another
 
 
 @dataclass
