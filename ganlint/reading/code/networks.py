@@ -6,6 +6,7 @@ call site when there is one, else with its defaults; forward() is traced by netw
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from ganlint.reading.code.astutil import Source, dotted, last
@@ -22,10 +23,11 @@ from ganlint.reading.code.network_forward import ForwardMixin
 from ganlint.reading.code.network_inputs import condition_layers, drop_inputs, output_heads, projection_channels
 
 _PLAIN = (int, float, str, bool, type(None), tuple)
-# the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
 # what adds modules or weights to a network besides assigning layers to its attributes
 REGISTERS = {"Parameter", "ParameterList", "ParameterDict", "register_parameter", "add_module", "register_module",
              "setattr", "__setattr__"}
+_REGISTER_WORDS = re.compile("|".join(sorted(REGISTERS)))
+# the base channel count of a DCGAN/ResNet-style generator or critic (every layer a multiple of it)
 BASE_WIDTH_PARAMS = {"ngf", "ndf", "gf_dim", "df_dim", "g_conv_dim", "d_conv_dim", "nf", "ch", "base_channels"}
 
 
@@ -168,7 +170,9 @@ class NetworkReader(ForwardMixin):
         """__init__ adds modules or weights by other means than assigning them (`self.models.add_module(...)`,
         nn.Parameter): the layers read are not all it holds, their count is not its count."""
         init = next((s for s in self.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
-        return init is not None and any(
+        if init is None or not _REGISTER_WORDS.search("".join(self.src.lines[init.lineno - 1:init.end_lineno])):
+            return False  # none of the words in its text: no walk of its tree
+        return any(
             (n.attr if isinstance(n, ast.Attribute) else n.id) in REGISTERS
             for n in ast.walk(init) if isinstance(n, (ast.Attribute, ast.Name)))
 
