@@ -200,8 +200,6 @@ def defaults_not_overridden(code, elsewhere: set[str] = frozenset()) -> list:
     the numbers the calls pass instead by keyword (`WGANGP(lr=5e-4)`: the setting is written at the call).
     A default its class never reads counts only when no other setting of the project (`elsewhere`: canonical
     names) says the same thing: a LightningModule's unread `batch_size=16` beside a data module's own."""
-    from ganlint.reading.config.values import make_setting
-
     shapes: dict[str, list] = {}
     for cls, npos, kws, splat, numbers in code.call_shapes:
         shapes.setdefault(cls, []).append((npos, kws, splat, numbers))
@@ -213,33 +211,36 @@ def defaults_not_overridden(code, elsewhere: set[str] = frozenset()) -> list:
         for kw in kws:
             passed_to.setdefault(kw, set()).add(cls)
     for cls, param, index, s, required, unread in code.default_settings:
+        calls = [c for name in (cls, *heirs.get(cls, ())) for c in shapes.get(name, ())]
         if s is None:  # a required parameter: only the numbers calls pass by keyword
-            for _npos, _kws, _splat, numbers in (c for name in (cls, *heirs.get(cls, ())) for c in shapes.get(name, ())):
-                for kw, value, loc, raw in numbers:
-                    if kw == param:
-                        try:
-                            out.append(make_setting([kw], value, loc.file, loc.line, loc.column, loc.end_line,
-                                                    loc.end_column, style="code", raw=raw))
-                        except InputError:
-                            pass
+            out += _keyword_numbers(calls, param)
             continue
         if unread and (s.canonical in elsewhere or passed_to.get(param, set()) - {cls, *heirs.get(cls, ())}):
             continue
-        calls = [c for name in (cls, *heirs.get(cls, ())) for c in shapes.get(name, ())]
         if any(_sets(splat, npos, required) or param in kws or (index is not None and npos > index)
                for npos, kws, splat, _n in calls):
-            for _npos, _kws, _splat, numbers in calls:
-                for kw, value, loc, raw in numbers:
-                    if kw == param and s.canonical != "latent_dim?":
-                        try:
-                            out.append(make_setting([kw], value, loc.file, loc.line, loc.column, loc.end_line,
-                                                    loc.end_column, style="code", raw=raw))
-                        except InputError:
-                            pass
+            if s.canonical != "latent_dim?":
+                out += _keyword_numbers(calls, param)
             continue
         if s.canonical == "latent_dim?":
             if s.location.file not in vae_files:
                 continue
             s.canonical = "latent_dim"
         out.append(s)
+    return out
+
+
+def _keyword_numbers(calls, param: str) -> list:
+    """The numbers the calls pass by keyword to `param`, as settings at the call sites."""
+    from ganlint.reading.config.values import make_setting
+
+    out = []
+    for _npos, _kws, _splat, numbers in calls:
+        for kw, value, loc, raw in numbers:
+            if kw == param:
+                try:
+                    out.append(make_setting([kw], value, loc.file, loc.line, loc.column, loc.end_line,
+                                            loc.end_column, style="code", raw=raw))
+                except InputError:
+                    pass
     return out
