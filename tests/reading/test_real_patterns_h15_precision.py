@@ -1,0 +1,93 @@
+"""Precision on patterns of held-out set 15: a critic class that defines a weight-clipping method nobody
+calls beside a gradient penalty; each with its near miss.
+
+Projects are written in the styles real repositories use (not copied from any); `# expect GLnnn` marks
+each line where that finding must be reported, and the findings of the codes a test names are exactly
+the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+_GAN_MODULE = """\
+import torch
+import torch.nn as nn
+
+
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class WassersteinGAN:
+    def __init__(self, clip_value=0.01, gp_weight=10.0):
+        self.critic, self.generator = Critic(), Generator()
+        self.clip_value, self.gp_weight = clip_value, gp_weight
+        self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=1e-4, betas=(0.5, 0.9))
+
+    def restrict_critic(self):
+        for p in self.critic.parameters():
+            p.data.clamp_(-self.clip_value, self.clip_value)  # expect GL114
+
+    def penalty(self, real, fake):
+        a = torch.rand(real.size(0), 1)
+        x = (a * real + (1 - a) * fake).requires_grad_(True)
+        g = torch.autograd.grad(self.critic(x).sum(), x, create_graph=True)[0]
+        return ((g.norm(2, dim=1) - 1) ** 2).mean()
+
+    def critic_step(self, real):
+        fake = self.generator(torch.randn(real.size(0), 64)).detach()
+        loss = self.critic(fake).mean() - self.critic(real).mean() + self.gp_weight * self.penalty(real, fake)
+        self.opt_c.zero_grad()
+        loss.backward()
+        self.opt_c.step()
+        self.restrict_critic()
+
+    def generator_step(self, batch_size):
+        loss = -self.critic(self.generator(torch.randn(batch_size, 64))).mean()
+        self.opt_g.zero_grad()
+        loss.backward()
+        self.opt_g.step()
+"""
+
+_TRAIN = """\
+from gan import WassersteinGAN
+
+gan = WassersteinGAN()
+for real in loader:
+    for _ in range(5):
+        gan.critic_step(real)
+    gan.generator_step(real.size(0))
+"""
+
+
+def test_a_clipping_method_nothing_calls_clips_nothing(tmp_path):
+    never = _GAN_MODULE.replace("        self.restrict_critic()\n", "").replace("  # expect GL114", "")
+    res, found, expected = _check(tmp_path / "never", {"gan.py": never, "train.py": _TRAIN}, {"GL114"})
+    assert found == expected == set(), found
+    assert len(res.facts.code.weight_clips) == 1 and res.facts.code.penalties
+    # near misses: the method called after the critic's step, or called from the training script
+    res, found, expected = _check(tmp_path / "called", {"gan.py": _GAN_MODULE, "train.py": _TRAIN}, {"GL114"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    outside = _TRAIN.replace("        gan.critic_step(real)\n", "        gan.critic_step(real)\n        gan.restrict_critic()\n")
+    res, found, expected = _check(tmp_path / "outside", {"gan.py": _GAN_MODULE.replace(
+        "        self.restrict_critic()\n", ""), "train.py": outside}, {"GL114"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    # a framework hook is called by its name, never written: `on_after_backward` clips every step
+    hook = _GAN_MODULE.replace("        self.restrict_critic()\n", "").replace("restrict_critic", "on_after_backward")
+    res, found, expected = _check(tmp_path / "hook", {"gan.py": hook, "train.py": _TRAIN}, {"GL114"})
+    assert len(expected) == 1 and found == expected, (found, expected)
