@@ -91,3 +91,47 @@ def test_a_clipping_method_nothing_calls_clips_nothing(tmp_path):
     hook = _GAN_MODULE.replace("        self.restrict_critic()\n", "").replace("restrict_critic", "on_after_backward")
     res, found, expected = _check(tmp_path / "hook", {"gan.py": hook, "train.py": _TRAIN}, {"GL114"})
     assert len(expected) == 1 and found == expected, (found, expected)
+
+
+_LIGHTNING_CLASSIFIER = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from pytorch_lightning import LightningModule
+
+
+class TemplateModel(LightningModule):
+    def __init__(self, hparams):
+        super().__init__()
+        self.hparams = hparams
+        self.c_d1 = nn.Linear(784, 500)
+        self.c_d1_bn = nn.BatchNorm1d(500)
+        self.c_d2 = nn.Linear(500, 10)
+
+    def forward(self, x):
+        return self.c_d2(self.c_d1_bn(torch.tanh(self.c_d1(x.view(x.size(0), -1)))))
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = F.cross_entropy(self(x), y)
+        return {"loss": loss}
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.learning_rate)
+"""
+
+
+def test_a_template_classifier_beside_the_gan_trains_no_player(tmp_path):
+    files = {"gan.py": _GAN_MODULE.replace("  # expect GL114", ""), "train.py": _TRAIN, "template.py": _LIGHTNING_CLASSIFIER}
+    res, found, expected = _check(tmp_path / "template", files, {"GL112"})
+    assert found == expected == set(), found
+    assert "wgan-gp" in res.facts.families() and len(res.facts.code.optimizers) == 3
+    # near misses: the same module trained on the generator's fakes (an auxiliary classifier of the GAN), or
+    # with a loss that is no classification loss: a GAN player's optimizer by another name
+    at = "lr=self.hparams.learning_rate)\n"
+    for old, new in (("loss = F.cross_entropy(self(x), y)", "loss = F.cross_entropy(self(x), y) + F.cross_entropy(self(fake), y)"),
+                     ("loss = F.cross_entropy(self(x), y)", "loss = self(x).mean()"),
+                     ("self.c_d2 = nn.Linear(500, 10)", "self.c_d2 = nn.Linear(500, 10)\n        self.netG = None")):
+        near = _LIGHTNING_CLASSIFIER.replace(old, new).replace(at, at.replace("\n", "  # expect GL112\n"))
+        res, found, expected = _check(tmp_path / f"near{len(new)}", {**files, "template.py": near}, {"GL112"})
+        assert len(expected) == 1 and found == expected, (new, found, expected)
