@@ -135,3 +135,86 @@ def test_a_template_classifier_beside_the_gan_trains_no_player(tmp_path):
         near = _LIGHTNING_CLASSIFIER.replace(old, new).replace(at, at.replace("\n", "  # expect GL112\n"))
         res, found, expected = _check(tmp_path / f"near{len(new)}", {**files, "template.py": near}, {"GL112"})
         assert len(expected) == 1 and found == expected, (new, found, expected)
+
+
+_DCGAN_MODELS = """\
+import torch.nn as nn
+
+
+class Discriminator(nn.Module):
+    def __init__(self, nc=1, ndf=64):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1),
+            nn.BatchNorm2d(ndf * 2),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, 1, 7, 1, 0))
+
+    def forward(self, x):
+        return self.main(x).view(-1)
+"""
+
+_WGAN_MODELS = """\
+import torch.nn as nn
+
+
+class Discriminator(nn.Module):
+    def __init__(self, nc=1, ndf=64):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, 1, 7, 1, 0))
+
+    def forward(self, x):
+        return self.main(x).view(-1)
+"""
+
+_WGAN_GP_SCRIPT = """\
+import torch
+import models.wgan_model as wgan
+
+discriminator = wgan.Discriminator(nc=1)
+optimizerD = torch.optim.Adam(discriminator.parameters(), lr=1e-4, betas=(0.5, 0.9))
+for real in loader:
+    fake = generate(real.size(0)).detach()
+    a = torch.rand(real.size(0), 1, 1, 1)
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    grads = torch.autograd.grad(discriminator(x_hat).sum(), x_hat, create_graph=True)[0]
+    gp = ((grads.view(grads.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
+    lossD = discriminator(fake).mean() - discriminator(real).mean() + 10 * gp
+    optimizerD.zero_grad()
+    lossD.backward()
+    optimizerD.step()
+"""
+
+_DCGAN_SCRIPT = """\
+import torch
+import torch.nn as nn
+import models.dcgan_model as dcgan
+
+netD = dcgan.Discriminator(nc=1)
+criterion = nn.BCEWithLogitsLoss()
+optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+for real in loader:
+    fake = generate(real.size(0)).detach()
+    lossD = criterion(netD(real), torch.ones(real.size(0))) + criterion(netD(fake), torch.zeros(real.size(0)))
+    optD.zero_grad()
+    lossD.backward()
+    optD.step()
+"""
+
+
+def test_a_penalty_on_another_modules_critic_of_the_same_name(tmp_path):
+    files = {"models/dcgan_model.py": _DCGAN_MODELS, "models/wgan_model.py": _WGAN_MODELS,
+             "wgan_gp.py": _WGAN_GP_SCRIPT, "dcgan.py": _DCGAN_SCRIPT}
+    res, found, expected = _check(tmp_path / "apart", files, {"GL109"})
+    assert found == expected == set(), found
+    assert res.facts.code.penalties
+    # near miss: the penalised script builds the Discriminator of the module with the BatchNorm
+    bn = "            nn.BatchNorm2d(ndf * 2),\n"
+    near = {**files, "models/dcgan_model.py": _DCGAN_MODELS.replace(bn, bn.replace("\n", "  # expect GL109\n")),
+            "wgan_gp.py": _WGAN_GP_SCRIPT.replace("import models.wgan_model as wgan", "import models.dcgan_model as wgan")}
+    res, found, expected = _check(tmp_path / "same", near, {"GL109"})
+    assert len(expected) == 1 and found == expected, (found, expected)
