@@ -218,3 +218,100 @@ def test_a_penalty_on_another_modules_critic_of_the_same_name(tmp_path):
             "wgan_gp.py": _WGAN_GP_SCRIPT.replace("import models.wgan_model as wgan", "import models.dcgan_model as wgan")}
     res, found, expected = _check(tmp_path / "same", near, {"GL109"})
     assert len(expected) == 1 and found == expected, (found, expected)
+
+
+_TRAINERS = """\
+import torch
+import torch.nn.functional as F
+
+
+class ContrastiveTrainer:
+    def __init__(self, model, head, optimizer, loader, temperature=0.5):
+        self.model, self.head, self.optimizer = model, head, optimizer
+        self.loader, self.temperature = loader, temperature
+
+    def _loss(self, z):
+        z = F.normalize(z, dim=1)
+        logits = z @ z.T / self.temperature
+        logits.fill_diagonal_(float("-inf"))
+        n = z.size(0) // 2
+        targets = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+        return F.cross_entropy(logits, targets)
+
+    def fit(self, epochs):
+        for _ in range(epochs):
+            for a, b in self.loader:
+                z = self.head(self.model(torch.cat([a, b])))
+                loss = self._loss(z)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+    def evaluate(self):
+        with torch.no_grad():
+            return [self._loss(self.head(self.model(torch.cat([a, b])))).item() for a, b in self.loader]
+
+
+class ProbeTrainer:
+    def __init__(self, model, optimizer, loader, loss_fn):
+        self.model, self.optimizer, self.loader, self.loss_fn = model, optimizer, loader, loss_fn
+
+    def fit(self, epochs):
+        for _ in range(epochs):
+            for x, y in self.loader:
+                loss = self.loss_fn(self.model(x), y)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+"""
+
+_PRETRAIN = """\
+import torch.nn as nn
+from torch.optim import AdamW
+
+from trainer import ContrastiveTrainer
+
+
+def main():
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64))
+    head = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 16))
+    optimizer = AdamW(list(model.parameters()) + list(head.parameters()), lr=1e-3)  # expect GL303
+    trainer = ContrastiveTrainer(model=model, head=head, optimizer=optimizer, loader=pair_loader())
+    trainer.fit(epochs=100)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+_PROBE_SCRIPT = """\
+from torch import nn
+from torch.optim import AdamW
+
+from trainer import ProbeTrainer
+
+
+def main():
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    optimizer = AdamW(model.parameters(), lr=1e-3)
+    trainer = ProbeTrainer(model=model, optimizer=optimizer, loader=feature_loader(), loss_fn=nn.CrossEntropyLoss())
+    trainer.fit(epochs=50)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_the_pretraining_script_not_the_linear_probe_trains_the_contrastive_model(tmp_path):
+    files = {"pyproject.toml": '[project]\nname = "contrastive"\nversion = "0.1.0"\n', "src/trainer.py": _TRAINERS,
+             "scripts/linear_probe.py": _PROBE_SCRIPT, "scripts/pretrain.py": _PRETRAIN}
+    res, found, expected = _check(tmp_path / "simclr", files, {"GL303"})
+    assert len(expected) == 1 and found == expected, (found, expected)
+    assert res.facts.code.infonce and [o.location.file.rsplit("/", 1)[-1] for o in res.facts.code.optimizers] == [
+        "linear_probe.py", "pretrain.py"]
+    # near miss: the pretraining script only evaluates a trained model (a method that runs no backward): it is
+    # not taken for the contrastive training
+    evaluated = _PRETRAIN.replace("trainer.fit(epochs=100)", "print(trainer.evaluate())")
+    res, found, expected = _check(tmp_path / "evaluated", {**files, "scripts/pretrain.py": evaluated}, {"GL303"})
+    assert ("GL303", "pretrain.py", 10) not in found, found
