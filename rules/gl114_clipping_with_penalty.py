@@ -43,10 +43,11 @@ _HOOK = re.compile(r"^(?:on_\w+|\w*step|forward|backward|configure_\w+|\w*hook\w
 
 
 def _never_called(facts: ProjectFacts, clip) -> bool:
-    """The clipping sits in a function that no text of the project names besides its own `def` (a call, a
+    """The clipping sits in a method that no text of the project names besides its own `def` (a call, a
     callback passed by name, a string or comment all count as a use: precision first), that no decorator
-    registers and no framework calls by name: `def clip_weights(self)` written but never called clips nothing."""
-    if not clip.function or clip.function == "<module>":
+    registers and no framework calls by name: `def clip_weights(self)` written but never called clips nothing.
+    A top-level function may be called from a notebook or by its caller's import: it is not read so."""
+    if not clip.function or "." not in clip.function:
         return False
     name = clip.function.rsplit(".", 1)[-1]
     if _HOOK.match(name):
