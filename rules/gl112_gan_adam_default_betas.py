@@ -6,7 +6,7 @@ import re
 from typing import Any, Iterable
 
 from ganlint.checking.rule import Example, Rule
-from ganlint.core.roles import name_tokens
+from ganlint.core.roles import name_tokens, role_from_name
 from ganlint.core.types import Finding, Fix, Severity
 from ganlint.reading.code.links import add_kwarg, numeric, replace_code, segment, setting_for_key
 from ganlint.reading.facts import ProjectFacts
@@ -49,6 +49,35 @@ def _regression_model(facts: ProjectFacts, o) -> bool:
     built = re.compile(rf"^[ \t]*{re.escape(var)}[ \t]*=[ \t]*([A-Za-z_][\w.]*)\(", re.M)
     names += [m.group(1).rsplit(".", 1)[-1] for m in built.finditer(facts.texts.get(o.location.file, ""))]
     return any(_REGRESSION_WORDS & set(name_tokens(n)) for n in names)
+
+
+_CLASS_LOSS = re.compile(r"\b(?:cross_entropy|CrossEntropyLoss|nll_loss|NLLLoss)\s*\(")
+_PLAYER_LETTER = re.compile(r"^(?:[GDgd]\d*|net[GD]\w*|[GD]_\w+)$")  # G, D2, netD, G_AB (not GPU)
+_GAN_WORDS = {"fake", "fakes", "real", "adversarial", "gan", "wgan", "dcgan", "penalty", "gp"}
+
+
+def _classifier_file(facts: ProjectFacts, o) -> bool:
+    """The optimizer's file trains a classifier and nothing of a GAN: a cross-entropy (or NLL) loss on labels,
+    and no name in the file says a generator, a critic, a fake or a penalty, and no GAN fact (a penalty,
+    clipping, a BCE on a discriminator, a judged fake) lies in it: a Lightning template classifier kept beside
+    the GAN modules (`y_hat = self(x); F.cross_entropy(y_hat, y)`)."""
+    file = o.location.file
+    text = facts.texts.get(file, "")
+    if not _CLASS_LOSS.search(text):
+        return False
+    code = facts.code
+    gan_facts = (code.penalties, code.weight_clips, code.critic_bces, code.undetached_fakes, code.judged_fakes)
+    if any(getattr(x, "location", x).file == file for xs in gan_facts for x in xs):
+        return False
+    if any(s.bce_location.file == file for s in code.sigmoid_bces) or any(f == file for f, _ in code.fake_makers):
+        return False
+    for word in set(re.findall(r"[A-Za-z_]\w*", text)):
+        words = [t for t in name_tokens(word) if len(t) > 1]  # `c_d1`, `BatchNorm1d`: a layer's `d` names no critic
+        if _GAN_WORDS & set(words) or _PLAYER_LETTER.match(word):
+            return False
+        if words and role_from_name("_".join(words)) in ("generator", "critic"):
+            return False
+    return True
 
 
 def _makes_the_fakes(facts: ProjectFacts, o) -> bool:
@@ -131,7 +160,8 @@ class GanAdamDefaultBetas(Rule):
             if o.cls not in ("Adam", "AdamW"):
                 continue
             role = _player_role(facts, o)
-            other_net = role is None and (_third_network(facts, o) or _regression_model(facts, o))
+            other_net = role is None and (_third_network(facts, o) or _regression_model(facts, o)
+                                          or _classifier_file(facts, o))
             if role not in (None, "generator", "critic") or o.tensors or other_net:
                 continue  # another network's, or latent codes searched for a frozen generator: no GAN player's
             b1, source = self._beta1(facts, o)

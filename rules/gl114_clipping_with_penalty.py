@@ -38,6 +38,29 @@ def _exclusive(a: tuple, b: tuple) -> bool:
     return False
 
 
+# a method a framework calls by its name (Lightning's `on_after_backward`, `optimizer_step`, `training_step`)
+_HOOK = re.compile(r"^(?:on_\w+|\w*step|forward|backward|configure_\w+|\w*hook\w*|\w*callback\w*|__\w+__)$")
+
+
+def _never_called(facts: ProjectFacts, clip) -> bool:
+    """The clipping sits in a method that no text of the project names besides its own `def` (a call, a
+    callback passed by name, a string or comment all count as a use: precision first), that no decorator
+    registers and no framework calls by name: `def clip_weights(self)` written but never called clips nothing.
+    A top-level function may be called from a notebook or by its caller's import: it is not read so."""
+    if not clip.function or "." not in clip.function:
+        return False
+    name = clip.function.rsplit(".", 1)[-1]
+    if _HOOK.match(name):
+        return False
+    word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+    define = re.compile(rf"(@[^\n]*\n\s*)?\bdef\s+{re.escape(name)}\s*\(")
+    for text in facts.texts.values():
+        defs = list(define.finditer(text))
+        if any(d.group(1) for d in defs) or len(word.findall(text)) > len(defs):
+            return False
+    return True
+
+
 def _only_apart(facts: ProjectFacts, clip, pen) -> bool:
     """The penalty is computed only where the clipping does not run: its autograd.grad call sits in the other
     arm, or every call of its helper in the clipping's file does (each call counted in the text, so a call
@@ -82,6 +105,8 @@ class ClippingWithPenalty(Rule):
         if not pens:
             return
         for clip in facts.code.weight_clips:
+            if _never_called(facts, clip):  # `def clip_weights(self)` that nothing calls: no clipping runs
+                continue
             # the clipping and the penalty must train the same critic: same file (a repository of separate
             # WGAN and WGAN-GP scripts clips in one and penalises in the other)
             text = facts.texts.get(clip.location.file, "")
@@ -219,6 +244,22 @@ class ClippingWithPenalty(Rule):
                 ),
             },
             "two algorithm classes whose methods share a name: WGAN clips, WGAN-GP penalises",
+        ),
+        Example(
+            {
+                "train.py": (
+                    "import torch\n\n" + _GP +
+                    "class Trainer:\n"
+                    "    def clip_critic(self, critic):\n"
+                    "        for p in critic.parameters():\n"
+                    "            p.data.clamp_(-0.01, 0.01)\n\n"
+                    "    def critic_step(self, critic, opt_d, real, fake):\n"
+                    "        loss = critic(fake).mean() - critic(real).mean() + 10 * gradient_penalty(critic, real, fake)\n"
+                    "        loss.backward()\n"
+                    "        opt_d.step()\n"
+                ),
+            },
+            "a clipping method that nothing calls: only the penalty runs",
         ),
     ]
 

@@ -333,7 +333,10 @@ def program_files(facts, net: Network) -> set[str]:
     ix = _index(facts)
     homes = ix.homes.get(net.name, set())
     files = {net.location.file}
-    files |= {f for f in ix.built_in.get(net.name, ()) if f == net.location.file or f not in homes}
+    from ganlint.reading.code.qualified_builds import builds_another  # `wgan.Discriminator()`: another module's
+
+    files |= {f for f in ix.built_in.get(net.name, ()) if f == net.location.file
+              or (f not in homes and not builds_another(facts, f, net.name, net.location.file, homes))}
     files |= ix.carriers(facts).get(net.name, set())
     return files | ix.orphans
 

@@ -282,10 +282,13 @@ def energy_training_sites(facts) -> list:
     classes, functions = _holders(facts)
     imports = imports_of(facts) if classes or functions else {}
     backward = {b.location.file for b in facts.code.backward_calls}
+    training = _training_methods(facts, classes)
     for o in opts:
         f = o.location.file
-        if f in reach and f in backward and f not in {p.location.file for p in out} and imports.get(f, set()) & shown \
-                and _runs_a_holder(facts.texts.get(f, ""), classes, functions):
+        text = facts.texts.get(f, "")
+        if f in reach and f not in {p.location.file for p in out} and imports.get(f, set()) & shown and (
+                f in backward and _runs_a_holder(text, classes, functions)
+                or _calls_a_training_method(text, training)):
             out.append(o)
     if out:  # a trainer module another script building an optimizer imports is part of that script's program
         from ganlint.reading.import_graph import import_graph, reach as reached_from
@@ -306,6 +309,23 @@ def _holders(facts) -> tuple[set[str], set[str]]:
     return classes, functions
 
 
+def _training_methods(facts, classes: set[str]) -> dict[str, set[str]]:
+    """Holding class -> its methods that call backward themselves (`SimCLRTrainer.train`: the loop around
+    its own InfoNCE loss), read from the class's block in the file of its InfoNCE or Langevin code."""
+    import re
+
+    out: dict[str, set[str]] = {}
+    for m in [*facts.code.langevin, *facts.code.infonce]:
+        c = (m.scope or "").partition(".")[0]
+        if c not in classes or c in out:
+            continue
+        text = facts.texts.get(m.location.file, "")
+        block = re.search(rf"^class[ \t]+{re.escape(c)}\b.*?(?=^\S|\Z)", text, re.M | re.S)
+        methods = re.split(r"^[ \t]+def[ \t]+", block.group(0), flags=re.M)[1:] if block else []
+        out[c] = {b.partition("(")[0] for b in methods if ".backward(" in b}
+    return out
+
+
 def _runs_a_holder(text: str, classes: set[str], functions: set[str]) -> bool:
     """The file calls a holding function (`loss = nt_xent(z)`), or builds a holding class and calls the instance
     (`contrast = NCEAverage(...)`, later `out = contrast(feat, index)`): a pretrained model it only loads and
@@ -317,6 +337,21 @@ def _runs_a_holder(text: str, classes: set[str], functions: set[str]) -> bool:
     for c in classes:
         for var in re.findall(rf"([A-Za-z_][\w.]*)\s*=\s*(?:[\w.]+\.)?{re.escape(c)}\s*\(", text):
             if re.search(rf"(?<![\w.]){re.escape(var)}\s*\(", text):
+                return True
+    return False
+
+
+def _calls_a_training_method(text: str, training: dict[str, set[str]]) -> bool:
+    """The file builds a holding class and calls a method of it that runs backward itself (`trainer =
+    SimCLRTrainer(...)`, then `trainer.train(epochs=...)`): the script's optimizer trains with the loss there."""
+    import re
+
+    for c, names in training.items():
+        if not names:
+            continue
+        calls = "|".join(re.escape(n) for n in sorted(names))
+        for var in re.findall(rf"([A-Za-z_][\w.]*)\s*=\s*(?:[\w.]+\.)?{re.escape(c)}\s*\(", text):
+            if re.search(rf"(?<![\w.]){re.escape(var)}\.(?:{calls})\s*\(", text):
                 return True
     return False
 
