@@ -1,0 +1,119 @@
+"""H15's misses, as patterns real repositories use (not copied from any): a SimCLR run whose YAML keeps the
+contrastive run's settings under `pretrain:` (its InfoNCE temperature read by the training script as
+`cfg['pretrain'].get('temperature')`). Near misses stay silent: a temperature inside the range there, a
+pretrain section's temperature in a project with no InfoNCE loss, a temperature under an evaluation section.
+
+`# expect GLnnn` marks each line where that finding must be reported, and the findings of the codes a test
+names are exactly the marked lines.
+"""
+from __future__ import annotations
+
+from expect_marks import _check  # tests/reading is on sys.path under pytest (no __init__.py)
+
+_SIMCLR_YAML = """\
+data:
+  dataset: stl10
+  image_size: 96
+pretrain:
+  optimizer: adam
+  learning_rate: 0.0003
+  epochs: 100
+  batch_size: 256
+  temperature: {tau}{mark}
+  n_views: 2
+evaluation:
+  linear_probe:
+    epochs: 100
+    temperature: 0.05
+"""
+
+_SIMCLR_PY = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import yaml
+
+
+def info_nce_loss(features, batch_size, n_views, temperature):
+    labels = torch.cat([torch.arange(batch_size) for _ in range(n_views)], dim=0)
+    labels = (labels.unsqueeze(0) == labels.unsqueeze(1)).float()
+    features = F.normalize(features, dim=1)
+    similarity = torch.matmul(features, features.T)
+    mask = torch.eye(labels.shape[0], dtype=torch.bool)
+    labels = labels[~mask].view(labels.shape[0], -1)
+    similarity = similarity[~mask].view(similarity.shape[0], -1)
+    positives = similarity[labels.bool()].view(labels.shape[0], -1)
+    negatives = similarity[~labels.bool()].view(similarity.shape[0], -1)
+    logits = torch.cat([positives, negatives], dim=1)
+    targets = torch.zeros(logits.shape[0], dtype=torch.long)
+    logits = logits / temperature
+    return F.cross_entropy(logits, targets)
+
+
+def main(config_path, model, loader):
+    with open(config_path) as f:
+        cfg = yaml.safe_load(f)
+    pretrain_cfg = cfg['pretrain']
+    temperature = float(pretrain_cfg.get('temperature', 0.5))
+    optimizer = torch.optim.Adam(model.parameters(), lr=pretrain_cfg['learning_rate'])
+    for epoch in range(pretrain_cfg['epochs']):
+        for views, _ in loader:
+            x = torch.cat(views, dim=0)
+            features = model(x)
+            loss = info_nce_loss(features, x.shape[0] // 2, 2, temperature)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+"""
+
+_VAE_PY = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import yaml
+
+
+class VAE(nn.Module):
+    def __init__(self, z_dim=16):
+        super().__init__()
+        self.enc = nn.Linear(784, 2 * z_dim)
+        self.dec = nn.Linear(z_dim, 784)
+
+    def forward(self, x):
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        return torch.sigmoid(self.dec(z)), mu, logvar
+
+
+def main(config_path, loader):
+    with open(config_path) as f:
+        cfg = yaml.safe_load(f)
+    model = VAE()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg['pretrain']['learning_rate'])
+    for x, _ in loader:
+        recon, mu, logvar = model(x)
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        loss = F.binary_cross_entropy(recon, x, reduction='sum') + kl
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def test_pretrain_section_temperature_of_a_simclr_run_is_reported(tmp_path):
+    files = {"configs/base.yaml": _SIMCLR_YAML.format(tau="0.07", mark="  # expect GL302"), "simclr.py": _SIMCLR_PY}
+    _, found, expected = _check(tmp_path, files, {"GL302"})
+    assert expected and found == expected
+
+
+def test_pretrain_section_temperature_inside_the_range_is_silent(tmp_path):
+    files = {"configs/base.yaml": _SIMCLR_YAML.format(tau="0.2", mark=""), "simclr.py": _SIMCLR_PY}
+    _, found, expected = _check(tmp_path, files, {"GL302"})
+    assert not expected and found == set()
+
+
+def test_pretrain_section_temperature_without_an_infonce_loss_is_silent(tmp_path):
+    files = {"configs/base.yaml": _SIMCLR_YAML.format(tau="0.07", mark=""), "vae.py": _VAE_PY}
+    _, found, expected = _check(tmp_path, files, {"GL302"})
+    assert not expected and found == set()
