@@ -117,3 +117,102 @@ def test_pretrain_section_temperature_without_an_infonce_loss_is_silent(tmp_path
     files = {"configs/base.yaml": _SIMCLR_YAML.format(tau="0.07", mark=""), "vae.py": _VAE_PY}
     _, found, expected = _check(tmp_path, files, {"GL302"})
     assert not expected and found == set()
+
+
+# a PCD energy-model package: the model samples its own fantasy particles, an sklearn-style estimator builds
+# its optimizer on the network it constructs, and a plain train() takes the network as an annotated parameter
+# and builds Adam itself when no optimizer is passed
+_EBM_MODEL = """\
+import torch
+import torch.nn as nn
+
+
+class {cls}(nn.Module):
+    def __init__(self, num_inputs, num_units=16):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(num_inputs, num_units), nn.Softplus(), nn.Linear(num_units, 1))
+
+    def forward(self, x):
+        return self.body(x).squeeze(-1)
+
+    def sample_from_prior(self, n, device=None):
+        return torch.randn(n, self.body[0].in_features, device=device)
+"""
+
+_EBM_ESTIMATOR = """\
+import torch.optim as optim
+
+from pkg.model import {cls}
+
+
+class Estimator:
+    def __init__(self, lr=1e-3):
+        self.lr = lr
+
+    def fit(self, X, n_steps=100):
+        self.net_ = {cls}(X.shape[1])
+        self.optimizer = optim.Adam(self.net_.parameters(), lr=self.lr)
+        for _ in range(n_steps):
+            fantasy = self.net_.sample_from_prior(X.shape[0])
+            self.optimizer.zero_grad()
+            objective = self.net_(X).mean() - self.net_(fantasy).mean()
+            objective.backward()
+            self.optimizer.step()
+        return self
+"""
+
+_EBM_LOOP = """\
+import torch
+import torch.optim as optim
+import torch.utils.data as data
+
+from pkg.model import {cls}
+
+
+def train(
+    net: {cls},
+    dataset: data.Dataset,
+    num_epochs=10,
+    lr=1e-2,
+    optimizer=None,
+):
+    if optimizer is None:
+        optimizer = optim.Adam(net.parameters(), lr=lr, weight_decay=1e-3){mark}
+{schedule}    loader = data.DataLoader(dataset, batch_size=100, shuffle=True)
+    for epoch in range(num_epochs):
+        for (batch,) in loader:
+            fantasy = net.sample_from_prior(batch.shape[0])
+            net.zero_grad()
+            objective = net(batch).mean() - net(fantasy).mean()
+            objective.backward()
+            optimizer.step()
+{step}"""
+
+_WARMUP = "    warmup = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 1000))\n"
+
+
+def _ebm_package(cls="EnergyModel", mark="", schedule="", step=""):
+    return {
+        "pkg/__init__.py": "",
+        "pkg/model.py": _EBM_MODEL.format(cls=cls),
+        "pkg/api.py": _EBM_ESTIMATOR.format(cls="EnergyModel") + "\n\nclass Other:\n    pass\n",
+        "pkg/training_loop.py": _EBM_LOOP.format(cls=cls, mark=mark, schedule=schedule, step=step),
+    }
+
+
+def test_train_function_on_an_annotated_energy_net_building_its_own_adam_is_reported(tmp_path):
+    files = _ebm_package(mark="  # expect GL304")
+    files["pkg/api.py"] = files["pkg/api.py"].replace(
+        "self.optimizer = optim.Adam(self.net_.parameters(), lr=self.lr)",
+        "self.optimizer = optim.Adam(self.net_.parameters(), lr=self.lr)  # expect GL304")
+    _, found, expected = _check(tmp_path, files, {"GL304"})
+    assert len(expected) == 2 and found == expected
+
+
+def test_train_function_with_a_warmup_scheduler_is_silent(tmp_path):
+    files = _ebm_package(schedule=_WARMUP, step="            warmup.step()\n")
+    files["pkg/api.py"] = files["pkg/api.py"].replace(
+        "self.optimizer = optim.Adam(self.net_.parameters(), lr=self.lr)",
+        "self.optimizer = optim.Adam(self.net_.parameters(), lr=self.lr)  # expect GL304")
+    _, found, expected = _check(tmp_path, files, {"GL304"})
+    assert ("GL304", "training_loop.py", 16) not in found and found == expected
