@@ -216,3 +216,72 @@ def test_train_function_with_a_warmup_scheduler_is_silent(tmp_path):
         "self.optimizer = optim.Adam(self.net_.parameters(), lr=self.lr)  # expect GL304")
     _, found, expected = _check(tmp_path, files, {"GL304"})
     assert ("GL304", "training_loop.py", 16) not in found and found == expected
+
+
+# a WGAN-GP loop whose critic terms detach the fake but whose gradient-penalty helper mixes the undetached
+# fake into its interpolates (`D(interpolates)` then runs the penalty's backward into the generator)
+_GP_LOOP = """\
+import torch
+
+
+def compute_gradient_penalty(discriminator, real_samples, fake_samples):
+    alpha = torch.rand(real_samples.size(0), 1, 1, 1, device=real_samples.device)
+    interpolates = {mix}
+{rebind}    d_interpolates = discriminator(interpolates)[0]
+    gradients = torch.autograd.grad(
+        outputs=d_interpolates,
+        inputs=interpolates,
+        grad_outputs=torch.ones_like(d_interpolates),
+        create_graph=True,
+        retain_graph=True,
+    )[0]
+    gradients = gradients.view(gradients.size(0), -1)
+    return ((gradients.norm(2, dim=1) - 1) ** 2).mean()
+
+
+def train_loop(generator, discriminator, optimizer_G, optimizer_D, loader, n_critic, lambda_gp, latent_dim):
+    for epoch in range(10):
+        for i, (real_imgs,) in enumerate(loader):
+            for _ in range(n_critic):
+                optimizer_D.zero_grad()
+                z = torch.randn(real_imgs.size(0), latent_dim)
+                gen_imgs = generator(z)
+                d_real = discriminator(real_imgs)[0]
+                d_fake = discriminator(gen_imgs.detach())[0]
+                gradient_penalty = lambda_gp * compute_gradient_penalty(discriminator, real_imgs, {passed}){mark}
+                d_loss = -torch.mean(d_real) + torch.mean(d_fake) + gradient_penalty
+                d_loss.backward()
+                optimizer_D.step()
+            optimizer_G.zero_grad()
+            gen_imgs = generator(torch.randn(real_imgs.size(0), latent_dim))
+            g_loss = -torch.mean(discriminator(gen_imgs)[0])
+            g_loss.backward()
+            optimizer_G.step()
+"""
+_MIX = "(alpha * real_samples + ((1 - alpha) * fake_samples)).requires_grad_(True)"
+
+
+def _gp(mix=_MIX, rebind="", passed="gen_imgs", mark=""):
+    return {"trainer.py": _GP_LOOP.format(mix=mix, rebind=rebind, passed=passed, mark=mark)}
+
+
+def test_gradient_penalty_helper_mixing_the_undetached_fake_is_reported(tmp_path):
+    _, found, expected = _check(tmp_path, _gp(mark="  # expect GL115"), {"GL115"})
+    assert expected and found == expected
+
+
+def test_gradient_penalty_on_a_detached_fake_is_silent(tmp_path):
+    _, found, expected = _check(tmp_path, _gp(passed="gen_imgs.detach()"), {"GL115"})
+    assert not expected and found == set()
+
+
+def test_gradient_penalty_helper_mixing_the_fakes_data_is_silent(tmp_path):
+    _, found, expected = _check(tmp_path, _gp(mix="alpha * real_samples.data + (1 - alpha) * fake_samples.data"), {"GL115"})
+    assert not expected and found == set()
+
+
+def test_gradient_penalty_helper_rewrapping_its_interpolates_is_silent(tmp_path):
+    files = _gp(mix="alpha * real_samples + (1 - alpha) * fake_samples",
+                rebind="    interpolates = torch.autograd.Variable(interpolates.data, requires_grad=True)\n")
+    _, found, expected = _check(tmp_path, files, {"GL115"})
+    assert not expected and found == set()
