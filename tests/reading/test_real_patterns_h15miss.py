@@ -285,3 +285,93 @@ def test_gradient_penalty_helper_rewrapping_its_interpolates_is_silent(tmp_path)
                 rebind="    interpolates = torch.autograd.Variable(interpolates.data, requires_grad=True)\n")
     _, found, expected = _check(tmp_path, files, {"GL115"})
     assert not expected and found == set()
+
+
+# an f-AnoGAN-style MLP WGAN: the critic module holds an autoencoder (encoder, an unused-in-the-loss decoder)
+# and scores the code with a Linear head; its class is named for the critic first, for what it holds after "With"
+_AE_CRITIC = """\
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim=64, img_size=32):
+        super(Generator, self).__init__()
+        self.model = nn.Sequential(
+            nn.Linear(latent_dim, 128),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(128, 256),
+            nn.BatchNorm1d(256),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(256, 512),
+            nn.BatchNorm1d(512),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(512, 1024),
+            nn.BatchNorm1d(1024),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(1024, img_size * img_size),
+        )
+
+    def forward(self, z):
+        return self.model(z).view(z.size(0), 1, 32, 32)
+
+
+class {name}(nn.Module):
+    def __init__(self, img_size=32, code=128):
+        super({name}, self).__init__()
+        self.encoder = nn.Sequential(
+            nn.Linear(img_size * img_size, {w1}),{mark}
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear({w1}, {w2}),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear({w2}, code),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(code, 256),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(256, img_size * img_size),
+        )
+        self.score = nn.Sequential(nn.Linear(code, 1))
+
+    def forward(self, img):
+        encoded = self.encoder(img.view(img.size(0), -1))
+        decoded = self.decoder(encoded)
+        return self.score(encoded), encoded, decoded
+"""
+
+_AE_TRAIN = """\
+import torch
+
+from model import Generator, {name}
+
+
+def main(loader, n_critic=5):
+    generator = Generator()
+    discriminator = {name}()
+    optimizer_G = torch.optim.Adam(generator.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    for real in loader:
+        for _ in range(n_critic):
+            optimizer_D.zero_grad()
+            fake = generator(torch.randn(real.size(0), 64)).detach()
+            d_loss = -torch.mean(discriminator(real)[0]) + torch.mean(discriminator(fake)[0])
+            d_loss.backward()
+            optimizer_D.step()
+        optimizer_G.zero_grad()
+        g_loss = -torch.mean(discriminator(generator(torch.randn(real.size(0), 64)))[0])
+        g_loss.backward()
+        optimizer_G.step()
+"""
+
+
+def _ae_gan(name="CriticWithAutoencoder", w1=512, w2=256, mark=""):
+    return {"model.py": _AE_CRITIC.format(name=name, w1=w1, w2=w2, mark=mark), "train.py": _AE_TRAIN.format(name=name)}
+
+
+def test_critic_with_an_autoencoder_smaller_than_the_generator_is_reported(tmp_path):
+    _, found, expected = _check(tmp_path, _ae_gan(mark="  # expect GL102"), {"GL102"})
+    assert expected and found == expected
+
+
+def test_critic_with_an_autoencoder_wider_than_the_generator_is_silent(tmp_path):
+    _, found, expected = _check(tmp_path, _ae_gan(w1=2048, w2=1024), {"GL102"})
+    assert not expected and found == set()
