@@ -276,7 +276,6 @@ EXCLUDED_SECTIONS = {
     "sampler", "visualization", "visualisation", "viz", "plot", "plotting", "logging", "logger", "log", "metrics",
     "hydra", "wandb", "tensorboard", "ema", "fid", "pretrain", "pretraining", "baseline", "teacher",
 }
-_PRETRAIN_SECTIONS = {"pretrain", "pretraining"}
 
 
 def classify(path: Iterable[Any]) -> tuple[str | None, str | None]:
@@ -290,13 +289,9 @@ def classify(path: Iterable[Any]) -> tuple[str | None, str | None]:
     if not parts:
         return None, None
     leaf = tokens(parts[-1])
-    excluded = [_join(tokens(p)) for p in parts[:-1] if _join(tokens(p)) in EXCLUDED_SECTIONS]
-    if excluded:
-        # self-supervised contrastive training is the "pretrain" stage (SimCLR's `pretrain: {temperature:
-        # 0.07}`): a temperature there is the InfoNCE run's own (GL302 still needs an energy family)
-        if set(excluded) <= _PRETRAIN_SECTIONS and _join(leaf) == "temperature":
-            return "temperature", None
-        return None, None
+    excluded = {_join(tokens(p)) for p in parts[:-1]} & EXCLUDED_SECTIONS
+    if excluded:  # SimCLR keeps its contrastive run under `pretrain:`: a temperature there is InfoNCE's
+        return ("temperature", None) if excluded <= {"pretrain", "pretraining"} and leaf == ["temperature"] else (None, None)
     if len(parts) >= 2:
         canonical, role, _known = _lookup_leaf(tokens(parts[-2]) + leaf)
         if canonical is not None:

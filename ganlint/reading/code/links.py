@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from ganlint.core.types import Edit, Location, Setting
+from ganlint.reading.code.annotated_roles import annotated_role
 from ganlint.reading.code.facts import ConfigRef, Construction, Network
 
 
@@ -213,24 +214,6 @@ def _role_in_file(code, var: str | None, file: str, text: str = "") -> str | Non
     if elsewhere and "." not in var:  # `model = SimCLR(...).cuda()` here: only the name speaks for it
         return role_from_name(var)
     return code.role_of_var(var)
-
-
-def annotated_role(code, var: str | None, text: str) -> str | None:
-    """The role of the class a plain parameter `var` is annotated with in the file's text (`def train(net:
-    BaseEnergyModel, ...)`), when the file annotates it with one class only; else None."""
-    import re
-
-    from ganlint.core.roles import role_from_name
-
-    if not var or not var.isidentifier():
-        return None
-    found = {m.group(1) for m in re.finditer(
-        rf"(?:[(,]\s*|^[ \t]+){re.escape(var)}\s*:\s*([A-Z]\w*(?:\.\w+)*)\s*[,)=\n]", text, re.M)}
-    if len(found) != 1:
-        return None
-    cls = found.pop()
-    net = code.network(cls.rsplit(".", 1)[-1])
-    return (net.role if net is not None else None) or role_from_name(cls.rsplit(".", 1)[-1])
 
 
 # -- which facts belong to the program a network is part of ----------------------------------------

@@ -264,7 +264,8 @@ def energy_training_sites(facts) -> list:
     cross-entropy on labels and imports no such module), else the first one read. ebm-anatomy's train_data.py
     and train_toy.py are two programs; a classifier script beside them shows neither, and is not taken for the
     energy model's trainer even when it is read first."""
-    from ganlint.reading.code.links import annotated_role, energy_optimizers
+    from ganlint.reading.code.annotated_roles import annotated_role
+    from ganlint.reading.code.links import energy_optimizers
 
     opts = energy_optimizers(facts)
     shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
