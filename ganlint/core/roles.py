@@ -40,9 +40,12 @@ def name_tokens(name: str) -> list[str]:
 def role_from_name(name: str) -> str | None:
     """Role a class or variable name says: MLPGenerator -> generator, netD -> critic, EnergyModel -> energy.
 
-    The last token that names a role wins (VAEEncoder -> encoder)."""
+    The last token that names a role wins (VAEEncoder -> encoder), up to a "with" after one: what follows it
+    is a part the named network holds (DiscriminatorWithAutoencoder -> critic)."""
     role = None
     for tok in name_tokens(name):
+        if tok == "with" and role is not None:
+            break
         if tok in NAME_ROLE_TOKENS:
             role = NAME_ROLE_TOKENS[tok]
         elif _VAE_VARIANT.match(tok):

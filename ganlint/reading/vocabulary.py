@@ -288,9 +288,10 @@ def classify(path: Iterable[Any]) -> tuple[str | None, str | None]:
     parts = [str(p) for p in path if not (isinstance(p, int) or str(p).isdigit())]
     if not parts:
         return None, None
-    if any(_join(tokens(p)) in EXCLUDED_SECTIONS for p in parts[:-1]):
-        return None, None
     leaf = tokens(parts[-1])
+    excluded = {_join(tokens(p)) for p in parts[:-1]} & EXCLUDED_SECTIONS
+    if excluded:  # SimCLR keeps its contrastive run under `pretrain:`: a temperature there is InfoNCE's
+        return ("temperature", None) if excluded <= {"pretrain", "pretraining"} and leaf == ["temperature"] else (None, None)
     if len(parts) >= 2:
         canonical, role, _known = _lookup_leaf(tokens(parts[-2]) + leaf)
         if canonical is not None:

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from ganlint.core.types import Edit, Location, Setting
+from ganlint.reading.code.annotated_roles import annotated_role
 from ganlint.reading.code.facts import ConfigRef, Construction, Network
 
 
@@ -184,7 +185,7 @@ def energy_optimizers(facts):
     (SimCLR / MoCo train an `encoder` by InfoNCE). A regression model's optimizer beside the EBM's is not one."""
     named, unnamed, encoders = [], [], []
     for o in facts.code.optimizers:
-        role = o.role or _role_in_file(facts.code, o.network_var, o.location.file)
+        role = o.role or _role_in_file(facts.code, o.network_var, o.location.file, facts.texts.get(o.location.file, ""))
         (named if role == "energy" else unnamed if role is None else encoders if role == "encoder" else []).append(o)
     if named:  # beside the energy network's own optimizer, an unnamed one counts where its file shows the training
         shown = {m.location.file for m in [*facts.code.langevin, *facts.code.infonce]}
@@ -193,9 +194,10 @@ def energy_optimizers(facts):
     return unnamed or (encoders if "vae" not in facts.code.families() else [])
 
 
-def _role_in_file(code, var: str | None, file: str) -> str | None:
+def _role_in_file(code, var: str | None, file: str, text: str = "") -> str | None:
     """The role of the network `var` holds where the optimizer is built: that file's own `model = SimCLR(...)`
-    decides, not another script's `model = LinearProbe(...)` under the same (plain, script-local) name."""
+    decides, not another script's `model = LinearProbe(...)` under the same (plain, script-local) name; nor
+    does it where the file annotates the parameter (`def train(net: BaseEnergyModel, ...)`): the class does."""
     from ganlint.core.roles import role_from_name
 
     elsewhere = False
@@ -206,6 +208,9 @@ def _role_in_file(code, var: str | None, file: str) -> str | None:
                 continue
             net = code.network(c.cls)
             return (net.role if net is not None else None) or role_from_name(c.cls)
+    annotated = annotated_role(code, var, text)
+    if annotated is not None:
+        return annotated
     if elsewhere and "." not in var:  # `model = SimCLR(...).cuda()` here: only the name speaks for it
         return role_from_name(var)
     return code.role_of_var(var)

@@ -70,17 +70,52 @@ def _module_defs(r) -> dict[str, ast.AST]:
     return table
 
 
+def _operands(node: ast.AST) -> list[str] | None:
+    """The names a pure arithmetic mix is made of (`alpha * real + (1 - alpha) * fake`, optionally
+    `.requires_grad_(True)`); None for anything else (`fake.data`, `fake.detach()`, `Variable(...)`: no
+    graph back to the batch)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
+        node = node.func.value
+    if not isinstance(node, ast.BinOp):
+        return None
+    names: list[str] = []
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.BinOp):
+            todo += [n.left, n.right]
+        elif isinstance(n, ast.UnaryOp):
+            todo.append(n.operand)
+        elif isinstance(n, ast.Name):
+            names.append(n.id)
+        elif not isinstance(n, ast.Constant):
+            return None
+    return names
+
+
 def _applied(node: ast.AST, critics: set[str]) -> list[str]:
-    """The helper's parameters it calls a critic parameter on, unchanged: `f(x_fake)` -> ["x_fake"]."""
+    """The helper's parameters it calls a critic parameter on, unchanged: `f(x_fake)` -> ["x_fake"]; or mixed
+    by arithmetic into a local set once (a gradient penalty's `interpolates = alpha * real + (1 - alpha) * fake`,
+    then `D(interpolates)`): the penalty's backward runs through the mix into `fake`'s graph."""
     found: list[str] = []
-    stored: set[str] = set()
+    stored: dict[str, int] = {}
+    mixes: dict[str, list[str]] = {}
+    calls: list[str] = []
     for i, n in enumerate(walk(node)):
         if i > _MAX_NODES:
-            found = []
-            break
+            return []
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-            stored.add(n.id)
+            stored[n.id] = stored.get(n.id, 0) + 1
+        elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            names = _operands(n.value)
+            if names is not None:
+                mixes[n.targets[0].id] = names
         elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in critics and n.args \
-                and isinstance(n.args[0], ast.Name) and n.args[0].id not in found:
-            found.append(n.args[0].id)
-    return [p for p in found if p not in stored and not critics & stored]
+                and isinstance(n.args[0], ast.Name):
+            calls.append(n.args[0].id)
+    for name in calls:
+        through = mixes.get(name, []) if stored.get(name) == 1 else []
+        for p in [name, *through]:
+            if p not in found:
+                found.append(p)
+    return [p for p in found if p not in stored and not critics & set(stored)]

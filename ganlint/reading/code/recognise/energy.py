@@ -264,6 +264,7 @@ def energy_training_sites(facts) -> list:
     cross-entropy on labels and imports no such module), else the first one read. ebm-anatomy's train_data.py
     and train_toy.py are two programs; a classifier script beside them shows neither, and is not taken for the
     energy model's trainer even when it is read first."""
+    from ganlint.reading.code.annotated_roles import annotated_role
     from ganlint.reading.code.links import energy_optimizers
 
     opts = energy_optimizers(facts)
@@ -271,8 +272,9 @@ def energy_training_sites(facts) -> list:
     out: list = []
     for o in opts:
         f = o.location.file
-        if f not in {p.location.file for p in out} and (
-                f in shown or (o.role or facts.code.role_of_var(o.network_var)) == "energy"):
+        if f not in {p.location.file for p in out} and (f in shown or (
+                o.role or facts.code.role_of_var(o.network_var)
+                or annotated_role(facts.code, o.network_var, facts.texts.get(f, ""))) == "energy"):
             out.append(o)
     if out or not shown or not opts:
         return out or opts[:1]
