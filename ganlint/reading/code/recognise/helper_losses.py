@@ -75,17 +75,22 @@ def _small(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, float) and 0 < node.value < 0.1
 
 
+def generator_loss_assignments(fn):
+    """The function's assignments of a generator's or decoder's loss to one name (`g_loss = ...`,
+    `self.loss_decoder = ...`), in source order."""
+    for st, targets, _ng in fn.stmts:
+        if isinstance(st, ast.Assign) and len(targets) == 1 and targets[0]:
+            name = targets[0].rsplit(".", 1)[-1]
+            if role_from_name(name) in ("generator", "decoder") and "loss" in name.lower():
+                yield st
+
+
 def end_function(r, fn) -> None:
     """A generator's or decoder's loss (`loss_decoder = ...`) built from outputs a call unpacked: the
     callee, each output's position and the sign it enters with, kept until every file is read."""
     if not fn.unpacked:
         return
-    for st, targets, _ng in fn.stmts:
-        if not isinstance(st, ast.Assign) or len(targets) != 1 or not targets[0]:
-            continue
-        name = targets[0].rsplit(".", 1)[-1]
-        if role_from_name(name) not in ("generator", "decoder") or "loss" not in name.lower():
-            continue
+    for st in generator_loss_assignments(fn):
         uses: dict[tuple[str, int], set[int]] = {}
         _signs(fn, st.value, st.lineno, 1, uses, 0)
         for (callee, index), signs in uses.items():

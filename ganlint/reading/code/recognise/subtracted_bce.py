@@ -14,10 +14,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ganlint.core.roles import role_from_name
 from ganlint.reading.code.astutil import call_name, last
 from ganlint.reading.code.facts import LossCall
 from ganlint.reading.code.recognise.fake_state import fake_state
+from ganlint.reading.code.recognise.helper_losses import generator_loss_assignments
 
 _MAX_DEPTH = 8
 _REDUCE = ("sum", "mean")
@@ -48,12 +48,7 @@ def end_function(r, fn) -> None:
     if not cached[1]:
         return
     seen = None
-    for st, targets, _ng in fn.stmts:
-        if not isinstance(st, ast.Assign) or len(targets) != 1 or not targets[0]:
-            continue
-        name = targets[0].rsplit(".", 1)[-1]
-        if role_from_name(name) not in ("generator", "decoder") or "loss" not in name.lower():
-            continue
+    for st in generator_loss_assignments(fn):
         terms: list[tuple[int, bool, ast.Call, _Ctx, int]] = []
         _terms(r, _Ctx(fn), st.value, st.lineno, 1, terms, 0)
         hit = next((d for sign, fake_label, d, ctx, line in terms
