@@ -43,3 +43,7 @@ class WordCounts:
             for t in self.texts:
                 self._bare.update(_BARE_WORDS.findall(t))
         return self._bare[word]
+
+    def mentions(self, name: str) -> int:
+        """Whole-word occurrences of `name`, bare (`opt_g.step()`) or after a dot (`self.opt_g`)."""
+        return self.count(name, False, rf"(?<![\w.]){re.escape(name)}\b") + self.count(name, True, rf"\.{re.escape(name)}\b")

@@ -65,23 +65,18 @@ def drop_unused_optimizers(facts) -> None:
         own = WordCounts([texts.get(file, "")], len(names))
         for var in names:
             short = var.rsplit(".", 1)[-1]
-            n = _mentions(own, short)
+            n = own.mentions(short)
             if n > 1:
                 continue
             if "." in var:  # an attribute may be read through any object holding it, in any file
                 if project is None:
                     project = WordCounts(list(texts.values()), len(by_file))
-                n = _mentions(project, short)
+                n = project.mentions(short)
             else:
                 stem = re.compile(rf"\b{re.escape(file.rsplit('/', 1)[-1].rsplit('.', 1)[0])}\b")
                 readers = [t for f, t in texts.items() if f != file and stem.search(t)]
-                n += _mentions(WordCounts(readers, 1), short) if readers else 0
+                n += WordCounts(readers, 1).mentions(short) if readers else 0
             if n <= 1:
                 unused.add((file, var))
     if unused:
         opts[:] = [o for o in opts if (o.location.file, o.var) not in unused]
-
-
-def _mentions(words, name: str) -> int:
-    """Whole-word occurrences of `name`, bare (`opt_g.step()`) or after a dot (`self.opt_g`)."""
-    return words.count(name, False, rf"(?<![\w.]){re.escape(name)}\b") + words.count(name, True, rf"\.{re.escape(name)}\b")

@@ -212,8 +212,6 @@ def drop_uncalled_penalties(facts) -> None:
     of a vendored networks module whose users take only its blocks), applies no penalty: it says nothing of the
     family. Any other mention of its name in any file (a call, an import, a method's `self.gp(...)`, even a
     comment) keeps it; so does a script's own helper (a file nobody imports: its callers are not read)."""
-    import re
-
     from ganlint.reading.import_graph import import_graph
     from ganlint.reading.code.words import WordCounts
 
@@ -224,8 +222,7 @@ def drop_uncalled_penalties(facts) -> None:
     if not helpers:
         return
     words = WordCounts([t for f, t in facts.texts.items() if f.endswith(".py")], len(helpers))
-    uncalled = {h for h in helpers if words.count(h, False, rf"(?<![\w.]){re.escape(h)}\b")
-                + words.count(h, True, rf"\.{re.escape(h)}\b") <= 1}
+    uncalled = {h for h in helpers if words.mentions(h) <= 1}
     for g in facts.code.grad_calls:
         if g.is_penalty and g.function and importers.get(g.location.file) and g.function.rsplit(".", 1)[-1] in uncalled:
             g.is_penalty = False
